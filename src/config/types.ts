@@ -1,0 +1,99 @@
+/** Shared shapes of the configuration layer. Pure types, no code. */
+
+export type VenvDriverName = "venv_uv" | "venv_pip";
+
+/** The keys of prime.toml / [tool.prime] / [env.NAME], validated, relative paths unchanged. */
+export interface ConfigKeys {
+  required_python_version?: string;
+  python_selector_file_rel_path?: string;
+  venv_driver?: VenvDriverName;
+  local_venv_dir_rel_path?: string;
+  requirements?: string[];
+  dependencies?: string[];
+  project_dirs?: string[];
+  dependency_groups?: string[];
+  constraints_file?: string;
+  install_args?: string[];
+  python_path?: string[];
+  vars?: Record<string, string>;
+  vars_files?: string[];
+  default_env?: string;
+}
+
+/** What prime needs from a pyproject.toml. */
+export interface PyProject {
+  path: string;
+  name?: string;
+  requiresPython?: string;
+  dependencies: string[];
+  hasBuildSystem: boolean;
+  /** PEP 735 [dependency-groups], raw. */
+  dependencyGroups: Record<string, Array<string | { "include-group": string }>>;
+}
+
+/** The configuration found from a start directory, before an env is applied. */
+export interface LoadedConfig {
+  /** Absolute ref root. */
+  refRoot: string;
+  /** Files that hold prime's configuration (prime.toml, or pyproject.toml with [tool.prime]). */
+  configFiles: string[];
+  base: ConfigKeys;
+  envs: Record<string, ConfigKeys>;
+  /** The ref root's pyproject.toml, when it exists. */
+  pyproject: PyProject | null;
+}
+
+/** One acceptable interpreter, from a .python-version line, a specifier or --python. */
+export interface PythonRequest {
+  /** The text as the user wrote it. */
+  raw: string;
+  /** A PEP 440 specifier set (`==3.12.*`, `>=3.10,<3.13`), or null for any version. */
+  specifier: string | null;
+  /** `cpython`, `pypy`, or null for any. */
+  implementation: string | null;
+  /** `3.13t`: a free-threaded build is required. */
+  freethreaded: boolean;
+}
+
+/** The version requirement and where it came from. */
+export interface RequiredPython {
+  /** Alternatives in order; the first one satisfiable wins. Empty means any Python 3. */
+  requests: PythonRequest[];
+  /** For display: the text as written (joined with " | " for several lines), or null. */
+  value: string | null;
+  /** `prime.toml`, `pyproject.toml [tool.prime]`, `/abs/.python-version`, `[project].requires-python`, `PEP 723 block`, or `none`. */
+  source: string;
+}
+
+/** Where the env name came from. */
+export type EnvSource = "--env" | "PRIME_ENV" | "prime use" | "default_env" | null;
+
+/** The resolved settings for one env of one ref root: defaults applied, paths absolute. */
+export interface Settings {
+  refRoot: string;
+  env: string | null;
+  envSource: EnvSource;
+  configFiles: string[];
+  required: RequiredPython;
+  /** The .python-version file that was used, if any (a stamp input). */
+  pythonVersionFile: string | null;
+  /** Absolute selector path, or null. */
+  selector: string | null;
+  /** The configured driver (PRIME_VENV_DRIVER wins), or null for "uv when it can be had". */
+  driver: VenvDriverName | null;
+  driverSource: "PRIME_VENV_DRIVER" | "config" | "PEP 723 block" | null;
+  venvDir: string;
+  requirements: string[];
+  dependencies: string[];
+  dependencyGroups: string[];
+  /** PEP 508 strings of the selected dependency groups, include-group resolved. */
+  groupRequirements: string[];
+  projectDirs: string[];
+  constraintsFile: string | null;
+  installArgs: string[];
+  pythonPath: string[];
+  vars: Record<string, string>;
+  varsFiles: string[];
+  /** Files whose absence decided a default; if one appears, the env is stale. */
+  probedAbsent: string[];
+}

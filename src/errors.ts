@@ -1,0 +1,67 @@
+/** Exit codes from the SPEC. */
+export const EXIT = {
+  USAGE: 2,
+  CONFIG: 3,
+  PYTHON: 4,
+  VENV: 5,
+  INSTALL: 6,
+  LOCK_TIMEOUT: 7,
+  INTERNAL: 70,
+} as const;
+
+/** An error the user can act on: a message, an optional next step, and an exit code. */
+export class PrimeError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+  /** Extra lines shown after the message (installer output tail, rejected candidates). */
+  readonly details?: string;
+  constructor(message: string, exitCode: number, opts: { hint?: string; details?: string } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+    this.hint = opts.hint;
+    this.details = opts.details;
+  }
+}
+
+/** Bad option, unknown command, missing script, recursion limit (exit 2). */
+export class UsageError extends PrimeError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.USAGE, { hint });
+  }
+}
+
+/** Invalid configuration, .python-version or PEP 723 block (exit 3). */
+export class ConfigError extends PrimeError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.CONFIG, { hint });
+  }
+}
+
+/** No interpreter satisfies the requirement, or the selector failed (exit 4). */
+export class PythonNotFoundError extends PrimeError {
+  constructor(message: string, opts: { hint?: string; details?: string } = {}) {
+    super(message, EXIT.PYTHON, opts);
+  }
+}
+
+/** Creating the venv failed (exit 5). */
+export class VenvError extends PrimeError {
+  constructor(message: string, opts: { hint?: string; details?: string } = {}) {
+    super(message, EXIT.VENV, opts);
+  }
+}
+
+/** Installing dependencies failed (exit 6). */
+export class InstallError extends PrimeError {
+  constructor(message: string, opts: { hint?: string; details?: string } = {}) {
+    super(message, EXIT.INSTALL, opts);
+  }
+}
+
+/** Timed out waiting for another prime's lock (exit 7). */
+export class LockTimeoutError extends PrimeError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.LOCK_TIMEOUT, { hint });
+  }
+}

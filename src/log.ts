@@ -1,0 +1,62 @@
+/**
+ * The only writer to stderr. Levels: -q (quiet) shows errors only, default shows
+ * notes and warnings, -v adds decisions, -vv adds installer commands and output.
+ */
+import { styleText } from "node:util";
+
+let verbosity = 0;
+let quiet = false;
+const enc = new TextEncoder();
+
+/** Sets the level from the CLI flags. */
+export function setVerbosity(v: number, q: boolean): void {
+  verbosity = v;
+  quiet = q;
+}
+
+/** The current -v count (0 when -q). */
+export function getVerbosity(): number {
+  return quiet ? -1 : verbosity;
+}
+
+function color(): boolean {
+  return Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR");
+}
+
+function paint(style: Parameters<typeof styleText>[0], text: string): string {
+  return color() ? styleText(style, text, { validateStream: false }) : text;
+}
+
+function write(line: string): void {
+  Deno.stderr.writeSync(enc.encode(line + "\n"));
+}
+
+/** An error message, always shown. */
+export function error(message: string): void {
+  write(`${paint(["bold", "red"], "error:")} ${message}`);
+}
+
+/** A warning, hidden by -q. */
+export function warn(message: string): void {
+  if (!quiet) write(`${paint(["bold", "yellow"], "warning:")} ${message}`);
+}
+
+/** A normal progress note or summary, hidden by -q. */
+export function info(message: string): void {
+  if (!quiet) write(message);
+}
+
+/** A decision, shown with -v. */
+export function debug(message: string): void {
+  if (!quiet && verbosity >= 1) write(paint("dim", message));
+}
+
+/** Installer commands and their output, shown with -vv. */
+export function trace(message: string): void {
+  if (!quiet && verbosity >= 2) write(paint("dim", message));
+}
+
+/** Raw text (such as a child's output tail), shown unless quiet. */
+export function raw(text: string): void {
+  if (!quiet) Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
+}

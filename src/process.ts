@@ -1,0 +1,122 @@
+/**
+ * The only subprocess runner. Every child prime starts (probes, selector, venv,
+ * pip, uv) goes through `run`, so tests can swap it for a fake at this seam.
+ */
+
+/** How to start a child. */
+export interface RunOptions {
+  cwd?: string;
+  /** Variables added to (or, with clearEnv, replacing) prime's environment. */
+  env?: Record<string, string>;
+  /** Names removed from the inherited environment. */
+  unsetEnv?: string[];
+  clearEnv?: boolean;
+  /** Kill the child after this many milliseconds; the result has timedOut set. */
+  timeoutMs?: number;
+  stdin?: string;
+  /** Copy the child's output to prime's stderr as it arrives (for -vv). */
+  echo?: boolean;
+}
+
+/** What a child did. `code` is 127 when the program could not be started. */
+export interface RunResult {
+  code: number;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Set when the program does not exist or could not be executed. */
+  spawnError?: string;
+}
+
+/** The runner signature, the seam that unit tests fake. */
+export type Runner = (cmd: string, args: string[], opts?: RunOptions) => Promise<RunResult>;
+
+const dec = new TextDecoder();
+
+async function pump(
+  stream: ReadableStream<Uint8Array>,
+  chunks: Uint8Array[],
+  echo: boolean,
+): Promise<void> {
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    if (echo) Deno.stderr.writeSync(chunk);
+  }
+}
+
+function join(chunks: Uint8Array[]): string {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return dec.decode(all);
+}
+
+/** Runs a program to completion and captures its output. Never throws for a failing child. */
+export const run: Runner = async (cmd, args, opts = {}) => {
+  let env: Record<string, string> | undefined = opts.env;
+  if (opts.unsetEnv?.length && !opts.clearEnv) {
+    env = { ...Deno.env.toObject(), ...(opts.env ?? {}) };
+    for (const k of opts.unsetEnv) delete env[k];
+  }
+  const clearEnv = opts.clearEnv || (opts.unsetEnv?.length ?? 0) > 0;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(cmd, {
+      args,
+      cwd: opts.cwd,
+      env,
+      clearEnv,
+      stdin: opts.stdin !== undefined ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { code: 127, signal: null, stdout: "", stderr: msg, timedOut: false, spawnError: msg };
+  }
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin)).catch(() => {});
+    await w.close().catch(() => {});
+  }
+  let timedOut = false;
+  let timer: number | undefined;
+  if (opts.timeoutMs !== undefined) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, opts.timeoutMs);
+  }
+  const out: Uint8Array[] = [];
+  const err: Uint8Array[] = [];
+  const echo = opts.echo ?? false;
+  const [status] = await Promise.all([
+    child.status,
+    pump(child.stdout, out, echo),
+    pump(child.stderr, err, echo),
+  ]);
+  if (timer !== undefined) clearTimeout(timer);
+  return {
+    code: status.code,
+    signal: status.signal ?? null,
+    stdout: join(out),
+    stderr: join(err),
+    timedOut,
+  };
+};
+
+/** The last `n` lines of a child's combined output, for error messages. */
+export function tail(result: RunResult, n = 25): string {
+  const text = (result.stdout + (result.stdout && result.stderr ? "\n" : "") + result.stderr)
+    .trimEnd();
+  const lines = text.split("\n");
+  return lines.slice(-n).join("\n");
+}

@@ -1,0 +1,29 @@
+/** Shared shapes of interpreter discovery and selection. Pure types, no code. */
+
+/** A probed interpreter. Identity (realPath, mtimeMs, size) keys the probe cache and the stamp. */
+export interface PythonInfo {
+  /** The path as found (may be a symlink). */
+  path: string;
+  realPath: string;
+  /** Full version, e.g. `3.12.1` or `3.13.0rc1`. */
+  version: string;
+  /** `cpython`, `pypy`, ... (sys.implementation.name). */
+  implementation: string;
+  freethreaded: boolean;
+  mtimeMs: number;
+  size: number;
+}
+
+/** A candidate that was looked at and not chosen. */
+export interface Rejected {
+  path: string;
+  reason: string;
+}
+
+/** The result of selection. */
+export interface Selection {
+  /** Null only when `allowMissing` was set and nothing satisfied. */
+  python: PythonInfo | null;
+  source: "override" | "selector" | "search" | "uv";
+  rejected: Rejected[];
+}

@@ -1,0 +1,37 @@
+/** The driver interface shared by the pip and uv drivers. */
+import type { VenvDriverName } from "../config/types.ts";
+import type { PythonInfo } from "../python/types.ts";
+import type { Runner } from "../process.ts";
+
+/** What to install, in the SPEC's order. Paths are absolute. */
+export interface InstallPlan {
+  constraints: string | null;
+  requirements: string[];
+  dependencies: string[];
+  groupRequirements: string[];
+  editables: string[];
+  installArgs: string[];
+}
+
+/** Everything a driver needs for one build. */
+export interface BuildContext {
+  venvDir: string;
+  python: PythonInfo;
+  plan: InstallPlan;
+  runner: Runner;
+  cacheDir: string;
+  offline: boolean;
+  /** Stream installer output to stderr (-vv). */
+  echo: boolean;
+}
+
+/** Creates a venv and installs a plan into it. */
+export interface VenvDriver {
+  name: VenvDriverName;
+  /** Tool version recorded in the stamp (pip's or uv's). */
+  toolVersion: string;
+  /** @throws VenvError (exit 5) */
+  create(ctx: BuildContext): Promise<void>;
+  /** @throws InstallError (exit 6) */
+  install(ctx: BuildContext): Promise<void>;
+}
