@@ -1,3 +1,3 @@
-import { main } from "./src/cli/main.ts";
+import { runCli } from "./src/cli/entry.ts";
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await runCli(Deno.args));

@@ -1,0 +1,267 @@
+/**
+ * The one place that parses prime's command line. Pure (file checks come in as a
+ * function) and free of imports beyond errors.ts, because the warm path uses it.
+ *
+ * prime's options stop at the script or the command: everything after SCRIPT or
+ * `run CMD` belongs to the program untouched. node:util parseArgs cannot stop at the
+ * first positional, so this is a small hand-written loop.
+ */
+import { UsageError } from "../errors.ts";
+
+/** Options that apply to every command. */
+export interface GlobalOptions {
+  verbose: number;
+  quiet: boolean;
+  env: string | null;
+  directory: string | null;
+  python: string | null;
+  refresh: boolean;
+  offline: boolean;
+}
+
+/** The shell dialects `prime env` prints. */
+export type ShellKind = "sh" | "fish" | "json";
+
+/** What the user asked for. */
+export type Command =
+  | { kind: "sync" }
+  | { kind: "script"; script: string; args: string[] }
+  | { kind: "run"; cmd: string; args: string[] }
+  | { kind: "info"; json: boolean }
+  | { kind: "env"; shell: ShellKind }
+  | { kind: "shell"; args: string[] }
+  | { kind: "init" }
+  | { kind: "use"; name: string | null }
+  | { kind: "lock" }
+  | { kind: "clean" }
+  | { kind: "gc"; olderThanDays: number }
+  | { kind: "version" }
+  | { kind: "help"; topic: string | null };
+
+/** The parsed command line. */
+export interface ParsedArgs {
+  options: GlobalOptions;
+  command: Command;
+}
+
+/** The subcommand names; a bare word matching one of these is never a script. */
+export const SUBCOMMANDS = [
+  "sync",
+  "run",
+  "info",
+  "env",
+  "shell",
+  "init",
+  "use",
+  "lock",
+  "clean",
+  "gc",
+  "help",
+] as const;
+
+const VALUE_OPTIONS: Record<string, "env" | "directory" | "python"> = {
+  "-e": "env",
+  "--env": "env",
+  "-C": "directory",
+  "--directory": "directory",
+  "--python": "python",
+};
+
+/** Default options. */
+export function defaultOptions(): GlobalOptions {
+  return {
+    verbose: 0,
+    quiet: false,
+    env: null,
+    directory: null,
+    python: null,
+    refresh: false,
+    offline: false,
+  };
+}
+
+/**
+ * Consumes one global option at argv[i] if it is one. Returns the number of
+ * arguments used (0 when argv[i] is not a global option).
+ */
+function takeGlobal(argv: string[], i: number, o: GlobalOptions): number {
+  const a = argv[i];
+  if (a === "-v" || a === "--verbose") {
+    o.verbose++;
+    return 1;
+  }
+  if (/^-v+$/.test(a)) {
+    o.verbose += a.length - 1;
+    return 1;
+  }
+  if (a === "-q" || a === "--quiet") {
+    o.quiet = true;
+    return 1;
+  }
+  if (a === "--refresh") {
+    o.refresh = true;
+    return 1;
+  }
+  if (a === "--offline") {
+    o.offline = true;
+    return 1;
+  }
+  const eq = a.indexOf("=");
+  if (a.startsWith("--") && eq > 0 && VALUE_OPTIONS[a.slice(0, eq)]) {
+    const value = a.slice(eq + 1);
+    if (value === "") throw new UsageError(`option ${a.slice(0, eq)} needs a value`);
+    o[VALUE_OPTIONS[a.slice(0, eq)]] = value;
+    return 1;
+  }
+  const key = VALUE_OPTIONS[a];
+  if (key) {
+    const value = argv[i + 1];
+    if (value === undefined || value === "") throw new UsageError(`option ${a} needs a value`);
+    o[key] = value;
+    return 2;
+  }
+  // -eNAME and -CDIR, the short forms with an attached value.
+  if (/^-[eC]./.test(a)) {
+    o[VALUE_OPTIONS[a.slice(0, 2)]] = a.slice(2);
+    return 1;
+  }
+  return 0;
+}
+
+function unknownOption(a: string): UsageError {
+  return new UsageError(`unknown option ${a}`, "run `prime --help` for the options");
+}
+
+/**
+ * Parses argv. `isFile` says whether a bare word names an existing file (then it is a
+ * script). @throws UsageError (exit 2)
+ */
+export function parseArgs(argv: string[], isFile: (path: string) => boolean): ParsedArgs {
+  const o = defaultOptions();
+  let i = 0;
+  let dashdash = false;
+  while (i < argv.length) {
+    const a = argv[i];
+    if (a === "--") {
+      dashdash = true;
+      i++;
+      break;
+    }
+    if (a === "-h" || a === "--help") return { options: o, command: { kind: "help", topic: null } };
+    if (a === "-V" || a === "--version") return { options: o, command: { kind: "version" } };
+    if (!a.startsWith("-") || a === "-") break;
+    const used = takeGlobal(argv, i, o);
+    if (used === 0) throw unknownOption(a);
+    i += used;
+  }
+  if (i >= argv.length) return { options: o, command: { kind: "sync" } };
+
+  const word = argv[i];
+  const rest = argv.slice(i + 1);
+  if (word.includes("/")) return { options: o, command: { kind: "script", script: word, args: rest } };
+  if (!dashdash && (SUBCOMMANDS as readonly string[]).includes(word)) {
+    return { options: o, command: parseSubcommand(word, rest, o) };
+  }
+  if (dashdash && word === "run") return { options: o, command: parseSubcommand(word, rest, o) };
+  if (word !== "" && isFile(word)) {
+    return { options: o, command: { kind: "script", script: word, args: rest } };
+  }
+  throw new UsageError(
+    `unknown command or script: ${word}`,
+    `commands are ${SUBCOMMANDS.join(", ")}; a script must be an existing file`,
+  );
+}
+
+function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Command {
+  if (name === "run") {
+    let i = 0;
+    while (i < rest.length && rest[i].startsWith("-") && rest[i] !== "-") {
+      if (rest[i] === "--") {
+        i++;
+        break;
+      }
+      const used = takeGlobal(rest, i, o);
+      if (used === 0) throw unknownOption(rest[i]);
+      i += used;
+    }
+    if (i >= rest.length) {
+      throw new UsageError("run needs a command", "for example: prime run python -m pytest");
+    }
+    return { kind: "run", cmd: rest[i], args: rest.slice(i + 1) };
+  }
+  if (name === "shell") {
+    // `prime shell -c CMD` passes -c and what follows to the shell.
+    const args: string[] = [];
+    let i = 0;
+    while (i < rest.length) {
+      if (rest[i] === "-c" || rest[i] === "--") {
+        args.push(...rest.slice(rest[i] === "--" ? i + 1 : i));
+        break;
+      }
+      const used = takeGlobal(rest, i, o);
+      if (used === 0) throw unknownOption(rest[i]);
+      i += used;
+    }
+    return { kind: "shell", args };
+  }
+  const positionals: string[] = [];
+  let json = false;
+  let shell: ShellKind = "sh";
+  let olderThan = 30;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === "-h" || a === "--help") return { kind: "help", topic: name };
+    if (name === "info" && a === "--json") {
+      json = true;
+      continue;
+    }
+    if (name === "env" && (a === "--shell" || a.startsWith("--shell="))) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : rest[++i];
+      if (v !== "sh" && v !== "fish" && v !== "json") {
+        throw new UsageError(`--shell must be sh, fish or json, not ${v ?? "nothing"}`);
+      }
+      shell = v;
+      continue;
+    }
+    if (name === "gc" && (a === "--older-than" || a.startsWith("--older-than="))) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : rest[++i];
+      const n = Number(v);
+      if (v === undefined || v === "" || !Number.isFinite(n) || n < 0) {
+        throw new UsageError(`--older-than needs a number of days, not ${v ?? "nothing"}`);
+      }
+      olderThan = n;
+      continue;
+    }
+    if (a.startsWith("-") && a !== "-") {
+      const used = takeGlobal(rest, i, o);
+      if (used === 0) throw unknownOption(a);
+      i += used - 1;
+      continue;
+    }
+    positionals.push(a);
+  }
+  const maxPositionals = name === "use" || name === "help" ? 1 : 0;
+  if (positionals.length > maxPositionals) {
+    throw new UsageError(`${name}: unexpected argument ${positionals[maxPositionals]}`);
+  }
+  switch (name) {
+    case "sync":
+      return { kind: "sync" };
+    case "info":
+      return { kind: "info", json };
+    case "env":
+      return { kind: "env", shell };
+    case "init":
+      return { kind: "init" };
+    case "use":
+      return { kind: "use", name: positionals[0] ?? null };
+    case "lock":
+      return { kind: "lock" };
+    case "clean":
+      return { kind: "clean" };
+    case "gc":
+      return { kind: "gc", olderThanDays: olderThan };
+    default:
+      return { kind: "help", topic: positionals[0] ?? null };
+  }
+}

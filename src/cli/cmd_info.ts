@@ -1,0 +1,129 @@
+/** `prime info [--json]`: every decision and its source. Read-only: it builds nothing. */
+import type { Project } from "./project.ts";
+import { selectFor } from "./project.ts";
+import type { VenvDriverName } from "../config/types.ts";
+import { buildInstallPlan } from "../deps/plan.ts";
+import { checkFreshness, computeEnvInputs } from "./env_build.ts";
+import { readStamp } from "../state/stamp.ts";
+import { PRIME_VERSION } from "../version.ts";
+import { PrimeError } from "../errors.ts";
+
+/** Gathers the facts `info` reports, as plain data. */
+export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
+  const s = p.settings;
+  const required = p.override && !p.override.value.includes("/")
+    ? { value: p.override.value, source: p.override.source }
+    : { value: p.required.value, source: p.required.source };
+  let python: Record<string, unknown>;
+  let pyInfo = null;
+  try {
+    const sel = await selectFor(p, p.required, true);
+    pyInfo = sel.python;
+    python = {
+      path: sel.python?.path ?? null,
+      real_path: sel.python?.realPath ?? null,
+      version: sel.python?.version ?? null,
+      implementation: sel.python?.implementation ?? null,
+      source: sel.python ? sel.source : null,
+      satisfies: sel.satisfies ?? (sel.python !== null),
+      rejected: sel.rejected,
+    };
+    if (!sel.python) python.note = "nothing local satisfies; the uv driver would ask uv for one";
+  } catch (e) {
+    if (!(e instanceof PrimeError)) throw e;
+    python = { path: null, version: null, source: null, error: e.message, rejected: [] };
+  }
+  let venv: Record<string, unknown> | null = null;
+  if (s) {
+    const stamp = readStamp(s.venvDir);
+    const driver: VenvDriverName = s.driver ??
+      (stamp?.driver === "venv_uv" || stamp?.driver === "venv_pip" ? stamp.driver : "venv_uv");
+    const driverSource = s.driver ? s.driverSource : stamp ? "the existing venv" : "default";
+    let fresh = false;
+    let reason = "missing";
+    if (pyInfo) {
+      const inputs = await computeEnvInputs(s, pyInfo, driver, buildInstallPlan(s));
+      const f = checkFreshness(inputs);
+      fresh = f.fresh;
+      reason = f.reason;
+    } else if (stamp) reason = "no interpreter satisfies the requirement";
+    venv = {
+      path: s.venvDir,
+      driver,
+      driver_source: driverSource,
+      fresh,
+      reason,
+      built_at: stamp?.createdAt ?? null,
+      tool_version: stamp?.toolVersion ?? null,
+    };
+  }
+  return {
+    prime_version: PRIME_VERSION,
+    ref_root: p.refRoot,
+    config_files: s?.configFiles ?? [],
+    env: s?.env ?? null,
+    env_source: s?.envSource ?? null,
+    required_python_version: required,
+    python,
+    venv,
+    cache_dir: p.cache,
+    plan: s
+      ? {
+        requirements: s.requirements,
+        dependencies: s.dependencies,
+        dependency_groups: s.dependencyGroups,
+        project_dirs: s.projectDirs,
+        constraints_file: s.constraintsFile,
+        install_args: s.installArgs,
+        python_path: s.pythonPath,
+        vars: Object.keys(s.vars),
+        vars_files: s.varsFiles,
+      }
+      : null,
+  };
+}
+
+/** Prints the info as JSON (stdout) or as a human summary (stdout). */
+export async function infoCommand(p: Project, json: boolean): Promise<number> {
+  const info = await gatherInfo(p);
+  const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info);
+  Deno.stdout.writeSync(new TextEncoder().encode(out));
+  return 0;
+}
+
+function humanInfo(i: Record<string, unknown>): string {
+  const req = i.required_python_version as { value: string | null; source: string };
+  const py = i.python as Record<string, unknown>;
+  const venv = i.venv as Record<string, unknown> | null;
+  const plan = i.plan as Record<string, unknown[] | string | null> | null;
+  const lines = [
+    `prime ${i.prime_version}`,
+    `ref root:   ${i.ref_root ?? "(none: no prime.toml or pyproject.toml found)"}`,
+    `config:     ${(i.config_files as string[]).join(", ") || "(none: zero-config defaults)"}`,
+    `env:        ${i.env ?? "(default)"}${i.env_source ? ` (from ${i.env_source})` : ""}`,
+    `requires:   ${req.value ?? "any Python 3"} (from ${req.source})`,
+    `python:     ${
+      py.path ? `${py.path} (${py.version}, from ${py.source})` : `none (${py.error ?? py.note})`
+    }`,
+  ];
+  const rejected = (py.rejected as { path: string; reason: string }[]) ?? [];
+  if (rejected.length) {
+    lines.push(`rejected:`);
+    for (const r of rejected) lines.push(`  ${r.path}: ${r.reason}`);
+  }
+  if (venv) {
+    lines.push(
+      `venv:       ${venv.path} (${venv.driver}, from ${venv.driver_source})`,
+      `fresh:      ${venv.fresh ? "yes" : `no: ${venv.reason}`}`,
+    );
+  }
+  if (plan) {
+    for (const [k, v] of Object.entries(plan)) {
+      if (Array.isArray(v) ? v.length : v) {
+        lines.push(`${(k + ":").padEnd(12)}${Array.isArray(v) ? v.join(", ") : v}`);
+      }
+    }
+  }
+  lines.push(`cache:      ${i.cache_dir}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,129 @@
+/**
+ * Script mode (`prime SCRIPT ARGS` and `#!/usr/bin/env prime`):
+ *   - a PEP 723 block: a script env in the cache, keyed by the block and interpreter;
+ *   - else the env of the ref root found from the script's own directory;
+ *   - else the selected interpreter with -I and no venv.
+ */
+import { dirname, resolve } from "node:path";
+import type { GlobalOptions } from "./args.ts";
+import type { Settings } from "../config/types.ts";
+import type { PythonInfo } from "../python/types.ts";
+import { loadProject } from "./project.ts";
+import { prepareEnv } from "./prepare.ts";
+import { startProgram } from "./launch.ts";
+import { parsePep723 } from "../config/pep723.ts";
+import { requestFromSpecifier } from "../config/python_version.ts";
+import { ConfigError, UsageError } from "../errors.ts";
+import { sha256Hex } from "../state/paths.ts";
+import { extractPep723Raw } from "../config/pep723_scan.ts";
+import * as log from "../log.ts";
+
+/** Runs a script in its env. */
+export async function scriptCommand(
+  o: GlobalOptions,
+  script: string,
+  args: string[],
+): Promise<number> {
+  let text: string;
+  let real: string;
+  try {
+    real = Deno.realPathSync(script);
+    if (!Deno.statSync(real).isFile) throw new UsageError(`not a file: ${script}`);
+    text = await Deno.readTextFile(real);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`script not found: ${script}`, "check the path (it is relative to the working directory)");
+    }
+    throw new UsageError(`cannot read script ${script}: ${e instanceof Error ? e.message : e}`);
+  }
+  const scriptDir = dirname(real);
+  const { block, warnings } = parsePep723(text, script);
+  for (const w of warnings) log.warn(w);
+  const project = await loadProject(o, scriptDir);
+  if (block) {
+    const raw = extractPep723Raw(text) ?? block.raw;
+    const pythonPath = (block.tool.python_path ?? []).map((d) => {
+      const abs = resolve(scriptDir, d);
+      if (abs !== scriptDir && !abs.startsWith(scriptDir + "/")) {
+        throw new ConfigError(`${script}: [tool.prime] python_path ${d} escapes the script's directory`);
+      }
+      return abs;
+    });
+    const driverOverride = Deno.env.get("PRIME_VENV_DRIVER") || undefined;
+    const driver = (driverOverride ?? block.tool.venv_driver ?? null) as Settings["driver"];
+    if (driver !== null && driver !== "venv_uv" && driver !== "venv_pip") {
+      throw new ConfigError(`PRIME_VENV_DRIVER must be venv_uv or venv_pip, not ${driver}`);
+    }
+    const required = block.requiresPython
+      ? {
+        requests: [requestFromSpecifier(block.requiresPython, `${script} requires-python`)],
+        value: block.requiresPython,
+        source: `${script} (PEP 723 requires-python)`,
+      }
+      : { requests: [], value: null, source: "none" };
+    const settings: Settings = {
+      refRoot: scriptDir,
+      env: null,
+      envSource: null,
+      configFiles: [],
+      required,
+      pythonVersionFile: null,
+      selector: null,
+      driver,
+      driverSource: driverOverride ? "PRIME_VENV_DRIVER" : driver ? "PEP 723 block" : null,
+      venvDir: "",
+      requirements: [],
+      dependencies: block.dependencies,
+      dependencyGroups: [],
+      groupRequirements: [],
+      projectDirs: [],
+      constraintsFile: null,
+      installArgs: block.tool.install_args ?? [],
+      pythonPath,
+      vars: {},
+      varsFiles: [],
+      probedAbsent: [],
+    };
+    const venvDirFor = async (py: PythonInfo) => {
+      const key = await sha256Hex(`${raw}\0${py.realPath}\0${py.version}\0${scriptDir}`);
+      return `${project.cache}/scripts/${key.slice(0, 24)}`;
+    };
+    // A block's python_path is relative to the script, so the script's directory is
+    // part of the key; identical blocks in one directory share an env.
+    const scriptProject = { ...project, refRoot: null, settings: null, required };
+    const prepared = await prepareEnv(scriptProject, settings, {
+      label: `the script env of ${script}`,
+      runRefRoot: null,
+      venvDirFor,
+    });
+    return await startProgram({
+      project: scriptProject,
+      venvDir: prepared.inputs.venvDir,
+      python: prepared.python,
+      script,
+      args,
+      stamp: prepared.inputs.run,
+      pointer: {
+        kind: "script",
+        subject: `${scriptDir}\0${raw}`,
+        envRequest: "",
+        pythonOverride: o.python ?? Deno.env.get("PRIME_PYTHON") ?? "",
+        driverOverride: Deno.env.get("PRIME_VENV_DRIVER") ?? "",
+      },
+    });
+  }
+  if (project.settings) {
+    const s = project.settings;
+    const prepared = await prepareEnv(project, s, { label: s.venvDir, runRefRoot: s.refRoot });
+    return await startProgram({
+      project,
+      venvDir: s.venvDir,
+      python: prepared.python,
+      script,
+      args,
+      stamp: prepared.inputs.run,
+    });
+  }
+  return await startProgram({ project, venvDir: null, python: null, script, args });
+}

@@ -1,0 +1,73 @@
+/** Choosing the venv driver: the configured one, else uv when it can be had, else pip. */
+import type { VenvDriverName } from "../config/types.ts";
+import type { PythonInfo } from "../python/types.ts";
+import type { VenvDriver } from "../venv/driver.ts";
+import { createPipDriver, findPip } from "../venv/pip.ts";
+import { VenvError } from "../errors.ts";
+import { run } from "../process.ts";
+import * as log from "../log.ts";
+
+/** uv as obtained, or why not. */
+export type UvResult = { path: string; version: string; source: string } | {
+  path: null;
+  tried: string[];
+};
+
+/** Obtains uv the way the SPEC orders it (PATH, cache, helper venv, wheel). */
+export async function getUv(opts: {
+  cacheDir: string;
+  python: PythonInfo | null;
+  installArgs: string[];
+  offline: boolean;
+}): Promise<UvResult> {
+  const { obtainUv } = await import("../venv/uv_obtain.ts");
+  return await obtainUv({ ...opts, runner: run, env: Deno.env.toObject() });
+}
+
+/** The driver that will build, decided (and uv obtained) only on the cold path. */
+export async function decideDriver(opts: {
+  configured: VenvDriverName | null;
+  cacheDir: string;
+  python: PythonInfo | null;
+  installArgs: string[];
+  offline: boolean;
+}): Promise<{ name: VenvDriverName; uv: { path: string; version: string } | null; note?: string }> {
+  if (opts.configured === "venv_pip") return { name: "venv_pip", uv: null };
+  const uv = await getUv(opts);
+  if (uv.path !== null) {
+    log.debug(`uv ${uv.version} from ${uv.source}: ${uv.path}`);
+    return { name: "venv_uv", uv };
+  }
+  if (opts.configured === "venv_uv") {
+    throw new VenvError(`venv_driver is venv_uv, but uv cannot be had: ${uv.tried.join("; ")}`, {
+      hint: 'put uv on PATH, allow the download (drop --offline), or set venv_driver = "venv_pip"',
+    });
+  }
+  return {
+    name: "venv_pip",
+    uv: null,
+    note: `uv cannot be had (${uv.tried.join("; ")}), so the venv is built with venv and pip`,
+  };
+}
+
+/** Builds the driver object for a decided driver. */
+export async function makeDriver(
+  name: VenvDriverName,
+  uv: { path: string; version: string } | null,
+  python: PythonInfo,
+): Promise<VenvDriver> {
+  if (name === "venv_uv") {
+    if (!uv) throw new VenvError("internal: the uv driver was chosen without uv");
+    const { createUvDriver } = await import("../venv/uv.ts");
+    return createUvDriver(uv);
+  }
+  const pip = await findPip(python, { runner: run });
+  if (pip === null) {
+    throw new VenvError(
+      `no pip found for ${python.path}: its bundled pip wheel is missing and it has no pip >= 22.3`,
+      { hint: 'install pip for that Python (python3-pip), or use venv_driver = "venv_uv"' },
+    );
+  }
+  log.debug(`pip ${pip.version} from ${pip.where}`);
+  return createPipDriver(pip);
+}

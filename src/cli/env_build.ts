@@ -1,0 +1,343 @@
+/**
+ * Bringing one venv up to date: compute the inputs, compare the stamp, and under the
+ * env's lock rebuild it aside-safely. Used by sync, run, script mode and info.
+ */
+import type { Settings, VenvDriverName } from "../config/types.ts";
+import type { PythonInfo, Selection } from "../python/types.ts";
+import type { InstallPlan, VenvDriver } from "../venv/driver.ts";
+import type { Stamp, StampInput, StampPython } from "../state/stamp.ts";
+import { readStamp, writeStamp } from "../state/stamp.ts";
+import { fingerprint, hashInputs } from "../state/fingerprint.ts";
+import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
+import { collectRequirementFiles } from "../deps/plan.ts";
+import { PRIME_VERSION } from "../version.ts";
+import { VenvError } from "../errors.ts";
+import { run } from "../process.ts";
+import * as log from "../log.ts";
+
+/** What a venv is built from, computed on the cold path. */
+export interface EnvInputs {
+  venvDir: string;
+  driverName: VenvDriverName;
+  python: PythonInfo;
+  plan: InstallPlan;
+  pythonPath: string[];
+  inputs: StampInput[];
+  fingerprint: string;
+  run: Stamp["run"];
+}
+
+/** Whether a venv is fresh, and why not. */
+export interface Freshness {
+  fresh: boolean;
+  reason: string;
+  stamp: Stamp | null;
+}
+
+/** The stamp's identity of an interpreter. */
+export function pythonIdentity(p: PythonInfo): StampPython {
+  return {
+    realPath: p.realPath,
+    mtimeMs: p.mtimeMs,
+    size: p.size,
+    version: p.version,
+    implementation: p.implementation,
+  };
+}
+
+/** Files that define an editable project's build. */
+function projectFiles(dir: string): string[] {
+  return [`${dir}/pyproject.toml`, `${dir}/setup.py`, `${dir}/setup.cfg`];
+}
+
+/** Computes the inputs and fingerprint of the venv that `settings` describe. */
+export async function computeEnvInputs(
+  settings: Settings,
+  python: PythonInfo,
+  driverName: VenvDriverName,
+  plan: InstallPlan,
+  extraInputs: string[] = [],
+  runRefRoot: string | null = settings.refRoot,
+): Promise<EnvInputs> {
+  const reqRoots = [...settings.requirements];
+  if (settings.constraintsFile) reqRoots.push(settings.constraintsFile);
+  const reqFiles = await collectRequirementFiles(reqRoots);
+  const present = [
+    ...settings.configFiles,
+    ...(settings.pythonVersionFile ? [settings.pythonVersionFile] : []),
+    ...(settings.selector ? [settings.selector] : []),
+    ...reqFiles,
+    ...extraInputs,
+  ];
+  const absent = [...settings.probedAbsent];
+  for (const dir of settings.projectDirs) {
+    for (const f of projectFiles(dir)) {
+      if (await exists(f)) present.push(f);
+      else absent.push(f);
+    }
+  }
+  const inputs = await hashInputs(present, absent);
+  const runInfo: Stamp["run"] = {
+    refRoot: runRefRoot,
+    env: settings.env,
+    vars: settings.vars,
+    varsFiles: settings.varsFiles,
+  };
+  const fp = await fingerprint({
+    prime: PRIME_VERSION,
+    env: settings.env,
+    driver: driverName,
+    settings: {
+      venvDir: settings.venvDir,
+      plan,
+      pythonPath: settings.pythonPath,
+      run: runInfo,
+    },
+    inputs,
+    python: pythonIdentity(python),
+  });
+  return {
+    venvDir: settings.venvDir,
+    driverName,
+    python,
+    plan,
+    pythonPath: settings.pythonPath,
+    inputs,
+    fingerprint: fp,
+    run: runInfo,
+  };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Compares the venv's stamp with the inputs. Reads only. */
+export function checkFreshness(inputs: EnvInputs): Freshness {
+  const stamp = readStamp(inputs.venvDir);
+  if (stamp === null) {
+    let reason = "missing";
+    try {
+      Deno.statSync(inputs.venvDir);
+      reason = "no valid stamp (incomplete or not made by prime)";
+    } catch { /* missing */ }
+    return { fresh: false, reason, stamp };
+  }
+  if (stamp.fingerprint === inputs.fingerprint) return { fresh: true, reason: "fresh", stamp };
+  return { fresh: false, reason: describeChange(stamp, inputs), stamp };
+}
+
+function describeChange(stamp: Stamp, inputs: EnvInputs): string {
+  if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
+  if (stamp.driver !== inputs.driverName) return `built by ${stamp.driver}, now ${inputs.driverName}`;
+  const p = stamp.python;
+  const q = inputs.python;
+  if (p.realPath !== q.realPath || p.version !== q.version) {
+    return `interpreter changed: ${p.version} ${p.realPath} -> ${q.version} ${q.realPath}`;
+  }
+  if (p.mtimeMs !== q.mtimeMs || p.size !== q.size) return `interpreter ${q.realPath} was modified`;
+  const before = new Map(stamp.inputs.map((i) => [i.path, i.sha256]));
+  for (const i of inputs.inputs) {
+    if (!before.has(i.path)) return `new input ${i.path}`;
+    if (before.get(i.path) !== i.sha256) {
+      if (i.sha256 === null) return `${i.path} was removed`;
+      if (before.get(i.path) === null) return `${i.path} appeared`;
+      return `${i.path} changed`;
+    }
+  }
+  return "configuration changed";
+}
+
+/** Where a complete but outdated venv waits while its successor is built. */
+export function asidePath(venvDir: string): string {
+  const i = venvDir.lastIndexOf("/");
+  return `${venvDir.slice(0, i)}/.prime/${venvDir.slice(i + 1)}.previous`;
+}
+
+function ensureSelfIgnoringDir(dir: string): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  try {
+    Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
+  } catch { /* already there */ }
+}
+
+function isVenvLike(dir: string): boolean {
+  try {
+    Deno.statSync(`${dir}/pyvenv.cfg`);
+    return true;
+  } catch {
+    try {
+      for (const _ of Deno.readDirSync(dir)) return false;
+      return true;
+    } catch {
+      return true;
+    }
+  }
+}
+
+function removeTree(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/** Writes the python_path .pth file into the venv's site-packages. */
+export function writePythonPathPth(venvDir: string, dirs: string[]): void {
+  if (dirs.length === 0) return;
+  const sites: string[] = [];
+  try {
+    for (const lib of Deno.readDirSync(`${venvDir}/lib`)) {
+      const sp = `${venvDir}/lib/${lib.name}/site-packages`;
+      try {
+        if (Deno.statSync(sp).isDirectory) sites.push(sp);
+      } catch { /* not this one */ }
+    }
+  } catch { /* no lib dir */ }
+  if (sites.length === 0) {
+    throw new VenvError(`cannot find site-packages in ${venvDir} for python_path`);
+  }
+  for (const sp of sites) Deno.writeTextFileSync(`${sp}/_prime_python_path.pth`, dirs.join("\n") + "\n");
+}
+
+/** The result of ensureEnv. */
+export interface EnsureResult {
+  built: boolean;
+  reason: string;
+  seconds: number;
+}
+
+/**
+ * Makes the venv match its inputs. Holds the env's lock while building; waiters
+ * re-check the stamp after the lock is theirs, so concurrent starts build once.
+ * A venv being replaced is kept aside until its successor has a stamp, and put back
+ * if the build fails.
+ */
+export async function ensureEnv(
+  inputs: EnvInputs,
+  opts: {
+    cacheDir: string;
+    refresh: boolean;
+    offline: boolean;
+    getDriver: () => Promise<VenvDriver>;
+    label: string;
+  },
+): Promise<EnsureResult> {
+  const t0 = performance.now();
+  const first = checkFreshness(inputs);
+  if (first.fresh && !opts.refresh) return { built: false, reason: "fresh", seconds: 0 };
+  const lock = await acquireLock(
+    await lockPathFor(opts.cacheDir, inputs.venvDir),
+    lockTimeoutSec(),
+    (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${opts.label}`),
+  );
+  try {
+    const again = checkFreshness(inputs);
+    if (again.fresh) {
+      // Another process built it while we waited, or it was fresh all along.
+      if (!opts.refresh) return { built: false, reason: "built by another prime", seconds: 0 };
+      if (again.stamp?.createdAt !== first.stamp?.createdAt) {
+        return { built: false, reason: "rebuilt by another prime", seconds: 0 };
+      }
+    }
+    const reason = opts.refresh ? "--refresh" : again.reason;
+    const aside = asidePath(inputs.venvDir);
+    if (!opts.refresh && restorePrevious(inputs, aside)) {
+      log.info(`prime: ${opts.label}: restored the previous build, which matches the inputs`);
+      return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
+    }
+    const driver = await opts.getDriver();
+    log.info(
+      `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
+    );
+    await moveAside(inputs.venvDir, aside, again.stamp !== null);
+    try {
+      Deno.mkdirSync(inputs.venvDir.slice(0, inputs.venvDir.lastIndexOf("/")), {
+        recursive: true,
+      });
+      const ctx = {
+        venvDir: inputs.venvDir,
+        python: inputs.python,
+        plan: inputs.plan,
+        runner: run,
+        cacheDir: opts.cacheDir,
+        offline: opts.offline,
+        echo: log.getVerbosity() >= 2,
+      };
+      await driver.create(ctx);
+      writePythonPathPth(inputs.venvDir, inputs.pythonPath);
+      await driver.install(ctx);
+      writeStamp(inputs.venvDir, {
+        schema: 1,
+        prime: PRIME_VERSION,
+        fingerprint: inputs.fingerprint,
+        driver: driver.name,
+        toolVersion: driver.toolVersion,
+        createdAt: new Date().toISOString(),
+        inputs: inputs.inputs,
+        python: pythonIdentity(inputs.python),
+        run: inputs.run,
+      });
+    } catch (e) {
+      removeTree(inputs.venvDir);
+      try {
+        Deno.statSync(aside);
+        Deno.renameSync(aside, inputs.venvDir);
+        log.warn(`the previous ${opts.label} was put back; it is not marked fresh`);
+      } catch { /* nothing aside */ }
+      throw e;
+    }
+    removeTree(aside);
+    return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Moves the current venv out of the way. An incomplete one (no stamp) is deleted. */
+async function moveAside(venvDir: string, aside: string, complete: boolean): Promise<void> {
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.lstat(venvDir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory || !isVenvLike(venvDir)) {
+    throw new VenvError(
+      `${venvDir} exists and is not a venv; prime will not delete it`,
+      { hint: "move it away, or set local_venv_dir_rel_path to another place" },
+    );
+  }
+  if (!complete) {
+    removeTree(venvDir);
+    return;
+  }
+  ensureSelfIgnoringDir(aside.slice(0, aside.lastIndexOf("/")));
+  removeTree(aside);
+  await Deno.rename(venvDir, aside);
+}
+
+/** Puts back a venv kept aside when it matches the inputs (say, an edit was undone). */
+function restorePrevious(inputs: EnvInputs, aside: string): boolean {
+  const stamp = readStamp(aside);
+  if (stamp === null || stamp.fingerprint !== inputs.fingerprint) return false;
+  try {
+    Deno.lstatSync(inputs.venvDir);
+    if (readStamp(inputs.venvDir) !== null) return false;
+    removeTree(inputs.venvDir);
+  } catch { /* missing: fine */ }
+  Deno.renameSync(aside, inputs.venvDir);
+  return true;
+}
+
+/** The selection's interpreter, or an error that says nothing satisfied. */
+export function selected(sel: Selection): PythonInfo {
+  if (sel.python === null) throw new Error("selection returned no interpreter");
+  return sel.python;
+}

@@ -1,0 +1,110 @@
+/** Starting the program: its environment, the warm pointer, then exec. */
+import type { Project } from "./project.ts";
+import { selectFor } from "./project.ts";
+import type { PythonInfo } from "../python/types.ts";
+import type { StampRun } from "../state/stamp.ts";
+import { type PointerKey, pointerPath, writePointer } from "../state/pointer.ts";
+import {
+  currentDepth,
+  isExecutableFile,
+  programEnv,
+  resolveRunCommand,
+} from "../exec/program_env.ts";
+import { replaceProcess } from "../exec/exec.ts";
+import { parseDotenv } from "../config/dotenv.ts";
+import { UsageError } from "../errors.ts";
+import { useChoicePath } from "../state/paths.ts";
+import * as log from "../log.ts";
+
+/** What to start. */
+export interface LaunchSpec {
+  project: Project;
+  venvDir: string | null;
+  python: PythonInfo | null;
+  /** A script (run with python -I) ... */
+  script?: string;
+  /** ... or a command (`prime run`). */
+  cmd?: string;
+  args: string[];
+  stamp?: StampRun;
+  /** The warm pointer to record before exec. */
+  pointer?: PointerKey;
+}
+
+/** The env request that keys a repo's warm pointer; mirrors the warm path. */
+export function repoPointerKey(p: Project): PointerKey {
+  let choice = "";
+  if (p.refRoot) {
+    try {
+      choice = Deno.readTextFileSync(useChoicePath(p.refRoot)).trim();
+    } catch { /* none */ }
+  }
+  return {
+    kind: "repo",
+    subject: p.refRoot ?? "",
+    envRequest: p.options.env ?? (Deno.env.get("PRIME_ENV") || null) ?? (choice || ""),
+    pythonOverride: p.options.python ?? Deno.env.get("PRIME_PYTHON") ?? "",
+    driverOverride: Deno.env.get("PRIME_VENV_DRIVER") ?? "",
+  };
+}
+
+/** Builds the environment and replaces prime with the program. */
+export async function startProgram(spec: LaunchSpec): Promise<number> {
+  const run = spec.stamp ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
+  let fileVars: Record<string, string> = {};
+  for (const f of run.varsFiles) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(f);
+    } catch (e) {
+      throw new UsageError(`cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`);
+    }
+    fileVars = { ...fileVars, ...parseDotenv(text, f) };
+  }
+  const env = programEnv(Deno.env.toObject(), {
+    venvDir: spec.venvDir,
+    refRoot: run.refRoot,
+    env: run.env,
+    vars: run.vars,
+    fileVars,
+    depth: currentDepth(Deno.env.get("PRIME_DEPTH")),
+  });
+  let program: string;
+  let args: string[];
+  if (spec.script !== undefined) {
+    let python = spec.venvDir ? `${spec.venvDir}/bin/python` : spec.python?.path;
+    if (!python) {
+      const sel = await selectFor(spec.project, spec.project.required, false);
+      python = sel.python!.path;
+    }
+    program = python;
+    args = ["-I", spec.script, ...spec.args];
+  } else {
+    const cmd = spec.cmd!;
+    let resolved = resolveRunCommand(
+      cmd,
+      spec.venvDir,
+      (Deno.env.get("PATH") ?? "").split(":"),
+      isExecutableFile,
+    );
+    if (spec.venvDir === null && /^python(3(\.\d+)?)?$/.test(cmd)) {
+      const py = spec.python ??
+        (await selectFor(spec.project, spec.project.required, false)).python!;
+      resolved = { program: py.path, prefixArgs: ["-I"] };
+    }
+    if (resolved === null) {
+      throw new UsageError(
+        `command not found: ${cmd}`,
+        spec.venvDir ? `it is neither in ${spec.venvDir}/bin nor on PATH` : "it is not on PATH",
+      );
+    }
+    program = resolved.program;
+    args = [...resolved.prefixArgs, ...spec.args];
+  }
+  if (spec.venvDir) {
+    const key = spec.pointer ?? repoPointerKey(spec.project);
+    writePointer(await pointerPath(spec.project.cache, key), spec.venvDir);
+  }
+  log.debug(`exec ${program} ${args.join(" ")}`);
+  return await replaceProcess(program, args, env);
+}

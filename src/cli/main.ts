@@ -1,0 +1,160 @@
+/** The cold path: parse, dispatch, and turn errors into exit codes. */
+import { dirname, resolve } from "node:path";
+import { type Command, type GlobalOptions, parseArgs } from "./args.ts";
+import { helpText } from "./help.ts";
+import { EXIT, PrimeError, UsageError } from "../errors.ts";
+import { PRIME_VERSION } from "../version.ts";
+import * as log from "../log.ts";
+import { loadProject, type Project } from "./project.ts";
+import { prepareEnv } from "./prepare.ts";
+import { currentDepth, MAX_DEPTH } from "../exec/program_env.ts";
+import { startProgram } from "./launch.ts";
+import { infoCommand } from "./cmd_info.ts";
+import { scriptCommand } from "./cmd_script.ts";
+
+function isFile(p: string): boolean {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  let verbose = argv.some((a) => /^-v+$/.test(a) || a === "--verbose");
+  try {
+    const { options, command } = parseArgs(argv, isFile);
+    verbose = options.verbose > 0;
+    log.setVerbosity(options.verbose, options.quiet);
+    const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
+    if (depth >= MAX_DEPTH && (command.kind === "script" || command.kind === "run")) {
+      throw new UsageError(
+        `prime is nested ${depth} deep (PRIME_DEPTH); stopping to avoid endless recursion`,
+        "a script's shebang probably starts prime on itself; check the program it runs",
+      );
+    }
+    return await dispatch(options, command);
+  } catch (e) {
+    return reportError(e, verbose);
+  }
+}
+
+/** Prints an error the SPEC's way and returns its exit code. */
+export function reportError(e: unknown, verbose: boolean): number {
+  if (e instanceof PrimeError) {
+    log.error(e.message);
+    if (e.details) log.raw(e.details);
+    if (e.hint) log.info(`  hint: ${e.hint}`);
+    if (verbose && e.stack) log.raw(e.stack);
+    return e.exitCode;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  log.error(`internal error: ${msg}`);
+  if (verbose && e instanceof Error && e.stack) log.raw(e.stack);
+  else log.info("  hint: this is a bug in prime; run again with -v for the stack and report it");
+  return EXIT.INTERNAL;
+}
+
+async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
+  const startDir = resolve(o.directory ?? ".");
+  if (o.directory !== null) {
+    try {
+      if (!Deno.statSync(startDir).isDirectory) throw new Error();
+    } catch {
+      throw new UsageError(`-C ${o.directory}: not a directory`);
+    }
+  }
+  switch (c.kind) {
+    case "help":
+      Deno.stdout.writeSync(new TextEncoder().encode(helpText()));
+      return 0;
+    case "version":
+      Deno.stdout.writeSync(new TextEncoder().encode(`prime ${PRIME_VERSION}\n`));
+      return 0;
+    case "sync":
+      return await syncCommand(await requireRoot(o, startDir, "sync"));
+    case "info":
+      return await infoCommand(await loadProject(o, startDir), c.json);
+    case "script":
+      return await scriptCommand(o, c.script, c.args);
+    case "run":
+      return await runCommand(await loadProject(o, startDir), c.cmd, c.args);
+    case "init": {
+      const { initCommand } = await import("./cmd_init.ts");
+      return await initCommand(o, startDir);
+    }
+    case "use": {
+      const { useCommand } = await import("./cmd_use.ts");
+      return await useCommand(await requireRoot(o, startDir, "use"), c.name);
+    }
+    case "env":
+    case "shell": {
+      const { envCommand, shellCommand } = await import("./cmd_env.ts");
+      const p = await requireRoot(o, startDir, c.kind);
+      return c.kind === "env" ? await envCommand(p, c.shell) : await shellCommand(p, c.args);
+    }
+    case "lock": {
+      const { lockCommand } = await import("./cmd_lock.ts");
+      return await lockCommand(await requireRoot(o, startDir, "lock"));
+    }
+    case "clean": {
+      const { cleanCommand } = await import("./cmd_clean.ts");
+      return await cleanCommand(await requireRoot(o, startDir, "clean"));
+    }
+    case "gc": {
+      const { gcCommand } = await import("./cmd_clean.ts");
+      return await gcCommand(o, c.olderThanDays);
+    }
+  }
+}
+
+/** Loads the project and insists on a ref root. */
+export async function requireRoot(o: GlobalOptions, startDir: string, what: string) {
+  const p = await loadProject(o, startDir);
+  if (p.refRoot === null || p.settings === null) {
+    throw new PrimeError(
+      `${what}: no prime.toml or pyproject.toml in ${startDir} or above`,
+      EXIT.CONFIG,
+      { hint: "run `prime init` to write a prime.toml here, or pass -C DIR" },
+    );
+  }
+  return p;
+}
+
+async function syncCommand(p: Project): Promise<number> {
+  const s = p.settings!;
+  const prepared = await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
+  const r = prepared.result;
+  const what = r.built ? `built in ${r.seconds.toFixed(1)}s (${r.reason})` : "up to date";
+  log.info(
+    `prime: ${rel(s.venvDir, s.refRoot)} ${what}: Python ${prepared.python.version}, ${prepared.inputs.driverName}${
+      s.env ? `, env ${s.env}` : ""
+    }`,
+  );
+  return 0;
+}
+
+async function runCommand(p: Project, cmd: string, args: string[]): Promise<number> {
+  if (p.settings === null) {
+    return await startProgram({ project: p, venvDir: null, python: null, cmd, args });
+  }
+  const s = p.settings;
+  const prepared = await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
+  return await startProgram({
+    project: p,
+    venvDir: s.venvDir,
+    python: prepared.python,
+    cmd,
+    args,
+    stamp: prepared.inputs.run,
+  });
+}
+
+/** A path relative to the ref root, for messages. */
+export function rel(path: string, root: string | null): string {
+  if (root && path.startsWith(root + "/")) return path.slice(root.length + 1);
+  return path;
+}
+
+export { dirname };

@@ -1,0 +1,135 @@
+/** Bringing a repo env or a script env to fresh, shared by sync, run, script mode and info. */
+import type { Settings, VenvDriverName } from "../config/types.ts";
+import type { PythonInfo, Selection } from "../python/types.ts";
+import type { Project } from "./project.ts";
+import { selectFor } from "./project.ts";
+import { decideDriver, makeDriver } from "./drivers.ts";
+import { buildInstallPlan } from "../deps/plan.ts";
+import { computeEnvInputs, ensureEnv, type EnvInputs, type EnsureResult } from "./env_build.ts";
+import { readStamp } from "../state/stamp.ts";
+import { PythonNotFoundError } from "../errors.ts";
+import { probePython } from "../python/probe.ts";
+import * as log from "../log.ts";
+
+/** A prepared env. */
+export interface Prepared {
+  settings: Settings;
+  selection: Selection;
+  python: PythonInfo;
+  inputs: EnvInputs;
+  result: EnsureResult;
+  driverNote?: string;
+}
+
+function describeRejected(sel: Selection): string {
+  return sel.rejected.map((r) => `  ${r.path}: ${r.reason}`).join("\n");
+}
+
+/**
+ * Selects the interpreter (letting uv supply one when nothing local satisfies and
+ * uv may be used), decides the driver, and makes the venv fresh.
+ */
+export async function prepareEnv(
+  p: Project,
+  settings: Settings,
+  opts: {
+    label: string;
+    runRefRoot: string | null;
+    extraInputs?: string[];
+    /** For script envs: the venv's place depends on the interpreter. */
+    venvDirFor?: (python: PythonInfo) => Promise<string>;
+  },
+): Promise<Prepared> {
+  const o = p.options;
+  const mayUseUv = settings.driver !== "venv_pip";
+  const selection = await selectFor(p, settings.required, mayUseUv);
+  let python = selection.python;
+  let decided: Awaited<ReturnType<typeof decideDriver>> | null = null;
+  if (python === null) {
+    decided = await decideDriver({
+      configured: settings.driver,
+      cacheDir: p.cache,
+      python: null,
+      installArgs: settings.installArgs,
+      offline: o.offline,
+    });
+    if (decided.uv === null) {
+      throw new PythonNotFoundError(
+        `no interpreter satisfies ${settings.required.value ?? "the requirement"} (from ${settings.required.source})`,
+        {
+          details: describeRejected(selection),
+          hint: "install one (pyenv install, uv python install), or pass --python PATH",
+        },
+      );
+    }
+    const { uvFindOrInstallPython } = await import("../venv/uv.ts");
+    const req = settings.required.requests[0] ?? null;
+    const path = await uvFindOrInstallPython(decided.uv, req, {
+      cacheDir: p.cache,
+      offline: o.offline,
+    });
+    const probed = await probePython(path, { cacheDir: p.cache });
+    if ("error" in probed) {
+      throw new PythonNotFoundError(`uv's Python ${path} cannot be used: ${probed.error}`);
+    }
+    python = probed;
+    selection.python = probed;
+    selection.source = "uv";
+  }
+  if (selection.satisfies === false && settings.driver === "venv_pip") {
+    throw new PythonNotFoundError(
+      `${python.path} (Python ${python.version}) does not satisfy ${settings.required.value} (from ${settings.required.source})`,
+      { hint: "pick another interpreter with --python, or relax the requirement" },
+    );
+  }
+  if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
+  const plan = buildInstallPlan(settings);
+  const final = settings;
+  const compute = (name: VenvDriverName) =>
+    computeEnvInputs(final, python!, name, plan, opts.extraInputs ?? [], opts.runRefRoot);
+
+  let driverName: VenvDriverName | null = settings.driver;
+  if (driverName === null && decided) driverName = decided.name;
+  if (driverName === null) {
+    const stamp = readStamp(settings.venvDir);
+    if (stamp && (stamp.driver === "venv_uv" || stamp.driver === "venv_pip")) {
+      const inputs = await compute(stamp.driver);
+      if (stamp.fingerprint === inputs.fingerprint && !o.refresh) {
+        return {
+          settings,
+          selection,
+          python,
+          inputs,
+          result: { built: false, reason: "fresh", seconds: 0 },
+        };
+      }
+    }
+  }
+  let inputs = driverName ? await compute(driverName) : null;
+  const getDecided = async () => {
+    decided ??= await decideDriver({
+      configured: settings.driver,
+      cacheDir: p.cache,
+      python,
+      installArgs: settings.installArgs,
+      offline: o.offline,
+    });
+    return decided;
+  };
+  if (inputs === null) {
+    const d = await getDecided();
+    if (d.note) log.info(`prime: note: ${d.note}`);
+    inputs = await compute(d.name);
+  }
+  const result = await ensureEnv(inputs, {
+    cacheDir: p.cache,
+    refresh: o.refresh,
+    offline: o.offline,
+    label: opts.label,
+    getDriver: async () => {
+      const d = await getDecided();
+      return await makeDriver(inputs!.driverName, d.uv, python!);
+    },
+  });
+  return { settings, selection, python, inputs, result, driverNote: decided?.note };
+}

@@ -1,0 +1,130 @@
+/** Resolving what the user's command applies to: ref root, config, env, interpreter. */
+import { resolve } from "node:path";
+import type { GlobalOptions } from "./args.ts";
+import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
+import type { Selection } from "../python/types.ts";
+import { findProjectRoot } from "./ref.ts";
+import { loadConfig } from "../config/load.ts";
+import { pickEnv, resolveSettings } from "../config/settings.ts";
+import {
+  findPythonVersionFile,
+  parsePythonVersionFile,
+  requestFromSpecifier,
+} from "../config/python_version.ts";
+import { selectPython } from "../python/select.ts";
+import { readUseChoice } from "../state/use_choice.ts";
+import { cacheDir } from "../state/paths.ts";
+import * as log from "../log.ts";
+
+/** The resolved target of a command. */
+export interface Project {
+  options: GlobalOptions;
+  cache: string;
+  startDir: string;
+  refRoot: string | null;
+  loaded: LoadedConfig | null;
+  /** Null when there is no ref root. */
+  settings: Settings | null;
+  required: RequiredPython;
+  override: { value: string; source: "--python" | "PRIME_PYTHON" } | null;
+}
+
+/** The interpreter override from --python or PRIME_PYTHON. */
+export function pythonOverride(o: GlobalOptions): Project["override"] {
+  if (o.python) return { value: o.python, source: "--python" };
+  const env = Deno.env.get("PRIME_PYTHON");
+  return env ? { value: env, source: "PRIME_PYTHON" } : null;
+}
+
+/** Loads the project that a start directory belongs to. */
+export async function loadProject(o: GlobalOptions, startDir: string): Promise<Project> {
+  const cache = cacheDir();
+  const refRoot = await findProjectRoot(startDir);
+  const override = pythonOverride(o);
+  if (refRoot === null) {
+    const required = await requiredWithoutRoot(startDir);
+    return {
+      options: o,
+      cache,
+      startDir,
+      refRoot,
+      loaded: null,
+      settings: null,
+      required,
+      override,
+    };
+  }
+  log.debug(`ref root: ${refRoot}`);
+  const loaded = await loadConfig(refRoot);
+  const pick = pickEnv(loaded, {
+    flag: o.env ?? undefined,
+    envVar: Deno.env.get("PRIME_ENV") || undefined,
+    useChoice: readUseChoice(refRoot) ?? undefined,
+  });
+  const settings = await resolveSettings(loaded, pick, {
+    driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,
+  });
+  if (settings.env) log.debug(`env: ${settings.env} (from ${settings.envSource})`);
+  return {
+    options: o,
+    cache,
+    startDir,
+    refRoot,
+    loaded,
+    settings,
+    required: settings.required,
+    override,
+  };
+}
+
+/** With no ref root, the requirement comes from a .python-version upward, if any. */
+async function requiredWithoutRoot(startDir: string): Promise<RequiredPython> {
+  const file = await findPythonVersionFile(startDir);
+  if (file === null) return { requests: [], value: null, source: "none" };
+  const { requests, warnings } = parsePythonVersionFile(await Deno.readTextFile(file), file);
+  for (const w of warnings) log.warn(w);
+  return {
+    requests,
+    value: requests.map((r) => r.raw).join(" | ") || null,
+    source: file,
+  };
+}
+
+/** Runs selection for a project; `allowMissing` lets a uv driver fill the gap. */
+export async function selectFor(
+  p: Project,
+  required: RequiredPython,
+  allowMissing: boolean,
+): Promise<Selection> {
+  let req = required;
+  let override: string | null = null;
+  if (p.override) {
+    const v = p.override.value;
+    const looksLikePath = v.includes("/") || (await isFile(v));
+    if (looksLikePath) override = resolve(v);
+    else {
+      req = {
+        requests: [requestFromSpecifier(v, p.override.source)],
+        value: v,
+        source: p.override.source,
+      };
+    }
+  }
+  return await selectPython(req, {
+    override,
+    overrideSource: p.override?.source,
+    selector: override ? null : p.settings?.selector ?? null,
+    refRoot: p.refRoot,
+    cacheDir: p.cache,
+    env: Deno.env.toObject(),
+    allowMissing,
+  });
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isFile;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The warm path: when a venv's stamp matches its inputs, go straight to exec with no
+ * subprocess, no network, no lock and no output. This module and what it imports use
+ * Deno APIs only (no npm packages, no node: built-ins), because every script start
+ * pays for what is loaded here. Anything unusual returns, and the cold path decides.
+ */
+import { parseArgs } from "./args.ts";
+import { cacheDir } from "../state/paths.ts";
+import { pointerPath, readPointer } from "../state/pointer.ts";
+import { readStamp, staleReason } from "../state/stamp.ts";
+import {
+  currentDepth,
+  isExecutableFile,
+  MAX_DEPTH,
+  programEnv,
+  resolveRunCommand,
+} from "../exec/program_env.ts";
+import { execve } from "../exec/exec.ts";
+import { findProjectRoot as findRefRoot } from "./ref.ts";
+import { extractPep723Raw } from "../config/pep723_scan.ts";
+import { parseDotenv } from "../config/dotenv.ts";
+import { readUseChoice } from "../state/use_choice.ts";
+
+function isFile(p: string): boolean {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i <= 0 ? "/" : p.slice(0, i);
+}
+
+/**
+ * Execs the program if its env is fresh. Returns (having done nothing visible) when
+ * the cold path must run instead. Returns a number only if exec was impossible.
+ */
+export async function tryWarmStart(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv, isFile);
+  } catch {
+    return;
+  }
+  const { options: o, command: c } = parsed;
+  if (o.refresh || (c.kind !== "script" && c.kind !== "run")) return;
+  const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
+  if (depth >= MAX_DEPTH) return;
+  const cache = cacheDir();
+  const pythonOverride = o.python ?? Deno.env.get("PRIME_PYTHON") ?? "";
+  const driverOverride = Deno.env.get("PRIME_VENV_DRIVER") ?? "";
+
+  let pointer: string;
+  let refRoot: string | null = null;
+  let envRequest = "";
+  if (c.kind === "script") {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(c.script);
+    } catch {
+      return;
+    }
+    const raw = extractPep723Raw(text);
+    if (raw !== null) {
+      pointer = await pointerPath(cache, {
+        kind: "script",
+        subject: `${dirname(Deno.realPathSync(c.script))}\0${raw}`,
+        envRequest: "",
+        pythonOverride,
+        driverOverride,
+      });
+    } else {
+      refRoot = await findRefRoot(dirname(Deno.realPathSync(c.script)));
+      if (refRoot === null) return;
+    }
+  } else {
+    refRoot = await findRefRoot(o.directory ?? Deno.cwd());
+  }
+  if (c.kind === "run" || refRoot !== null) {
+    if (refRoot === null) return;
+    envRequest = o.env ?? (Deno.env.get("PRIME_ENV") || null) ?? readUseChoice(refRoot) ?? "";
+    pointer = await pointerPath(cache, {
+      kind: "repo",
+      subject: refRoot,
+      envRequest,
+      pythonOverride,
+      driverOverride,
+    });
+  }
+  const venvDir = readPointer(pointer!);
+  if (venvDir === null) return;
+  const stamp = readStamp(venvDir);
+  if (stamp === null || stamp.run.refRoot !== refRoot) return;
+  if (await staleReason(stamp, venvDir) !== null) return;
+
+  let fileVars: Record<string, string> = {};
+  try {
+    for (const f of stamp.run.varsFiles) {
+      fileVars = { ...fileVars, ...parseDotenv(Deno.readTextFileSync(f), f) };
+    }
+  } catch {
+    return;
+  }
+  const env = programEnv(Deno.env.toObject(), {
+    venvDir,
+    refRoot: stamp.run.refRoot,
+    env: stamp.run.env,
+    vars: stamp.run.vars,
+    fileVars,
+    depth,
+  });
+  let program: string;
+  let args: string[];
+  if (c.kind === "script") {
+    program = `${venvDir}/bin/python`;
+    args = ["-I", c.script, ...c.args];
+    if (refRoot === null) touchLastUsed(venvDir);
+  } else {
+    const r = resolveRunCommand(
+      c.cmd,
+      venvDir,
+      (env.PATH ?? "").split(":").slice(1),
+      isExecutableFile,
+    );
+    if (r === null) return;
+    program = r.program;
+    args = [...r.prefixArgs, ...c.args];
+  }
+  if (o.verbose > 0 && !o.quiet) {
+    Deno.stderr.writeSync(new TextEncoder().encode(`prime: ${venvDir} is fresh; exec ${program}\n`));
+  }
+  execve(program, args, env);
+  // exec was impossible here: let the cold path spawn instead.
+}
+
+/** Records that a script env was used, for `prime gc`: one utime, no content written. */
+export function touchLastUsed(venvDir: string): void {
+  const f = `${venvDir}/prime-last-used`;
+  const now = new Date();
+  try {
+    Deno.utimeSync(f, now, now);
+  } catch {
+    try {
+      Deno.writeTextFileSync(f, "");
+    } catch { /* read-only cache: gc just sees it as older */ }
+  }
+}

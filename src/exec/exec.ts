@@ -1,0 +1,112 @@
+/**
+ * Replaces prime with the program (execve through FFI to libc), so the program
+ * keeps prime's PID, gets signals directly and owns its exit status. Where exec is
+ * impossible, the program is spawned, signals are forwarded, and its status is
+ * returned (128+N when signal N killed it). Deno APIs only: this is the warm path.
+ */
+
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const SIGNAL_NUMBERS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGABRT: 6,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+};
+
+const enc = new TextEncoder();
+
+function cString(s: string): Uint8Array<ArrayBuffer> {
+  return enc.encode(s + "\0") as Uint8Array<ArrayBuffer>;
+}
+
+/** A NULL-terminated array of C strings; `keep` holds the buffers alive. */
+function cArray(items: string[]): { ptrs: Uint8Array<ArrayBuffer>; keep: Uint8Array[] } {
+  const keep = items.map(cString);
+  const ptrs = new BigUint64Array(items.length + 1);
+  for (let i = 0; i < keep.length; i++) {
+    ptrs[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(keep[i])));
+  }
+  return { ptrs: new Uint8Array(ptrs.buffer), keep };
+}
+
+function libcName(): string | null {
+  if (Deno.build.os === "linux") return "libc.so.6";
+  if (Deno.build.os === "darwin") return "libSystem.B.dylib";
+  return null;
+}
+
+/**
+ * execve(2) `program` with `args` (argv[1..]) and `env`. Returns only if exec
+ * failed or is unavailable, with the reason.
+ */
+export function execve(program: string, args: string[], env: Record<string, string>): string {
+  if (Deno.env.get("PRIME_NO_EXEC")) return "PRIME_NO_EXEC is set";
+  const lib = libcName();
+  if (!lib) return `exec is not supported on ${Deno.build.os}`;
+  let libc;
+  try {
+    libc = Deno.dlopen(lib, {
+      execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+    });
+  } catch (e) {
+    return `cannot load ${lib}: ${e instanceof Error ? e.message : e}`;
+  }
+  const argv = cArray([program, ...args]);
+  const envp = cArray(Object.entries(env).map(([k, v]) => `${k}=${v}`));
+  libc.symbols.execve(cString(program), argv.ptrs, envp.ptrs);
+  // Still here: exec failed (the path vanished, or is not executable).
+  libc.close();
+  return `execve ${program} failed`;
+}
+
+/** Spawns the program with inherited stdio, forwards signals, and returns its exit status. */
+export async function spawnAndWait(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  const child = new Deno.Command(program, {
+    args,
+    env,
+    clearEnv: true,
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const handlers: [Deno.Signal, () => void][] = [];
+  for (const sig of SIGNALS) {
+    const h = () => {
+      try {
+        child.kill(sig);
+      } catch { /* already exited */ }
+    };
+    try {
+      Deno.addSignalListener(sig, h);
+      handlers.push([sig, h]);
+    } catch { /* signal not supported here */ }
+  }
+  const status = await child.status;
+  for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
+  return status.code;
+}
+
+/**
+ * Runs the program in place of prime: exec when possible, else spawn. Returns the
+ * exit code only in the spawn case; a failed spawn throws.
+ */
+export async function replaceProcess(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  execve(program, args, env);
+  return await spawnAndWait(program, args, env);
+}

@@ -1,0 +1,98 @@
+/**
+ * One file lock per env, so at most one process builds it. The lock is an OS file
+ * lock (flock via Deno.FsFile), released by the kernel when the holder dies, so a
+ * kill -9 never leaves a stale lock behind.
+ */
+import { LockTimeoutError } from "../errors.ts";
+import { sha256Hex } from "./paths.ts";
+
+/** A held lock. */
+export interface HeldLock {
+  path: string;
+  release(): void;
+}
+
+/** The lock file that guards a venv (or any other path). */
+export async function lockPathFor(cache: string, target: string): Promise<string> {
+  return `${cache}/locks/${(await sha256Hex(target)).slice(0, 32)}.lock`;
+}
+
+function holderPid(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).trim() || "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Takes the exclusive lock, waiting up to `timeoutSec`. `onWait` is called once if
+ * another process holds it.
+ * @throws LockTimeoutError (exit 7) naming the lock and its holder's PID.
+ */
+export async function acquireLock(
+  path: string,
+  timeoutSec: number,
+  onWait?: (holder: string) => void,
+): Promise<HeldLock> {
+  Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  const deadline = Date.now() + timeoutSec * 1000;
+  let waited = false;
+  let delay = 20;
+  while (!(await file.tryLock(true))) {
+    if (!waited) {
+      waited = true;
+      onWait?.(holderPid(path));
+    }
+    if (Date.now() >= deadline) {
+      const holder = holderPid(path);
+      file.close();
+      throw new LockTimeoutError(
+        `timed out after ${timeoutSec}s waiting for the lock ${path} (held by PID ${holder})`,
+        "if that process is stuck, stop it; or raise PRIME_LOCK_TIMEOUT",
+      );
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  file.truncateSync(0);
+  file.writeSync(new TextEncoder().encode(`${Deno.pid}\n`));
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        file.truncateSync(0);
+        file.unlockSync();
+      } catch { /* closing releases it anyway */ }
+      file.close();
+    },
+  };
+}
+
+/** Whether some process holds the lock right now (used by gc to skip busy envs). */
+export async function isLocked(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true, write: true });
+  } catch {
+    return false;
+  }
+  try {
+    const got = await file.tryLock(true);
+    if (got) file.unlockSync();
+    return !got;
+  } finally {
+    file.close();
+  }
+}
+
+/** Seconds to wait for a lock: $PRIME_LOCK_TIMEOUT, default 600. */
+export function lockTimeoutSec(): number {
+  const raw = Deno.env.get("PRIME_LOCK_TIMEOUT");
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 600;
+}

@@ -1,0 +1,43 @@
+/**
+ * Warm pointers: a small file in the cache that maps what the user asked for
+ * (ref root or PEP 723 block, env request, overrides) to the venv that serves it,
+ * so the warm path finds the venv and its stamp without parsing configuration.
+ * Losing a pointer only costs one cold check; it never decides freshness.
+ */
+import { sha256Hex, writeFileAtomic } from "./paths.ts";
+
+/** The request a pointer is keyed on. */
+export interface PointerKey {
+  kind: "repo" | "script";
+  /** The ref root (repo) or the normalised PEP 723 block text (script). */
+  subject: string;
+  envRequest: string;
+  pythonOverride: string;
+  driverOverride: string;
+}
+
+/** The pointer file for a request. */
+export async function pointerPath(cache: string, key: PointerKey): Promise<string> {
+  const h = await sha256Hex(
+    [key.kind, key.subject, key.envRequest, key.pythonOverride, key.driverOverride].join("\0"),
+  );
+  return `${cache}/pointers/${h.slice(0, 32)}.json`;
+}
+
+/** Reads the venv a pointer names, or null. */
+export function readPointer(path: string): string | null {
+  try {
+    const p = JSON.parse(Deno.readTextFileSync(path));
+    return typeof p?.venvDir === "string" ? p.venvDir : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Records the venv for a request (best effort: a read-only cache only costs speed). */
+export function writePointer(path: string, venvDir: string): void {
+  try {
+    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    writeFileAtomic(path, JSON.stringify({ venvDir }) + "\n");
+  } catch { /* best effort */ }
+}

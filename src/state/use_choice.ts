@@ -1,0 +1,30 @@
+/** This clone's env choice made with `prime use`, kept in `<ref root>/.prime/env`. */
+import { useChoicePath } from "./paths.ts";
+
+/** The chosen env name, or null. Deno APIs only (warm path). */
+export function readUseChoice(refRoot: string): string | null {
+  try {
+    const name = Deno.readTextFileSync(useChoicePath(refRoot)).trim();
+    return name === "" ? null : name;
+  } catch {
+    return null;
+  }
+}
+
+/** Saves (or with null clears) the choice. The folder ignores itself in git. */
+export function writeUseChoice(refRoot: string, name: string | null): string {
+  const dir = `${refRoot}/.prime`;
+  const path = useChoicePath(refRoot);
+  if (name === null) {
+    try {
+      Deno.removeSync(path);
+    } catch { /* nothing chosen */ }
+    return path;
+  }
+  Deno.mkdirSync(dir, { recursive: true });
+  try {
+    Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
+  } catch { /* already there */ }
+  Deno.writeTextFileSync(path, name + "\n");
+  return path;
+}

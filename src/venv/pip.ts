@@ -1,0 +1,138 @@
+/**
+ * The pip driver. The venv is made with `venv --without-pip` (about 50 ms, where
+ * ensurepip costs about 4 s and is missing on Debian), and pip then runs from one
+ * shared copy outside the venv, installing into it:
+ *   1. the interpreter's own bundled pip wheel (ensurepip/_bundled, or Debian's
+ *      /usr/share/python-wheels), run by the venv's python straight from the zip;
+ *   2. else the base interpreter's installed pip with `--python <venv python>`.
+ * So the venv holds only what the project asked for, like a uv venv.
+ */
+import type { BuildContext, VenvDriver } from "./driver.ts";
+import type { PythonInfo } from "../python/types.ts";
+import { InstallError, VenvError } from "../errors.ts";
+import { installerArgs, planIsEmpty } from "../deps/plan.ts";
+import { tail } from "../process.ts";
+import * as log from "../log.ts";
+
+/** How pip is started for a venv. */
+export interface PipLauncher {
+  /** The program to start (the venv python, or the base python). */
+  kind: "wheel" | "base";
+  /** Arguments that come before `install`. */
+  prefix(venvPython: string): { program: string; args: string[] };
+  version: string;
+  where: string;
+}
+
+function minor(version: string): string {
+  const [a, b] = version.split(".");
+  return `${a}.${b}`;
+}
+
+function listPipWheels(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)]
+      .filter((e) => /^pip-[0-9][^-]*-py[23]/.test(e.name) && e.name.endsWith(".whl"))
+      .map((e) => `${dir}/${e.name}`);
+  } catch {
+    return [];
+  }
+}
+
+function wheelVersion(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).split("-")[1] ?? "unknown";
+}
+
+function newestWheel(paths: string[]): string | null {
+  const key = (p: string) => wheelVersion(p).split(".").map((n) => Number(n) || 0);
+  const sorted = paths.sort((a, b) => {
+    const x = key(a), y = key(b);
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    }
+    return 0;
+  });
+  return sorted.at(-1) ?? null;
+}
+
+/** Finds a pip for the base interpreter without installing anything. */
+export async function findPip(python: PythonInfo, ctx: Pick<BuildContext, "runner">) {
+  const prefix = python.realPath.replace(/\/bin\/[^/]+$/, "");
+  const mm = minor(python.version);
+  const dirs = [
+    `${prefix}/lib/python${mm}/ensurepip/_bundled`,
+    `${prefix}/lib/python${mm}t/ensurepip/_bundled`,
+    `${prefix}/lib/pypy${mm}/ensurepip/_bundled`,
+    `${prefix}/lib-python/3/ensurepip/_bundled`,
+    "/usr/share/python-wheels",
+  ];
+  const wheel = newestWheel(dirs.flatMap(listPipWheels));
+  if (wheel) {
+    return {
+      kind: "wheel",
+      version: wheelVersion(wheel),
+      where: wheel,
+      prefix: (venvPython: string) => ({ program: venvPython, args: [`${wheel}/pip`] }),
+    } satisfies PipLauncher;
+  }
+  const r = await ctx.runner(python.path, ["-I", "-m", "pip", "--version"], { timeoutMs: 30_000 });
+  const m = /^pip (\S+)/.exec(r.stdout);
+  if (r.code === 0 && m) {
+    const [major, min] = m[1].split(".").map(Number);
+    if (major > 22 || (major === 22 && min >= 3)) {
+      return {
+        kind: "base",
+        version: m[1],
+        where: `${python.path} -m pip`,
+        prefix: (venvPython: string) => ({
+          program: python.path,
+          args: ["-I", "-m", "pip", "--python", venvPython],
+        }),
+      } satisfies PipLauncher;
+    }
+  }
+  return null;
+}
+
+/** Creates the pip driver for a given launcher. */
+export function createPipDriver(pip: PipLauncher): VenvDriver {
+  return {
+    name: "venv_pip",
+    toolVersion: `pip ${pip.version}`,
+    async create(ctx) {
+      const args = ["-I", "-m", "venv", "--without-pip", ctx.venvDir];
+      log.trace(`$ ${ctx.python.path} ${args.join(" ")}`);
+      const r = await ctx.runner(ctx.python.path, args, { echo: ctx.echo, timeoutMs: 300_000 });
+      if (r.code !== 0) {
+        throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${r.code}`, {
+          details: tail(r),
+          hint: "check that the interpreter's venv module works, or try venv_driver = \"venv_uv\"",
+        });
+      }
+    },
+    async install(ctx) {
+      if (planIsEmpty(ctx.plan)) return;
+      const venvPython = `${ctx.venvDir}/bin/python`;
+      const { program, args } = pip.prefix(venvPython);
+      const full = [
+        ...args,
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        ...installerArgs(ctx.plan),
+      ];
+      if (ctx.offline && !full.includes("--no-index")) full.push("--no-index");
+      log.trace(`$ ${program} ${full.join(" ")}`);
+      const r = await ctx.runner(program, full, {
+        echo: ctx.echo,
+        env: { PIP_NO_INPUT: "1" },
+      });
+      if (r.code !== 0) {
+        throw new InstallError(`installing dependencies failed: pip exited ${r.code}`, {
+          details: `$ ${program} ${full.join(" ")}\n${tail(r)}`,
+          hint: "fix the requirement named above, then run prime again (nothing is marked fresh)",
+        });
+      }
+    },
+  };
+}
