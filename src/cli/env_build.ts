@@ -227,6 +227,7 @@ export async function ensureEnv(
     offline: boolean;
     getDriver: () => Promise<VenvDriver>;
     label: string;
+    cwd: string;
   },
 ): Promise<EnsureResult> {
   const t0 = performance.now();
@@ -263,6 +264,7 @@ export async function ensureEnv(
       });
       const ctx = {
         venvDir: inputs.venvDir,
+        cwd: opts.cwd,
         python: inputs.python,
         plan: inputs.plan,
         runner: run,

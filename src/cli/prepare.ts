@@ -126,6 +126,7 @@ export async function prepareEnv(
     refresh: o.refresh,
     offline: o.offline,
     label: opts.label,
+    cwd: settings.refRoot,
     getDriver: async () => {
       const d = await getDecided();
       return await makeDriver(inputs!.driverName, d.uv, python!);

@@ -16,6 +16,8 @@ export interface InstallPlan {
 /** Everything a driver needs for one build. */
 export interface BuildContext {
   venvDir: string;
+  /** Installers run here (the ref root), so relative paths in install_args work. */
+  cwd: string;
   python: PythonInfo;
   plan: InstallPlan;
   runner: Runner;

@@ -125,6 +125,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
       log.trace(`$ ${program} ${full.join(" ")}`);
       const r = await ctx.runner(program, full, {
         echo: ctx.echo,
+        cwd: ctx.cwd,
         env: { PIP_NO_INPUT: "1" },
       });
       if (r.code !== 0) {

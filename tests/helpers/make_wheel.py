@@ -1,0 +1,47 @@
+"""Writes a minimal pure-Python wheel: make_wheel.py OUTDIR NAME VERSION [DEP ...].
+
+The package NAME (a module NAME/__init__.py) gets hello() and __version__; each DEP
+becomes a Requires-Dist line. Used by tests and the bundled example, so installs stay
+hermetic (--no-index --find-links) with no build backend.
+"""
+import base64
+import hashlib
+import os
+import sys
+import zipfile
+
+
+def record_line(path, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "%s,sha256=%s,%d" % (path, digest, len(data))
+
+
+def main():
+    out, name, version = sys.argv[1], sys.argv[2], sys.argv[3]
+    deps = sys.argv[4:]
+    mod = name.replace("-", "_")
+    dist = "%s-%s.dist-info" % (mod, version)
+    files = {
+        "%s/__init__.py" % mod: (
+            "__version__ = %r\n\ndef hello(who):\n    return 'hello, %%s, from %s %s' %% who\n"
+            % (version, name, version)
+        ).encode(),
+        "%s/METADATA" % dist: (
+            "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s"
+            % (name, version, "".join("Requires-Dist: %s\n" % d for d in deps))
+        ).encode(),
+        "%s/WHEEL" % dist: b"Wheel-Version: 1.0\nGenerator: prime-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    records = [record_line(p, d) for p, d in files.items()]
+    records.append("%s/RECORD,," % dist)
+    files["%s/RECORD" % dist] = ("\n".join(records) + "\n").encode()
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "%s-%s-py3-none-any.whl" % (mod, version))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for p, d in files.items():
+            z.writestr(zipfile.ZipInfo(p, (2020, 1, 1, 0, 0, 0)), d)
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
