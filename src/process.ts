@@ -86,7 +86,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
     await w.close().catch(() => {});
   }
   let timedOut = false;
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   if (opts.timeoutMs !== undefined) {
     timer = setTimeout(() => {
       timedOut = true;

@@ -158,7 +158,9 @@ export function parseArgs(argv: string[], isFile: (path: string) => boolean): Pa
 
   const word = argv[i];
   const rest = argv.slice(i + 1);
-  if (word.includes("/")) return { options: o, command: { kind: "script", script: word, args: rest } };
+  if (word.includes("/")) {
+    return { options: o, command: { kind: "script", script: word, args: rest } };
+  }
   if (!dashdash && (SUBCOMMANDS as readonly string[]).includes(word)) {
     return { options: o, command: parseSubcommand(word, rest, o) };
   }

@@ -33,7 +33,10 @@ export async function scriptCommand(
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (e instanceof Deno.errors.NotFound) {
-      throw new UsageError(`script not found: ${script}`, "check the path (it is relative to the working directory)");
+      throw new UsageError(
+        `script not found: ${script}`,
+        "check the path (it is relative to the working directory)",
+      );
     }
     throw new UsageError(`cannot read script ${script}: ${e instanceof Error ? e.message : e}`);
   }
@@ -46,7 +49,9 @@ export async function scriptCommand(
     const pythonPath = (block.tool.python_path ?? []).map((d) => {
       const abs = resolve(scriptDir, d);
       if (abs !== scriptDir && !abs.startsWith(scriptDir + "/")) {
-        throw new ConfigError(`${script}: [tool.prime] python_path ${d} escapes the script's directory`);
+        throw new ConfigError(
+          `${script}: [tool.prime] python_path ${d} escapes the script's directory`,
+        );
       }
       return abs;
     });

@@ -134,7 +134,9 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
 
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
-  if (stamp.driver !== inputs.driverName) return `built by ${stamp.driver}, now ${inputs.driverName}`;
+  if (stamp.driver !== inputs.driverName) {
+    return `built by ${stamp.driver}, now ${inputs.driverName}`;
+  }
   const p = stamp.python;
   const q = inputs.python;
   if (p.realPath !== q.realPath || p.version !== q.version) {
@@ -203,7 +205,9 @@ export function writePythonPathPth(venvDir: string, dirs: string[]): void {
   if (sites.length === 0) {
     throw new VenvError(`cannot find site-packages in ${venvDir} for python_path`);
   }
-  for (const sp of sites) Deno.writeTextFileSync(`${sp}/_prime_python_path.pth`, dirs.join("\n") + "\n");
+  for (const sp of sites) {
+    Deno.writeTextFileSync(`${sp}/_prime_python_path.pth`, dirs.join("\n") + "\n");
+  }
 }
 
 /** The result of ensureEnv. */

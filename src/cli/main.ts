@@ -124,11 +124,16 @@ export async function requireRoot(o: GlobalOptions, startDir: string, what: stri
 
 async function syncCommand(p: Project): Promise<number> {
   const s = p.settings!;
-  const prepared = await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
+  const prepared = await prepareEnv(p, s, {
+    label: rel(s.venvDir, s.refRoot),
+    runRefRoot: s.refRoot,
+  });
   const r = prepared.result;
   const what = r.built ? `built in ${r.seconds.toFixed(1)}s (${r.reason})` : "up to date";
   log.info(
-    `prime: ${rel(s.venvDir, s.refRoot)} ${what}: Python ${prepared.python.version}, ${prepared.inputs.driverName}${
+    `prime: ${
+      rel(s.venvDir, s.refRoot)
+    } ${what}: Python ${prepared.python.version}, ${prepared.inputs.driverName}${
       s.env ? `, env ${s.env}` : ""
     }`,
   );
@@ -140,7 +145,10 @@ async function runCommand(p: Project, cmd: string, args: string[]): Promise<numb
     return await startProgram({ project: p, venvDir: null, python: null, cmd, args });
   }
   const s = p.settings;
-  const prepared = await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
+  const prepared = await prepareEnv(p, s, {
+    label: rel(s.venvDir, s.refRoot),
+    runRefRoot: s.refRoot,
+  });
   return await startProgram({
     project: p,
     venvDir: s.venvDir,

@@ -5,7 +5,7 @@ import type { Project } from "./project.ts";
 import { selectFor } from "./project.ts";
 import { decideDriver, makeDriver } from "./drivers.ts";
 import { buildInstallPlan } from "../deps/plan.ts";
-import { computeEnvInputs, ensureEnv, type EnvInputs, type EnsureResult } from "./env_build.ts";
+import { computeEnvInputs, ensureEnv, type EnsureResult, type EnvInputs } from "./env_build.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PythonNotFoundError } from "../errors.ts";
 import { probePython } from "../python/probe.ts";
@@ -55,7 +55,9 @@ export async function prepareEnv(
     });
     if (decided.uv === null) {
       throw new PythonNotFoundError(
-        `no interpreter satisfies ${settings.required.value ?? "the requirement"} (from ${settings.required.source})`,
+        `no interpreter satisfies ${
+          settings.required.value ?? "the requirement"
+        } (from ${settings.required.source})`,
         {
           details: describeRejected(selection),
           hint: "install one (pyenv install, uv python install), or pass --python PATH",

@@ -130,7 +130,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     args = [...r.prefixArgs, ...c.args];
   }
   if (o.verbose > 0 && !o.quiet) {
-    Deno.stderr.writeSync(new TextEncoder().encode(`prime: ${venvDir} is fresh; exec ${program}\n`));
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`prime: ${venvDir} is fresh; exec ${program}\n`),
+    );
   }
   execve(program, args, env);
   // exec was impossible here: let the cold path spawn instead.

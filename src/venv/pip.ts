@@ -106,7 +106,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
       if (r.code !== 0) {
         throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${r.code}`, {
           details: tail(r),
-          hint: "check that the interpreter's venv module works, or try venv_driver = \"venv_uv\"",
+          hint: 'check that the interpreter\'s venv module works, or try venv_driver = "venv_uv"',
         });
       }
     },

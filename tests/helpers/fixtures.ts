@@ -1,0 +1,135 @@
+/** Shared helpers for integration tests: real Pythons, temp repos, the CLI as a user runs it. */
+import { dirname, fromFileUrl, join } from "node:path";
+
+/** The repository root. */
+export const REPO = dirname(dirname(dirname(fromFileUrl(import.meta.url))));
+/** The launcher the tests spawn, exactly as a user would. */
+export const PRIME = join(REPO, "scripts", "prime");
+
+/** One real interpreter found on this machine. */
+export interface RealPython {
+  version: string;
+  minor: string;
+  path: string;
+}
+
+/** pyenv's Pythons, found dynamically under $PYENV_ROOT/versions (default ~/.pyenv). */
+export function pyenvPythons(): RealPython[] {
+  const root = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
+  const out: RealPython[] = [];
+  try {
+    for (const e of Deno.readDirSync(`${root}/versions`)) {
+      if (!/^\d+\.\d+\.\d+$/.test(e.name)) continue;
+      const minor = e.name.split(".").slice(0, 2).join(".");
+      const path = `${root}/versions/${e.name}/bin/python${minor}`;
+      try {
+        Deno.statSync(path);
+        out.push({ version: e.name, minor, path });
+      } catch { /* not a full install */ }
+    }
+  } catch { /* no pyenv */ }
+  return out.sort((a, b) => cmp(a.version, b.version));
+}
+
+function cmp(a: string, b: string): number {
+  const x = a.split(".").map(Number), y = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+/** The newest real Python 3 at or above `min` (e.g. "3.8"), or undefined. */
+export function python3(min = "3.8"): RealPython | undefined {
+  return pyenvPythons().filter((p) => cmp(p.version, `${min}.0`) >= 0).at(-1);
+}
+
+/** Any working python3 to run helper scripts (a real binary, not a shim). */
+export function helperPython(): string {
+  const p = python3("3.8");
+  if (!p) throw new Error("no Python >= 3.8 found under $PYENV_ROOT/versions");
+  return p.path;
+}
+
+/** Creates a temp dir with the given files (paths relative, parents made). */
+export async function tempTree(files: Record<string, string> = {}): Promise<string> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-test-" }));
+  for (const [rel, text] of Object.entries(files)) {
+    const p = join(dir, rel);
+    await Deno.mkdir(dirname(p), { recursive: true });
+    await Deno.writeTextFile(p, text);
+  }
+  return dir;
+}
+
+/** Builds a tiny wheel NAME-VERSION into dir (hermetic: no build backend, no index). */
+export async function makeWheel(
+  dir: string,
+  name: string,
+  version: string,
+  deps: string[] = [],
+): Promise<string> {
+  const out = await new Deno.Command(helperPython(), {
+    args: ["-I", join(REPO, "tests", "helpers", "make_wheel.py"), dir, name, version, ...deps],
+  }).output();
+  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** The result of a spawned prime. */
+export interface PrimeRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * An environment for spawning prime in tests: a private cache dir, pip's global
+ * configuration switched off (this machine has one), and no inherited PRIME_*.
+ */
+export function testEnv(cache: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (k.startsWith("PRIME_") || k.startsWith("PIP_") || k.startsWith("UV_")) continue;
+    if (k === "VIRTUAL_ENV" || k === "PYTHONPATH" || k === "PYTHONHOME") continue;
+    env[k] = v;
+  }
+  return { ...env, PRIME_CACHE_DIR: cache, PIP_CONFIG_FILE: "/dev/null", NO_COLOR: "1", ...extra };
+}
+
+/** Spawns prime (scripts/prime) with args, in cwd, with env (replacing the environment). */
+export async function runPrime(
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; stdin?: string },
+): Promise<PrimeRun> {
+  const child = new Deno.Command(PRIME, {
+    args,
+    cwd: opts.cwd,
+    env: opts.env,
+    clearEnv: true,
+    stdin: opts.stdin !== undefined ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Lists every file under dir with its size and mtime, to prove a run changed nothing. */
+export function snapshotTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = `${d}/${e.name}`;
+      const st = Deno.lstatSync(p);
+      if (e.isDirectory) walk(p);
+      else out.set(p, `${st.size}:${st.mtime?.getTime()}`);
+    }
+  };
+  walk(dir);
+  return out;
+}

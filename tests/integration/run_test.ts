@@ -1,0 +1,244 @@
+/**
+ * The heart of prime, as a user runs it: a repo, one command, the program runs in its
+ * own venv with python -I. Real Pythons, real venvs, real pip, hermetic local wheels.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  makeWheel,
+  PRIME,
+  pyenvPythons,
+  python3,
+  runPrime,
+  snapshotTree,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
+
+const py = python3("3.8");
+const ignore = py === undefined;
+const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+
+const APP = `import sys, os, json
+import greeting
+print(json.dumps({
+  "greeting": greeting.hello("you"),
+  "argv": sys.argv[1:],
+  "isolated": sys.flags.isolated,
+  "executable": sys.executable,
+  "prefix": sys.prefix,
+  "pid": os.getpid(),
+  "virtual_env": os.environ.get("VIRTUAL_ENV"),
+  "path0": os.environ["PATH"].split(":")[0],
+  "ref_root": os.environ.get("PRIME_REF_ROOT"),
+  "pythonpath": os.environ.get("PYTHONPATH"),
+  "greeting_file": greeting.__file__,
+}))
+sys.exit(int(os.environ.get("APP_EXIT", "0")))
+`;
+
+/** A repo whose prime.toml installs greeting==1.0 from a local wheel dir. */
+async function makeRepo(extraToml = "", files: Record<string, string> = {}) {
+  const dir = await tempTree({
+    "prime.toml": `required_python_version = "${py!.minor}"
+venv_driver = "venv_pip"
+dependencies = ["greeting==1.0"]
+install_args = ["--no-index", "--find-links", "wheels"]
+${extraToml}`,
+    "app.py": APP,
+    ...files,
+  });
+  await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+  const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
+  return { dir, cache, env: testEnv(cache) };
+}
+
+Deno.test({
+  name: "a cold run builds the venv and runs the script isolated; a warm run is silent" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    const cold = await runPrime(["app.py", "a b", "--help", "-v"], { cwd: dir, env });
+    assert.equal(cold.code, 0, cold.stderr);
+    const out = JSON.parse(cold.stdout);
+    assert.equal(out.greeting, "hello, you, from greeting 1.0");
+    assert.deepEqual(out.argv, ["a b", "--help", "-v"]);
+    assert.equal(out.isolated, 1);
+    assert.equal(out.prefix, join(dir, ".venv"));
+    assert.equal(out.virtual_env, join(dir, ".venv"));
+    assert.equal(out.path0, join(dir, ".venv", "bin"));
+    assert.equal(out.ref_root, dir);
+    assert.match(cold.stderr, /building \.venv/);
+
+    const before = snapshotTree(join(dir, ".venv"));
+    const warm = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(warm.code, 0, warm.stderr);
+    assert.equal(warm.stderr, "", "a warm run prints nothing");
+    assert.equal(JSON.parse(warm.stdout).greeting, "hello, you, from greeting 1.0");
+    assert.deepEqual(snapshotTree(join(dir, ".venv")), before, "a warm run changes nothing");
+  },
+});
+
+Deno.test({
+  name: "planted modules in the working directory and PYTHONPATH are not imported" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo("", {
+      "greeting.py": "raise SystemExit('planted module imported from cwd')\n",
+      "evil/greeting.py": "raise SystemExit('planted module imported from PYTHONPATH')\n",
+    });
+    const r = await runPrime(["app.py"], {
+      cwd: dir,
+      env: { ...env, PYTHONPATH: join(dir, "evil"), PYTHONHOME: "/nonexistent" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.match(out.greeting_file, /\.venv\/lib\/python[^/]+\/site-packages\/greeting/);
+    assert.equal(out.pythonpath, null, "PYTHONPATH is removed from the program's environment");
+  },
+});
+
+Deno.test({
+  name: "the program's exit code and PID are its own (exec, not a child)" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    for (const round of ["cold", "warm"]) {
+      const child = new Deno.Command(PRIME, {
+        args: ["app.py"],
+        cwd: dir,
+        env: { ...env, APP_EXIT: "42" },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const out = await child.output();
+      assert.equal(out.code, 42, `${round}: ${new TextDecoder().decode(out.stderr)}`);
+      const pid = JSON.parse(new TextDecoder().decode(out.stdout)).pid;
+      assert.equal(pid, child.pid, `${round}: the program runs in prime's own process`);
+    }
+  },
+});
+
+Deno.test({
+  name: "an extension-less shebang script runs in its repo's env from another directory" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo("", {
+      "tools/hello": `#!/usr/bin/env prime\n${APP}`,
+    });
+    await Deno.chmod(join(dir, "tools", "hello"), 0o755);
+    const bin = await tempTree();
+    await Deno.symlink(PRIME, join(bin, "prime"));
+    const elsewhere = await tempTree();
+    const r = await new Deno.Command(join(dir, "tools", "hello"), {
+      args: ["x"],
+      cwd: elsewhere,
+      env: { ...env, PATH: `${bin}:${env.PATH}` },
+      clearEnv: true,
+    }).output();
+    const stderr = new TextDecoder().decode(r.stderr);
+    assert.equal(r.code, 0, stderr);
+    const out = JSON.parse(new TextDecoder().decode(r.stdout));
+    assert.equal(out.prefix, join(dir, ".venv"));
+    assert.deepEqual(out.argv, ["x"]);
+  },
+});
+
+Deno.test({
+  name: "a changed requirements file updates the env before the run" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo('requirements = ["requirements.txt"]', {
+      "requirements.txt": "-r base.txt\n",
+      "base.txt": "greeting==1.0\n",
+    });
+    await makeWheel(join(dir, "wheels"), "greeting", "2.0");
+    await Deno.writeTextFile(
+      join(dir, "prime.toml"),
+      (await Deno.readTextFile(join(dir, "prime.toml"))).replace(
+        'dependencies = ["greeting==1.0"]',
+        "",
+      ),
+    );
+    const first = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(JSON.parse(first.stdout).greeting, /greeting 1\.0/);
+    // The change is in a nested -r file.
+    await Deno.writeTextFile(join(dir, "base.txt"), "greeting==2.0\n");
+    const second = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(JSON.parse(second.stdout).greeting, /greeting 2\.0/);
+    assert.match(second.stderr, /base\.txt changed/);
+  },
+});
+
+const two = pyenvPythons().filter((p) => p.minor >= "3.8" && p.minor.length === 4);
+Deno.test({
+  name: "a changed .python-version rebuilds the env on the new interpreter" +
+    (two.length < 2 ? " (skipped: needs two Pythons >= 3.8 under pyenv)" : ""),
+  ignore: two.length < 2,
+  async fn() {
+    const [a, b] = [two[0], two.at(-1)!];
+    const dir = await tempTree({
+      "pyproject.toml": `[project]\nname = "demo"\nversion = "0"\ndependencies = []\n`,
+      ".python-version": `${a.minor}\n`,
+      "v.py": "import sys; print('%d.%d' % sys.version_info[:2])",
+    });
+    const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+    const r1 = await runPrime(["v.py"], { cwd: dir, env });
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.equal(r1.stdout.trim(), a.minor);
+    await Deno.writeTextFile(join(dir, ".python-version"), `${b.minor}\n`);
+    const r2 = await runPrime(["v.py"], { cwd: dir, env });
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(r2.stdout.trim(), b.minor);
+  },
+});
+
+Deno.test({
+  name: "prime run python means the venv's python with -I and the env active" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo('vars = { GREETING_STYLE = "loud" }');
+    const r = await runPrime(
+      [
+        "run",
+        "python",
+        "-c",
+        "import sys,os; print(sys.flags.isolated, sys.prefix, os.environ['GREETING_STYLE'])",
+      ],
+      { cwd: dir, env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `1 ${join(dir, ".venv")} loud`);
+    const sh = await runPrime(["run", "sh", "-c", 'echo "$VIRTUAL_ENV"'], { cwd: dir, env });
+    assert.equal(sh.stdout.trim(), join(dir, ".venv"));
+  },
+});
+
+Deno.test({
+  name: "a script with no configuration and no block runs on the selected Python, no venv" + why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "solo.py": "import sys; print(sys.flags.isolated, sys.prefix == sys.base_prefix)",
+    });
+    const env = testEnv(await Deno.makeTempDir());
+    const r = await runPrime([join(dir, "solo.py")], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "1 True");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["solo.py"]);
+  },
+});
+
+Deno.test({
+  name: "PRIME_DEPTH past the limit is a usage error (exit 2), so shebangs cannot recurse" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    const r = await runPrime(["app.py"], { cwd: dir, env: { ...env, PRIME_DEPTH: "16" } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nested 16 deep/);
+  },
+});

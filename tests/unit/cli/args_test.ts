@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { parseArgs } from "../../../src/cli/args.ts";
+import { UsageError } from "../../../src/errors.ts";
+
+const files = new Set(["app.py", "tool"]);
+const isFile = (p: string) => files.has(p);
+
+const cases: [string, string[], unknown][] = [
+  ["no arguments means sync", [], { kind: "sync" }],
+  ["a path with a slash is always a script", ["./sync", "-v"], {
+    kind: "script",
+    script: "./sync",
+    args: ["-v"],
+  }],
+  ["a subcommand name wins over a file", ["info"], { kind: "info", json: false }],
+  ["an existing bare file is a script", ["tool", "--help"], {
+    kind: "script",
+    script: "tool",
+    args: ["--help"],
+  }],
+  ["options stop at the script", ["-q", "app.py", "-q", "--env", "x"], {
+    kind: "script",
+    script: "app.py",
+    args: ["-q", "--env", "x"],
+  }],
+  ["run takes everything after CMD", ["run", "pytest", "-v", "--", "x"], {
+    kind: "run",
+    cmd: "pytest",
+    args: ["-v", "--", "x"],
+  }],
+  ["-- ends prime's options", ["--", "app.py", "--version"], {
+    kind: "script",
+    script: "app.py",
+    args: ["--version"],
+  }],
+  ["info --json", ["info", "--json"], { kind: "info", json: true }],
+  ["env --shell=fish", ["env", "--shell=fish"], { kind: "env", shell: "fish" }],
+  ["gc --older-than 7", ["gc", "--older-than", "7"], { kind: "gc", olderThanDays: 7 }],
+  ["use with a name", ["use", "dev"], { kind: "use", name: "dev" }],
+  ["shell passes -c through", ["shell", "-c", "echo hi"], {
+    kind: "shell",
+    args: ["-c", "echo hi"],
+  }],
+  ["--version", ["-V"], { kind: "version" }],
+];
+
+for (const [name, argv, want] of cases) {
+  Deno.test(`parseArgs(): ${name}`, () => {
+    assert.deepEqual(parseArgs(argv, isFile).command, want);
+  });
+}
+
+Deno.test("parseArgs() collects global options before and after the subcommand", () => {
+  const { options } = parseArgs(
+    ["-vv", "-e", "dev", "--python=3.12", "sync", "-C", "/x", "--refresh", "--offline"],
+    isFile,
+  );
+  assert.deepEqual(options, {
+    verbose: 2,
+    quiet: false,
+    env: "dev",
+    directory: "/x",
+    python: "3.12",
+    refresh: true,
+    offline: true,
+  });
+});
+
+const bad: [string, string[], RegExp][] = [
+  ["an unknown option", ["--frobnicate"], /unknown option --frobnicate/],
+  ["a missing option value", ["--env"], /--env needs a value/],
+  ["an unknown word that is not a file", ["nosuch"], /unknown command or script: nosuch/],
+  ["run without a command", ["run"], /run needs a command/],
+  ["a bad --shell", ["env", "--shell", "tcsh"], /--shell must be/],
+  ["a bad --older-than", ["gc", "--older-than", "soon"], /--older-than needs a number/],
+  ["an extra argument", ["sync", "extra"], /unexpected argument extra/],
+];
+for (const [name, argv, re] of bad) {
+  Deno.test(`parseArgs() rejects ${name} with a usage error (exit 2)`, () => {
+    assert.throws(() => parseArgs(argv, isFile), (e) => {
+      assert.ok(e instanceof UsageError);
+      assert.equal(e.exitCode, 2);
+      assert.match(e.message, re);
+      return true;
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { installerArgs, nestedRequirementFiles } from "../../../src/deps/plan.ts";
+
+Deno.test("nestedRequirementFiles() finds -r/-c in every spelling, relative to the file", () => {
+  const text = [
+    "-r base.txt",
+    "--requirement=dev/more.txt",
+    "-c ../constraints.txt",
+    "--constraint other.txt",
+    "-rinline.txt",
+    "# -r commented.txt",
+    "requests>=2",
+    "-r https://example.invalid/remote.txt",
+  ].join("\n");
+  assert.deepEqual(nestedRequirementFiles(text, "/repo/reqs/main.txt"), [
+    "/repo/reqs/base.txt",
+    "/repo/reqs/dev/more.txt",
+    "/repo/constraints.txt",
+    "/repo/reqs/other.txt",
+    "/repo/reqs/inline.txt",
+  ]);
+});
+
+Deno.test("installerArgs() keeps the SPEC's order: constraints, requirements, deps, groups, editables", () => {
+  assert.deepEqual(
+    installerArgs({
+      constraints: "/r/c.txt",
+      requirements: ["/r/a.txt"],
+      dependencies: ["x==1"],
+      groupRequirements: ["pytest"],
+      editables: ["/r"],
+      installArgs: ["--no-index"],
+    }),
+    ["-c", "/r/c.txt", "-r", "/r/a.txt", "x==1", "pytest", "-e", "/r", "--no-index"],
+  );
+});
