@@ -41,6 +41,8 @@ export interface LoadedConfig {
   envs: Record<string, ConfigKeys>;
   /** The ref root's pyproject.toml, when it exists. */
   pyproject: PyProject | null;
+  /** Things the user should hear about (an ignored [tool.prime]); log them with log.warn. */
+  warnings?: string[];
 }
 
 /** One acceptable interpreter, from a .python-version line, a specifier or --python. */
@@ -96,4 +98,26 @@ export interface Settings {
   varsFiles: string[];
   /** Files whose absence decided a default; if one appears, the env is stale. */
   probedAbsent: string[];
+  /** Where `prime lock` writes: the configured constraints_file, else `<ref root>/constraints.txt`. */
+  constraintsTarget?: string;
+  /** Ignored .python-version lines and similar; log them with log.warn. */
+  warnings?: string[];
+}
+
+/** The `[tool.prime]` table of a PEP 723 block. */
+export interface Pep723Tool {
+  install_args?: string[];
+  venv_driver?: VenvDriverName;
+  python_path?: string[];
+}
+
+/** A script's validated `# /// script` block (PEP 723). */
+export interface Pep723Block {
+  /** The embedded TOML text: BOM and CRLF normalised, `# ` prefixes removed. Hash this. */
+  raw: string;
+  requiresPython: string | null;
+  dependencies: string[];
+  tool: Pep723Tool;
+  /** 1-based line of the `# /// script` line. */
+  line: number;
 }

@@ -1,0 +1,121 @@
+/**
+ * Loading the configuration of a ref root: `prime.toml`, else `[tool.prime]` of
+ * `pyproject.toml`, plus what prime needs from the pyproject itself.
+ */
+import { ConfigError } from "../errors.ts";
+import type { ConfigKeys, LoadedConfig, PyProject } from "./types.ts";
+import { parseToml } from "./toml.ts";
+import { describeType, isTable, setOwn, validateConfig } from "./schema.ts";
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`cannot read ${path}: ${why}`, "check the file's permissions");
+  }
+}
+
+/**
+ * Extracts [project], [build-system] and [dependency-groups] from a parsed pyproject.
+ * @throws ConfigError when those tables have the wrong shape.
+ */
+export function readPyProject(doc: Record<string, unknown>, path: string): PyProject {
+  const fail = (table: string, detail: string): never => {
+    throw new ConfigError(`${path}: [${table}] ${detail}`);
+  };
+  const out: PyProject = { path, dependencies: [], hasBuildSystem: false, dependencyGroups: {} };
+  const project = doc.project;
+  if (project !== undefined) {
+    if (!isTable(project)) fail("project", `must be a table, found ${describeType(project)}`);
+    const p = project as Record<string, unknown>;
+    if (p.name !== undefined) {
+      if (typeof p.name !== "string") fail("project", "`name` must be a string");
+      out.name = p.name as string;
+    }
+    if (p["requires-python"] !== undefined) {
+      if (typeof p["requires-python"] !== "string") {
+        fail("project", "`requires-python` must be a string");
+      }
+      out.requiresPython = p["requires-python"] as string;
+    }
+    if (p.dependencies !== undefined) {
+      const deps = p.dependencies;
+      if (!Array.isArray(deps) || deps.some((d) => typeof d !== "string")) {
+        fail("project", "`dependencies` must be an array of strings");
+      }
+      out.dependencies = [...(deps as string[])];
+    }
+  }
+  if (doc["build-system"] !== undefined) {
+    if (!isTable(doc["build-system"])) fail("build-system", "must be a table");
+    out.hasBuildSystem = true;
+  }
+  const groups = doc["dependency-groups"];
+  if (groups !== undefined) {
+    if (!isTable(groups)) {
+      fail("dependency-groups", `must be a table, found ${describeType(groups)}`);
+    }
+    for (const [name, items] of Object.entries(groups as Record<string, unknown>)) {
+      if (!Array.isArray(items)) fail("dependency-groups", `\`${name}\` must be an array`);
+      const list: Array<string | { "include-group": string }> = [];
+      for (const item of items as unknown[]) {
+        if (typeof item === "string") list.push(item);
+        else if (
+          isTable(item) && Object.keys(item).length === 1 &&
+          typeof item["include-group"] === "string"
+        ) {
+          list.push({ "include-group": item["include-group"] });
+        } else {
+          fail(
+            "dependency-groups",
+            `\`${name}\` items must be requirement strings or {include-group = "NAME"} tables`,
+          );
+        }
+      }
+      setOwn(out.dependencyGroups, name, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads the configuration of `refRoot`. prime.toml wins over `[tool.prime]`; when
+ * both exist, `[tool.prime]` is ignored with a warning (as uv does for uv.toml).
+ * @throws ConfigError (exit 3) for unreadable files, TOML syntax errors (`file:line:col`)
+ * and invalid keys.
+ */
+export async function loadConfig(refRoot: string): Promise<LoadedConfig> {
+  const primePath = `${refRoot}/prime.toml`;
+  const pyPath = `${refRoot}/pyproject.toml`;
+  const [primeText, pyText] = await Promise.all([readIfExists(primePath), readIfExists(pyPath)]);
+  const warnings: string[] = [];
+  let pyproject: PyProject | null = null;
+  let toolPrime: unknown = undefined;
+  if (pyText !== null) {
+    const doc = parseToml(pyText, pyPath);
+    pyproject = readPyProject(doc, pyPath);
+    const tool = doc.tool;
+    if (tool !== undefined && isTable(tool)) toolPrime = tool.prime;
+  }
+  let configFiles: string[] = [];
+  let base: ConfigKeys = {};
+  let envs: Record<string, ConfigKeys> = {};
+  if (primeText !== null) {
+    ({ base, envs } = validateConfig(parseToml(primeText, primePath), {
+      file: primePath,
+      table: "",
+    }));
+    configFiles = [primePath];
+    if (toolPrime !== undefined) {
+      warnings.push(
+        `${pyPath}: [tool.prime] is ignored because ${primePath} exists; keep prime's settings in one place`,
+      );
+    }
+  } else if (toolPrime !== undefined) {
+    ({ base, envs } = validateConfig(toolPrime, { file: pyPath, table: "tool.prime" }));
+    configFiles = [pyPath];
+  }
+  return { refRoot, configFiles, base, envs, pyproject, warnings };
+}

@@ -1,0 +1,45 @@
+/**
+ * Finds the `.python-version` that applies to a directory. Deno APIs only: this may
+ * run on the warm path, where no npm module is loaded.
+ */
+
+/** The parent of an absolute POSIX path, or null at `/`. */
+function parentDir(dir: string): string | null {
+  if (dir === "/" || dir === "") return null;
+  const i = dir.lastIndexOf("/");
+  return i <= 0 ? "/" : dir.slice(0, i);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Searches `fromDir` and its parents for a `.python-version` file.
+ * Returns the file found (or null) and every path checked before it, which a stamp
+ * records: if one of them appears later, the requirement changes.
+ */
+export function findPythonVersionFileTrail(
+  fromDir: string,
+): { path: string | null; checked: string[] } {
+  const checked: string[] = [];
+  let dir: string | null = fromDir.length > 1 && fromDir.endsWith("/")
+    ? fromDir.slice(0, -1)
+    : fromDir;
+  while (dir !== null) {
+    const candidate = `${dir === "/" ? "" : dir}/.python-version`;
+    if (isFile(candidate)) return { path: candidate, checked };
+    checked.push(candidate);
+    dir = parentDir(dir);
+  }
+  return { path: null, checked };
+}
+
+/** The nearest `.python-version` at or above the absolute directory `fromDir`, or null. */
+export function findPythonVersionFile(fromDir: string): Promise<string | null> {
+  return Promise.resolve(findPythonVersionFileTrail(fromDir).path);
+}

@@ -1,0 +1,37 @@
+/** Finding the ref root. Deno APIs only: this runs on the warm path. */
+import { UsageError } from "../errors.ts";
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
+ * or `pyproject.toml`, and returns it, or null when there is none.
+ * @throws UsageError (exit 2) when `startDir` does not exist or is not a directory.
+ */
+export async function findRefRoot(startDir: string): Promise<string | null> {
+  let dir: string;
+  try {
+    dir = await Deno.realPath(startDir);
+    if (!(await Deno.stat(dir)).isDirectory) throw new Error("not a directory");
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "it does not exist"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new UsageError(`cannot start in ${startDir}: ${why}`, "pass an existing directory");
+  }
+  while (true) {
+    const base = dir === "/" ? "" : dir;
+    if (isFile(`${base}/prime.toml`) || isFile(`${base}/pyproject.toml`)) return dir;
+    if (dir === "/") return null;
+    const i = dir.lastIndexOf("/");
+    dir = i <= 0 ? "/" : dir.slice(0, i);
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Validation of prime's configuration keys, as read from prime.toml or [tool.prime].
+ * Strict: wrong types, unknown keys and bad values are ConfigErrors that name the
+ * file, the table and the key. Pure.
+ */
+import { ConfigError } from "../errors.ts";
+import type { ConfigKeys, VenvDriverName } from "./types.ts";
+import { didYouMean } from "./suggest.ts";
+import { isSpecifierSet } from "./version_spec.ts";
+import { requestFromSpecifier } from "./python_version.ts";
+import { checkRequirement } from "./pep508.ts";
+
+/** Where a table was read from, for messages: `{file: "/r/prime.toml", table: "env.dev"}`. */
+export interface ConfigWhere {
+  file: string;
+  /** The TOML table path, or "" for the top level of prime.toml. */
+  table: string;
+}
+
+const STRING_KEYS = [
+  "required_python_version",
+  "python_selector_file_rel_path",
+  "venv_driver",
+  "local_venv_dir_rel_path",
+  "constraints_file",
+  "default_env",
+] as const;
+const LIST_KEYS = [
+  "requirements",
+  "dependencies",
+  "project_dirs",
+  "dependency_groups",
+  "install_args",
+  "python_path",
+  "vars_files",
+] as const;
+const TABLE_KEYS = ["vars"] as const;
+
+/** Every key of ConfigKeys, plus `env` (only valid at the top level). */
+export const CONFIG_KEYS: readonly string[] = [...STRING_KEYS, ...LIST_KEYS, ...TABLE_KEYS];
+/** The venv drivers prime knows. */
+export const VENV_DRIVERS: readonly VenvDriverName[] = ["venv_uv", "venv_pip"];
+/** What an env name may look like. */
+export const ENV_NAME = /^[A-Za-z0-9_.-]+$/;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+const PATH_KEYS = new Set([
+  "python_selector_file_rel_path",
+  "local_venv_dir_rel_path",
+  "constraints_file",
+  "requirements",
+  "project_dirs",
+  "python_path",
+  "vars_files",
+]);
+
+/** True for a TOML table (smol-toml gives null-prototype objects; dates are objects too). */
+export function isTable(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || proto === Object.prototype;
+}
+
+/** A TOML value's type, in the user's words. */
+export function describeType(v: unknown): string {
+  if (Array.isArray(v)) return "an array";
+  if (isTable(v)) return "a table";
+  if (typeof v === "string") return "a string";
+  if (typeof v === "boolean") return "a boolean";
+  if (typeof v === "number" || typeof v === "bigint") return "a number";
+  return "a date";
+}
+
+/** `file: [table] ` — the prefix of every message about this table. */
+export function wherePrefix(where: ConfigWhere): string {
+  return `${where.file}: ${where.table === "" ? "" : `[${where.table}] `}`;
+}
+
+/** Sets an own property even for names like `__proto__`, which plain assignment would not. */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function fail(where: ConfigWhere, detail: string, hint?: string): never {
+  throw new ConfigError(`${wherePrefix(where)}${detail}`, hint);
+}
+
+/**
+ * Validates one table of configuration keys (the top level, or one [env.NAME]).
+ * `opts.isEnv` forbids `default_env`, which only makes sense at the top level.
+ * @throws ConfigError naming the file, table and key.
+ */
+export function validateConfigKeys(
+  raw: unknown,
+  where: ConfigWhere,
+  opts: { isEnv?: boolean } = {},
+): ConfigKeys {
+  if (!isTable(raw)) fail(where, `expected a table, found ${describeType(raw)}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === "env") {
+      fail(
+        where,
+        opts.isEnv ? "an env table cannot hold `env`" : "`env` must be handled by validateConfig",
+        opts.isEnv ? "envs do not nest; move it to the top level" : undefined,
+      );
+    }
+    if (key === "default_env" && opts.isEnv) {
+      fail(where, "`default_env` is only allowed at the top level", "move it out of the env table");
+    }
+    if ((STRING_KEYS as readonly string[]).includes(key)) {
+      if (typeof value !== "string") {
+        fail(where, `\`${key}\` must be a string, found ${describeType(value)}`);
+      }
+      if (value.trim() === "") fail(where, `\`${key}\` must not be empty`);
+      out[key] = value;
+    } else if ((LIST_KEYS as readonly string[]).includes(key)) {
+      if (!Array.isArray(value)) {
+        fail(
+          where,
+          `\`${key}\` must be an array of strings, found ${describeType(value)}`,
+          `write it as ${key} = ["..."]`,
+        );
+      }
+      value.forEach((item, i) => {
+        if (typeof item !== "string") {
+          fail(where, `\`${key}\` item ${i + 1} must be a string, found ${describeType(item)}`);
+        }
+        if (item.trim() === "" && key !== "install_args") {
+          fail(where, `\`${key}\` item ${i + 1} must not be empty`);
+        }
+      });
+      out[key] = [...value];
+    } else if (key === "vars") {
+      if (!isTable(value)) {
+        fail(where, `\`vars\` must be a table of strings, found ${describeType(value)}`);
+      }
+      const vars: Record<string, string> = {};
+      for (const [name, v] of Object.entries(value)) {
+        if (!VAR_NAME.test(name)) {
+          fail(
+            where,
+            `\`vars\` has an invalid variable name \`${name}\``,
+            "use letters, digits and _ only, not starting with a digit",
+          );
+        }
+        if (typeof v !== "string") {
+          fail(
+            where,
+            `\`vars.${name}\` must be a string, found ${describeType(v)}`,
+            `quote it: ${name} = "..."`,
+          );
+        }
+        if (v.includes("\0")) fail(where, `\`vars.${name}\` must not contain a NUL character`);
+        setOwn(vars, name, v);
+      }
+      out.vars = vars;
+    } else {
+      fail(
+        where,
+        `unknown key \`${key}\`${
+          didYouMean(key, [...CONFIG_KEYS, ...(opts.isEnv ? [] : ["env"])])
+        }`,
+      );
+    }
+  }
+  checkValues(out as ConfigKeys, where);
+  return out as ConfigKeys;
+}
+
+function checkValues(keys: ConfigKeys, where: ConfigWhere): void {
+  if (keys.venv_driver !== undefined && !VENV_DRIVERS.includes(keys.venv_driver)) {
+    fail(
+      where,
+      `\`venv_driver\` must be venv_uv or venv_pip, found \`${keys.venv_driver}\`${
+        didYouMean(keys.venv_driver, VENV_DRIVERS)
+      }`,
+    );
+  }
+  if (keys.required_python_version !== undefined) {
+    // Throws a ConfigError that names the value; re-raise it with the table's prefix.
+    try {
+      requestFromSpecifier(keys.required_python_version, "`required_python_version`");
+    } catch (e) {
+      if (e instanceof ConfigError) fail(where, e.message, e.hint);
+      throw e;
+    }
+  }
+  if (keys.default_env !== undefined && !ENV_NAME.test(keys.default_env)) {
+    fail(
+      where,
+      `\`default_env\` \`${keys.default_env}\` is not a valid env name`,
+      "use letters, digits, `_`, `.` and `-`",
+    );
+  }
+  keys.dependencies?.forEach((dep) => {
+    const why = checkRequirement(dep);
+    if (why !== null) {
+      fail(where, `\`dependencies\` item \`${dep}\` is not a valid PEP 508 requirement: ${why}`);
+    }
+  });
+  keys.dependency_groups?.forEach((g) => {
+    if (!GROUP_NAME.test(g)) {
+      fail(where, `\`dependency_groups\` item \`${g}\` is not a valid group name`);
+    }
+  });
+  for (const key of PATH_KEYS) {
+    const v = (keys as Record<string, unknown>)[key];
+    for (const p of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+      if (String(p).includes("\0")) fail(where, `\`${key}\` must not contain a NUL character`);
+    }
+  }
+}
+
+/**
+ * Validates a whole configuration: top-level keys plus `[env.NAME]` tables.
+ * `default_env` must name a defined env.
+ * @throws ConfigError naming the file, table and key.
+ */
+export function validateConfig(
+  raw: unknown,
+  where: ConfigWhere,
+): { base: ConfigKeys; envs: Record<string, ConfigKeys> } {
+  if (!isTable(raw)) fail(where, `expected a table, found ${describeType(raw)}`);
+  const { env, ...rest } = raw;
+  const base = validateConfigKeys(rest, where);
+  const envs: Record<string, ConfigKeys> = {};
+  if (env !== undefined) {
+    const envWhere = { file: where.file, table: where.table === "" ? "env" : `${where.table}.env` };
+    if (!isTable(env)) {
+      fail(
+        envWhere,
+        `expected a table of env tables, found ${describeType(env)}`,
+        "write [env.NAME] tables",
+      );
+    }
+    for (const [name, table] of Object.entries(env)) {
+      const w = { file: where.file, table: `${envWhere.table}.${name}` };
+      if (!ENV_NAME.test(name)) {
+        fail(w, `\`${name}\` is not a valid env name`, "use letters, digits, `_`, `.` and `-`");
+      }
+      setOwn(envs, name, validateConfigKeys(table, w, { isEnv: true }));
+    }
+  }
+  if (base.default_env !== undefined && !Object.hasOwn(envs, base.default_env)) {
+    const names = Object.keys(envs);
+    fail(
+      where,
+      `\`default_env\` names \`${base.default_env}\`, which has no [${
+        where.table === "" ? "" : `${where.table}.`
+      }env.${base.default_env}] table${didYouMean(base.default_env, names)}`,
+      names.length > 0
+        ? `defined envs: ${names.join(", ")}`
+        : `add an [env.${base.default_env}] table (it may be empty)`,
+    );
+  }
+  return { base, envs };
+}
+
+/** Re-exported for callers that check a value without a whole table. */
+export { isSpecifierSet };

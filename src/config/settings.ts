@@ -1,0 +1,431 @@
+/**
+ * Turning a loaded configuration into the settings of one env: pick the env, apply
+ * its overrides, fill in the defaults from the SPEC, make paths absolute and check
+ * that they stay inside the ref root and that configured files exist.
+ */
+import { isAbsolute, relative, resolve } from "node:path";
+import { ConfigError } from "../errors.ts";
+import type {
+  ConfigKeys,
+  EnvSource,
+  LoadedConfig,
+  PythonRequest,
+  RequiredPython,
+  Settings,
+  VenvDriverName,
+} from "./types.ts";
+import { ENV_NAME, VENV_DRIVERS } from "./schema.ts";
+import { didYouMean } from "./suggest.ts";
+import {
+  findPythonVersionFileTrail,
+  parsePythonVersionFile,
+  requestFromSpecifier,
+} from "./python_version.ts";
+
+/** The env choice and where it came from. */
+export interface EnvPick {
+  env: string | null;
+  source: EnvSource;
+}
+
+/**
+ * Picks the env: `--env`, then PRIME_ENV, then the clone's `prime use` choice, then
+ * `default_env`. Empty PRIME_ENV / use choices count as unset.
+ * @throws ConfigError (exit 3) when the name is not an env defined in the configuration.
+ */
+export function pickEnv(
+  loaded: LoadedConfig,
+  opts: { flag?: string; envVar?: string; useChoice?: string },
+): EnvPick {
+  let pick: EnvPick = { env: null, source: null };
+  if (opts.flag !== undefined) pick = { env: opts.flag, source: "--env" };
+  else if (opts.envVar) pick = { env: opts.envVar, source: "PRIME_ENV" };
+  else if (opts.useChoice?.trim()) pick = { env: opts.useChoice.trim(), source: "prime use" };
+  else if (loaded.base.default_env !== undefined) {
+    pick = { env: loaded.base.default_env, source: "default_env" };
+  }
+  if (pick.env === null) return pick;
+  const names = Object.keys(loaded.envs);
+  if (!ENV_NAME.test(pick.env) || !Object.hasOwn(loaded.envs, pick.env)) {
+    const where = loaded.configFiles[0] ?? "the configuration";
+    const fixUse = pick.source === "prime use" ? "run `prime use NAME` to pick another, or " : "";
+    throw new ConfigError(
+      `unknown env \`${pick.env}\` (from ${pick.source}): ${
+        names.length > 0 ? `${where} defines ${names.join(", ")}` : `${where} defines no envs`
+      }${didYouMean(pick.env, names)}`,
+      `${fixUse}add an [env.${
+        ENV_NAME.test(pick.env) ? pick.env : "NAME"
+      }] table (it may be empty)`,
+    );
+  }
+  return pick;
+}
+
+interface PathCheck {
+  root: string;
+  realRoot: string;
+  label: (key: string) => string;
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith("../"));
+}
+
+/**
+ * Makes a configured path absolute and refuses one that leaves the ref root, lexically
+ * or (for `followLinks`) through a symlink.
+ */
+function confine(c: PathCheck, key: string, p: string, followLinks = true): string {
+  const abs = resolve(c.root, p);
+  const escape = (how: string): never => {
+    throw new ConfigError(
+      `${c.label(key)}: \`${p}\` ${how} the ref root ${c.root}`,
+      "relative paths must stay inside the ref root; move the file into the repository",
+    );
+  };
+  if (!inside(c.root, abs)) escape("is outside");
+  if (followLinks) {
+    const real = realOrNull(abs);
+    if (real !== null && !inside(c.realRoot, real)) escape("is a symlink that leads outside");
+  }
+  return abs;
+}
+
+function statKind(path: string): "file" | "dir" | "other" | null {
+  try {
+    const st = Deno.statSync(path);
+    return st.isFile ? "file" : st.isDirectory ? "dir" : "other";
+  } catch {
+    return null;
+  }
+}
+
+function mustExist(c: PathCheck, key: string, p: string, abs: string, kind: "file" | "dir"): void {
+  const found = statKind(abs);
+  if (found === kind || (kind === "file" && found === "other")) return;
+  const what = kind === "file" ? "file" : "directory";
+  throw new ConfigError(
+    `${c.label(key)}: ${
+      found === null ? `the ${what} \`${p}\` does not exist` : `\`${p}\` is not a ${what}`
+    } (${abs})`,
+    found === null ? `create it, or remove it from \`${key}\`` : `point \`${key}\` at a ${what}`,
+  );
+}
+
+/** Normalises a PEP 735 group name (`Dev_Tools` → `dev-tools`). */
+function groupKey(name: string): string {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+
+/**
+ * Expands PEP 735 dependency groups, following `include-group`.
+ * @throws ConfigError for unknown groups and include cycles.
+ */
+export function resolveDependencyGroups(
+  groups: Record<string, Array<string | { "include-group": string }>>,
+  names: string[],
+  file: string,
+): string[] {
+  const byKey = new Map<
+    string,
+    { name: string; items: Array<string | { "include-group": string }> }
+  >();
+  for (const [name, items] of Object.entries(groups)) byKey.set(groupKey(name), { name, items });
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const expand = (name: string, stack: string[], from: string | null): void => {
+    const g = byKey.get(groupKey(name));
+    if (g === undefined) {
+      const known = [...byKey.values()].map((v) => v.name);
+      throw new ConfigError(
+        `${file}: dependency group \`${name}\`${
+          from === null ? "" : ` (included by \`${from}\`)`
+        } is not defined${didYouMean(name, known)}`,
+        known.length > 0
+          ? `defined groups: ${known.join(", ")}`
+          : "add it to [dependency-groups] in pyproject.toml",
+      );
+    }
+    if (stack.includes(groupKey(name))) {
+      throw new ConfigError(
+        `${file}: [dependency-groups] include cycle: ${
+          [...stack.map((k) => byKey.get(k)!.name), g.name].join(" -> ")
+        }`,
+        "remove one of the include-group entries",
+      );
+    }
+    for (const item of g.items) {
+      if (typeof item === "string") {
+        if (!seen.has(item)) {
+          seen.add(item);
+          out.push(item);
+        }
+      } else expand(item["include-group"], [...stack, groupKey(name)], g.name);
+    }
+  };
+  for (const n of names) expand(n, [], null);
+  return out;
+}
+
+function configLabel(loaded: LoadedConfig, env: string | null, fromEnv: boolean): string {
+  const file = loaded.configFiles[0] ?? "configuration";
+  const inPy = file.endsWith("pyproject.toml");
+  const table = inPy
+    ? (fromEnv ? `tool.prime.env.${env}` : "tool.prime")
+    : fromEnv
+    ? `env.${env}`
+    : "";
+  return `${file}${table === "" ? "" : ` [${table}]`}`;
+}
+
+function requiredPython(
+  loaded: LoadedConfig,
+  merged: ConfigKeys,
+  env: string | null,
+  fromEnv: (k: keyof ConfigKeys) => boolean,
+  probedAbsent: string[],
+  warnings: string[],
+): { required: RequiredPython; file: string | null } {
+  if (merged.required_python_version !== undefined) {
+    const fe = fromEnv("required_python_version");
+    const file = loaded.configFiles[0] ?? "";
+    const source = file.endsWith("pyproject.toml") ? "pyproject.toml [tool.prime]" : "prime.toml";
+    const label = configLabel(loaded, env, fe);
+    const v = merged.required_python_version;
+    return {
+      required: {
+        requests: [requestFromSpecifier(v, `${label} required_python_version`)],
+        value: v,
+        source: !fe
+          ? source
+          : file.endsWith("pyproject.toml")
+          ? `pyproject.toml [tool.prime.env.${env}]`
+          : `prime.toml [env.${env}]`,
+      },
+      file: null,
+    };
+  }
+  const trail = findPythonVersionFileTrail(loaded.refRoot);
+  if (trail.path !== null) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(trail.path);
+    } catch (e) {
+      throw new ConfigError(
+        `cannot read ${trail.path}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    const parsed = parsePythonVersionFile(text, trail.path);
+    warnings.push(...parsed.warnings);
+    if (parsed.requests.length > 0) {
+      return {
+        required: {
+          requests: parsed.requests,
+          value: parsed.requests.map((r) => r.raw).join(" | "),
+          source: trail.path,
+        },
+        file: trail.path,
+      };
+    }
+    warnings.push(`${trail.path}: no usable version in the file; ignoring it`);
+  } else {
+    probedAbsent.push(...trail.checked);
+  }
+  const rp = loaded.pyproject?.requiresPython;
+  if (rp !== undefined && loaded.pyproject) {
+    const req: PythonRequest = requestFromSpecifier(
+      rp,
+      `${loaded.pyproject.path}: [project] requires-python`,
+    );
+    return {
+      required: { requests: [req], value: rp, source: "[project].requires-python" },
+      file: trail.path,
+    };
+  }
+  return { required: { requests: [], value: null, source: "none" }, file: trail.path };
+}
+
+/**
+ * Resolves the settings of the picked env: `[env.NAME]` keys replace base keys, then
+ * the SPEC's defaults apply. `driverOverride` is PRIME_VENV_DRIVER.
+ * @throws ConfigError (exit 3) for paths outside the ref root, missing configured
+ * files, unknown dependency groups and a bad driver override.
+ */
+export function resolveSettings(
+  loaded: LoadedConfig,
+  pick: EnvPick,
+  opts: { driverOverride?: string } = {},
+): Promise<Settings> {
+  // Sync inside: every step is a stat or a small read, and a promise per stat would
+  // only slow the cold path down.
+  return Promise.resolve().then(() => resolveSettingsSync(loaded, pick, opts));
+}
+
+function resolveSettingsSync(
+  loaded: LoadedConfig,
+  pick: EnvPick,
+  opts: { driverOverride?: string },
+): Settings {
+  const env = pick.env;
+  const overrides: ConfigKeys = env !== null && Object.hasOwn(loaded.envs, env)
+    ? loaded.envs[env]
+    : {};
+  const merged: ConfigKeys = { ...loaded.base, ...overrides };
+  const fromEnv = (k: keyof ConfigKeys) => Object.hasOwn(overrides, k);
+  const root = loaded.refRoot;
+  const c: PathCheck = {
+    root,
+    realRoot: realOrNull(root) ?? root,
+    label: (key) => `${configLabel(loaded, env, fromEnv(key as keyof ConfigKeys))} ${key}`,
+  };
+  const probedAbsent: string[] = [];
+  const warnings: string[] = [];
+
+  const { required, file: pythonVersionFile } = requiredPython(
+    loaded,
+    merged,
+    env,
+    fromEnv,
+    probedAbsent,
+    warnings,
+  );
+
+  let selector: string | null = null;
+  if (merged.python_selector_file_rel_path !== undefined) {
+    const p = merged.python_selector_file_rel_path;
+    selector = confine(c, "python_selector_file_rel_path", p);
+    mustExist(c, "python_selector_file_rel_path", p, selector, "file");
+  }
+
+  let driver: VenvDriverName | null = null;
+  let driverSource: Settings["driverSource"] = null;
+  const override = opts.driverOverride?.trim();
+  if (override) {
+    if (!(VENV_DRIVERS as readonly string[]).includes(override)) {
+      throw new ConfigError(
+        `PRIME_VENV_DRIVER: unknown driver \`${override}\`${didYouMean(override, VENV_DRIVERS)}`,
+        "set it to venv_uv or venv_pip, or unset it",
+      );
+    }
+    driver = override as VenvDriverName;
+    driverSource = "PRIME_VENV_DRIVER";
+  } else if (merged.venv_driver !== undefined) {
+    driver = merged.venv_driver;
+    driverSource = "config";
+  }
+
+  // The venv itself may be a symlink to a faster disk; only its spelling must stay inside.
+  const venvRel = merged.local_venv_dir_rel_path ?? (env === null ? ".venv" : `.venv-${env}`);
+  const venvDir = confine(c, "local_venv_dir_rel_path", venvRel, false);
+  if (venvDir === root) {
+    throw new ConfigError(
+      `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is the ref root itself`,
+      "name a subdirectory such as .venv",
+    );
+  }
+
+  let requirements: string[];
+  if (merged.requirements !== undefined) {
+    requirements = merged.requirements.map((p) => {
+      const abs = confine(c, "requirements", p);
+      mustExist(c, "requirements", p, abs, "file");
+      return abs;
+    });
+  } else {
+    const def = `${root}/requirements.txt`;
+    requirements = statKind(def) === "file" ? [confine(c, "requirements", "requirements.txt")] : [];
+    if (requirements.length === 0) probedAbsent.push(def);
+  }
+
+  let projectDirs: string[];
+  if (merged.project_dirs !== undefined) {
+    projectDirs = merged.project_dirs.map((p) => {
+      const abs = confine(c, "project_dirs", p);
+      mustExist(c, "project_dirs", p, abs, "dir");
+      return abs;
+    });
+  } else {
+    projectDirs = loaded.pyproject?.hasBuildSystem ? [root] : [];
+  }
+
+  const dependencies = [...(merged.dependencies ?? [])];
+  // A root pyproject without [build-system] cannot be installed as a project, so its
+  // [project].dependencies are installed directly (unless the root is a project dir).
+  if (loaded.pyproject && !loaded.pyproject.hasBuildSystem && !projectDirs.includes(root)) {
+    for (const d of loaded.pyproject.dependencies) {
+      if (!dependencies.includes(d)) dependencies.push(d);
+    }
+  }
+
+  const dependencyGroups = [...(merged.dependency_groups ?? [])];
+  let groupRequirements: string[] = [];
+  if (dependencyGroups.length > 0) {
+    if (loaded.pyproject === null) {
+      throw new ConfigError(
+        `${
+          c.label("dependency_groups")
+        }: groups need [dependency-groups] in ${root}/pyproject.toml, which does not exist`,
+        "create pyproject.toml with a [dependency-groups] table, or remove dependency_groups",
+      );
+    }
+    groupRequirements = resolveDependencyGroups(
+      loaded.pyproject.dependencyGroups,
+      dependencyGroups,
+      loaded.pyproject.path,
+    );
+  }
+
+  let constraintsFile: string | null = null;
+  const constraintsRel = merged.constraints_file ?? "constraints.txt";
+  const constraintsTarget = confine(c, "constraints_file", constraintsRel);
+  if (statKind(constraintsTarget) === "file") constraintsFile = constraintsTarget;
+  else {
+    if (statKind(constraintsTarget) !== null) {
+      mustExist(c, "constraints_file", constraintsRel, constraintsTarget, "file");
+    }
+    // A configured constraints file may not exist until the first `prime lock`.
+    probedAbsent.push(constraintsTarget);
+  }
+
+  const pythonPath = (merged.python_path ?? []).map((p) => confine(c, "python_path", p));
+  const varsFiles = (merged.vars_files ?? []).map((p) => {
+    const abs = confine(c, "vars_files", p);
+    mustExist(c, "vars_files", p, abs, "file");
+    return abs;
+  });
+
+  return {
+    refRoot: root,
+    env,
+    envSource: pick.source,
+    configFiles: [...loaded.configFiles],
+    required,
+    pythonVersionFile,
+    selector,
+    driver,
+    driverSource,
+    venvDir,
+    requirements,
+    dependencies,
+    dependencyGroups,
+    groupRequirements,
+    projectDirs,
+    constraintsFile,
+    installArgs: [...(merged.install_args ?? [])],
+    pythonPath,
+    vars: { ...(merged.vars ?? {}) },
+    varsFiles,
+    probedAbsent,
+    constraintsTarget,
+    warnings: [...(loaded.warnings ?? []), ...warnings],
+  };
+}
