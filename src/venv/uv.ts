@@ -1,0 +1,162 @@
+/**
+ * The uv driver: `uv venv`, then one `uv pip install` of the whole plan. uv writes
+ * `uv = <version>` into the venv's pyvenv.cfg itself, which marks a uv-built venv.
+ * The user's UV_* variables and uv.toml stay in force (the runner inherits the
+ * environment); uv does not read pip's configuration files.
+ */
+import type { BuildContext, VenvDriver } from "./driver.ts";
+import type { PythonRequest } from "../config/types.ts";
+import type { UvTool } from "./uv_obtain.ts";
+import { InstallError, PythonNotFoundError, VenvError } from "../errors.ts";
+import { installerArgs, planIsEmpty } from "../deps/plan.ts";
+import { run, type Runner, type RunResult, tail } from "../process.ts";
+import * as log from "../log.ts";
+
+/** The arguments of `uv venv` for a build. */
+export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offline">): string[] {
+  // --allow-existing matches `python -m venv` on an existing dir; the python is a
+  // path, so uv must never download one here.
+  const args = ["venv", "--allow-existing", "--no-python-downloads"];
+  if (ctx.offline) args.push("--offline");
+  args.push("--python", ctx.python.path, ctx.venvDir);
+  return args;
+}
+
+/** The arguments of `uv pip install` for a build (the plan in the SPEC's order). */
+export function uvInstallArgs(ctx: Pick<BuildContext, "venvDir" | "plan" | "offline">): string[] {
+  const args = ["pip", "install", "--python", `${ctx.venvDir}/bin/python`];
+  if (ctx.offline) args.push("--offline");
+  args.push(...installerArgs(ctx.plan));
+  return args;
+}
+
+/** Creates the uv driver for a uv obtained by obtainUv(). */
+export function createUvDriver(uv: UvTool): VenvDriver {
+  return {
+    name: "venv_uv",
+    toolVersion: `uv ${uv.version}`,
+    async create(ctx) {
+      const args = uvVenvArgs(ctx);
+      log.trace(`$ ${uv.path} ${args.join(" ")}`);
+      const r = await ctx.runner(uv.path, args, { echo: ctx.echo, timeoutMs: 300_000 });
+      if (r.code !== 0) {
+        throw new VenvError(
+          `creating the venv ${ctx.venvDir} failed: uv venv exited ${exitText(r)}`,
+          {
+            details: `$ ${uv.path} ${args.join(" ")}\n${tail(r)}`,
+            hint: 'run prime with --refresh, or try venv_driver = "venv_pip"',
+          },
+        );
+      }
+    },
+    async install(ctx) {
+      if (planIsEmpty(ctx.plan)) return;
+      const args = uvInstallArgs(ctx);
+      log.trace(`$ ${uv.path} ${args.join(" ")}`);
+      const r = await ctx.runner(uv.path, args, { echo: ctx.echo });
+      if (r.code !== 0) {
+        throw new InstallError(
+          `installing dependencies failed: uv pip install exited ${exitText(r)}`,
+          {
+            details: `$ ${uv.path} ${args.join(" ")}\n${tail(r)}`,
+            hint: "fix the requirement named above, then run prime again (nothing is marked fresh)",
+          },
+        );
+      }
+    },
+  };
+}
+
+function exitText(r: RunResult): string {
+  if (r.spawnError) return `127 (${r.spawnError})`;
+  if (r.timedOut) return `${r.code} (timed out)`;
+  return r.signal ? `on signal ${r.signal}` : String(r.code);
+}
+
+/** `==3.12.*` -> `3.12`, `==3.12.1` -> `3.12.1`; anything else -> null. Pure. */
+function exactVersion(spec: string): string | null {
+  const m = /^===?\s*(\d+(?:\.\d+){0,2})(\.\*)?$/.exec(spec.trim());
+  return m ? m[1] : null;
+}
+
+/**
+ * A PythonRequest in uv's request syntax (`3.12`, `cpython@3.12`, `pypy@>=3.9`,
+ * `3.13t`, `>=3.10,<3.13`). uv cannot combine a range with free-threading, so such a
+ * request keeps the range and the caller must check what uv returns. Pure.
+ */
+export function uvPythonRequest(req: PythonRequest): string {
+  const spec = req.specifier?.replace(/\s+/g, "") || null;
+  const exact = spec ? exactVersion(spec) : null;
+  let version: string | null;
+  if (exact) version = req.freethreaded ? `${exact}t` : exact;
+  else if (spec) version = spec;
+  else version = req.freethreaded ? "3+freethreaded" : null;
+  const impl = req.implementation?.toLowerCase() ?? null;
+  if (impl && version) return `${impl}@${version}`;
+  return impl ?? version ?? "3";
+}
+
+/** What uvFindOrInstallPython needs. */
+export interface UvPythonOptions {
+  offline: boolean;
+  runner?: Runner;
+  /** The environment to read PATH from (default Deno.env). */
+  env?: Record<string, string | undefined>;
+}
+
+/** PATH without shim directories: uv would probe a pyenv shim and fail on it. */
+export function pathWithoutShims(pathVar: string | undefined): string {
+  return (pathVar ?? "").split(":").filter((d) => d && !/\/shims\/?$/.test(d)).join(":");
+}
+
+function foundPath(r: RunResult): string | null {
+  if (r.code !== 0) return null;
+  const line = r.stdout.trim().split("\n").at(-1)?.trim();
+  return line && line.startsWith("/") ? line : null;
+}
+
+/**
+ * The interpreter uv finds for a request, installing it (`uv python install`) when
+ * none is there. Virtual environments are never returned.
+ * @throws PythonNotFoundError (exit 4) when uv has none and cannot install one
+ */
+export async function uvFindOrInstallPython(
+  uv: UvTool,
+  request: PythonRequest,
+  opts: UvPythonOptions,
+): Promise<string> {
+  const runner = opts.runner ?? run;
+  const env = opts.env ?? Deno.env.toObject();
+  const childEnv = { PATH: pathWithoutShims(env.PATH) };
+  const req = uvPythonRequest(request);
+  const find = ["python", "find", "--system", "--no-project", "--no-python-downloads", req];
+  log.debug(`$ ${uv.path} ${find.join(" ")}`);
+  const first = await runner(uv.path, find, { env: childEnv, timeoutMs: 60_000 });
+  const found = foundPath(first);
+  if (found) return found;
+  if (opts.offline) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${request.raw}: uv found none (${req}) and --offline forbids installing one`,
+      { details: tail(first, 5), hint: "install a matching Python, or run without --offline" },
+    );
+  }
+  const install = ["python", "install", req];
+  log.info(`prime: installing Python ${req} with uv`);
+  log.trace(`$ ${uv.path} ${install.join(" ")}`);
+  const inst = await runner(uv.path, install, { env: childEnv, timeoutMs: 900_000 });
+  if (inst.code !== 0) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${request.raw}: \`uv python install ${req}\` failed`,
+      {
+        details: tail(inst, 10),
+        hint: "install a matching Python yourself (pyenv, the OS), or check the network",
+      },
+    );
+  }
+  const again = foundPath(await runner(uv.path, find, { env: childEnv, timeoutMs: 60_000 }));
+  if (again) return again;
+  throw new PythonNotFoundError(
+    `no interpreter for ${request.raw}: uv installed ${req} but cannot find it`,
+    { hint: "run `uv python list` to see what uv has" },
+  );
+}

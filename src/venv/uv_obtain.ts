@@ -1,0 +1,843 @@
+/**
+ * Obtaining uv without help, in this order:
+ *   1. `uv` on PATH at a supported version;
+ *   2. a uv cached before in `<cacheDir>/uv/<version>/uv` (pointer: `<cacheDir>/uv/current.json`);
+ *   3. the helper venv: `python -m venv` + `pip install uv==UV_VERSION`, honouring the
+ *      user's pip configuration and `install_args`;
+ *   4. no Python at all: the uv wheel for this platform from the configured package
+ *      index or `--find-links`, checked by sha256 and unzipped in-process.
+ * Routes 3 and 4 build aside in a temp dir and rename into place, so an interrupted
+ * attempt never leaves a half-made cache entry.
+ */
+import type { PythonInfo } from "../python/types.ts";
+import { run, type Runner, type RunOptions, tail } from "../process.ts";
+import * as log from "../log.ts";
+import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
+
+/** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
+export const UV_VERSION = "0.13.9";
+
+/** The oldest uv prime drives (it needs `uv venv --allow-existing`, `uv python find --system`). */
+export const UV_MIN_VERSION = "0.5.0";
+
+/**
+ * sha256 of the UV_VERSION wheels for the platforms prime ships on, as published on
+ * PyPI. They let a wheel found in a `--find-links` directory (which carries no hash)
+ * be verified too.
+ */
+export const UV_WHEEL_SHA256: Readonly<Record<string, string>> = {
+  "uv-0.13.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl":
+    "d7f459fe4fd247d830351c75686d3996ace3c6f3f728eb0e85a30b7ada0cef19",
+  "uv-0.13.9-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.musllinux_1_1_aarch64.whl":
+    "5435c5ce14a56431208ca0996416d310f1598e8c2c8ba707688985a16bb82dbe",
+  "uv-0.13.9-py3-none-manylinux_2_28_aarch64.whl":
+    "ecb6028d79dc96fbeafffe5c8af62a7099487ebc05a701e76714eebcffd06375",
+  "uv-0.13.9-py3-none-musllinux_1_1_x86_64.whl":
+    "2c45530751517d6c3bbc69a19473f6effe47cce047bede01ffd8af7ea7b36b25",
+  "uv-0.13.9-py3-none-macosx_10_12_x86_64.whl":
+    "c16ed11e013557536b3e60065f1b912f6407bd6518e041b961e23ef9e6b4fbf5",
+  "uv-0.13.9-py3-none-macosx_11_0_arm64.whl":
+    "66c512266d633bef48384a1f53003f41f2a8e7b36fe6e7fbfd3e0fd52d96fa63",
+};
+
+/** The default package index (PEP 503/691 simple API). */
+export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
+
+/** Seconds to wait for an index to answer: short, so an offline host falls back quickly. */
+const INDEX_TIMEOUT_MS = 5_000;
+/** A download that receives nothing for this long is abandoned. */
+const STALL_TIMEOUT_MS = 15_000;
+
+/** A usable uv. */
+export interface UvTool {
+  path: string;
+  version: string;
+}
+
+/** Where a uv came from. */
+export type UvSource = "path" | "cache" | "helper-venv" | "wheel";
+
+/** The outcome of obtainUv: a uv, or every route tried with the reason it failed. */
+export type ObtainUvResult =
+  | { path: string; version: string; source: UvSource }
+  | { path: null; tried: string[] };
+
+/** What obtainUv needs. */
+export interface ObtainUvOptions {
+  /** prime's cache dir; uv lives in `<cacheDir>/uv`. */
+  cacheDir: string;
+  /** The selected interpreter, for the helper venv route (needs >= 3.8). */
+  python?: PythonInfo | null;
+  /** The env's `install_args` (index and find-links options are honoured). */
+  installArgs: string[];
+  /** No network: skips the pip install and every remote wheel source. */
+  offline: boolean;
+  runner?: Runner;
+  /**
+   * The environment to read (PATH, PIP_*, UV_*; default Deno.env). When given, its
+   * entries also override the children's environment, and undefined ones are removed.
+   */
+  env?: Record<string, string | undefined>;
+  fetchFn?: typeof fetch;
+  /** Directory that relative `--find-links` paths are resolved against (default: cwd). */
+  baseDir?: string;
+}
+
+/** The version in `uv --version` output (`uv 0.13.9 (x86_64-...)`), or null. */
+export function parseUvVersion(output: string): string | null {
+  const m = /^uv (\d+\.\d+\.\d+\S*)/m.exec(output.trim());
+  return m ? m[1] : null;
+}
+
+/** Whether dotted version `a` >= `b`, comparing the leading numbers only. */
+export function versionAtLeast(a: string, b: string): boolean {
+  const x = a.split(".").map((s) => parseInt(s, 10) || 0);
+  const y = b.split(".").map((s) => parseInt(s, 10) || 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  }
+  return true;
+}
+
+/** Index and find-links settings from a pip configuration file. */
+export interface PipConf {
+  indexUrl?: string;
+  extraIndexUrls?: string[];
+  findLinks?: string[];
+  noIndex?: boolean;
+}
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+function words(v: string | undefined): string[] {
+  return v ? v.split(/\s+/).filter(Boolean) : [];
+}
+
+/** Reads the index settings of a pip.conf text ([global], overridden by [install]). Pure. */
+export function parsePipConf(text: string): PipConf {
+  const sections: Record<string, Record<string, string>> = {};
+  let section = "";
+  let lastKey: string | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*([#;]|$)/.test(line)) continue;
+    const head = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (head) {
+      section = head[1].trim().toLowerCase();
+      lastKey = null;
+      continue;
+    }
+    if (/^\s/.test(line) && lastKey) {
+      sections[section][lastKey] += "\n" + line.trim();
+      continue;
+    }
+    const kv = /^\s*([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
+    if (!kv) continue;
+    lastKey = kv[1].toLowerCase().replace(/_/g, "-");
+    (sections[section] ??= {})[lastKey] = kv[2].trim();
+  }
+  const merged = { ...sections["global"], ...sections["install"] };
+  const conf: PipConf = {};
+  if (merged["index-url"]) conf.indexUrl = merged["index-url"];
+  if (merged["extra-index-url"]) conf.extraIndexUrls = words(merged["extra-index-url"]);
+  if (merged["find-links"]) conf.findLinks = words(merged["find-links"]);
+  if (merged["no-index"] !== undefined) conf.noIndex = truthy(merged["no-index"]);
+  return conf;
+}
+
+/** Where to look for the uv wheel. */
+export interface PackageSources {
+  findLinks: string[];
+  /** The primary index first, then the extra ones. */
+  indexUrls: string[];
+  noIndex: boolean;
+}
+
+/**
+ * The package sources in force, as pip would see them: `install_args` first, then
+ * PIP_* and UV_* variables, then pip's configuration files, then PyPI. Pure.
+ */
+export function packageSources(
+  installArgs: string[],
+  env: Record<string, string | undefined>,
+  pipConf: PipConf = {},
+): PackageSources {
+  let argIndex: string | undefined;
+  const argExtra: string[] = [];
+  const argLinks: string[] = [];
+  let argNoIndex = false;
+  for (let i = 0; i < installArgs.length; i++) {
+    const a = installArgs[i];
+    const value = (long: string[], short: string | null): string | undefined => {
+      for (const l of long) {
+        if (a === l) return installArgs[++i];
+        if (a.startsWith(l + "=")) return a.slice(l.length + 1);
+      }
+      if (short && a === short) return installArgs[++i];
+      if (short && a.startsWith(short) && a.length > short.length) return a.slice(short.length);
+      return undefined;
+    };
+    if (a === "--no-index") {
+      argNoIndex = true;
+      continue;
+    }
+    let v = value(["--index-url", "--default-index"], "-i");
+    if (v !== undefined) {
+      argIndex = v;
+      continue;
+    }
+    v = value(["--extra-index-url", "--index"], null);
+    if (v !== undefined) {
+      argExtra.push(v);
+      continue;
+    }
+    v = value(["--find-links"], "-f");
+    if (v !== undefined) argLinks.push(v);
+  }
+  // UV_INDEX entries may be `name=url`.
+  const uvIndex = words(env.UV_INDEX).map((s) => s.replace(/^[A-Za-z0-9_.-]+=(?=\w+:)/, ""));
+  const primary = argIndex ?? env.PIP_INDEX_URL ?? env.UV_DEFAULT_INDEX ?? env.UV_INDEX_URL ??
+    pipConf.indexUrl ?? DEFAULT_INDEX_URL;
+  const extras = [
+    ...argExtra,
+    ...words(env.PIP_EXTRA_INDEX_URL),
+    ...words(env.UV_EXTRA_INDEX_URL),
+    ...uvIndex,
+    ...(env.PIP_EXTRA_INDEX_URL === undefined ? pipConf.extraIndexUrls ?? [] : []),
+  ];
+  const findLinks = [
+    ...argLinks,
+    ...words(env.PIP_FIND_LINKS),
+    ...(env.UV_FIND_LINKS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    ...(env.PIP_FIND_LINKS === undefined ? pipConf.findLinks ?? [] : []),
+  ];
+  const noIndex = argNoIndex || truthy(env.PIP_NO_INDEX) || truthy(env.UV_NO_INDEX) ||
+    (env.PIP_NO_INDEX === undefined && pipConf.noIndex === true);
+  return {
+    findLinks: [...new Set(findLinks)],
+    indexUrls: [...new Set([primary, ...extras])],
+    noIndex,
+  };
+}
+
+/** A file an index or find-links page offers. */
+export interface IndexFile {
+  filename: string;
+  url: string;
+  sha256: string | null;
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'");
+}
+
+function fileFromUrl(href: string, base: string, text?: string): IndexFile | null {
+  let url: URL;
+  try {
+    url = new URL(href, base);
+  } catch {
+    return null;
+  }
+  const frag = /(?:^|&)sha256=([0-9a-fA-F]{64})/.exec(url.hash.slice(1));
+  url.hash = "";
+  let filename = (text ?? "").trim();
+  if (!filename.endsWith(".whl") && !filename.endsWith(".tar.gz") && !filename.endsWith(".zip")) {
+    filename = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1));
+  }
+  return { filename, url: url.href, sha256: frag ? frag[1].toLowerCase() : null };
+}
+
+/**
+ * The files of a simple-API project page or a find-links page: PEP 691 JSON when the
+ * content type says so, else PEP 503 HTML anchors. Relative links resolve against `pageUrl`. Pure.
+ */
+export function parseSimplePage(body: string, contentType: string, pageUrl: string): IndexFile[] {
+  if (/json/i.test(contentType)) {
+    const doc = JSON.parse(body) as {
+      files?: Array<{ filename?: string; url?: string; hashes?: Record<string, string> }>;
+    };
+    const out: IndexFile[] = [];
+    for (const f of doc.files ?? []) {
+      if (!f.filename || !f.url) continue;
+      const file = fileFromUrl(f.url, pageUrl, f.filename);
+      if (!file) continue;
+      const h = f.hashes?.sha256;
+      if (h && /^[0-9a-fA-F]{64}$/.test(h)) file.sha256 = h.toLowerCase();
+      out.push(file);
+    }
+    return out;
+  }
+  const out: IndexFile[] = [];
+  const anchor = /<a\s([^>]*)>([\s\S]*?)<\/a\s*>/gi;
+  for (const m of body.matchAll(anchor)) {
+    const href = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(m[1]);
+    if (!href) continue;
+    const raw = decodeEntities(href[1] ?? href[2] ?? href[3] ?? "");
+    const text = decodeEntities(m[2].replace(/<[^>]*>/g, ""));
+    const file = fileFromUrl(raw, pageUrl, text);
+    if (file) out.push(file);
+  }
+  return out;
+}
+
+/** The project page of `name` on a simple index. */
+export function projectPageUrl(indexUrl: string, name: string): string {
+  return `${indexUrl.replace(/\/+$/, "")}/${name}/`;
+}
+
+/** A URL with any password replaced, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "****";
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
+/** Darwin kernel major -> macOS [major, minor]. Pure. */
+export function macosFromDarwin(release: string): [number, number] | null {
+  const major = parseInt(release, 10);
+  if (!(major > 0)) return null;
+  if (major >= 20) return [major - 9, 0];
+  return [10, major - 4];
+}
+
+/** Learns what wheel this host can run (C library and its version on Linux). */
+export async function detectWheelPlatform(runner: Runner = run): Promise<WheelPlatform> {
+  const host: WheelPlatform = {
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    libc: null,
+    glibc: null,
+    macos: null,
+  };
+  if (host.os === "darwin") {
+    host.macos = macosFromDarwin(Deno.osRelease());
+  } else if (host.os === "linux") {
+    try {
+      for (const e of Deno.readDirSync("/lib")) {
+        if (/^ld-musl-.*\.so\.1$/.test(e.name)) host.libc = "musl";
+      }
+    } catch { /* no /lib: decide from getconf below */ }
+    if (host.libc === null) {
+      const r = await runner("getconf", ["GNU_LIBC_VERSION"], { timeoutMs: 5_000 });
+      let m = /glibc (\d+)\.(\d+)/.exec(r.stdout);
+      if (!m) {
+        const l = await runner("ldd", ["--version"], { timeoutMs: 5_000 });
+        if (/musl/i.test(l.stdout + l.stderr)) host.libc = "musl";
+        m = /(\d+)\.(\d+)\s*$/m.exec(l.stdout.split("\n")[0] ?? "");
+      }
+      if (host.libc === null) {
+        host.libc = "glibc";
+        if (m) host.glibc = [Number(m[1]), Number(m[2])];
+      }
+    }
+  }
+  return host;
+}
+
+function describeHost(h: WheelPlatform): string {
+  const libc = h.libc === "glibc" && h.glibc ? `glibc ${h.glibc.join(".")}` : h.libc;
+  const mac = h.macos ? `macOS ${h.macos.join(".")}` : null;
+  return [h.os, h.arch, libc, mac].filter(Boolean).join(" ");
+}
+
+function message(e: unknown): string {
+  if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
+    return "timed out";
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1)?.trim() ?? "";
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    const st = Deno.statSync(path);
+    return st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Environment overrides for children when the caller supplied an env. */
+function childEnv(env: Record<string, string | undefined> | undefined): RunOptions {
+  if (!env) return {};
+  const set: Record<string, string> = {};
+  const unset: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) unset.push(k);
+    else set[k] = v;
+  }
+  return { env: set, unsetEnv: unset };
+}
+
+async function versionOf(
+  path: string,
+  runner: Runner,
+  base: RunOptions,
+): Promise<{ version: string } | { error: string }> {
+  const r = await runner(path, ["--version"], { ...base, timeoutMs: 15_000 });
+  if (r.code !== 0) {
+    return { error: `\`${path} --version\` failed (${r.spawnError ?? `exit ${r.code}`})` };
+  }
+  const v = parseUvVersion(r.stdout);
+  return v ? { version: v } : { error: `\`${path} --version\` printed no version` };
+}
+
+/** Route 1: the first supported `uv` on PATH (shim directories are skipped). */
+async function fromPath(
+  pathVar: string | undefined,
+  runner: Runner,
+  base: RunOptions,
+  tried: string[],
+): Promise<UvTool | null> {
+  const dirs = (pathVar ?? "").split(":").filter((d) => d && !/\/shims\/?$/.test(d));
+  let seen = false;
+  for (const dir of dirs) {
+    const candidate = `${dir.replace(/\/+$/, "")}/uv`;
+    if (!isExecutableFile(candidate)) continue;
+    seen = true;
+    const v = await versionOf(candidate, runner, base);
+    if ("error" in v) {
+      tried.push(`PATH: ${v.error}`);
+      continue;
+    }
+    if (!versionAtLeast(v.version, UV_MIN_VERSION)) {
+      tried.push(`PATH: ${candidate} is uv ${v.version}, older than ${UV_MIN_VERSION}`);
+      continue;
+    }
+    return { path: candidate, version: v.version };
+  }
+  if (!seen) tried.push("PATH: no `uv` on PATH");
+  return null;
+}
+
+/** The pointer file that names the cached uv. */
+export function uvCachePointer(cacheDir: string): string {
+  return `${cacheDir}/uv/current.json`;
+}
+
+/** Route 2: the cached uv named by current.json, else the pinned version's directory. No subprocess. */
+export function fromCache(cacheDir: string, tried: string[]): UvTool | null {
+  try {
+    const p = JSON.parse(Deno.readTextFileSync(uvCachePointer(cacheDir))) as Partial<UvTool>;
+    if (
+      typeof p.path === "string" && typeof p.version === "string" &&
+      versionAtLeast(p.version, UV_MIN_VERSION) && isExecutableFile(p.path)
+    ) {
+      return { path: p.path, version: p.version };
+    }
+  } catch { /* missing or damaged pointer: fall through to the pinned directory */ }
+  const pinned = `${cacheDir}/uv/${UV_VERSION}/uv`;
+  if (isExecutableFile(pinned)) return { path: pinned, version: UV_VERSION };
+  tried.push(`cache: no uv in ${cacheDir}/uv`);
+  return null;
+}
+
+function writeTextAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  Deno.writeTextFileSync(tmp, text, { mode: 0o644 });
+  Deno.renameSync(tmp, path);
+}
+
+/**
+ * Moves `<staged>/uv` into `<cacheDir>/uv/<version>/uv` by renaming its directory, then
+ * points current.json at it. A concurrent prime that got there first wins.
+ */
+function commitToCache(cacheDir: string, staged: string, version: string): UvTool {
+  const finalDir = `${cacheDir}/uv/${version}`;
+  const finalPath = `${finalDir}/uv`;
+  try {
+    Deno.renameSync(staged, finalDir);
+  } catch (e) {
+    if (!isExecutableFile(finalPath)) {
+      // A leftover without a binary (should not happen: we only rename whole dirs) is replaced.
+      Deno.removeSync(finalDir, { recursive: true });
+      Deno.renameSync(staged, finalDir);
+    } else {
+      log.debug(`uv ${version} already cached by another process (${message(e)})`);
+    }
+  }
+  writeTextAtomic(
+    uvCachePointer(cacheDir),
+    JSON.stringify({ path: finalPath, version }, null, 2) + "\n",
+  );
+  return { path: finalPath, version };
+}
+
+function pythonAtLeast38(version: string): boolean {
+  const [major, minor] = version.split(".").map((s) => parseInt(s, 10));
+  return major > 3 || (major === 3 && minor >= 8);
+}
+
+/** Route 3: pip-install uv into a throwaway helper venv, keep only the binary. */
+async function fromHelperVenv(
+  opts: ObtainUvOptions,
+  runner: Runner,
+  base: RunOptions,
+  work: string,
+  tried: string[],
+): Promise<UvTool | null> {
+  const py = opts.python;
+  if (!py) {
+    tried.push("helper venv: no Python selected");
+    return null;
+  }
+  if (!pythonAtLeast38(py.version)) {
+    tried.push(`helper venv: ${py.path} is Python ${py.version}; the helper needs >= 3.8`);
+    return null;
+  }
+  if (opts.offline) {
+    tried.push("helper venv: skipped, --offline forbids `pip install uv`");
+    return null;
+  }
+  const venv = `${work}/helper-venv`;
+  log.info(`prime: installing uv ${UV_VERSION} with pip (a one-time step)`);
+  const mk = await runner(py.path, ["-I", "-m", "venv", venv], { ...base, timeoutMs: 180_000 });
+  if (mk.code !== 0) {
+    tried.push(`helper venv: \`${py.path} -m venv\` failed: ${lastLine(tail(mk))}`);
+    return null;
+  }
+  // The user's pip configuration (PIP_*, pip.conf) stays in force: a private index must work.
+  const args = [
+    "-I",
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "--no-input",
+    "--only-binary",
+    "uv",
+    `uv==${UV_VERSION}`,
+    ...opts.installArgs,
+  ];
+  log.trace(`$ ${venv}/bin/python ${args.join(" ")}`);
+  const pip = await runner(`${venv}/bin/python`, args, {
+    ...base,
+    env: { ...base.env, PIP_NO_INPUT: "1" },
+    timeoutMs: 600_000,
+  });
+  if (pip.code !== 0) {
+    tried.push(`helper venv: pip install uv==${UV_VERSION} failed: ${lastLine(tail(pip))}`);
+    return null;
+  }
+  const staged = `${work}/dist`;
+  Deno.mkdirSync(staged, { mode: 0o755 });
+  Deno.copyFileSync(`${venv}/bin/uv`, `${staged}/uv`);
+  Deno.chmodSync(`${staged}/uv`, 0o755);
+  const v = await versionOf(`${staged}/uv`, runner, base);
+  if ("error" in v) {
+    tried.push(`helper venv: installed uv does not run: ${v.error}`);
+    return null;
+  }
+  return commitToCache(opts.cacheDir, staged, v.version);
+}
+
+function isRemote(url: string): boolean {
+  return /^https?:\/\//i.test(url);
+}
+
+function localPath(source: string, baseDir: string): string | null {
+  if (/^file:/i.test(source)) return decodeURIComponent(new URL(source).pathname);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return null;
+  return source.startsWith("/") ? source : `${baseDir.replace(/\/+$/, "")}/${source}`;
+}
+
+/** Credentials in a URL become an Authorization header (fetch refuses them inline). */
+function withAuth(url: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, headers: {} };
+  const token = btoa(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`);
+  u.username = "";
+  u.password = "";
+  return { url: u.href, headers: { Authorization: `Basic ${token}` } };
+}
+
+interface Fetched {
+  bytes: Uint8Array;
+  contentType: string;
+  url: string;
+}
+
+/** GET with a deadline for the answer and a stall deadline for the body. */
+async function fetchWithTimeouts(
+  fetchFn: typeof fetch,
+  rawUrl: string,
+  accept: string | null,
+  authFrom: string | null,
+): Promise<Fetched> {
+  const { url, headers } = withAuth(rawUrl);
+  if (authFrom && !headers.Authorization) {
+    // Files on the index's own host get the index's credentials.
+    const a = withAuth(authFrom);
+    if (new URL(a.url).host === new URL(url).host) Object.assign(headers, a.headers);
+  }
+  if (accept) headers.Accept = accept;
+  const ctl = new AbortController();
+  let timer = setTimeout(
+    () => ctl.abort(new DOMException("timed out", "TimeoutError")),
+    INDEX_TIMEOUT_MS,
+  );
+  try {
+    const res = await fetchFn(url, { headers, signal: ctl.signal, redirect: "follow" });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`HTTP ${res.status}${res.statusText ? " " + res.statusText : ""}`);
+    }
+    const chunks: Uint8Array[] = [];
+    let n = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => ctl.abort(new DOMException("timed out", "TimeoutError")),
+        STALL_TIMEOUT_MS,
+      );
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      n += value.length;
+    }
+    const bytes = new Uint8Array(n);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return { bytes, contentType: res.headers.get("content-type") ?? "", url: res.url || url };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function listLocal(path: string): IndexFile[] {
+  const st = Deno.statSync(path);
+  if (st.isDirectory) {
+    const index = `${path}/index.html`;
+    try {
+      return parseSimplePage(Deno.readTextFileSync(index), "text/html", `file://${index}`);
+    } catch { /* a plain directory of files */ }
+    return [...Deno.readDirSync(path)].filter((e) => e.isFile || e.isSymlink).map((e) => ({
+      filename: e.name,
+      url: `file://${path.replace(/\/+$/, "")}/${encodeURIComponent(e.name)}`,
+      sha256: null,
+    }));
+  }
+  if (path.endsWith(".whl")) {
+    return [{
+      filename: path.slice(path.lastIndexOf("/") + 1),
+      url: `file://${path}`,
+      sha256: null,
+    }];
+  }
+  return parseSimplePage(Deno.readTextFileSync(path), "text/html", `file://${path}`);
+}
+
+const ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
+
+async function listSource(
+  kind: "find-links" | "index",
+  source: string,
+  fetchFn: typeof fetch,
+  baseDir: string,
+): Promise<IndexFile[]> {
+  if (isRemote(source)) {
+    const page = kind === "index" ? projectPageUrl(source, "uv") : source;
+    if (kind === "find-links" && page.endsWith(".whl")) {
+      return [fileFromUrl(page, page)!];
+    }
+    const r = await fetchWithTimeouts(fetchFn, page, ACCEPT, null);
+    return parseSimplePage(new TextDecoder().decode(r.bytes), r.contentType, withAuth(r.url).url);
+  }
+  const path = localPath(source, baseDir);
+  if (path === null) throw new Error("unsupported URL scheme");
+  return listLocal(kind === "index" ? `${path.replace(/\/+$/, "")}/uv` : path);
+}
+
+async function download(file: IndexFile, fetchFn: typeof fetch, source: string) {
+  if (isRemote(file.url)) {
+    return (await fetchWithTimeouts(fetchFn, file.url, null, isRemote(source) ? source : null))
+      .bytes;
+  }
+  return await Deno.readFile(decodeURIComponent(new URL(file.url).pathname));
+}
+
+async function sha256Hex(data: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Route 4: the uv wheel from the index or find-links, unzipped with no Python. */
+async function fromWheel(
+  opts: ObtainUvOptions,
+  env: Record<string, string | undefined>,
+  runner: Runner,
+  base: RunOptions,
+  work: string,
+  tried: string[],
+): Promise<UvTool | null> {
+  const fetchFn = opts.fetchFn ?? fetch;
+  const baseDir = opts.baseDir ?? Deno.cwd();
+  const src = packageSources(opts.installArgs, env, readPipConf(env));
+  let sources: Array<["find-links" | "index", string]> = [
+    ...src.findLinks.map((s): ["find-links", string] => ["find-links", s]),
+    ...(src.noIndex ? [] : src.indexUrls.map((s): ["index", string] => ["index", s])),
+  ];
+  if (opts.offline) {
+    const remote = sources.filter(([, s]) => isRemote(s));
+    if (remote.length) tried.push("wheel: skipped remote sources, --offline forbids the network");
+    sources = sources.filter(([, s]) => !isRemote(s));
+  }
+  if (sources.length === 0) {
+    tried.push("wheel: no package source to take the uv wheel from");
+    return null;
+  }
+  const host = await detectWheelPlatform(runner);
+  for (const [kind, source] of sources) {
+    const label = `wheel: ${kind} ${redactUrl(source)}`;
+    try {
+      const files = await listSource(kind, source, fetchFn, baseDir);
+      const pick = chooseWheel(files, "uv", UV_VERSION, host);
+      if (!pick) {
+        tried.push(`${label}: no uv ${UV_VERSION} wheel for ${describeHost(host)}`);
+        continue;
+      }
+      log.info(`prime: downloading ${pick.filename} from ${redactUrl(source)}`);
+      const bytes = await download(pick, fetchFn, source);
+      const expected = [pick.sha256, UV_WHEEL_SHA256[pick.filename]].filter(
+        (h): h is string => !!h,
+      );
+      if (expected.length === 0) {
+        log.debug(`${pick.filename} from ${redactUrl(source)} carries no sha256; not verified`);
+      } else {
+        const actual = await sha256Hex(bytes);
+        const bad = expected.find((h) => h.toLowerCase() !== actual);
+        if (bad) {
+          tried.push(`${label}: ${pick.filename} has sha256 ${actual}, expected ${bad}`);
+          continue;
+        }
+      }
+      const member = `uv-${UV_VERSION}.data/scripts/uv`;
+      const binary = extractZipMember(bytes, member);
+      if (!binary) {
+        tried.push(`${label}: ${pick.filename} has no ${member}`);
+        continue;
+      }
+      const staged = `${work}/dist-${crypto.randomUUID().slice(0, 8)}`;
+      Deno.mkdirSync(staged, { mode: 0o755 });
+      Deno.writeFileSync(`${staged}/uv`, binary, { mode: 0o755 });
+      Deno.chmodSync(`${staged}/uv`, 0o755);
+      const v = await versionOf(`${staged}/uv`, runner, base);
+      if ("error" in v) {
+        tried.push(`${label}: the extracted uv does not run here: ${v.error}`);
+        continue;
+      }
+      return commitToCache(opts.cacheDir, staged, v.version);
+    } catch (e) {
+      tried.push(`${label}: ${message(e)}`);
+    }
+  }
+  return null;
+}
+
+/** pip's configuration files in pip's order (site-wide, user, PIP_CONFIG_FILE), later ones winning. */
+export function pipConfigFiles(env: Record<string, string | undefined>): string[] {
+  const explicit = env.PIP_CONFIG_FILE;
+  if (explicit === "/dev/null") return [];
+  const home = env.HOME ?? "";
+  const files: string[] = [];
+  for (const d of (env.XDG_CONFIG_DIRS || "/etc/xdg").split(":")) {
+    if (d) files.push(`${d}/pip/pip.conf`);
+  }
+  files.push("/etc/pip.conf");
+  if (home) {
+    files.push(`${home}/.pip/pip.conf`);
+    if (Deno.build.os === "darwin") files.push(`${home}/Library/Application Support/pip/pip.conf`);
+  }
+  const xdgHome = env.XDG_CONFIG_HOME || (home ? `${home}/.config` : "");
+  if (xdgHome) files.push(`${xdgHome}/pip/pip.conf`);
+  if (explicit) files.push(explicit);
+  return files;
+}
+
+function readPipConf(env: Record<string, string | undefined>): PipConf {
+  const merged: PipConf = {};
+  for (const f of pipConfigFiles(env)) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(f);
+    } catch {
+      continue;
+    }
+    Object.assign(merged, parsePipConf(text));
+  }
+  return merged;
+}
+
+/** Build dirs left by a killed prime; an hour is far longer than any real attempt. */
+function removeStaleBuilds(uvDir: string): void {
+  const cutoff = Date.now() - 3_600_000;
+  try {
+    for (const e of Deno.readDirSync(uvDir)) {
+      if (!e.name.startsWith(".build-")) continue;
+      const p = `${uvDir}/${e.name}`;
+      try {
+        if ((Deno.statSync(p).mtime?.getTime() ?? Infinity) < cutoff) {
+          Deno.removeSync(p, { recursive: true });
+        }
+      } catch { /* another prime removed it, or it is in use */ }
+    }
+  } catch { /* nothing to clean */ }
+}
+
+/**
+ * Finds or installs a uv, trying PATH, the cache, a pip helper venv, then the wheel.
+ * Never throws for an unavailable uv: the result lists every route and why it failed.
+ */
+export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
+  const env = opts.env ?? Deno.env.toObject();
+  const runner = opts.runner ?? run;
+  const base = childEnv(opts.env);
+  const tried: string[] = [];
+
+  const onPath = await fromPath(env.PATH, runner, base, tried);
+  if (onPath) {
+    log.debug(`uv: ${onPath.path} (uv ${onPath.version}, from PATH)`);
+    return { ...onPath, source: "path" };
+  }
+  const cached = fromCache(opts.cacheDir, tried);
+  if (cached) {
+    log.debug(`uv: ${cached.path} (uv ${cached.version}, cached)`);
+    return { ...cached, source: "cache" };
+  }
+
+  Deno.mkdirSync(opts.cacheDir, { recursive: true, mode: 0o700 });
+  Deno.mkdirSync(`${opts.cacheDir}/uv`, { recursive: true, mode: 0o700 });
+  removeStaleBuilds(`${opts.cacheDir}/uv`);
+  const work = await Deno.makeTempDir({ dir: `${opts.cacheDir}/uv`, prefix: ".build-" });
+  try {
+    const helper = await fromHelperVenv(opts, runner, base, work, tried);
+    if (helper) {
+      log.debug(`uv: ${helper.path} (uv ${helper.version}, installed with pip)`);
+      return { ...helper, source: "helper-venv" };
+    }
+    const wheel = await fromWheel(opts, env, runner, base, work, tried);
+    if (wheel) {
+      log.debug(`uv: ${wheel.path} (uv ${wheel.version}, taken from its wheel)`);
+      return { ...wheel, source: "wheel" };
+    }
+  } catch (e) {
+    tried.push(`cache: ${message(e)}`);
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+  for (const t of tried) log.debug(`uv not obtained: ${t}`);
+  return { path: null, tried };
+}
