@@ -215,6 +215,8 @@ function requiredPython(
     };
   }
   const trail = findPythonVersionFileTrail(loaded.refRoot);
+  // A .python-version appearing nearer than the one used (or at all) changes the requirement.
+  probedAbsent.push(...trail.checked);
   if (trail.path !== null) {
     let text: string;
     try {
@@ -237,8 +239,6 @@ function requiredPython(
       };
     }
     warnings.push(`${trail.path}: no usable version in the file; ignoring it`);
-  } else {
-    probedAbsent.push(...trail.checked);
   }
   const rp = loaded.pyproject?.requiresPython;
   if (rp !== undefined && loaded.pyproject) {
