@@ -709,7 +709,8 @@ async function fromWheel(
         tried.push(`${label}: no uv ${UV_VERSION} wheel for ${describeHost(host)}`);
         continue;
       }
-      log.info(`prime: downloading ${pick.filename} from ${redactUrl(source)}`);
+      const verb = isRemote(pick.url) ? "downloading" : "unpacking";
+      log.info(`prime: ${verb} ${pick.filename} from ${redactUrl(source)}`);
       const bytes = await download(pick, fetchFn, source);
       const expected = [pick.sha256, UV_WHEEL_SHA256[pick.filename]].filter(
         (h): h is string => !!h,
