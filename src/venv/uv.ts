@@ -38,7 +38,11 @@ export function createUvDriver(uv: UvTool): VenvDriver {
     async create(ctx) {
       const args = uvVenvArgs(ctx);
       log.trace(`$ ${uv.path} ${args.join(" ")}`);
-      const r = await ctx.runner(uv.path, args, { echo: ctx.echo, timeoutMs: 300_000 });
+      const r = await ctx.runner(uv.path, args, {
+        cwd: ctx.cwd,
+        echo: ctx.echo,
+        timeoutMs: 300_000,
+      });
       if (r.code !== 0) {
         throw new VenvError(
           `creating the venv ${ctx.venvDir} failed: uv venv exited ${exitText(r)}`,
@@ -53,7 +57,8 @@ export function createUvDriver(uv: UvTool): VenvDriver {
       if (planIsEmpty(ctx.plan)) return;
       const args = uvInstallArgs(ctx);
       log.trace(`$ ${uv.path} ${args.join(" ")}`);
-      const r = await ctx.runner(uv.path, args, { echo: ctx.echo });
+      // From the ref root, so relative paths in install_args and its uv.toml apply.
+      const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo });
       if (r.code !== 0) {
         throw new InstallError(
           `installing dependencies failed: uv pip install exited ${exitText(r)}`,
