@@ -26,4 +26,9 @@ export interface Selection {
   python: PythonInfo | null;
   source: "override" | "selector" | "search" | "uv";
   rejected: Rejected[];
+  /**
+   * Whether `python` satisfies the requirement. Always true for the selector and the
+   * search; an override path is used even when false, and the caller decides.
+   */
+  satisfies: boolean;
 }

@@ -1,0 +1,196 @@
+/**
+ * Finding interpreter candidates on disk, in the SPEC's order. Nothing is run here:
+ * candidates are only stat'ed (and shims recognised by their first bytes).
+ */
+import { dirname, isAbsolute, join } from "node:path";
+import type { RequiredPython } from "../config/types.ts";
+import type { Rejected } from "./types.ts";
+import { KNOWN_MINORS, namesForRequest } from "./specifier.ts";
+import { isShim } from "./probe.ts";
+
+/** The environment variables discovery reads. */
+export interface DiscoverEnv {
+  PATH?: string;
+  HOME?: string;
+  PYENV_ROOT?: string;
+  UV_PYTHON_INSTALL_DIR?: string;
+  XDG_DATA_HOME?: string;
+  ASDF_DATA_DIR?: string;
+  MISE_DATA_DIR?: string;
+}
+
+/** Where interpreters are commonly installed outside any version manager. */
+export const COMMON_DIRS: readonly string[] = [
+  "/usr/local/bin",
+  "/usr/bin",
+  "/opt/homebrew/bin",
+  "/opt/local/bin",
+];
+
+/** The candidates in search order, and the ones set aside without probing. */
+export interface Discovery {
+  candidates: string[];
+  rejected: Rejected[];
+}
+
+/** Why shims are skipped, as shown in `prime info` and error details. */
+export const SHIM_REASON = "shim: skipped, its versions are searched directly";
+
+/** Names to look up on PATH, in order, for the whole requirement. */
+export function pathNames(required: RequiredPython): string[] {
+  if (required.requests.length === 0) return ["python3", "python"];
+  return [...new Set(required.requests.flatMap(namesForRequest))];
+}
+
+/** Names to look up in the common directories: the PATH names, and every python3.X with no requirement. */
+export function commonNames(required: RequiredPython): string[] {
+  const names = pathNames(required);
+  if (required.requests.length > 0) return names;
+  return [...names, ...[...KNOWN_MINORS].reverse().map((m) => `python3.${m}`)];
+}
+
+async function listDirs(root: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(root)) {
+      // uv keeps `.lock`, `.cache` and `.temp` beside its installs.
+      if (!e.name.startsWith(".") && (e.isDirectory || e.isSymlink)) out.push(e.name);
+    }
+  } catch { /* absent */ }
+  // Newest first, so that with no requirement the first-found install is the newest.
+  return out.sort(naturalCompare).reverse();
+}
+
+/** Orders names with embedded numbers by value: 3.9.18 before 3.10.13. */
+function naturalCompare(a: string, b: string): number {
+  const pa = a.split(/(\d+)/);
+  const pb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] === pb[i]) continue;
+    const na = Number(pa[i]);
+    const nb = Number(pb[i]);
+    if (i % 2 === 1 && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+    return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+/** `<root>/*\/bin/python3` (or `python` where there is no python3, as in a 2.7 install). */
+async function installs(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await listDirs(root)) {
+    const bin = join(root, name, "bin");
+    out.push(
+      (await isExecutableFile(join(bin, "python3"))) ? join(bin, "python3") : join(bin, "python"),
+    );
+  }
+  return out;
+}
+
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(path);
+    return st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Directories of the version managers and uv, from the environment. */
+export function managedRoots(env: DiscoverEnv): string[] {
+  const home = env.HOME || null;
+  const roots: string[] = [];
+  const pyenv = env.PYENV_ROOT || (home && join(home, ".pyenv"));
+  if (pyenv) roots.push(join(pyenv, "versions"));
+  const dataHome = env.XDG_DATA_HOME || (home && join(home, ".local", "share"));
+  const uv = env.UV_PYTHON_INSTALL_DIR || (dataHome && join(dataHome, "uv", "python"));
+  if (uv) roots.push(uv);
+  const asdf = env.ASDF_DATA_DIR || (home && join(home, ".asdf"));
+  if (asdf) roots.push(join(asdf, "installs", "python"));
+  const mise = env.MISE_DATA_DIR || (dataHome && join(dataHome, "mise"));
+  if (mise) roots.push(join(mise, "installs", "python"));
+  return roots.filter(isAbsolute);
+}
+
+/** The paths to look at, in order, before any filtering. */
+export async function rawCandidates(
+  required: RequiredPython,
+  env: DiscoverEnv,
+): Promise<string[]> {
+  // Relative and empty PATH entries mean the working directory: never run a
+  // repository's file as an interpreter by accident.
+  const pathDirs = [...new Set((env.PATH ?? "").split(":").filter((d) => isAbsolute(d)))];
+  const out: string[] = [];
+  for (const name of pathNames(required)) {
+    for (const dir of pathDirs) out.push(join(dir, name));
+  }
+  for (const root of managedRoots(env)) out.push(...await installs(root));
+  for (const name of commonNames(required)) {
+    for (const dir of COMMON_DIRS) out.push(join(dir, name));
+  }
+  return out;
+}
+
+/** The venv a path's interpreter belongs to (`<dir>/bin/python` with `<dir>/pyvenv.cfg`), or null. */
+async function venvOf(path: string): Promise<string | null> {
+  const dir = dirname(dirname(path));
+  try {
+    return (await Deno.stat(join(dir, "pyvenv.cfg"))).isFile ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Finds the candidates for a requirement, in order: the PATH names (`python3.12.1`,
+ * `python3.12`, `python3`, `python`; each name through every PATH directory), then
+ * pyenv, uv, asdf and mise installs, then COMMON_DIRS. Duplicates (by real path) keep
+ * their first place. Shims are set aside with SHIM_REASON. An interpreter inside a
+ * virtual environment is replaced by the real binary it links to, because a venv
+ * must not be built on top of another (possibly prime's own) venv.
+ */
+export async function findCandidates(
+  required: RequiredPython,
+  env: DiscoverEnv,
+): Promise<Discovery> {
+  const raw = [...new Set(await rawCandidates(required, env))];
+  const present = await Promise.all(raw.map(isExecutableFile));
+  const candidates: string[] = [];
+  const rejected: Rejected[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i++) {
+    if (!present[i]) continue;
+    let path = raw[i];
+    if (await isShim(path)) {
+      rejected.push({ path, reason: SHIM_REASON });
+      continue;
+    }
+    let real: string;
+    try {
+      real = await Deno.realPath(path);
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    const venv = await venvOf(path);
+    if (venv !== null) {
+      if (real.startsWith(venv + "/") || (await venvOf(real)) !== null) {
+        seen.add(real);
+        rejected.push({ path, reason: `inside the virtual environment ${venv}` });
+        continue;
+      }
+      path = real;
+    }
+    seen.add(real);
+    candidates.push(path);
+  }
+  return { candidates, rejected };
+}
+
+/** The candidate paths for a requirement, in search order (see findCandidates). */
+export async function discoverCandidates(
+  required: RequiredPython,
+  env: DiscoverEnv,
+): Promise<string[]> {
+  return (await findCandidates(required, env)).candidates;
+}

@@ -1,0 +1,266 @@
+/**
+ * Learning an interpreter's version by running it once, cached by its identity
+ * (real path, mtime, size) so a warm run never starts an interpreter for this.
+ */
+import { basename, dirname, join } from "node:path";
+import { run as defaultRun, type Runner } from "../process.ts";
+import type { PythonInfo } from "./types.ts";
+
+/** How long one probe may take before the interpreter is given up on. */
+export const PROBE_TIMEOUT_MS = 10_000;
+
+/** Bumped when the cache entry's shape or the probe script's meaning changes. */
+const CACHE_VERSION = 1;
+
+// Works on 2.7 and every 3.x: no f-strings, `sys.implementation` only when present.
+// The first line drops '' and '.' from sys.path because the 2.x fallback runs
+// without -I, and a module planted in the working directory must not run.
+const PROBE_SCRIPT = [
+  "import sys",
+  "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",
+  "import json",
+  "v = sys.version_info",
+  "pre = {'alpha': 'a', 'beta': 'b', 'candidate': 'rc'}.get(v[3], '')",
+  "ver = '%d.%d.%d' % (v[0], v[1], v[2]) + (pre and '%s%d' % (pre, v[4]))",
+  "impl = getattr(sys, 'implementation', None)",
+  "name = impl.name if impl is not None else ('pypy' if 'PyPy' in sys.version else 'cpython')",
+  "try:",
+  "    import sysconfig",
+  "    ft = bool(sysconfig.get_config_var('Py_GIL_DISABLED'))",
+  "except Exception:",
+  "    ft = False",
+  "print(json.dumps({'prime_probe': 1, 'version': ver, 'implementation': name,",
+  "                  'freethreaded': ft, 'executable': sys.executable}))",
+].join("\n");
+
+/** What a probe learned, plus the executable the interpreter reports for itself. */
+interface ProbeOutput {
+  version: string;
+  implementation: string;
+  freethreaded: boolean;
+  executable: string;
+}
+
+interface CacheEntry {
+  cacheVersion: number;
+  realPath: string;
+  mtimeMs: number;
+  size: number;
+  version: string;
+  implementation: string;
+  freethreaded: boolean;
+}
+
+/** Options for probing. */
+export interface ProbeOptions {
+  cacheDir: string;
+  runner?: Runner;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The cache file for one real path. */
+export async function probeCachePath(cacheDir: string, realPath: string): Promise<string> {
+  return join(cacheDir, "probes", `${await sha256Hex(realPath)}.json`);
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function readCache(file: string): Promise<CacheEntry | null> {
+  try {
+    const data = JSON.parse(await Deno.readTextFile(file));
+    if (data && data.cacheVersion === CACHE_VERSION && typeof data.version === "string") {
+      return data as CacheEntry;
+    }
+  } catch { /* missing or corrupt: probe again */ }
+  return null;
+}
+
+async function writeCache(file: string, entry: CacheEntry): Promise<void> {
+  // A cache that cannot be written only costs a probe next time.
+  try {
+    await Deno.mkdir(dirname(dirname(file)), { recursive: true, mode: 0o700 });
+    await Deno.mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify(entry) + "\n", { mode: 0o600 });
+    try {
+      await Deno.rename(tmp, file);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+  } catch { /* see above */ }
+}
+
+function parseOutput(stdout: string): ProbeOutput | null {
+  const line = stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("{")).pop();
+  if (!line) return null;
+  try {
+    const d = JSON.parse(line);
+    if (
+      d && d.prime_probe === 1 && typeof d.version === "string" &&
+      /^\d+\.\d+\.\d+((a|b|rc)\d+)?$/.test(d.version) && typeof d.implementation === "string"
+    ) {
+      return {
+        version: d.version,
+        implementation: d.implementation,
+        freethreaded: d.freethreaded === true,
+        executable: typeof d.executable === "string" ? d.executable : "",
+      };
+    }
+  } catch { /* not ours */ }
+  return null;
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split("\n").filter((l) => l.trim() !== "").pop() ?? "";
+  return line.length > 200 ? line.slice(0, 197) + "..." : line;
+}
+
+/**
+ * Runs the probe script in `path`. Python 2 has no `-I`, so on "Unknown option"
+ * it is retried with `-E -s`, which is enough to learn that it is 2.7.18.
+ */
+export async function runProbe(
+  path: string,
+  runner: Runner,
+  cwd?: string,
+): Promise<ProbeOutput | { error: string }> {
+  let res = await runner(path, ["-I", "-c", PROBE_SCRIPT], { timeoutMs: PROBE_TIMEOUT_MS, cwd });
+  if (res.code !== 0 && !res.timedOut && !res.spawnError && /unknown option/i.test(res.stderr)) {
+    res = await runner(path, ["-E", "-s", "-c", PROBE_SCRIPT], {
+      timeoutMs: PROBE_TIMEOUT_MS,
+      cwd,
+    });
+  }
+  if (res.spawnError) return { error: `cannot run: ${res.spawnError}` };
+  if (res.timedOut) return { error: `timed out after ${PROBE_TIMEOUT_MS / 1000} s` };
+  if (res.code !== 0) {
+    const why = firstLine(res.stderr) || firstLine(res.stdout);
+    return { error: `exit code ${res.code}${why ? `: ${why}` : ""}` };
+  }
+  const out = parseOutput(res.stdout);
+  if (out === null) return { error: `unexpected output: ${firstLine(res.stdout) || "(none)"}` };
+  return out;
+}
+
+/**
+ * Probes the interpreter at `path`: its version, implementation and free-threading,
+ * plus its identity. Served from `<cacheDir>/probes/` when the real path, mtime and
+ * size match, so nothing is started. Failures are returned as `{error}`, never thrown,
+ * and are not cached (a broken interpreter may be repaired without changing).
+ */
+export async function probePython(
+  path: string,
+  opts: ProbeOptions,
+): Promise<PythonInfo | { error: string }> {
+  let realPath: string;
+  let stat: Deno.FileInfo;
+  try {
+    realPath = await Deno.realPath(path);
+    stat = await Deno.stat(realPath);
+  } catch (e) {
+    return { error: errorText(e) };
+  }
+  if (!stat.isFile) return { error: "not a file" };
+  if (((stat.mode ?? 0o755) & 0o111) === 0) return { error: "not executable" };
+  const mtimeMs = stat.mtime?.getTime() ?? 0;
+  const size = stat.size;
+  const file = await probeCachePath(opts.cacheDir, realPath);
+  const cached = await readCache(file);
+  if (
+    cached !== null && cached.realPath === realPath && cached.mtimeMs === mtimeMs &&
+    cached.size === size
+  ) {
+    return {
+      path,
+      realPath,
+      version: cached.version,
+      implementation: cached.implementation,
+      freethreaded: cached.freethreaded,
+      mtimeMs,
+      size,
+    };
+  }
+  // Run in `/` so a module planted in the working directory cannot interfere, even
+  // under the Python 2 fallback that lacks -I.
+  const out = await runProbe(path, opts.runner ?? defaultRun, "/");
+  if ("error" in out) return out;
+  await writeCache(file, {
+    cacheVersion: CACHE_VERSION,
+    realPath,
+    mtimeMs,
+    size,
+    version: out.version,
+    implementation: out.implementation,
+    freethreaded: out.freethreaded,
+  });
+  return {
+    path,
+    realPath,
+    version: out.version,
+    implementation: out.implementation,
+    freethreaded: out.freethreaded,
+    mtimeMs,
+    size,
+  };
+}
+
+const SHIM_HEAD_BYTES = 4096;
+const SHIM_TOOLS = /\b(pyenv|asdf|mise|rtx)\b/;
+
+/**
+ * True when `path` is a version-manager shim (pyenv, asdf, mise): it sits in a
+ * `shims` directory, resolves to the `mise` binary, or is a script that hands off
+ * to one of those tools. A shim's version depends on the directory it runs in, so
+ * its identity cannot key a cache or a stamp.
+ */
+export async function isShim(path: string): Promise<boolean> {
+  if (basename(dirname(path)) === "shims") return true;
+  let real: string;
+  try {
+    real = await Deno.realPath(path);
+  } catch {
+    return false;
+  }
+  if (basename(dirname(real)) === "shims") return true;
+  if (/^(mise|rtx)$/.test(basename(real))) return true;
+  let f: Deno.FsFile | null = null;
+  try {
+    f = await Deno.open(real, { read: true });
+    const buf = new Uint8Array(SHIM_HEAD_BYTES);
+    const n = (await f.read(buf)) ?? 0;
+    const head = new TextDecoder().decode(buf.subarray(0, n));
+    return head.startsWith("#!") && SHIM_TOOLS.test(head) && /\bexec\b/.test(head);
+  } catch {
+    return false;
+  } finally {
+    f?.close();
+  }
+}
+
+/**
+ * Asks a shim (or any launcher) which interpreter it really runs, via
+ * `sys.executable`. Used for an explicit `--python` or selector answer that is a
+ * shim; the search skips shims instead. Returns null when that cannot be learned.
+ */
+export async function resolveShim(
+  path: string,
+  opts: { runner?: Runner; cwd?: string } = {},
+): Promise<string | null> {
+  const out = await runProbe(path, opts.runner ?? defaultRun, opts.cwd ?? "/");
+  if ("error" in out || out.executable === "") return null;
+  if (await isShim(out.executable)) return null;
+  try {
+    return (await Deno.stat(out.executable)).isFile ? out.executable : null;
+  } catch {
+    return null;
+  }
+}

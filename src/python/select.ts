@@ -1,0 +1,356 @@
+/**
+ * Selecting the interpreter: the override, then the selector script, then a search
+ * that checks the version of everything it finds (SPEC "Selecting the interpreter").
+ */
+import { dirname, resolve } from "node:path";
+import type { PythonRequest, RequiredPython } from "../config/types.ts";
+import type { PythonInfo, Rejected, Selection } from "./types.ts";
+import { PythonNotFoundError } from "../errors.ts";
+import { run as defaultRun, type Runner, tail } from "../process.ts";
+import * as log from "../log.ts";
+import { type DiscoverEnv, type Discovery, findCandidates } from "./discover.ts";
+import { isShim, probePython, resolveShim } from "./probe.ts";
+import {
+  compareVersions,
+  isPrerelease,
+  MIN_PYTHON,
+  satisfiesAny,
+  satisfiesRequest,
+} from "./specifier.ts";
+import { requestFromSpecifier } from "../config/python_version.ts";
+
+/** Seconds a selector may run before it counts as failed; PRIME_SELECTOR_TIMEOUT overrides. */
+export const SELECTOR_TIMEOUT_SEC = 30;
+
+/** How many interpreters are probed at once on a cold search. */
+const PROBE_CONCURRENCY = 8;
+
+/** Options for selectPython. */
+export interface SelectOptions {
+  /** `--python` / `PRIME_PYTHON`: an interpreter path, or a version request. */
+  override?: string | null;
+  /** Names the override in messages (`--python`, `PRIME_PYTHON`). */
+  overrideSource?: string;
+  /** Absolute path of the configured selector script. */
+  selector?: string | null;
+  /** The selector's working directory, and the base of a relative path it prints. */
+  refRoot?: string | null;
+  cacheDir: string;
+  /** The environment searched (PATH, PYENV_ROOT, ...); default: prime's own. */
+  env?: Record<string, string | undefined>;
+  runner?: Runner;
+  /** Return `python: null` instead of throwing when nothing satisfies (the uv driver may install one). */
+  allowMissing?: boolean;
+  /** Test seam: replaces candidate discovery. */
+  discover?: (required: RequiredPython, env: DiscoverEnv) => Promise<Discovery>;
+}
+
+/** One candidate after probing. */
+export interface Probed {
+  path: string;
+  result: PythonInfo | { error: string };
+}
+
+/** The requirement as shown in messages: `==3.12.* or ==3.11.*`, or `any Python 3`. */
+export function describeRequired(required: RequiredPython): string {
+  if (required.requests.length === 0) return `any Python 3 (>= ${MIN_PYTHON})`;
+  return required.requests.map(describeRequest).join(" or ");
+}
+
+function describeRequest(r: PythonRequest): string {
+  if (r.implementation !== null || r.freethreaded || r.specifier === null) return r.raw;
+  return r.specifier;
+}
+
+function describeInfo(info: PythonInfo): string {
+  const impl = info.implementation === "cpython" ? "" : `${info.implementation} `;
+  return `${impl}version ${info.version}${info.freethreaded ? " (free-threaded)" : ""}`;
+}
+
+function whyNot(info: PythonInfo, required: RequiredPython): string {
+  if (compareVersions(info.version, MIN_PYTHON) < 0) {
+    return `${describeInfo(info)} is older than ${MIN_PYTHON}, the oldest Python prime can use`;
+  }
+  if (info.freethreaded && !required.requests.some((r) => r.freethreaded)) {
+    return `${describeInfo(info)} is a free-threaded build, used only when asked for (e.g. 3.13t)`;
+  }
+  return `${describeInfo(info)} does not satisfy ${describeRequired(required)}`;
+}
+
+/**
+ * Chooses among probed candidates (pure). Requests are tried in order and the first
+ * one that anything satisfies wins. Within it, final releases beat pre-releases;
+ * for a specifier the highest version wins; with no specifier the first candidate
+ * wins, respecting PATH order. Ties go to the earlier candidate. Every other
+ * candidate is returned with the reason it was not chosen.
+ */
+export function pickPython(
+  required: RequiredPython,
+  probed: Probed[],
+): { python: PythonInfo | null; rejected: Rejected[] } {
+  const usable = probed.flatMap((p) => "error" in p.result ? [] : [p.result]);
+  // No requests means "any Python 3": one pseudo-request with no constraints but the floor.
+  const requests: Array<PythonRequest | null> = required.requests.length
+    ? required.requests
+    : [null];
+  const fits = (info: PythonInfo, r: PythonRequest | null) =>
+    r === null ? satisfiesAny(info, []) : satisfiesRequest(info, r);
+  let chosen: PythonInfo | null = null;
+  let winning: PythonRequest | null = null;
+  for (const r of requests) {
+    const sat = usable.filter((i) => fits(i, r));
+    if (sat.length === 0) continue;
+    const finals = sat.filter((i) => !isPrerelease(i.version));
+    const pool = finals.length ? finals : sat;
+    chosen = pool[0];
+    if (r !== null && r.specifier !== null) {
+      for (const i of pool) if (compareVersions(i.version, chosen.version) > 0) chosen = i;
+    }
+    winning = r;
+    break;
+  }
+  const rejected: Rejected[] = [];
+  for (const p of probed) {
+    if ("error" in p.result) {
+      rejected.push({ path: p.path, reason: `probe failed: ${p.result.error}` });
+      continue;
+    }
+    const info = p.result;
+    if (info === chosen) continue;
+    if (!requests.some((r) => fits(info, r))) {
+      rejected.push({ path: p.path, reason: whyNot(info, required) });
+    } else if (chosen === null) {
+      rejected.push({ path: p.path, reason: `${describeInfo(info)}: not chosen` });
+    } else if (!fits(info, winning)) {
+      rejected.push({
+        path: p.path,
+        reason: `${describeInfo(info)} satisfies only a later alternative; ${
+          winning ? describeRequest(winning) : "an earlier one"
+        } was satisfied first`,
+      });
+    } else if (isPrerelease(info.version) && !isPrerelease(chosen.version)) {
+      rejected.push({
+        path: p.path,
+        reason: `${describeInfo(info)} is a pre-release; a final release satisfies too`,
+      });
+    } else if (
+      winning !== null && winning.specifier !== null &&
+      compareVersions(info.version, chosen.version) < 0
+    ) {
+      rejected.push({
+        path: p.path,
+        reason: `${describeInfo(info)} is lower than the chosen ${chosen.version}`,
+      });
+    } else {
+      rejected.push({
+        path: p.path,
+        reason: `${describeInfo(info)}: ${chosen.path} comes first in the search`,
+      });
+    }
+  }
+  return { python: chosen, rejected };
+}
+
+/** Probes paths with bounded parallelism, keeping their order. */
+async function probeAll(
+  paths: string[],
+  opts: { cacheDir: string; runner?: Runner },
+): Promise<Probed[]> {
+  const out: Probed[] = new Array(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = { path: paths[i], result: await probePython(paths[i], opts) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, paths.length) }, worker));
+  return out;
+}
+
+/** The selector timeout in milliseconds: PRIME_SELECTOR_TIMEOUT seconds, else 30 s. */
+export function selectorTimeoutMs(env: Record<string, string | undefined>): number {
+  const raw = env.PRIME_SELECTOR_TIMEOUT;
+  const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
+  return (Number.isFinite(n) && n > 0 ? n : SELECTOR_TIMEOUT_SEC) * 1000;
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Probes an explicitly named interpreter; a shim is first resolved to what it runs. */
+async function probeExplicit(
+  path: string,
+  opts: { cacheDir: string; runner?: Runner; cwd?: string },
+): Promise<PythonInfo | { error: string }> {
+  let target = path;
+  if (await isShim(path)) {
+    const real = await resolveShim(path, { runner: opts.runner, cwd: opts.cwd });
+    if (real === null) return { error: "a version-manager shim whose interpreter is unknown" };
+    log.debug(`prime: ${path} is a shim for ${real}`);
+    target = real;
+  }
+  return await probePython(target, opts);
+}
+
+const SELECTOR_HINT =
+  "make it print an interpreter path as its last line (or nothing for no opinion), or remove python_selector_file_rel_path";
+
+/**
+ * Runs the selector script. Returns the interpreter it names, or null for "no
+ * opinion" (empty output).
+ * @throws PythonNotFoundError (exit 4) for any failure, or an unsatisfying answer.
+ */
+async function runSelector(
+  selector: string,
+  required: RequiredPython,
+  opts: SelectOptions & { env: Record<string, string | undefined> },
+): Promise<PythonInfo | null> {
+  const name = `python selector ${selector}`;
+  const st = await statOrNull(selector);
+  if (st === null) {
+    throw new PythonNotFoundError(`${name}: no such file`, {
+      hint: "create it, or fix python_selector_file_rel_path in the configuration",
+    });
+  }
+  if (!st.isFile) throw new PythonNotFoundError(`${name}: not a file`, { hint: SELECTOR_HINT });
+  if (((st.mode ?? 0o755) & 0o111) === 0) {
+    throw new PythonNotFoundError(`${name}: not executable`, { hint: `chmod +x ${selector}` });
+  }
+  const cwd = opts.refRoot ?? dirname(selector);
+  const timeoutMs = selectorTimeoutMs(opts.env);
+  const arg = required.value ?? "";
+  log.debug(`prime: running ${selector} ${JSON.stringify(arg)} in ${cwd}`);
+  const res = await (opts.runner ?? defaultRun)(selector, [arg], { cwd, timeoutMs });
+  if (res.spawnError) {
+    throw new PythonNotFoundError(`${name}: cannot run: ${res.spawnError}`, {
+      hint: "check that it is executable and that its #! interpreter exists",
+    });
+  }
+  if (res.timedOut) {
+    throw new PythonNotFoundError(`${name}: timed out after ${timeoutMs / 1000} s`, {
+      hint: "make it finish sooner, or raise PRIME_SELECTOR_TIMEOUT (seconds)",
+    });
+  }
+  if (res.code !== 0) {
+    const why = res.signal ? `killed by ${res.signal}` : `exit code ${res.code}`;
+    throw new PythonNotFoundError(`${name}: failed: ${why}`, {
+      details: tail(res, 10) || undefined,
+      hint: `run it by hand to see why: cd ${cwd} && ${selector} '${arg}'`,
+    });
+  }
+  const line = res.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "").pop();
+  if (line === undefined) {
+    log.debug(`prime: ${selector} printed nothing: no opinion, searching`);
+    return null;
+  }
+  const path = resolve(cwd, line);
+  const shown = JSON.stringify(line.length > 120 ? line.slice(0, 117) + "..." : line);
+  const pst = await statOrNull(path);
+  if (pst === null || !pst.isFile) {
+    throw new PythonNotFoundError(
+      `${name}: printed ${shown}, which is not ${pst === null ? "an existing file" : "a file"}`,
+      { hint: SELECTOR_HINT },
+    );
+  }
+  const info = await probeExplicit(path, { cacheDir: opts.cacheDir, runner: opts.runner, cwd });
+  if ("error" in info) {
+    throw new PythonNotFoundError(
+      `${name}: printed ${shown}, which is not a usable Python: ${info.error}`,
+      { hint: SELECTOR_HINT },
+    );
+  }
+  if (!satisfiesAny(info, required.requests)) {
+    throw new PythonNotFoundError(
+      `${name}: chose ${path}, whose ${whyNot(info, required)} (from ${required.source})`,
+      { hint: "fix the selector, or change the required Python version" },
+    );
+  }
+  return info;
+}
+
+function installHint(required: RequiredPython): string {
+  const r = required.requests[0];
+  const v = r && /^\d+(\.\d+){0,2}t?$/.test(r.raw) ? r.raw : null;
+  return v
+    ? `install one (pyenv install ${v}, or uv python install ${v}), or pass --python PATH`
+    : "install a matching Python (with pyenv or uv python install), or pass --python PATH";
+}
+
+/**
+ * Selects the interpreter for a requirement: override, selector, then search.
+ * An override path is used as is (with `satisfies` telling whether it fits); an
+ * override version replaces the requirement.
+ * @throws PythonNotFoundError (exit 4) when nothing satisfies (unless allowMissing),
+ * when the override path is unusable, or when the selector fails.
+ * @throws ConfigError (exit 3) when an override version is not a version request.
+ */
+export async function selectPython(
+  required: RequiredPython,
+  opts: SelectOptions,
+): Promise<Selection> {
+  const env = opts.env ?? Deno.env.toObject();
+  const override = opts.override?.trim() ?? "";
+  const overrideSource = opts.overrideSource ?? "--python";
+  if (override !== "") {
+    const st = await statOrNull(override);
+    if (override.includes("/") || st?.isFile) {
+      const path = resolve(override);
+      if (st === null) {
+        throw new PythonNotFoundError(`${overrideSource} ${override}: no such file`, {
+          hint: "pass the path of a Python interpreter, or a version such as 3.12",
+        });
+      }
+      const info = await probeExplicit(path, {
+        cacheDir: opts.cacheDir,
+        runner: opts.runner,
+        cwd: opts.refRoot ?? undefined,
+      });
+      if ("error" in info) {
+        throw new PythonNotFoundError(
+          `${overrideSource} ${override}: not a usable Python: ${info.error}`,
+          { hint: "pass the path of a working Python interpreter, or a version such as 3.12" },
+        );
+      }
+      const satisfies = satisfiesAny(info, required.requests);
+      log.debug(`prime: python ${info.path} (${info.version}) from ${overrideSource}`);
+      return { python: info, source: "override", rejected: [], satisfies };
+    }
+    required = {
+      requests: [requestFromSpecifier(override, overrideSource)],
+      value: override,
+      source: overrideSource,
+    };
+  } else if (opts.selector) {
+    const info = await runSelector(opts.selector, required, { ...opts, env });
+    if (info !== null) {
+      log.debug(`prime: python ${info.path} (${info.version}) from ${opts.selector}`);
+      return { python: info, source: "selector", rejected: [], satisfies: true };
+    }
+  }
+
+  const discovery = await (opts.discover ?? findCandidates)(required, env);
+  const probed = await probeAll(discovery.candidates, {
+    cacheDir: opts.cacheDir,
+    runner: opts.runner,
+  });
+  const picked = pickPython(required, probed);
+  const rejected = [...discovery.rejected, ...picked.rejected];
+  if (picked.python !== null) {
+    log.debug(`prime: python ${picked.python.path} (${picked.python.version}) from the search`);
+    return { python: picked.python, source: "search", rejected, satisfies: true };
+  }
+  if (opts.allowMissing) return { python: null, source: "search", rejected, satisfies: false };
+  const details = rejected.length
+    ? rejected.map((r) => `  ${r.path}: ${r.reason}`).join("\n")
+    : "  (no interpreters found on PATH, in pyenv, uv, asdf or mise, or in /usr/bin and the like)";
+  throw new PythonNotFoundError(
+    `no interpreter satisfies ${describeRequired(required)} (from ${required.source})`,
+    { details, hint: installHint(required) },
+  );
+}
