@@ -1,0 +1,108 @@
+/**
+ * `prime clean` removes this env's venv; `prime gc` removes cached script envs that
+ * have gone unused. Both remove crash-safely (rename to trash, then delete) and
+ * report what they freed on stderr.
+ */
+import type { GlobalOptions } from "./args.ts";
+import type { Project } from "./project.ts";
+import { rel } from "./main.ts";
+import { asidePath } from "./env_build.ts";
+import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
+import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
+import { cacheDir, stampPath } from "../state/paths.ts";
+import { VenvError } from "../errors.ts";
+import * as log from "../log.ts";
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether prime may delete this directory: it looks like a venv (or prime's leftovers). */
+function looksLikeVenv(dir: string): boolean {
+  if (exists(`${dir}/pyvenv.cfg`) || exists(stampPath(dir))) return true;
+  try {
+    for (const _ of Deno.readDirSync(dir)) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes this env's venv and its kept-aside previous build, under the env's lock. */
+export async function cleanCommand(p: Project): Promise<number> {
+  const s = p.settings!;
+  const venv = s.venvDir;
+  const label = rel(venv, s.refRoot);
+  const aside = asidePath(venv);
+  const primeDir = aside.slice(0, aside.lastIndexOf("/"));
+  const lock = await acquireLock(
+    await lockPathFor(p.cache, venv),
+    lockTimeoutSec(),
+    (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${label}`),
+  );
+  try {
+    let st: Deno.FileInfo | null = null;
+    try {
+      st = Deno.lstatSync(venv);
+    } catch { /* nothing there */ }
+    // A venv path that is a symlink (to a faster disk, say) is unlinked, not followed.
+    if (st !== null && st.isDirectory && !looksLikeVenv(venv)) {
+      throw new VenvError(
+        `${venv} is not a venv (no pyvenv.cfg or prime stamp); prime will not delete it`,
+        { hint: "remove it yourself if it is yours to remove" },
+      );
+    }
+    let freed = 0;
+    const removed: string[] = [];
+    if (st !== null) {
+      const bytes = treeSize(venv);
+      if (st.isDirectory) removeViaTrash(venv, primeDir);
+      else Deno.removeSync(venv);
+      freed += bytes;
+      removed.push(label);
+    }
+    if (exists(aside)) {
+      const bytes = treeSize(aside);
+      removeViaTrash(aside, primeDir);
+      freed += bytes;
+      removed.push(rel(aside, s.refRoot));
+    }
+    for (const t of sweepTrash(primeDir)) log.debug(`prime: deleted leftover ${t}`);
+    if (removed.length === 0) {
+      log.info(`prime: nothing to clean: ${label} does not exist`);
+    } else {
+      log.info(`prime: removed ${removed.join(" and ")}, freed ${formatBytes(freed)}`);
+    }
+    return 0;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Removes cached script envs unused for more than `olderThanDays`, and stale pointers. */
+export async function gcCommand(_o: GlobalOptions, olderThanDays: number): Promise<number> {
+  const cache = cacheDir();
+  const r = await collectGarbage(cache, { olderThanDays });
+  const now = Date.now();
+  for (const e of r.removed) {
+    const days = Math.floor((now - e.lastUsedMs) / 86_400_000);
+    log.info(`prime: removed ${e.path} (unused for ${days} days, ${formatBytes(e.bytes)})`);
+  }
+  for (const e of r.busy) log.info(`prime: kept ${e.path}: in use (its lock is held)`);
+  for (const t of r.trash) log.debug(`prime: deleted leftover ${t}`);
+  if (r.pointers.length > 0) {
+    log.debug(`prime: removed ${r.pointers.length} pointer(s) to venvs that are gone`);
+  }
+  const envs = r.removed.length === 1 ? "script env" : "script envs";
+  log.info(
+    `prime gc: removed ${r.removed.length} ${envs} unused for over ${olderThanDays} days` +
+      ` and ${r.pointers.length} stale pointer(s), freed ${formatBytes(r.bytes)};` +
+      ` kept ${r.kept + r.busy.length} in ${cache}/scripts`,
+  );
+  return 0;
+}

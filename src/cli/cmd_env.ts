@@ -1,0 +1,182 @@
+/**
+ * `prime env [--shell sh|fish|json]` prints the activation of the env for `eval` or
+ * direnv; `prime shell [-c CMD]` starts $SHELL with the env active. Both make the env
+ * fresh first (build messages go to stderr), and both give the environment a program
+ * started by prime gets. Variable values go to stdout only, never to stderr or logs:
+ * they may hold secrets.
+ */
+import type { ShellKind } from "./args.ts";
+import type { Project } from "./project.ts";
+import { rel } from "./main.ts";
+import { prepareEnv } from "./prepare.ts";
+import { startProgram } from "./launch.ts";
+import { programEnv } from "../exec/program_env.ts";
+import { parseDotenv } from "../config/dotenv.ts";
+import { ConfigError } from "../errors.ts";
+import * as log from "../log.ts";
+
+/** What activating an env sets and unsets, in output order. */
+export interface Activation {
+  set: Array<[string, string]>;
+  unset: string[];
+}
+
+/** What an activation is computed from. */
+export interface ActivationInput {
+  venvDir: string;
+  refRoot: string | null;
+  env: string | null;
+  vars: Record<string, string>;
+  fileVars: Record<string, string>;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables prime itself decides; a `vars` entry cannot set them. */
+const OWNED = new Set([
+  "VIRTUAL_ENV",
+  "PATH",
+  "PRIME_REF_ROOT",
+  "PRIME_ENV_NAME",
+  "PRIME_DEPTH",
+  "PYTHONHOME",
+  "PYTHONPATH",
+]);
+
+/**
+ * The activation for an env, given the shell's current environment. Values are the
+ * ones a program started by prime would see (so, as for `prime run`, a variable
+ * already exported in the shell wins over `vars` and `vars_files`). PATH gets the
+ * venv's bin first, with earlier copies of it, and the bin of a previously active
+ * venv, removed so that evaluating it again does not grow PATH. Pure.
+ */
+export function computeActivation(
+  inherited: Record<string, string>,
+  input: ActivationInput,
+): { activation: Activation; skipped: string[] } {
+  const full = programEnv(inherited, { ...input, depth: 0 });
+  const bin = `${input.venvDir}/bin`;
+  const previous = inherited.VIRTUAL_ENV ? `${inherited.VIRTUAL_ENV}/bin` : null;
+  const basePath = inherited.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  const kept = basePath.split(":").filter((d) => d !== bin && d !== previous);
+  const set: Array<[string, string]> = [
+    ["VIRTUAL_ENV", input.venvDir],
+    ["PATH", [bin, ...kept].join(":")],
+  ];
+  const unset: string[] = [];
+  if (input.refRoot !== null) set.push(["PRIME_REF_ROOT", input.refRoot]);
+  else unset.push("PRIME_REF_ROOT");
+  if (input.env !== null) set.push(["PRIME_ENV_NAME", input.env]);
+  else unset.push("PRIME_ENV_NAME");
+  const skipped: string[] = [];
+  const seen = new Set<string>();
+  for (const k of [...Object.keys(input.vars), ...Object.keys(input.fileVars)]) {
+    if (seen.has(k) || OWNED.has(k)) continue;
+    seen.add(k);
+    if (!NAME.test(k)) {
+      skipped.push(k);
+      continue;
+    }
+    if (full[k] !== undefined) set.push([k, full[k]]);
+  }
+  unset.push("PYTHONHOME", "PYTHONPATH");
+  return { activation: { set, unset }, skipped };
+}
+
+/** Quotes a value for POSIX sh: single quotes, with `'` written as `'\''`. Pure. */
+export function shQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Quotes a value for fish: single quotes, where only `\\` and `\'` are escapes. Pure. */
+export function fishQuote(value: string): string {
+  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+}
+
+/**
+ * Renders an activation: `export K='v'` lines for sh, `set -gx K 'v'` for fish, or
+ * one JSON object where null means "unset". Pure.
+ */
+export function formatActivation(a: Activation, shell: ShellKind): string {
+  if (shell === "json") {
+    const obj: Record<string, string | null> = {};
+    for (const [k, v] of a.set) obj[k] = v;
+    for (const k of a.unset) obj[k] = null;
+    return JSON.stringify(obj, null, 2) + "\n";
+  }
+  const lines: string[] = [];
+  if (shell === "fish") {
+    for (const [k, v] of a.set) lines.push(`set -gx ${k} ${fishQuote(v)}`);
+    for (const k of a.unset) lines.push(`set -e ${k}`);
+  } else {
+    for (const [k, v] of a.set) lines.push(`export ${k}=${shQuote(v)}`);
+    if (a.unset.length > 0) lines.push(`unset ${a.unset.join(" ")}`);
+    // bash and dash remember where commands were found; PATH just changed.
+    lines.push("hash -r 2>/dev/null || true");
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Reads `vars_files` in order, later files winning. */
+export async function readVarsFiles(files: string[]): Promise<Record<string, string>> {
+  let out: Record<string, string> = {};
+  for (const f of files) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(f);
+    } catch (e) {
+      throw new ConfigError(
+        `cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`,
+        "create it, or remove it from vars_files",
+      );
+    }
+    out = { ...out, ...parseDotenv(text, f) };
+  }
+  return out;
+}
+
+async function prepare(p: Project) {
+  const s = p.settings!;
+  return await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
+}
+
+/** Makes the env fresh and prints its activation to stdout. */
+export async function envCommand(p: Project, shell: ShellKind): Promise<number> {
+  const prepared = await prepare(p);
+  const run = prepared.inputs.run;
+  const { activation, skipped } = computeActivation(Deno.env.toObject(), {
+    venvDir: prepared.inputs.venvDir,
+    refRoot: run.refRoot,
+    env: run.env,
+    vars: run.vars,
+    fileVars: await readVarsFiles(run.varsFiles),
+  });
+  for (const k of skipped) {
+    log.warn(`variable name ${JSON.stringify(k)} cannot be exported; skipped`);
+  }
+  const text = formatActivation(activation, shell);
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  return 0;
+}
+
+/** Starts $SHELL (else /bin/sh) with the env active; `-c CMD` is passed through. */
+export async function shellCommand(p: Project, args: string[]): Promise<number> {
+  const prepared = await prepare(p);
+  const shell = Deno.env.get("SHELL") || "/bin/sh";
+  if (args.length === 0) {
+    log.info(
+      `prime: starting ${shell} with ${
+        rel(prepared.inputs.venvDir, p.refRoot)
+      } active; exit to leave`,
+    );
+  }
+  return await startProgram({
+    project: p,
+    venvDir: prepared.inputs.venvDir,
+    python: prepared.python,
+    cmd: shell,
+    args,
+    stamp: prepared.inputs.run,
+  });
+}

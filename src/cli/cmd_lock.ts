@@ -1,0 +1,212 @@
+/**
+ * `prime lock`: make the env fresh, list what its installer sees in the venv, and pin
+ * the third-party packages in the constraints file, which later syncs install under.
+ *
+ * Where it writes: the configured `constraints_file` (of the env, else the base);
+ * else `constraints.txt` for the base env, or `constraints-NAME.txt` for env NAME, so
+ * envs with different packages do not overwrite each other's pins.
+ */
+import type { ConfigKeys, LoadedConfig, Settings } from "../config/types.ts";
+import type { Project } from "./project.ts";
+import { rel } from "./main.ts";
+import { prepareEnv } from "./prepare.ts";
+import { getUv } from "./drivers.ts";
+import { findPip } from "../venv/pip.ts";
+import { resolveSettings } from "../config/settings.ts";
+import { parseToml } from "../config/toml.ts";
+import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
+import { venvPython, writeFileAtomic } from "../state/paths.ts";
+import { InstallError, VenvError } from "../errors.ts";
+import { run, tail } from "../process.ts";
+import * as log from "../log.ts";
+
+/** A distribution name in its PEP 503 normal form. Pure. */
+export function normalizeName(name: string): string {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+
+/** Where `prime lock` writes for these settings (see the module comment). Pure. */
+export function lockTarget(loaded: LoadedConfig, s: Settings): string {
+  const overrides: ConfigKeys = s.env !== null ? loaded.envs[s.env] ?? {} : {};
+  const configured = overrides.constraints_file ?? loaded.base.constraints_file;
+  if (configured !== undefined && s.constraintsTarget) return s.constraintsTarget;
+  return s.env === null ? `${s.refRoot}/constraints.txt` : `${s.refRoot}/constraints-${s.env}.txt`;
+}
+
+const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*(\S+)$/;
+
+/**
+ * Picks the pins out of `pip list --format=freeze` / `uv pip freeze` output: skips
+ * editable installs, the `exclude`d names (the project's own packages, normalised)
+ * and direct references (`name @ url`, which constraints cannot hold). Sorted by
+ * name. Pure.
+ */
+export function selectPins(
+  freeze: string,
+  exclude: Set<string>,
+): { pins: string[]; skipped: string[] } {
+  const pins: Array<[string, string]> = [];
+  const skipped: string[] = [];
+  for (const raw of freeze.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    if (/^(-e|--editable)(\s|=|$)/.test(line)) continue;
+    const m = PIN.exec(line);
+    if (m === null) {
+      const name = /^[A-Za-z0-9][A-Za-z0-9._-]*/.exec(line)?.[0] ?? line;
+      if (!exclude.has(normalizeName(name))) skipped.push(line);
+      continue;
+    }
+    const key = normalizeName(m[1]);
+    if (exclude.has(key)) continue;
+    pins.push([key, `${m[1]}==${m[2]}`]);
+  }
+  pins.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { pins: pins.map((p) => p[1]), skipped };
+}
+
+/** The constraints file's text. Pure: no timestamp, so an unchanged env rewrites nothing. */
+export function renderConstraints(
+  pins: string[],
+  about: { venv: string; env: string | null; python: string; driver: string },
+): string {
+  const env = about.env === null ? "the base env" : `env ${about.env}`;
+  return [
+    `# Written by \`prime lock\` from ${about.venv} (${env}, Python ${about.python}, ${about.driver}).`,
+    "# prime installs under these constraints; the project's own packages and editable",
+    "# installs are not listed. Run `prime lock` again to refresh the pins.",
+    ...pins,
+    "",
+  ].join("\n");
+}
+
+/** Names of the projects in `project_dirs` (read from their pyproject.toml), normalised. */
+function ownPackages(s: Settings): Set<string> {
+  const out = new Set<string>();
+  for (const dir of s.projectDirs) {
+    try {
+      const doc = parseToml(Deno.readTextFileSync(`${dir}/pyproject.toml`), dir);
+      const project = doc.project as Record<string, unknown> | undefined;
+      if (typeof project?.name === "string") out.add(normalizeName(project.name));
+    } catch { /* no readable pyproject: the editable filter still applies */ }
+  }
+  return out;
+}
+
+/** Lists the venv's distributions with its own installer. */
+async function freezeVenv(
+  p: Project,
+  s: Settings,
+  driver: string,
+  python: Parameters<typeof findPip>[0],
+): Promise<string> {
+  const venvPy = venvPython(s.venvDir);
+  let program: string;
+  let args: string[];
+  if (driver === "venv_uv") {
+    const uv = await getUv({
+      cacheDir: p.cache,
+      python,
+      installArgs: s.installArgs,
+      offline: p.options.offline,
+    });
+    if (uv.path === null) {
+      throw new VenvError(`lock: uv cannot be had: ${uv.tried.join("; ")}`, {
+        hint: "put uv on PATH, or drop --offline",
+      });
+    }
+    program = uv.path;
+    args = ["pip", "freeze", "--python", venvPy, "--exclude-editable"];
+  } else {
+    const pip = await findPip(python, { runner: run });
+    if (pip === null) {
+      throw new VenvError(`lock: no pip found for ${python.path}`, {
+        hint: 'install pip for that Python (python3-pip), or use venv_driver = "venv_uv"',
+      });
+    }
+    const launch = pip.prefix(venvPy);
+    program = launch.program;
+    args = [
+      ...launch.args,
+      "list",
+      "--format=freeze",
+      "--exclude-editable",
+      "--disable-pip-version-check",
+    ];
+  }
+  log.trace(`$ ${program} ${args.join(" ")}`);
+  const r = await run(program, args, {
+    cwd: s.refRoot,
+    timeoutMs: 300_000,
+    env: { PIP_NO_INPUT: "1" },
+  });
+  if (r.code !== 0) {
+    throw new InstallError(`lock: listing the packages of ${s.venvDir} failed (exit ${r.code})`, {
+      details: `$ ${program} ${args.join(" ")}\n${tail(r)}`,
+      hint: "run `prime --refresh` to rebuild the env, then `prime lock` again",
+    });
+  }
+  return r.stdout;
+}
+
+/** Pins the env's third-party packages in its constraints file. */
+export async function lockCommand(p: Project): Promise<number> {
+  const s = p.settings!;
+  const label = rel(s.venvDir, s.refRoot);
+  const prepared = await prepareEnv(p, s, { label, runRefRoot: s.refRoot });
+  const driver = prepared.inputs.driverName;
+  const target = lockTarget(p.loaded!, s);
+  const lock = await acquireLock(
+    await lockPathFor(p.cache, s.venvDir),
+    lockTimeoutSec(),
+    (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${label}`),
+  );
+  let freeze: string;
+  try {
+    freeze = await freezeVenv(p, s, driver, prepared.python);
+  } finally {
+    lock.release();
+  }
+  const exclude = ownPackages(s);
+  // pip runs from its own wheel and then sees itself; the venv has no pip of its own.
+  if (driver === "venv_pip") exclude.add("pip");
+  const { pins, skipped } = selectPins(freeze, exclude);
+  for (const line of skipped) log.info(`prime: not pinned (a direct reference): ${line}`);
+  const text = renderConstraints(pins, {
+    venv: label,
+    env: s.env,
+    python: prepared.python.version,
+    driver,
+  });
+  let before: string | null = null;
+  try {
+    before = Deno.readTextFileSync(target);
+  } catch { /* first lock */ }
+  const shown = rel(target, s.refRoot);
+  if (before === text) {
+    log.info(`prime: ${shown} is up to date (${pins.length} pins)`);
+  } else {
+    writeFileAtomic(target, text);
+    log.info(`prime: wrote ${pins.length} pins to ${shown}; the next sync installs under them`);
+  }
+  await warnIfUnused(p, s, target);
+  return 0;
+}
+
+/** Warns when the configuration would not pass the file just written to the installer. */
+async function warnIfUnused(p: Project, s: Settings, target: string): Promise<void> {
+  let used: string | null = null;
+  try {
+    const again = await resolveSettings(p.loaded!, { env: s.env, source: s.envSource }, {
+      driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,
+    });
+    used = again.constraintsFile;
+  } catch { /* the configuration is checked again on the next run anyway */ }
+  if (used !== target) {
+    const shown = rel(target, s.refRoot);
+    log.warn(
+      `${shown} is not used by ${s.env === null ? "the base env" : `env ${s.env}`} yet; ` +
+        `set constraints_file = "${shown}"${s.env === null ? "" : ` in [env.${s.env}]`}`,
+    );
+  }
+}

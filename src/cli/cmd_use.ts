@@ -1,0 +1,93 @@
+/**
+ * `prime use [NAME]`: this clone's own env choice, kept in `<ref root>/.prime/env`
+ * (a self-ignoring folder, so it is never committed). `--env` and PRIME_ENV still win
+ * over it; `default_env` comes after it. Each env has its own venv, so switching back
+ * and forth needs no cleanup.
+ */
+import type { Project } from "./project.ts";
+import { rel } from "./main.ts";
+import { pickEnv } from "../config/settings.ts";
+import { readUseChoice, writeUseChoice } from "../state/use_choice.ts";
+import { useChoicePath } from "../state/paths.ts";
+import * as log from "../log.ts";
+
+const enc = new TextEncoder();
+
+/** Describes where the env came from, for `prime use` with no NAME. Pure. */
+export function describeEnvSource(
+  env: string | null,
+  source: string | null,
+  detail: { choiceFile: string; configFile: string | null },
+): string {
+  if (env === null) return "(none): no env is picked, so the base configuration applies";
+  switch (source) {
+    case "prime use":
+      return `${env} (from prime use, saved in ${detail.choiceFile})`;
+    case "default_env":
+      return `${env} (from default_env in ${detail.configFile ?? "the configuration"})`;
+    default:
+      return `${env} (from ${source})`;
+  }
+}
+
+/** Which of --env / PRIME_ENV would override a saved choice right now, if any. */
+function overriddenBy(p: Project): string | null {
+  if (p.options.env !== null) return `--env ${p.options.env}`;
+  const v = Deno.env.get("PRIME_ENV");
+  return v ? `PRIME_ENV=${v}` : null;
+}
+
+/** Prints, saves (NAME) or clears (`-`) this clone's env choice. */
+export function useCommand(p: Project, name: string | null): Promise<number> {
+  const root = p.refRoot!;
+  const loaded = p.loaded!;
+  const s = p.settings!;
+  const choiceFile = rel(useChoicePath(root), root);
+  const defined = Object.keys(loaded.envs);
+  const override = overriddenBy(p);
+
+  if (name === null) {
+    const line = describeEnvSource(s.env, s.envSource, {
+      choiceFile,
+      configFile: loaded.configFiles[0] ? rel(loaded.configFiles[0], root) : null,
+    });
+    Deno.stdout.writeSync(enc.encode(line + "\n"));
+    const saved = readUseChoice(root);
+    if (saved !== null && s.envSource !== "prime use") {
+      log.info(`prime: note: this clone's choice is ${saved} (prime use), but ${s.envSource} wins`);
+    }
+    log.info(
+      defined.length > 0
+        ? `prime: envs defined: ${defined.join(", ")}`
+        : "prime: the configuration defines no envs ([env.NAME] tables)",
+    );
+    return Promise.resolve(0);
+  }
+
+  if (name === "-") {
+    const was = readUseChoice(root);
+    writeUseChoice(root, null);
+    log.info(
+      was === null
+        ? "prime: this clone had no env choice; nothing to clear"
+        : `prime: cleared this clone's env choice (was ${was})`,
+    );
+    const fallback = loaded.base.default_env;
+    log.info(
+      fallback !== undefined
+        ? `prime: default_env applies now: ${fallback}`
+        : "prime: no env is picked now, so the base configuration applies",
+    );
+    return Promise.resolve(0);
+  }
+
+  // Validates the name against the [env.NAME] tables (ConfigError, exit 3, with a
+  // did-you-mean), exactly as a later run would.
+  pickEnv(loaded, { flag: name });
+  writeUseChoice(root, name);
+  log.info(`prime: this clone now uses env ${name} (saved in ${choiceFile})`);
+  if (override !== null) {
+    log.warn(`${override} is set and still wins over this choice here`);
+  }
+  return Promise.resolve(0);
+}
