@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/venv/uv_obtain.ts";
+import { run } from "../../src/process.ts";
+import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "./uv_fixture.ts";
+
+const wheel = await uvWheel();
+const uv = await realUv();
+const python = await modernPython();
+const needWheel = wheel.ok ? "" : ` (skipped: ${wheel.why})`;
+const needUv = uv.ok ? "" : ` (skipped: ${uv.why})`;
+
+async function versionOf(path: string): Promise<string> {
+  const r = await run(path, ["--version"]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+function wheelParts(): { dir: string; name: string; bytes: Uint8Array } {
+  assert.ok(wheel.ok);
+  const path = wheel.value;
+  return {
+    dir: path.slice(0, path.lastIndexOf("/")),
+    name: path.slice(path.lastIndexOf("/") + 1),
+    bytes: Deno.readFileSync(path),
+  };
+}
+
+async function sha256(b: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", b as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.test({
+  name:
+    `obtainUv() takes the real uv wheel from a local simple index over HTTP (JSON and HTML)${needWheel}`,
+  ignore: !wheel.ok,
+  async fn() {
+    const { name, bytes } = wheelParts();
+    const hash = await sha256(bytes);
+    const hits: string[] = [];
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+      const path = new URL(req.url).pathname;
+      hits.push(path);
+      if (path === "/json/uv/") {
+        return Response.json(
+          {
+            meta: { "api-version": "1.0" },
+            files: [{ filename: name, url: `/files/${name}`, hashes: { sha256: hash } }],
+          },
+          { headers: { "content-type": "application/vnd.pypi.simple.v1+json" } },
+        );
+      }
+      if (path === "/html/uv/") {
+        return new Response(
+          `<html><body><a href="../../files/${name}#sha256=${hash}">${name}</a></body></html>`,
+          { headers: { "content-type": "text/html" } },
+        );
+      }
+      if (path === `/files/${name}`) return new Response(bytes.slice());
+      return new Response("not found", { status: 404 });
+    });
+    try {
+      const base = `http://127.0.0.1:${server.addr.port}`;
+      for (const index of [`${base}/json`, `${base}/html/`]) {
+        const cache = await Deno.makeTempDir();
+        try {
+          const r = await obtainUv({
+            cacheDir: cache,
+            python: null,
+            installArgs: ["--index-url", index],
+            offline: false,
+            env: { PATH: "", ...PIP_ISOLATED },
+          });
+          assert.ok(r.path !== null, JSON.stringify(r));
+          assert.equal(r.source, "wheel");
+          assert.equal(r.path, `${cache}/uv/${UV_VERSION}/uv`);
+          assert.match(
+            await versionOf(r.path),
+            new RegExp(`^uv ${UV_VERSION.replace(/\./g, "\\.")}\\b`),
+          );
+        } finally {
+          await Deno.remove(cache, { recursive: true });
+        }
+      }
+      assert.deepEqual(hits, ["/json/uv/", `/files/${name}`, "/html/uv/", `/files/${name}`]);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `obtainUv() takes the real uv from a --find-links directory offline, then from the cache${needWheel}`,
+  ignore: !wheel.ok,
+  async fn() {
+    const { dir } = wheelParts();
+    const cache = await Deno.makeTempDir();
+    try {
+      const first = await obtainUv({
+        cacheDir: cache,
+        installArgs: ["--no-index", "--find-links", dir],
+        offline: true,
+        env: { PATH: "", ...PIP_ISOLATED },
+      });
+      assert.ok(first.path !== null, JSON.stringify(first));
+      assert.equal(first.source, "wheel");
+      assert.match(await versionOf(first.path), new RegExp(`^uv ${UV_VERSION}`));
+      assert.deepEqual(JSON.parse(Deno.readTextFileSync(uvCachePointer(cache))), {
+        path: first.path,
+        version: UV_VERSION,
+      });
+
+      const second = await obtainUv({
+        cacheDir: cache,
+        installArgs: [],
+        offline: true,
+        runner: () => Promise.reject(new Error("the cache route starts no subprocess")),
+        env: { PATH: "", ...PIP_ISOLATED },
+      });
+      assert.deepEqual(second, { path: first.path, version: UV_VERSION, source: "cache" });
+    } finally {
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `obtainUv() prefers a uv found on PATH${needUv}`,
+  ignore: !uv.ok,
+  async fn() {
+    assert.ok(uv.ok);
+    const bin = await Deno.makeTempDir();
+    const cache = await Deno.makeTempDir();
+    try {
+      await Deno.symlink(uv.value.path, `${bin}/uv`);
+      const r = await obtainUv({
+        cacheDir: cache,
+        installArgs: [],
+        offline: true,
+        env: { PATH: `${bin}:/usr/bin:/bin` },
+      });
+      assert.deepEqual(r, { path: `${bin}/uv`, version: UV_VERSION, source: "path" });
+      assert.equal([...Deno.readDirSync(cache)].length, 0, "the PATH route caches nothing");
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `obtainUv() pip-installs uv from PyPI into a helper venv${
+    python.ok ? "" : ` (skipped: ${python.why})`
+  }`,
+  ignore: !python.ok,
+  async fn() {
+    assert.ok(python.ok);
+    const cache = await Deno.makeTempDir();
+    try {
+      const r = await obtainUv({
+        cacheDir: cache,
+        python: python.value,
+        installArgs: [],
+        offline: false,
+        env: { PATH: "/usr/bin:/bin", ...PIP_ISOLATED },
+      });
+      assert.ok(r.path !== null, JSON.stringify(r));
+      assert.equal(r.source, "helper-venv");
+      assert.equal(r.path, `${cache}/uv/${UV_VERSION}/uv`);
+      assert.match(await versionOf(r.path), new RegExp(`^uv ${UV_VERSION}`));
+      assert.deepEqual(
+        [...Deno.readDirSync(`${cache}/uv`)].map((e) => e.name).sort(),
+        [UV_VERSION, "current.json"],
+        "the helper venv was built aside and removed",
+      );
+    } finally {
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "obtainUv() gives up quickly on an index that refuses connections",
+  async fn() {
+    // Bind a port, then close it: nothing listens there any more.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const cache = await Deno.makeTempDir();
+    try {
+      const r = await obtainUv({
+        cacheDir: cache,
+        python: null,
+        installArgs: ["--index-url", `http://127.0.0.1:${port}/simple`],
+        offline: false,
+        env: { PATH: "", ...PIP_ISOLATED },
+      });
+      assert.ok(r.path === null);
+      assert.match(
+        r.tried.at(-1)!,
+        new RegExp(`^wheel: index http://127\\.0\\.0\\.1:${port}/simple: `),
+      );
+    } finally {
+      await Deno.remove(cache, { recursive: true });
+    }
+  },
+});
