@@ -33,6 +33,7 @@ export interface RunResult {
 export type Runner = (cmd: string, args: string[], opts?: RunOptions) => Promise<RunResult>;
 
 const dec = new TextDecoder();
+const NEVER_PASSED = ["PYTHONHOME", "PYTHONPATH"];
 
 async function pump(
   stream: ReadableStream<Uint8Array>,
@@ -60,11 +61,14 @@ function join(chunks: Uint8Array[]): string {
 /** Runs a program to completion and captures its output. Never throws for a failing child. */
 export const run: Runner = async (cmd, args, opts = {}) => {
   let env: Record<string, string> | undefined = opts.env;
-  if (opts.unsetEnv?.length && !opts.clearEnv) {
+  // PYTHONHOME and PYTHONPATH would point every Python prime starts (venv, pip, uv's
+  // interpreter) at someone else's stdlib or packages; they are never passed on.
+  const unset = [...(opts.unsetEnv ?? []), ...NEVER_PASSED];
+  if (!opts.clearEnv) {
     env = { ...Deno.env.toObject(), ...(opts.env ?? {}) };
-    for (const k of opts.unsetEnv) delete env[k];
+    for (const k of unset) delete env[k];
   }
-  const clearEnv = opts.clearEnv || (opts.unsetEnv?.length ?? 0) > 0;
+  const clearEnv = true;
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(cmd, {

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import type { GlobalOptions } from "./args.ts";
 import type { Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { loadProject } from "./project.ts";
+import { loadProject, rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { startProgram } from "./launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
@@ -120,7 +120,10 @@ export async function scriptCommand(
   }
   if (project.settings) {
     const s = project.settings;
-    const prepared = await prepareEnv(project, s, { label: s.venvDir, runRefRoot: s.refRoot });
+    const prepared = await prepareEnv(project, s, {
+      label: rel(s.venvDir, s.refRoot),
+      runRefRoot: s.refRoot,
+    });
     return await startProgram({
       project,
       venvDir: s.venvDir,

@@ -1,11 +1,11 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type Command, type GlobalOptions, parseArgs } from "./args.ts";
 import { helpText } from "./help.ts";
 import { EXIT, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import * as log from "../log.ts";
-import { loadProject, type Project } from "./project.ts";
+import { loadProject, type Project, rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { currentDepth, MAX_DEPTH } from "../exec/program_env.ts";
 import { startProgram } from "./launch.ts";
@@ -159,10 +159,4 @@ async function runCommand(p: Project, cmd: string, args: string[]): Promise<numb
   });
 }
 
-/** A path relative to the ref root, for messages. */
-export function rel(path: string, root: string | null): string {
-  if (root && path.startsWith(root + "/")) return path.slice(root.length + 1);
-  return path;
-}
-
-export { dirname };
+export { rel } from "./project.ts";

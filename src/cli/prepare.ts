@@ -66,10 +66,7 @@ export async function prepareEnv(
     }
     const { uvFindOrInstallPython } = await import("../venv/uv.ts");
     const req = settings.required.requests[0] ?? null;
-    const path = await uvFindOrInstallPython(decided.uv, req, {
-      cacheDir: p.cache,
-      offline: o.offline,
-    });
+    const path = await uvFindOrInstallPython(decided.uv, req, { offline: o.offline });
     const probed = await probePython(path, { cacheDir: p.cache });
     if ("error" in probed) {
       throw new PythonNotFoundError(`uv's Python ${path} cannot be used: ${probed.error}`);

@@ -64,6 +64,7 @@ export async function loadProject(o: GlobalOptions, startDir: string): Promise<P
   const settings = await resolveSettings(loaded, pick, {
     driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,
   });
+  for (const w of settings.warnings ?? []) log.warn(w);
   if (settings.env) log.debug(`env: ${settings.env} (from ${settings.envSource})`);
   return {
     options: o,
@@ -127,4 +128,10 @@ async function isFile(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A path relative to the ref root, for messages. */
+export function rel(path: string, root: string | null): string {
+  if (root && path.startsWith(root + "/")) return path.slice(root.length + 1);
+  return path;
 }

@@ -5,7 +5,6 @@
  * Messages never quote a line, since values are often secrets. Pure.
  */
 import { ConfigError } from "../errors.ts";
-import { setOwn } from "./schema.ts";
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ESCAPES: Record<string, string> = {
@@ -91,4 +90,9 @@ function findClose(s: string, quote: string): number {
 
 function unescape(s: string): string {
   return s.replace(/\\(.)/gs, (all, c: string) => ESCAPES[c] ?? all);
+}
+
+/** Sets an own property even for `__proto__` (kept here so the warm path loads no schema code). */
+function setOwn(obj: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

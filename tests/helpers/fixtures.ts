@@ -1,8 +1,9 @@
 /** Shared helpers for integration tests: real Pythons, temp repos, the CLI as a user runs it. */
-import { dirname, fromFileUrl, join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The repository root. */
-export const REPO = dirname(dirname(dirname(fromFileUrl(import.meta.url))));
+export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 /** The launcher the tests spawn, exactly as a user would. */
 export const PRIME = join(REPO, "scripts", "prime");
 
