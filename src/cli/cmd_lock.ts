@@ -33,7 +33,7 @@ export function lockTarget(loaded: LoadedConfig, s: Settings): string {
   return s.env === null ? `${s.refRoot}/constraints.txt` : `${s.refRoot}/constraints-${s.env}.txt`;
 }
 
-const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*(\S+)$/;
+const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(===?)\s*(\S+)$/;
 
 /**
  * Picks the pins out of `pip list --format=freeze` / `uv pip freeze` output: skips
@@ -59,7 +59,8 @@ export function selectPins(
     }
     const key = normalizeName(m[1]);
     if (exclude.has(key)) continue;
-    pins.push([key, `${m[1]}==${m[2]}`]);
+    // `===` (arbitrary equality, for versions that are not PEP 440) must stay as written.
+    pins.push([key, `${m[1]}${m[2]}${m[3]}`]);
   }
   pins.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { pins: pins.map((p) => p[1]), skipped };
