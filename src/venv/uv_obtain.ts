@@ -79,7 +79,7 @@ export interface ObtainUvOptions {
    */
   env?: Record<string, string | undefined>;
   fetchFn?: typeof fetch;
-  /** Directory that relative `--find-links` paths are resolved against (default: cwd). */
+  /** The ref root: relative paths in `install_args` resolve against it (default: cwd). */
   baseDir?: string;
 }
 
@@ -521,6 +521,7 @@ async function fromHelperVenv(
   log.trace(`$ ${venv}/bin/python ${args.join(" ")}`);
   const pip = await runner(`${venv}/bin/python`, args, {
     ...base,
+    cwd: opts.baseDir,
     env: { ...base.env, PIP_NO_INPUT: "1" },
     timeoutMs: 600_000,
   });
