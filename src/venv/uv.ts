@@ -89,7 +89,8 @@ function exactVersion(spec: string): string | null {
  * `3.13t`, `>=3.10,<3.13`). uv cannot combine a range with free-threading, so such a
  * request keeps the range and the caller must check what uv returns. Pure.
  */
-export function uvPythonRequest(req: PythonRequest): string {
+export function uvPythonRequest(req: PythonRequest | null): string {
+  if (!req) return "3";
   const spec = req.specifier?.replace(/\s+/g, "") || null;
   const exact = spec ? exactVersion(spec) : null;
   let version: string | null;
@@ -121,19 +122,20 @@ function foundPath(r: RunResult): string | null {
 }
 
 /**
- * The interpreter uv finds for a request, installing it (`uv python install`) when
+ * The interpreter uv finds for a request (null: any Python 3), installing it (`uv python install`) when
  * none is there. Virtual environments are never returned.
  * @throws PythonNotFoundError (exit 4) when uv has none and cannot install one
  */
 export async function uvFindOrInstallPython(
   uv: UvTool,
-  request: PythonRequest,
+  request: PythonRequest | null,
   opts: UvPythonOptions,
 ): Promise<string> {
   const runner = opts.runner ?? run;
   const env = opts.env ?? Deno.env.toObject();
   const childEnv = { PATH: pathWithoutShims(env.PATH) };
   const req = uvPythonRequest(request);
+  const what = request?.raw ?? "any Python 3";
   const find = ["python", "find", "--system", "--no-project", "--no-python-downloads", req];
   log.debug(`$ ${uv.path} ${find.join(" ")}`);
   const first = await runner(uv.path, find, { env: childEnv, timeoutMs: 60_000 });
@@ -141,7 +143,7 @@ export async function uvFindOrInstallPython(
   if (found) return found;
   if (opts.offline) {
     throw new PythonNotFoundError(
-      `no interpreter for ${request.raw}: uv found none (${req}) and --offline forbids installing one`,
+      `no interpreter for ${what}: uv found none (${req}) and --offline forbids installing one`,
       { details: tail(first, 5), hint: "install a matching Python, or run without --offline" },
     );
   }
@@ -151,7 +153,7 @@ export async function uvFindOrInstallPython(
   const inst = await runner(uv.path, install, { env: childEnv, timeoutMs: 900_000 });
   if (inst.code !== 0) {
     throw new PythonNotFoundError(
-      `no interpreter for ${request.raw}: \`uv python install ${req}\` failed`,
+      `no interpreter for ${what}: \`uv python install ${req}\` failed`,
       {
         details: tail(inst, 10),
         hint: "install a matching Python yourself (pyenv, the OS), or check the network",
@@ -161,7 +163,7 @@ export async function uvFindOrInstallPython(
   const again = foundPath(await runner(uv.path, find, { env: childEnv, timeoutMs: 60_000 }));
   if (again) return again;
   throw new PythonNotFoundError(
-    `no interpreter for ${request.raw}: uv installed ${req} but cannot find it`,
+    `no interpreter for ${what}: uv installed ${req} but cannot find it`,
     { hint: "run `uv python list` to see what uv has" },
   );
 }

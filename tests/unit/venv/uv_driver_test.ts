@@ -182,6 +182,7 @@ Deno.test("uvPythonRequest() translates PEP 440 requests to uv's request syntax"
     [req(">=3.9", ">=3.9", "cpython"), "cpython@>=3.9"],
   ];
   for (const [r, want] of cases) assert.equal(uvPythonRequest(r), want, r.raw);
+  assert.equal(uvPythonRequest(null), "3", "no requirement means any Python 3");
 });
 
 Deno.test("pathWithoutShims() drops pyenv, asdf and mise shim directories", () => {
