@@ -16,6 +16,7 @@ import { requestFromSpecifier } from "../config/python_version.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
+import { touchLastUsed } from "./warm.ts";
 import * as log from "../log.ts";
 
 /** Runs a script in its env. */
@@ -102,6 +103,7 @@ export async function scriptCommand(
       runRefRoot: null,
       venvDirFor,
     });
+    touchLastUsed(prepared.inputs.venvDir);
     return await startProgram({
       project: scriptProject,
       venvDir: prepared.inputs.venvDir,

@@ -19,6 +19,8 @@ export async function getUv(opts: {
   python: PythonInfo | null;
   installArgs: string[];
   offline: boolean;
+  /** Relative --find-links paths in install_args resolve here (the ref root). */
+  baseDir?: string;
 }): Promise<UvResult> {
   const { obtainUv } = await import("../venv/uv_obtain.ts");
   return await obtainUv({ ...opts, runner: run, env: Deno.env.toObject() });
@@ -31,6 +33,7 @@ export async function decideDriver(opts: {
   python: PythonInfo | null;
   installArgs: string[];
   offline: boolean;
+  baseDir?: string;
 }): Promise<{ name: VenvDriverName; uv: { path: string; version: string } | null; note?: string }> {
   if (opts.configured === "venv_pip") return { name: "venv_pip", uv: null };
   const uv = await getUv(opts);

@@ -52,6 +52,7 @@ export async function prepareEnv(
       python: null,
       installArgs: settings.installArgs,
       offline: o.offline,
+      baseDir: settings.refRoot,
     });
     if (decided.uv === null) {
       throw new PythonNotFoundError(
@@ -112,6 +113,7 @@ export async function prepareEnv(
       python,
       installArgs: settings.installArgs,
       offline: o.offline,
+      baseDir: settings.refRoot,
     });
     return decided;
   };
