@@ -9,6 +9,7 @@
  * Routes 3 and 4 build aside in a temp dir and rename into place, so an interrupted
  * attempt never leaves a half-made cache entry.
  */
+import { findPip } from "./pip.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
@@ -500,26 +501,38 @@ async function fromHelperVenv(
   }
   const venv = `${work}/helper-venv`;
   log.info(`prime: installing uv ${UV_VERSION} with pip (a one-time step)`);
-  const mk = await runner(py.path, ["-I", "-m", "venv", venv], { ...base, timeoutMs: 180_000 });
+  // --without-pip plus the interpreter's own bundled pip: no 4 s ensurepip run.
+  const launcher = await findPip(py, { runner });
+  const mk = await runner(
+    py.path,
+    ["-I", "-m", "venv", ...(launcher ? ["--without-pip"] : []), venv],
+    { ...base, timeoutMs: 180_000 },
+  );
   if (mk.code !== 0) {
     tried.push(`helper venv: \`${py.path} -m venv\` failed: ${lastLine(tail(mk))}`);
     return null;
   }
-  // The user's pip configuration (PIP_*, pip.conf) stays in force: a private index must work.
+  const start = launcher
+    ? launcher.prefix(`${venv}/bin/python`)
+    : { program: `${venv}/bin/python`, args: ["-I", "-m", "pip"] };
+  // The user's pip configuration (PIP_*, pip.conf) stays in force: a private index must
+  // work. Short timeouts and no retries: an offline host falls back to pip in seconds.
   const args = [
-    "-I",
-    "-m",
-    "pip",
+    ...start.args,
     "install",
     "--disable-pip-version-check",
     "--no-input",
+    "--timeout",
+    "5",
+    "--retries",
+    "0",
     "--only-binary",
     "uv",
     `uv==${UV_VERSION}`,
     ...opts.installArgs,
   ];
-  log.trace(`$ ${venv}/bin/python ${args.join(" ")}`);
-  const pip = await runner(`${venv}/bin/python`, args, {
+  log.trace(`$ ${start.program} ${args.join(" ")}`);
+  const pip = await runner(start.program, args, {
     ...base,
     cwd: opts.baseDir,
     env: { ...base.env, PIP_NO_INPUT: "1" },
