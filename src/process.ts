@@ -79,6 +79,10 @@ export const run: Runner = async (cmd, args, opts = {}) => {
       stdin: opts.stdin !== undefined ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
+      // A child with a deadline (probe, selector) gets its own process group, so a
+      // timeout also kills what it started (a selector's `sleep`), not just the child.
+      // Long installer runs stay in prime's group, so Ctrl-C reaches them too.
+      detached: opts.timeoutMs !== undefined,
     }).spawn();
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -95,8 +99,12 @@ export const run: Runner = async (cmd, args, opts = {}) => {
     timer = setTimeout(() => {
       timedOut = true;
       try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
+        Deno.kill(-child.pid, "SIGKILL");
+      } catch {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
     }, opts.timeoutMs);
   }
   const out: Uint8Array[] = [];
