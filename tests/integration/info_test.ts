@@ -1,0 +1,127 @@
+/** `prime info --json` spawned as a user would, on fixture repos and the machine's real Pythons. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+
+const pythons = pyenvPythons().filter((p) => p.minor.startsWith("3."));
+const ignore = pythons.length < 2;
+const why = ignore ? " (skipped: needs two Python 3 versions under $PYENV_ROOT/versions)" : "";
+
+async function info(dir: string, extraEnv: Record<string, string> = {}, args: string[] = []) {
+  const env = testEnv(await Deno.makeTempDir(), extraEnv);
+  const r = await runPrime([...args, "info", "--json"], { cwd: dir, env });
+  return { ...r, json: r.code === 0 ? JSON.parse(r.stdout) : null };
+}
+
+Deno.test({
+  name: "info --json reports a .python-version pin, its source, and a missing venv" + why,
+  ignore,
+  async fn() {
+    const want = pythons[0];
+    const dir = await tempTree({
+      "pyproject.toml": '[project]\nname = "x"\nversion = "0"\n',
+      ".python-version": `# pinned\n${want.minor}  # inline comment\n`,
+    });
+    const r = await info(dir);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json;
+    assert.equal(j.ref_root, dir);
+    assert.equal(j.required_python_version.source, join(dir, ".python-version"));
+    assert.equal(j.python.version, want.version);
+    assert.equal(j.python.source, "search");
+    assert.ok(Array.isArray(j.python.rejected));
+    assert.equal(j.venv.path, join(dir, ".venv"));
+    assert.equal(j.venv.fresh, false);
+    assert.equal(j.venv.reason, "missing");
+    assert.equal(typeof j.prime_version, "string");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      ".python-version",
+      "pyproject.toml",
+    ], "info is read-only");
+  },
+});
+
+Deno.test({
+  name: "info --json picks the highest version in a range, from prime.toml" + why,
+  ignore,
+  async fn() {
+    const lo = pythons.at(-2)!, hi = pythons.at(-1)!;
+    const dir = await tempTree({
+      "prime.toml": `required_python_version = ">=${lo.minor},<=${hi.minor}.99"\n`,
+    });
+    const r = await info(dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.python.version, hi.version);
+    assert.equal(r.json.required_python_version.source, "prime.toml");
+    assert.deepEqual(r.json.config_files, [join(dir, "prime.toml")]);
+  },
+});
+
+Deno.test({
+  name: "info --json follows a selector script and says so" + why,
+  ignore,
+  async fn() {
+    const want = pythons[0];
+    const dir = await tempTree({
+      "prime.toml": `python_selector_file_rel_path = "pick.sh"\nvenv_driver = "venv_pip"\n`,
+      "pick.sh": `#!/bin/sh\necho "thinking about $1" >&2\necho ${want.path}\n`,
+    });
+    await Deno.chmod(join(dir, "pick.sh"), 0o755);
+    const r = await info(dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.python.source, "selector");
+    assert.equal(r.json.python.version, want.version);
+  },
+});
+
+Deno.test({
+  name: "info --json with an unsatisfiable requirement lists every rejected candidate" + why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({ "prime.toml": 'required_python_version = "3.99"\n' });
+    const r = await info(dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.python.path, null);
+    const rejected = r.json.python.rejected as { path: string; reason: string }[];
+    for (const p of pythons) {
+      assert.ok(
+        rejected.some((x) => x.reason.includes(p.version)),
+        `${p.version} is listed as rejected`,
+      );
+    }
+    // sync with the pip driver turns this into exit 4 with the same list.
+    const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+    const s = await runPrime(["sync"], { cwd: dir, env });
+    assert.equal(s.code, 4, s.stderr);
+    assert.match(s.stderr, /no interpreter satisfies/);
+    assert.match(s.stderr, new RegExp(pythons[0].version.replaceAll(".", "\\.")));
+  },
+});
+
+Deno.test({
+  name: "--python with a version overrides the configured requirement in info" + why,
+  ignore,
+  async fn() {
+    const want = pythons[0];
+    const dir = await tempTree({
+      "prime.toml": `required_python_version = "${pythons.at(-1)!.minor}"\n`,
+    });
+    const r = await info(dir, {}, ["--python", want.minor]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.python.version, want.version);
+    assert.deepEqual(r.json.required_python_version, { value: want.minor, source: "--python" });
+  },
+});
+
+Deno.test("info prints a human summary, and --help/--version work", async () => {
+  const dir = await tempTree({ "prime.toml": "" });
+  const env = testEnv(await Deno.makeTempDir());
+  const r = await runPrime(["info"], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ref root: +.*prime-test-/);
+  assert.match(r.stdout, /venv: +.*\.venv/);
+  const v = await runPrime(["--version"], { cwd: dir, env });
+  assert.match(v.stdout, /^prime \d+\.\d+\.\d+\n$/);
+  const h = await runPrime(["--help"], { cwd: dir, env });
+  assert.match(h.stdout, /Usage:/);
+});
