@@ -184,30 +184,36 @@ export async function lockCommand(p: Project): Promise<number> {
     before = Deno.readTextFileSync(target);
   } catch { /* first lock */ }
   const shown = rel(target, s.refRoot);
-  if (before === text) {
-    log.info(`prime: ${shown} is up to date (${pins.length} pins)`);
-  } else {
-    writeFileAtomic(target, text);
-    log.info(`prime: wrote ${pins.length} pins to ${shown}; the next sync installs under them`);
+  const changed = before !== text;
+  if (changed) writeFileAtomic(target, text);
+  const used = await isUsed(p, s, target);
+  if (!changed) log.info(`prime: ${shown} is up to date (${pins.length} pins)`);
+  else {
+    log.info(
+      `prime: wrote ${pins.length} pins to ${shown}` +
+        (used ? "; the next sync installs under them" : ""),
+    );
   }
-  await warnIfUnused(p, s, target);
+  if (!used) warnUnused(s, shown);
   return 0;
 }
 
-/** Warns when the configuration would not pass the file just written to the installer. */
-async function warnIfUnused(p: Project, s: Settings, target: string): Promise<void> {
-  let used: string | null = null;
+/** Whether the configuration passes `target` to the installer (now that it exists). */
+async function isUsed(p: Project, s: Settings, target: string): Promise<boolean> {
   try {
     const again = await resolveSettings(p.loaded!, { env: s.env, source: s.envSource }, {
       driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,
     });
-    used = again.constraintsFile;
-  } catch { /* the configuration is checked again on the next run anyway */ }
-  if (used !== target) {
-    const shown = rel(target, s.refRoot);
-    log.warn(
-      `${shown} is not used by ${s.env === null ? "the base env" : `env ${s.env}`} yet; ` +
-        `set constraints_file = "${shown}"${s.env === null ? "" : ` in [env.${s.env}]`}`,
-    );
+    return again.constraintsFile === target;
+  } catch {
+    // The configuration is checked again on the next run anyway.
+    return true;
   }
+}
+
+function warnUnused(s: Settings, shown: string): void {
+  log.warn(
+    `${shown} is not used by ${s.env === null ? "the base env" : `env ${s.env}`} yet; ` +
+      `set constraints_file = "${shown}"${s.env === null ? "" : ` in [env.${s.env}]`}`,
+  );
 }
