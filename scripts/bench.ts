@@ -1,0 +1,619 @@
+/**
+ * prime's benchmark suite: warm starts, cold builds and many concurrent starts,
+ * each against named peers measured in the same run, in alternating order. Prints a
+ * Markdown table and (unless --no-write) writes it to docs/BENCH.md with the machine.
+ *
+ *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]
+ *                 [--python PATH] [--no-write] [--out FILE]
+ *
+ * Wall time is measured around each spawn; CPU time (user+sys of the child and its
+ * descendants) comes from getrusage(RUSAGE_CHILDREN) through FFI, and is steadier than
+ * wall time on a busy machine. Nothing here asserts a timing.
+ */
+import { obtainUv } from "../src/venv/uv_obtain.ts";
+import { cacheDir } from "../src/state/paths.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const PRIME = `${ROOT}/scripts/prime`;
+
+interface Options {
+  runs: number;
+  coldRuns: number;
+  only: Set<string>;
+  python: string | null;
+  write: boolean;
+  out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    runs: 40,
+    coldRuns: 8,
+    only: new Set(["warm", "cold", "wheels", "many", "memory"]),
+    python: null,
+    write: true,
+    out: `${ROOT}/docs/BENCH.md`,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--runs") o.runs = Number(next());
+    else if (a === "--cold-runs") o.coldRuns = Number(next());
+    else if (a === "--only") o.only = new Set(next().split(","));
+    else if (a === "--python") o.python = next();
+    else if (a === "--no-write") o.write = false;
+    else if (a === "--out") o.out = next();
+    else if (a === "-h" || a === "--help") {
+      console.log(
+        "usage: scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]\n" +
+          "                     [--python PATH] [--no-write] [--out FILE]",
+      );
+      Deno.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// Measuring
+
+/** getrusage(RUSAGE_CHILDREN): CPU seconds of every waited-for descendant so far. */
+const rusage = (() => {
+  try {
+    const lib = Deno.dlopen(Deno.build.os === "darwin" ? "libSystem.B.dylib" : "libc.so.6", {
+      getrusage: { parameters: ["i32", "buffer"], result: "i32" },
+    });
+    const buf = new BigInt64Array(18);
+    return (): number => {
+      lib.symbols.getrusage(-1, new Uint8Array(buf.buffer));
+      // struct rusage starts with two struct timeval (sec, usec): utime, stime.
+      return Number(buf[0]) * 1e3 + Number(buf[1]) / 1e3 + Number(buf[2]) * 1e3 +
+        Number(buf[3]) / 1e3;
+    };
+  } catch {
+    return null;
+  }
+})();
+
+/** One thing to time: a command, or a function doing the work (then timed as a whole). */
+interface Case {
+  name: string;
+  cmd?: string[];
+  fn?: () => Promise<void>;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Untimed work before each run (removing a venv, say). */
+  setup?: () => Promise<void> | void;
+  /** The baseline its ratio is against (a name in the same group); none for baselines. */
+  baseline?: string;
+}
+
+interface Result {
+  name: string;
+  wall: number[];
+  cpu: number[];
+  failures: number;
+  baseline?: string;
+}
+
+let childEnv: Record<string, string> = {};
+
+async function runOnce(c: Case): Promise<boolean> {
+  if (c.fn) {
+    await c.fn();
+    return true;
+  }
+  const [cmd, ...args] = c.cmd!;
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: c.cwd,
+    env: { ...childEnv, ...c.env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join("\n");
+    console.error(`  ${c.name}: exit ${out.code}: ${err}`);
+  }
+  return out.success;
+}
+
+/** Runs every case `runs` times in rotating order after one untimed warm-up each. */
+async function measure(cases: Case[], runs: number, warmup = 1): Promise<Result[]> {
+  const results = cases.map((c) => ({
+    name: c.name,
+    wall: [] as number[],
+    cpu: [] as number[],
+    failures: 0,
+    baseline: c.baseline,
+  }));
+  for (let w = 0; w < warmup; w++) {
+    for (const c of cases) {
+      await c.setup?.();
+      await runOnce(c);
+    }
+  }
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (k + r) % cases.length;
+      const c = cases[i];
+      await c.setup?.();
+      const cpu0 = rusage?.() ?? 0;
+      const t0 = performance.now();
+      const ok = await runOnce(c);
+      const t1 = performance.now();
+      const cpu1 = rusage?.() ?? 0;
+      if (!ok) results[i].failures++;
+      results[i].wall.push(t1 - t0);
+      results[i].cpu.push(cpu1 - cpu0);
+    }
+    Deno.stderr.writeSync(new TextEncoder().encode("."));
+  }
+  Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+  return results;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+function fmtMs(x: number): string {
+  if (!Number.isFinite(x)) return "–";
+  return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(1)} ms`;
+}
+
+function table(title: string, results: Result[], runs: number): string {
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const lines = [
+    `### ${title}`,
+    "",
+    `${runs} runs each, alternating order.`,
+    "",
+    "| command | median | p10 – p90 | CPU (median) | vs baseline |",
+    "|---|---:|---:|---:|---|",
+  ];
+  for (const r of results) {
+    const m = median(r.wall);
+    let vs = "baseline";
+    if (r.baseline) {
+      const b = byName.get(r.baseline);
+      if (b) {
+        const bm = median(b.wall);
+        const d = m - bm;
+        vs = `${(m / bm).toFixed(2)}× ${r.baseline} (${d >= 0 ? "+" : "−"}${fmtMs(Math.abs(d))})`;
+      }
+    }
+    if (r.failures) vs += ` — **${r.failures} failed runs**`;
+    lines.push(
+      `| ${r.name} | ${fmtMs(m)} | ${fmtMs(quantile(r.wall, 0.1))} – ${
+        fmtMs(quantile(r.wall, 0.9))
+      } | ${rusage ? fmtMs(median(r.cpu)) : "–"} | ${vs} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------
+// Fixtures
+
+async function sh(cmd: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  const out = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd: opts.cwd,
+    env: { ...childEnv, ...opts.env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(
+      `${cmd.join(" ")} failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return text;
+}
+
+function pyenvRoot(): string {
+  return Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME") ?? ""}/.pyenv`;
+}
+
+/** The highest CPython 3.8+ under $PYENV_ROOT/versions, else python3 on PATH. */
+function findPython(): { path: string; pyenvVersion: string | null } {
+  const found: { v: number[]; name: string; path: string }[] = [];
+  try {
+    for (const e of Deno.readDirSync(`${pyenvRoot()}/versions`)) {
+      const m = /^3\.(\d+)\.(\d+)$/.exec(e.name);
+      if (!m || Number(m[1]) < 8) continue;
+      const path = `${pyenvRoot()}/versions/${e.name}/bin/python3`;
+      try {
+        Deno.statSync(path);
+        found.push({ v: [Number(m[1]), Number(m[2])], name: e.name, path });
+      } catch { /* not installed fully */ }
+    }
+  } catch { /* no pyenv */ }
+  found.sort((a, b) => b.v[0] - a.v[0] || b.v[1] - a.v[1]);
+  if (found.length) return { path: found[0].path, pyenvVersion: found[0].name };
+  for (const d of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(`${d}/python3`).isFile) return { path: `${d}/python3`, pyenvVersion: null };
+    } catch { /* next */ }
+  }
+  throw new Error("no Python 3.8+ found (pyenv versions or python3 on PATH)");
+}
+
+function machine(python: string, pyVersion: string, uv: string): string {
+  let cpu = "unknown CPU";
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(Deno.readTextFileSync("/proc/cpuinfo"));
+    if (m) cpu = m[1];
+  } catch { /* not Linux */ }
+  let mem = "";
+  try {
+    const m = /^MemTotal:\s*(\d+) kB/m.exec(Deno.readTextFileSync("/proc/meminfo"));
+    if (m) mem = `, ${(Number(m[1]) / 1048576).toFixed(1)} GiB RAM`;
+  } catch { /* not Linux */ }
+  let load = "";
+  try {
+    load = `, load average at start ${Deno.readTextFileSync("/proc/loadavg").split(" ")[0]}`;
+  } catch { /* not Linux */ }
+  return [
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
+    `- machine: ${Deno.build.target}, ${navigator.hardwareConcurrency} CPUs (nproc), ${cpu}${mem}${load}`,
+    `- Deno ${Deno.version.deno}, Python ${pyVersion} (${python}), ${uv}`,
+  ].join("\n");
+}
+
+const PROGRAM = 'import sys\nprint("hello from", sys.version_info[:2])\n';
+
+// ---------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const opts = parseOptions(Deno.args);
+  const work = await Deno.makeTempDir({ prefix: "prime-bench-" });
+  // Hermetic installs: no global pip configuration, no inherited PIP_*/UV_* settings.
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (!/^(PIP_|UV_|PRIME_|VIRTUAL_ENV$|PYTHONPATH$|PYTHONHOME$)/.test(k)) base[k] = v;
+  }
+  base.PIP_CONFIG_FILE = "/dev/null";
+  base.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+  base.PRIME_CACHE_DIR = `${work}/prime-cache`;
+  base.UV_CACHE_DIR = `${work}/uv-cache`;
+  base.UV_PYTHON_DOWNLOADS = "never";
+  base.UV_NO_CONFIG = "1";
+  childEnv = base;
+
+  const py = opts.python ? { path: opts.python, pyenvVersion: null } : findPython();
+  const pyVersion = (await sh([py.path, "-c", "import platform;print(platform.python_version())"]))
+    .trim();
+  base.PRIME_PYTHON = py.path;
+
+  // uv from PATH, prime's cache, or PyPI (prime's own obtainUv); put it first on PATH
+  // so prime's uv driver and the raw uv runs use the same binary.
+  const got = await obtainUv({
+    cacheDir: cacheDir(),
+    installArgs: [],
+    offline: false,
+    env: { ...Deno.env.toObject(), PIP_CONFIG_FILE: "/dev/null" },
+  });
+  const uv = got.path;
+  if (uv === null) console.error(`bench: no uv (${got.tried.join("; ")}); skipping uv cases`);
+  else base.PATH = `${uv.slice(0, uv.lastIndexOf("/"))}:${base.PATH ?? "/usr/bin:/bin"}`;
+  const uvDesc = uv ? `uv ${got.path !== null ? got.version : ""}` : "no uv";
+  console.error(`bench: ${py.path} (${pyVersion}), ${uvDesc}, work dir ${work}`);
+
+  // Ten tiny local wheels.
+  const wheels = `${work}/wheels`;
+  const names = Array.from({ length: 10 }, (_, i) => `benchpkg${i}`);
+  for (const n of names) {
+    await sh([py.path, `${ROOT}/tests/helpers/make_wheel.py`, wheels, n, "1.0"]);
+  }
+  const findLinks = ["--no-index", "--find-links", wheels];
+  const tomlArgs = JSON.stringify(findLinks);
+
+  const sections: string[] = [];
+  const notes: string[] = [];
+
+  // --- warm start -------------------------------------------------------------
+  if (opts.only.has("warm") || opts.only.has("many") || opts.only.has("memory")) {
+    const proj = `${work}/warm`;
+    Deno.mkdirSync(proj, { recursive: true });
+    Deno.writeTextFileSync(
+      `${proj}/prime.toml`,
+      `venv_driver = "venv_pip"\ndependencies = ["benchpkg0==1.0"]\ninstall_args = ${tomlArgs}\n`,
+    );
+    Deno.writeTextFileSync(`${proj}/app.py`, PROGRAM);
+    const script = `${proj}/script.py`;
+    Deno.writeTextFileSync(
+      script,
+      `# /// script\n# dependencies = ["benchpkg0==1.0"]\n# [tool.prime]\n` +
+        `# install_args = ${tomlArgs}\n# venv_driver = "venv_pip"\n# ///\n${PROGRAM}`,
+    );
+    await sh([PRIME, "app.py"], { cwd: proj });
+    await sh([PRIME, "script.py"], { cwd: proj });
+    const venvPy = `${proj}/.venv/bin/python`;
+    const emptyTs = `${work}/empty.ts`;
+    Deno.writeTextFileSync(emptyTs, "");
+    const denoBin = Deno.execPath();
+
+    const cases: Case[] = [
+      { name: "`python -I app.py` (the venv's)", cmd: [venvPy, "-I", "app.py"], cwd: proj },
+      {
+        name: "`prime app.py`",
+        cmd: [PRIME, "app.py"],
+        cwd: proj,
+        baseline: "`python -I app.py` (the venv's)",
+      },
+      {
+        name: "`prime script.py` (PEP 723)",
+        cmd: [PRIME, "script.py"],
+        cwd: proj,
+        baseline: "`python -I app.py` (the venv's)",
+      },
+      {
+        name: "`deno run` of an empty file (floor)",
+        cmd: [denoBin, "run", "--no-config", "--no-lock", emptyTs],
+        cwd: proj,
+        baseline: "`python -I app.py` (the venv's)",
+      },
+    ];
+    if (uv) {
+      await sh([uv, "run", "-q", "--python", py.path, ...findLinks, "--script", script], {
+        cwd: proj,
+      });
+      cases.push({
+        name: "`uv run --script script.py`",
+        cmd: [uv, "run", "-q", "--python", py.path, ...findLinks, "--script", script],
+        cwd: proj,
+        baseline: "`python -I app.py` (the venv's)",
+      });
+    }
+    const shim = `${pyenvRoot()}/shims/python`;
+    let hasShim = false;
+    try {
+      hasShim = Deno.statSync(shim).isFile && py.pyenvVersion !== null;
+    } catch { /* no pyenv */ }
+    if (hasShim) {
+      cases.push({
+        name: "pyenv shim `python app.py`",
+        cmd: [shim, "app.py"],
+        cwd: proj,
+        env: { PYENV_VERSION: py.pyenvVersion! },
+        baseline: "`python -I app.py` (the venv's)",
+      });
+    } else notes.push("pyenv shim: not present on this machine, not measured.");
+
+    if (opts.only.has("warm")) {
+      console.error(`bench: warm start (${opts.runs} runs)`);
+      sections.push(table("Warm start", await measure(cases, opts.runs), opts.runs));
+    }
+
+    if (opts.only.has("many")) {
+      const batch = (cmd: string[]) => async () => {
+        await Promise.all(
+          Array.from({ length: 32 }, () =>
+            new Deno.Command(cmd[0], {
+              args: cmd.slice(1),
+              cwd: proj,
+              env: childEnv,
+              clearEnv: true,
+              stdout: "null",
+              stderr: "null",
+            }).output()),
+        );
+      };
+      const many: Case[] = [
+        { name: "32 × `python -I app.py`, concurrent", fn: batch([venvPy, "-I", "app.py"]) },
+        {
+          name: "32 × `prime app.py`, concurrent",
+          fn: batch([PRIME, "app.py"]),
+          baseline: "32 × `python -I app.py`, concurrent",
+        },
+      ];
+      const runs = Math.max(5, Math.round(opts.runs / 4));
+      console.error(`bench: many starts (${runs} runs)`);
+      sections.push(table("Many starts (wall time of the batch)", await measure(many, runs), runs));
+    }
+
+    if (opts.only.has("memory")) {
+      console.error("bench: peak memory");
+      sections.push(
+        await memory(py.path, proj, [
+          ["`python -I app.py` (the venv's)", [venvPy, "-I", "app.py"]],
+          ["`prime app.py`", [PRIME, "app.py"]],
+          ["`deno run` of an empty file", [denoBin, "run", "--no-config", "--no-lock", emptyTs]],
+        ]),
+      );
+    }
+  }
+
+  // --- cold build, no dependencies ------------------------------------------------
+  if (opts.only.has("cold")) {
+    const cases: Case[] = [];
+    const rm = (p: string) => () => {
+      try {
+        Deno.removeSync(p, { recursive: true });
+      } catch { /* first run */ }
+    };
+    const pipDir = `${work}/cold-pip`;
+    Deno.mkdirSync(pipDir);
+    Deno.writeTextFileSync(`${pipDir}/prime.toml`, `venv_driver = "venv_pip"\n`);
+    cases.push({
+      name: "`python -m venv --without-pip`",
+      cmd: [py.path, "-m", "venv", "--without-pip", `${work}/v-nopip`],
+      setup: rm(`${work}/v-nopip`),
+    });
+    cases.push({
+      name: "`python -m venv` (with ensurepip)",
+      cmd: [py.path, "-m", "venv", `${work}/v-pip`],
+      setup: rm(`${work}/v-pip`),
+      baseline: "`python -m venv --without-pip`",
+    });
+    cases.push({
+      name: "prime sync, pip driver",
+      cmd: [PRIME, "sync"],
+      cwd: pipDir,
+      setup: rm(`${pipDir}/.venv`),
+      baseline: "`python -m venv --without-pip`",
+    });
+    if (uv) {
+      const uvDir = `${work}/cold-uv`;
+      Deno.mkdirSync(uvDir);
+      Deno.writeTextFileSync(`${uvDir}/prime.toml`, `venv_driver = "venv_uv"\n`);
+      cases.push({
+        name: "`uv venv`",
+        cmd: [uv, "venv", "-q", "--python", py.path, `${work}/v-uv`],
+        setup: rm(`${work}/v-uv`),
+      });
+      cases.push({
+        name: "prime sync, uv driver",
+        cmd: [PRIME, "sync"],
+        cwd: uvDir,
+        setup: rm(`${uvDir}/.venv`),
+        baseline: "`uv venv`",
+      });
+    }
+    console.error(`bench: cold build, no dependencies (${opts.coldRuns} runs)`);
+    sections.push(
+      table("Cold build, no dependencies", await measure(cases, opts.coldRuns), opts.coldRuns),
+    );
+  }
+
+  // --- cold build, 10 local wheels ----------------------------------------------
+  if (opts.only.has("wheels")) {
+    const rm = (p: string) => () => {
+      try {
+        Deno.removeSync(p, { recursive: true });
+      } catch { /* first run */ }
+    };
+    const req = `${work}/requirements.txt`;
+    Deno.writeTextFileSync(req, names.map((n) => `${n}==1.0\n`).join(""));
+    const cases: Case[] = [
+      {
+        name: "`python -m venv && pip install -r`",
+        cmd: [
+          "/bin/sh",
+          "-c",
+          `"$0" -m venv "$1" && "$1/bin/pip" install -q ${findLinks.join(" ")} -r "$2"`,
+          py.path,
+          `${work}/w-pip`,
+          req,
+        ],
+        setup: rm(`${work}/w-pip`),
+      },
+    ];
+    for (const [driver, label] of [["venv_pip", "pip"], ["venv_uv", "uv"]] as const) {
+      if (driver === "venv_uv" && !uv) continue;
+      const dir = `${work}/wheels-${label}`;
+      Deno.mkdirSync(dir);
+      Deno.copyFileSync(req, `${dir}/requirements.txt`);
+      Deno.writeTextFileSync(
+        `${dir}/prime.toml`,
+        `venv_driver = "${driver}"\ninstall_args = ${tomlArgs}\n`,
+      );
+      cases.push({
+        name: `prime sync, ${label} driver`,
+        cmd: [PRIME, "sync"],
+        cwd: dir,
+        setup: rm(`${dir}/.venv`),
+        baseline: label === "pip"
+          ? "`python -m venv && pip install -r`"
+          : "`uv venv && uv pip install -r`",
+      });
+      if (label === "uv") {
+        cases.splice(1, 0, {
+          name: "`uv venv && uv pip install -r`",
+          cmd: [
+            "/bin/sh",
+            "-c",
+            `"$0" venv -q --python "$1" "$2" && "$0" pip install -q --python "$2/bin/python" ${
+              findLinks.join(" ")
+            } -r "$3"`,
+            uv!,
+            py.path,
+            `${work}/w-uv`,
+            req,
+          ],
+          setup: rm(`${work}/w-uv`),
+        });
+      }
+    }
+    console.error(`bench: cold build, 10 local wheels (${opts.coldRuns} runs)`);
+    sections.push(
+      table("Cold build, 10 local wheels", await measure(cases, opts.coldRuns), opts.coldRuns),
+    );
+  }
+
+  const doc = [
+    "## Benchmarks",
+    "",
+    "Produced by `scripts/bench` (`deno task bench`); prime runs from source through",
+    "`scripts/prime`, so every prime figure includes `deno run` start-up.",
+    "",
+    machine(py.path, pyVersion, uvDesc),
+    "",
+    ...sections,
+    ...(notes.length ? [notes.map((n) => `- ${n}`).join("\n"), ""] : []),
+  ].join("\n");
+  console.log(doc);
+  if (opts.write) {
+    writeSection(opts.out, doc);
+    console.error(`bench: wrote ${opts.out}`);
+  }
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+}
+
+/** Peak RSS via a Python parent's getrusage(RUSAGE_CHILDREN).ru_maxrss (see docs). */
+async function memory(python: string, cwd: string, cmds: [string, string[]][]): Promise<string> {
+  const probe = "import resource,subprocess,sys\n" +
+    "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,check=True)\n" +
+    "r=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n" +
+    "print(r//1024 if sys.platform=='darwin' else r)";
+  const lines = [
+    "### Peak memory",
+    "",
+    "Maximum resident set size, median of 5 runs. Linux keeps a process's peak",
+    "across execve, so for `prime app.py` this is the larger of prime's warm path before",
+    "exec and the Python program after it.",
+    "",
+    "| command | max RSS |",
+    "|---|---:|",
+  ];
+  for (const [name, cmd] of cmds) {
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      xs.push(Number((await sh([python, "-c", probe, ...cmd], { cwd })).trim()));
+    }
+    lines.push(`| ${name} | ${(median(xs) / 1024).toFixed(1)} MiB |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Replaces the generated part of docs/BENCH.md, keeping the hand-written notes below it. */
+function writeSection(path: string, doc: string) {
+  const MARK = "<!-- end of generated benchmark tables -->";
+  let rest = "";
+  try {
+    const old = Deno.readTextFileSync(path);
+    const i = old.indexOf(MARK);
+    if (i >= 0) rest = old.slice(i + MARK.length);
+  } catch { /* first write */ }
+  Deno.writeTextFileSync(path, `${doc}\n${MARK}${rest}`);
+}
+
+if (import.meta.main) await main();
