@@ -224,7 +224,8 @@ function fakeRunner(
       Deno.mkdirSync(`${dir}/bin`, { recursive: true });
       return Promise.resolve(result(0));
     }
-    if (args.includes("pip") && args.includes("install")) {
+    const isPip = (a: string) => a === "pip" || a.endsWith("/pip");
+    if (args.some(isPip) && args.includes("install")) {
       if (!opts.pipOk) return Promise.resolve(result(1, "", "ERROR: No matching distribution"));
       const bin = cmd.slice(0, cmd.lastIndexOf("/"));
       Deno.writeTextFileSync(`${bin}/uv`, "#!/bin/sh\n", { mode: 0o755 });
@@ -506,7 +507,7 @@ Deno.test("obtainUv() pip-installs the pinned uv into a helper venv with the use
     assert.ok(r.path !== null);
     assert.equal(r.source, "helper-venv");
     assert.equal(r.path, `${cache}/uv/${UV_VERSION}/uv`);
-    const pip = calls.find((c) => c.args.includes("pip"))!;
+    const pip = calls.find((c) => c.args.includes("install"))!;
     assert.deepEqual(pip.args.slice(pip.args.indexOf(`uv==${UV_VERSION}`)), [
       `uv==${UV_VERSION}`,
       "--index-url",
