@@ -17,6 +17,7 @@ export interface DiscoverEnv {
   XDG_DATA_HOME?: string;
   ASDF_DATA_DIR?: string;
   MISE_DATA_DIR?: string;
+  PYENV_VERSION?: string;
 }
 
 /** Where interpreters are commonly installed outside any version manager. */
@@ -162,8 +163,12 @@ export async function findCandidates(
     if (!present[i]) continue;
     let path = raw[i];
     if (await isShim(path)) {
-      rejected.push({ path, reason: SHIM_REASON });
-      continue;
+      const resolved = await resolvePyenvShim(path, env);
+      if (resolved === null) {
+        rejected.push({ path, reason: SHIM_REASON });
+        continue;
+      }
+      path = resolved;
     }
     let real: string;
     try {
@@ -185,6 +190,39 @@ export async function findCandidates(
     candidates.push(path);
   }
   return { candidates, rejected };
+}
+
+/**
+ * Resolves a pyenv shim to the binary it would run, by reading pyenv's own files
+ * (PYENV_VERSION, else `$PYENV_ROOT/version`) instead of running its bash: so with no
+ * requirement the user's `pyenv global` choice keeps its place in PATH order. A repo's
+ * own `.python-version` is already prime's requirement. Null when the shim is not
+ * pyenv's, the version is `system`, or that version lacks the command.
+ */
+export async function resolvePyenvShim(
+  shim: string,
+  env: DiscoverEnv & { PYENV_VERSION?: string },
+): Promise<string | null> {
+  const shimsDir = dirname(shim);
+  if (!shimsDir.endsWith("/shims")) return null;
+  const root = dirname(shimsDir);
+  const configured = env.PYENV_ROOT ?? (env.HOME ? join(env.HOME, ".pyenv") : null);
+  if (configured === null || root !== configured.replace(/\/+$/, "")) return null;
+  let names = env.PYENV_VERSION;
+  if (!names) {
+    try {
+      names = (await Deno.readTextFile(join(root, "version"))).split(/\s+/).join(":");
+    } catch {
+      return null;
+    }
+  }
+  const command = shim.slice(shimsDir.length + 1);
+  for (const v of names.split(":").map((x) => x.trim()).filter(Boolean)) {
+    if (v === "system") return null;
+    const bin = join(root, "versions", v, "bin", command);
+    if (await isExecutableFile(bin)) return bin;
+  }
+  return null;
 }
 
 /** The candidate paths for a requirement, in search order (see findCandidates). */
