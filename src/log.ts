@@ -60,3 +60,37 @@ export function trace(message: string): void {
 export function raw(text: string): void {
   if (!quiet) Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
 }
+
+/** A piece of long work: a spinner with elapsed time on a terminal, a plain line otherwise. */
+export interface Progress {
+  done(): void;
+}
+
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/** Shows `label` while work runs (nothing with -q; a plain line without a terminal or with -vv). */
+export function progress(label: string): Progress {
+  if (quiet) return { done() {} };
+  if (!Deno.stderr.isTerminal() || verbosity >= 2) {
+    write(`prime: ${label}...`);
+    return { done() {} };
+  }
+  const t0 = performance.now();
+  let i = 0;
+  const draw = () => {
+    const s = ((performance.now() - t0) / 1000).toFixed(1);
+    Deno.stderr.writeSync(
+      enc.encode(
+        `\r\x1b[K${paint("cyan", FRAMES[i++ % FRAMES.length])} ${label} ${paint("dim", s + "s")}`,
+      ),
+    );
+  };
+  draw();
+  const timer = setInterval(draw, 100);
+  return {
+    done() {
+      clearInterval(timer);
+      Deno.stderr.writeSync(enc.encode("\r\x1b[K"));
+    },
+  };
+}

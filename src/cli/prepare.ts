@@ -4,7 +4,8 @@ import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "./project.ts";
 import { selectFor } from "./project.ts";
 import { decideDriver, makeDriver } from "./drivers.ts";
-import { buildInstallPlan } from "../deps/plan.ts";
+import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
+import type { VenvDriver } from "../venv/driver.ts";
 import { computeEnvInputs, ensureEnv, type EnsureResult, type EnvInputs } from "./env_build.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PythonNotFoundError } from "../errors.ts";
@@ -19,6 +20,27 @@ export interface Prepared {
   inputs: EnvInputs;
   result: EnsureResult;
   driverNote?: string;
+}
+
+/** Wraps a driver so its two long steps show progress. */
+function withProgress(d: VenvDriver): VenvDriver {
+  const step = async (label: string, f: () => Promise<void>) => {
+    const p = log.progress(label);
+    try {
+      await f();
+    } finally {
+      p.done();
+    }
+  };
+  return {
+    name: d.name,
+    toolVersion: d.toolVersion,
+    create: (ctx) => step("creating the venv", () => d.create(ctx)),
+    install: (ctx) =>
+      planIsEmpty(ctx.plan)
+        ? d.install(ctx)
+        : step(`installing with ${d.toolVersion}`, () => d.install(ctx)),
+  };
 }
 
 function describeRejected(sel: Selection): string {
@@ -130,7 +152,7 @@ export async function prepareEnv(
     cwd: settings.refRoot,
     getDriver: async () => {
       const d = await getDecided();
-      return await makeDriver(inputs!.driverName, d.uv, python!);
+      return withProgress(await makeDriver(inputs!.driverName, d.uv, python!));
     },
   });
   return { settings, selection, python, inputs, result, driverNote: decided?.note };
