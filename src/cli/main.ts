@@ -86,7 +86,7 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     }
     case "use": {
       const { useCommand } = await import("./cmd_use.ts");
-      return await useCommand(await requireRoot(o, startDir, "use"), c.name);
+      return await useCommand(await requireRoot(o, startDir, "use", true), c.name);
     }
     case "env":
     case "shell": {
@@ -110,8 +110,13 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
 }
 
 /** Loads the project and insists on a ref root. */
-export async function requireRoot(o: GlobalOptions, startDir: string, what: string) {
-  const p = await loadProject(o, startDir);
+export async function requireRoot(
+  o: GlobalOptions,
+  startDir: string,
+  what: string,
+  tolerateStaleChoice = false,
+) {
+  const p = await loadProject(o, startDir, { tolerateStaleChoice });
   if (p.refRoot === null || p.settings === null) {
     throw new PrimeError(
       `${what}: no prime.toml or pyproject.toml in ${startDir} or above`,

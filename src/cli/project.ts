@@ -37,7 +37,11 @@ export function pythonOverride(o: GlobalOptions): Project["override"] {
 }
 
 /** Loads the project that a start directory belongs to. */
-export async function loadProject(o: GlobalOptions, startDir: string): Promise<Project> {
+export async function loadProject(
+  o: GlobalOptions,
+  startDir: string,
+  opts: { tolerateStaleChoice?: boolean } = {},
+): Promise<Project> {
   const cache = cacheDir();
   const refRoot = await findProjectRoot(startDir);
   const override = pythonOverride(o);
@@ -56,10 +60,18 @@ export async function loadProject(o: GlobalOptions, startDir: string): Promise<P
   }
   log.debug(`ref root: ${refRoot}`);
   const loaded = await loadConfig(refRoot);
+  let useChoice = readUseChoice(refRoot) ?? undefined;
+  if (
+    useChoice !== undefined && opts.tolerateStaleChoice && !Object.hasOwn(loaded.envs, useChoice)
+  ) {
+    // `prime use` itself must be able to repair a choice whose env was removed.
+    log.warn(`the saved env choice \`${useChoice}\` is no longer defined; ignoring it`);
+    useChoice = undefined;
+  }
   const pick = pickEnv(loaded, {
     flag: o.env ?? undefined,
     envVar: Deno.env.get("PRIME_ENV") || undefined,
-    useChoice: readUseChoice(refRoot) ?? undefined,
+    useChoice,
   });
   const settings = await resolveSettings(loaded, pick, {
     driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,

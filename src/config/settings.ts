@@ -385,7 +385,18 @@ function resolveSettingsSync(
   }
 
   let constraintsFile: string | null = null;
-  const constraintsRel = merged.constraints_file ?? "constraints.txt";
+  // Env NAME pins into constraints-NAME.txt (what `prime lock -e NAME` writes), and
+  // until that exists shares the base env's constraints.txt.
+  let constraintsRel = merged.constraints_file ?? "constraints.txt";
+  if (merged.constraints_file === undefined && env !== null) {
+    const perEnv = confine(c, "constraints_file", `constraints-${env}.txt`);
+    const shared = confine(c, "constraints_file", "constraints.txt");
+    if (statKind(perEnv) === "file") constraintsRel = `constraints-${env}.txt`;
+    else if (statKind(shared) !== "file") {
+      constraintsRel = `constraints-${env}.txt`;
+      probedAbsent.push(shared);
+    } else probedAbsent.push(perEnv);
+  }
   const constraintsTarget = confine(c, "constraints_file", constraintsRel);
   if (statKind(constraintsTarget) === "file") constraintsFile = constraintsTarget;
   else {
