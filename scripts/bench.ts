@@ -5,6 +5,7 @@
  *
  *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]
  *                 [--python PATH] [--no-write] [--out FILE]
+ *   scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...   (ad hoc, first = baseline)
  *
  * Wall time is measured around each spawn; CPU time (user+sys of the child and its
  * descendants) comes from getrusage(RUSAGE_CHILDREN) through FFI, and is steadier than
@@ -23,6 +24,8 @@ interface Options {
   python: string | null;
   write: boolean;
   out: string;
+  /** Ad-hoc mode: shell commands to compare, the first one the baseline. */
+  compare: string[] | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -33,6 +36,7 @@ function parseOptions(argv: string[]): Options {
     python: null,
     write: true,
     out: `${ROOT}/docs/BENCH.md`,
+    compare: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -47,10 +51,13 @@ function parseOptions(argv: string[]): Options {
     else if (a === "--python") o.python = next();
     else if (a === "--no-write") o.write = false;
     else if (a === "--out") o.out = next();
+    else if (a === "--compare") o.compare = argv.slice(i + 1);
+    else if (o.compare) continue;
     else if (a === "-h" || a === "--help") {
       console.log(
         "usage: scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]\n" +
-          "                     [--python PATH] [--no-write] [--out FILE]",
+          "                     [--python PATH] [--no-write] [--out FILE]\n" +
+          "       scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...",
       );
       Deno.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -182,8 +189,8 @@ function table(title: string, results: Result[], runs: number): string {
     "",
     `${runs} runs each, alternating order.`,
     "",
-    "| command | median | p10 – p90 | CPU (median) | vs baseline |",
-    "|---|---:|---:|---:|---|",
+    "| command | median | p10 – p90 | min | CPU (median) | vs baseline (medians) |",
+    "|---|---:|---:|---:|---:|---|",
   ];
   for (const r of results) {
     const m = median(r.wall);
@@ -200,7 +207,7 @@ function table(title: string, results: Result[], runs: number): string {
     lines.push(
       `| ${r.name} | ${fmtMs(m)} | ${fmtMs(quantile(r.wall, 0.1))} – ${
         fmtMs(quantile(r.wall, 0.9))
-      } | ${rusage ? fmtMs(median(r.cpu)) : "–"} | ${vs} |`,
+      } | ${fmtMs(Math.min(...r.wall))} | ${rusage ? fmtMs(median(r.cpu)) : "–"} | ${vs} |`,
     );
   }
   return lines.join("\n") + "\n";
@@ -284,6 +291,16 @@ const PROGRAM = 'import sys\nprint("hello from", sys.version_info[:2])\n';
 
 async function main() {
   const opts = parseOptions(Deno.args);
+  if (opts.compare) {
+    childEnv = Deno.env.toObject();
+    const cases = opts.compare.map((c, i): Case => ({
+      name: `\`${c}\``,
+      cmd: ["/bin/sh", "-c", `exec ${c}`],
+      baseline: i === 0 ? undefined : `\`${opts.compare![0]}\``,
+    }));
+    console.log(table("Comparison", await measure(cases, opts.runs), opts.runs));
+    return;
+  }
   const work = await Deno.makeTempDir({ prefix: "prime-bench-" });
   // Hermetic installs: no global pip configuration, no inherited PIP_*/UV_* settings.
   const base: Record<string, string> = {};

@@ -3,7 +3,9 @@ import { tryWarmStart } from "./warm.ts";
 
 /** Runs prime with `argv` and returns the exit code (when it did not exec). */
 export async function runCli(argv: string[]): Promise<number> {
-  await tryWarmStart(argv);
+  try {
+    await tryWarmStart(argv);
+  } catch { /* anything unusual (a bad -C dir, an unreadable input): the cold path reports it */ }
   const { main } = await import("./main.ts");
   return await main(argv);
 }

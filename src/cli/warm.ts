@@ -16,7 +16,6 @@ import {
   resolveRunCommand,
 } from "../exec/program_env.ts";
 import { execve } from "../exec/exec.ts";
-import { findProjectRoot as findRefRoot } from "./ref.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { parseDotenv } from "../config/dotenv.ts";
 import { readUseChoice } from "../state/use_choice.ts";
@@ -27,6 +26,34 @@ function isFile(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The ref root exactly as ref.ts findProjectRoot() finds it, with sync calls (each
+ * async file op costs a promise round trip, and this runs on every start). Returns
+ * null instead of throwing: the cold path then reports a bad start directory.
+ * A mismatch with ref.ts could only cost speed: the pointer is keyed on the ref root
+ * and the stamp records it, so a different answer misses and the cold path decides.
+ */
+function findRefRootSync(startDir: string): string | null {
+  let real: string;
+  try {
+    real = Deno.realPathSync(startDir);
+    if (!Deno.statSync(real).isDirectory) return null;
+  } catch {
+    return null;
+  }
+  for (let dir = real;;) {
+    const base = dir === "/" ? "" : dir;
+    if (isFile(`${base}/prime.toml`) || isFile(`${base}/pyproject.toml`)) return dir;
+    if (dir === "/") break;
+    const i = dir.lastIndexOf("/");
+    dir = i <= 0 ? "/" : dir.slice(0, i);
+  }
+  for (const name of [".python-version", "requirements.txt"]) {
+    if (isFile(`${real}/${name}`)) return real;
+  }
+  return null;
 }
 
 function dirname(p: string): string {
@@ -73,11 +100,11 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
         driverOverride,
       });
     } else {
-      refRoot = await findRefRoot(dirname(Deno.realPathSync(c.script)));
+      refRoot = findRefRootSync(dirname(Deno.realPathSync(c.script)));
       if (refRoot === null) return;
     }
   } else {
-    refRoot = await findRefRoot(o.directory ?? Deno.cwd());
+    refRoot = findRefRootSync(o.directory ?? Deno.cwd());
   }
   if (c.kind === "run" || refRoot !== null) {
     if (refRoot === null) return;
@@ -149,4 +176,18 @@ export function touchLastUsed(venvDir: string): void {
       Deno.writeTextFileSync(f, "");
     } catch { /* read-only cache: gc just sees it as older */ }
   }
+}
+
+// scripts/prime runs this file. The cold CLI is imported through a specifier held in a
+// variable, so Deno loads its ~50 modules and npm packages only when the warm path did
+// not exec. (main.ts keeps a literal import through entry.ts, which `deno compile`
+// needs to embed the cold path; a compiled binary loads modules from memory anyway.)
+// No top-level await: the cold CLI imports this module (touchLastUsed), and it could
+// not finish loading while this one was still evaluating.
+if (import.meta.main) {
+  const cold: string = "./main.ts";
+  tryWarmStart(Deno.args)
+    .catch(() => {/* anything unusual: the cold path decides and reports */})
+    .then(() => import(cold))
+    .then(async ({ main }) => Deno.exit(await main(Deno.args)));
 }
