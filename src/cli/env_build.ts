@@ -11,7 +11,7 @@ import { fingerprint, hashInputs } from "../state/fingerprint.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
-import { VenvError } from "../errors.ts";
+import { ConfigError, VenvError } from "../errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
 
@@ -76,7 +76,7 @@ export async function computeEnvInputs(
       else absent.push(f);
     }
   }
-  const inputs = await hashInputs(present, absent);
+  const inputs = await hashInputsOrExplain(present, absent);
   const runInfo: Stamp["run"] = {
     refRoot: runRefRoot,
     env: settings.env,
@@ -106,6 +106,35 @@ export async function computeEnvInputs(
     fingerprint: fp,
     run: runInfo,
   };
+}
+
+/**
+ * hashInputs, with a failure turned into a ConfigError naming the file: an input that
+ * is a directory or unreadable (chmod 000) is bad user input, never an internal error.
+ */
+async function hashInputsOrExplain(present: string[], absent: string[]): Promise<StampInput[]> {
+  for (const p of [...present, ...absent]) {
+    let st: Deno.FileInfo;
+    try {
+      st = await Deno.stat(p);
+    } catch {
+      continue;
+    }
+    if (!st.isFile) {
+      throw new ConfigError(
+        `${p}: not a regular file`,
+        "prime reads it as an input of the env; replace it with a file, or remove it",
+      );
+    }
+  }
+  try {
+    return await hashInputs(present, absent);
+  } catch (e) {
+    throw new ConfigError(
+      `cannot read an input of the env: ${e instanceof Error ? e.message : String(e)}`,
+      "make the file readable, or remove it",
+    );
+  }
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -261,11 +290,9 @@ export async function ensureEnv(
     log.info(
       `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
     );
+    ensureWritableParent(inputs.venvDir);
     await moveAside(inputs.venvDir, aside, again.stamp !== null);
     try {
-      Deno.mkdirSync(inputs.venvDir.slice(0, inputs.venvDir.lastIndexOf("/")), {
-        recursive: true,
-      });
       const ctx = {
         venvDir: inputs.venvDir,
         cwd: opts.cwd,
@@ -303,6 +330,27 @@ export async function ensureEnv(
     return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Makes the venv's parent dir and proves it writable, before anything is moved aside,
+ * so a read-only repo fails with a message that says so (not venv's EPERM traceback).
+ */
+function ensureWritableParent(venvDir: string): void {
+  const parent = venvDir.slice(0, venvDir.lastIndexOf("/")) || "/";
+  try {
+    Deno.mkdirSync(parent, { recursive: true });
+    Deno.removeSync(Deno.makeTempDirSync({ dir: parent, prefix: ".prime-probe-" }));
+  } catch (e) {
+    throw new VenvError(
+      `cannot create the venv ${venvDir}: ${parent} is not writable (${
+        e instanceof Error ? e.message : String(e)
+      })`,
+      {
+        hint: "make the directory writable, or set local_venv_dir_rel_path to a writable place",
+      },
+    );
   }
 }
 

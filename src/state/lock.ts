@@ -3,7 +3,7 @@
  * lock (flock via Deno.FsFile), released by the kernel when the holder dies, so a
  * kill -9 never leaves a stale lock behind.
  */
-import { LockTimeoutError } from "../errors.ts";
+import { LockTimeoutError, VenvError } from "../errors.ts";
 import { sha256Hex } from "./paths.ts";
 
 /** A held lock. */
@@ -29,14 +29,24 @@ function holderPid(path: string): string {
  * Takes the exclusive lock, waiting up to `timeoutSec`. `onWait` is called once if
  * another process holds it.
  * @throws LockTimeoutError (exit 7) naming the lock and its holder's PID.
+ * @throws VenvError (exit 5) when the lock file cannot be created (read-only cache).
  */
 export async function acquireLock(
   path: string,
   timeoutSec: number,
   onWait?: (holder: string) => void,
 ): Promise<HeldLock> {
-  Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-  const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  let file: Deno.FsFile;
+  try {
+    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  } catch (e) {
+    // A read-only or foreign-owned cache dir is the user's setup, not a bug in prime.
+    throw new VenvError(
+      `cannot create the lock file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      { hint: "make the cache dir writable, or point PRIME_CACHE_DIR at a writable directory" },
+    );
+  }
   const deadline = Date.now() + timeoutSec * 1000;
   let waited = false;
   let delay = 20;
