@@ -15,7 +15,7 @@ import {
   programEnv,
   resolveRunCommand,
 } from "../exec/program_env.ts";
-import { execve } from "../exec/exec.ts";
+import { execveAsync } from "../exec/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { parseDotenv } from "../config/dotenv.ts";
 import { readUseChoice } from "../state/use_choice.ts";
@@ -161,7 +161,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
       new TextEncoder().encode(`prime: ${venvDir} is fresh; exec ${program}\n`),
     );
   }
-  execve(program, args, env);
+  await execveAsync(program, args, env);
   // exec was impossible here: let the cold path spawn instead.
 }
 

@@ -46,7 +46,8 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
 /** Hex SHA-256 of a file's content, or null when it does not exist. */
 export async function fileSha256(path: string): Promise<string | null> {
   try {
-    return await sha256Hex(await Deno.readFile(path));
+    // A sync read: these are small files, and an async op costs a round trip per file.
+    return await sha256Hex(Deno.readFileSync(path));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
     throw e;
