@@ -137,6 +137,16 @@ export const CATALOGUE: Case[] = [
   },
   {
     area: "CLI",
+    name: "a missing script followed by the script's own -v",
+    args: ["missing.py", "-v"],
+    code: 2,
+    says: [/unknown command or script: missing\.py/],
+    fix: /a script must be an existing file/,
+    knownBug: "main() guesses verbosity from any -v in argv before parsing, so a -v meant " +
+      "for the script turns on stack traces for prime's own usage error (src/cli/main.ts)",
+  },
+  {
+    area: "CLI",
     name: "a script that is a directory",
     setup: (d) => Deno.mkdir(join(d, "dir.py")),
     args: ["./dir.py"],
