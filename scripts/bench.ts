@@ -4,7 +4,7 @@
  * Markdown table and (unless --no-write) writes it to docs/BENCH.md with the machine.
  *
  *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]
- *                 [--python PATH] [--no-write] [--out FILE]
+ *                 [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]
  *   scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...   (ad hoc, first = baseline)
  *
  * Wall time is measured around each spawn; CPU time (user+sys of the child and its
@@ -22,6 +22,8 @@ interface Options {
   coldRuns: number;
   only: Set<string>;
   python: string | null;
+  /** A compiled prime binary to add to the warm-start table. */
+  primeBin: string | null;
   write: boolean;
   out: string;
   /** Ad-hoc mode: shell commands to compare, the first one the baseline. */
@@ -34,6 +36,7 @@ function parseOptions(argv: string[]): Options {
     coldRuns: 8,
     only: new Set(["warm", "cold", "wheels", "many", "memory"]),
     python: null,
+    primeBin: null,
     write: true,
     out: `${ROOT}/docs/BENCH.md`,
     compare: null,
@@ -49,14 +52,16 @@ function parseOptions(argv: string[]): Options {
     else if (a === "--cold-runs") o.coldRuns = Number(next());
     else if (a === "--only") o.only = new Set(next().split(","));
     else if (a === "--python") o.python = next();
+    else if (a === "--prime-bin") o.primeBin = next();
     else if (a === "--no-write") o.write = false;
     else if (a === "--out") o.out = next();
-    else if (a === "--compare") o.compare = argv.slice(i + 1);
-    else if (o.compare) continue;
-    else if (a === "-h" || a === "--help") {
+    else if (a === "--compare") {
+      o.compare = argv.slice(i + 1);
+      break;
+    } else if (a === "-h" || a === "--help") {
       console.log(
         "usage: scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]\n" +
-          "                     [--python PATH] [--no-write] [--out FILE]\n" +
+          "                     [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]\n" +
           "       scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...",
       );
       Deno.exit(0);
@@ -377,12 +382,6 @@ async function main() {
         baseline: "`python -I app.py` (the venv's)",
       },
       {
-        name: "`prime script.py` (PEP 723)",
-        cmd: [PRIME, "script.py"],
-        cwd: proj,
-        baseline: "`python -I app.py` (the venv's)",
-      },
-      {
         name: "`deno run` of an empty file (floor)",
         cmd: [denoBin, "run", "--no-config", "--no-lock", emptyTs],
         cwd: proj,
@@ -400,6 +399,21 @@ async function main() {
         baseline: "`python -I app.py` (the venv's)",
       });
     }
+    // The PEP 723 case is compared with uv run on the same script (the budget: faster).
+    cases.push({
+      name: "`prime script.py` (PEP 723)",
+      cmd: [PRIME, "script.py"],
+      cwd: proj,
+      baseline: uv ? "`uv run --script script.py`" : "`python -I app.py` (the venv's)",
+    });
+    if (opts.primeBin) {
+      cases.push({
+        name: "`prime app.py` (compiled binary)",
+        cmd: [opts.primeBin, "app.py"],
+        cwd: proj,
+        baseline: "`python -I app.py` (the venv's)",
+      });
+    } else notes.push("compiled binary: not measured (pass --prime-bin dist/prime-...).");
     const shim = `${pyenvRoot()}/shims/python`;
     let hasShim = false;
     try {
