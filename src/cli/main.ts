@@ -22,7 +22,8 @@ function isFile(p: string): boolean {
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
-  let verbose = argv.some((a) => /^-v+$/.test(a) || a === "--verbose");
+  // Only prime's own -v shows stacks; a -v after the script belongs to the script.
+  let verbose = false;
   try {
     const { options, command } = parseArgs(argv, isFile);
     verbose = options.verbose > 0;

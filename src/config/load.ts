@@ -12,6 +12,9 @@ async function readIfExists(path: string): Promise<string | null> {
     return await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new ConfigError(`${path} is not a file but a directory`, "rename or remove it");
+    }
     const why = e instanceof Error ? e.message : String(e);
     throw new ConfigError(`cannot read ${path}: ${why}`, "check the file's permissions");
   }

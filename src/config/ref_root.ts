@@ -1,9 +1,12 @@
 /** Finding the ref root. Deno APIs only: this runs on the warm path. */
 import { UsageError } from "../errors.ts";
 
-function isFile(path: string): boolean {
+/** Whether anything is there: a `prime.toml` that is a directory still marks the ref
+ * root, so loading it fails loudly instead of the config being silently skipped. */
+function exists(path: string): boolean {
   try {
-    return Deno.statSync(path).isFile;
+    Deno.statSync(path);
+    return true;
   } catch {
     return false;
   }
@@ -29,7 +32,7 @@ export async function findRefRoot(startDir: string): Promise<string | null> {
   }
   while (true) {
     const base = dir === "/" ? "" : dir;
-    if (isFile(`${base}/prime.toml`) || isFile(`${base}/pyproject.toml`)) return dir;
+    if (exists(`${base}/prime.toml`) || exists(`${base}/pyproject.toml`)) return dir;
     if (dir === "/") return null;
     const i = dir.lastIndexOf("/");
     dir = i <= 0 ? "/" : dir.slice(0, i);

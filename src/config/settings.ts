@@ -303,7 +303,6 @@ function resolveSettingsSync(
   if (merged.python_selector_file_rel_path !== undefined) {
     const p = merged.python_selector_file_rel_path;
     selector = confine(c, "python_selector_file_rel_path", p);
-    mustExist(c, "python_selector_file_rel_path", p, selector, "file");
   }
 
   let driver: VenvDriverName | null = null;

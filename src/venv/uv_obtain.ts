@@ -833,10 +833,21 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
     return { ...cached, source: "cache" };
   }
 
-  Deno.mkdirSync(opts.cacheDir, { recursive: true, mode: 0o700 });
-  Deno.mkdirSync(`${opts.cacheDir}/uv`, { recursive: true, mode: 0o700 });
-  removeStaleBuilds(`${opts.cacheDir}/uv`);
-  const work = await Deno.makeTempDir({ dir: `${opts.cacheDir}/uv`, prefix: ".build-" });
+  let work: string;
+  try {
+    Deno.mkdirSync(opts.cacheDir, { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(`${opts.cacheDir}/uv`, { recursive: true, mode: 0o700 });
+    removeStaleBuilds(`${opts.cacheDir}/uv`);
+    work = await Deno.makeTempDir({ dir: `${opts.cacheDir}/uv`, prefix: ".build-" });
+  } catch (e) {
+    // A read-only cache: uv cannot be kept, so it counts as unavailable here.
+    tried.push(
+      `cache: cannot write ${opts.cacheDir}/uv (${
+        e instanceof Error ? e.message : e
+      }); set PRIME_CACHE_DIR to a writable directory`,
+    );
+    return { path: null, tried };
+  }
   try {
     const helper = await fromHelperVenv(opts, runner, base, work, tried);
     if (helper) {

@@ -142,8 +142,6 @@ export const CATALOGUE: Case[] = [
     code: 2,
     says: [/unknown command or script: missing\.py/],
     fix: /a script must be an existing file/,
-    knownBug: "main() guesses verbosity from any -v in argv before parsing, so a -v meant " +
-      "for the script turns on stack traces for prime's own usage error (src/cli/main.ts)",
   },
   {
     area: "CLI",
@@ -275,8 +273,6 @@ export const CATALOGUE: Case[] = [
     code: 5,
     says: [/ro-cache/],
     fix: /PRIME_CACHE_DIR/,
-    knownBug: "obtainUv() mkdirs the cache dir unguarded (src/venv/uv_obtain.ts), so a " +
-      "read-only PRIME_CACHE_DIR exits 70 when venv_driver is not set",
   },
 
   // ---- the configuration ----
@@ -583,9 +579,9 @@ export const CATALOGUE: Case[] = [
     name: "a selector that does not exist",
     toml: SELECTOR,
     args: ["app.py"],
-    code: 3,
-    says: [/prime\.toml python_selector_file_rel_path: the file `sel\.sh` does not exist/],
-    fix: /create it, or remove it/,
+    code: 4,
+    says: [/python selector .*\/sel\.sh: no such file/],
+    fix: /create it, or fix python_selector_file_rel_path/,
   },
   {
     area: "selector",
@@ -700,9 +696,7 @@ export const CATALOGUE: Case[] = [
     args: ["sync"],
     code: 3,
     says: [/prime\.toml/, /not a file/],
-    fix: null,
-    knownBug: "a prime.toml that is not a file is skipped by the ref-root search, so the " +
-      "config is silently not used (src/config/ref_root.ts)",
+    fix: /rename or remove it/,
   },
   {
     area: "files",

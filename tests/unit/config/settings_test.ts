@@ -258,12 +258,6 @@ const BAD: Array<[string, Record<string, string>, Parameters<typeof pickEnv>[1],
       /prime\.toml \[env\.ci\] requirements: the file `ci\.txt` does not exist/,
     ],
     [
-      "a missing selector",
-      { "prime.toml": 'python_selector_file_rel_path = "sel.sh"' },
-      {},
-      /python_selector_file_rel_path: the file `sel\.sh` does not exist/,
-    ],
-    [
       "a missing vars file",
       { "prime.toml": 'vars_files = [".env"]' },
       {},
