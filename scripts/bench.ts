@@ -338,6 +338,8 @@ async function main() {
   else base.PATH = `${uv.slice(0, uv.lastIndexOf("/"))}:${base.PATH ?? "/usr/bin:/bin"}`;
   const uvDesc = uv ? `uv ${got.path !== null ? got.version : ""}` : "no uv";
   console.error(`bench: ${py.path} (${pyVersion}), ${uvDesc}, work dir ${work}`);
+  // Taken now, so the load average is the machine's before the bench loads it.
+  const machineText = machine(py.path, pyVersion, uvDesc);
 
   // Ten tiny local wheels.
   const wheels = `${work}/wheels`;
@@ -596,7 +598,7 @@ async function main() {
     "Produced by `scripts/bench` (`deno task bench`); prime runs from source through",
     "`scripts/prime`, so every prime figure includes `deno run` start-up.",
     "",
-    machine(py.path, pyVersion, uvDesc),
+    machineText,
     "",
     ...sections,
     ...(notes.length ? [notes.map((n) => `- ${n}`).join("\n"), ""] : []),
@@ -645,6 +647,13 @@ function writeSection(path: string, doc: string) {
     if (i >= 0) rest = old.slice(i + MARK.length);
   } catch { /* first write */ }
   Deno.writeTextFileSync(path, `${doc}\n${MARK}${rest}`);
+  // Keep `deno fmt --check` (deno task check) clean: it aligns the tables.
+  new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", path],
+    stdout: "null",
+    stderr: "null",
+  })
+    .outputSync();
 }
 
 if (import.meta.main) await main();
