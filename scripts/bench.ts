@@ -332,7 +332,7 @@ async function main() {
     installArgs: [],
     offline: false,
     env: { ...Deno.env.toObject(), PIP_CONFIG_FILE: "/dev/null" },
-  });
+  }).catch((e) => ({ path: null, tried: [String(e)] } as const));
   const uv = got.path;
   if (uv === null) console.error(`bench: no uv (${got.tried.join("; ")}); skipping uv cases`);
   else base.PATH = `${uv.slice(0, uv.lastIndexOf("/"))}:${base.PATH ?? "/usr/bin:/bin"}`;
