@@ -119,7 +119,7 @@ async function freezeVenv(
     program = uv.path;
     args = ["pip", "freeze", "--python", venvPy, "--exclude-editable"];
   } else {
-    const pip = await findPip(python, { runner: run });
+    const pip = await findPip(python, { runner: run, cacheDir: p.cache });
     if (pip === null) {
       throw new VenvError(`lock: no pip found for ${python.path}`, {
         hint: 'install pip for that Python (python3-pip), or use venv_driver = "venv_uv"',

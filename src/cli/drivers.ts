@@ -58,13 +58,14 @@ export async function makeDriver(
   name: VenvDriverName,
   uv: { path: string; version: string } | null,
   python: PythonInfo,
+  cacheDir: string,
 ): Promise<VenvDriver> {
   if (name === "venv_uv") {
     if (!uv) throw new VenvError("internal: the uv driver was chosen without uv");
     const { createUvDriver } = await import("../venv/uv.ts");
     return createUvDriver(uv);
   }
-  const pip = await findPip(python, { runner: run });
+  const pip = await findPip(python, { runner: run, cacheDir });
   if (pip === null) {
     throw new VenvError(
       `no pip found for ${python.path}: its bundled pip wheel is missing and it has no pip >= 22.3`,

@@ -152,7 +152,7 @@ export async function prepareEnv(
     cwd: settings.refRoot,
     getDriver: async () => {
       const d = await getDecided();
-      return withProgress(await makeDriver(inputs!.driverName, d.uv, python!));
+      return withProgress(await makeDriver(inputs!.driverName, d.uv, python!, p.cache));
     },
   });
   return { settings, selection, python, inputs, result, driverNote: decided?.note };

@@ -502,7 +502,7 @@ async function fromHelperVenv(
   const venv = `${work}/helper-venv`;
   log.info(`prime: installing uv ${UV_VERSION} with pip (a one-time step)`);
   // --without-pip plus the interpreter's own bundled pip: no 4 s ensurepip run.
-  const launcher = await findPip(py, { runner });
+  const launcher = await findPip(py, { runner, cacheDir: opts.cacheDir });
   const mk = await runner(
     py.path,
     ["-I", "-m", "venv", ...(launcher ? ["--without-pip"] : []), venv],
