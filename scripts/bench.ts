@@ -647,9 +647,17 @@ function writeSection(path: string, doc: string) {
     if (i >= 0) rest = old.slice(i + MARK.length);
   } catch { /* first write */ }
   Deno.writeTextFileSync(path, `${doc}\n${MARK}${rest}`);
+  // The README shows the latest tables too, between its two markers.
+  const readme = `${ROOT}/README.md`;
+  const [START, END] = ["<!-- BENCH:START -->", "<!-- BENCH:END -->"];
+  const text = Deno.readTextFileSync(readme);
+  const a = text.indexOf(START), b = text.indexOf(END);
+  if (a >= 0 && b > a) {
+    Deno.writeTextFileSync(readme, `${text.slice(0, a + START.length)}\n${doc}\n${text.slice(b)}`);
+  }
   // Keep `deno fmt --check` (deno task check) clean: it aligns the tables.
   new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", path],
+    args: ["fmt", "--quiet", path, readme],
     stdout: "null",
     stderr: "null",
   })
