@@ -165,7 +165,11 @@ export function parseArgs(argv: string[], isFile: (path: string) => boolean): Pa
     return { options: o, command: parseSubcommand(word, rest, o) };
   }
   if (dashdash && word === "run") return { options: o, command: parseSubcommand(word, rest, o) };
-  if (word !== "" && isFile(word)) {
+  // With -C DIR a bare script name is looked up in DIR, as `git -C` would.
+  const candidate = o.directory && !word.startsWith("/")
+    ? `${o.directory.replace(/\/+$/, "")}/${word}`
+    : word;
+  if (word !== "" && isFile(candidate)) {
     return { options: o, command: { kind: "script", script: word, args: rest } };
   }
   throw new UsageError(

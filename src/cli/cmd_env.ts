@@ -178,5 +178,6 @@ export async function shellCommand(p: Project, args: string[]): Promise<number> 
     cmd: shell,
     args,
     stamp: prepared.inputs.run,
+    fingerprint: prepared.inputs.fingerprint,
   });
 }

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import type { GlobalOptions } from "./args.ts";
 import type { Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { loadProject, rel } from "./project.ts";
+import { bareProject, loadProject, rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { startProgram } from "./launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
@@ -16,7 +16,7 @@ import { requestFromSpecifier } from "../config/python_version.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
-import { touchLastUsed } from "./warm.ts";
+import { overrideKey, touchLastUsed } from "./warm.ts";
 import * as log from "../log.ts";
 
 /** Runs a script in its env. */
@@ -44,7 +44,9 @@ export async function scriptCommand(
   const scriptDir = dirname(real);
   const { block, warnings } = parsePep723(text, script);
   for (const w of warnings) log.warn(w);
-  const project = await loadProject(o, scriptDir);
+  // A block makes the script independent of any repo around it (as with
+  // `uv run --script`): that repo's configuration is not even read.
+  const project = block ? bareProject(o, scriptDir) : await loadProject(o, scriptDir);
   if (block) {
     const raw = extractPep723Raw(text) ?? block.raw;
     const pythonPath = (block.tool.python_path ?? []).map((d) => {
@@ -111,11 +113,12 @@ export async function scriptCommand(
       script,
       args,
       stamp: prepared.inputs.run,
+      fingerprint: prepared.inputs.fingerprint,
       pointer: {
         kind: "script",
         subject: `${scriptDir}\0${raw}`,
         envRequest: "",
-        pythonOverride: o.python ?? Deno.env.get("PRIME_PYTHON") ?? "",
+        pythonOverride: overrideKey(o.python ?? Deno.env.get("PRIME_PYTHON") ?? ""),
         driverOverride: Deno.env.get("PRIME_VENV_DRIVER") ?? "",
       },
     });
@@ -133,6 +136,7 @@ export async function scriptCommand(
       script,
       args,
       stamp: prepared.inputs.run,
+      fingerprint: prepared.inputs.fingerprint,
     });
   }
   return await startProgram({ project, venvDir: null, python: null, script, args });

@@ -70,6 +70,15 @@ export async function computeEnvInputs(
     ...extraInputs,
   ];
   const absent = [...settings.probedAbsent];
+  if (runRefRoot !== null) {
+    // The ref root's prime.toml and pyproject.toml shape every default (dependencies,
+    // requires-python, groups, build-system), whether or not they hold prime's keys;
+    // one appearing later changes the configuration too.
+    for (const f of [`${runRefRoot}/prime.toml`, `${runRefRoot}/pyproject.toml`]) {
+      if (await exists(f)) present.push(f);
+      else absent.push(f);
+    }
+  }
   for (const dir of settings.projectDirs) {
     for (const f of projectFiles(dir)) {
       if (await exists(f)) present.push(f);
@@ -157,8 +166,20 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
     } catch { /* missing */ }
     return { fresh: false, reason, stamp };
   }
+  if (!venvPythonExists(inputs.venvDir)) {
+    return { fresh: false, reason: "the venv's python is missing", stamp };
+  }
   if (stamp.fingerprint === inputs.fingerprint) return { fresh: true, reason: "fresh", stamp };
   return { fresh: false, reason: describeChange(stamp, inputs), stamp };
+}
+
+/** Whether the venv's interpreter is there (a stamp alone does not make a venv usable). */
+export function venvPythonExists(venvDir: string): boolean {
+  try {
+    return Deno.statSync(`${venvDir}/bin/python`).isFile;
+  } catch {
+    return false;
+  }
 }
 
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
@@ -217,6 +238,38 @@ function removeTree(dir: string): void {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
+}
+
+/** Where a symlinked venv dir points (absolute), or null when it is not a link. */
+function linkTarget(dir: string): string | null {
+  try {
+    if (!Deno.lstatSync(dir).isSymlink) return null;
+  } catch {
+    return null;
+  }
+  try {
+    return Deno.realPathSync(dir);
+  } catch {
+    const t = Deno.readLinkSync(dir);
+    return t.startsWith("/") ? t : `${dir.slice(0, dir.lastIndexOf("/"))}/${t}`;
+  }
+}
+
+/** Removes a venv; for a symlinked venv dir, empties the target and keeps the link. */
+function clearVenv(venvDir: string): void {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.lstatSync(venvDir);
+  } catch {
+    return;
+  }
+  if (!st.isSymlink) {
+    removeTree(venvDir);
+    return;
+  }
+  try {
+    for (const e of Deno.readDirSync(venvDir)) removeTree(`${venvDir}/${e.name}`);
+  } catch { /* dangling link: nothing inside */ }
 }
 
 /** Writes the python_path .pth file into the venv's site-packages. */
@@ -294,7 +347,8 @@ export async function ensureEnv(
     await moveAside(inputs.venvDir, aside, again.stamp !== null);
     try {
       const ctx = {
-        venvDir: inputs.venvDir,
+        // Python's venv refuses a path that is a symlink: build in the link's target.
+        venvDir: linkTarget(inputs.venvDir) ?? inputs.venvDir,
         cwd: opts.cwd,
         python: inputs.python,
         plan: inputs.plan,
@@ -304,7 +358,11 @@ export async function ensureEnv(
         echo: log.getVerbosity() >= 2,
       };
       await driver.create(ctx);
-      writePythonPathPth(inputs.venvDir, inputs.pythonPath);
+      // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
+      try {
+        Deno.writeTextFileSync(`${ctx.venvDir}/.gitignore`, "*\n", { createNew: true });
+      } catch { /* already there */ }
+      writePythonPathPth(ctx.venvDir, inputs.pythonPath);
       await driver.install(ctx);
       writeStamp(inputs.venvDir, {
         schema: 1,
@@ -318,11 +376,11 @@ export async function ensureEnv(
         run: inputs.run,
       });
     } catch (e) {
-      removeTree(inputs.venvDir);
+      clearVenv(inputs.venvDir);
       try {
         Deno.statSync(aside);
         Deno.renameSync(aside, inputs.venvDir);
-        log.warn(`the previous ${opts.label} was put back; it is not marked fresh`);
+        log.warn(`the build failed, so the previous ${opts.label} was put back`);
       } catch { /* nothing aside */ }
       throw e;
     }
@@ -360,6 +418,23 @@ async function moveAside(venvDir: string, aside: string, complete: boolean): Pro
   try {
     st = await Deno.lstat(venvDir);
   } catch {
+    return;
+  }
+  if (st.isSymlink) {
+    // `.venv` may be a link to another disk: build inside its target and keep the link.
+    // There is no aside copy then (a rename would move the link, not the venv).
+    let target: Deno.FileInfo | null = null;
+    try {
+      target = Deno.statSync(venvDir);
+    } catch { /* a dangling link: the venv module will create the target */ }
+    if (target === null) return;
+    if (!target.isDirectory || !isVenvLike(venvDir)) {
+      throw new VenvError(
+        `${venvDir} links to something that is not a venv; prime will not delete it`,
+        { hint: "point the link at an empty directory, or remove it" },
+      );
+    }
+    clearVenv(venvDir);
     return;
   }
   if (!st.isDirectory || !isVenvLike(venvDir)) {

@@ -12,9 +12,10 @@ import {
 } from "../exec/program_env.ts";
 import { replaceProcess } from "../exec/exec.ts";
 import { parseDotenv } from "../config/dotenv.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 import { useChoicePath } from "../state/paths.ts";
 import * as log from "../log.ts";
+import { overrideKey } from "./warm.ts";
 
 /** What to start. */
 export interface LaunchSpec {
@@ -27,6 +28,8 @@ export interface LaunchSpec {
   cmd?: string;
   args: string[];
   stamp?: StampRun;
+  /** The fingerprint of the build being run, recorded in the warm pointer. */
+  fingerprint?: string;
   /** The warm pointer to record before exec. */
   pointer?: PointerKey;
 }
@@ -43,7 +46,7 @@ export function repoPointerKey(p: Project): PointerKey {
     kind: "repo",
     subject: p.refRoot ?? "",
     envRequest: p.options.env ?? (Deno.env.get("PRIME_ENV") || null) ?? (choice || ""),
-    pythonOverride: p.options.python ?? Deno.env.get("PRIME_PYTHON") ?? "",
+    pythonOverride: overrideKey(p.options.python ?? Deno.env.get("PRIME_PYTHON") ?? ""),
     driverOverride: Deno.env.get("PRIME_VENV_DRIVER") ?? "",
   };
 }
@@ -57,7 +60,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     try {
       text = await Deno.readTextFile(f);
     } catch (e) {
-      throw new UsageError(`cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`);
+      throw new ConfigError(`cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`);
     }
     fileVars = { ...fileVars, ...parseDotenv(text, f) };
   }
@@ -103,7 +106,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   }
   if (spec.venvDir) {
     const key = spec.pointer ?? repoPointerKey(spec.project);
-    writePointer(await pointerPath(spec.project.cache, key), spec.venvDir);
+    writePointer(await pointerPath(spec.project.cache, key), spec.venvDir, spec.fingerprint);
   }
   log.debug(`exec ${program} ${args.join(" ")}`);
   return await replaceProcess(program, args, env);

@@ -62,8 +62,14 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
   if (o.directory !== null) {
     try {
       if (!Deno.statSync(startDir).isDirectory) throw new Error();
+      // Like `git -C`: paths on the command line are relative to DIR, and programs
+      // run there.
+      Deno.chdir(startDir);
     } catch {
-      throw new UsageError(`-C ${o.directory}: not a directory`);
+      throw new UsageError(
+        `-C ${o.directory}: not a directory`,
+        "pass an existing directory to -C/--directory",
+      );
     }
   }
   switch (c.kind) {
@@ -162,6 +168,7 @@ async function runCommand(p: Project, cmd: string, args: string[]): Promise<numb
     cmd,
     args,
     stamp: prepared.inputs.run,
+    fingerprint: prepared.inputs.fingerprint,
   });
 }
 

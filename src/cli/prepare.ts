@@ -6,7 +6,13 @@ import { selectFor } from "./project.ts";
 import { decideDriver, makeDriver } from "./drivers.ts";
 import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
 import type { VenvDriver } from "../venv/driver.ts";
-import { computeEnvInputs, ensureEnv, type EnsureResult, type EnvInputs } from "./env_build.ts";
+import {
+  computeEnvInputs,
+  ensureEnv,
+  type EnsureResult,
+  type EnvInputs,
+  venvPythonExists,
+} from "./env_build.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PythonNotFoundError } from "../errors.ts";
 import { probePython } from "../python/probe.ts";
@@ -98,12 +104,17 @@ export async function prepareEnv(
     selection.python = probed;
     selection.source = "uv";
   }
-  if (selection.satisfies === false && settings.driver === "venv_pip") {
-    throw new PythonNotFoundError(
-      `${python.path} (Python ${python.version}) does not satisfy ${settings.required.value} (from ${settings.required.source})`,
-      { hint: "pick another interpreter with --python, or relax the requirement" },
-    );
-  }
+  // The pip driver needs the interpreter to satisfy the requirement (uv may be asked
+  // for one instead); checked once the driver is known, whoever decided it.
+  const py = python;
+  const requireSatisfied = (name: VenvDriverName) => {
+    if (selection.satisfies === false && name === "venv_pip") {
+      throw new PythonNotFoundError(
+        `${py.path} (Python ${py.version}) does not satisfy ${settings.required.value} (from ${settings.required.source})`,
+        { hint: "pick another interpreter with --python, or relax the requirement" },
+      );
+    }
+  };
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
   const plan = buildInstallPlan(settings);
   const final = settings;
@@ -116,7 +127,11 @@ export async function prepareEnv(
     const stamp = readStamp(settings.venvDir);
     if (stamp && (stamp.driver === "venv_uv" || stamp.driver === "venv_pip")) {
       const inputs = await compute(stamp.driver);
-      if (stamp.fingerprint === inputs.fingerprint && !o.refresh) {
+      if (
+        stamp.fingerprint === inputs.fingerprint && !o.refresh &&
+        venvPythonExists(settings.venvDir)
+      ) {
+        requireSatisfied(stamp.driver);
         return {
           settings,
           selection,
@@ -144,6 +159,7 @@ export async function prepareEnv(
     if (d.note) log.info(`prime: note: ${d.note}`);
     inputs = await compute(d.name);
   }
+  requireSatisfied(inputs.driverName);
   const result = await ensureEnv(inputs, {
     cacheDir: p.cache,
     refresh: o.refresh,

@@ -90,6 +90,20 @@ export async function loadProject(
   };
 }
 
+/** A project with no configuration at all (a PEP 723 script's). */
+export function bareProject(o: GlobalOptions, startDir: string): Project {
+  return {
+    options: o,
+    cache: cacheDir(),
+    startDir,
+    refRoot: null,
+    loaded: null,
+    settings: null,
+    required: { requests: [], value: null, source: "none" },
+    override: pythonOverride(o),
+  };
+}
+
 /** With no ref root, the requirement comes from a .python-version upward, if any. */
 async function requiredWithoutRoot(startDir: string): Promise<RequiredPython> {
   const file = await findPythonVersionFile(startDir);

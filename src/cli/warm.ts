@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "./args.ts";
 import { cacheDir } from "../state/paths.ts";
-import { pointerPath, readPointer } from "../state/pointer.ts";
+import { pointerPath, readPointerEntry } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
 import {
   currentDepth,
@@ -56,6 +56,15 @@ function findRefRootSync(startDir: string): string | null {
   return null;
 }
 
+/**
+ * The --python/PRIME_PYTHON part of a pointer key: a path is made absolute, so
+ * `--python ./py` from two directories are two requests. Mirrored by launch.ts.
+ */
+export function overrideKey(value: string, base: string = Deno.cwd()): string {
+  if (!value.includes("/") || value.startsWith("/")) return value;
+  return `${base}/${value}`;
+}
+
 function dirname(p: string): string {
   const i = p.lastIndexOf("/");
   return i <= 0 ? "/" : p.slice(0, i);
@@ -76,8 +85,16 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   if (o.refresh || (c.kind !== "script" && c.kind !== "run")) return;
   const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
   if (depth >= MAX_DEPTH) return;
+  // -C DIR works like `git -C`: paths are relative to DIR, and the program runs there.
+  let base: string;
+  try {
+    base = o.directory ? Deno.realPathSync(o.directory) : Deno.cwd();
+  } catch {
+    return;
+  }
+  const abs = (p: string) => (p.startsWith("/") ? p : `${base}/${p}`);
   const cache = cacheDir();
-  const pythonOverride = o.python ?? Deno.env.get("PRIME_PYTHON") ?? "";
+  const pythonOverride = overrideKey(o.python ?? Deno.env.get("PRIME_PYTHON") ?? "", base);
   const driverOverride = Deno.env.get("PRIME_VENV_DRIVER") ?? "";
 
   let pointer: string;
@@ -86,7 +103,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   if (c.kind === "script") {
     let text: string;
     try {
-      text = Deno.readTextFileSync(c.script);
+      text = Deno.readTextFileSync(abs(c.script));
     } catch {
       return;
     }
@@ -94,17 +111,17 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     if (raw !== null) {
       pointer = await pointerPath(cache, {
         kind: "script",
-        subject: `${dirname(Deno.realPathSync(c.script))}\0${raw}`,
+        subject: `${dirname(Deno.realPathSync(abs(c.script)))}\0${raw}`,
         envRequest: "",
         pythonOverride,
         driverOverride,
       });
     } else {
-      refRoot = findRefRootSync(dirname(Deno.realPathSync(c.script)));
+      refRoot = findRefRootSync(dirname(Deno.realPathSync(abs(c.script))));
       if (refRoot === null) return;
     }
   } else {
-    refRoot = findRefRootSync(o.directory ?? Deno.cwd());
+    refRoot = findRefRootSync(base);
   }
   if (c.kind === "run" || refRoot !== null) {
     if (refRoot === null) return;
@@ -117,10 +134,13 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
       driverOverride,
     });
   }
-  const venvDir = readPointer(pointer!);
-  if (venvDir === null) return;
+  const entry = readPointerEntry(pointer!);
+  if (entry === null) return;
+  const venvDir = entry.venvDir;
   const stamp = readStamp(venvDir);
   if (stamp === null || stamp.run.refRoot !== refRoot) return;
+  // The venv dir may since have been rebuilt for another env, --python or driver.
+  if (stamp.fingerprint !== entry.fingerprint) return;
   if (await staleReason(stamp, venvDir) !== null) return;
 
   let fileVars: Record<string, string> = {};
@@ -160,6 +180,13 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     Deno.stderr.writeSync(
       new TextEncoder().encode(`prime: ${venvDir} is fresh; exec ${program}\n`),
     );
+  }
+  if (o.directory) {
+    try {
+      Deno.chdir(base);
+    } catch {
+      return;
+    }
   }
   await execveAsync(program, args, env);
   // exec was impossible here: let the cold path spawn instead.

@@ -5,20 +5,68 @@
  * returned (128+N when signal N killed it). Deno APIs only: this is the warm path.
  */
 
+import { PrimeError } from "../errors.ts";
+
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-const SIGNAL_NUMBERS: Record<string, number> = {
+/** Signal numbers by platform, for the 128+N exit status of the spawn fallback. */
+const COMMON_SIGNALS: Record<string, number> = {
   SIGHUP: 1,
   SIGINT: 2,
   SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGFPE: 8,
   SIGKILL: 9,
   SIGSEGV: 11,
   SIGPIPE: 13,
   SIGALRM: 14,
   SIGTERM: 15,
-  SIGABRT: 6,
-  SIGUSR1: 10,
-  SIGUSR2: 12,
 };
+const SIGNAL_NUMBERS: Record<string, number> = Deno.build.os === "darwin"
+  ? {
+    ...COMMON_SIGNALS,
+    SIGBUS: 10,
+    SIGSYS: 12,
+    SIGURG: 16,
+    SIGSTOP: 17,
+    SIGTSTP: 18,
+    SIGCONT: 19,
+    SIGCHLD: 20,
+    SIGTTIN: 21,
+    SIGTTOU: 22,
+    SIGIO: 23,
+    SIGXCPU: 24,
+    SIGXFSZ: 25,
+    SIGVTALRM: 26,
+    SIGPROF: 27,
+    SIGWINCH: 28,
+    SIGINFO: 29,
+    SIGUSR1: 30,
+    SIGUSR2: 31,
+  }
+  : {
+    ...COMMON_SIGNALS,
+    SIGBUS: 7,
+    SIGUSR1: 10,
+    SIGUSR2: 12,
+    SIGSTKFLT: 16,
+    SIGCHLD: 17,
+    SIGCONT: 18,
+    SIGSTOP: 19,
+    SIGTSTP: 20,
+    SIGTTIN: 21,
+    SIGTTOU: 22,
+    SIGURG: 23,
+    SIGXCPU: 24,
+    SIGXFSZ: 25,
+    SIGVTALRM: 26,
+    SIGPROF: 27,
+    SIGWINCH: 28,
+    SIGIO: 29,
+    SIGPWR: 30,
+    SIGSYS: 31,
+  };
 
 const enc = new TextEncoder();
 
@@ -128,14 +176,26 @@ export async function spawnAndWait(
   args: string[],
   env: Record<string, string>,
 ): Promise<number> {
-  const child = new Deno.Command(program, {
-    args,
-    env,
-    clearEnv: true,
-    stdin: "inherit",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      env,
+      clearEnv: true,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (e) {
+    // The shell's codes: 127 for a program that is not there (or whose #! interpreter
+    // is not), 126 for one that cannot be executed.
+    const notFound = e instanceof Deno.errors.NotFound;
+    throw new PrimeError(
+      `cannot run ${program}: ${e instanceof Error ? e.message : String(e)}`,
+      notFound ? 127 : 126,
+      { hint: notFound ? "check the path and its #! line" : "check that it is executable" },
+    );
+  }
   const handlers: [Deno.Signal, () => void][] = [];
   for (const sig of SIGNALS) {
     const h = () => {

@@ -24,20 +24,40 @@ export async function pointerPath(cache: string, key: PointerKey): Promise<strin
   return `${cache}/pointers/${h.slice(0, 32)}.json`;
 }
 
-/** Reads the venv a pointer names, or null. */
-export function readPointer(path: string): string | null {
+/** What a pointer records: the venv, and the fingerprint of the build it was written for. */
+export interface PointerEntry {
+  venvDir: string;
+  fingerprint: string;
+}
+
+/** Reads a pointer, or null. */
+export function readPointerEntry(path: string): PointerEntry | null {
   try {
     const p = JSON.parse(Deno.readTextFileSync(path));
-    return typeof p?.venvDir === "string" ? p.venvDir : null;
+    if (typeof p?.venvDir !== "string") return null;
+    return {
+      venvDir: p.venvDir,
+      fingerprint: typeof p.fingerprint === "string" ? p.fingerprint : "",
+    };
   } catch {
     return null;
   }
 }
 
-/** Records the venv for a request (best effort: a read-only cache only costs speed). */
-export function writePointer(path: string, venvDir: string): void {
+/** Reads the venv a pointer names, or null. */
+export function readPointer(path: string): string | null {
+  return readPointerEntry(path)?.venvDir ?? null;
+}
+
+/**
+ * Records the venv for a request (best effort: a read-only cache only costs speed).
+ * The fingerprint ties the pointer to one build: several requests (envs, --python,
+ * drivers) can name the same venv dir, and the warm path must never run a build that
+ * was made for another of them.
+ */
+export function writePointer(path: string, venvDir: string, fingerprint = ""): void {
   try {
     Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-    writeFileAtomic(path, JSON.stringify({ venvDir }) + "\n");
+    writeFileAtomic(path, JSON.stringify({ venvDir, fingerprint }) + "\n");
   } catch { /* best effort */ }
 }

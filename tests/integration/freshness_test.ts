@@ -1,0 +1,181 @@
+/**
+ * Freshness as a user meets it: every input that shapes the env rebuilds it before the
+ * run, and the warm path never runs a build that was made for another request.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+
+const pys = pyenvPythons().filter((p) => p.minor.startsWith("3.") && Number(p.minor.slice(2)) >= 8);
+const ignore = pys.length < 2;
+const why = ignore ? " (skipped: needs two Pythons >= 3.8 under $PYENV_ROOT/versions)" : "";
+const [lo, hi] = [pys[0], pys.at(-1)!];
+
+const SHOW = `import sys, os
+try:
+    import alpha; a = alpha.__version__
+except ImportError:
+    a = None
+print(a, "%d.%d" % sys.version_info[:2], os.environ.get("PRIME_ENV_NAME"))
+`;
+
+async function repo(files: Record<string, string>) {
+  const dir = await tempTree({ "s.py": SHOW, ...files });
+  for (const v of ["1.0", "2.0"]) await makeWheel(join(dir, "wheels"), "alpha", v);
+  await makeWheel(join(dir, "wheels"), "beta", "1.0");
+  const env = testEnv(await Deno.makeTempDir(), {
+    PRIME_VENV_DRIVER: "venv_pip",
+    PIP_NO_INDEX: "1",
+    PIP_FIND_LINKS: join(dir, "wheels"),
+  });
+  const run = async (args: string[] = ["s.py"], extra: Record<string, string> = {}) => {
+    const r = await runPrime(args, { cwd: dir, env: { ...env, ...extra } });
+    assert.equal(r.code, 0, r.stderr);
+    return r;
+  };
+  return { dir, env, run };
+}
+
+Deno.test({
+  name: "editing pyproject.toml's dependencies or requires-python rebuilds (zero-config)" + why,
+  ignore,
+  async fn() {
+    const pyproject = (dep: string, req: string) =>
+      `[project]\nname = "x"\nversion = "0"\nrequires-python = "${req}"\ndependencies = ["${dep}"]\n`;
+    const { dir, run } = await repo({
+      "pyproject.toml": pyproject("alpha==1.0", `==${lo.minor}.*`),
+    });
+    assert.equal((await run()).stdout.trim(), `1.0 ${lo.minor} None`);
+    await Deno.writeTextFile(
+      join(dir, "pyproject.toml"),
+      pyproject("alpha==2.0", `==${lo.minor}.*`),
+    );
+    assert.equal((await run()).stdout.trim(), `2.0 ${lo.minor} None`);
+    await Deno.writeTextFile(
+      join(dir, "pyproject.toml"),
+      pyproject("alpha==2.0", `==${hi.minor}.*`),
+    );
+    assert.equal((await run()).stdout.trim(), `2.0 ${hi.minor} None`);
+  },
+});
+
+Deno.test({
+  name: "a prime.toml appearing beside a pyproject.toml is seen by the next run" + why,
+  ignore,
+  async fn() {
+    const { dir, run } = await repo({
+      "pyproject.toml": `[project]\nname = "x"\nversion = "0"\ndependencies = []\n`,
+      "s.py": "import beta; print(beta.__version__)",
+    });
+    await runPrime(["sync"], { cwd: dir, env: (await repo({})).env });
+    await Deno.writeTextFile(join(dir, "prime.toml"), 'dependencies = ["beta"]\n');
+    assert.equal((await run()).stdout.trim(), "1.0");
+  },
+});
+
+Deno.test({
+  name: "the warm path never runs a venv that was rebuilt for another env or --python" + why,
+  ignore,
+  async fn() {
+    const { run } = await repo({
+      "prime.toml": `required_python_version = ">=${lo.minor}"
+local_venv_dir_rel_path = ".venv"
+dependencies = ["alpha==1.0"]
+[env.dev]
+dependencies = ["alpha==2.0"]
+`,
+    });
+    assert.equal((await run()).stdout.trim(), `1.0 ${hi.minor} None`);
+    assert.equal((await run(["-e", "dev", "s.py"])).stdout.trim(), `2.0 ${hi.minor} dev`);
+    assert.equal((await run()).stdout.trim(), `1.0 ${hi.minor} None`);
+    assert.equal((await run(["--python", lo.minor, "s.py"])).stdout.trim(), `1.0 ${lo.minor} None`);
+    const back = await run(["-v", "s.py"]);
+    assert.equal(back.stdout.trim(), `1.0 ${hi.minor} None`);
+    assert.doesNotMatch(back.stderr, /is fresh; exec/, "that venv was rebuilt since: a cold check");
+    const warm = await run(["-v", "s.py"]);
+    assert.match(warm.stderr, /is fresh; exec/);
+  },
+});
+
+Deno.test({
+  name: "a venv whose python was deleted is rebuilt, not run" + why,
+  ignore,
+  async fn() {
+    const { dir, run } = await repo({ "prime.toml": 'dependencies = ["alpha==1.0"]\n' });
+    await run();
+    await Deno.remove(join(dir, ".venv", "bin", "python"));
+    const r = await run();
+    assert.match(r.stdout, /^1\.0 /);
+    assert.match(r.stderr, /python is missing/);
+  },
+});
+
+Deno.test({
+  name: "a PEP 723 script ignores a broken configuration of the repo around it" + why,
+  ignore,
+  async fn() {
+    const { run } = await repo({
+      "prime.toml": "requirments = []\n",
+      "t.py":
+        "# /// script\n# dependencies = ['alpha==2.0']\n# ///\nimport alpha; print(alpha.__version__)\n",
+    });
+    assert.equal((await run(["t.py"])).stdout.trim(), "2.0");
+    assert.equal((await run(["--refresh", "t.py"])).stdout.trim(), "2.0");
+  },
+});
+
+Deno.test({
+  name: "a .venv that is a symlink to another directory is built through the link" + why,
+  ignore,
+  async fn() {
+    const { dir, run } = await repo({ "prime.toml": 'dependencies = ["alpha==1.0"]\n' });
+    const elsewhere = await Deno.makeTempDir();
+    await Deno.symlink(elsewhere, join(dir, ".venv"));
+    assert.match((await run()).stdout, /^1\.0 /);
+    await Deno.writeTextFile(join(dir, "prime.toml"), 'dependencies = ["alpha==2.0"]\n');
+    assert.match((await run()).stdout, /^2\.0 /);
+    assert.ok(Deno.lstatSync(join(dir, ".venv")).isSymlink, "the link is kept");
+    assert.ok(Deno.statSync(join(elsewhere, "pyvenv.cfg")).isFile);
+  },
+});
+
+Deno.test({
+  name: "-C DIR works like git -C: the script is found and run in DIR" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await repo({
+      "prime.toml": 'dependencies = ["alpha==1.0"]\n',
+      "cwd.py": "import os; print(os.getcwd())",
+    });
+    const outside = await tempTree();
+    for (let i = 0; i < 2; i++) {
+      const r = await runPrime(["-C", dir, "cwd.py"], { cwd: outside, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), dir, i === 0 ? "cold" : "warm");
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an explicit --python that misses the requirement is exit 4 even when pip was not asked for" +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await repo({ "prime.toml": `required_python_version = "${hi.minor}"\n` });
+    const noUv = { ...env, PRIME_VENV_DRIVER: "", PATH: "/usr/bin:/bin" };
+    const r = await runPrime(["--offline", "--python", lo.path, "s.py"], { cwd: dir, env: noUv });
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /does not satisfy/);
+  },
+});
+
+Deno.test("a program that cannot be started is exit 127 with a message, not an internal error", async () => {
+  const dir = await tempTree({ "prime.toml": "", "bad.sh": "#!/nonexistent/interpreter\n" });
+  await Deno.chmod(join(dir, "bad.sh"), 0o755);
+  const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+  const r = await runPrime(["run", "./bad.sh"], { cwd: dir, env });
+  assert.equal(r.code, 127, r.stderr);
+  assert.match(r.stderr, /cannot run \.\/bad\.sh/);
+  assert.doesNotMatch(r.stderr, /internal error/);
+});
