@@ -50,8 +50,16 @@ export async function cleanCommand(p: Project): Promise<number> {
     try {
       st = Deno.lstatSync(venv);
     } catch { /* nothing there */ }
-    // A venv path that is a symlink (to a faster disk, say) is unlinked, not followed.
-    if (st !== null && st.isDirectory && !looksLikeVenv(venv)) {
+    // A venv path that is a symlink (to a faster disk, say) keeps its link: the venv
+    // inside the target is emptied. Anything that is not a venv is never deleted.
+    let target: Deno.FileInfo | null = null;
+    if (st?.isSymlink) {
+      try {
+        target = Deno.statSync(venv);
+      } catch { /* dangling: nothing to free */ }
+    }
+    const dirLike = st !== null && (st.isDirectory || target?.isDirectory === true);
+    if (st !== null && !(st.isSymlink && target === null) && (!dirLike || !looksLikeVenv(venv))) {
       throw new VenvError(
         `${venv} is not a venv (no pyvenv.cfg or prime stamp); prime will not delete it`,
         { hint: "remove it yourself if it is yours to remove" },
@@ -59,10 +67,13 @@ export async function cleanCommand(p: Project): Promise<number> {
     }
     let freed = 0;
     const removed: string[] = [];
-    if (st !== null) {
+    if (st !== null && dirLike) {
       const bytes = treeSize(venv);
-      if (st.isDirectory) removeViaTrash(venv, primeDir);
-      else Deno.removeSync(venv);
+      if (st.isSymlink) {
+        for (const e of Deno.readDirSync(venv)) {
+          Deno.removeSync(`${venv}/${e.name}`, { recursive: true });
+        }
+      } else removeViaTrash(venv, primeDir);
       freed += bytes;
       removed.push(label);
     }

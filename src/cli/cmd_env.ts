@@ -42,6 +42,9 @@ const OWNED = new Set([
   "PYTHONPATH",
 ]);
 
+/** Names the last activation exported from vars/vars_files (space-separated). */
+const ACTIVE_VARS = "PRIME_ACTIVE_VARS";
+
 /**
  * The activation for an env, given the shell's current environment. Values are the
  * ones a program started by prime would see (so, as for `prime run`, a variable
@@ -53,7 +56,12 @@ export function computeActivation(
   inherited: Record<string, string>,
   input: ActivationInput,
 ): { activation: Activation; skipped: string[] } {
-  const full = programEnv(inherited, { ...input, depth: 0 });
+  // Variables a previous `prime env` exported are its own, not the user's: the new
+  // activation replaces them (or unsets them), so switching envs switches vars too.
+  const previousVars = (inherited[ACTIVE_VARS] ?? "").split(" ").filter((k) => NAME.test(k));
+  const own = { ...inherited };
+  for (const k of previousVars) delete own[k];
+  const full = programEnv(own, { ...input, depth: 0 });
   const bin = `${input.venvDir}/bin`;
   const previous = inherited.VIRTUAL_ENV ? `${inherited.VIRTUAL_ENV}/bin` : null;
   const basePath = inherited.PATH ?? "/usr/local/bin:/usr/bin:/bin";
@@ -78,6 +86,10 @@ export function computeActivation(
     }
     if (full[k] !== undefined) set.push([k, full[k]]);
   }
+  const mine = [...seen].filter((k) => NAME.test(k) && own[k] === undefined);
+  for (const k of previousVars) if (!seen.has(k) && !OWNED.has(k)) unset.push(k);
+  if (mine.length > 0) set.push([ACTIVE_VARS, mine.join(" ")]);
+  else unset.push(ACTIVE_VARS);
   unset.push("PYTHONHOME", "PYTHONPATH");
   return { activation: { set, unset }, skipped };
 }
@@ -124,6 +136,7 @@ export async function readVarsFiles(files: string[]): Promise<Record<string, str
     try {
       text = await Deno.readTextFile(f);
     } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue;
       throw new ConfigError(
         `cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`,
         "create it, or remove it from vars_files",

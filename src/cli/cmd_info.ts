@@ -36,9 +36,27 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
   let venv: Record<string, unknown> | null = null;
   if (s) {
     const stamp = readStamp(s.venvDir);
-    const driver: VenvDriverName = s.driver ??
-      (stamp?.driver === "venv_uv" || stamp?.driver === "venv_pip" ? stamp.driver : "venv_uv");
-    const driverSource = s.driver ? s.driverSource : stamp ? "the existing venv" : "default";
+    let driver: VenvDriverName;
+    let driverSource: string | null;
+    if (s.driver) [driver, driverSource] = [s.driver, s.driverSource];
+    else if (stamp?.driver === "venv_uv" || stamp?.driver === "venv_pip") {
+      [driver, driverSource] = [stamp.driver, "the existing venv"];
+    } else {
+      // Read-only: look for a uv that needs no download (PATH, prime's cache).
+      const local = localUv(p.cache);
+      if (local) [driver, driverSource] = ["venv_uv", `default: uv at ${local}`];
+      else if (p.options.offline) {
+        [driver, driverSource] = [
+          "venv_pip",
+          "default: no uv on PATH or in the cache, and --offline",
+        ];
+      } else {
+        [driver, driverSource] = [
+          "venv_uv",
+          "default: uv will be obtained on the first build (pip if that fails)",
+        ];
+      }
+    }
     let fresh = false;
     let reason = "missing";
     if (pyInfo) {
@@ -126,4 +144,19 @@ function humanInfo(i: Record<string, unknown>): string {
   }
   lines.push(`cache:      ${i.cache_dir}`);
   return lines.join("\n") + "\n";
+}
+
+/** A uv that needs no download: on PATH (absolute entries, no shims) or cached by prime. */
+function localUv(cache: string): string | null {
+  for (const d of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!d.startsWith("/") || /\/shims\/?$/.test(d)) continue;
+    try {
+      if (Deno.statSync(`${d}/uv`).isFile) return `${d}/uv`;
+    } catch { /* not here */ }
+  }
+  try {
+    const p = JSON.parse(Deno.readTextFileSync(`${cache}/uv/current.json`));
+    if (typeof p?.path === "string" && Deno.statSync(p.path).isFile) return p.path;
+  } catch { /* none cached */ }
+  return null;
 }

@@ -21,6 +21,7 @@ export async function getUv(opts: {
   offline: boolean;
   /** Relative --find-links paths in install_args resolve here (the ref root). */
   baseDir?: string;
+  retryFailed?: boolean;
 }): Promise<UvResult> {
   const { obtainUv } = await import("../venv/uv_obtain.ts");
   return await obtainUv({ ...opts, runner: run, env: Deno.env.toObject() });
@@ -36,7 +37,7 @@ export async function decideDriver(opts: {
   baseDir?: string;
 }): Promise<{ name: VenvDriverName; uv: { path: string; version: string } | null; note?: string }> {
   if (opts.configured === "venv_pip") return { name: "venv_pip", uv: null };
-  const uv = await getUv(opts);
+  const uv = await getUv({ ...opts, retryFailed: opts.configured === "venv_uv" });
   if (uv.path !== null) {
     log.debug(`uv ${uv.version} from ${uv.source}: ${uv.path}`);
     return { name: "venv_uv", uv };

@@ -60,6 +60,11 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     try {
       text = await Deno.readTextFile(f);
     } catch (e) {
+      // A git-ignored .env may not exist yet (a fresh clone): nothing to read.
+      if (e instanceof Deno.errors.NotFound) {
+        log.debug(`vars file ${f} does not exist; skipped`);
+        continue;
+      }
       throw new ConfigError(`cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`);
     }
     fileVars = { ...fileVars, ...parseDotenv(text, f) };

@@ -2,7 +2,8 @@
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "./project.ts";
-import { selectFor } from "./project.ts";
+import { selectWithRequirement } from "./project.ts";
+import { satisfiesAny } from "../python/specifier.ts";
 import { decideDriver, makeDriver } from "./drivers.ts";
 import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
 import type { VenvDriver } from "../venv/driver.ts";
@@ -70,7 +71,7 @@ export async function prepareEnv(
 ): Promise<Prepared> {
   const o = p.options;
   const mayUseUv = settings.driver !== "venv_pip";
-  const selection = await selectFor(p, settings.required, mayUseUv);
+  const { selection, required } = await selectWithRequirement(p, settings.required, mayUseUv);
   let python = selection.python;
   let decided: Awaited<ReturnType<typeof decideDriver>> | null = null;
   if (python === null) {
@@ -84,9 +85,7 @@ export async function prepareEnv(
     });
     if (decided.uv === null) {
       throw new PythonNotFoundError(
-        `no interpreter satisfies ${
-          settings.required.value ?? "the requirement"
-        } (from ${settings.required.source})`,
+        `no interpreter satisfies ${required.value ?? "the requirement"} (from ${required.source})`,
         {
           details: describeRejected(selection),
           hint: "install one (pyenv install, uv python install), or pass --python PATH",
@@ -94,11 +93,40 @@ export async function prepareEnv(
       );
     }
     const { uvFindOrInstallPython } = await import("../venv/uv.ts");
-    const req = settings.required.requests[0] ?? null;
-    const path = await uvFindOrInstallPython(decided.uv, req, { offline: o.offline });
-    const probed = await probePython(path, { cacheDir: p.cache });
+    // uv is asked for each alternative in turn; what it returns is checked like any
+    // other candidate (free-threading and implementation included).
+    let probed: Awaited<ReturnType<typeof probePython>> = { error: "uv found nothing" };
+    const alternatives = required.requests.length ? required.requests : [null];
+    const why: string[] = [];
+    for (const req of alternatives) {
+      let path: string;
+      try {
+        path = await uvFindOrInstallPython(decided.uv, req, { offline: o.offline });
+      } catch (e) {
+        why.push(e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      probed = await probePython(path, { cacheDir: p.cache });
+      if ("error" in probed) {
+        why.push(`uv's Python ${path} cannot be used: ${probed.error}`);
+        continue;
+      }
+      if (satisfiesAny(probed, required.requests)) break;
+      why.push(`uv's Python ${path} (${probed.version}) does not satisfy ${required.value}`);
+      probed = { error: "unsatisfied" };
+    }
     if ("error" in probed) {
-      throw new PythonNotFoundError(`uv's Python ${path} cannot be used: ${probed.error}`);
+      throw new PythonNotFoundError(
+        `no interpreter satisfies ${
+          required.value ?? "the requirement"
+        } (from ${required.source}), and uv could not supply one`,
+        {
+          details: [describeRejected(selection), ...why.map((w) => `  uv: ${w}`)].join("\n"),
+          hint: o.offline
+            ? "drop --offline so uv may download it, or install one (pyenv install)"
+            : "install one (pyenv install, uv python install), or pass --python PATH",
+        },
+      );
     }
     python = probed;
     selection.python = probed;
@@ -107,8 +135,10 @@ export async function prepareEnv(
   // The pip driver needs the interpreter to satisfy the requirement (uv may be asked
   // for one instead); checked once the driver is known, whoever decided it.
   const py = python;
-  const requireSatisfied = (name: VenvDriverName) => {
-    if (selection.satisfies === false && name === "venv_pip") {
+  const requireSatisfied = () => {
+    // An explicit --python path is the only way to get here with satisfies false; uv
+    // would refuse such an interpreter for a project too, so no driver takes it.
+    if (selection.satisfies === false) {
       throw new PythonNotFoundError(
         `${py.path} (Python ${py.version}) does not satisfy ${settings.required.value} (from ${settings.required.source})`,
         { hint: "pick another interpreter with --python, or relax the requirement" },
@@ -131,7 +161,7 @@ export async function prepareEnv(
         stamp.fingerprint === inputs.fingerprint && !o.refresh &&
         venvPythonExists(settings.venvDir)
       ) {
-        requireSatisfied(stamp.driver);
+        requireSatisfied();
         return {
           settings,
           selection,
@@ -159,7 +189,7 @@ export async function prepareEnv(
     if (d.note) log.info(`prime: note: ${d.note}`);
     inputs = await compute(d.name);
   }
-  requireSatisfied(inputs.driverName);
+  requireSatisfied();
   const result = await ensureEnv(inputs, {
     cacheDir: p.cache,
     refresh: o.refresh,

@@ -123,6 +123,29 @@ export async function selectFor(
   required: RequiredPython,
   allowMissing: boolean,
 ): Promise<Selection> {
+  return (await selectWithRequirement(p, required, allowMissing)).selection;
+}
+
+/** The requirement after --python/PRIME_PYTHON: a version given there replaces it. */
+export function effectiveRequirement(p: Project, required: RequiredPython): RequiredPython {
+  const v = p.override?.value;
+  if (!v || v.includes("/")) return required;
+  try {
+    if (Deno.statSync(v).isFile) return required;
+  } catch { /* a version, not a file */ }
+  return {
+    requests: [requestFromSpecifier(v, p.override!.source)],
+    value: v,
+    source: p.override!.source,
+  };
+}
+
+/** Selection plus the requirement it was made against. */
+export async function selectWithRequirement(
+  p: Project,
+  required: RequiredPython,
+  allowMissing: boolean,
+): Promise<{ selection: Selection; required: RequiredPython }> {
   let req = required;
   let override: string | null = null;
   if (p.override) {
@@ -137,15 +160,17 @@ export async function selectFor(
       };
     }
   }
-  return await selectPython(req, {
+  const selection = await selectPython(req, {
     override,
     overrideSource: p.override?.source,
-    selector: override ? null : p.settings?.selector ?? null,
+    // --python (a path or a version) comes before the selector, as the SPEC orders.
+    selector: p.override ? null : p.settings?.selector ?? null,
     refRoot: p.refRoot,
     cacheDir: p.cache,
     env: Deno.env.toObject(),
     allowMissing,
   });
+  return { selection, required: req };
 }
 
 async function isFile(p: string): Promise<boolean> {

@@ -146,7 +146,14 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   let fileVars: Record<string, string> = {};
   try {
     for (const f of stamp.run.varsFiles) {
-      fileVars = { ...fileVars, ...parseDotenv(Deno.readTextFileSync(f), f) };
+      let text: string;
+      try {
+        text = Deno.readTextFileSync(f);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) continue; // not created yet: skipped
+        throw e;
+      }
+      fileVars = { ...fileVars, ...parseDotenv(text, f) };
     }
   } catch {
     return;

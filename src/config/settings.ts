@@ -331,6 +331,12 @@ function resolveSettingsSync(
       "name a subdirectory such as .venv",
     );
   }
+  if (venvDir === `${root}/.prime` || venvDir.startsWith(`${root}/.prime/`)) {
+    throw new ConfigError(
+      `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is inside prime's own .prime folder`,
+      "name another directory such as .venv",
+    );
+  }
 
   let requirements: string[];
   if (merged.requirements !== undefined) {
@@ -409,7 +415,9 @@ function resolveSettingsSync(
   const pythonPath = (merged.python_path ?? []).map((p) => confine(c, "python_path", p));
   const varsFiles = (merged.vars_files ?? []).map((p) => {
     const abs = confine(c, "vars_files", p);
-    mustExist(c, "vars_files", p, abs, "file");
+    // A git-ignored .env is absent on a fresh clone: a missing vars file is skipped at
+    // run time, not an error. One that exists must be a file.
+    if (statKind(abs) !== null) mustExist(c, "vars_files", p, abs, "file");
     return abs;
   });
 

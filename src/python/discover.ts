@@ -5,7 +5,7 @@
 import { dirname, isAbsolute, join } from "node:path";
 import type { RequiredPython } from "../config/types.ts";
 import type { Rejected } from "./types.ts";
-import { KNOWN_MINORS, namesForRequest } from "./specifier.ts";
+import { compareVersions, KNOWN_MINORS, namesForRequest } from "./specifier.ts";
 import { isShim } from "./probe.ts";
 
 /** The environment variables discovery reads. */
@@ -221,6 +221,15 @@ export async function resolvePyenvShim(
     if (v === "system") return null;
     const bin = join(root, "versions", v, "bin", command);
     if (await isExecutableFile(bin)) return bin;
+    // pyenv resolves a prefix (`3.12`) to the newest installed match (`3.12.1`).
+    const matches = (await listDirs(join(root, "versions")))
+      .filter((d) => d.startsWith(`${v}.`) && /^\d+(\.\d+)*$/.test(d))
+      .sort(compareVersions)
+      .reverse();
+    for (const m of matches) {
+      const candidate = join(root, "versions", m, "bin", command);
+      if (await isExecutableFile(candidate)) return candidate;
+    }
   }
   return null;
 }

@@ -1,5 +1,6 @@
 /** This clone's env choice made with `prime use`, kept in `<ref root>/.prime/env`. */
 import { useChoicePath } from "./paths.ts";
+import { ConfigError } from "../errors.ts";
 
 /** The chosen env name, or null. Deno APIs only (warm path). */
 export function readUseChoice(refRoot: string): string | null {
@@ -21,10 +22,17 @@ export function writeUseChoice(refRoot: string, name: string | null): string {
     } catch { /* nothing chosen */ }
     return path;
   }
-  Deno.mkdirSync(dir, { recursive: true });
   try {
-    Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
-  } catch { /* already there */ }
-  Deno.writeTextFileSync(path, name + "\n");
+    Deno.mkdirSync(dir, { recursive: true });
+    try {
+      Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
+    } catch { /* already there */ }
+    Deno.writeTextFileSync(path, name + "\n");
+  } catch (e) {
+    throw new ConfigError(
+      `cannot save the env choice in ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      `${dir} must be a writable directory prime owns; move whatever is there away`,
+    );
+  }
   return path;
 }

@@ -112,7 +112,8 @@ export interface UvPythonOptions {
 
 /** PATH without shim directories: uv would probe a pyenv shim and fail on it. */
 export function pathWithoutShims(pathVar: string | undefined): string {
-  return (pathVar ?? "").split(":").filter((d) => d && !/\/shims\/?$/.test(d)).join(":");
+  return (pathVar ?? "").split(":").filter((d) => d.startsWith("/") && !/\/shims\/?$/.test(d))
+    .join(":");
 }
 
 function foundPath(r: RunResult): string | null {

@@ -65,6 +65,8 @@ export type ObtainUvResult =
 
 /** What obtainUv needs. */
 export interface ObtainUvOptions {
+  /** Ignore a remembered recent failure (venv_uv was asked for explicitly). */
+  retryFailed?: boolean;
   /** prime's cache dir; uv lives in `<cacheDir>/uv`. */
   cacheDir: string;
   /** The selected interpreter, for the helper venv route (needs >= 3.8). */
@@ -399,7 +401,10 @@ async function fromPath(
   base: RunOptions,
   tried: string[],
 ): Promise<UvTool | null> {
-  const dirs = (pathVar ?? "").split(":").filter((d) => d && !/\/shims\/?$/.test(d));
+  // Relative PATH entries (`.`, `bin`) are skipped: nothing runs from the repository.
+  const dirs = (pathVar ?? "").split(":").filter((d) =>
+    d.startsWith("/") && !/\/shims\/?$/.test(d)
+  );
   let seen = false;
   for (const dir of dirs) {
     const candidate = `${dir.replace(/\/+$/, "")}/uv`;
@@ -833,6 +838,20 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
     return { ...cached, source: "cache" };
   }
 
+  // A failed download is remembered for an hour, so every rebuild of a pip-built env on
+  // a host that cannot reach the index does not pay the timeouts again.
+  const memo = await failureMemoPath(opts, env);
+  if (!opts.retryFailed && !opts.offline) {
+    const remembered = readFailureMemo(memo);
+    if (remembered) {
+      tried.push(...remembered.tried.filter((t) => !tried.includes(t)));
+      tried.push(
+        `(remembered from an attempt at ${remembered.at}; tried again after ${remembered.until}, or now with venv_driver = "venv_uv")`,
+      );
+      return { path: null, tried };
+    }
+  }
+
   let work: string;
   try {
     Deno.mkdirSync(opts.cacheDir, { recursive: true, mode: 0o700 });
@@ -865,5 +884,52 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
   for (const t of tried) log.debug(`uv not obtained: ${t}`);
+  if (!opts.offline) writeFailureMemo(memo, tried);
   return { path: null, tried };
+}
+
+const FAILURE_MEMO_MS = 60 * 60 * 1000;
+
+/** The memo of a failed attempt, keyed by everything that decides where uv comes from. */
+async function failureMemoPath(
+  opts: ObtainUvOptions,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const keys = Object.keys(env).filter((k) => /^(PIP|UV)_/.test(k)).sort();
+  const basis = JSON.stringify([
+    UV_VERSION,
+    opts.installArgs,
+    opts.baseDir ?? "",
+    opts.python?.realPath ?? "",
+    keys.map((k) => [k, env[k]]),
+  ]);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(basis)),
+  );
+  const hex = Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${opts.cacheDir}/uv/unavailable-${hex}.json`;
+}
+
+function readFailureMemo(path: string): { at: string; until: string; tried: string[] } | null {
+  try {
+    const m = JSON.parse(Deno.readTextFileSync(path));
+    if (typeof m?.until !== "string" || Date.parse(m.until) <= Date.now()) return null;
+    return { at: String(m.at), until: m.until, tried: Array.isArray(m.tried) ? m.tried : [] };
+  } catch {
+    return null;
+  }
+}
+
+function writeFailureMemo(path: string, tried: string[]): void {
+  try {
+    const now = Date.now();
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({
+        at: new Date(now).toISOString(),
+        until: new Date(now + FAILURE_MEMO_MS).toISOString(),
+        tried,
+      }) + "\n",
+    );
+  } catch { /* a read-only cache only costs time */ }
 }

@@ -407,12 +407,13 @@ export const CATALOGUE: Case[] = [
   },
   {
     area: "config",
-    name: "a missing vars file",
+    name: "a vars file that is a directory",
     toml: `${primeToml()}vars_files = [".env"]\n`,
+    setup: (d) => Deno.mkdir(join(d, ".env")),
     args: ["sync"],
     code: 3,
-    says: [/prime\.toml vars_files: the file `\.env` does not exist/],
-    fix: /create it, or remove it from `vars_files`/,
+    says: [/prime\.toml vars_files: `\.env` is not a file/],
+    fix: /.+/,
   },
   {
     area: "config",

@@ -49,8 +49,18 @@ Deno.test("computeActivation() sets the venv, prime's variables and the vars, an
     ["A", "from vars"],
     ["B", "from file"],
     ["SECRET", "it's $ecret\n"],
+    ["PRIME_ACTIVE_VARS", "A B SECRET"],
   ]);
   assert.deepEqual(activation.unset, ["PYTHONHOME", "PYTHONPATH"]);
+});
+
+Deno.test("computeActivation() replaces what a previous activation exported, so envs switch vars", () => {
+  const { activation } = computeActivation(
+    { PATH: "/bin", A: "old env", GONE: "old env only", PRIME_ACTIVE_VARS: "A GONE" },
+    BASE,
+  );
+  assert.deepEqual(activation.set.find(([k]) => k === "A"), ["A", "from vars"]);
+  assert.ok(activation.unset.includes("GONE"), "a var the new env lacks is unset");
 });
 
 Deno.test("computeActivation() lets an exported shell variable win, as programs see it", () => {

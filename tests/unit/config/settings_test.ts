@@ -258,10 +258,10 @@ const BAD: Array<[string, Record<string, string>, Parameters<typeof pickEnv>[1],
       /prime\.toml \[env\.ci\] requirements: the file `ci\.txt` does not exist/,
     ],
     [
-      "a missing vars file",
-      { "prime.toml": 'vars_files = [".env"]' },
+      "a vars file that is a directory",
+      { "prime.toml": 'vars_files = [".env"]', ".env/x": "" },
       {},
-      /vars_files: the file `\.env` does not exist/,
+      /vars_files: `\.env` is not a file/,
     ],
     [
       "a missing project dir",

@@ -44,3 +44,11 @@ Deno.test("resolvePyenvShim() gives up on `system`, a missing version file, and 
   assert.equal(await resolvePyenvShim(join(bare, "shims", "python3"), { PYENV_ROOT: bare }), null);
   assert.equal(await resolvePyenvShim(shim, { PYENV_ROOT: "/elsewhere" }), null);
 });
+
+Deno.test("resolvePyenvShim() resolves a version prefix to the newest installed match, as pyenv does", async () => {
+  const root = await fakePyenv("3.12\n");
+  assert.equal(
+    await resolvePyenvShim(join(root, "shims", "python3"), { PYENV_ROOT: root }),
+    join(root, "versions", "3.12.1", "bin", "python3"),
+  );
+});

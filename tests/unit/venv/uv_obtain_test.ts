@@ -345,7 +345,13 @@ Deno.test("obtainUv() rejects a wheel whose sha256 differs from the index's and 
     const line = r.tried.find((t) => t.startsWith("wheel: index https://idx.example/simple/"));
     assert.match(line ?? "", /has sha256 [0-9a-f]{64}, expected 0{64}/);
     assert.ok(!Deno.statSync(`${cache}/uv`).isFile);
-    assert.equal([...Deno.readDirSync(`${cache}/uv`)].length, 0, "nothing is cached");
+    assert.deepEqual(
+      [...Deno.readDirSync(`${cache}/uv`)].map((e) => e.name).filter((n) =>
+        !n.startsWith("unavailable-")
+      ),
+      [],
+      "no uv is cached (only the memo of the failed attempt)",
+    );
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
@@ -571,6 +577,37 @@ Deno.test("obtainUv() ignores a damaged cache pointer and uses the pinned direct
       version: UV_VERSION,
       source: "cache",
     });
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});
+
+Deno.test("obtainUv() remembers a failed download for an hour, unless told to retry", async () => {
+  const cache = await Deno.makeTempDir();
+  try {
+    let fetches = 0;
+    const fetchFn = (() => {
+      fetches++;
+      return Promise.reject(new TypeError("network unreachable"));
+    }) as unknown as typeof fetch;
+    const opts = {
+      cacheDir: cache,
+      installArgs: [],
+      offline: false,
+      runner: fakeRunner([]),
+      env: { ...BASE_ENV, PIP_INDEX_URL: "https://idx.example/simple/" },
+      fetchFn,
+    };
+    const first = await obtainUv(opts);
+    assert.equal(first.path, null);
+    const afterFirst = fetches;
+    assert.ok(afterFirst > 0, "the first attempt asks the index");
+    const second = await obtainUv(opts);
+    assert.equal(second.path, null);
+    assert.equal(fetches, afterFirst, "the second attempt is answered from the memo");
+    assert.ok(second.path === null && second.tried.some((t) => /remembered/.test(t)));
+    await obtainUv({ ...opts, retryFailed: true });
+    assert.ok(fetches > afterFirst, "retryFailed asks the index again");
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
