@@ -9,7 +9,7 @@ import type { Stamp, StampInput, StampPython } from "../state/stamp.ts";
 import { readStamp, writeStamp } from "../state/stamp.ts";
 import { fingerprint, hashInputs } from "../state/fingerprint.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { collectRequirementFiles } from "../deps/plan.ts";
+import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { ConfigError, VenvError } from "../errors.ts";
 import { run } from "../process.ts";
@@ -79,7 +79,13 @@ export async function computeEnvInputs(
       else absent.push(f);
     }
   }
-  for (const dir of settings.projectDirs) {
+  const localDirs: string[] = [];
+  for (const f of reqFiles) {
+    try {
+      localDirs.push(...localProjectDirs(await Deno.readTextFile(f), f));
+    } catch { /* read again (and reported) by the installer */ }
+  }
+  for (const dir of [...settings.projectDirs, ...localDirs]) {
     for (const f of projectFiles(dir)) {
       if (await exists(f)) present.push(f);
       else absent.push(f);

@@ -58,6 +58,28 @@ function normalize(p: string): string {
   return "/" + parts.join("/");
 }
 
+const LOCAL_PROJECT = /^\s*(?:(?:-e|--editable)(?:\s*=\s*|\s+))?((?:\.{1,2}\/|\/|file:)\S*)/;
+
+/**
+ * Local projects a requirements file installs (`-e ./pkg`, `./pkg`, `file:../lib`),
+ * resolved against its directory: their pyproject.toml/setup.* are inputs of the env
+ * too. Pure.
+ */
+export function localProjectDirs(text: string, file: string): string[] {
+  const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+  const out: string[] = [];
+  for (const raw of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {
+    const line = raw.replace(/\s+#.*$/, "");
+    const m = LOCAL_PROJECT.exec(line);
+    if (!m) continue;
+    let target = m[1].replace(/^file:(\/\/)?/, "").replace(/[#\[;].*$/, "");
+    if (target === "" || /\.(whl|zip|tar\.gz|tgz)$/.test(target)) continue;
+    if (!target.startsWith("/")) target = normalize(`${dir}/${target}`);
+    out.push(target);
+  }
+  return out;
+}
+
 /**
  * Every requirements/constraints file reachable from `roots` through nested -r/-c,
  * roots included, each once. A missing nested file is a ConfigError (exit 3).

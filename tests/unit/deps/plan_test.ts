@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { installerArgs, nestedRequirementFiles } from "../../../src/deps/plan.ts";
+import { installerArgs, localProjectDirs, nestedRequirementFiles } from "../../../src/deps/plan.ts";
 
 Deno.test("nestedRequirementFiles() finds -r/-c in every spelling, relative to the file", () => {
   const text = [
@@ -33,4 +33,22 @@ Deno.test("installerArgs() keeps the SPEC's order: constraints, requirements, de
     }),
     ["-c", "/r/c.txt", "-r", "/r/a.txt", "x==1", "pytest", "-e", "/r", "--no-index"],
   );
+});
+
+Deno.test("localProjectDirs() finds the local projects a requirements file installs", () => {
+  const text = [
+    "-e ./pkg",
+    "--editable=../lib  # comment",
+    "./vendored/thing[extra]",
+    "file:../other",
+    "requests>=2",
+    "./wheels/x-1.0-py3-none-any.whl",
+    "-e git+https://example.invalid/x.git#egg=x",
+  ].join("\n");
+  assert.deepEqual(localProjectDirs(text, "/repo/reqs/main.txt"), [
+    "/repo/reqs/pkg",
+    "/repo/lib",
+    "/repo/reqs/vendored/thing",
+    "/repo/other",
+  ]);
 });
