@@ -15,6 +15,10 @@ import { parseDotenv } from "../config/dotenv.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { useChoicePath } from "../state/paths.ts";
 import * as log from "../log.ts";
+import { writeBareRecord } from "../state/bare.ts";
+import { fileSha256 } from "../state/paths.ts";
+import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
+import { PRIME_VERSION } from "../version.ts";
 import { overrideKey } from "./warm.ts";
 
 /** What to start. */
@@ -84,6 +88,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     if (!python) {
       const sel = await selectFor(spec.project, spec.project.required, false);
       python = sel.python!.path;
+      if (spec.project.refRoot === null) await recordBareScript(spec, sel.python!);
     }
     program = python;
     args = ["-I", spec.script, ...spec.args];
@@ -115,4 +120,37 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   }
   log.debug(`exec ${program} ${args.join(" ")}`);
   return await replaceProcess(program, args, env);
+}
+
+/**
+ * Records a bare script's selection (no block, no ref root) so the next start can exec
+ * without selecting again: the interpreter's identity and the `.python-version` trail.
+ */
+async function recordBareScript(spec: LaunchSpec, py: PythonInfo): Promise<void> {
+  let scriptDir: string;
+  try {
+    const real = Deno.realPathSync(spec.script!);
+    scriptDir = real.slice(0, real.lastIndexOf("/")) || "/";
+  } catch {
+    return;
+  }
+  const trail = findPythonVersionFileTrail(scriptDir);
+  const inputs = await Promise.all(
+    [...trail.checked, ...(trail.path ? [trail.path] : [])].map(async (path) => ({
+      path,
+      sha256: await fileSha256(path),
+    })),
+  );
+  const key = {
+    kind: "bare" as const,
+    subject: scriptDir,
+    envRequest: "",
+    pythonOverride: overrideKey(spec.project.options.python ?? Deno.env.get("PRIME_PYTHON") ?? ""),
+    driverOverride: "",
+  };
+  writeBareRecord(await pointerPath(spec.project.cache, key), {
+    prime: PRIME_VERSION,
+    python: { path: py.path, realPath: py.realPath, mtimeMs: py.mtimeMs, size: py.size },
+    inputs,
+  });
 }

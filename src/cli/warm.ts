@@ -19,6 +19,7 @@ import { execveAsync } from "../exec/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { parseDotenv } from "../config/dotenv.ts";
 import { readUseChoice } from "../state/use_choice.ts";
+import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
 
 function isFile(p: string): boolean {
   try {
@@ -117,8 +118,12 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
         driverOverride,
       });
     } else {
-      refRoot = findRefRootSync(dirname(Deno.realPathSync(abs(c.script))));
-      if (refRoot === null) return;
+      const scriptDir = dirname(Deno.realPathSync(abs(c.script)));
+      refRoot = findRefRootSync(scriptDir);
+      if (refRoot === null) {
+        await execBareScript(c.script, c.args, scriptDir, cache, pythonOverride, depth, o);
+        return;
+      }
     }
   } else {
     refRoot = findRefRootSync(base);
@@ -197,6 +202,52 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   }
   await execveAsync(program, args, env);
   // exec was impossible here: let the cold path spawn instead.
+}
+
+/**
+ * A script with no block and no ref root: exec its recorded interpreter with -I when
+ * the record still holds (see state/bare.ts). Returns when it does not.
+ */
+async function execBareScript(
+  script: string,
+  args: string[],
+  scriptDir: string,
+  cache: string,
+  pythonOverride: string,
+  depth: number,
+  o: { verbose: number; quiet: boolean; directory: string | null },
+): Promise<void> {
+  const record = readBareRecord(
+    await pointerPath(cache, {
+      kind: "bare",
+      subject: scriptDir,
+      envRequest: "",
+      pythonOverride,
+      driverOverride: "",
+    }),
+  );
+  if (record === null || !(await bareRecordHolds(record))) return;
+  const env = programEnv(Deno.env.toObject(), {
+    venvDir: null,
+    refRoot: null,
+    env: null,
+    vars: {},
+    fileVars: {},
+    depth,
+  });
+  if (o.verbose > 0 && !o.quiet) {
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`prime: no venv; exec ${record.python.path} (recorded)\n`),
+    );
+  }
+  if (o.directory) {
+    try {
+      Deno.chdir(o.directory);
+    } catch {
+      return;
+    }
+  }
+  await execveAsync(record.python.path, ["-I", script, ...args], env);
 }
 
 /** Records that a script env was used, for `prime gc`: one utime, no content written. */

@@ -8,7 +8,7 @@ import { sha256Hex, writeFileAtomic } from "./paths.ts";
 
 /** The request a pointer is keyed on. */
 export interface PointerKey {
-  kind: "repo" | "script";
+  kind: "repo" | "script" | "bare";
   /** The ref root (repo) or the normalised PEP 723 block text (script). */
   subject: string;
   envRequest: string;

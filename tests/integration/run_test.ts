@@ -244,3 +244,32 @@ Deno.test({
     assert.match(r.stderr, /nested 16 deep/);
   },
 });
+
+const pair = pyenvPythons().filter((p) =>
+  p.minor.startsWith("3.") && Number(p.minor.slice(2)) >= 8
+);
+Deno.test({
+  name:
+    "a bare script's interpreter is recorded for warm starts, and a new .python-version above it re-selects" +
+    (pair.length < 2 ? " (skipped: needs two Pythons >= 3.8 under pyenv)" : ""),
+  ignore: pair.length < 2,
+  async fn() {
+    const top = await tempTree({
+      "scripts/v.py": "import sys; print('%d.%d' % sys.version_info[:2])",
+    });
+    const env = testEnv(await Deno.makeTempDir());
+    const script = join(top, "scripts", "v.py");
+    const first = await runPrime([script], { cwd: top, env });
+    assert.equal(first.code, 0, first.stderr);
+    const warm = await runPrime(["-v", script], { cwd: top, env });
+    assert.equal(warm.stdout, first.stdout);
+    assert.match(warm.stderr, /no venv; exec .* \(recorded\)/);
+    const want = pair[0].minor === first.stdout.trim() ? pair.at(-1)! : pair[0];
+    await Deno.writeTextFile(join(top, ".python-version"), `${want.minor}\n`);
+    const after = await runPrime(["-v", script], { cwd: top, env });
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(after.stdout.trim(), want.minor);
+    assert.doesNotMatch(after.stderr, /\(recorded\)/);
+    assert.deepEqual([...Deno.readDirSync(join(top, "scripts"))].map((e) => e.name), ["v.py"]);
+  },
+});
