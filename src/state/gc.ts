@@ -6,6 +6,7 @@
  */
 import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
+import { readBareRecord } from "./bare.ts";
 import { stampPath } from "./paths.ts";
 
 /** A script env in the cache and when it was last used. */
@@ -165,6 +166,14 @@ export function removeOrphanPointers(cache: string): string[] {
         Deno.statSync(venv);
         continue;
       } catch { /* gone: the pointer is an orphan */ }
+    }
+    // A bare script's record names an interpreter, not a venv: kept while it exists.
+    const bare = readBareRecord(p);
+    if (bare !== null) {
+      try {
+        Deno.statSync(bare.python.realPath);
+        continue;
+      } catch { /* that interpreter is gone */ }
     }
     try {
       Deno.removeSync(p);
