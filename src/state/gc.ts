@@ -224,6 +224,34 @@ export async function collectGarbage(
       lock.release();
     }
   }
+  // A script env kept aside by a build that failed or was killed waits in
+  // scripts/.prime/<key>.previous; once that old, it is garbage too.
+  const aside = `${scripts}/.prime`;
+  try {
+    for (const e of [...Deno.readDirSync(aside)]) {
+      if (!e.name.endsWith(".previous")) continue;
+      const path = `${aside}/${e.name}`;
+      const used = lastUsedMs(path);
+      if (now - used <= opts.olderThanDays * 86_400_000) continue;
+      // Its env's lock is held while a build may still put it back.
+      const envPath = `${scripts}/${e.name.slice(0, -".previous".length)}`;
+      let lock;
+      try {
+        lock = await acquireLock(await lockPathFor(cache, envPath), 0);
+      } catch {
+        continue;
+      }
+      try {
+        const bytes = treeSize(path);
+        if (removeViaTrash(path, scripts)) {
+          report.removed.push({ path, lastUsedMs: used, bytes });
+          report.bytes += bytes;
+        }
+      } finally {
+        lock.release();
+      }
+    }
+  } catch { /* no aside copies */ }
   report.pointers = removeOrphanPointers(cache);
   return report;
 }

@@ -131,3 +131,24 @@ Deno.test("removeViaTrash() renames into the trash dir, then deletes; false when
   assert.deepEqual([...Deno.readDirSync(`${root}/.prime`)], []);
   assert.equal(removeViaTrash(`${root}/venv`, `${root}/.prime`), false);
 });
+
+Deno.test("collectGarbage() removes an old aside copy of a script env, and keeps a recent one", async () => {
+  const cache = await Deno.makeTempDir();
+  const aside = `${cache}/scripts/.prime`;
+  for (const name of ["old.previous", "new.previous"]) {
+    Deno.mkdirSync(`${aside}/${name}/bin`, { recursive: true });
+    Deno.writeTextFileSync(`${aside}/${name}/pyvenv.cfg`, "home = /x\n");
+    Deno.writeTextFileSync(`${aside}/${name}/prime-last-used`, "");
+  }
+  const old = new Date(Date.now() - 40 * 86_400_000);
+  Deno.utimeSync(`${aside}/old.previous/prime-last-used`, old, old);
+  const report = await collectGarbage(cache, { olderThanDays: 30 });
+  assert.ok(report.removed.some((r) => r.path.endsWith("old.previous")));
+  assert.deepEqual(
+    [...Deno.readDirSync(aside)].map((e) => e.name).filter((n) => n.endsWith(".previous")),
+    [
+      "new.previous",
+    ],
+  );
+  await Deno.remove(cache, { recursive: true });
+});
