@@ -3,7 +3,7 @@ import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "./project.ts";
 import { selectWithRequirement } from "./project.ts";
-import { satisfiesAny } from "../python/specifier.ts";
+import { satisfiesAny, versionSatisfies } from "../python/specifier.ts";
 import { decideDriver, makeDriver } from "./drivers.ts";
 import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
 import type { VenvDriver } from "../venv/driver.ts";
@@ -27,6 +27,27 @@ export interface Prepared {
   inputs: EnvInputs;
   result: EnsureResult;
   driverNote?: string;
+}
+
+/**
+ * A `.python-version` pin wins over `[project].requires-python` (the SPEC's order), but
+ * a pin the project itself rules out is almost always a mistake: say so (uv refuses).
+ */
+function warnRequiresPythonConflict(p: Project, s: Settings, python: PythonInfo): void {
+  const rp = p.loaded?.pyproject?.requiresPython;
+  if (!rp || s.pythonVersionFile === null || s.required.source !== s.pythonVersionFile) return;
+  if (p.override) return;
+  let ok = true;
+  try {
+    ok = versionSatisfies(python.version, rp);
+  } catch { /* an invalid requires-python is reported elsewhere */ }
+  if (!ok) {
+    log.warn(
+      `Python ${python.version} (from ${s.pythonVersionFile}) does not satisfy requires-python ${rp} in ${
+        p.loaded!.pyproject!.path
+      }`,
+    );
+  }
 }
 
 /** Wraps a driver so its two long steps show progress. */
@@ -145,6 +166,7 @@ export async function prepareEnv(
       );
     }
   };
+  warnRequiresPythonConflict(p, settings, python);
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
   const plan = buildInstallPlan(settings);
   const final = settings;
