@@ -107,34 +107,8 @@ function execUnavailable(): string | null {
 }
 
 /**
- * execve(2) `program` with `args` (argv[1..]) and `env`. Returns only if exec
- * failed or is unavailable, with the reason.
- */
-export function execve(program: string, args: string[], env: Record<string, string>): string {
-  const why = execUnavailable();
-  if (why) return why;
-  const lib = libcName()!;
-  let libc;
-  try {
-    libc = Deno.dlopen(lib, {
-      execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
-      signal: { parameters: ["i32", "pointer"], result: "pointer" },
-    });
-  } catch (e) {
-    return `cannot load ${lib}: ${e instanceof Error ? e.message : e}`;
-  }
-  const argv = cArray([program, ...args]);
-  const envp = cArray(Object.entries(env).map(([k, v]) => `${k}=${v}`));
-  libc.symbols.signal(SIGPIPE, SIG_DFL);
-  libc.symbols.execve(cString(program), argv.ptrs, envp.ptrs);
-  // Still here: exec failed (the path vanished, or is not executable).
-  libc.symbols.signal(SIGPIPE, SIG_IGN);
-  libc.close();
-  return `execve ${program} failed`;
-}
-
-/**
- * execve() for the warm path: the same exec, made from one of Deno's helper threads.
+ * execve(2) `program` with `args` (argv[1..]) and `env`, made from one of Deno's
+ * helper threads.
  * Binding a synchronous FFI symbol compiles a fast-call trampoline (about 0.7 ms on
  * every start); a non-blocking one does not. Exec from any thread replaces the whole
  * process and the caller takes over the PID, so the program sees no difference.
@@ -223,6 +197,6 @@ export async function replaceProcess(
   args: string[],
   env: Record<string, string>,
 ): Promise<number> {
-  execve(program, args, env);
+  await execveAsync(program, args, env);
   return await spawnAndWait(program, args, env);
 }
