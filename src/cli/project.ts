@@ -43,7 +43,7 @@ export async function loadProject(
   opts: { tolerateStaleChoice?: boolean } = {},
 ): Promise<Project> {
   const cache = cacheDir();
-  const refRoot = await findProjectRoot(startDir);
+  const refRoot = findProjectRoot(startDir);
   const override = pythonOverride(o);
   if (refRoot === null) {
     const required = await requiredWithoutRoot(startDir);

@@ -5,6 +5,7 @@
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
 import { parseArgs } from "./args.ts";
+import { findProjectRoot } from "./ref.ts";
 import { cacheDir } from "../state/paths.ts";
 import { pointerPath, readPointerEntry } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
@@ -29,32 +30,13 @@ function isFile(p: string): boolean {
   }
 }
 
-/**
- * The ref root exactly as ref.ts findProjectRoot() finds it, with sync calls (each
- * async file op costs a promise round trip, and this runs on every start). Returns
- * null instead of throwing: the cold path then reports a bad start directory.
- * A mismatch with ref.ts could only cost speed: the pointer is keyed on the ref root
- * and the stamp records it, so a different answer misses and the cold path decides.
- */
-function findRefRootSync(startDir: string): string | null {
-  let real: string;
+/** The ref root, or null (a bad start directory is the cold path's to report). */
+function refRootOrNull(startDir: string): string | null {
   try {
-    real = Deno.realPathSync(startDir);
-    if (!Deno.statSync(real).isDirectory) return null;
+    return findProjectRoot(startDir);
   } catch {
     return null;
   }
-  for (let dir = real;;) {
-    const base = dir === "/" ? "" : dir;
-    if (isFile(`${base}/prime.toml`) || isFile(`${base}/pyproject.toml`)) return dir;
-    if (dir === "/") break;
-    const i = dir.lastIndexOf("/");
-    dir = i <= 0 ? "/" : dir.slice(0, i);
-  }
-  for (const name of [".python-version", "requirements.txt"]) {
-    if (isFile(`${real}/${name}`)) return real;
-  }
-  return null;
 }
 
 /**
@@ -119,14 +101,14 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
       });
     } else {
       const scriptDir = dirname(Deno.realPathSync(abs(c.script)));
-      refRoot = findRefRootSync(scriptDir);
+      refRoot = refRootOrNull(scriptDir);
       if (refRoot === null) {
         await execBareScript(c.script, c.args, scriptDir, cache, pythonOverride, depth, o);
         return;
       }
     }
   } else {
-    refRoot = findRefRootSync(base);
+    refRoot = refRootOrNull(base);
   }
   if (c.kind === "run" || refRoot !== null) {
     if (refRoot === null) return;

@@ -14,14 +14,15 @@ function exists(path: string): boolean {
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
- * or `pyproject.toml`, and returns it, or null when there is none.
+ * or `pyproject.toml`, and returns it, or null when there is none. Synchronous: the
+ * warm path runs it on every start, and each async file op costs a round trip.
  * @throws UsageError (exit 2) when `startDir` does not exist or is not a directory.
  */
-export async function findRefRoot(startDir: string): Promise<string | null> {
+export function findRefRootSync(startDir: string): string | null {
   let dir: string;
   try {
-    dir = await Deno.realPath(startDir);
-    if (!(await Deno.stat(dir)).isDirectory) throw new Error("not a directory");
+    dir = Deno.realPathSync(startDir);
+    if (!Deno.statSync(dir).isDirectory) throw new Error("not a directory");
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound
       ? "it does not exist"
@@ -36,5 +37,14 @@ export async function findRefRoot(startDir: string): Promise<string | null> {
     if (dir === "/") return null;
     const i = dir.lastIndexOf("/");
     dir = i <= 0 ? "/" : dir.slice(0, i);
+  }
+}
+
+/** findRefRootSync() as a promise (rejects with the UsageError). */
+export function findRefRoot(startDir: string): Promise<string | null> {
+  try {
+    return Promise.resolve(findRefRootSync(startDir));
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
