@@ -3,11 +3,18 @@
  * env's lock rebuild it aside-safely. Used by sync, run, script mode and info.
  */
 import type { Settings, VenvDriverName } from "../config/types.ts";
-import type { PythonInfo, Selection } from "../python/types.ts";
+import type { PythonInfo } from "../python/types.ts";
 import type { InstallPlan, VenvDriver } from "../venv/driver.ts";
 import type { Stamp, StampInput, StampPython } from "../state/stamp.ts";
-import { readStamp, writeStamp } from "../state/stamp.ts";
-import { fingerprint, hashInputs } from "../state/fingerprint.ts";
+import {
+  hashInputs,
+  inputChange,
+  readStamp,
+  venvPythonExists,
+  writeStamp,
+} from "../state/stamp.ts";
+import { fingerprint } from "../state/fingerprint.ts";
+import { ensureSelfIgnoringDir } from "../state/paths.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -56,28 +63,24 @@ export async function computeEnvInputs(
   python: PythonInfo,
   driverName: VenvDriverName,
   plan: InstallPlan,
-  extraInputs: string[] = [],
   runRefRoot: string | null = settings.refRoot,
 ): Promise<EnvInputs> {
   const reqRoots = [...settings.requirements];
   if (settings.constraintsFile) reqRoots.push(settings.constraintsFile);
   const reqFiles = await collectRequirementFiles(reqRoots);
-  const present = [
+  // Every file whose content (or absence) shapes the env; a missing one hashes to null
+  // and must stay missing.
+  const paths = [
     ...settings.configFiles,
     ...(settings.pythonVersionFile ? [settings.pythonVersionFile] : []),
     ...(settings.selector ? [settings.selector] : []),
     ...reqFiles,
-    ...extraInputs,
+    ...settings.probedAbsent,
   ];
-  const absent = [...settings.probedAbsent];
   if (runRefRoot !== null) {
     // The ref root's prime.toml and pyproject.toml shape every default (dependencies,
-    // requires-python, groups, build-system), whether or not they hold prime's keys;
-    // one appearing later changes the configuration too.
-    for (const f of [`${runRefRoot}/prime.toml`, `${runRefRoot}/pyproject.toml`]) {
-      if (await exists(f)) present.push(f);
-      else absent.push(f);
-    }
+    // requires-python, groups, build-system), whether or not they hold prime's keys.
+    paths.push(`${runRefRoot}/prime.toml`, `${runRefRoot}/pyproject.toml`);
   }
   const localDirs: string[] = [];
   for (const f of reqFiles) {
@@ -85,13 +88,8 @@ export async function computeEnvInputs(
       localDirs.push(...localProjectDirs(await Deno.readTextFile(f), f));
     } catch { /* read again (and reported) by the installer */ }
   }
-  for (const dir of [...settings.projectDirs, ...localDirs]) {
-    for (const f of projectFiles(dir)) {
-      if (await exists(f)) present.push(f);
-      else absent.push(f);
-    }
-  }
-  const inputs = await hashInputsOrExplain(present, absent);
+  for (const dir of [...settings.projectDirs, ...localDirs]) paths.push(...projectFiles(dir));
+  const inputs = await hashInputsOrExplain(paths);
   const runInfo: Stamp["run"] = {
     refRoot: runRefRoot,
     env: settings.env,
@@ -127,8 +125,8 @@ export async function computeEnvInputs(
  * hashInputs, with a failure turned into a ConfigError naming the file: an input that
  * is a directory or unreadable (chmod 000) is bad user input, never an internal error.
  */
-async function hashInputsOrExplain(present: string[], absent: string[]): Promise<StampInput[]> {
-  for (const p of [...present, ...absent]) {
+async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
+  for (const p of paths) {
     let st: Deno.FileInfo;
     try {
       st = await Deno.stat(p);
@@ -143,21 +141,12 @@ async function hashInputsOrExplain(present: string[], absent: string[]): Promise
     }
   }
   try {
-    return await hashInputs(present, absent);
+    return await hashInputs(paths);
   } catch (e) {
     throw new ConfigError(
       `cannot read an input of the env: ${e instanceof Error ? e.message : String(e)}`,
       "make the file readable, or remove it",
     );
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.lstat(p);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -179,15 +168,6 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
   return { fresh: false, reason: describeChange(stamp, inputs), stamp };
 }
 
-/** Whether the venv's interpreter is there (a stamp alone does not make a venv usable). */
-export function venvPythonExists(venvDir: string): boolean {
-  try {
-    return Deno.statSync(`${venvDir}/bin/python`).isFile;
-  } catch {
-    return false;
-  }
-}
-
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
   if (stamp.driver !== inputs.driverName) {
@@ -199,29 +179,13 @@ function describeChange(stamp: Stamp, inputs: EnvInputs): string {
     return `interpreter changed: ${p.version} ${p.realPath} -> ${q.version} ${q.realPath}`;
   }
   if (p.mtimeMs !== q.mtimeMs || p.size !== q.size) return `interpreter ${q.realPath} was modified`;
-  const before = new Map(stamp.inputs.map((i) => [i.path, i.sha256]));
-  for (const i of inputs.inputs) {
-    if (!before.has(i.path)) return `new input ${i.path}`;
-    if (before.get(i.path) !== i.sha256) {
-      if (i.sha256 === null) return `${i.path} was removed`;
-      if (before.get(i.path) === null) return `${i.path} appeared`;
-      return `${i.path} changed`;
-    }
-  }
-  return "configuration changed";
+  return inputChange(stamp.inputs, inputs.inputs) ?? "configuration changed";
 }
 
 /** Where a complete but outdated venv waits while its successor is built. */
 export function asidePath(venvDir: string): string {
   const i = venvDir.lastIndexOf("/");
   return `${venvDir.slice(0, i)}/.prime/${venvDir.slice(i + 1)}.previous`;
-}
-
-function ensureSelfIgnoringDir(dir: string): void {
-  Deno.mkdirSync(dir, { recursive: true });
-  try {
-    Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
-  } catch { /* already there */ }
 }
 
 function isVenvLike(dir: string): boolean {
@@ -365,9 +329,7 @@ export async function ensureEnv(
       };
       await driver.create(ctx);
       // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
-      try {
-        Deno.writeTextFileSync(`${ctx.venvDir}/.gitignore`, "*\n", { createNew: true });
-      } catch { /* already there */ }
+      ensureSelfIgnoringDir(ctx.venvDir);
       writePythonPathPth(ctx.venvDir, inputs.pythonPath);
       await driver.install(ctx);
       writeStamp(inputs.venvDir, {
@@ -469,10 +431,4 @@ function restorePrevious(inputs: EnvInputs, aside: string): boolean {
   } catch { /* missing: fine */ }
   Deno.renameSync(aside, inputs.venvDir);
   return true;
-}
-
-/** The selection's interpreter, or an error that says nothing satisfied. */
-export function selected(sel: Selection): PythonInfo {
-  if (sel.python === null) throw new Error("selection returned no interpreter");
-  return sel.python;
 }

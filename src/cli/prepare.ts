@@ -8,11 +8,11 @@ import { decideDriver, makeDriver } from "./drivers.ts";
 import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
 import type { VenvDriver } from "../venv/driver.ts";
 import {
+  checkFreshness,
   computeEnvInputs,
   ensureEnv,
   type EnsureResult,
   type EnvInputs,
-  venvPythonExists,
 } from "./env_build.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PythonNotFoundError } from "../errors.ts";
@@ -26,7 +26,6 @@ export interface Prepared {
   python: PythonInfo;
   inputs: EnvInputs;
   result: EnsureResult;
-  driverNote?: string;
 }
 
 /**
@@ -85,7 +84,6 @@ export async function prepareEnv(
   opts: {
     label: string;
     runRefRoot: string | null;
-    extraInputs?: string[];
     /** For script envs: the venv's place depends on the interpreter. */
     venvDirFor?: (python: PythonInfo) => Promise<string>;
   },
@@ -153,37 +151,30 @@ export async function prepareEnv(
     selection.python = probed;
     selection.source = "uv";
   }
-  // The pip driver needs the interpreter to satisfy the requirement (uv may be asked
-  // for one instead); checked once the driver is known, whoever decided it.
-  const py = python;
-  const requireSatisfied = () => {
-    // An explicit --python path is the only way to get here with satisfies false; uv
-    // would refuse such an interpreter for a project too, so no driver takes it.
-    if (selection.satisfies === false) {
-      throw new PythonNotFoundError(
-        `${py.path} (Python ${py.version}) does not satisfy ${settings.required.value} (from ${settings.required.source})`,
-        { hint: "pick another interpreter with --python, or relax the requirement" },
-      );
-    }
-  };
+  // Only an explicit --python path can miss the requirement here; no driver takes it
+  // (uv refuses such an interpreter for a project too).
+  if (selection.satisfies === false) {
+    throw new PythonNotFoundError(
+      `${python.path} (Python ${python.version}) does not satisfy ${settings.required.value} (from ${settings.required.source})`,
+      { hint: "pick another interpreter with --python, or relax the requirement" },
+    );
+  }
   warnRequiresPythonConflict(p, settings, python);
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
   const plan = buildInstallPlan(settings);
   const final = settings;
   const compute = (name: VenvDriverName) =>
-    computeEnvInputs(final, python!, name, plan, opts.extraInputs ?? [], opts.runRefRoot);
+    computeEnvInputs(final, python!, name, plan, opts.runRefRoot);
 
   let driverName: VenvDriverName | null = settings.driver;
   if (driverName === null && decided) driverName = decided.name;
   if (driverName === null) {
     const stamp = readStamp(settings.venvDir);
     if (stamp && (stamp.driver === "venv_uv" || stamp.driver === "venv_pip")) {
+      // No driver configured: the one that built the venv stands while it is fresh,
+      // so a fresh env never waits for uv to be found.
       const inputs = await compute(stamp.driver);
-      if (
-        stamp.fingerprint === inputs.fingerprint && !o.refresh &&
-        venvPythonExists(settings.venvDir)
-      ) {
-        requireSatisfied();
+      if (!o.refresh && checkFreshness(inputs).fresh) {
         return {
           settings,
           selection,
@@ -211,7 +202,6 @@ export async function prepareEnv(
     if (d.note) log.info(`prime: note: ${d.note}`);
     inputs = await compute(d.name);
   }
-  requireSatisfied();
   const result = await ensureEnv(inputs, {
     cacheDir: p.cache,
     refresh: o.refresh,
@@ -223,5 +213,5 @@ export async function prepareEnv(
       return withProgress(await makeDriver(inputs!.driverName, d.uv, python!, p.cache));
     },
   });
-  return { settings, selection, python, inputs, result, driverNote: decided?.note };
+  return { settings, selection, python, inputs, result };
 }

@@ -126,20 +126,6 @@ export async function selectFor(
   return (await selectWithRequirement(p, required, allowMissing)).selection;
 }
 
-/** The requirement after --python/PRIME_PYTHON: a version given there replaces it. */
-export function effectiveRequirement(p: Project, required: RequiredPython): RequiredPython {
-  const v = p.override?.value;
-  if (!v || v.includes("/")) return required;
-  try {
-    if (Deno.statSync(v).isFile) return required;
-  } catch { /* a version, not a file */ }
-  return {
-    requests: [requestFromSpecifier(v, p.override!.source)],
-    value: v,
-    source: p.override!.source,
-  };
-}
-
 /** Selection plus the requirement it was made against. */
 export async function selectWithRequirement(
   p: Project,

@@ -6,8 +6,8 @@
  * files looked at (present with their hash, or required to stay absent).
  * Deno APIs only: the warm path reads it.
  */
-import { fileSha256, writeFileAtomic } from "./paths.ts";
-import type { StampInput } from "./stamp.ts";
+import { writeFileAtomic } from "./paths.ts";
+import { hashInputs, inputChange, interpreterChange, type StampInput } from "./stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
 
 /** A bare script's selection, as recorded. */
@@ -31,16 +31,8 @@ export function readBareRecord(path: string): BareRecord | null {
 
 /** Whether the record still holds: same interpreter file, same `.python-version` files. */
 export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
-  try {
-    const st = Deno.statSync(r.python.realPath);
-    if (st.size !== r.python.size || (st.mtime?.getTime() ?? 0) !== r.python.mtimeMs) return false;
-  } catch {
-    return false;
-  }
-  for (const i of r.inputs) {
-    if ((await fileSha256(i.path)) !== i.sha256) return false;
-  }
-  return true;
+  if (interpreterChange(r.python) !== null) return false;
+  return inputChange(r.inputs, await hashInputs(r.inputs.map((i) => i.path))) === null;
 }
 
 /** Writes a bare record (best effort: a read-only cache only costs speed). */

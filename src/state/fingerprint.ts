@@ -1,6 +1,6 @@
 /** The fingerprint of a venv's inputs: what the stamp records and freshness compares. */
 import type { StampInput, StampPython } from "./stamp.ts";
-import { fileSha256, sha256Hex } from "./paths.ts";
+import { sha256Hex } from "./paths.ts";
 
 /** Everything a venv is built from, in a stable shape. */
 export interface FingerprintInput {
@@ -11,19 +11,6 @@ export interface FingerprintInput {
   settings: unknown;
   inputs: StampInput[];
   python: StampPython;
-}
-
-/** Hashes input files; a missing file is recorded as null (it must stay missing). */
-export async function hashInputs(present: string[], absent: string[]): Promise<StampInput[]> {
-  const uniq = [...new Set(present)];
-  const hashed = await Promise.all(
-    uniq.map(async (path) => ({ path, sha256: await fileSha256(path) })),
-  );
-  const absentUniq = [...new Set(absent)].filter((p) => !uniq.includes(p));
-  const absentNow = await Promise.all(
-    absentUniq.map(async (path) => ({ path, sha256: await fileSha256(path) })),
-  );
-  return [...hashed, ...absentNow];
 }
 
 function stable(value: unknown): unknown {

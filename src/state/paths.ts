@@ -10,14 +10,6 @@ export function cacheDir(env: (k: string) => string | undefined = (k) => Deno.en
   return `${home}/.cache/prime`;
 }
 
-/** Creates the cache dir (mode 0700) and a subdirectory of it; returns the subdirectory. */
-export function ensureCacheSubdir(root: string, sub: string): string {
-  Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
-  const dir = `${root}/${sub}`;
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
-}
-
 /** The file inside a venv that records what it was built from. */
 export function stampPath(venvDir: string): string {
   return `${venvDir}/prime-stamp.json`;
@@ -52,6 +44,14 @@ export async function fileSha256(path: string): Promise<string | null> {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
     throw e;
   }
+}
+
+/** Makes a folder that git never sees (it holds a `.gitignore` of `*`). */
+export function ensureSelfIgnoringDir(dir: string): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  try {
+    Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
+  } catch { /* already there */ }
 }
 
 /** Writes a file atomically: temp file in the same directory, then rename. */

@@ -2,7 +2,7 @@
  * The stamp: the record, written last inside a venv, of the inputs it was built from.
  * Reading and checking it uses Deno APIs only, because it is the warm path.
  */
-import { fileSha256, stampPath, writeFileAtomic } from "./paths.ts";
+import { fileSha256, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "../version.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
@@ -57,33 +57,62 @@ export function writeStamp(venvDir: string, stamp: Stamp): void {
   writeFileAtomic(stampPath(venvDir), JSON.stringify(stamp, null, 1) + "\n", 0o600);
 }
 
+/** Whether a venv's own interpreter is there (a stamp alone does not make it usable). */
+export function venvPythonExists(venvDir: string): boolean {
+  try {
+    return Deno.statSync(venvPython(venvDir)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Why an interpreter file no longer matches its recorded identity, or null. */
+export function interpreterChange(
+  p: { realPath: string; mtimeMs: number; size: number },
+): string | null {
+  try {
+    const st = Deno.statSync(p.realPath);
+    if (st.size !== p.size || (st.mtime?.getTime() ?? 0) !== p.mtimeMs) {
+      return `interpreter ${p.realPath} was modified`;
+    }
+    return null;
+  } catch {
+    return `interpreter ${p.realPath} is gone`;
+  }
+}
+
+/**
+ * The first difference between recorded inputs and the same paths now, or null. A
+ * path absent from `before` is a new input.
+ */
+export function inputChange(before: StampInput[], now: StampInput[]): string | null {
+  const was = new Map(before.map((i) => [i.path, i.sha256]));
+  for (const i of now) {
+    if (!was.has(i.path)) return `new input ${i.path}`;
+    const old = was.get(i.path);
+    if (old === i.sha256) continue;
+    if (i.sha256 === null) return `${i.path} was removed`;
+    if (old === null) return `${i.path} appeared`;
+    return `${i.path} changed`;
+  }
+  return null;
+}
+
+/** Hashes input files as they are now; a missing file is recorded as null. */
+export async function hashInputs(paths: string[]): Promise<StampInput[]> {
+  return await Promise.all(
+    [...new Set(paths)].map(async (path) => ({ path, sha256: await fileSha256(path) })),
+  );
+}
+
 /**
  * Checks a stamp against the files and interpreter on disk, without parsing any
  * configuration. Returns null when fresh, else the reason it is not.
  */
 export async function staleReason(stamp: Stamp, venvDir: string): Promise<string | null> {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
-  try {
-    const st = Deno.statSync(stamp.python.realPath);
-    if (st.size !== stamp.python.size || (st.mtime?.getTime() ?? 0) !== stamp.python.mtimeMs) {
-      return `interpreter ${stamp.python.realPath} changed`;
-    }
-  } catch {
-    return `interpreter ${stamp.python.realPath} is gone`;
-  }
-  try {
-    Deno.statSync(`${venvDir}/bin/python`);
-  } catch {
-    return "the venv's python is missing";
-  }
-  const hashes = await Promise.all(stamp.inputs.map((i) => fileSha256(i.path)));
-  for (let i = 0; i < hashes.length; i++) {
-    const want = stamp.inputs[i];
-    if (hashes[i] !== want.sha256) {
-      if (want.sha256 === null) return `${want.path} appeared`;
-      if (hashes[i] === null) return `${want.path} was removed`;
-      return `${want.path} changed`;
-    }
-  }
-  return null;
+  const changed = interpreterChange(stamp.python);
+  if (changed) return changed;
+  if (!venvPythonExists(venvDir)) return "the venv's python is missing";
+  return inputChange(stamp.inputs, await hashInputs(stamp.inputs.map((i) => i.path)));
 }

@@ -1,5 +1,5 @@
 /** This clone's env choice made with `prime use`, kept in `<ref root>/.prime/env`. */
-import { useChoicePath } from "./paths.ts";
+import { ensureSelfIgnoringDir, useChoicePath } from "./paths.ts";
 import { ConfigError } from "../errors.ts";
 
 /** The chosen env name, or null. Deno APIs only (warm path). */
@@ -23,10 +23,7 @@ export function writeUseChoice(refRoot: string, name: string | null): string {
     return path;
   }
   try {
-    Deno.mkdirSync(dir, { recursive: true });
-    try {
-      Deno.writeTextFileSync(`${dir}/.gitignore`, "*\n", { createNew: true });
-    } catch { /* already there */ }
+    ensureSelfIgnoringDir(dir);
     Deno.writeTextFileSync(path, name + "\n");
   } catch (e) {
     throw new ConfigError(
