@@ -16,7 +16,8 @@ import { requestFromSpecifier } from "../config/python_version.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
-import { overrideKey, touchLastUsed } from "./warm.ts";
+import { touchLastUsed } from "./warm.ts";
+import { requestKey } from "../state/pointer.ts";
 import * as log from "../log.ts";
 
 /** Runs a script in its env. */
@@ -114,13 +115,7 @@ export async function scriptCommand(
       args,
       stamp: prepared.inputs.run,
       fingerprint: prepared.inputs.fingerprint,
-      pointer: {
-        kind: "script",
-        subject: `${scriptDir}\0${raw}`,
-        envRequest: "",
-        pythonOverride: overrideKey(o.python ?? Deno.env.get("PRIME_PYTHON") ?? ""),
-        driverOverride: Deno.env.get("PRIME_VENV_DRIVER") ?? "",
-      },
+      pointer: requestKey("script", `${scriptDir}\0${raw}`, o),
     });
   }
   if (project.settings) {

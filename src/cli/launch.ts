@@ -3,7 +3,7 @@ import type { Project } from "./project.ts";
 import { selectFor } from "./project.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../state/stamp.ts";
-import { type PointerKey, pointerPath, writePointer } from "../state/pointer.ts";
+import { type PointerKey, pointerPath, requestKey, writePointer } from "../state/pointer.ts";
 import {
   currentDepth,
   isExecutableFile,
@@ -13,13 +13,11 @@ import {
 import { replaceProcess } from "../exec/exec.ts";
 import { parseDotenv } from "../config/dotenv.ts";
 import { ConfigError, UsageError } from "../errors.ts";
-import { useChoicePath } from "../state/paths.ts";
 import * as log from "../log.ts";
 import { writeBareRecord } from "../state/bare.ts";
-import { fileSha256 } from "../state/paths.ts";
+import { hashInputs } from "../state/stamp.ts";
 import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { PRIME_VERSION } from "../version.ts";
-import { overrideKey } from "./warm.ts";
 
 /** What to start. */
 export interface LaunchSpec {
@@ -36,23 +34,6 @@ export interface LaunchSpec {
   fingerprint?: string;
   /** The warm pointer to record before exec. */
   pointer?: PointerKey;
-}
-
-/** The env request that keys a repo's warm pointer; mirrors the warm path. */
-export function repoPointerKey(p: Project): PointerKey {
-  let choice = "";
-  if (p.refRoot) {
-    try {
-      choice = Deno.readTextFileSync(useChoicePath(p.refRoot)).trim();
-    } catch { /* none */ }
-  }
-  return {
-    kind: "repo",
-    subject: p.refRoot ?? "",
-    envRequest: p.options.env ?? (Deno.env.get("PRIME_ENV") || null) ?? (choice || ""),
-    pythonOverride: overrideKey(p.options.python ?? Deno.env.get("PRIME_PYTHON") ?? ""),
-    driverOverride: Deno.env.get("PRIME_VENV_DRIVER") ?? "",
-  };
 }
 
 /** Builds the environment and replaces prime with the program. */
@@ -115,7 +96,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     args = [...resolved.prefixArgs, ...spec.args];
   }
   if (spec.venvDir) {
-    const key = spec.pointer ?? repoPointerKey(spec.project);
+    const key = spec.pointer ?? requestKey("repo", spec.project.refRoot!, spec.project.options);
     writePointer(await pointerPath(spec.project.cache, key), spec.venvDir, spec.fingerprint);
   }
   log.debug(`exec ${program} ${args.join(" ")}`);
@@ -135,19 +116,8 @@ async function recordBareScript(spec: LaunchSpec, py: PythonInfo): Promise<void>
     return;
   }
   const trail = findPythonVersionFileTrail(scriptDir);
-  const inputs = await Promise.all(
-    [...trail.checked, ...(trail.path ? [trail.path] : [])].map(async (path) => ({
-      path,
-      sha256: await fileSha256(path),
-    })),
-  );
-  const key = {
-    kind: "bare" as const,
-    subject: scriptDir,
-    envRequest: "",
-    pythonOverride: overrideKey(spec.project.options.python ?? Deno.env.get("PRIME_PYTHON") ?? ""),
-    driverOverride: "",
-  };
+  const inputs = await hashInputs([...trail.checked, ...(trail.path ? [trail.path] : [])]);
+  const key = requestKey("bare", scriptDir, spec.project.options);
   writeBareRecord(await pointerPath(spec.project.cache, key), {
     prime: PRIME_VERSION,
     python: { path: py.path, realPath: py.realPath, mtimeMs: py.mtimeMs, size: py.size },

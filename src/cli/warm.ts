@@ -7,7 +7,7 @@
 import { parseArgs } from "./args.ts";
 import { findProjectRoot } from "./ref.ts";
 import { cacheDir } from "../state/paths.ts";
-import { pointerPath, readPointerEntry } from "../state/pointer.ts";
+import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
 import {
   currentDepth,
@@ -39,15 +39,6 @@ function refRootOrNull(startDir: string): string | null {
   }
 }
 
-/**
- * The --python/PRIME_PYTHON part of a pointer key: a path is made absolute, so
- * `--python ./py` from two directories are two requests. Mirrored by launch.ts.
- */
-export function overrideKey(value: string, base: string = Deno.cwd()): string {
-  if (!value.includes("/") || value.startsWith("/")) return value;
-  return `${base}/${value}`;
-}
-
 function dirname(p: string): string {
   const i = p.lastIndexOf("/");
   return i <= 0 ? "/" : p.slice(0, i);
@@ -77,57 +68,46 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   }
   const abs = (p: string) => (p.startsWith("/") ? p : `${base}/${p}`);
   const cache = cacheDir();
-  const pythonOverride = overrideKey(o.python ?? Deno.env.get("PRIME_PYTHON") ?? "", base);
-  const driverOverride = Deno.env.get("PRIME_VENV_DRIVER") ?? "";
 
-  let pointer: string;
+  let key;
   let refRoot: string | null = null;
-  let envRequest = "";
   if (c.kind === "script") {
     let text: string;
+    let scriptDir: string;
     try {
       text = Deno.readTextFileSync(abs(c.script));
+      scriptDir = dirname(Deno.realPathSync(abs(c.script)));
     } catch {
       return;
     }
     const raw = extractPep723Raw(text);
-    if (raw !== null) {
-      pointer = await pointerPath(cache, {
-        kind: "script",
-        subject: `${dirname(Deno.realPathSync(abs(c.script)))}\0${raw}`,
-        envRequest: "",
-        pythonOverride,
-        driverOverride,
-      });
-    } else {
-      const scriptDir = dirname(Deno.realPathSync(abs(c.script)));
+    if (raw !== null) key = requestKey("script", `${scriptDir}\0${raw}`, o, base);
+    else {
       refRoot = refRootOrNull(scriptDir);
       if (refRoot === null) {
-        await execBareScript(c.script, c.args, scriptDir, cache, pythonOverride, depth, o);
+        await execBareScript(
+          c.script,
+          c.args,
+          requestKey("bare", scriptDir, o, base),
+          cache,
+          depth,
+          o,
+        );
         return;
       }
     }
   } else {
     refRoot = refRootOrNull(base);
-  }
-  if (c.kind === "run" || refRoot !== null) {
     if (refRoot === null) return;
-    envRequest = o.env ?? (Deno.env.get("PRIME_ENV") || null) ?? readUseChoice(refRoot) ?? "";
-    pointer = await pointerPath(cache, {
-      kind: "repo",
-      subject: refRoot,
-      envRequest,
-      pythonOverride,
-      driverOverride,
-    });
   }
-  const entry = readPointerEntry(pointer!);
+  if (refRoot !== null) key = requestKey("repo", refRoot, o, base);
+  const entry = readPointerEntry(await pointerPath(cache, key!));
   if (entry === null) return;
   const venvDir = entry.venvDir;
   const stamp = readStamp(venvDir);
-  if (stamp === null || stamp.run.refRoot !== refRoot) return;
-  // The venv dir may since have been rebuilt for another env, --python or driver.
-  if (stamp.fingerprint !== entry.fingerprint) return;
+  // The venv dir may since have been rebuilt for another env, --python or driver: the
+  // pointer names one build (whose fingerprint covers the ref root and the env).
+  if (stamp === null || stamp.fingerprint !== entry.fingerprint) return;
   if (await staleReason(stamp, venvDir) !== null) return;
 
   let fileVars: Record<string, string> = {};
@@ -193,21 +173,12 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
 async function execBareScript(
   script: string,
   args: string[],
-  scriptDir: string,
+  key: PointerKey,
   cache: string,
-  pythonOverride: string,
   depth: number,
   o: { verbose: number; quiet: boolean; directory: string | null },
 ): Promise<void> {
-  const record = readBareRecord(
-    await pointerPath(cache, {
-      kind: "bare",
-      subject: scriptDir,
-      envRequest: "",
-      pythonOverride,
-      driverOverride: "",
-    }),
-  );
+  const record = readBareRecord(await pointerPath(cache, key));
   if (record === null || !(await bareRecordHolds(record))) return;
   const env = programEnv(Deno.env.toObject(), {
     venvDir: null,

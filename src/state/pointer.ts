@@ -5,6 +5,7 @@
  * Losing a pointer only costs one cold check; it never decides freshness.
  */
 import { sha256Hex, writeFileAtomic } from "./paths.ts";
+import { readUseChoice } from "./use_choice.ts";
 
 /** The request a pointer is keyed on. */
 export interface PointerKey {
@@ -14,6 +15,32 @@ export interface PointerKey {
   envRequest: string;
   pythonOverride: string;
   driverOverride: string;
+}
+
+/**
+ * The key of a start, as both the warm and the cold path compute it: the subject (a
+ * ref root; `<script dir>\0<block>` for a PEP 723 script; the directory of a bare
+ * script), the env asked for (repos only: --env, PRIME_ENV, then `prime use`), and
+ * --python/PRIME_PYTHON, with a relative path made absolute against `base` so that
+ * `--python ./py` from two directories are two requests.
+ */
+export function requestKey(
+  kind: PointerKey["kind"],
+  subject: string,
+  flags: { env: string | null; python: string | null },
+  base: string = Deno.cwd(),
+): PointerKey {
+  const python = flags.python ?? Deno.env.get("PRIME_PYTHON") ?? "";
+  return {
+    kind,
+    subject,
+    envRequest: kind === "repo"
+      ? flags.env ?? (Deno.env.get("PRIME_ENV") || null) ?? readUseChoice(subject) ?? ""
+      : "",
+    pythonOverride: python.includes("/") && !python.startsWith("/") ? `${base}/${python}` : python,
+    // A bare script has no venv, so no driver.
+    driverOverride: kind === "bare" ? "" : Deno.env.get("PRIME_VENV_DRIVER") ?? "",
+  };
 }
 
 /** The pointer file for a request. */
