@@ -5,7 +5,7 @@
  */
 import type { GlobalOptions } from "./args.ts";
 import type { Project } from "./project.ts";
-import { rel } from "./main.ts";
+import { rel } from "./project.ts";
 import { asidePath } from "./env_build.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";

@@ -7,7 +7,7 @@
  */
 import type { ShellKind } from "./args.ts";
 import type { Project } from "./project.ts";
-import { rel } from "./main.ts";
+import { rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { startProgram } from "./launch.ts";
 import { programEnv } from "../exec/program_env.ts";

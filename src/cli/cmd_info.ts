@@ -1,6 +1,6 @@
 /** `prime info [--json]`: every decision and its source. Read-only: it builds nothing. */
 import type { Project } from "./project.ts";
-import { selectFor } from "./project.ts";
+import { selectWithRequirement } from "./project.ts";
 import type { VenvDriverName } from "../config/types.ts";
 import { buildInstallPlan } from "../deps/plan.ts";
 import { checkFreshness, computeEnvInputs } from "./env_build.ts";
@@ -11,13 +11,16 @@ import { PrimeError } from "../errors.ts";
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
   const s = p.settings;
-  const required = p.override && !p.override.value.includes("/")
-    ? { value: p.override.value, source: p.override.source }
-    : { value: p.required.value, source: p.required.source };
+  let required = { value: p.required.value, source: p.required.source };
   let python: Record<string, unknown>;
   let pyInfo = null;
   try {
-    const sel = await selectFor(p, p.required, true);
+    const { selection: sel, required: effective } = await selectWithRequirement(
+      p,
+      p.required,
+      true,
+    );
+    required = { value: effective.value, source: effective.source };
     pyInfo = sel.python;
     python = {
       path: sel.python?.path ?? null,

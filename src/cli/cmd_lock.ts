@@ -8,7 +8,7 @@
  */
 import type { ConfigKeys, LoadedConfig, Settings } from "../config/types.ts";
 import type { Project } from "./project.ts";
-import { rel } from "./main.ts";
+import { rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { getUv } from "./drivers.ts";
 import { findPip } from "../venv/pip.ts";

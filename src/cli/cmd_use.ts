@@ -5,7 +5,7 @@
  * and forth needs no cleanup.
  */
 import type { Project } from "./project.ts";
-import { rel } from "./main.ts";
+import { rel } from "./project.ts";
 import { pickEnv } from "../config/settings.ts";
 import { readUseChoice, writeUseChoice } from "../state/use_choice.ts";
 import { useChoicePath } from "../state/paths.ts";

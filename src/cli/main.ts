@@ -171,5 +171,3 @@ async function runCommand(p: Project, cmd: string, args: string[]): Promise<numb
     fingerprint: prepared.inputs.fingerprint,
   });
 }
-
-export { rel } from "./project.ts";
