@@ -6,27 +6,16 @@
 import type { GlobalOptions } from "./args.ts";
 import type { Project } from "./project.ts";
 import { rel } from "./project.ts";
-import { asidePath } from "./env_build.ts";
+import { asidePath, clearVenv, isVenvLike } from "./env_build.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { cacheDir, stampPath } from "../state/paths.ts";
+import { cacheDir } from "../state/paths.ts";
 import { VenvError } from "../errors.ts";
 import * as log from "../log.ts";
 
 function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether prime may delete this directory: it looks like a venv (or prime's leftovers). */
-function looksLikeVenv(dir: string): boolean {
-  if (exists(`${dir}/pyvenv.cfg`) || exists(stampPath(dir))) return true;
-  try {
-    for (const _ of Deno.readDirSync(dir)) return false;
     return true;
   } catch {
     return false;
@@ -52,28 +41,26 @@ export async function cleanCommand(p: Project): Promise<number> {
     } catch { /* nothing there */ }
     // A venv path that is a symlink (to a faster disk, say) keeps its link: the venv
     // inside the target is emptied. Anything that is not a venv is never deleted.
-    let target: Deno.FileInfo | null = null;
+    let target: string | null = venv;
     if (st?.isSymlink) {
       try {
-        target = Deno.statSync(venv);
-      } catch { /* dangling: nothing to free */ }
-    }
-    const dirLike = st !== null && (st.isDirectory || target?.isDirectory === true);
-    if (st !== null && !(st.isSymlink && target === null) && (!dirLike || !looksLikeVenv(venv))) {
-      throw new VenvError(
-        `${venv} is not a venv (no pyvenv.cfg or prime stamp); prime will not delete it`,
-        { hint: "remove it yourself if it is yours to remove" },
-      );
+        target = Deno.realPathSync(venv);
+      } catch {
+        target = null; // dangling: nothing to free
+      }
     }
     let freed = 0;
     const removed: string[] = [];
-    if (st !== null && dirLike) {
-      const bytes = treeSize(venv);
-      if (st.isSymlink) {
-        for (const e of Deno.readDirSync(venv)) {
-          Deno.removeSync(`${venv}/${e.name}`, { recursive: true });
-        }
-      } else removeViaTrash(venv, primeDir);
+    if (st !== null && target !== null) {
+      if (!Deno.statSync(target).isDirectory || !isVenvLike(target)) {
+        throw new VenvError(
+          `${venv} is not a venv (no pyvenv.cfg or prime stamp); prime will not delete it`,
+          { hint: "remove it yourself if it is yours to remove" },
+        );
+      }
+      const bytes = treeSize(target);
+      if (st.isSymlink) clearVenv(venv);
+      else removeViaTrash(venv, primeDir);
       freed += bytes;
       removed.push(label);
     }

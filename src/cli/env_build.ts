@@ -14,7 +14,7 @@ import {
   writeStamp,
 } from "../state/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
-import { ensureSelfIgnoringDir } from "../state/paths.ts";
+import { ensureSelfIgnoringDir, stampPath } from "../state/paths.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -188,17 +188,22 @@ export function asidePath(venvDir: string): string {
   return `${venvDir.slice(0, i)}/.prime/${venvDir.slice(i + 1)}.previous`;
 }
 
-function isVenvLike(dir: string): boolean {
+/**
+ * Whether prime may delete this directory: a venv (pyvenv.cfg, or prime's stamp) or
+ * an empty directory. Anything else, unreadable included, is the user's.
+ */
+export function isVenvLike(dir: string): boolean {
+  for (const marker of [`${dir}/pyvenv.cfg`, stampPath(dir)]) {
+    try {
+      Deno.lstatSync(marker);
+      return true;
+    } catch { /* not this one */ }
+  }
   try {
-    Deno.statSync(`${dir}/pyvenv.cfg`);
+    for (const _ of Deno.readDirSync(dir)) return false;
     return true;
   } catch {
-    try {
-      for (const _ of Deno.readDirSync(dir)) return false;
-      return true;
-    } catch {
-      return true;
-    }
+    return false;
   }
 }
 
@@ -226,7 +231,7 @@ function linkTarget(dir: string): string | null {
 }
 
 /** Removes a venv; for a symlinked venv dir, empties the target and keeps the link. */
-function clearVenv(venvDir: string): void {
+export function clearVenv(venvDir: string): void {
   let st: Deno.FileInfo;
   try {
     st = Deno.lstatSync(venvDir);

@@ -71,6 +71,35 @@ Deno.test("prime clean refuses to delete a directory that is not a venv", async 
   assert.equal(await Deno.readTextFile(join(dir, "data", "precious.txt")), "keep me\n");
 });
 
+Deno.test("prime clean refuses a regular file at the venv path (a virtualfish-style .venv)", async () => {
+  const dir = await tempTree({ "prime.toml": "", ".venv": "myenv\n" });
+  const r = await runPrime(["clean"], { cwd: dir, env: testEnv(await Deno.makeTempDir()) });
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(await Deno.readTextFile(join(dir, ".venv")), "myenv\n");
+});
+
+Deno.test({
+  name: "prime clean empties a symlinked venv's target and keeps the link" + why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({ "prime.toml": 'venv_driver = "venv_pip"\n' });
+    const target = await Deno.makeTempDir();
+    await Deno.symlink(target, join(dir, ".venv"));
+    const env = testEnv(await Deno.makeTempDir());
+    assert.equal((await runPrime(["sync"], { cwd: dir, env })).code, 0);
+    assert.ok(exists(join(target, "pyvenv.cfg")));
+    const r = await runPrime(["clean"], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /removed \.venv, freed \d+(\.\d)? KiB/,
+      "the target's size, not the link's",
+    );
+    assert.ok(Deno.lstatSync(join(dir, ".venv")).isSymlink, "the link stays");
+    assert.deepEqual([...Deno.readDirSync(target)], [], "the venv inside is gone");
+  },
+});
+
 const DAY = 86_400_000;
 
 function backdate(path: string, days: number): void {
