@@ -11,8 +11,7 @@ import { rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { startProgram } from "./launch.ts";
 import { programEnv } from "../exec/program_env.ts";
-import { parseDotenv } from "../config/dotenv.ts";
-import { ConfigError } from "../errors.ts";
+import { readVarsFiles } from "../config/dotenv.ts";
 import * as log from "../log.ts";
 
 /** What activating an env sets and unsets, in output order. */
@@ -128,25 +127,6 @@ export function formatActivation(a: Activation, shell: ShellKind): string {
   return lines.join("\n") + "\n";
 }
 
-/** Reads `vars_files` in order, later files winning. */
-export async function readVarsFiles(files: string[]): Promise<Record<string, string>> {
-  let out: Record<string, string> = {};
-  for (const f of files) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(f);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      throw new ConfigError(
-        `cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`,
-        "create it, or remove it from vars_files",
-      );
-    }
-    out = { ...out, ...parseDotenv(text, f) };
-  }
-  return out;
-}
-
 async function prepare(p: Project) {
   const s = p.settings!;
   return await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
@@ -161,7 +141,7 @@ export async function envCommand(p: Project, shell: ShellKind): Promise<number> 
     refRoot: run.refRoot,
     env: run.env,
     vars: run.vars,
-    fileVars: await readVarsFiles(run.varsFiles),
+    fileVars: readVarsFiles(run.varsFiles),
   });
   for (const k of skipped) {
     log.warn(`variable name ${JSON.stringify(k)} cannot be exported; skipped`);

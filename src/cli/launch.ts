@@ -11,8 +11,8 @@ import {
   resolveRunCommand,
 } from "../exec/program_env.ts";
 import { replaceProcess } from "../exec/exec.ts";
-import { parseDotenv } from "../config/dotenv.ts";
-import { ConfigError, UsageError } from "../errors.ts";
+import { readVarsFiles } from "../config/dotenv.ts";
+import { UsageError } from "../errors.ts";
 import * as log from "../log.ts";
 import { writeBareRecord } from "../state/bare.ts";
 import { hashInputs } from "../state/stamp.ts";
@@ -39,27 +39,12 @@ export interface LaunchSpec {
 /** Builds the environment and replaces prime with the program. */
 export async function startProgram(spec: LaunchSpec): Promise<number> {
   const run = spec.stamp ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
-  let fileVars: Record<string, string> = {};
-  for (const f of run.varsFiles) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(f);
-    } catch (e) {
-      // A git-ignored .env may not exist yet (a fresh clone): nothing to read.
-      if (e instanceof Deno.errors.NotFound) {
-        log.debug(`vars file ${f} does not exist; skipped`);
-        continue;
-      }
-      throw new ConfigError(`cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`);
-    }
-    fileVars = { ...fileVars, ...parseDotenv(text, f) };
-  }
   const env = programEnv(Deno.env.toObject(), {
     venvDir: spec.venvDir,
     refRoot: run.refRoot,
     env: run.env,
     vars: run.vars,
-    fileVars,
+    fileVars: readVarsFiles(run.varsFiles),
     depth: currentDepth(Deno.env.get("PRIME_DEPTH")),
   });
   let program: string;

@@ -18,7 +18,7 @@ import {
 } from "../exec/program_env.ts";
 import { execveAsync } from "../exec/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
-import { parseDotenv } from "../config/dotenv.ts";
+import { readVarsFiles } from "../config/dotenv.ts";
 import { readUseChoice } from "../state/use_choice.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
 
@@ -46,7 +46,7 @@ function dirname(p: string): string {
 
 /**
  * Execs the program if its env is fresh. Returns (having done nothing visible) when
- * the cold path must run instead. Returns a number only if exec was impossible.
+ * the cold path must run instead, or when exec itself failed.
  */
 export async function tryWarmStart(argv: string[]): Promise<void> {
   let parsed;
@@ -85,14 +85,8 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     else {
       refRoot = refRootOrNull(scriptDir);
       if (refRoot === null) {
-        await execBareScript(
-          c.script,
-          c.args,
-          requestKey("bare", scriptDir, o, base),
-          cache,
-          depth,
-          o,
-        );
+        const bare = requestKey("bare", scriptDir, o, base);
+        await execBareScript(c.script, c.args, bare, cache, depth, o, base);
         return;
       }
     }
@@ -110,18 +104,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   if (stamp === null || stamp.fingerprint !== entry.fingerprint) return;
   if (await staleReason(stamp, venvDir) !== null) return;
 
-  let fileVars: Record<string, string> = {};
+  let fileVars: Record<string, string>;
   try {
-    for (const f of stamp.run.varsFiles) {
-      let text: string;
-      try {
-        text = Deno.readTextFileSync(f);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) continue; // not created yet: skipped
-        throw e;
-      }
-      fileVars = { ...fileVars, ...parseDotenv(text, f) };
-    }
+    fileVars = readVarsFiles(stamp.run.varsFiles);
   } catch {
     return;
   }
@@ -150,10 +135,21 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     program = r.program;
     args = [...r.prefixArgs, ...c.args];
   }
+  await execIn(base, o, program, args, env, `${venvDir} is fresh`);
+  // exec was impossible here: let the cold path spawn instead.
+}
+
+/** Execs the program (in the -C directory if one was given). Returns if exec failed. */
+async function execIn(
+  base: string,
+  o: { verbose: number; quiet: boolean; directory: string | null },
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+  why: string,
+): Promise<void> {
   if (o.verbose > 0 && !o.quiet) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`prime: ${venvDir} is fresh; exec ${program}\n`),
-    );
+    Deno.stderr.writeSync(new TextEncoder().encode(`prime: ${why}; exec ${program}\n`));
   }
   if (o.directory) {
     try {
@@ -163,7 +159,6 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     }
   }
   await execveAsync(program, args, env);
-  // exec was impossible here: let the cold path spawn instead.
 }
 
 /**
@@ -177,6 +172,7 @@ async function execBareScript(
   cache: string,
   depth: number,
   o: { verbose: number; quiet: boolean; directory: string | null },
+  base: string,
 ): Promise<void> {
   const record = readBareRecord(await pointerPath(cache, key));
   if (record === null || !(await bareRecordHolds(record))) return;
@@ -188,19 +184,7 @@ async function execBareScript(
     fileVars: {},
     depth,
   });
-  if (o.verbose > 0 && !o.quiet) {
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(`prime: no venv; exec ${record.python.path} (recorded)\n`),
-    );
-  }
-  if (o.directory) {
-    try {
-      Deno.chdir(o.directory);
-    } catch {
-      return;
-    }
-  }
-  await execveAsync(record.python.path, ["-I", script, ...args], env);
+  await execIn(base, o, record.python.path, ["-I", script, ...args], env, "no venv (recorded)");
 }
 
 /** Records that a script env was used, for `prime gc`: one utime, no content written. */

@@ -96,3 +96,26 @@ function unescape(s: string): string {
 function setOwn(obj: Record<string, string>, key: string, value: string): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/**
+ * Reads `vars_files` in order, later files winning. A file that does not exist yet (a
+ * git-ignored `.env` on a fresh clone) is skipped. Synchronous: the warm path uses it.
+ * @throws ConfigError (exit 3) for an unreadable or malformed file.
+ */
+export function readVarsFiles(files: string[]): Record<string, string> {
+  let out: Record<string, string> = {};
+  for (const f of files) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(f);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue;
+      throw new ConfigError(
+        `cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`,
+        "make it a readable file, or remove it from vars_files",
+      );
+    }
+    out = { ...out, ...parseDotenv(text, f) };
+  }
+  return out;
+}
