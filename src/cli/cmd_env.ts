@@ -129,7 +129,7 @@ export function formatActivation(a: Activation, shell: ShellKind): string {
 
 async function prepare(p: Project) {
   const s = p.settings!;
-  return await prepareEnv(p, s, { label: rel(s.venvDir, s.refRoot), runRefRoot: s.refRoot });
+  return await prepareEnv(p, s);
 }
 
 /** Makes the env fresh and prints its activation to stdout. */

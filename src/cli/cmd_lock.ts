@@ -154,7 +154,7 @@ async function freezeVenv(
 export async function lockCommand(p: Project): Promise<number> {
   const s = p.settings!;
   const label = rel(s.venvDir, s.refRoot);
-  const prepared = await prepareEnv(p, s, { label, runRefRoot: s.refRoot });
+  const prepared = await prepareEnv(p, s, { label });
   const driver = prepared.inputs.driverName;
   const target = lockTarget(p.loaded!, s);
   const lock = await acquireLock(

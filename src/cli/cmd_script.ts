@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import type { GlobalOptions } from "./args.ts";
 import type { Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { bareProject, loadProject, rel } from "./project.ts";
+import { bareProject, loadProject } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { startProgram } from "./launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
@@ -103,7 +103,6 @@ export async function scriptCommand(
     const scriptProject = { ...project, refRoot: null, settings: null, required };
     const prepared = await prepareEnv(scriptProject, settings, {
       label: `the script env of ${script}`,
-      runRefRoot: null,
       venvDirFor,
     });
     touchLastUsed(prepared.inputs.venvDir);
@@ -120,10 +119,7 @@ export async function scriptCommand(
   }
   if (project.settings) {
     const s = project.settings;
-    const prepared = await prepareEnv(project, s, {
-      label: rel(s.venvDir, s.refRoot),
-      runRefRoot: s.refRoot,
-    });
+    const prepared = await prepareEnv(project, s);
     return await startProgram({
       project,
       venvDir: s.venvDir,

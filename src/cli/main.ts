@@ -136,10 +136,7 @@ export async function requireRoot(
 
 async function syncCommand(p: Project): Promise<number> {
   const s = p.settings!;
-  const prepared = await prepareEnv(p, s, {
-    label: rel(s.venvDir, s.refRoot),
-    runRefRoot: s.refRoot,
-  });
+  const prepared = await prepareEnv(p, s);
   const r = prepared.result;
   const what = r.built ? `built in ${r.seconds.toFixed(1)}s (${r.reason})` : "up to date";
   log.info(
@@ -157,10 +154,7 @@ async function runCommand(p: Project, cmd: string, args: string[]): Promise<numb
     return await startProgram({ project: p, venvDir: null, python: null, cmd, args });
   }
   const s = p.settings;
-  const prepared = await prepareEnv(p, s, {
-    label: rel(s.venvDir, s.refRoot),
-    runRefRoot: s.refRoot,
-  });
+  const prepared = await prepareEnv(p, s);
   return await startProgram({
     project: p,
     venvDir: s.venvDir,

@@ -2,7 +2,7 @@
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "./project.ts";
-import { selectWithRequirement } from "./project.ts";
+import { rel, selectWithRequirement } from "./project.ts";
 import { satisfiesAny, versionSatisfies } from "../python/specifier.ts";
 import { decideDriver, makeDriver } from "./drivers.ts";
 import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
@@ -82,12 +82,14 @@ export async function prepareEnv(
   p: Project,
   settings: Settings,
   opts: {
-    label: string;
-    runRefRoot: string | null;
+    /** How messages name the env (default: the venv path relative to the ref root). */
+    label?: string;
     /** For script envs: the venv's place depends on the interpreter. */
     venvDirFor?: (python: PythonInfo) => Promise<string>;
-  },
+  } = {},
 ): Promise<Prepared> {
+  // A repo env records its ref root for the program; a script env (no project) none.
+  const runRefRoot = p.refRoot;
   const o = p.options;
   const mayUseUv = settings.driver !== "venv_pip";
   const { selection, required } = await selectWithRequirement(p, settings.required, mayUseUv);
@@ -164,7 +166,7 @@ export async function prepareEnv(
   const plan = buildInstallPlan(settings);
   const final = settings;
   const compute = (name: VenvDriverName) =>
-    computeEnvInputs(final, python!, name, plan, opts.runRefRoot);
+    computeEnvInputs(final, python!, name, plan, runRefRoot);
 
   let driverName: VenvDriverName | null = settings.driver;
   if (driverName === null && decided) driverName = decided.name;
@@ -206,7 +208,7 @@ export async function prepareEnv(
     cacheDir: p.cache,
     refresh: o.refresh,
     offline: o.offline,
-    label: opts.label,
+    label: opts.label ?? rel(final.venvDir, final.refRoot),
     cwd: settings.refRoot,
     getDriver: async () => {
       const d = await getDecided();

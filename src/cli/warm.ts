@@ -19,7 +19,6 @@ import {
 import { execveAsync } from "../exec/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
-import { readUseChoice } from "../state/use_choice.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
 
 function isFile(p: string): boolean {
