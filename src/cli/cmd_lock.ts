@@ -12,7 +12,6 @@ import { rel } from "./project.ts";
 import { prepareEnv } from "./prepare.ts";
 import { getUv } from "./drivers.ts";
 import { findPip } from "../venv/pip.ts";
-import { resolveSettings } from "../config/settings.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { venvPython, writeFileAtomic } from "../state/paths.ts";
@@ -110,6 +109,7 @@ async function freezeVenv(
       python,
       installArgs: s.installArgs,
       offline: p.options.offline,
+      baseDir: s.refRoot,
     });
     if (uv.path === null) {
       throw new VenvError(`lock: uv cannot be had: ${uv.tried.join("; ")}`, {
@@ -186,34 +186,9 @@ export async function lockCommand(p: Project): Promise<number> {
   const shown = rel(target, s.refRoot);
   const changed = before !== text;
   if (changed) writeFileAtomic(target, text);
-  const used = await isUsed(p, s, target);
+  // The target is always the file the configuration then uses (config/settings.ts
+  // defaults env NAME to constraints-NAME.txt once it exists).
   if (!changed) log.info(`prime: ${shown} is up to date (${pins.length} pins)`);
-  else {
-    log.info(
-      `prime: wrote ${pins.length} pins to ${shown}` +
-        (used ? "; the next sync installs under them" : ""),
-    );
-  }
-  if (!used) warnUnused(s, shown);
+  else log.info(`prime: wrote ${pins.length} pins to ${shown}; the next sync installs under them`);
   return 0;
-}
-
-/** Whether the configuration passes `target` to the installer (now that it exists). */
-async function isUsed(p: Project, s: Settings, target: string): Promise<boolean> {
-  try {
-    const again = await resolveSettings(p.loaded!, { env: s.env, source: s.envSource }, {
-      driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,
-    });
-    return again.constraintsFile === target;
-  } catch {
-    // The configuration is checked again on the next run anyway.
-    return true;
-  }
-}
-
-function warnUnused(s: Settings, shown: string): void {
-  log.warn(
-    `${shown} is not used by ${s.env === null ? "the base env" : `env ${s.env}`} yet; ` +
-      `set constraints_file = "${shown}"${s.env === null ? "" : ` in [env.${s.env}]`}`,
-  );
 }
