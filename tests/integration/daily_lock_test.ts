@@ -107,8 +107,12 @@ Deno.test({
     const ci = await runPrime(["-e", "ci", "lock"], { cwd: dir, env });
     assert.equal(ci.code, 0, ci.stderr);
     assert.match(ci.stderr, /wrote 2 pins to ci-pins\.txt/);
-    assert.doesNotMatch(ci.stderr, /not used/);
     assert.throws(() => Deno.statSync(join(dir, "constraints.txt")));
+    // Each env's sync then installs under its own file.
+    for (const [name, file] of [["dev", "constraints-dev.txt"], ["ci", "ci-pins.txt"]]) {
+      const info = await runPrime(["-e", name, "info", "--json"], { cwd: dir, env });
+      assert.equal(JSON.parse(info.stdout).plan.constraints_file, join(dir, file));
+    }
   },
 });
 
