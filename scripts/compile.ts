@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as log from "../src/log.ts";
 import { run } from "../src/process.ts";
+import { fileSha256, writeFileAtomic } from "../src/state/paths.ts";
 
 /** The targets a release ships, in the order they are built. */
 export const RELEASE_TARGETS: readonly string[] = [
@@ -121,11 +122,6 @@ export function formatSha256Sums(sums: { name: string; hex: string }[]): string 
     .join("");
 }
 
-async function sha256File(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Builds the requested targets; returns the process exit code. */
 export async function compileMain(args: string[]): Promise<number> {
   let req: CompileRequest;
@@ -206,13 +202,11 @@ export async function compileMain(args: string[]): Promise<number> {
       }
       return 1;
     }
-    sums.push({ name, hex: await sha256File(output) });
+    sums.push({ name, hex: (await fileSha256(output))! });
   }
 
   // Written to a temp file and renamed, so a reader never sees half a checksum list.
-  const tmp = join(dist, `.SHA256SUMS.tmp-${Deno.pid}`);
-  await Deno.writeTextFile(tmp, formatSha256Sums(sums));
-  await Deno.rename(tmp, join(dist, "SHA256SUMS"));
+  writeFileAtomic(join(dist, "SHA256SUMS"), formatSha256Sums(sums));
   log.info(`compile: wrote dist/SHA256SUMS (${sums.map((s) => s.name).join(", ")})`);
   return 0;
 }

@@ -5,6 +5,7 @@
 import { basename, dirname, join } from "node:path";
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
+import { sha256Hex, writeFileAtomic } from "../state/paths.ts";
 
 /** How long one probe may take before the interpreter is given up on. */
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -57,11 +58,6 @@ export interface ProbeOptions {
   runner?: Runner;
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The cache file for one real path. */
 export async function probeCachePath(cacheDir: string, realPath: string): Promise<string> {
   return join(cacheDir, "probes", `${await sha256Hex(realPath)}.json`);
@@ -86,16 +82,10 @@ async function readCache(file: string): Promise<CacheEntry | null> {
 async function writeCache(file: string, entry: CacheEntry): Promise<void> {
   // A cache that cannot be written only costs a probe next time.
   try {
+    // The cache dir and its subfolders are private (0700), as the SPEC asks.
     await Deno.mkdir(dirname(dirname(file)), { recursive: true, mode: 0o700 });
     await Deno.mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(entry) + "\n", { mode: 0o600 });
-    try {
-      await Deno.rename(tmp, file);
-    } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
-      throw e;
-    }
+    writeFileAtomic(file, JSON.stringify(entry) + "\n", 0o600);
   } catch { /* see above */ }
 }
 

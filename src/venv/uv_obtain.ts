@@ -14,6 +14,7 @@ import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
+import { sha256Hex, writeFileAtomic } from "../state/paths.ts";
 
 /** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
 export const UV_VERSION = "0.13.9";
@@ -447,12 +448,6 @@ export function fromCache(cacheDir: string, tried: string[]): UvTool | null {
   return null;
 }
 
-function writeTextAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  Deno.writeTextFileSync(tmp, text, { mode: 0o644 });
-  Deno.renameSync(tmp, path);
-}
-
 /**
  * Moves `<staged>/uv` into `<cacheDir>/uv/<version>/uv` by renaming its directory, then
  * points current.json at it. A concurrent prime that got there first wins.
@@ -471,7 +466,7 @@ function commitToCache(cacheDir: string, staged: string, version: string): UvToo
       log.debug(`uv ${version} already cached by another process (${message(e)})`);
     }
   }
-  writeTextAtomic(
+  writeFileAtomic(
     uvCachePointer(cacheDir),
     JSON.stringify({ path: finalPath, version }, null, 2) + "\n",
   );
@@ -688,11 +683,6 @@ async function download(file: IndexFile, fetchFn: typeof fetch, source: string) 
   return await Deno.readFile(decodeURIComponent(new URL(file.url).pathname));
 }
 
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Route 4: the uv wheel from the index or find-links, unzipped with no Python. */
 async function fromWheel(
   opts: ObtainUvOptions,
@@ -903,11 +893,7 @@ async function failureMemoPath(
     opts.python?.realPath ?? "",
     keys.map((k) => [k, env[k]]),
   ]);
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(basis)),
-  );
-  const hex = Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${opts.cacheDir}/uv/unavailable-${hex}.json`;
+  return `${opts.cacheDir}/uv/unavailable-${(await sha256Hex(basis)).slice(0, 16)}.json`;
 }
 
 function readFailureMemo(path: string): { at: string; until: string; tried: string[] } | null {
