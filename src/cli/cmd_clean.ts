@@ -9,18 +9,9 @@ import { rel } from "./project.ts";
 import { asidePath, clearVenv, isVenvLike } from "./env_build.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { cacheDir } from "../state/paths.ts";
+import { cacheDir, pathExists } from "../state/paths.ts";
 import { VenvError } from "../errors.ts";
 import * as log from "../log.ts";
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Removes this env's venv and its kept-aside previous build, under the env's lock. */
 export async function cleanCommand(p: Project): Promise<number> {
@@ -64,7 +55,7 @@ export async function cleanCommand(p: Project): Promise<number> {
       freed += bytes;
       removed.push(label);
     }
-    if (exists(aside)) {
+    if (pathExists(aside)) {
       const bytes = treeSize(aside);
       removeViaTrash(aside, primeDir);
       freed += bytes;

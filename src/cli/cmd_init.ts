@@ -13,6 +13,7 @@ import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
 import { ConfigError, PrimeError } from "../errors.ts";
 import * as log from "../log.ts";
+import { isFile } from "../state/paths.ts";
 
 /** What init found in the directory. */
 export interface InitFacts {
@@ -25,14 +26,6 @@ export interface InitFacts {
 }
 
 const DEV_REQUIREMENTS = ["requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt"];
-
-function isFile(p: string): boolean {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-}
 
 function q(s: string): string {
   return JSON.stringify(s);

@@ -4,13 +4,9 @@ import { selectFor } from "./project.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../state/stamp.ts";
 import { type PointerKey, pointerPath, requestKey, writePointer } from "../state/pointer.ts";
-import {
-  currentDepth,
-  isExecutableFile,
-  programEnv,
-  resolveRunCommand,
-} from "../exec/program_env.ts";
+import { currentDepth, programEnv, resolveRunCommand } from "../exec/program_env.ts";
 import { replaceProcess } from "../exec/exec.ts";
+import { isExecutableFile } from "../state/paths.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { UsageError } from "../errors.ts";
 import * as log from "../log.ts";

@@ -11,14 +11,7 @@ import { currentDepth, MAX_DEPTH } from "../exec/program_env.ts";
 import { startProgram } from "./launch.ts";
 import { infoCommand } from "./cmd_info.ts";
 import { scriptCommand } from "./cmd_script.ts";
-
-function isFile(p: string): boolean {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-}
+import { isFile } from "../state/paths.ts";
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ import {
 } from "../config/python_version.ts";
 import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../state/use_choice.ts";
-import { cacheDir } from "../state/paths.ts";
+import { cacheDir, isFile } from "../state/paths.ts";
 import * as log from "../log.ts";
 
 /** The resolved target of a command. */
@@ -136,7 +136,7 @@ export async function selectWithRequirement(
   let override: string | null = null;
   if (p.override) {
     const v = p.override.value;
-    const looksLikePath = v.includes("/") || (await isFile(v));
+    const looksLikePath = v.includes("/") || isFile(v);
     if (looksLikePath) override = resolve(v);
     else {
       req = {
@@ -157,14 +157,6 @@ export async function selectWithRequirement(
     allowMissing,
   });
   return { selection, required: req };
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(p)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** A path relative to the ref root, for messages. */

@@ -6,28 +6,14 @@
  */
 import { parseArgs } from "./args.ts";
 import { findProjectRoot } from "./ref.ts";
-import { cacheDir } from "../state/paths.ts";
+import { cacheDir, isExecutableFile, isFile } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
-import {
-  currentDepth,
-  isExecutableFile,
-  MAX_DEPTH,
-  programEnv,
-  resolveRunCommand,
-} from "../exec/program_env.ts";
+import { currentDepth, MAX_DEPTH, programEnv, resolveRunCommand } from "../exec/program_env.ts";
 import { execveAsync } from "../exec/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
-
-function isFile(p: string): boolean {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-}
 
 /** The ref root, or null (a bad start directory is the cold path's to report). */
 function refRootOrNull(startDir: string): string | null {

@@ -2,20 +2,13 @@
  * Finds the `.python-version` that applies to a directory. Deno APIs only: this may
  * run on the warm path, where no npm module is loaded.
  */
+import { isFile } from "../state/paths.ts";
 
 /** The parent of an absolute POSIX path, or null at `/`. */
 function parentDir(dir: string): string | null {
   if (dir === "/" || dir === "") return null;
   const i = dir.lastIndexOf("/");
   return i <= 0 ? "/" : dir.slice(0, i);
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /**

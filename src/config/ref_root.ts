@@ -1,16 +1,6 @@
 /** Finding the ref root. Deno APIs only: this runs on the warm path. */
 import { UsageError } from "../errors.ts";
-
-/** Whether anything is there: a `prime.toml` that is a directory still marks the ref
- * root, so loading it fails loudly instead of the config being silently skipped. */
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pathExists } from "../state/paths.ts";
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
@@ -33,7 +23,7 @@ export function findRefRootSync(startDir: string): string | null {
   }
   while (true) {
     const base = dir === "/" ? "" : dir;
-    if (exists(`${base}/prime.toml`) || exists(`${base}/pyproject.toml`)) return dir;
+    if (pathExists(`${base}/prime.toml`) || pathExists(`${base}/pyproject.toml`)) return dir;
     if (dir === "/") return null;
     const i = dir.lastIndexOf("/");
     dir = i <= 0 ? "/" : dir.slice(0, i);

@@ -68,13 +68,3 @@ export function resolveRunCommand(
   }
   return null;
 }
-
-/** Whether a path is an executable regular file (or a link to one). */
-export function isExecutableFile(p: string): boolean {
-  try {
-    const st = Deno.statSync(p);
-    return st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}

@@ -7,6 +7,7 @@ import type { RequiredPython } from "../config/types.ts";
 import type { Rejected } from "./types.ts";
 import { compareVersions, KNOWN_MINORS, namesForRequest } from "./specifier.ts";
 import { isShim } from "./probe.ts";
+import { isExecutableFile } from "../state/paths.ts";
 
 /** The environment variables discovery reads. */
 export interface DiscoverEnv {
@@ -82,19 +83,10 @@ async function installs(root: string): Promise<string[]> {
   for (const name of await listDirs(root)) {
     const bin = join(root, name, "bin");
     out.push(
-      (await isExecutableFile(join(bin, "python3"))) ? join(bin, "python3") : join(bin, "python"),
+      (isExecutableFile(join(bin, "python3"))) ? join(bin, "python3") : join(bin, "python"),
     );
   }
   return out;
-}
-
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    const st = await Deno.stat(path);
-    return st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
 }
 
 /** Directories of the version managers and uv, from the environment. */
@@ -155,7 +147,7 @@ export async function findCandidates(
   env: DiscoverEnv,
 ): Promise<Discovery> {
   const raw = [...new Set(await rawCandidates(required, env))];
-  const present = await Promise.all(raw.map(isExecutableFile));
+  const present = raw.map(isExecutableFile);
   const candidates: string[] = [];
   const rejected: Rejected[] = [];
   const seen = new Set<string>();
@@ -220,7 +212,7 @@ export async function resolvePyenvShim(
   for (const v of names.split(":").map((x) => x.trim()).filter(Boolean)) {
     if (v === "system") return null;
     const bin = join(root, "versions", v, "bin", command);
-    if (await isExecutableFile(bin)) return bin;
+    if (isExecutableFile(bin)) return bin;
     // pyenv resolves a prefix (`3.12`) to the newest installed match (`3.12.1`).
     const matches = (await listDirs(join(root, "versions")))
       .filter((d) => d.startsWith(`${v}.`) && /^\d+(\.\d+)*$/.test(d))
@@ -228,7 +220,7 @@ export async function resolvePyenvShim(
       .reverse();
     for (const m of matches) {
       const candidate = join(root, "versions", m, "bin", command);
-      if (await isExecutableFile(candidate)) return candidate;
+      if (isExecutableFile(candidate)) return candidate;
     }
   }
   return null;

@@ -14,7 +14,7 @@ import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
-import { sha256Hex, writeFileAtomic } from "../state/paths.ts";
+import { isExecutableFile, sha256Hex, writeFileAtomic } from "../state/paths.ts";
 
 /** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
 export const UV_VERSION = "0.13.9";
@@ -359,15 +359,6 @@ function message(e: unknown): string {
 
 function lastLine(text: string): string {
   return text.trim().split("\n").at(-1)?.trim() ?? "";
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    const st = Deno.statSync(path);
-    return st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
 }
 
 /** Environment overrides for children when the caller supplied an env. */
