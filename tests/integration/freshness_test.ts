@@ -65,11 +65,17 @@ Deno.test({
   async fn() {
     const { dir, run } = await repo({
       "pyproject.toml": `[project]\nname = "x"\nversion = "0"\ndependencies = []\n`,
-      "s.py": "import beta; print(beta.__version__)",
+      "s.py":
+        "import sys\ntry:\n    import beta; print(beta.__version__)\nexcept ImportError:\n    print('no beta')",
     });
-    await runPrime(["sync"], { cwd: dir, env: (await repo({})).env });
+    assert.equal((await run()).stdout.trim(), "no beta");
+    const warm = await run(["-v", "s.py"]);
+    assert.match(warm.stderr, /is fresh; exec/, "the env is warm before the edit");
     await Deno.writeTextFile(join(dir, "prime.toml"), 'dependencies = ["beta"]\n');
-    assert.equal((await run()).stdout.trim(), "1.0");
+    const after = await run(["-v", "s.py"]);
+    assert.equal(after.stdout.trim(), "1.0");
+    assert.doesNotMatch(after.stderr, /is fresh; exec/, "the warm path noticed prime.toml");
+    assert.match(after.stderr, /prime\.toml/);
   },
 });
 

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runPrime } from "../helpers/fixtures.ts";
+import { pyenvPythons, runPrime } from "../helpers/fixtures.ts";
 import {
   APP,
   assertCleanFailure,
@@ -16,6 +16,7 @@ import {
   makeRepo,
   primeToml,
   PY,
+  venvPython,
   WHY,
 } from "./helpers.ts";
 
@@ -413,7 +414,7 @@ export const CATALOGUE: Case[] = [
     args: ["sync"],
     code: 3,
     says: [/prime\.toml vars_files: `\.env` is not a file/],
-    fix: /.+/,
+    fix: /point `vars_files` at a file/,
   },
   {
     area: "config",
@@ -440,6 +441,15 @@ export const CATALOGUE: Case[] = [
       /\.python-version:4: ignored `foo@bar`/,
     ],
     fix: /expected 3\.12, 3\.12\.1, cpython@3\.12/,
+    after: async (dir) => {
+      // The good line decided the interpreter (PY is the newest pyenv Python, not the
+      // one a bare search picks first).
+      const v = await venvPython(
+        join(dir, ".venv"),
+        "import sys; print('%d.%d' % sys.version_info[:2])",
+      );
+      assert.deepEqual(v, { code: 0, out: PY?.minor });
+    },
   },
   {
     area: ".python-version",
@@ -460,7 +470,10 @@ export const CATALOGUE: Case[] = [
     code: 4,
     says: [
       /no interpreter satisfies ==9\.99\.\* \(from .*\.python-version\)/,
-      /version \d+\.\d+\.\d+ does not satisfy ==9\.99\.\*/,
+      // every real Python is listed with its reason
+      ...pyenvPythons().filter((p) => p.minor.startsWith("3.")).map((p) =>
+        new RegExp(`version ${p.version.replaceAll(".", "\\.")} does not satisfy ==9\\.99\\.\\*`)
+      ),
     ],
     fix: /install one \(pyenv install 9\.99/,
   },

@@ -39,6 +39,7 @@ Deno.test("renderConstraints() has a header and no timestamp, so it is stable", 
   assert.match(text, /^# Written by `prime lock` from \.venv \(the base env, Python 3\.12\.1/);
   assert.ok(text.endsWith("\na==1\n"));
   assert.equal(renderConstraints(["a==1"], about), text);
+  assert.doesNotMatch(text, /\d{4}-\d\d-\d\d|\d\d:\d\d/, "no date or time in the file");
 });
 
 function settings(env: string | null, target: string): Settings {

@@ -47,8 +47,13 @@ Deno.test("resolvePyenvShim() gives up on `system`, a missing version file, and 
 
 Deno.test("resolvePyenvShim() resolves a version prefix to the newest installed match, as pyenv does", async () => {
   const root = await fakePyenv("3.12\n");
+  for (const v of ["3.12.0", "3.12.10"]) {
+    await Deno.mkdir(join(root, "versions", v, "bin"), { recursive: true });
+    await Deno.writeTextFile(join(root, "versions", v, "bin", "python3"), "", { mode: 0o755 });
+  }
+  // Newest by version, not by name: 3.12.10 beats 3.12.1.
   assert.equal(
     await resolvePyenvShim(join(root, "shims", "python3"), { PYENV_ROOT: root }),
-    join(root, "versions", "3.12.1", "bin", "python3"),
+    join(root, "versions", "3.12.10", "bin", "python3"),
   );
 });
