@@ -134,3 +134,17 @@ export function snapshotTree(dir: string): Map<string, string> {
   walk(dir);
   return out;
 }
+
+/**
+ * A PATH with the system's basic tools and no uv, for tests of "uv cannot be had":
+ * null (the test is skipped) on a host whose /usr/bin or /bin has a uv.
+ */
+export function pathWithoutUv(): string | null {
+  for (const d of ["/usr/bin", "/bin"]) {
+    try {
+      Deno.statSync(`${d}/uv`);
+      return null;
+    } catch { /* no uv here */ }
+  }
+  return "/usr/bin:/bin";
+}

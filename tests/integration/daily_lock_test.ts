@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { realUv } from "./uv_fixture.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;
@@ -159,27 +160,13 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
     return _wheel(wheel_directory, [("my_proj.pth", (here + "\\n").encode())])
 `;
 
-/** A uv binary: on PATH, or one prime already obtained into the user's cache. */
-function findUv(): string | null {
-  const dirs = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d);
-  const home = Deno.env.get("HOME") ?? "/nonexistent";
-  try {
-    for (const e of Deno.readDirSync(`${home}/.cache/prime/uv`)) {
-      dirs.push(`${home}/.cache/prime/uv/${e.name}`);
-    }
-  } catch { /* none cached */ }
-  for (const d of dirs) {
-    try {
-      if (Deno.statSync(`${d}/uv`).isFile) return `${d}/uv`;
-    } catch { /* not here */ }
-  }
-  return null;
-}
-const uv = findUv();
+// The real pinned uv, taken from its wheel the way prime takes it (see uv_fixture.ts).
+const realUvResult = ignore ? null : await realUv();
+const uv = realUvResult?.ok ? realUvResult.value.path : null;
 
 Deno.test({
   name: "prime lock with the uv driver pins through uv pip freeze" +
-    (ignore ? why : uv === null ? " (skipped: no uv on PATH or in ~/.cache/prime/uv)" : ""),
+    (ignore ? why : realUvResult?.ok === false ? ` (skipped: ${realUvResult.why})` : ""),
   ignore: ignore || uv === null,
   async fn() {
     const { dir, env } = await makeRepo();

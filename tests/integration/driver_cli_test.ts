@@ -5,13 +5,22 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  makeWheel,
+  pathWithoutUv,
+  python3,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { realUv } from "./uv_fixture.ts";
 
 const py = python3("3.8");
 const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
 const ignore = !uv.ok;
 const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const noUvPath = pathWithoutUv();
+const noUvWhy = noUvPath ? why : " (skipped: this host has a uv in /usr/bin or /bin)";
 
 async function repo(toml = "") {
   const dir = await tempTree({
@@ -61,11 +70,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "venv_uv required but unobtainable offline is exit 5 naming what was tried" + why,
-  ignore,
+  name: "venv_uv required but unobtainable offline is exit 5 naming what was tried" + noUvWhy,
+  ignore: ignore || noUvPath === null,
   async fn() {
     const dir = await repo('venv_driver = "venv_uv"');
-    const env = testEnv(await Deno.makeTempDir(), { PATH: "/usr/bin:/bin" });
+    const env = testEnv(await Deno.makeTempDir(), { PATH: noUvPath! });
     const r = await runPrime(["--offline", "sync"], { cwd: dir, env });
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /venv_uv.*uv cannot be had/);
@@ -75,11 +84,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "with no uv to be had offline, the default driver falls back to pip with a note" + why,
-  ignore,
+  name: "with no uv to be had offline, the default driver falls back to pip with a note" + noUvWhy,
+  ignore: ignore || noUvPath === null,
   async fn() {
     const dir = await repo();
-    const env = testEnv(await Deno.makeTempDir(), { PATH: "/usr/bin:/bin" });
+    const env = testEnv(await Deno.makeTempDir(), { PATH: noUvPath! });
     const t0 = performance.now();
     const r = await runPrime(["--offline", "app.py"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);

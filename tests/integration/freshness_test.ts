@@ -169,8 +169,11 @@ Deno.test({
   ignore,
   async fn() {
     const { dir, env } = await repo({ "prime.toml": `required_python_version = "${hi.minor}"\n` });
-    const noUv = { ...env, PRIME_VENV_DRIVER: "", PATH: "/usr/bin:/bin" };
-    const r = await runPrime(["--offline", "--python", lo.path, "s.py"], { cwd: dir, env: noUv });
+    // Whichever driver is decided (none is configured here), the override is refused.
+    const r = await runPrime(["--offline", "--python", lo.path, "s.py"], {
+      cwd: dir,
+      env: { ...env, PRIME_VENV_DRIVER: "" },
+    });
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /does not satisfy/);
   },

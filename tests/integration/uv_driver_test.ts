@@ -4,7 +4,8 @@ import type { BuildContext, InstallPlan } from "../../src/venv/driver.ts";
 import { run } from "../../src/process.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/errors.ts";
 import { makeZip } from "../unit/venv/zip_fixture.ts";
-import { modernPython, pyenvPythons, realUv } from "./uv_fixture.ts";
+import { modernPython, realUv } from "./uv_fixture.ts";
+import { pyenvPythons } from "../helpers/fixtures.ts";
 
 const uv = await realUv();
 const python = await modernPython();
@@ -180,7 +181,7 @@ Deno.test({
   },
 });
 
-const py311 = pyenvPythons().find(([v]) => v.startsWith("3.11."));
+const py311 = pyenvPythons().find((p) => p.minor === "3.11");
 
 Deno.test({
   name: `uvFindOrInstallPython() finds an interpreter on PATH for a version request${
@@ -189,7 +190,7 @@ Deno.test({
   ignore: !uv.ok || !py311,
   async fn() {
     assert.ok(uv.ok && py311);
-    const bin = py311[1].slice(0, py311[1].lastIndexOf("/"));
+    const bin = py311.path.slice(0, py311.path.lastIndexOf("/"));
     const found = await uvFindOrInstallPython(
       uv.value,
       { raw: "3.11", specifier: "==3.11.*", implementation: null, freethreaded: false },

@@ -6,45 +6,40 @@
 import { obtainUv, UV_VERSION, UV_WHEEL_SHA256, type UvTool } from "../../src/venv/uv_obtain.ts";
 import { run } from "../../src/process.ts";
 import type { PythonInfo } from "../../src/python/types.ts";
+import { python3 } from "../helpers/fixtures.ts";
 
-/** Environment that keeps this machine's global pip configuration out of the tests. */
-export const PIP_ISOLATED = { PIP_CONFIG_FILE: "/dev/null", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+/**
+ * The environment overrides that keep this machine's pip configuration out of the
+ * tests: pip's config file off, and every inherited PIP_ and UV_ variable unset (an
+ * undefined value unsets it for obtainUv, and `unsetEnv` does for run()).
+ */
+export const PIP_ISOLATED: Record<string, string | undefined> = {
+  ...Object.fromEntries(
+    Object.keys(Deno.env.toObject()).filter((k) => /^(PIP|UV)_/.test(k)).map((k) => [k, undefined]),
+  ),
+  PIP_CONFIG_FILE: "/dev/null",
+  PIP_DISABLE_PIP_VERSION_CHECK: "1",
+};
+
+/** PIP_ISOLATED as run() options. */
+function isolatedRunOptions() {
+  const env: Record<string, string> = {};
+  const unsetEnv: string[] = [];
+  for (const [k, v] of Object.entries(PIP_ISOLATED)) {
+    if (v === undefined) unsetEnv.push(k);
+    else env[k] = v;
+  }
+  return { env, unsetEnv };
+}
 
 /** Either a value or the reason a test must be skipped. */
 export type Have<T> = { ok: true; value: T } | { ok: false; why: string };
 
-function pyenvRoot(): string {
-  return Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
-}
-
-/** pyenv's CPythons as [version, path of bin/python3], newest first. */
-export function pyenvPythons(): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  try {
-    for (const e of Deno.readDirSync(`${pyenvRoot()}/versions`)) {
-      if (!/^\d+\.\d+\.\d+$/.test(e.name)) continue;
-      const bin = `${pyenvRoot()}/versions/${e.name}/bin/python3`;
-      try {
-        if (Deno.statSync(bin).isFile) out.push([e.name, bin]);
-      } catch { /* not a complete install */ }
-    }
-  } catch { /* no pyenv */ }
-  const key = (v: string) => v.split(".").map(Number);
-  return out.sort((a, b) => {
-    const [x, y] = [key(a[0]), key(b[0])];
-    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i] - x[i];
-    return 0;
-  });
-}
-
 /** The newest pyenv CPython of at least 3.8, as a PythonInfo. */
 export async function modernPython(): Promise<Have<PythonInfo>> {
-  const found = pyenvPythons().find(([v]) => {
-    const [a, b] = v.split(".").map(Number);
-    return a === 3 && b >= 8;
-  });
-  if (!found) return { ok: false, why: `no CPython >= 3.8 under ${pyenvRoot()}/versions` };
-  return { ok: true, value: await pythonInfo(found[1]) };
+  const found = python3("3.8");
+  if (!found) return { ok: false, why: "no CPython >= 3.8 under $PYENV_ROOT/versions" };
+  return { ok: true, value: await pythonInfo(found.path) };
 }
 
 /** Probes an interpreter into a PythonInfo. */
@@ -107,7 +102,7 @@ export function uvWheel(): Promise<Have<string>> {
       "-d",
       tmp,
       `uv==${UV_VERSION}`,
-    ], { env: PIP_ISOLATED, timeoutMs: 300_000 });
+    ], { ...isolatedRunOptions(), timeoutMs: 300_000 });
     const got = await findCachedWheel(tmp);
     if (r.code !== 0 || !got) {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});

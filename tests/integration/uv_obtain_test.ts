@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/venv/uv_obtain.ts";
 import { run } from "../../src/process.ts";
 import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "./uv_fixture.ts";
+import { pathWithoutUv } from "../helpers/fixtures.ts";
 
 const wheel = await uvWheel();
 const uv = await realUv();
@@ -134,6 +135,10 @@ Deno.test({
     const cache = await Deno.makeTempDir();
     try {
       await Deno.symlink(uv.value.path, `${bin}/uv`);
+      // A cached uv is there too: PATH must still come first.
+      await Deno.mkdir(`${cache}/uv/${UV_VERSION}`, { recursive: true });
+      await Deno.copyFile(uv.value.path, `${cache}/uv/${UV_VERSION}/uv`);
+      await Deno.chmod(`${cache}/uv/${UV_VERSION}/uv`, 0o755);
       const r = await obtainUv({
         cacheDir: cache,
         installArgs: [],
@@ -141,7 +146,7 @@ Deno.test({
         env: { PATH: `${bin}:/usr/bin:/bin` },
       });
       assert.deepEqual(r, { path: `${bin}/uv`, version: UV_VERSION, source: "path" });
-      assert.equal([...Deno.readDirSync(cache)].length, 0, "the PATH route caches nothing");
+      assert.deepEqual([...Deno.readDirSync(`${cache}/uv`)].map((e) => e.name), [UV_VERSION]);
     } finally {
       await Deno.remove(bin, { recursive: true });
       await Deno.remove(cache, { recursive: true });
@@ -151,9 +156,13 @@ Deno.test({
 
 Deno.test({
   name: `obtainUv() pip-installs uv from PyPI into a helper venv${
-    python.ok ? "" : ` (skipped: ${python.why})`
+    !python.ok
+      ? ` (skipped: ${python.why})`
+      : pathWithoutUv() === null
+      ? " (skipped: this host has a uv in /usr/bin or /bin)"
+      : ""
   }`,
-  ignore: !python.ok,
+  ignore: !python.ok || pathWithoutUv() === null,
   async fn() {
     assert.ok(python.ok);
     const cache = await Deno.makeTempDir();
@@ -163,7 +172,7 @@ Deno.test({
         python: python.value,
         installArgs: [],
         offline: false,
-        env: { PATH: "/usr/bin:/bin", ...PIP_ISOLATED },
+        env: { PATH: pathWithoutUv()!, ...PIP_ISOLATED },
       });
       assert.ok(r.path !== null, JSON.stringify(r));
       assert.equal(r.source, "helper-venv");
@@ -181,7 +190,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "obtainUv() gives up quickly on an index that refuses connections",
+  name: "obtainUv() gives up on an index that refuses connections and says so",
   async fn() {
     // Bind a port, then close it: nothing listens there any more.
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

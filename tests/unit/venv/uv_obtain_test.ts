@@ -441,7 +441,7 @@ Deno.test("obtainUv() offline skips the index and lists every route that failed"
   }
 });
 
-Deno.test("obtainUv() reports an unreachable index quickly as a failed route", async () => {
+Deno.test("obtainUv() reports an unreachable index as a failed route", async () => {
   const cache = await Deno.makeTempDir();
   try {
     const r = await obtainUv({
@@ -608,6 +608,16 @@ Deno.test("obtainUv() remembers a failed download for an hour, unless told to re
     assert.ok(second.path === null && second.tried.some((t) => /remembered/.test(t)));
     await obtainUv({ ...opts, retryFailed: true });
     assert.ok(fetches > afterFirst, "retryFailed asks the index again");
+    // Once the hour is over, the index is asked again.
+    const afterRetry = fetches;
+    for (const e of Deno.readDirSync(`${cache}/uv`)) {
+      if (!e.name.startsWith("unavailable-")) continue;
+      const memo = JSON.parse(Deno.readTextFileSync(`${cache}/uv/${e.name}`));
+      memo.until = new Date(Date.now() - 1000).toISOString();
+      Deno.writeTextFileSync(`${cache}/uv/${e.name}`, JSON.stringify(memo));
+    }
+    await obtainUv(opts);
+    assert.ok(fetches > afterRetry, "an expired memo is not used");
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
