@@ -6,22 +6,7 @@
 import assert from "node:assert/strict";
 import { run } from "../../src/process.ts";
 import { normaliseScriptText, scanPep723 } from "../../src/config/pep723_scan.ts";
-
-function findPython(): string | null {
-  const root = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
-  try {
-    const names = [...Deno.readDirSync(`${root}/versions`)].map((e) => e.name)
-      .filter((n) => /^3\.\d+\.\d+$/.test(n) && Number(n.split(".")[1]) >= 8);
-    names.sort((a, b) => Number(b.split(".")[1]) - Number(a.split(".")[1]));
-    for (const n of names) {
-      const p = `${root}/versions/${n}/bin/python3`;
-      try {
-        if (Deno.statSync(p).isFile) return p;
-      } catch { /* try the next one */ }
-    }
-  } catch { /* no pyenv */ }
-  return null;
-}
+import { python3 } from "../helpers/fixtures.ts";
 
 const REFERENCE = `
 import json, re, sys
@@ -74,7 +59,7 @@ const SEEDS = [
   "x = 1\n# /// script\n# a = 1\n# ///\n# b\n# /// script\n# c = 2\n# ///\n",
 ];
 
-const python = findPython();
+const python = python3("3.8")?.path ?? null;
 
 Deno.test({
   name: python === null
