@@ -10,14 +10,12 @@
  *   request for one is satisfied only by one: the two have different ABIs.
  * - No specifier means any Python 3 of at least `MIN_PYTHON`.
  */
-import { compare, explain, satisfies, valid, validRange } from "@renovatebot/pep440";
+import { compare, explain, satisfies, valid } from "@renovatebot/pep440";
 import type { PythonRequest } from "../config/types.ts";
+import { isSpecifierSet } from "../config/version_spec.ts";
 
 /** The oldest Python prime selects at all: 3.4 is the first with `-I`, which every run uses. */
 export const MIN_PYTHON = "3.4";
-
-/** The oldest Python prime's venv route supports (not enforced by selection; the driver may). */
-export const MIN_VENV_PYTHON = "3.7";
 
 /** Minor versions of Python 3 worth looking for on PATH as `python3.X`. */
 export const KNOWN_MINORS: readonly number[] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
@@ -45,12 +43,8 @@ function clauses(spec: string): Array<{ op: string; version: string }> | null {
 
 /** True when `s` is a non-empty PEP 440 specifier set such as `==3.12.*` or `>=3.10,<3.13`. */
 export function isValidSpecifier(s: string): boolean {
-  const t = s.trim();
-  if (t === "") return false;
-  const cs = clauses(t);
-  if (cs === null) return false;
   try {
-    return validRange(t);
+    return isSpecifierSet(s) && clauses(s.trim()) !== null;
   } catch {
     return false;
   }

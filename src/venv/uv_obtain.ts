@@ -15,6 +15,7 @@ import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
 import { isExecutableFile, sha256Hex, writeFileAtomic } from "../state/paths.ts";
+import { compareVersions } from "../python/specifier.ts";
 
 /** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
 export const UV_VERSION = "0.13.9";
@@ -93,15 +94,17 @@ export function parseUvVersion(output: string): string | null {
   return m ? m[1] : null;
 }
 
-/** Whether dotted version `a` >= `b`, comparing the leading numbers only. */
+/** Whether version `a` >= `b`, by PEP 440 (so `0.5.0rc1` is older than `0.5.0`). */
 export function versionAtLeast(a: string, b: string): boolean {
-  const x = a.split(".").map((s) => parseInt(s, 10) || 0);
-  const y = b.split(".").map((s) => parseInt(s, 10) || 0);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  try {
+    return compareVersions(a, b) >= 0;
+  } catch {
+    return false;
   }
-  return true;
 }
+
+/** The oldest Python the helper venv route can pip-install uv with. */
+const MIN_HELPER_PYTHON = "3.8";
 
 /** Index and find-links settings from a pip configuration file. */
 export interface PipConf {
@@ -464,11 +467,6 @@ function commitToCache(cacheDir: string, staged: string, version: string): UvToo
   return { path: finalPath, version };
 }
 
-function pythonAtLeast38(version: string): boolean {
-  const [major, minor] = version.split(".").map((s) => parseInt(s, 10));
-  return major > 3 || (major === 3 && minor >= 8);
-}
-
 /** Route 3: pip-install uv into a throwaway helper venv, keep only the binary. */
 async function fromHelperVenv(
   opts: ObtainUvOptions,
@@ -482,7 +480,7 @@ async function fromHelperVenv(
     tried.push("helper venv: no Python selected");
     return null;
   }
-  if (!pythonAtLeast38(py.version)) {
+  if (!versionAtLeast(py.version, MIN_HELPER_PYTHON)) {
     tried.push(`helper venv: ${py.path} is Python ${py.version}; the helper needs >= 3.8`);
     return null;
   }

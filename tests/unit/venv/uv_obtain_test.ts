@@ -30,13 +30,16 @@ Deno.test("parseUvVersion() reads old and new `uv --version` formats", () => {
   for (const [out, want] of cases) assert.equal(parseUvVersion(out), want, out);
 });
 
-Deno.test("versionAtLeast() compares dotted versions numerically", () => {
+Deno.test("versionAtLeast() compares versions by PEP 440", () => {
   const cases: Array<[string, string, boolean]> = [
     ["0.13.9", "0.5.0", true],
     ["0.5.0", "0.5.0", true],
     ["0.4.30", "0.5.0", false],
     ["1.0", "0.99.99", true],
     ["0.10.0", "0.9.1", true],
+    ["0.5.0rc1", "0.5.0", false],
+    ["3.8.18", "3.8", true],
+    ["3.7.16", "3.8", false],
   ];
   for (const [a, b, want] of cases) assert.equal(versionAtLeast(a, b), want, `${a} >= ${b}`);
 });
