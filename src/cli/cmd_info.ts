@@ -7,6 +7,8 @@ import { checkFreshness, computeEnvInputs } from "./env_build.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { PrimeError } from "../errors.ts";
+import { fromCache, pathWithoutShims } from "../venv/uv_obtain.ts";
+import { isExecutableFile } from "../state/paths.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
@@ -149,17 +151,10 @@ function humanInfo(i: Record<string, unknown>): string {
   return lines.join("\n") + "\n";
 }
 
-/** A uv that needs no download: on PATH (absolute entries, no shims) or cached by prime. */
+/** A uv that needs no download: on PATH (as prime searches it) or cached by prime. */
 function localUv(cache: string): string | null {
-  for (const d of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (!d.startsWith("/") || /\/shims\/?$/.test(d)) continue;
-    try {
-      if (Deno.statSync(`${d}/uv`).isFile) return `${d}/uv`;
-    } catch { /* not here */ }
+  for (const d of pathWithoutShims(Deno.env.get("PATH")).split(":")) {
+    if (d !== "" && isExecutableFile(`${d}/uv`)) return `${d}/uv`;
   }
-  try {
-    const p = JSON.parse(Deno.readTextFileSync(`${cache}/uv/current.json`));
-    if (typeof p?.path === "string" && Deno.statSync(p.path).isFile) return p.path;
-  } catch { /* none cached */ }
-  return null;
+  return fromCache(cache, [])?.path ?? null;
 }

@@ -18,11 +18,7 @@ import { venvPython, writeFileAtomic } from "../state/paths.ts";
 import { InstallError, VenvError } from "../errors.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
-
-/** A distribution name in its PEP 503 normal form. Pure. */
-export function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, "-").toLowerCase();
-}
+import { normalizeName } from "../config/pep508.ts";
 
 /** Where `prime lock` writes for these settings (see the module comment). Pure. */
 export function lockTarget(loaded: LoadedConfig, s: Settings): string {

@@ -2,16 +2,12 @@
 import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { VenvDriver } from "../venv/driver.ts";
+// Types only: uv_obtain.ts itself is imported lazily, on the cold path that needs uv.
+import type { ObtainUvResult, UvTool } from "../venv/uv_obtain.ts";
 import { createPipDriver, findPip } from "../venv/pip.ts";
 import { VenvError } from "../errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
-
-/** uv as obtained, or why not. */
-export type UvResult = { path: string; version: string; source: string } | {
-  path: null;
-  tried: string[];
-};
 
 /** Obtains uv the way the SPEC orders it (PATH, cache, helper venv, wheel). */
 export async function getUv(opts: {
@@ -22,7 +18,7 @@ export async function getUv(opts: {
   /** Relative --find-links paths in install_args resolve here (the ref root). */
   baseDir?: string;
   retryFailed?: boolean;
-}): Promise<UvResult> {
+}): Promise<ObtainUvResult> {
   const { obtainUv } = await import("../venv/uv_obtain.ts");
   return await obtainUv({ ...opts, runner: run, env: Deno.env.toObject() });
 }
@@ -35,7 +31,7 @@ export async function decideDriver(opts: {
   installArgs: string[];
   offline: boolean;
   baseDir?: string;
-}): Promise<{ name: VenvDriverName; uv: { path: string; version: string } | null; note?: string }> {
+}): Promise<{ name: VenvDriverName; uv: UvTool | null; note?: string }> {
   if (opts.configured === "venv_pip") return { name: "venv_pip", uv: null };
   const uv = await getUv({ ...opts, retryFailed: opts.configured === "venv_uv" });
   if (uv.path !== null) {
@@ -57,7 +53,7 @@ export async function decideDriver(opts: {
 /** Builds the driver object for a decided driver. */
 export async function makeDriver(
   name: VenvDriverName,
-  uv: { path: string; version: string } | null,
+  uv: UvTool | null,
   python: PythonInfo,
   cacheDir: string,
 ): Promise<VenvDriver> {

@@ -169,3 +169,8 @@ function markerValue(c: Cursor): boolean {
   const name = c.take(/^[A-Za-z_][A-Za-z0-9_.]*/);
   return name !== null && MARKER_VARS.has(name);
 }
+
+/** A distribution or group name in its normal form (PEP 503 / PEP 735): `Dev_Tools` → `dev-tools`. Pure. */
+export function normalizeName(name: string): string {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}

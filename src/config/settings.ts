@@ -21,6 +21,7 @@ import {
   parsePythonVersionFile,
   requestFromSpecifier,
 } from "./python_version.ts";
+import { normalizeName } from "./pep508.ts";
 
 /** The env choice and where it came from. */
 export interface EnvPick {
@@ -121,11 +122,6 @@ function mustExist(c: PathCheck, key: string, p: string, abs: string, kind: "fil
   );
 }
 
-/** Normalises a PEP 735 group name (`Dev_Tools` → `dev-tools`). */
-function groupKey(name: string): string {
-  return name.replace(/[-_.]+/g, "-").toLowerCase();
-}
-
 /**
  * Expands PEP 735 dependency groups, following `include-group`.
  * @throws ConfigError for unknown groups and include cycles.
@@ -139,11 +135,13 @@ export function resolveDependencyGroups(
     string,
     { name: string; items: Array<string | { "include-group": string }> }
   >();
-  for (const [name, items] of Object.entries(groups)) byKey.set(groupKey(name), { name, items });
+  for (const [name, items] of Object.entries(groups)) {
+    byKey.set(normalizeName(name), { name, items });
+  }
   const out: string[] = [];
   const seen = new Set<string>();
   const expand = (name: string, stack: string[], from: string | null): void => {
-    const g = byKey.get(groupKey(name));
+    const g = byKey.get(normalizeName(name));
     if (g === undefined) {
       const known = [...byKey.values()].map((v) => v.name);
       throw new ConfigError(
@@ -155,7 +153,7 @@ export function resolveDependencyGroups(
           : "add it to [dependency-groups] in pyproject.toml",
       );
     }
-    if (stack.includes(groupKey(name))) {
+    if (stack.includes(normalizeName(name))) {
       throw new ConfigError(
         `${file}: [dependency-groups] include cycle: ${
           [...stack.map((k) => byKey.get(k)!.name), g.name].join(" -> ")
@@ -169,7 +167,7 @@ export function resolveDependencyGroups(
           seen.add(item);
           out.push(item);
         }
-      } else expand(item["include-group"], [...stack, groupKey(name)], g.name);
+      } else expand(item["include-group"], [...stack, normalizeName(name)], g.name);
     }
   };
   for (const n of names) expand(n, [], null);

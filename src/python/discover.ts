@@ -93,7 +93,7 @@ async function installs(root: string): Promise<string[]> {
 export function managedRoots(env: DiscoverEnv): string[] {
   const home = env.HOME || null;
   const roots: string[] = [];
-  const pyenv = env.PYENV_ROOT || (home && join(home, ".pyenv"));
+  const pyenv = pyenvRoot(env);
   if (pyenv) roots.push(join(pyenv, "versions"));
   const dataHome = env.XDG_DATA_HOME || (home && join(home, ".local", "share"));
   const uv = env.UV_PYTHON_INSTALL_DIR || (dataHome && join(dataHome, "uv", "python"));
@@ -184,6 +184,11 @@ export async function findCandidates(
   return { candidates, rejected };
 }
 
+/** pyenv's root: $PYENV_ROOT (an empty value counts as unset), else ~/.pyenv. */
+function pyenvRoot(env: DiscoverEnv): string | null {
+  return env.PYENV_ROOT || (env.HOME ? join(env.HOME, ".pyenv") : null);
+}
+
 /**
  * Resolves a pyenv shim to the binary it would run, by reading pyenv's own files
  * (PYENV_VERSION, else `$PYENV_ROOT/version`) instead of running its bash: so with no
@@ -198,7 +203,7 @@ export async function resolvePyenvShim(
   const shimsDir = dirname(shim);
   if (!shimsDir.endsWith("/shims")) return null;
   const root = dirname(shimsDir);
-  const configured = env.PYENV_ROOT ?? (env.HOME ? join(env.HOME, ".pyenv") : null);
+  const configured = pyenvRoot(env);
   if (configured === null || root !== configured.replace(/\/+$/, "")) return null;
   let names = env.PYENV_VERSION;
   if (!names) {

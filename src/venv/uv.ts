@@ -6,7 +6,7 @@
  */
 import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
-import type { UvTool } from "./uv_obtain.ts";
+import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
 import { InstallError, PythonNotFoundError, VenvError } from "../errors.ts";
 import { installerArgs, planIsEmpty } from "../deps/plan.ts";
 import { run, type Runner, type RunResult, tail } from "../process.ts";
@@ -108,12 +108,6 @@ export interface UvPythonOptions {
   runner?: Runner;
   /** The environment to read PATH from (default Deno.env). */
   env?: Record<string, string | undefined>;
-}
-
-/** PATH without shim directories: uv would probe a pyenv shim and fail on it. */
-export function pathWithoutShims(pathVar: string | undefined): string {
-  return (pathVar ?? "").split(":").filter((d) => d.startsWith("/") && !/\/shims\/?$/.test(d))
-    .join(":");
 }
 
 function foundPath(r: RunResult): string | null {

@@ -88,6 +88,16 @@ export interface ObtainUvOptions {
   baseDir?: string;
 }
 
+/**
+ * PATH as prime searches it for uv (and hands it to uv): relative entries (`.`, `bin`)
+ * are dropped, since nothing runs from the repository, and so are shim directories,
+ * which uv would probe and fail on.
+ */
+export function pathWithoutShims(pathVar: string | undefined): string {
+  return (pathVar ?? "").split(":").filter((d) => d.startsWith("/") && !/\/shims\/?$/.test(d))
+    .join(":");
+}
+
 /** The version in `uv --version` output (`uv 0.13.9 (x86_64-...)`), or null. */
 export function parseUvVersion(output: string): string | null {
   const m = /^uv (\d+\.\d+\.\d+\S*)/m.exec(output.trim());
@@ -396,10 +406,7 @@ async function fromPath(
   base: RunOptions,
   tried: string[],
 ): Promise<UvTool | null> {
-  // Relative PATH entries (`.`, `bin`) are skipped: nothing runs from the repository.
-  const dirs = (pathVar ?? "").split(":").filter((d) =>
-    d.startsWith("/") && !/\/shims\/?$/.test(d)
-  );
+  const dirs = pathWithoutShims(pathVar).split(":").filter((d) => d !== "");
   let seen = false;
   for (const dir of dirs) {
     const candidate = `${dir.replace(/\/+$/, "")}/uv`;

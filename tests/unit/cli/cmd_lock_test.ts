@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  lockTarget,
-  normalizeName,
-  renderConstraints,
-  selectPins,
-} from "../../../src/cli/cmd_lock.ts";
+import { lockTarget, renderConstraints, selectPins } from "../../../src/cli/cmd_lock.ts";
 import type { LoadedConfig, Settings } from "../../../src/config/types.ts";
+import { normalizeName } from "../../../src/config/pep508.ts";
 
 Deno.test("normalizeName() follows PEP 503", () => {
   assert.equal(normalizeName("Foo_Bar.baz--Qux"), "foo-bar-baz-qux");

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import {
   createUvDriver,
-  pathWithoutShims,
   uvFindOrInstallPython,
   uvInstallArgs,
   uvPythonRequest,
   uvVenvArgs,
 } from "../../../src/venv/uv.ts";
+import { pathWithoutShims } from "../../../src/venv/uv_obtain.ts";
 import type { BuildContext, InstallPlan } from "../../../src/venv/driver.ts";
 import type { PythonRequest } from "../../../src/config/types.ts";
 import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
