@@ -11,7 +11,7 @@
  * descendants) comes from getrusage(RUSAGE_CHILDREN) through FFI, and is steadier than
  * wall time on a busy machine. Nothing here asserts a timing.
  */
-import { obtainUv } from "../src/venv/uv_obtain.ts";
+import { obtainUv } from "../src/drivers/uv_obtain.ts";
 import { cacheDir } from "../src/state/paths.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");

@@ -5,12 +5,12 @@ import { helpText } from "./help.ts";
 import { EXIT, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import * as log from "../log.ts";
-import { loadProject, type Project, rel } from "./project.ts";
-import { prepareEnv } from "./prepare.ts";
-import { currentDepth, MAX_DEPTH } from "../exec/program_env.ts";
-import { startProgram } from "./launch.ts";
-import { infoCommand } from "./cmd_info.ts";
-import { scriptCommand } from "./cmd_script.ts";
+import { loadProject, type Project, rel } from "../project/project.ts";
+import { prepareEnv } from "../venv/prepare.ts";
+import { currentDepth, MAX_DEPTH } from "../launch/program_env.ts";
+import { startProgram } from "../launch/launch.ts";
+import { infoCommand } from "../commands/info.ts";
+import { scriptCommand } from "../commands/script.ts";
 import { isFile } from "../state/paths.ts";
 
 /** Runs the CLI; returns the exit code. Never throws. */
@@ -81,29 +81,29 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     case "run":
       return await runCommand(await loadProject(o, startDir), c.cmd, c.args);
     case "init": {
-      const { initCommand } = await import("./cmd_init.ts");
+      const { initCommand } = await import("../commands/init.ts");
       return await initCommand(o, startDir);
     }
     case "use": {
-      const { useCommand } = await import("./cmd_use.ts");
+      const { useCommand } = await import("../commands/use.ts");
       return await useCommand(await requireRoot(o, startDir, "use", true), c.name);
     }
     case "env":
     case "shell": {
-      const { envCommand, shellCommand } = await import("./cmd_env.ts");
+      const { envCommand, shellCommand } = await import("../commands/env.ts");
       const p = await requireRoot(o, startDir, c.kind);
       return c.kind === "env" ? await envCommand(p, c.shell) : await shellCommand(p, c.args);
     }
     case "lock": {
-      const { lockCommand } = await import("./cmd_lock.ts");
+      const { lockCommand } = await import("../commands/lock.ts");
       return await lockCommand(await requireRoot(o, startDir, "lock"));
     }
     case "clean": {
-      const { cleanCommand } = await import("./cmd_clean.ts");
+      const { cleanCommand } = await import("../commands/clean.ts");
       return await cleanCommand(await requireRoot(o, startDir, "clean"));
     }
     case "gc": {
-      const { gcCommand } = await import("./cmd_clean.ts");
+      const { gcCommand } = await import("../commands/clean.ts");
       return await gcCommand(o, c.olderThanDays);
     }
   }

@@ -1,6 +1,6 @@
 /** The install plan: what goes into a venv, in the SPEC's order. */
 import type { Settings } from "../config/types.ts";
-import type { InstallPlan } from "../venv/driver.ts";
+import type { InstallPlan } from "../drivers/driver.ts";
 import { ConfigError } from "../errors.ts";
 
 /** Builds the plan from resolved settings. Pure. */

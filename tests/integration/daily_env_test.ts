@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { fishQuote, shQuote } from "../../src/cli/cmd_env.ts";
+import { fishQuote, shQuote } from "../../src/commands/env.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createUvDriver, uvFindOrInstallPython } from "../../src/venv/uv.ts";
-import type { BuildContext, InstallPlan } from "../../src/venv/driver.ts";
+import { createUvDriver, uvFindOrInstallPython } from "../../src/drivers/uv.ts";
+import type { BuildContext, InstallPlan } from "../../src/drivers/driver.ts";
 import { run } from "../../src/process.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/errors.ts";
-import { makeZip } from "../unit/venv/zip_fixture.ts";
+import { makeZip } from "../unit/drivers/zip_fixture.ts";
 import { modernPython, realUv } from "./uv_fixture.ts";
 import { pyenvPythons } from "../helpers/fixtures.ts";
 

@@ -4,7 +4,7 @@ import {
   fishQuote,
   formatActivation,
   shQuote,
-} from "../../../src/cli/cmd_env.ts";
+} from "../../../src/commands/env.ts";
 
 Deno.test("shQuote() wraps in single quotes and writes ' as '\\''", () => {
   const table: Array<[string, string]> = [

@@ -3,10 +3,10 @@
  * have gone unused. Both remove crash-safely (rename to trash, then delete) and
  * report what they freed on stderr.
  */
-import type { GlobalOptions } from "./args.ts";
-import type { Project } from "./project.ts";
-import { rel } from "./project.ts";
-import { asidePath, clearVenv, isVenvLike } from "./env_build.ts";
+import type { GlobalOptions } from "../cli/args.ts";
+import type { Project } from "../project/project.ts";
+import { rel } from "../project/project.ts";
+import { asidePath, clearVenv, isVenvLike } from "../venv/ensure.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { cacheDir, pathExists } from "../state/paths.ts";

@@ -5,9 +5,9 @@ import {
   uvInstallArgs,
   uvPythonRequest,
   uvVenvArgs,
-} from "../../../src/venv/uv.ts";
-import { pathWithoutShims } from "../../../src/venv/uv_obtain.ts";
-import type { BuildContext, InstallPlan } from "../../../src/venv/driver.ts";
+} from "../../../src/drivers/uv.ts";
+import { pathWithoutShims } from "../../../src/drivers/uv_obtain.ts";
+import type { BuildContext, InstallPlan } from "../../../src/drivers/driver.ts";
 import type { PythonRequest } from "../../../src/config/types.ts";
 import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../../src/errors.ts";

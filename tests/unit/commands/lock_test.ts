@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lockTarget, renderConstraints, selectPins } from "../../../src/cli/cmd_lock.ts";
+import { lockTarget, renderConstraints, selectPins } from "../../../src/commands/lock.ts";
 import type { LoadedConfig, Settings } from "../../../src/config/types.ts";
 import { normalizeName } from "../../../src/config/pep508.ts";
 

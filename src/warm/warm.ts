@@ -4,13 +4,13 @@
  * Deno APIs only (no npm packages, no node: built-ins), because every script start
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
-import { parseArgs } from "./args.ts";
-import { findProjectRoot } from "./ref.ts";
+import { parseArgs } from "../cli/args.ts";
+import { findProjectRoot } from "../project/find_root.ts";
 import { cacheDir, isExecutableFile, isFile } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
-import { currentDepth, MAX_DEPTH, programEnv, resolveRunCommand } from "../exec/program_env.ts";
-import { execveAsync } from "../exec/exec.ts";
+import { currentDepth, MAX_DEPTH, programEnv, resolveRunCommand } from "../launch/program_env.ts";
+import { execveAsync } from "../launch/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
@@ -192,7 +192,7 @@ export function touchLastUsed(venvDir: string): void {
 // No top-level await: the cold CLI imports this module (touchLastUsed), and it could
 // not finish loading while this one was still evaluating.
 if (import.meta.main) {
-  const cold: string = "./main.ts";
+  const cold: string = "../cli/main.ts";
   tryWarmStart(Deno.args)
     .catch(() => {/* anything unusual: the cold path decides and reports */})
     .then(() => import(cold))

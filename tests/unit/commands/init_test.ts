@@ -3,7 +3,7 @@ import {
   type InitFacts,
   missingIgnoreLines,
   renderStarterConfig,
-} from "../../../src/cli/cmd_init.ts";
+} from "../../../src/commands/init.ts";
 import { parseToml } from "../../../src/config/toml.ts";
 import { CONFIG_KEYS, validateConfig } from "../../../src/config/schema.ts";
 

@@ -5,12 +5,12 @@
  * started by prime gets. Variable values go to stdout only, never to stderr or logs:
  * they may hold secrets.
  */
-import type { ShellKind } from "./args.ts";
-import type { Project } from "./project.ts";
-import { rel } from "./project.ts";
-import { prepareEnv } from "./prepare.ts";
-import { startProgram } from "./launch.ts";
-import { programEnv } from "../exec/program_env.ts";
+import type { ShellKind } from "../cli/args.ts";
+import type { Project } from "../project/project.ts";
+import { rel } from "../project/project.ts";
+import { prepareEnv } from "../venv/prepare.ts";
+import { startProgram } from "../launch/launch.ts";
+import { programEnv } from "../launch/program_env.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import * as log from "../log.ts";
 

@@ -8,7 +8,7 @@ import {
   platformTagScore,
   readZipEntry,
   type WheelPlatform,
-} from "../../../src/venv/wheel.ts";
+} from "../../../src/drivers/wheel.ts";
 import { makeZip } from "./zip_fixture.ts";
 
 const enc = new TextEncoder();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeEnvSource } from "../../../src/cli/cmd_use.ts";
+import { describeEnvSource } from "../../../src/commands/use.ts";
 
 Deno.test("describeEnvSource() names the env and where it came from", () => {
   const d = { choiceFile: ".prime/env", configFile: "prime.toml" };

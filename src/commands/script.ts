@@ -5,18 +5,18 @@
  *   - else the selected interpreter with -I and no venv.
  */
 import { dirname, resolve } from "node:path";
-import type { GlobalOptions } from "./args.ts";
+import type { GlobalOptions } from "../cli/args.ts";
 import type { Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { bareProject, loadProject } from "./project.ts";
-import { prepareEnv } from "./prepare.ts";
-import { startProgram } from "./launch.ts";
+import { bareProject, loadProject } from "../project/project.ts";
+import { prepareEnv } from "../venv/prepare.ts";
+import { startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
-import { touchLastUsed } from "./warm.ts";
+import { touchLastUsed } from "../warm/warm.ts";
 import { requestKey } from "../state/pointer.ts";
 import * as log from "../log.ts";
 

@@ -4,8 +4,8 @@
  * over it; `default_env` comes after it. Each env has its own venv, so switching back
  * and forth needs no cleanup.
  */
-import type { Project } from "./project.ts";
-import { rel } from "./project.ts";
+import type { Project } from "../project/project.ts";
+import { rel } from "../project/project.ts";
 import { pickEnv } from "../config/settings.ts";
 import { readUseChoice, writeUseChoice } from "../state/use_choice.ts";
 import { useChoicePath } from "../state/paths.ts";

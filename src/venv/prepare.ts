@@ -1,19 +1,19 @@
 /** Bringing a repo env or a script env to fresh, shared by sync, run, script mode and info. */
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
-import type { Project } from "./project.ts";
-import { rel, selectWithRequirement } from "./project.ts";
+import type { Project } from "../project/project.ts";
+import { rel, selectWithRequirement } from "../project/project.ts";
 import { satisfiesAny, versionSatisfies } from "../python/specifier.ts";
-import { decideDriver, makeDriver } from "./drivers.ts";
+import { decideDriver, makeDriver } from "./choose_driver.ts";
 import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
-import type { VenvDriver } from "../venv/driver.ts";
+import type { VenvDriver } from "../drivers/driver.ts";
 import {
   checkFreshness,
   computeEnvInputs,
   ensureEnv,
   type EnsureResult,
   type EnvInputs,
-} from "./env_build.ts";
+} from "./ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PythonNotFoundError } from "../errors.ts";
 import { probePython } from "../python/probe.ts";
@@ -113,7 +113,7 @@ export async function prepareEnv(
         },
       );
     }
-    const { uvFindOrInstallPython } = await import("../venv/uv.ts");
+    const { uvFindOrInstallPython } = await import("../drivers/uv.ts");
     // uv is asked for each alternative in turn; what it returns is checked like any
     // other candidate (free-threading and implementation included).
     let probed: Awaited<ReturnType<typeof probePython>> = { error: "uv found nothing" };

@@ -14,7 +14,7 @@ import {
   UV_WHEEL_SHA256,
   uvCachePointer,
   versionAtLeast,
-} from "../../../src/venv/uv_obtain.ts";
+} from "../../../src/drivers/uv_obtain.ts";
 import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
 import { makeZip } from "./zip_fixture.ts";

@@ -4,10 +4,10 @@
  * never overwrites: an existing prime.toml (or a [tool.prime] table) is a
  * configuration error (exit 3) and nothing is touched.
  */
-import type { GlobalOptions } from "./args.ts";
+import type { GlobalOptions } from "../cli/args.ts";
 import type { PyProject } from "../config/types.ts";
 import { findPythonVersionFile } from "../config/python_version.ts";
-import { findRefRoot } from "../config/ref_root.ts";
+import { findRefRoot } from "../project/ref_root.ts";
 import { readPyProject } from "../config/load.ts";
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { currentDepth, programEnv, resolveRunCommand } from "../../../src/exec/program_env.ts";
+import { currentDepth, programEnv, resolveRunCommand } from "../../../src/launch/program_env.ts";
 
 Deno.test("programEnv() activates the venv, removes PYTHONPATH/PYTHONHOME and counts depth", () => {
   const env = programEnv(

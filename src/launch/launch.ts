@@ -1,11 +1,11 @@
 /** Starting the program: its environment, the warm pointer, then exec. */
-import type { Project } from "./project.ts";
-import { selectFor } from "./project.ts";
+import type { Project } from "../project/project.ts";
+import { selectFor } from "../project/project.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../state/stamp.ts";
 import { type PointerKey, pointerPath, requestKey, writePointer } from "../state/pointer.ts";
-import { currentDepth, programEnv, resolveRunCommand } from "../exec/program_env.ts";
-import { replaceProcess } from "../exec/exec.ts";
+import { currentDepth, programEnv, resolveRunCommand } from "./program_env.ts";
+import { replaceProcess } from "./exec.ts";
 import { isExecutableFile } from "../state/paths.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { UsageError } from "../errors.ts";

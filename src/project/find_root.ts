@@ -4,7 +4,7 @@
  * `requirements.txt` on its own (so a repo with only those works with no config).
  * Synchronous and Deno APIs only: the warm path uses it too.
  */
-import { findRefRootSync } from "../config/ref_root.ts";
+import { findRefRootSync } from "./ref_root.ts";
 
 /**
  * Finds the ref root from a start directory, or null.

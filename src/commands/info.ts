@@ -1,13 +1,13 @@
 /** `prime info [--json]`: every decision and its source. Read-only: it builds nothing. */
-import type { Project } from "./project.ts";
-import { selectWithRequirement } from "./project.ts";
+import type { Project } from "../project/project.ts";
+import { selectWithRequirement } from "../project/project.ts";
 import type { VenvDriverName } from "../config/types.ts";
 import { buildInstallPlan } from "../deps/plan.ts";
-import { checkFreshness, computeEnvInputs } from "./env_build.ts";
+import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { PrimeError } from "../errors.ts";
-import { fromCache, pathWithoutShims } from "../venv/uv_obtain.ts";
+import { fromCache, pathWithoutShims } from "../drivers/uv_obtain.ts";
 import { isExecutableFile } from "../state/paths.ts";
 
 /** Gathers the facts `info` reports, as plain data. */

@@ -7,11 +7,11 @@
  * envs with different packages do not overwrite each other's pins.
  */
 import type { ConfigKeys, LoadedConfig, Settings } from "../config/types.ts";
-import type { Project } from "./project.ts";
-import { rel } from "./project.ts";
-import { prepareEnv } from "./prepare.ts";
-import { getUv } from "./drivers.ts";
-import { findPip } from "../venv/pip.ts";
+import type { Project } from "../project/project.ts";
+import { rel } from "../project/project.ts";
+import { prepareEnv } from "../venv/prepare.ts";
+import { getUv } from "../venv/choose_driver.ts";
+import { findPip } from "../drivers/pip.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { venvPython, writeFileAtomic } from "../state/paths.ts";

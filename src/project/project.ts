@@ -1,9 +1,9 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
 import { resolve } from "node:path";
-import type { GlobalOptions } from "./args.ts";
+import type { GlobalOptions } from "../cli/args.ts";
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
-import { findProjectRoot } from "./ref.ts";
+import { findProjectRoot } from "./find_root.ts";
 import { loadConfig } from "../config/load.ts";
 import { pickEnv, resolveSettings } from "../config/settings.ts";
 import {

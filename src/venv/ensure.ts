@@ -4,7 +4,7 @@
  */
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { InstallPlan, VenvDriver } from "../venv/driver.ts";
+import type { InstallPlan, VenvDriver } from "../drivers/driver.ts";
 import type { Stamp, StampInput, StampPython } from "../state/stamp.ts";
 import {
   hashInputs,
