@@ -4,8 +4,12 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root. */
 export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-/** The launcher the tests spawn, exactly as a user would. */
-export const PRIME = join(REPO, "scripts", "prime");
+/**
+ * The executable the tests spawn, exactly as a user would: `scripts/prime` (from
+ * source), or the one named by PRIME_BIN (for example a `deno compile`d binary), so
+ * that the same suites check what ships. Every spawning test goes through this.
+ */
+export const PRIME = Deno.env.get("PRIME_BIN") || join(REPO, "scripts", "prime");
 
 /** One real interpreter found on this machine. */
 export interface RealPython {
@@ -96,7 +100,7 @@ export function testEnv(cache: string, extra: Record<string, string> = {}): Reco
   return { ...env, PRIME_CACHE_DIR: cache, PIP_CONFIG_FILE: "/dev/null", NO_COLOR: "1", ...extra };
 }
 
-/** Spawns prime (scripts/prime) with args, in cwd, with env (replacing the environment). */
+/** Spawns prime (PRIME) with args, in cwd, with env (replacing the environment). */
 export async function runPrime(
   args: string[],
   opts: { cwd: string; env: Record<string, string>; stdin?: string },

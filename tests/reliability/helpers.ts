@@ -142,7 +142,7 @@ export interface GroupRun {
   done: Promise<PrimeRun & { signal: Deno.Signal | null }>;
 }
 
-/** Spawns scripts/prime with args in a new session and process group. */
+/** Spawns prime (PRIME) with args in a new session and process group. */
 export function spawnGroup(args: string[], cwd: string, env: Record<string, string>): GroupRun {
   const child = new Deno.Command(PRIME, {
     args,
