@@ -9,7 +9,8 @@
  */
 import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { InstallError, VenvError } from "../errors.ts";
+import { VenvError } from "../errors.ts";
+import { installFailure } from "./failure.ts";
 import { installerArgs, planIsEmpty } from "../deps/plan.ts";
 import { tail } from "../process.ts";
 import * as log from "../log.ts";
@@ -181,10 +182,13 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
         env: { PIP_NO_INPUT: "1" },
       });
       if (r.code !== 0) {
-        throw new InstallError(`installing dependencies failed: pip exited ${r.code}`, {
-          details: `$ ${program} ${full.join(" ")}\n${tail(r)}`,
-          hint: "fix the requirement named above, then run prime again (nothing is marked fresh)",
-        });
+        throw installFailure(
+          "pip",
+          `pip exited ${r.code}`,
+          `${program} ${full.join(" ")}`,
+          r,
+          Deno.env.toObject(),
+        );
       }
     },
   };

@@ -7,7 +7,8 @@
 import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
 import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
-import { InstallError, PythonNotFoundError, VenvError } from "../errors.ts";
+import { PythonNotFoundError, VenvError } from "../errors.ts";
+import { installFailure } from "./failure.ts";
 import { installerArgs, planIsEmpty } from "../deps/plan.ts";
 import { run, type Runner, type RunResult, tail } from "../process.ts";
 import * as log from "../log.ts";
@@ -60,12 +61,12 @@ export function createUvDriver(uv: UvTool): VenvDriver {
       // From the ref root, so relative paths in install_args and its uv.toml apply.
       const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo });
       if (r.code !== 0) {
-        throw new InstallError(
-          `installing dependencies failed: uv pip install exited ${exitText(r)}`,
-          {
-            details: `$ ${uv.path} ${args.join(" ")}\n${tail(r)}`,
-            hint: "fix the requirement named above, then run prime again (nothing is marked fresh)",
-          },
+        throw installFailure(
+          "uv",
+          `uv pip install exited ${exitText(r)}`,
+          `${uv.path} ${args.join(" ")}`,
+          r,
+          Deno.env.toObject(),
         );
       }
     },
