@@ -7,6 +7,8 @@ export const EXIT = {
   INSTALL: 6,
   LOCK_TIMEOUT: 7,
   INTERNAL: 70,
+  CANNOT_EXECUTE: 126,
+  NOT_FOUND: 127,
 } as const;
 
 /** An error the user can act on: a message, an optional next step, and an exit code. */
@@ -63,5 +65,12 @@ export class InstallError extends PrimeError {
 export class LockTimeoutError extends PrimeError {
   constructor(message: string, hint?: string) {
     super(message, EXIT.LOCK_TIMEOUT, { hint });
+  }
+}
+
+/** The program or command to run does not exist (exit 127, as in a shell). */
+export class CommandNotFoundError extends PrimeError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.NOT_FOUND, { hint });
   }
 }

@@ -8,7 +8,7 @@ import { currentDepth, programEnv, resolveRunCommand } from "./program_env.ts";
 import { replaceProcess } from "./exec.ts";
 import { isExecutableFile } from "../state/paths.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
-import { UsageError } from "../errors.ts";
+import { CommandNotFoundError } from "../errors.ts";
 import * as log from "../log.ts";
 import { writeBareRecord } from "../state/bare.ts";
 import { hashInputs } from "../state/stamp.ts";
@@ -68,7 +68,8 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       resolved = { program: py.path, prefixArgs: ["-I"] };
     }
     if (resolved === null) {
-      throw new UsageError(
+      // 127, as a shell says it: `prime run` stands in for the shell here.
+      throw new CommandNotFoundError(
         `command not found: ${cmd}`,
         spec.venvDir ? `it is neither in ${spec.venvDir}/bin nor on PATH` : "it is not on PATH",
       );

@@ -273,3 +273,28 @@ Deno.test({
     assert.deepEqual([...Deno.readDirSync(join(top, "scripts"))].map((e) => e.name), ["v.py"]);
   },
 });
+
+Deno.test({
+  name:
+    "prime run with a command that does not exist is exit 127, as in a shell, cold and warm, in a repo and outside one" +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    const cold = await runPrime(["run", "no-such-command-xyz", "--flag"], { cwd: dir, env });
+    assert.equal(cold.code, 127, cold.stderr);
+    assert.match(cold.stderr, /command not found: no-such-command-xyz/);
+    assert.match(cold.stderr, /neither in .*\/\.venv\/bin nor on PATH/);
+    // The env is fresh now: the warm path finds no command and leaves it to the cold path.
+    const warm = await runPrime(["run", "no-such-command-xyz"], { cwd: dir, env });
+    assert.equal(warm.code, 127, warm.stderr);
+    assert.doesNotMatch(warm.stderr, /building/);
+    const outside = await tempTree({});
+    const bare = await runPrime(["run", "no-such-command-xyz"], { cwd: outside, env });
+    assert.equal(bare.code, 127, bare.stderr);
+    assert.match(bare.stderr, /command not found: no-such-command-xyz/);
+    // A command that exists still runs with its own exit code.
+    const ok = await runPrime(["run", "python", "-c", "raise SystemExit(3)"], { cwd: dir, env });
+    assert.equal(ok.code, 3, ok.stderr);
+  },
+});
