@@ -9,6 +9,7 @@ import { PRIME_VERSION } from "../version.ts";
 import { PrimeError } from "../errors.ts";
 import { fromCache, pathWithoutShims } from "../drivers/uv_obtain.ts";
 import { isExecutableFile } from "../state/paths.ts";
+import { choosePipWheel } from "../drivers/pip.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
@@ -79,6 +80,16 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
       built_at: stamp?.createdAt ?? null,
       tool_version: stamp?.toolVersion ?? null,
     };
+    if (driver === "venv_pip" && pyInfo) {
+      const c = choosePipWheel(pyInfo);
+      venv.pip = {
+        version: c.version,
+        wheel: c.wheel,
+        source: c.source,
+        note: c.wheel ? null : "no usable pip wheel: the interpreter's own pip >= 22.3 would run",
+        passed_over: c.rejected,
+      };
+    }
   }
   return {
     prime_version: PRIME_VERSION,
@@ -109,12 +120,12 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
 /** Prints the info as JSON (stdout) or as a human summary (stdout). */
 export async function infoCommand(p: Project, json: boolean): Promise<number> {
   const info = await gatherInfo(p);
-  const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info);
+  const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info, p.options.verbose > 0);
   Deno.stdout.writeSync(new TextEncoder().encode(out));
   return 0;
 }
 
-function humanInfo(i: Record<string, unknown>): string {
+function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
   const req = i.required_python_version as { value: string | null; source: string };
   const py = i.python as Record<string, unknown>;
   const venv = i.venv as Record<string, unknown> | null;
@@ -139,6 +150,20 @@ function humanInfo(i: Record<string, unknown>): string {
       `venv:       ${venv.path} (${venv.driver}, from ${venv.driver_source})`,
       `fresh:      ${venv.fresh ? "yes" : `no: ${venv.reason}`}`,
     );
+    const pip = venv.pip as
+      | { version: string | null; wheel: string | null; source: string; note: string | null }
+      | undefined;
+    if (pip && verbose) {
+      const from = pip.source === "bundled"
+        ? "the interpreter's own bundled wheel"
+        : "the host's shared wheels";
+      lines.push(`pip:        ${pip.wheel ? `${pip.version} (${from}: ${pip.wheel})` : pip.note}`);
+      for (
+        const r of (venv.pip as { passed_over: { wheel: string; reason: string }[] }).passed_over
+      ) {
+        lines.push(`  passed over ${r.wheel}: ${r.reason}`);
+      }
+    }
   }
   if (plan) {
     for (const [k, v] of Object.entries(plan)) {

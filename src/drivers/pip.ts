@@ -2,8 +2,9 @@
  * The pip driver. The venv is made with `venv --without-pip` (about 50 ms, where
  * ensurepip costs about 4 s and is missing on Debian), and pip then runs from one
  * shared copy outside the venv, installing into it:
- *   1. the interpreter's own bundled pip wheel (ensurepip/_bundled, or Debian's
- *      /usr/share/python-wheels), run by the venv's python straight from the zip;
+ *   1. the interpreter's own bundled pip wheel (ensurepip/_bundled), else Debian's
+ *      /usr/share/python-wheels, the first whose Requires-Python admits the
+ *      interpreter, unpacked once into the cache and run by the venv's python;
  *   2. else the base interpreter's installed pip with `--python <venv python>`.
  * So the venv holds only what the project asked for, like a uv venv.
  */
@@ -13,6 +14,8 @@ import { VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
 import { installerArgs, planIsEmpty } from "../deps/plan.ts";
 import { tail } from "../process.ts";
+import { listZipEntries, readZipEntry } from "./wheel.ts";
+import { compareVersions, versionSatisfies } from "../python/specifier.ts";
 import * as log from "../log.ts";
 
 /** How pip is started for a venv. */
@@ -44,16 +47,102 @@ function wheelVersion(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1).split("-")[1] ?? "unknown";
 }
 
-function newestWheel(paths: string[]): string | null {
-  const key = (p: string) => wheelVersion(p).split(".").map((n) => Number(n) || 0);
-  const sorted = paths.sort((a, b) => {
-    const x = key(a), y = key(b);
-    for (let i = 0; i < Math.max(x.length, y.length); i++) {
-      if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+function newestFirst(paths: string[]): string[] {
+  const order = (a: string, b: string) => {
+    try {
+      return compareVersions(wheelVersion(b), wheelVersion(a));
+    } catch {
+      return wheelVersion(b).localeCompare(wheelVersion(a));
     }
-    return 0;
-  });
-  return sorted.at(-1) ?? null;
+  };
+  return [...paths].sort(order);
+}
+
+/**
+ * The `Requires-Python` of a wheel's METADATA: the specifier, null when the wheel
+ * declares none, or undefined when the wheel cannot be read.
+ */
+export function wheelRequiresPython(wheel: string): string | null | undefined {
+  try {
+    const zip = Deno.readFileSync(wheel);
+    const entry = listZipEntries(zip).find((e) => /^[^/]+\.dist-info\/METADATA$/.test(e.name));
+    if (!entry) return undefined;
+    const text = new TextDecoder().decode(readZipEntry(zip, entry));
+    // Headers end at the first blank line; the description follows.
+    const head = text.split(/\r?\n\r?\n/, 1)[0];
+    const m = /^Requires-Python:[ \t]*(.*?)\s*$/im.exec(head);
+    return m ? m[1] : null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pip wheel prime considered for an interpreter, and why it was passed over. */
+export interface PipRejected {
+  wheel: string;
+  reason: string;
+}
+
+/** Which pip wheel runs for an interpreter, and the ones passed over. */
+export interface PipChoice {
+  wheel: string | null;
+  version: string | null;
+  /** `bundled` (the interpreter's own ensurepip) or `shared` (/usr/share/python-wheels). */
+  source: "bundled" | "shared" | null;
+  rejected: PipRejected[];
+}
+
+/** Where an interpreter keeps its own bundled wheels (ensurepip/_bundled). */
+function bundledDirs(python: PythonInfo): string[] {
+  const prefix = python.realPath.replace(/\/bin\/[^/]+$/, "");
+  const mm = minor(python.version);
+  return [
+    `${prefix}/lib/python${mm}/ensurepip/_bundled`,
+    `${prefix}/lib/python${mm}t/ensurepip/_bundled`,
+    `${prefix}/lib/pypy${mm}/ensurepip/_bundled`,
+    `${prefix}/lib-python/3/ensurepip/_bundled`,
+  ];
+}
+
+/** Debian's (and Ubuntu's) shared wheels, where their Pythons' ensurepip looks. */
+const SHARED_WHEELS = "/usr/share/python-wheels";
+
+/**
+ * Chooses the pip wheel for an interpreter: its own bundled pip first (the one made
+ * for it), then the host's shared wheels; within each, the newest. A wheel runs only
+ * when its `Requires-Python` admits the interpreter: Debian's pip 23 on Python 3.6
+ * dies on `import dataclasses`, where 3.6's own pip 18.1 works. Reads only.
+ */
+export function choosePipWheel(python: PythonInfo, shared: string = SHARED_WHEELS): PipChoice {
+  const rejected: PipRejected[] = [];
+  const groups: ["bundled" | "shared", string[]][] = [
+    ["bundled", bundledDirs(python).flatMap(listPipWheels)],
+    ["shared", listPipWheels(shared)],
+  ];
+  for (const [source, wheels] of groups) {
+    for (const wheel of newestFirst(wheels)) {
+      const rp = wheelRequiresPython(wheel);
+      if (rp === undefined) {
+        rejected.push({ wheel, reason: "cannot read its METADATA" });
+        continue;
+      }
+      let ok: boolean;
+      try {
+        ok = rp === null || versionSatisfies(python.version, rp);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        rejected.push({
+          wheel,
+          reason: `Requires-Python ${rp} does not admit Python ${python.version}`,
+        });
+        continue;
+      }
+      return { wheel, version: wheelVersion(wheel), source, rejected };
+    }
+  }
+  return { wheel: null, version: null, source: null, rejected };
 }
 
 /**
@@ -108,16 +197,9 @@ export async function findPip(
   python: PythonInfo,
   ctx: Pick<BuildContext, "runner"> & { cacheDir?: string },
 ) {
-  const prefix = python.realPath.replace(/\/bin\/[^/]+$/, "");
-  const mm = minor(python.version);
-  const dirs = [
-    `${prefix}/lib/python${mm}/ensurepip/_bundled`,
-    `${prefix}/lib/python${mm}t/ensurepip/_bundled`,
-    `${prefix}/lib/pypy${mm}/ensurepip/_bundled`,
-    `${prefix}/lib-python/3/ensurepip/_bundled`,
-    "/usr/share/python-wheels",
-  ];
-  const wheel = newestWheel(dirs.flatMap(listPipWheels));
+  const chosen = choosePipWheel(python);
+  for (const r of chosen.rejected) log.debug(`pip: passed over ${r.wheel}: ${r.reason}`);
+  const wheel = chosen.wheel;
   if (wheel) {
     const dir = ctx.cacheDir ? await unpackPipWheel(wheel, python, ctx.cacheDir, ctx.runner) : null;
     const from = dir ?? wheel;

@@ -1,0 +1,62 @@
+/**
+ * The pip driver on what users really have: old interpreters with their own bundled
+ * pip, hash-pinned requirement files, no-build-isolation projects. Real Pythons, real
+ * pip, hermetic local wheels.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+
+/** The interpreter's own bundled pip version (ensurepip/_bundled), or null. */
+function ownBundledPip(pythonPath: string, minor: string): string | null {
+  const dir = `${pythonPath.replace(/\/bin\/[^/]+$/, "")}/lib/python${minor}/ensurepip/_bundled`;
+  try {
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      /^pip-.*\.whl$/.test(n)
+    );
+    return names.length === 1 ? names[0].split("-")[1] : null;
+  } catch {
+    return null;
+  }
+}
+
+for (const minor of ["3.6", "3.7"]) {
+  const py = pyenvPythons().find((p) => p.minor === minor);
+  Deno.test({
+    name: `Python ${minor} with the pip driver runs the interpreter's own bundled pip` +
+      (py ? "" : ` (skipped: no Python ${minor} under $PYENV_ROOT/versions)`),
+    ignore: py === undefined,
+    async fn() {
+      const dir = await tempTree({
+        ".python-version": `${minor}\n`,
+        "requirements.txt": "greeting==1.0\n",
+        "prime.toml": `venv_driver = "venv_pip"
+install_args = ["--no-index", "--find-links", "wheels"]
+`,
+        "app.py":
+          "import sys, greeting; print(greeting.hello('x'), '%d.%d' % sys.version_info[:2])\n",
+      });
+      await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+      const env = testEnv(await Deno.makeTempDir());
+      const r = await runPrime(["app.py"], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), `hello, x, from greeting 1.0 ${minor}`);
+      const own = ownBundledPip(py!.path, minor);
+      const stamp = JSON.parse(await Deno.readTextFile(join(dir, ".venv", "prime-stamp.json")));
+      if (own !== null) assert.equal(stamp.toolVersion, `pip ${own}`);
+      const info = await runPrime(["info", "--json"], { cwd: dir, env });
+      assert.equal(info.code, 0, info.stderr);
+      const pip = JSON.parse(info.stdout).venv.pip;
+      assert.equal(pip.source, "bundled");
+      assert.equal(pip.version, stamp.toolVersion.slice(4));
+      const human = await runPrime(["info", "-v"], { cwd: dir, env });
+      assert.match(
+        human.stdout,
+        new RegExp(
+          `^pip: +${pip.version.replaceAll(".", "\\.")} \\(the interpreter's own bundled wheel: `,
+          "m",
+        ),
+      );
+    },
+  });
+}
