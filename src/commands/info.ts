@@ -100,6 +100,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
     required_python_version: required,
     python,
     venv,
+    isolation: s?.isolation ?? "imports",
     cache_dir: p.cache,
     plan: s
       ? {
@@ -165,6 +166,13 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
       }
     }
   }
+  lines.push(
+    `isolation:  ${
+      i.isolation === "strict"
+        ? "strict (python -I: PYTHON* settings are ignored too)"
+        : "imports (python -s; import-path variables removed, other PYTHON* settings pass)"
+    }`,
+  );
   if (plan) {
     for (const [k, v] of Object.entries(plan)) {
       if (Array.isArray(v) ? v.length : v) {

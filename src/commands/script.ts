@@ -92,6 +92,7 @@ export async function scriptCommand(
       pythonPath,
       vars: {},
       varsFiles: [],
+      isolation: block.tool.isolation ?? "imports",
       probedAbsent: [],
     };
     const venvDirFor = async (py: PythonInfo) => {

@@ -13,7 +13,7 @@ import { isSpecifierSet, isVersion } from "./version_spec.ts";
 import { checkRequirement } from "./pep508.ts";
 
 const TOP_KEYS = ["requires-python", "dependencies", "tool"];
-const TOOL_KEYS = ["install_args", "venv_driver", "python_path"];
+const TOOL_KEYS = ["install_args", "venv_driver", "python_path", "isolation"];
 const OPEN = /^# \/\/\/ [a-zA-Z0-9-]+$/;
 
 /** The 1-based script line where `key` is assigned inside the block, else the opening line. */
@@ -148,6 +148,16 @@ export function parsePep723(
             );
           }
           tool.venv_driver = value as Pep723Tool["venv_driver"];
+        } else if (key === "isolation") {
+          if (value !== "imports" && value !== "strict") {
+            fail(
+              key,
+              `\`tool.prime.isolation\` must be imports or strict, found ${
+                typeof value === "string" ? `\`${value}\`` : describeType(value)
+              }`,
+            );
+          }
+          tool.isolation = value;
         } else if (key === "install_args" || key === "python_path") {
           if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
             fail(key, `\`tool.prime.${key}\` must be an array of strings`);

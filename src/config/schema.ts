@@ -24,6 +24,7 @@ const STRING_KEYS = [
   "local_venv_dir_rel_path",
   "constraints_file",
   "default_env",
+  "isolation",
 ] as const;
 const LIST_KEYS = [
   "requirements",
@@ -40,6 +41,8 @@ const TABLE_KEYS = ["vars"] as const;
 export const CONFIG_KEYS: readonly string[] = [...STRING_KEYS, ...LIST_KEYS, ...TABLE_KEYS];
 /** The venv drivers prime knows. */
 export const VENV_DRIVERS: readonly VenvDriverName[] = ["venv_uv", "venv_pip"];
+/** The isolation modes (see launch/program_env.ts). */
+export const ISOLATION: readonly string[] = ["imports", "strict"];
 /** What an env name may look like. */
 export const ENV_NAME = /^[A-Za-z0-9_.-]+$/;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -175,6 +178,15 @@ function checkValues(keys: ConfigKeys, where: ConfigWhere): void {
       `\`venv_driver\` must be venv_uv or venv_pip, found \`${keys.venv_driver}\`${
         didYouMean(keys.venv_driver, VENV_DRIVERS)
       }`,
+    );
+  }
+  if (keys.isolation !== undefined && !ISOLATION.includes(keys.isolation)) {
+    fail(
+      where,
+      `\`isolation\` must be imports or strict, found \`${keys.isolation}\`${
+        didYouMean(keys.isolation, ISOLATION)
+      }`,
+      "strict runs `python -I`; imports (the default) lets PYTHON* settings through",
     );
   }
   if (keys.required_python_version !== undefined) {

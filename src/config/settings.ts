@@ -440,6 +440,7 @@ function resolveSettingsSync(
     pythonPath,
     vars: { ...(merged.vars ?? {}) },
     varsFiles,
+    isolation: merged.isolation ?? "imports",
     probedAbsent,
     constraintsTarget,
     warnings: [...(loaded.warnings ?? []), ...warnings],

@@ -18,6 +18,7 @@ export interface ConfigKeys {
   vars?: Record<string, string>;
   vars_files?: string[];
   default_env?: string;
+  isolation?: "imports" | "strict";
 }
 
 /** What prime needs from a pyproject.toml. */
@@ -96,6 +97,8 @@ export interface Settings {
   pythonPath: string[];
   vars: Record<string, string>;
   varsFiles: string[];
+  /** `imports` (the default: -s, runtime settings pass) or `strict` (python -I). */
+  isolation: "imports" | "strict";
   /** Files whose absence decided a default; if one appears, the env is stale. */
   probedAbsent: string[];
   /** Where `prime lock` writes: the configured constraints_file, else `<ref root>/constraints.txt`. */
@@ -109,6 +112,7 @@ export interface Pep723Tool {
   install_args?: string[];
   venv_driver?: VenvDriverName;
   python_path?: string[];
+  isolation?: "imports" | "strict";
 }
 
 /** A script's validated `# /// script` block (PEP 723). */

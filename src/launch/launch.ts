@@ -4,23 +4,32 @@ import { selectFor } from "../project/project.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../state/stamp.ts";
 import { type PointerKey, pointerPath, requestKey, writePointer } from "../state/pointer.ts";
-import { currentDepth, programEnv, resolveRunCommand } from "./program_env.ts";
+import {
+  currentDepth,
+  isolationFlags,
+  outsideVenvWarning,
+  programEnv,
+  pythonNameMismatch,
+  pythonNameVersion,
+  resolveRunCommand,
+} from "./program_env.ts";
 import { replaceProcess } from "./exec.ts";
 import { isExecutableFile } from "../state/paths.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
-import { CommandNotFoundError } from "../errors.ts";
+import { CommandNotFoundError, UsageError } from "../errors.ts";
 import * as log from "../log.ts";
 import { writeBareRecord } from "../state/bare.ts";
 import { hashInputs } from "../state/stamp.ts";
 import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { PRIME_VERSION } from "../version.ts";
+import { requestFromSpecifier } from "../config/python_version.ts";
 
 /** What to start. */
 export interface LaunchSpec {
   project: Project;
   venvDir: string | null;
   python: PythonInfo | null;
-  /** A script (run with python -I) ... */
+  /** A script (run with the venv's python, isolated) ... */
   script?: string;
   /** ... or a command (`prime run`). */
   cmd?: string;
@@ -45,6 +54,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   });
   let program: string;
   let args: string[];
+  const isolation = run.isolation;
   if (spec.script !== undefined) {
     let python = spec.venvDir ? `${spec.venvDir}/bin/python` : spec.python?.path;
     if (!python) {
@@ -53,19 +63,46 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       if (spec.project.refRoot === null) await recordBareScript(spec, sel.python!);
     }
     program = python;
-    args = ["-I", spec.script, ...spec.args];
+    args = [...isolationFlags(isolation, [spec.script], null), spec.script, ...spec.args];
   } else {
     const cmd = spec.cmd!;
+    const venv = spec.venvDir && spec.python
+      ? { dir: spec.venvDir, version: spec.python.version, isolation }
+      : null;
+    const mismatch = venv ? pythonNameMismatch(cmd, venv.version) : null;
+    if (mismatch !== null) {
+      throw new UsageError(
+        mismatch,
+        `run \`prime run python\`, or make the env ${pythonNameVersion(cmd)} with --python ${
+          pythonNameVersion(cmd)
+        } or required_python_version`,
+      );
+    }
     let resolved = resolveRunCommand(
       cmd,
-      spec.venvDir,
+      spec.args,
+      venv,
       (Deno.env.get("PATH") ?? "").split(":"),
       isExecutableFile,
     );
-    if (spec.venvDir === null && /^python(3(\.\d+)?)?$/.test(cmd)) {
-      const py = spec.python ??
-        (await selectFor(spec.project, spec.project.required, false)).python!;
-      resolved = { program: py.path, prefixArgs: ["-I"] };
+    const named = pythonNameVersion(cmd);
+    if (spec.venvDir === null && named !== null) {
+      // No venv: `python3.10` means an interpreter of that version, not whatever
+      // the project's requirement selects.
+      const required = named
+        ? {
+          requests: [requestFromSpecifier(named, `prime run ${cmd}`)],
+          value: named,
+          source: `prime run ${cmd}`,
+        }
+        : spec.project.required;
+      const py = (named ? null : spec.python) ??
+        (await selectFor(spec.project, required, false)).python!;
+      resolved = {
+        program: py.path,
+        prefixArgs: isolationFlags(isolation, spec.args, py.version),
+        fromPath: false,
+      };
     }
     if (resolved === null) {
       // 127, as a shell says it: `prime run` stands in for the shell here.
@@ -73,6 +110,13 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
         `command not found: ${cmd}`,
         spec.venvDir ? `it is neither in ${spec.venvDir}/bin nor on PATH` : "it is not on PATH",
       );
+    }
+    if (resolved.fromPath && spec.venvDir) {
+      const w = outsideVenvWarning(cmd, resolved.program, spec.venvDir);
+      if (w) {
+        log.warn(w.message);
+        log.info(`  hint: ${w.hint}`);
+      }
     }
     program = resolved.program;
     args = [...resolved.prefixArgs, ...spec.args];

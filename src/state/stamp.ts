@@ -4,6 +4,7 @@
  */
 import { fileSha256, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "../version.ts";
+import type { Isolation } from "../launch/program_env.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
 export interface StampInput {
@@ -26,6 +27,8 @@ export interface StampRun {
   env: string | null;
   vars: Record<string, string>;
   varsFiles: string[];
+  /** How the program's Python is isolated; absent means "imports" (the default). */
+  isolation?: Isolation;
 }
 
 /** The whole stamp. */

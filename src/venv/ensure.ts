@@ -95,6 +95,8 @@ export async function computeEnvInputs(
     env: settings.env,
     vars: settings.vars,
     varsFiles: settings.varsFiles,
+    // Absent for the default, so stamps (and fingerprints) of default envs are unchanged.
+    ...(settings.isolation === "strict" ? { isolation: "strict" as const } : {}),
   };
   const fp = await fingerprint({
     prime: PRIME_VERSION,

@@ -9,7 +9,14 @@ import { findProjectRoot } from "../project/find_root.ts";
 import { cacheDir, isExecutableFile, isFile } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
-import { currentDepth, MAX_DEPTH, programEnv, resolveRunCommand } from "../launch/program_env.ts";
+import {
+  currentDepth,
+  isolationFlags,
+  MAX_DEPTH,
+  outsideVenvWarning,
+  programEnv,
+  resolveRunCommand,
+} from "../launch/program_env.ts";
 import { execveAsync } from "../launch/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
@@ -107,16 +114,20 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   let args: string[];
   if (c.kind === "script") {
     program = `${venvDir}/bin/python`;
-    args = ["-I", c.script, ...c.args];
+    args = [...isolationFlags(stamp.run.isolation, [c.script], null), c.script, ...c.args];
     if (refRoot === null) touchLastUsed(venvDir);
   } else {
     const r = resolveRunCommand(
       c.cmd,
-      venvDir,
+      c.args,
+      { dir: venvDir, version: stamp.python.version, isolation: stamp.run.isolation },
       (env.PATH ?? "").split(":").slice(1),
       isExecutableFile,
     );
+    // Not found, the wrong pythonX.Y, or a PATH command that needs a warning: the cold
+    // path explains.
     if (r === null) return;
+    if (r.fromPath && outsideVenvWarning(c.cmd, r.program, venvDir) !== null) return;
     program = r.program;
     args = [...r.prefixArgs, ...c.args];
   }
@@ -147,7 +158,7 @@ async function execIn(
 }
 
 /**
- * A script with no block and no ref root: exec its recorded interpreter with -I when
+ * A script with no block and no ref root: exec its recorded interpreter, isolated, when
  * the record still holds (see state/bare.ts). Returns when it does not.
  */
 async function execBareScript(
@@ -169,7 +180,8 @@ async function execBareScript(
     fileVars: {},
     depth,
   });
-  await execIn(base, o, record.python.path, ["-I", script, ...args], env, "no venv (recorded)");
+  const flags = isolationFlags(undefined, [script], null);
+  await execIn(base, o, record.python.path, [...flags, script, ...args], env, "no venv (recorded)");
 }
 
 /** Records that a script env was used, for `prime gc`: one utime, no content written. */

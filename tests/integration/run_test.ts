@@ -1,6 +1,6 @@
 /**
  * The heart of prime, as a user runs it: a repo, one command, the program runs in its
- * own venv with python -I. Real Pythons, real venvs, real pip, hermetic local wheels.
+ * own venv, isolated. Real Pythons, real venvs, real pip, hermetic local wheels.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ print(json.dumps({
   "greeting": greeting.hello("you"),
   "argv": sys.argv[1:],
   "isolated": sys.flags.isolated,
+  "no_user_site": sys.flags.no_user_site,
   "executable": sys.executable,
   "prefix": sys.prefix,
   "pid": os.getpid(),
@@ -63,7 +64,8 @@ Deno.test({
     const out = JSON.parse(cold.stdout);
     assert.equal(out.greeting, "hello, you, from greeting 1.0");
     assert.deepEqual(out.argv, ["a b", "--help", "-v"]);
-    assert.equal(out.isolated, 1);
+    assert.equal(out.isolated, 0, "the default isolation is -s, not -I");
+    assert.equal(out.no_user_site, 1);
     assert.equal(out.prefix, join(dir, ".venv"));
     assert.equal(out.virtual_env, join(dir, ".venv"));
     assert.equal(out.path0, join(dir, ".venv", "bin"));
@@ -83,18 +85,31 @@ Deno.test({
   name: "planted modules in the working directory and PYTHONPATH are not imported" + why,
   ignore,
   async fn() {
-    const { dir, env } = await makeRepo("", {
+    const { dir, env } = await makeRepo();
+    // The working directory is another directory: python itself would not import from
+    // it for a script that lies elsewhere, and neither does prime.
+    const cwd = await tempTree({
       "greeting.py": "raise SystemExit('planted module imported from cwd')\n",
+      "json.py": "raise SystemExit('planted json imported from cwd')\n",
       "evil/greeting.py": "raise SystemExit('planted module imported from PYTHONPATH')\n",
     });
-    const r = await runPrime(["app.py"], {
-      cwd: dir,
-      env: { ...env, PYTHONPATH: join(dir, "evil"), PYTHONHOME: "/nonexistent" },
+    const r = await runPrime([join(dir, "app.py")], {
+      cwd,
+      env: { ...env, PYTHONPATH: join(cwd, "evil"), PYTHONHOME: "/nonexistent" },
     });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.match(out.greeting_file, /\.venv\/lib\/python[^/]+\/site-packages\/greeting/);
     assert.equal(out.pythonpath, null, "PYTHONPATH is removed from the program's environment");
+    // -c and -m put the working directory first under plain python; not under prime.
+    await Deno.mkdir(join(dir, "sub"));
+    await Deno.writeTextFile(join(dir, "sub", "greeting.py"), "raise SystemExit('planted')\n");
+    const code = "import greeting, json; print(greeting.__file__)";
+    for (const round of ["cold", "warm"]) {
+      const c = await runPrime(["run", "python", "-c", code], { cwd: join(dir, "sub"), env });
+      assert.equal(c.code, 0, `${round}: ${c.stderr}`);
+      assert.match(c.stdout, /site-packages/);
+    }
   },
 });
 
@@ -199,7 +214,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "prime run python means the venv's python with -I and the env active" + why,
+  name: "prime run python means the venv's python, isolated, with the env active" + why,
   ignore,
   async fn() {
     const { dir, env } = await makeRepo('vars = { GREETING_STYLE = "loud" }');
@@ -208,7 +223,7 @@ Deno.test({
         "run",
         "python",
         "-c",
-        "import sys,os; print(sys.flags.isolated, sys.prefix, os.environ['GREETING_STYLE'])",
+        "import sys,os; print(sys.flags.no_user_site, sys.prefix, os.environ['GREETING_STYLE'])",
       ],
       { cwd: dir, env },
     );
@@ -224,7 +239,7 @@ Deno.test({
   ignore,
   async fn() {
     const dir = await tempTree({
-      "solo.py": "import sys; print(sys.flags.isolated, sys.prefix == sys.base_prefix)",
+      "solo.py": "import sys; print(sys.flags.no_user_site, sys.prefix == sys.base_prefix)",
     });
     const env = testEnv(await Deno.makeTempDir());
     const r = await runPrime([join(dir, "solo.py")], { cwd: dir, env });
@@ -296,5 +311,45 @@ Deno.test({
     // A command that exists still runs with its own exit code.
     const ok = await runPrime(["run", "python", "-c", "raise SystemExit(3)"], { cwd: dir, env });
     assert.equal(ok.code, 3, ok.stderr);
+  },
+});
+
+Deno.test({
+  name:
+    "prime run says so when CMD runs from PATH with another Python, and refuses a wrong python3.X" +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    const bin = await tempTree({
+      pytest: "#!/bin/sh\n# a pyenv shim, as far as prime can tell\necho shim-pytest\n",
+      pip: "#!/bin/sh\necho shim-pip\n",
+      tool: "#!/bin/sh\necho plain-tool\n",
+    });
+    for (const f of ["pytest", "pip", "tool"]) await Deno.chmod(join(bin, f), 0o755);
+    const penv = { ...env, PATH: `${bin}:${env.PATH}` };
+    for (const round of ["cold", "warm"]) {
+      const t = await runPrime(["run", "pytest", "-x"], { cwd: dir, env: penv });
+      assert.equal(t.code, 0, t.stderr);
+      assert.equal(t.stdout.trim(), "shim-pytest");
+      assert.match(
+        t.stderr,
+        /warning: pytest is not in .*\.venv\/bin; running .*\/pytest from PATH/,
+      );
+      const p = await runPrime(["run", "pip", "install", "x"], { cwd: dir, env: penv });
+      assert.match(p.stderr, /warning: pip is not in .*installs there, not into this env/);
+      const plain = await runPrime(["run", "tool"], { cwd: dir, env: penv });
+      assert.equal(plain.stdout.trim(), "plain-tool");
+      assert.equal(plain.stderr, "", `${round}: a command that is not Python's runs silently`);
+    }
+    const other = py!.minor === "3.10" ? "3.9" : "3.10";
+    const w = await runPrime(["run", `python${other}`, "-c", "1"], { cwd: dir, env });
+    assert.equal(w.code, 2, w.stderr);
+    assert.match(
+      w.stderr,
+      new RegExp(`python${other} is not this env's Python, which is ${py!.minor}`),
+    );
+    const ok = await runPrime(["run", `python${py!.minor}`, "-c", "print(1)"], { cwd: dir, env });
+    assert.equal(ok.stdout.trim(), "1", ok.stderr);
   },
 });

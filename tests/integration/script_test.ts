@@ -30,7 +30,7 @@ function script(deps: string[], requires = ">=3.8", extra = ""): string {
 ${extra}# ///
 import sys, json, greeting
 print(json.dumps({"greeting": greeting.hello("s"), "prefix": sys.prefix,
-  "version": "%d.%d" % sys.version_info[:2], "argv": sys.argv[1:], "isolated": sys.flags.isolated}))
+  "version": "%d.%d" % sys.version_info[:2], "argv": sys.argv[1:], "no_user_site": sys.flags.no_user_site}))
 `;
 }
 
@@ -70,7 +70,7 @@ Deno.test({
     const out = JSON.parse(cold.stdout);
     assert.equal(out.greeting, "hello, s, from greeting 1.0");
     assert.deepEqual(out.argv, ["--help", "x"]);
-    assert.equal(out.isolated, 1);
+    assert.equal(out.no_user_site, 1);
     assert.ok(out.prefix.startsWith(join(cache, "scripts")), out.prefix);
     assert.match(cold.stderr, /building the script env/);
 
@@ -174,7 +174,7 @@ Deno.test({
   ignore,
   async fn() {
     const dir = await tempTree({
-      "open.py": "# /// script\n# dependencies = []\nimport sys; print(sys.flags.isolated)\n",
+      "open.py": "# /// script\n# dependencies = []\nimport sys; print(sys.flags.no_user_site)\n",
     });
     const r = await runPrime(["open.py"], { cwd: dir, env: testEnv(await Deno.makeTempDir()) });
     assert.equal(r.code, 0, r.stderr);
