@@ -2,7 +2,7 @@
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
 import type { VenvDriverName } from "../config/types.ts";
-import { buildInstallPlan } from "../deps/plan.ts";
+import { buildInstallPlan, installPhases, refinePlan } from "../deps/plan.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -40,6 +40,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
     python = { path: null, version: null, source: null, error: e.message, rejected: [] };
   }
   let venv: Record<string, unknown> | null = null;
+  const plan = s ? await refinePlan(buildInstallPlan(s)) : null;
   if (s) {
     const stamp = readStamp(s.venvDir);
     let driver: VenvDriverName;
@@ -66,7 +67,12 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
     let fresh = false;
     let reason = "missing";
     if (pyInfo) {
-      const inputs = await computeEnvInputs(s, pyInfo, driver, buildInstallPlan(s));
+      const inputs = await computeEnvInputs(
+        s,
+        pyInfo,
+        driver,
+        plan!,
+      );
       const f = checkFreshness(inputs);
       fresh = f.fresh;
       reason = f.reason;
@@ -110,6 +116,8 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
         project_dirs: s.projectDirs,
         constraints_file: s.constraintsFile,
         install_args: s.installArgs,
+        // More than one when pip needs it (hash-pinned files, --no-build-isolation).
+        install_calls: installPhases(plan!).map((ph) => ph.label),
         python_path: s.pythonPath,
         vars: Object.keys(s.vars),
         vars_files: s.varsFiles,
@@ -175,6 +183,13 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
   );
   if (plan) {
     for (const [k, v] of Object.entries(plan)) {
+      if (k === "install_calls") {
+        const calls = v as string[];
+        if (calls.length > 1) {
+          lines.push(`install:    ${calls.length} calls: ${calls.join("; then ")}`);
+        }
+        continue;
+      }
       if (Array.isArray(v) ? v.length : v) {
         lines.push(`${(k + ":").padEnd(12)}${Array.isArray(v) ? v.join(", ") : v}`);
       }

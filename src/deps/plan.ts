@@ -2,6 +2,7 @@
 import type { Settings } from "../config/types.ts";
 import type { InstallPlan } from "../drivers/driver.ts";
 import { ConfigError } from "../errors.ts";
+import { parseToml } from "../config/toml.ts";
 
 /** Builds the plan from resolved settings. Pure. */
 export function buildInstallPlan(s: Settings): InstallPlan {
@@ -30,6 +31,138 @@ export function installerArgs(p: InstallPlan): string[] {
   for (const e of p.editables) args.push("-e", e);
   args.push(...p.installArgs);
   return args;
+}
+
+/** One installer call of a phased install. */
+export interface InstallPhase {
+  /** For messages: what this call installs. */
+  label: string;
+  args: string[];
+}
+
+/** Whether the install arguments turn build isolation off. */
+export function noBuildIsolation(installArgs: string[]): boolean {
+  return installArgs.includes("--no-build-isolation");
+}
+
+/**
+ * The installer calls for a plan, in order. One call, unless the plan needs more
+ * (every extra pip start costs about 0.3 s):
+ *   1. hash-pinned requirement files alone, since pip's hash-checking mode refuses
+ *      anything without a ==pin and a --hash in the same call;
+ *   2. the other requirement files, `dependencies`, groups, and (with
+ *      --no-build-isolation) the editables' build requirements;
+ *   3. the editable projects, built in the venv that now holds their build tools.
+ * Constraints and install_args apply to every call. Pure.
+ */
+export function installPhases(p: InstallPlan): InstallPhase[] {
+  const hashed = (p.hashedRequirements ?? []).filter((f) => p.requirements.includes(f));
+  const build = p.buildRequirements ?? [];
+  const splitEditables = p.editables.length > 0 &&
+    (hashed.length > 0 || (noBuildIsolation(p.installArgs) && build.length > 0));
+  if (hashed.length === 0 && !splitEditables) {
+    return [{ label: "everything", args: installerArgs(p) }];
+  }
+  const empty: InstallPlan = {
+    ...p,
+    requirements: [],
+    dependencies: [],
+    groupRequirements: [],
+    editables: [],
+  };
+  const phases: InstallPhase[] = [];
+  if (hashed.length > 0) {
+    phases.push({
+      label: "hash-pinned requirements",
+      args: installerArgs({ ...empty, requirements: hashed }),
+    });
+  }
+  const middle: InstallPlan = {
+    ...empty,
+    requirements: p.requirements.filter((f) => !hashed.includes(f)),
+    dependencies: [...p.dependencies, ...build.filter((b) => !p.dependencies.includes(b))],
+    groupRequirements: p.groupRequirements,
+    editables: splitEditables ? [] : p.editables,
+  };
+  if (!planIsEmpty(middle)) {
+    phases.push({
+      label: build.length > 0 && splitEditables
+        ? "dependencies and build requirements"
+        : "dependencies",
+      args: installerArgs(middle),
+    });
+  }
+  if (splitEditables) {
+    phases.push({
+      label: "editable projects",
+      args: installerArgs({ ...empty, editables: p.editables }),
+    });
+  }
+  return phases;
+}
+
+/** Whether a requirements file's text pins hashes (`--hash=sha256:...`). Pure. */
+export function pinsHashes(text: string): boolean {
+  for (const raw of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {
+    const line = raw.replace(/(^|\s)#.*$/, "");
+    if (/(^|\s)--hash(=|\s)/.test(line)) return true;
+  }
+  return false;
+}
+
+/**
+ * PEP 518's build requirements of a project dir: `[build-system].requires` of its
+ * pyproject.toml, or setuptools when there is none (what pip assumes for setup.py).
+ * @throws ConfigError for a pyproject.toml that is not valid TOML.
+ */
+export function buildRequires(dir: string): string[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`${dir}/pyproject.toml`);
+  } catch {
+    return ["setuptools>=40.8.0"];
+  }
+  const doc = parseToml(text, `${dir}/pyproject.toml`);
+  const bs = doc["build-system"];
+  if (bs === null || typeof bs !== "object" || Array.isArray(bs)) return ["setuptools>=40.8.0"];
+  const req = (bs as Record<string, unknown>).requires;
+  if (!Array.isArray(req)) return ["setuptools>=40.8.0"];
+  return req.filter((r): r is string => typeof r === "string");
+}
+
+/**
+ * Fills in what phasing needs from the files: which requirement files pin hashes,
+ * and (with --no-build-isolation) the editables' build requirements. Cold path only.
+ * @throws ConfigError for a missing nested requirements file or a bad pyproject.toml.
+ */
+export async function refinePlan(p: InstallPlan): Promise<InstallPlan> {
+  const hashedRequirements: string[] = [];
+  for (const root of p.requirements) {
+    for (const f of await collectRequirementFiles([root])) {
+      let text = "";
+      try {
+        text = await Deno.readTextFile(f);
+      } catch { /* read again (and reported) by the installer */ }
+      if (pinsHashes(text)) {
+        hashedRequirements.push(root);
+        break;
+      }
+    }
+  }
+  const buildRequirements: string[] = [];
+  if (noBuildIsolation(p.installArgs)) {
+    for (const dir of p.editables) {
+      for (const r of buildRequires(dir)) {
+        if (!buildRequirements.includes(r)) buildRequirements.push(r);
+      }
+    }
+  }
+  // Set only when non-empty: the plan is part of the fingerprint, and an env that
+  // needs no phasing keeps the fingerprint it had.
+  const out: InstallPlan = { ...p };
+  if (hashedRequirements.length > 0) out.hashedRequirements = hashedRequirements;
+  if (buildRequirements.length > 0) out.buildRequirements = buildRequirements;
+  return out;
 }
 
 const NESTED = /^\s*(-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))(\S+)/;

@@ -11,6 +11,17 @@ export interface InstallPlan {
   groupRequirements: string[];
   editables: string[];
   installArgs: string[];
+  /**
+   * The requirement files (of `requirements`) that pin `--hash`es, themselves or
+   * through a nested -r. pip's hash-checking mode then rejects anything unhashed in
+   * the same call, so they are installed in a call of their own. Set by refinePlan().
+   */
+  hashedRequirements?: string[];
+  /**
+   * With `--no-build-isolation` in installArgs: the editables' `[build-system].requires`,
+   * installed before the editables, which are then built in the venv. Set by refinePlan().
+   */
+  buildRequirements?: string[];
 }
 
 /** Everything a driver needs for one build. */

@@ -12,7 +12,7 @@ import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
-import { installerArgs, planIsEmpty } from "../deps/plan.ts";
+import { installPhases, planIsEmpty } from "../deps/plan.ts";
 import { tail } from "../process.ts";
 import { listZipEntries, readZipEntry } from "./wheel.ts";
 import { compareVersions, versionSatisfies } from "../python/specifier.ts";
@@ -249,28 +249,34 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
       if (planIsEmpty(ctx.plan)) return;
       const venvPython = `${ctx.venvDir}/bin/python`;
       const { program, args } = pip.prefix(venvPython);
-      const full = [
-        ...args,
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        ...installerArgs(ctx.plan),
-      ];
-      if (ctx.offline && !full.includes("--no-index")) full.push("--no-index");
-      log.trace(`$ ${program} ${full.join(" ")}`);
-      const r = await ctx.runner(program, full, {
-        echo: ctx.echo,
-        cwd: ctx.cwd,
-        env: { PIP_NO_INPUT: "1" },
-      });
-      if (r.code !== 0) {
-        throw installFailure(
-          "pip",
-          `pip exited ${r.code}`,
-          `${program} ${full.join(" ")}`,
-          r,
-          Deno.env.toObject(),
-        );
+      const phases = installPhases(ctx.plan);
+      for (const [i, phase] of phases.entries()) {
+        const full = [
+          ...args,
+          "install",
+          "--disable-pip-version-check",
+          "--no-input",
+          ...phase.args,
+        ];
+        if (ctx.offline && !full.includes("--no-index")) full.push("--no-index");
+        log.trace(`$ ${program} ${full.join(" ")}`);
+        const r = await ctx.runner(program, full, {
+          echo: ctx.echo,
+          cwd: ctx.cwd,
+          env: { PIP_NO_INPUT: "1" },
+        });
+        if (r.code !== 0) {
+          const which = phases.length > 1
+            ? ` (call ${i + 1} of ${phases.length}: ${phase.label})`
+            : "";
+          throw installFailure(
+            "pip",
+            `pip exited ${r.code}${which}`,
+            `${program} ${full.join(" ")}`,
+            r,
+            Deno.env.toObject(),
+          );
+        }
       }
     },
   };

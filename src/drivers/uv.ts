@@ -9,7 +9,7 @@ import type { PythonRequest } from "../config/types.ts";
 import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
 import { PythonNotFoundError, VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
-import { installerArgs, planIsEmpty } from "../deps/plan.ts";
+import { installerArgs, installPhases, planIsEmpty } from "../deps/plan.ts";
 import { run, type Runner, type RunResult, tail } from "../process.ts";
 import * as log from "../log.ts";
 
@@ -23,11 +23,17 @@ export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offli
   return args;
 }
 
-/** The arguments of `uv pip install` for a build (the plan in the SPEC's order). */
-export function uvInstallArgs(ctx: Pick<BuildContext, "venvDir" | "plan" | "offline">): string[] {
+/**
+ * The arguments of `uv pip install` for a build: the whole plan in the SPEC's order,
+ * or one phase of it (installPhases).
+ */
+export function uvInstallArgs(
+  ctx: Pick<BuildContext, "venvDir" | "plan" | "offline">,
+  planArgs: string[] = installerArgs(ctx.plan),
+): string[] {
   const args = ["pip", "install", "--python", `${ctx.venvDir}/bin/python`];
   if (ctx.offline) args.push("--offline");
-  args.push(...installerArgs(ctx.plan));
+  args.push(...planArgs);
   return args;
 }
 
@@ -56,18 +62,25 @@ export function createUvDriver(uv: UvTool): VenvDriver {
     },
     async install(ctx) {
       if (planIsEmpty(ctx.plan)) return;
-      const args = uvInstallArgs(ctx);
-      log.trace(`$ ${uv.path} ${args.join(" ")}`);
-      // From the ref root, so relative paths in install_args and its uv.toml apply.
-      const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo });
-      if (r.code !== 0) {
-        throw installFailure(
-          "uv",
-          `uv pip install exited ${exitText(r)}`,
-          `${uv.path} ${args.join(" ")}`,
-          r,
-          Deno.env.toObject(),
-        );
+      // The same calls as the pip driver, so both drivers give the same result.
+      const phases = installPhases(ctx.plan);
+      for (const [i, phase] of phases.entries()) {
+        const args = uvInstallArgs(ctx, phase.args);
+        log.trace(`$ ${uv.path} ${args.join(" ")}`);
+        // From the ref root, so relative paths in install_args and its uv.toml apply.
+        const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo });
+        if (r.code !== 0) {
+          const which = phases.length > 1
+            ? ` (call ${i + 1} of ${phases.length}: ${phase.label})`
+            : "";
+          throw installFailure(
+            "uv",
+            `uv pip install exited ${exitText(r)}${which}`,
+            `${uv.path} ${args.join(" ")}`,
+            r,
+            Deno.env.toObject(),
+          );
+        }
       }
     },
   };

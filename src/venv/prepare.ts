@@ -5,7 +5,7 @@ import type { Project } from "../project/project.ts";
 import { rel, selectWithRequirement } from "../project/project.ts";
 import { satisfiesAny, versionSatisfies } from "../python/specifier.ts";
 import { decideDriver, makeDriver } from "./choose_driver.ts";
-import { buildInstallPlan, planIsEmpty } from "../deps/plan.ts";
+import { buildInstallPlan, planIsEmpty, refinePlan } from "../deps/plan.ts";
 import type { VenvDriver } from "../drivers/driver.ts";
 import {
   checkFreshness,
@@ -163,7 +163,7 @@ export async function prepareEnv(
   }
   warnRequiresPythonConflict(p, settings, python);
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
-  const plan = buildInstallPlan(settings);
+  const plan = await refinePlan(buildInstallPlan(settings));
   const final = settings;
   const compute = (name: VenvDriverName) =>
     computeEnvInputs(final, python!, name, plan, runRefRoot);

@@ -79,6 +79,18 @@ export async function makeWheel(
   return new TextDecoder().decode(out.stdout).trim();
 }
 
+/**
+ * Builds the wheel of `tinybackend`, a tiny PEP 517/660 build backend (no setuptools,
+ * no index) into dir; see tests/helpers/tiny_backend.py for the projects it builds.
+ */
+export async function makeBackendWheel(dir: string): Promise<string> {
+  const out = await new Deno.Command(helperPython(), {
+    args: ["-I", join(REPO, "tests", "helpers", "tiny_backend.py"), dir],
+  }).output();
+  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
 /** The result of a spawned prime. */
 export interface PrimeRun {
   code: number;

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { installerArgs, localProjectDirs, nestedRequirementFiles } from "../../../src/deps/plan.ts";
+import {
+  installerArgs,
+  installPhases,
+  localProjectDirs,
+  nestedRequirementFiles,
+  pinsHashes,
+} from "../../../src/deps/plan.ts";
 
 Deno.test("nestedRequirementFiles() finds -r/-c in every spelling, relative to the file", () => {
   const text = [
@@ -51,4 +57,61 @@ Deno.test("localProjectDirs() finds the local projects a requirements file insta
     "/repo/reqs/vendored/thing",
     "/repo/other",
   ]);
+});
+
+const BASE_PLAN = {
+  constraints: "/r/constraints.txt",
+  requirements: ["/r/requirements.txt", "/r/dev.txt"],
+  dependencies: ["idna"],
+  groupRequirements: ["pytest"],
+  editables: ["/r"],
+  installArgs: ["--no-index"],
+};
+
+Deno.test("installPhases() keeps one call when nothing needs more", () => {
+  const phases = installPhases(BASE_PLAN);
+  assert.equal(phases.length, 1);
+  assert.deepEqual(phases[0].args, installerArgs(BASE_PLAN));
+  // --no-build-isolation with no build requirements to install first: still one call.
+  assert.equal(installPhases({ ...BASE_PLAN, installArgs: ["--no-build-isolation"] }).length, 1);
+});
+
+Deno.test("installPhases() puts hash-pinned files alone, then the rest, then the editables", () => {
+  const phases = installPhases({ ...BASE_PLAN, hashedRequirements: ["/r/requirements.txt"] });
+  assert.deepEqual(phases.map((p) => p.args), [
+    ["-c", "/r/constraints.txt", "-r", "/r/requirements.txt", "--no-index"],
+    ["-c", "/r/constraints.txt", "-r", "/r/dev.txt", "idna", "pytest", "--no-index"],
+    ["-c", "/r/constraints.txt", "-e", "/r", "--no-index"],
+  ]);
+  // Only hashed files and nothing else: one call.
+  const only = installPhases({
+    ...BASE_PLAN,
+    requirements: ["/r/requirements.txt"],
+    dependencies: [],
+    groupRequirements: [],
+    editables: [],
+    hashedRequirements: ["/r/requirements.txt"],
+  });
+  assert.equal(only.length, 1);
+});
+
+Deno.test("installPhases() installs build requirements before no-build-isolation editables", () => {
+  const phases = installPhases({
+    ...BASE_PLAN,
+    requirements: [],
+    installArgs: ["--no-build-isolation"],
+    buildRequirements: ["meson-python", "idna"],
+  });
+  assert.deepEqual(phases.map((p) => p.args), [
+    ["-c", "/r/constraints.txt", "idna", "meson-python", "pytest", "--no-build-isolation"],
+    ["-c", "/r/constraints.txt", "-e", "/r", "--no-build-isolation"],
+  ]);
+});
+
+Deno.test("pinsHashes() sees --hash options, not comments or other text", () => {
+  assert.equal(pinsHashes("a==1 \\\n    --hash=sha256:abc\n"), true);
+  assert.equal(pinsHashes("a==1 --hash sha256:abc\n"), true);
+  assert.equal(pinsHashes("# a==1 --hash=sha256:abc\na\n"), false);
+  assert.equal(pinsHashes("a==1  # --hash=sha256:abc\n"), false);
+  assert.equal(pinsHashes("hashy==1\n--hashes\n"), false);
 });
