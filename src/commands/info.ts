@@ -10,6 +10,7 @@ import { PrimeError } from "../errors.ts";
 import { fromCache, pathWithoutShims } from "../drivers/uv_obtain.ts";
 import { isExecutableFile } from "../state/paths.ts";
 import { choosePipWheel } from "../drivers/pip.ts";
+import * as log from "../log.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
@@ -97,6 +98,18 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
       };
     }
   }
+  // Where each installer setting comes from (pip's files and variables), and how uv gets it.
+  let installerSettings: unknown[] = [];
+  if (s) {
+    const { uvSettingsFromPip } = await import("../drivers/uv.ts");
+    installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
+      setting: t.setting,
+      value: t.value,
+      source: t.source,
+      uv: t.to,
+      passed_to_uv: t.passed,
+    }));
+  }
   return {
     prime_version: PRIME_VERSION,
     ref_root: p.refRoot,
@@ -108,6 +121,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
     venv,
     isolation: s?.isolation ?? "imports",
     cache_dir: p.cache,
+    installer_settings: installerSettings,
     plan: s
       ? {
         requirements: s.requirements,
@@ -196,6 +210,18 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
     }
   }
   lines.push(`cache:      ${i.cache_dir}`);
+  const settings = i.installer_settings as Array<Record<string, unknown>>;
+  if (log.getVerbosity() >= 1) {
+    lines.push(
+      settings.length
+        ? "installer settings (pip's, as uv gets them):"
+        : "installer settings: none from pip's configuration (PIP_*, pip.conf)",
+    );
+    for (const t of settings) {
+      const v = Array.isArray(t.value) ? t.value.join(" ") : String(t.value);
+      lines.push(`  ${t.setting} = ${v}  (from ${t.source}; uv: ${t.uv})`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
 

@@ -2,7 +2,8 @@
  * The uv driver: `uv venv`, then one `uv pip install` of the whole plan. uv writes
  * `uv = <version>` into the venv's pyvenv.cfg itself, which marks a uv-built venv.
  * The user's UV_* variables and uv.toml stay in force (the runner inherits the
- * environment); uv does not read pip's configuration files.
+ * environment); uv does not read pip's configuration, so prime translates it
+ * (pip_config.ts) into flags and variables wherever uv has no setting of its own.
  */
 import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
@@ -11,6 +12,8 @@ import { PythonNotFoundError, VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
 import { installerArgs, installPhases, planIsEmpty } from "../deps/plan.ts";
 import { run, type Runner, type RunResult, tail } from "../process.ts";
+import { parse as parseToml } from "smol-toml";
+import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "./pip_config.ts";
 import * as log from "../log.ts";
 
 /** The arguments of `uv venv` for a build. */
@@ -24,21 +27,41 @@ export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offli
 }
 
 /**
+ * The user's pip settings (PIP_*, every pip.conf) as uv flags and variables, for uv
+ * run in `cwd` (whose uv.toml or [tool.uv] uv reads).
+ */
+export function uvSettingsFromPip(
+  cwd: string,
+  installArgs: string[],
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): UvFromPip {
+  const own = readUvOwn(env, cwd, (text) => parseToml(text) as Record<string, unknown>);
+  return uvArgsFromPip(readPipSettings(env), env, own, installArgs);
+}
+
+/**
  * The arguments of `uv pip install` for a build: the whole plan in the SPEC's order,
- * or one phase of it (installPhases).
+ * or one phase of it (installPhases), after the flags translated from pip's settings.
  */
 export function uvInstallArgs(
   ctx: Pick<BuildContext, "venvDir" | "plan" | "offline">,
   planArgs: string[] = installerArgs(ctx.plan),
+  fromPip: string[] = [],
 ): string[] {
   const args = ["pip", "install", "--python", `${ctx.venvDir}/bin/python`];
   if (ctx.offline) args.push("--offline");
-  args.push(...planArgs);
+  args.push(...fromPip, ...planArgs);
   return args;
 }
 
-/** Creates the uv driver for a uv obtained by obtainUv(). */
-export function createUvDriver(uv: UvTool): VenvDriver {
+/**
+ * Creates the uv driver for a uv obtained by obtainUv(). `env` is the environment whose
+ * pip settings are translated for uv (default Deno.env).
+ */
+export function createUvDriver(
+  uv: UvTool,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): VenvDriver {
   return {
     name: "venv_uv",
     toolVersion: `uv ${uv.version}`,
@@ -62,13 +85,17 @@ export function createUvDriver(uv: UvTool): VenvDriver {
     },
     async install(ctx) {
       if (planIsEmpty(ctx.plan)) return;
+      const pip = uvSettingsFromPip(ctx.cwd, ctx.plan.installArgs, env);
+      for (const t of pip.report) {
+        log.debug(`pip's ${t.setting} (from ${t.source}): ${t.passed ? `uv gets ${t.to}` : t.to}`);
+      }
       // The same calls as the pip driver, so both drivers give the same result.
       const phases = installPhases(ctx.plan);
       for (const [i, phase] of phases.entries()) {
-        const args = uvInstallArgs(ctx, phase.args);
+        const args = uvInstallArgs(ctx, phase.args, pip.args);
         log.trace(`$ ${uv.path} ${args.join(" ")}`);
         // From the ref root, so relative paths in install_args and its uv.toml apply.
-        const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo });
+        const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo, env: pip.env });
         if (r.code !== 0) {
           const which = phases.length > 1
             ? ` (call ${i + 1} of ${phases.length}: ${phase.label})`
@@ -78,7 +105,7 @@ export function createUvDriver(uv: UvTool): VenvDriver {
             `uv pip install exited ${exitText(r)}${which}`,
             `${uv.path} ${args.join(" ")}`,
             r,
-            Deno.env.toObject(),
+            env,
           );
         }
       }

@@ -16,6 +16,7 @@ import * as log from "../log.ts";
 import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
 import { isExecutableFile, sha256Hex, writeFileAtomic } from "../state/paths.ts";
 import { compareVersions } from "../python/specifier.ts";
+import { type PipConf, readPipConf } from "./pip_config.ts";
 
 /** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
 export const UV_VERSION = "0.13.9";
@@ -116,51 +117,12 @@ export function versionAtLeast(a: string, b: string): boolean {
 /** The oldest Python the helper venv route can pip-install uv with. */
 const MIN_HELPER_PYTHON = "3.8";
 
-/** Index and find-links settings from a pip configuration file. */
-export interface PipConf {
-  indexUrl?: string;
-  extraIndexUrls?: string[];
-  findLinks?: string[];
-  noIndex?: boolean;
-}
-
 function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 }
 
 function words(v: string | undefined): string[] {
   return v ? v.split(/\s+/).filter(Boolean) : [];
-}
-
-/** Reads the index settings of a pip.conf text ([global], overridden by [install]). Pure. */
-export function parsePipConf(text: string): PipConf {
-  const sections: Record<string, Record<string, string>> = {};
-  let section = "";
-  let lastKey: string | null = null;
-  for (const line of text.split(/\r?\n/)) {
-    if (/^\s*([#;]|$)/.test(line)) continue;
-    const head = /^\s*\[([^\]]+)\]\s*$/.exec(line);
-    if (head) {
-      section = head[1].trim().toLowerCase();
-      lastKey = null;
-      continue;
-    }
-    if (/^\s/.test(line) && lastKey) {
-      sections[section][lastKey] += "\n" + line.trim();
-      continue;
-    }
-    const kv = /^\s*([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
-    if (!kv) continue;
-    lastKey = kv[1].toLowerCase().replace(/_/g, "-");
-    (sections[section] ??= {})[lastKey] = kv[2].trim();
-  }
-  const merged = { ...sections["global"], ...sections["install"] };
-  const conf: PipConf = {};
-  if (merged["index-url"]) conf.indexUrl = merged["index-url"];
-  if (merged["extra-index-url"]) conf.extraIndexUrls = words(merged["extra-index-url"]);
-  if (merged["find-links"]) conf.findLinks = words(merged["find-links"]);
-  if (merged["no-index"] !== undefined) conf.noIndex = truthy(merged["no-index"]);
-  return conf;
 }
 
 /** Where to look for the uv wheel. */
@@ -751,40 +713,6 @@ async function fromWheel(
     }
   }
   return null;
-}
-
-/** pip's configuration files in pip's order (site-wide, user, PIP_CONFIG_FILE), later ones winning. */
-export function pipConfigFiles(env: Record<string, string | undefined>): string[] {
-  const explicit = env.PIP_CONFIG_FILE;
-  if (explicit === "/dev/null") return [];
-  const home = env.HOME ?? "";
-  const files: string[] = [];
-  for (const d of (env.XDG_CONFIG_DIRS || "/etc/xdg").split(":")) {
-    if (d) files.push(`${d}/pip/pip.conf`);
-  }
-  files.push("/etc/pip.conf");
-  if (home) {
-    files.push(`${home}/.pip/pip.conf`);
-    if (Deno.build.os === "darwin") files.push(`${home}/Library/Application Support/pip/pip.conf`);
-  }
-  const xdgHome = env.XDG_CONFIG_HOME || (home ? `${home}/.config` : "");
-  if (xdgHome) files.push(`${xdgHome}/pip/pip.conf`);
-  if (explicit) files.push(explicit);
-  return files;
-}
-
-function readPipConf(env: Record<string, string | undefined>): PipConf {
-  const merged: PipConf = {};
-  for (const f of pipConfigFiles(env)) {
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(f);
-    } catch {
-      continue;
-    }
-    Object.assign(merged, parsePipConf(text));
-  }
-  return merged;
 }
 
 /** Build dirs left by a killed prime; an hour is far longer than any real attempt. */

@@ -62,7 +62,7 @@ function ctx(runner: Runner, plan: Partial<InstallPlan> = {}, offline = false): 
 }
 
 Deno.test("createUvDriver() records the uv version for the stamp", () => {
-  const d = createUvDriver(UV);
+  const d = createUvDriver(UV, NO_PIP_CONFIG);
   assert.equal(d.name, "venv_uv");
   assert.equal(d.toolVersion, "uv 0.13.9");
 });
@@ -109,10 +109,29 @@ Deno.test("uvInstallArgs() installs the plan in the SPEC's order in one command"
   ]);
 });
 
+/** An environment with no pip configuration at all (this machine has one). */
+const NO_PIP_CONFIG = { PIP_CONFIG_FILE: "/dev/null", HOME: "/nonexistent" };
+
+Deno.test("the uv driver passes the user's pip settings to uv pip install", async () => {
+  const calls: Call[] = [];
+  const d = createUvDriver(UV, {
+    ...NO_PIP_CONFIG,
+    PIP_INDEX_URL: "https://corp.example/simple",
+    PIP_CERT: "/etc/corp.pem",
+  });
+  await d.install(ctx(recorder(calls, () => result(0)), { dependencies: ["six"] }));
+  const args = calls[0].args;
+  assert.deepEqual(args.slice(args.indexOf("--index-url"), args.indexOf("--index-url") + 2), [
+    "--index-url",
+    "https://corp.example/simple",
+  ]);
+  assert.equal(calls[0].opts?.env?.SSL_CERT_FILE, "/etc/corp.pem");
+});
+
 Deno.test("the uv driver runs uv venv and uv pip install with the obtained uv", async () => {
   const calls: Call[] = [];
   const c = ctx(recorder(calls, () => result(0)), { dependencies: ["six"] }, true);
-  const d = createUvDriver(UV);
+  const d = createUvDriver(UV, NO_PIP_CONFIG);
   await d.create(c);
   await d.install(c);
   assert.deepEqual(calls.map((x) => [x.cmd, x.args[0], x.args[1]]), [
@@ -126,13 +145,15 @@ Deno.test("the uv driver runs uv venv and uv pip install with the obtained uv", 
 
 Deno.test("the uv driver installs nothing for an empty plan", async () => {
   const calls: Call[] = [];
-  await createUvDriver(UV).install(ctx(recorder(calls, () => result(0)), { installArgs: ["-q"] }));
+  await createUvDriver(UV, NO_PIP_CONFIG).install(
+    ctx(recorder(calls, () => result(0)), { installArgs: ["-q"] }),
+  );
   assert.equal(calls.length, 0);
 });
 
 Deno.test("a failing uv venv is a VenvError (exit 5) carrying uv's output", async () => {
   const runner = recorder([], () => result(2, "", "error: Failed to create virtual environment"));
-  await assert.rejects(createUvDriver(UV).create(ctx(runner)), (e) => {
+  await assert.rejects(createUvDriver(UV, NO_PIP_CONFIG).create(ctx(runner)), (e) => {
     assert.ok(e instanceof VenvError);
     assert.equal(e.exitCode, EXIT.VENV);
     assert.match(e.message, /^creating the venv \/r\/\.venv failed: uv venv exited 2/);
@@ -145,18 +166,21 @@ Deno.test("a failing uv venv is a VenvError (exit 5) carrying uv's output", asyn
 Deno.test("a failing uv pip install is an InstallError (exit 6) with the command and output tail", async () => {
   const lines = Array.from({ length: 40 }, (_, i) => `line ${i}`).join("\n");
   const runner = recorder([], () => result(1, lines, "error: No solution found"));
-  await assert.rejects(createUvDriver(UV).install(ctx(runner, { dependencies: ["nope"] })), (e) => {
-    assert.ok(e instanceof InstallError);
-    assert.equal(e.exitCode, EXIT.INSTALL);
-    assert.match(e.message, /uv pip install exited 1/);
-    assert.match(
-      e.details ?? "",
-      /^\$ \/opt\/uv\/uv pip install --python \/r\/\.venv\/bin\/python nope/,
-    );
-    assert.match(e.details ?? "", /No solution found/);
-    assert.doesNotMatch(e.details ?? "", /line 0\n/, "only the tail is kept");
-    return true;
-  });
+  await assert.rejects(
+    createUvDriver(UV, NO_PIP_CONFIG).install(ctx(runner, { dependencies: ["nope"] })),
+    (e) => {
+      assert.ok(e instanceof InstallError);
+      assert.equal(e.exitCode, EXIT.INSTALL);
+      assert.match(e.message, /uv pip install exited 1/);
+      assert.match(
+        e.details ?? "",
+        /^\$ \/opt\/uv\/uv pip install --python \/r\/\.venv\/bin\/python nope/,
+      );
+      assert.match(e.details ?? "", /No solution found/);
+      assert.doesNotMatch(e.details ?? "", /line 0\n/, "only the tail is kept");
+      return true;
+    },
+  );
 });
 
 function req(

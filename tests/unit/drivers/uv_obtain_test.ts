@@ -4,10 +4,8 @@ import {
   macosFromDarwin,
   obtainUv,
   packageSources,
-  parsePipConf,
   parseSimplePage,
   parseUvVersion,
-  pipConfigFiles,
   projectPageUrl,
   redactUrl,
   UV_VERSION,
@@ -15,6 +13,7 @@ import {
   uvCachePointer,
   versionAtLeast,
 } from "../../../src/drivers/uv_obtain.ts";
+import { parsePipConf, pipConfigFiles } from "../../../src/drivers/pip_config.ts";
 import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
 import { makeZip } from "./zip_fixture.ts";

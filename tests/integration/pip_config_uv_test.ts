@@ -1,0 +1,268 @@
+/**
+ * The user's pip configuration reaches uv: a private index, find-links, a certificate
+ * bundle, each set up only for pip (a pip.conf named by PIP_CONFIG_FILE, or PIP_*
+ * variables), build the same venv under both drivers; uv's own settings win; and a
+ * failing install names its cause.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { realUv } from "./uv_fixture.ts";
+
+const py = python3("3.8");
+const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
+const ignore = !uv.ok;
+const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+
+/** A PEP 503 index over the wheels in `dir` on 127.0.0.1 (HTTPS when given a cert). */
+function serveIndex(dir: string, tls?: { cert: string; key: string }) {
+  const norm = (n: string) => n.toLowerCase().replace(/[-_.]+/g, "-");
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {}, ...(tls ?? {}) },
+    async (req) => {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      const page = /^\/simple\/([^/]+)\/?$/.exec(path);
+      if (page) {
+        const links = [...Deno.readDirSync(dir)]
+          .filter((e) => norm(e.name.split("-")[0]) === norm(page[1]))
+          .map((e) => `<a href="/files/${e.name}">${e.name}</a>`);
+        if (links.length === 0) return new Response("not found", { status: 404 });
+        return new Response(`<html><body>${links.join("\n")}</body></html>`, {
+          headers: { "content-type": "text/html" },
+        });
+      }
+      try {
+        return new Response(await Deno.readFile(join(dir, path.replace(/^\/files\//, ""))));
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  const scheme = tls ? "https" : "http";
+  return {
+    url: `${scheme}://127.0.0.1:${server.addr.port}/simple`,
+    close: () => server.shutdown(),
+  };
+}
+
+async function wheels(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "prime-test-index-" });
+  await makeWheel(dir, "helperdep", "1.0");
+  await makeWheel(dir, "privpkg", "1.0");
+  await makeWheel(dir, "privpkg", "2.0", ["helperdep"]);
+  return dir;
+}
+
+async function repo(files: Record<string, string> = {}): Promise<string> {
+  return await tempTree({
+    "prime.toml": `required_python_version = "${py!.minor}"\ndependencies = ["privpkg"]\n`,
+    "app.py": "import privpkg, helperdep; print(privpkg.__version__)",
+    ...files,
+  });
+}
+
+function env(cache: string, extra: Record<string, string> = {}): Record<string, string> {
+  const uvDir = uv.ok ? uv.value.path.slice(0, uv.value.path.lastIndexOf("/")) : "";
+  return testEnv(cache, { PATH: `${uvDir}:${Deno.env.get("PATH")}`, ...extra });
+}
+
+/** `name==version` of every distribution in the venv, sorted. */
+function installed(dir: string): string[] {
+  const lib = join(dir, ".venv", "lib");
+  const out: string[] = [];
+  for (const l of Deno.readDirSync(lib)) {
+    for (const e of Deno.readDirSync(join(lib, l.name, "site-packages"))) {
+      const m = /^(.+)-([^-]+)\.dist-info$/.exec(e.name);
+      if (m) out.push(`${m[1].toLowerCase()}==${m[2]}`);
+    }
+  }
+  return out.sort();
+}
+
+/** Builds with each driver in turn and returns what each installed. */
+async function bothDrivers(dir: string, e: Record<string, string>): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const driver of ["venv_uv", "venv_pip"]) {
+    const r = await runPrime(["app.py"], { cwd: dir, env: { ...e, PRIME_VENV_DRIVER: driver } });
+    assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(driver));
+    assert.equal(r.stdout.trim(), "2.0");
+    out.push(installed(dir));
+  }
+  return out;
+}
+
+Deno.test({
+  name:
+    "a private index named only in a pip.conf (PIP_CONFIG_FILE) gives uv and pip the same venv" +
+    why,
+  ignore,
+  async fn() {
+    const index = serveIndex(await wheels());
+    try {
+      const dir = await repo();
+      const conf = join(await Deno.makeTempDir(), "pip.conf");
+      await Deno.writeTextFile(conf, `[global]\nindex-url = ${index.url}\n`);
+      const e = env(await Deno.makeTempDir(), { PIP_CONFIG_FILE: conf });
+      const [withUv, withPip] = await bothDrivers(dir, e);
+      assert.deepEqual(withUv, ["helperdep==1.0", "privpkg==2.0"]);
+      assert.deepEqual(withUv, withPip);
+
+      const info = await runPrime(["-v", "info"], { cwd: dir, env: e });
+      assert.equal(info.code, 0, info.stderr);
+      assert.ok(
+        info.stdout.includes(`indexUrl = ${index.url}  (from ${conf} [global]; uv: --index-url)`),
+        info.stdout,
+      );
+      const json = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env: e })).stdout);
+      assert.deepEqual(json.installer_settings[0], {
+        setting: "indexUrl",
+        value: index.url,
+        source: `${conf} [global]`,
+        uv: "--index-url",
+        passed_to_uv: true,
+      });
+    } finally {
+      await index.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a wheel reachable only through PIP_FIND_LINKS and PIP_NO_INDEX installs under uv as under pip" +
+    why,
+  ignore,
+  async fn() {
+    const dir = await repo();
+    const e = env(await Deno.makeTempDir(), {
+      PIP_FIND_LINKS: await wheels(),
+      PIP_NO_INDEX: "1",
+    });
+    const [withUv, withPip] = await bothDrivers(dir, e);
+    assert.deepEqual(withUv, ["helperdep==1.0", "privpkg==2.0"]);
+    assert.deepEqual(withUv, withPip);
+  },
+});
+
+Deno.test({
+  name: "uv's own setting wins: uv.toml's index-url over pip.conf's, and info -v says so" + why,
+  ignore,
+  async fn() {
+    const index = serveIndex(await wheels());
+    try {
+      const dir = await repo({ "uv.toml": `index-url = "${index.url}"\n` });
+      const conf = join(await Deno.makeTempDir(), "pip.conf");
+      // Nothing listens on port 9: were pip.conf's index passed, uv would fail.
+      await Deno.writeTextFile(conf, "[global]\nindex-url = http://127.0.0.1:9/simple\n");
+      const e = env(await Deno.makeTempDir(), {
+        PIP_CONFIG_FILE: conf,
+        PRIME_VENV_DRIVER: "venv_uv",
+      });
+      const r = await runPrime(["app.py"], { cwd: dir, env: e });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), "2.0");
+      const info = await runPrime(["-v", "info"], { cwd: dir, env: e });
+      assert.match(
+        info.stdout,
+        /indexUrl = http:\/\/127\.0\.0\.1:9\/simple .*not passed: `index-url` in .*uv\.toml wins/,
+      );
+    } finally {
+      await index.close();
+    }
+  },
+});
+
+async function openssl(args: string[], cwd: string): Promise<boolean> {
+  try {
+    const r = await new Deno.Command("openssl", { args, cwd, stdout: "null", stderr: "null" })
+      .output();
+    return r.success;
+  } catch {
+    return false;
+  }
+}
+
+/** A CA and a 127.0.0.1 leaf it signed, or null without openssl. */
+async function certificates(): Promise<{ ca: string; cert: string; key: string } | null> {
+  const d = await Deno.makeTempDir({ prefix: "prime-test-tls-" });
+  await Deno.writeTextFile(
+    join(d, "ext"),
+    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+  );
+  const steps = [
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem"]
+      .concat(["-days", "2", "-subj", "/CN=prime test CA"]),
+    ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr"]
+      .concat(["-subj", "/CN=127.0.0.1"]),
+    ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"]
+      .concat(["-out", "leaf.pem", "-days", "2", "-extfile", "ext"]),
+  ];
+  for (const s of steps) if (!await openssl(s, d)) return null;
+  return {
+    ca: join(d, "ca.pem"),
+    cert: await Deno.readTextFile(join(d, "leaf.pem")),
+    key: await Deno.readTextFile(join(d, "leaf.key")),
+  };
+}
+
+const tls = uv.ok ? await certificates() : null;
+
+Deno.test({
+  name:
+    "an HTTPS index whose CA is only pip.conf's `cert` works under uv; without it, exit 6 says TLS" +
+    (why || (tls ? "" : " (skipped: no openssl to make a certificate)")),
+  ignore: ignore || tls === null,
+  async fn() {
+    const index = serveIndex(await wheels(), { cert: tls!.cert, key: tls!.key });
+    try {
+      const dir = await repo();
+      const confDir = await Deno.makeTempDir();
+      const bare = join(confDir, "bare.conf");
+      await Deno.writeTextFile(bare, `[global]\nindex-url = ${index.url}\n`);
+      const e = env(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_uv" });
+      const bad = await runPrime(["app.py"], { cwd: dir, env: { ...e, PIP_CONFIG_FILE: bare } });
+      assert.equal(bad.code, 6, bad.stderr);
+      assert.match(bad.stderr, /TLS certificate is not trusted/);
+      assert.match(bad.stderr, /hint: .*cert/);
+      assert.doesNotMatch(bad.stderr, /fix the requirement named above/);
+
+      const conf = join(confDir, "pip.conf");
+      await Deno.writeTextFile(conf, `[global]\nindex-url = ${index.url}\ncert = ${tls!.ca}\n`);
+      const good = await runPrime(["app.py"], { cwd: dir, env: { ...e, PIP_CONFIG_FILE: conf } });
+      assert.equal(good.code, 0, good.stderr);
+      assert.equal(good.stdout.trim(), "2.0");
+    } finally {
+      await index.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "failure hints follow the cause: PIP_USER=1 under pip, a missing package under uv" + why,
+  ignore,
+  async fn() {
+    const links = await wheels();
+    const dir = await repo();
+    const e = env(await Deno.makeTempDir(), { PIP_FIND_LINKS: links, PIP_NO_INDEX: "1" });
+    const user = await runPrime(["sync"], {
+      cwd: dir,
+      env: { ...e, PRIME_VENV_DRIVER: "venv_pip", PIP_USER: "1" },
+    });
+    assert.equal(user.code, 6, user.stderr);
+    assert.match(user.stderr, /PIP_USER=1/);
+    assert.match(user.stderr, /hint: .*unset PIP_USER/);
+
+    await Deno.writeTextFile(
+      join(dir, "prime.toml"),
+      `required_python_version = "${py!.minor}"\ndependencies = ["nosuchpkg"]\n`,
+    );
+    const missing = await runPrime(["sync"], {
+      cwd: dir,
+      env: { ...e, PRIME_VENV_DRIVER: "venv_uv" },
+    });
+    assert.equal(missing.code, 6, missing.stderr);
+    assert.match(missing.stderr, /`nosuchpkg` was not found/);
+    assert.match(missing.stderr, /hint: check its name/);
+  },
+});
