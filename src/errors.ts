@@ -74,3 +74,8 @@ export class CommandNotFoundError extends PrimeError {
     super(message, EXIT.NOT_FOUND, { hint });
   }
 }
+
+/** The message of anything thrown: an Error's message, else its string form. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

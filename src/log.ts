@@ -3,10 +3,10 @@
  * notes and warnings, -v adds decisions, -vv adds installer commands and output.
  */
 import { styleText } from "node:util";
+import { writeAll } from "./util.ts";
 
 let verbosity = 0;
 let quiet = false;
-const enc = new TextEncoder();
 
 /** Sets the level from the CLI flags. */
 export function setVerbosity(v: number, q: boolean): void {
@@ -28,7 +28,7 @@ function paint(style: Parameters<typeof styleText>[0], text: string): string {
 }
 
 function write(line: string): void {
-  Deno.stderr.writeSync(enc.encode(line + "\n"));
+  writeAll(Deno.stderr, line + "\n");
 }
 
 /** An error message, always shown. */
@@ -58,7 +58,7 @@ export function trace(message: string): void {
 
 /** Raw text (such as a child's output tail), shown unless quiet. */
 export function raw(text: string): void {
-  if (!quiet) Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
+  if (!quiet) writeAll(Deno.stderr, text.endsWith("\n") ? text : text + "\n");
 }
 
 /** A piece of long work: a spinner with elapsed time on a terminal, a plain line otherwise. */
@@ -79,10 +79,9 @@ export function progress(label: string): Progress {
   let i = 0;
   const draw = () => {
     const s = ((performance.now() - t0) / 1000).toFixed(1);
-    Deno.stderr.writeSync(
-      enc.encode(
-        `\r\x1b[K${paint("cyan", FRAMES[i++ % FRAMES.length])} ${label} ${paint("dim", s + "s")}`,
-      ),
+    writeAll(
+      Deno.stderr,
+      `\r\x1b[K${paint("cyan", FRAMES[i++ % FRAMES.length])} ${label} ${paint("dim", s + "s")}`,
     );
   };
   draw();
@@ -90,7 +89,7 @@ export function progress(label: string): Progress {
   return {
     done() {
       clearInterval(timer);
-      Deno.stderr.writeSync(enc.encode("\r\x1b[K"));
+      writeAll(Deno.stderr, "\r\x1b[K");
     },
   };
 }

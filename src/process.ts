@@ -2,6 +2,8 @@
  * The only subprocess runner. Every child prime starts (probes, selector, venv,
  * pip, uv) goes through `run`, so tests can swap it for a fake at this seam.
  */
+import { writeAll } from "./util.ts";
+import { errorMessage } from "./errors.ts";
 
 /** How to start a child. */
 export interface RunOptions {
@@ -42,7 +44,7 @@ async function pump(
 ): Promise<void> {
   for await (const chunk of stream) {
     chunks.push(chunk);
-    if (echo) Deno.stderr.writeSync(chunk);
+    if (echo) writeAll(Deno.stderr, chunk);
   }
 }
 
@@ -85,7 +87,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
       detached: opts.timeoutMs !== undefined,
     }).spawn();
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     return { code: 127, signal: null, stdout: "", stderr: msg, timedOut: false, spawnError: msg };
   }
   if (opts.stdin !== undefined) {

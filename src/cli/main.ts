@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { type Command, type GlobalOptions, parseArgs } from "./args.ts";
 import { helpText } from "./help.ts";
-import { EXIT, PrimeError, UsageError } from "../errors.ts";
+import { errorMessage, EXIT, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import * as log from "../log.ts";
 import { loadProject, type Project, rel } from "../project/project.ts";
@@ -11,7 +11,7 @@ import { currentDepth, MAX_DEPTH } from "../launch/program_env.ts";
 import { startProgram } from "../launch/launch.ts";
 import { infoCommand } from "../commands/info.ts";
 import { scriptCommand } from "../commands/script.ts";
-import { isFile } from "../state/paths.ts";
+import { isDirectory, isFile, writeAll } from "../util.ts";
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
@@ -43,7 +43,7 @@ export function reportError(e: unknown, verbose: boolean): number {
     if (verbose && e.stack) log.raw(e.stack);
     return e.exitCode;
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   log.error(`internal error: ${msg}`);
   if (verbose && e instanceof Error && e.stack) log.raw(e.stack);
   else log.info("  hint: this is a bug in prime; run again with -v for the stack and report it");
@@ -54,7 +54,7 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
   const startDir = resolve(o.directory ?? ".");
   if (o.directory !== null) {
     try {
-      if (!Deno.statSync(startDir).isDirectory) throw new Error();
+      if (!isDirectory(startDir)) throw new Error();
       // Like `git -C`: paths on the command line are relative to DIR, and programs
       // run there.
       Deno.chdir(startDir);
@@ -67,10 +67,10 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
   }
   switch (c.kind) {
     case "help":
-      Deno.stdout.writeSync(new TextEncoder().encode(helpText()));
+      writeAll(Deno.stdout, helpText());
       return 0;
     case "version":
-      Deno.stdout.writeSync(new TextEncoder().encode(`prime ${PRIME_VERSION}\n`));
+      writeAll(Deno.stdout, `prime ${PRIME_VERSION}\n`);
       return 0;
     case "sync":
       return await syncCommand(await requireRoot(o, startDir, "sync"));

@@ -9,9 +9,10 @@ import { rel } from "../project/project.ts";
 import { asidePath, clearVenv, isVenvLike } from "../venv/ensure.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { cacheDir, pathExists } from "../state/paths.ts";
+import { cacheDir } from "../state/paths.ts";
 import { VenvError } from "../errors.ts";
 import * as log from "../log.ts";
+import { dirname, lstatOrNull, pathExists } from "../util.ts";
 
 /** Removes this env's venv and its kept-aside previous build, under the env's lock. */
 export async function cleanCommand(p: Project): Promise<number> {
@@ -19,17 +20,14 @@ export async function cleanCommand(p: Project): Promise<number> {
   const venv = s.venvDir;
   const label = rel(venv, s.refRoot);
   const aside = asidePath(venv);
-  const primeDir = aside.slice(0, aside.lastIndexOf("/"));
+  const primeDir = dirname(aside);
   const lock = await acquireLock(
     await lockPathFor(p.cache, venv),
     lockTimeoutSec(),
     (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${label}`),
   );
   try {
-    let st: Deno.FileInfo | null = null;
-    try {
-      st = Deno.lstatSync(venv);
-    } catch { /* nothing there */ }
+    const st = lstatOrNull(venv);
     // A venv path that is a symlink (to a faster disk, say) keeps its link: the venv
     // inside the target is emptied. Anything that is not a venv is never deleted.
     let target: string | null = venv;

@@ -13,6 +13,7 @@ import { startProgram } from "../launch/launch.ts";
 import { programEnv } from "../launch/program_env.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import * as log from "../log.ts";
+import { writeAll } from "../util.ts";
 
 /** What activating an env sets and unsets, in output order. */
 export interface Activation {
@@ -147,9 +148,7 @@ export async function envCommand(p: Project, shell: ShellKind): Promise<number> 
     log.warn(`variable name ${JSON.stringify(k)} cannot be exported; skipped`);
   }
   const text = formatActivation(activation, shell);
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  writeAll(Deno.stdout, text);
   return 0;
 }
 

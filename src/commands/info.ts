@@ -8,9 +8,9 @@ import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { PrimeError } from "../errors.ts";
 import { fromCache, pathWithoutShims } from "../drivers/uv_obtain.ts";
-import { isExecutableFile } from "../state/paths.ts";
 import { choosePipWheel } from "../drivers/pip.ts";
 import * as log from "../log.ts";
+import { findOnPath, pathDirs, writeAll } from "../util.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
@@ -144,7 +144,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
 export async function infoCommand(p: Project, json: boolean): Promise<number> {
   const info = await gatherInfo(p);
   const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info, p.options.verbose > 0);
-  Deno.stdout.writeSync(new TextEncoder().encode(out));
+  writeAll(Deno.stdout, out);
   return 0;
 }
 
@@ -227,8 +227,6 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
 
 /** A uv that needs no download: on PATH (as prime searches it) or cached by prime. */
 function localUv(cache: string): string | null {
-  for (const d of pathWithoutShims(Deno.env.get("PATH")).split(":")) {
-    if (d !== "" && isExecutableFile(`${d}/uv`)) return `${d}/uv`;
-  }
-  return fromCache(cache, [])?.path ?? null;
+  return findOnPath("uv", pathDirs(pathWithoutShims(Deno.env.get("PATH")))) ??
+    fromCache(cache, [])?.path ?? null;
 }

@@ -6,14 +6,14 @@
  */
 import type { GlobalOptions } from "../cli/args.ts";
 import type { PyProject } from "../config/types.ts";
-import { findPythonVersionFile } from "../config/python_version.ts";
+import { findPythonVersionFile } from "../config/python_version_scan.ts";
 import { findRefRoot } from "../project/ref_root.ts";
 import { readPyProject } from "../config/load.ts";
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
-import { ConfigError, PrimeError } from "../errors.ts";
+import { ConfigError, errorMessage, PrimeError } from "../errors.ts";
 import * as log from "../log.ts";
-import { isFile } from "../state/paths.ts";
+import { isFile, parentDir } from "../util.ts";
 
 /** What init found in the directory. */
 export interface InitFacts {
@@ -163,9 +163,9 @@ function applicableGitignores(dir: string): string[] {
       Deno.lstatSync(`${d}/.git`);
       break;
     } catch { /* not the git root */ }
-    if (d === "/") break;
-    const i = d.lastIndexOf("/");
-    d = i <= 0 ? "/" : d.slice(0, i);
+    const parent = parentDir(d);
+    if (parent === null) break;
+    d = parent;
   }
   return out;
 }
@@ -253,7 +253,7 @@ export async function initCommand(_o: GlobalOptions, startDir: string): Promise<
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) throw alreadyConfigured(target, "exists");
     throw new ConfigError(
-      `cannot write ${target}: ${e instanceof Error ? e.message : e}`,
+      `cannot write ${target}: ${errorMessage(e)}`,
       "check the directory's permissions",
     );
   }

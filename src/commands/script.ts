@@ -13,7 +13,7 @@ import { prepareEnv } from "../venv/prepare.ts";
 import { startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError, errorMessage, UsageError } from "../errors.ts";
 import { sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { touchLastUsed } from "../warm/warm.ts";
@@ -40,7 +40,7 @@ export async function scriptCommand(
         "check the path (it is relative to the working directory)",
       );
     }
-    throw new UsageError(`cannot read script ${script}: ${e instanceof Error ? e.message : e}`);
+    throw new UsageError(`cannot read script ${script}: ${errorMessage(e)}`);
   }
   const scriptDir = dirname(real);
   const { block, warnings } = parsePep723(text, script);

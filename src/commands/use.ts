@@ -10,8 +10,7 @@ import { pickEnv } from "../config/settings.ts";
 import { readUseChoice, writeUseChoice } from "../state/use_choice.ts";
 import { useChoicePath } from "../state/paths.ts";
 import * as log from "../log.ts";
-
-const enc = new TextEncoder();
+import { writeAll } from "../util.ts";
 
 /** Describes where the env came from, for `prime use` with no NAME. Pure. */
 export function describeEnvSource(
@@ -51,7 +50,7 @@ export function useCommand(p: Project, name: string | null): Promise<number> {
       choiceFile,
       configFile: loaded.configFiles[0] ? rel(loaded.configFiles[0], root) : null,
     });
-    Deno.stdout.writeSync(enc.encode(line + "\n"));
+    writeAll(Deno.stdout, line + "\n");
     const saved = readUseChoice(root);
     if (saved !== null && s.envSource !== "prime use") {
       log.info(`prime: note: this clone's choice is ${saved} (prime use), but ${s.envSource} wins`);

@@ -4,7 +4,7 @@
  * of which may span lines. No `${VAR}` interpolation: values are taken as written.
  * Messages never quote a line, since values are often secrets. Pure.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ESCAPES: Record<string, string> = {
@@ -111,7 +111,7 @@ export function readVarsFiles(files: string[]): Record<string, string> {
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) continue;
       throw new ConfigError(
-        `cannot read vars file ${f}: ${e instanceof Error ? e.message : e}`,
+        `cannot read vars file ${f}: ${errorMessage(e)}`,
         "make it a readable file, or remove it from vars_files",
       );
     }

@@ -2,7 +2,7 @@
  * Loading the configuration of a ref root: `prime.toml`, else `[tool.prime]` of
  * `pyproject.toml`, plus what prime needs from the pyproject itself.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import type { ConfigKeys, LoadedConfig, PyProject } from "./types.ts";
 import { parseToml } from "./toml.ts";
 import { describeType, isTable, setOwn, validateConfig } from "./schema.ts";
@@ -15,7 +15,7 @@ async function readIfExists(path: string): Promise<string | null> {
     if (e instanceof Deno.errors.IsADirectory) {
       throw new ConfigError(`${path} is not a file but a directory`, "rename or remove it");
     }
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     throw new ConfigError(`cannot read ${path}: ${why}`, "check the file's permissions");
   }
 }

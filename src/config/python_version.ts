@@ -6,8 +6,6 @@ import { ConfigError } from "../errors.ts";
 import type { PythonRequest } from "./types.ts";
 import { isSpecifierSet } from "./version_spec.ts";
 
-export { findPythonVersionFile, findPythonVersionFileTrail } from "./python_version_scan.ts";
-
 const VERSION =
   /^(\d{1,4})(?:\.(\d{1,4}))?(?:\.(\d{1,4}))?((?:a|b|rc)\d{1,4})?(t|\+freethreaded)?(-dev)?$/;
 // `python` is a spelling of "any implementation"; `cp` is uv's short name for CPython.

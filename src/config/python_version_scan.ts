@@ -2,14 +2,7 @@
  * Finds the `.python-version` that applies to a directory. Deno APIs only: this may
  * run on the warm path, where no npm module is loaded.
  */
-import { isFile } from "../state/paths.ts";
-
-/** The parent of an absolute POSIX path, or null at `/`. */
-function parentDir(dir: string): string | null {
-  if (dir === "/" || dir === "") return null;
-  const i = dir.lastIndexOf("/");
-  return i <= 0 ? "/" : dir.slice(0, i);
-}
+import { isFile, parentDir } from "../util.ts";
 
 /**
  * Searches `fromDir` and its parents for a `.python-version` file.

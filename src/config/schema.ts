@@ -6,7 +6,6 @@
 import { ConfigError } from "../errors.ts";
 import type { ConfigKeys, VenvDriverName } from "./types.ts";
 import { didYouMean } from "./suggest.ts";
-import { isSpecifierSet } from "./version_spec.ts";
 import { requestFromSpecifier } from "./python_version.ts";
 import { checkRequirement } from "./pep508.ts";
 
@@ -268,6 +267,3 @@ export function validateConfig(
   }
   return { base, envs };
 }
-
-/** Re-exported for callers that check a value without a whole table. */
-export { isSpecifierSet };

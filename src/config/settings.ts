@@ -4,7 +4,7 @@
  * that they stay inside the ref root and that configured files exist.
  */
 import { isAbsolute, relative, resolve } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import type {
   ConfigKeys,
   EnvSource,
@@ -16,12 +16,10 @@ import type {
 } from "./types.ts";
 import { ENV_NAME, VENV_DRIVERS } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
-import {
-  findPythonVersionFileTrail,
-  parsePythonVersionFile,
-  requestFromSpecifier,
-} from "./python_version.ts";
+import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.ts";
+import { findPythonVersionFileTrail } from "./python_version_scan.ts";
 import { normalizeName } from "./pep508.ts";
+import { statOrNull } from "../util.ts";
 
 /** The env choice and where it came from. */
 export interface EnvPick {
@@ -102,12 +100,8 @@ function confine(c: PathCheck, key: string, p: string, followLinks = true): stri
 }
 
 function statKind(path: string): "file" | "dir" | "other" | null {
-  try {
-    const st = Deno.statSync(path);
-    return st.isFile ? "file" : st.isDirectory ? "dir" : "other";
-  } catch {
-    return null;
-  }
+  const st = statOrNull(path);
+  return st === null ? null : st.isFile ? "file" : st.isDirectory ? "dir" : "other";
 }
 
 function mustExist(c: PathCheck, key: string, p: string, abs: string, kind: "file" | "dir"): void {
@@ -221,7 +215,7 @@ function requiredPython(
       text = Deno.readTextFileSync(trail.path);
     } catch (e) {
       throw new ConfigError(
-        `cannot read ${trail.path}: ${e instanceof Error ? e.message : String(e)}`,
+        `cannot read ${trail.path}: ${errorMessage(e)}`,
       );
     }
     const parsed = parsePythonVersionFile(text, trail.path);

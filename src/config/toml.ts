@@ -1,6 +1,6 @@
 /** TOML parsing with errors the user can act on. Pure. */
 import { parse, TomlError } from "smol-toml";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 
 /**
  * Parses TOML text. `position` maps the parser's 1-based line/column to the user's
@@ -25,6 +25,6 @@ export function parseToml(
     }
     // smol-toml raises TomlError for every syntax problem; anything else (a stack
     // overflow on absurd nesting) is still the file's fault, not prime's.
-    throw new ConfigError(`${file}: invalid TOML: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(`${file}: invalid TOML: ${errorMessage(e)}`);
   }
 }

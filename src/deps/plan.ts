@@ -1,8 +1,9 @@
 /** The install plan: what goes into a venv, in the SPEC's order. */
 import type { Settings } from "../config/types.ts";
 import type { InstallPlan } from "../drivers/driver.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import { parseToml } from "../config/toml.ts";
+import { dirname } from "../util.ts";
 
 /** Builds the plan from resolved settings. Pure. */
 export function buildInstallPlan(s: Settings): InstallPlan {
@@ -169,7 +170,7 @@ const NESTED = /^\s*(-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?=[^\s-]))
 
 /** The `-r`/`-c` files a requirements file names, resolved against its directory. Pure. */
 export function nestedRequirementFiles(text: string, file: string): string[] {
-  const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+  const dir = dirname(file);
   const out: string[] = [];
   for (const line of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {
     const m = NESTED.exec(line);
@@ -199,7 +200,7 @@ const LOCAL_PROJECT = /^\s*(?:(?:-e|--editable)(?:\s*=\s*|\s+))?((?:\.{1,2}\/|\/
  * too. Pure.
  */
 export function localProjectDirs(text: string, file: string): string[] {
-  const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+  const dir = dirname(file);
   const out: string[] = [];
   for (const raw of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {
     const line = raw.replace(/\s+#.*$/, "");
@@ -233,7 +234,7 @@ export async function collectRequirementFiles(roots: string[]): Promise<string[]
           "create it or remove the reference",
         );
       }
-      throw new ConfigError(`cannot read ${file}: ${e instanceof Error ? e.message : e}`);
+      throw new ConfigError(`cannot read ${file}: ${errorMessage(e)}`);
     }
     order.push(file);
     for (const n of nestedRequirementFiles(text, file)) await visit(n, file);

@@ -17,6 +17,8 @@ import { tail } from "../process.ts";
 import { listZipEntries, readZipEntry } from "./wheel.ts";
 import { compareVersions, versionSatisfies } from "../python/specifier.ts";
 import * as log from "../log.ts";
+import { venvPython } from "../state/paths.ts";
+import { basename, isFile } from "../util.ts";
 
 /** How pip is started for a venv. */
 export interface PipLauncher {
@@ -44,7 +46,7 @@ function listPipWheels(dir: string): string[] {
 }
 
 function wheelVersion(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1).split("-")[1] ?? "unknown";
+  return basename(path).split("-")[1] ?? "unknown";
 }
 
 function newestFirst(paths: string[]): string[] {
@@ -157,12 +159,10 @@ export async function unpackPipWheel(
   cacheDir: string,
   runner: BuildContext["runner"],
 ): Promise<string | null> {
-  const name = wheel.slice(wheel.lastIndexOf("/") + 1).replace(/\.whl$/, "");
+  const name = basename(wheel).replace(/\.whl$/, "");
   const root = `${cacheDir}/pip`;
   const dest = `${root}/${name}`;
-  try {
-    if (Deno.statSync(`${dest}/pip/__main__.py`).isFile) return dest;
-  } catch { /* not unpacked yet */ }
+  if (isFile(`${dest}/pip/__main__.py`)) return dest;
   let tmp: string;
   try {
     Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -181,10 +181,7 @@ export async function unpackPipWheel(
       Deno.removeSync(tmp, { recursive: true });
     } catch { /* best effort */ }
     // Another prime may have renamed its copy first; use it if so.
-    try {
-      if (Deno.statSync(`${dest}/pip/__main__.py`).isFile) return dest;
-    } catch { /* fall back to the zip */ }
-    return null;
+    return isFile(`${dest}/pip/__main__.py`) ? dest : null;
   }
   return dest;
 }
@@ -247,8 +244,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
     },
     async install(ctx) {
       if (planIsEmpty(ctx.plan)) return;
-      const venvPython = `${ctx.venvDir}/bin/python`;
-      const { program, args } = pip.prefix(venvPython);
+      const { program, args } = pip.prefix(venvPython(ctx.venvDir));
       const phases = installPhases(ctx.plan);
       for (const [i, phase] of phases.entries()) {
         const full = [

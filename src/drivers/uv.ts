@@ -15,6 +15,7 @@ import { run, type Runner, type RunResult, tail } from "../process.ts";
 import { parse as parseToml } from "smol-toml";
 import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "./pip_config.ts";
 import * as log from "../log.ts";
+import { venvPython } from "../state/paths.ts";
 
 /** The arguments of `uv venv` for a build. */
 export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offline">): string[] {
@@ -48,7 +49,7 @@ export function uvInstallArgs(
   planArgs: string[] = installerArgs(ctx.plan),
   fromPip: string[] = [],
 ): string[] {
-  const args = ["pip", "install", "--python", `${ctx.venvDir}/bin/python`];
+  const args = ["pip", "install", "--python", venvPython(ctx.venvDir)];
   if (ctx.offline) args.push("--offline");
   args.push(...fromPip, ...planArgs);
   return args;

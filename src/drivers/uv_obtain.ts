@@ -14,9 +14,11 @@ import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
-import { isExecutableFile, sha256Hex, writeFileAtomic } from "../state/paths.ts";
+import { sha256Hex, venvPython, writeFileAtomic } from "../state/paths.ts";
 import { compareVersions } from "../python/specifier.ts";
 import { type PipConf, readPipConf } from "./pip_config.ts";
+import { basename, executablesOnPath, isExecutableFile, pathDirs } from "../util.ts";
+import { errorMessage } from "../errors.ts";
 
 /** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
 export const UV_VERSION = "0.13.9";
@@ -223,7 +225,7 @@ function fileFromUrl(href: string, base: string, text?: string): IndexFile | nul
   url.hash = "";
   let filename = (text ?? "").trim();
   if (!filename.endsWith(".whl") && !filename.endsWith(".tar.gz") && !filename.endsWith(".zip")) {
-    filename = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf("/") + 1));
+    filename = decodeURIComponent(basename(url.pathname));
   }
   return { filename, url: url.href, sha256: frag ? frag[1].toLowerCase() : null };
 }
@@ -329,7 +331,7 @@ function message(e: unknown): string {
   if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
     return "timed out";
   }
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 function lastLine(text: string): string {
@@ -368,11 +370,8 @@ async function fromPath(
   base: RunOptions,
   tried: string[],
 ): Promise<UvTool | null> {
-  const dirs = pathWithoutShims(pathVar).split(":").filter((d) => d !== "");
   let seen = false;
-  for (const dir of dirs) {
-    const candidate = `${dir.replace(/\/+$/, "")}/uv`;
-    if (!isExecutableFile(candidate)) continue;
+  for (const candidate of executablesOnPath("uv", pathDirs(pathWithoutShims(pathVar)))) {
     seen = true;
     const v = await versionOf(candidate, runner, base);
     if ("error" in v) {
@@ -471,8 +470,8 @@ async function fromHelperVenv(
     return null;
   }
   const start = launcher
-    ? launcher.prefix(`${venv}/bin/python`)
-    : { program: `${venv}/bin/python`, args: ["-I", "-m", "pip"] };
+    ? launcher.prefix(venvPython(venv))
+    : { program: venvPython(venv), args: ["-I", "-m", "pip"] };
   // The user's pip configuration (PIP_*, pip.conf) stays in force: a private index must
   // work. Short timeouts and no retries: an offline host falls back to pip in seconds.
   const args = [
@@ -604,7 +603,7 @@ function listLocal(path: string): IndexFile[] {
   }
   if (path.endsWith(".whl")) {
     return [{
-      filename: path.slice(path.lastIndexOf("/") + 1),
+      filename: basename(path),
       url: `file://${path}`,
       sha256: null,
     }];
@@ -776,7 +775,7 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
     // A read-only cache: uv cannot be kept, so it counts as unavailable here.
     tried.push(
       `cache: cannot write ${opts.cacheDir}/uv (${
-        e instanceof Error ? e.message : e
+        errorMessage(e)
       }); set PRIME_CACHE_DIR to a writable directory`,
     );
     return { path: null, tried };

@@ -5,7 +5,7 @@
  * returned (128+N when signal N killed it). Deno APIs only: this is the warm path.
  */
 
-import { PrimeError } from "../errors.ts";
+import { errorMessage, PrimeError } from "../errors.ts";
 
 const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 /** Signal numbers by platform, for the 128+N exit status of the spawn fallback. */
@@ -129,7 +129,7 @@ export async function execveAsync(
       signal: { parameters: ["i32", "pointer"], result: "pointer", nonblocking: true },
     });
   } catch (e) {
-    return `cannot load ${lib}: ${e instanceof Error ? e.message : e}`;
+    return `cannot load ${lib}: ${errorMessage(e)}`;
   }
   const path = cString(program);
   const argv = cArray([program, ...args]);
@@ -165,7 +165,7 @@ export async function spawnAndWait(
     // is not), 126 for one that cannot be executed.
     const notFound = e instanceof Deno.errors.NotFound;
     throw new PrimeError(
-      `cannot run ${program}: ${e instanceof Error ? e.message : String(e)}`,
+      `cannot run ${program}: ${errorMessage(e)}`,
       notFound ? 127 : 126,
       { hint: notFound ? "check the path and its #! line" : "check that it is executable" },
     );

@@ -14,7 +14,6 @@ import {
   resolveRunCommand,
 } from "./program_env.ts";
 import { replaceProcess } from "./exec.ts";
-import { isExecutableFile } from "../state/paths.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { CommandNotFoundError, UsageError } from "../errors.ts";
 import * as log from "../log.ts";
@@ -23,6 +22,8 @@ import { hashInputs } from "../state/stamp.ts";
 import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
+import { venvPython } from "../state/paths.ts";
+import { dirname, isExecutableFile } from "../util.ts";
 
 /** What to start. */
 export interface LaunchSpec {
@@ -56,7 +57,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   let args: string[];
   const isolation = run.isolation;
   if (spec.script !== undefined) {
-    let python = spec.venvDir ? `${spec.venvDir}/bin/python` : spec.python?.path;
+    let python = spec.venvDir ? venvPython(spec.venvDir) : spec.python?.path;
     if (!python) {
       const sel = await selectFor(spec.project, spec.project.required, false);
       python = sel.python!.path;
@@ -137,7 +138,7 @@ async function recordBareScript(spec: LaunchSpec, py: PythonInfo): Promise<void>
   let scriptDir: string;
   try {
     const real = Deno.realPathSync(spec.script!);
-    scriptDir = real.slice(0, real.lastIndexOf("/")) || "/";
+    scriptDir = dirname(real);
   } catch {
     return;
   }

@@ -1,4 +1,6 @@
 /** The environment a program runs with. Pure: the caller passes the inherited env. */
+import { venvPython } from "../state/paths.ts";
+import { findOnPath } from "../util.ts";
 
 /** What the program's environment is built from. */
 export interface ProgramEnvInput {
@@ -165,7 +167,7 @@ export function resolveRunCommand(
   if (venv && pythonNameVersion(cmd) !== null) {
     if (pythonNameMismatch(cmd, venv.version) !== null) return null;
     return {
-      program: `${venv.dir}/bin/python`,
+      program: venvPython(venv.dir),
       prefixArgs: isolationFlags(venv.isolation, args, venv.version),
       fromPath: false,
     };
@@ -176,12 +178,8 @@ export function resolveRunCommand(
   if (venv && isExecutable(`${venv.dir}/bin/${cmd}`)) {
     return { program: `${venv.dir}/bin/${cmd}`, prefixArgs: [], fromPath: false };
   }
-  for (const d of pathDirs) {
-    if (!d) continue;
-    const p = `${d}/${cmd}`;
-    if (isExecutable(p)) return { program: p, prefixArgs: [], fromPath: true };
-  }
-  return null;
+  const program = findOnPath(cmd, pathDirs, isExecutable);
+  return program === null ? null : { program, prefixArgs: [], fromPath: true };
 }
 
 /**

@@ -3,18 +3,16 @@ import { resolve } from "node:path";
 import type { GlobalOptions } from "../cli/args.ts";
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
-import { findProjectRoot } from "./find_root.ts";
+import { findProjectRoot } from "./ref_root.ts";
 import { loadConfig } from "../config/load.ts";
 import { pickEnv, resolveSettings } from "../config/settings.ts";
-import {
-  findPythonVersionFile,
-  parsePythonVersionFile,
-  requestFromSpecifier,
-} from "../config/python_version.ts";
+import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
+import { findPythonVersionFile } from "../config/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../state/use_choice.ts";
-import { cacheDir, isFile } from "../state/paths.ts";
+import { cacheDir } from "../state/paths.ts";
 import * as log from "../log.ts";
+import { isFile } from "../util.ts";
 
 /** The resolved target of a command. */
 export interface Project {

@@ -1,6 +1,11 @@
-/** Finding the ref root. Deno APIs only: this runs on the warm path. */
-import { UsageError } from "../errors.ts";
-import { pathExists } from "../state/paths.ts";
+/**
+ * Finding the ref root: the first directory upward with prime.toml or pyproject.toml;
+ * failing that, a start directory that holds `.python-version` or `requirements.txt`
+ * on its own (so a repo with only those works with no config). Synchronous and Deno
+ * APIs only: the warm path runs it on every start.
+ */
+import { errorMessage, UsageError } from "../errors.ts";
+import { isFile, parentDir, pathExists } from "../util.ts";
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
@@ -14,19 +19,15 @@ export function findRefRootSync(startDir: string): string | null {
     dir = Deno.realPathSync(startDir);
     if (!Deno.statSync(dir).isDirectory) throw new Error("not a directory");
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
-      ? "it does not exist"
-      : e instanceof Error
-      ? e.message
-      : String(e);
+    const why = e instanceof Deno.errors.NotFound ? "it does not exist" : errorMessage(e);
     throw new UsageError(`cannot start in ${startDir}: ${why}`, "pass an existing directory");
   }
   while (true) {
     const base = dir === "/" ? "" : dir;
     if (pathExists(`${base}/prime.toml`) || pathExists(`${base}/pyproject.toml`)) return dir;
-    if (dir === "/") return null;
-    const i = dir.lastIndexOf("/");
-    dir = i <= 0 ? "/" : dir.slice(0, i);
+    const parent = parentDir(dir);
+    if (parent === null) return null;
+    dir = parent;
   }
 }
 
@@ -37,4 +38,18 @@ export function findRefRoot(startDir: string): Promise<string | null> {
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/**
+ * The ref root as prime uses it (see the module header), or null.
+ * @throws UsageError (exit 2) when the start directory does not exist.
+ */
+export function findProjectRoot(startDir: string): string | null {
+  const found = findRefRootSync(startDir);
+  if (found !== null) return found;
+  const real = Deno.realPathSync(startDir);
+  for (const name of [".python-version", "requirements.txt"]) {
+    if (isFile(`${real}/${name}`)) return real;
+  }
+  return null;
 }

@@ -7,7 +7,7 @@ import type { RequiredPython } from "../config/types.ts";
 import type { Rejected } from "./types.ts";
 import { compareVersions, KNOWN_MINORS, namesForRequest } from "./specifier.ts";
 import { isShim } from "./probe.ts";
-import { isExecutableFile } from "../state/paths.ts";
+import { isExecutableFile } from "../util.ts";
 
 /** The environment variables discovery reads. */
 export interface DiscoverEnv {
@@ -229,12 +229,4 @@ export async function resolvePyenvShim(
     }
   }
   return null;
-}
-
-/** The candidate paths for a requirement, in search order (see findCandidates). */
-export async function discoverCandidates(
-  required: RequiredPython,
-  env: DiscoverEnv,
-): Promise<string[]> {
-  return (await findCandidates(required, env)).candidates;
 }

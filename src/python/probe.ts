@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
 import { sha256Hex, writeFileAtomic } from "../state/paths.ts";
+import { errorMessage } from "../errors.ts";
 
 /** How long one probe may take before the interpreter is given up on. */
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -66,7 +67,7 @@ export async function probeCachePath(cacheDir: string, realPath: string): Promis
 function errorText(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return e instanceof Error ? e.message : String(e);
+  return errorMessage(e);
 }
 
 async function readCache(file: string): Promise<CacheEntry | null> {

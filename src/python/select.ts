@@ -18,6 +18,7 @@ import {
   satisfiesRequest,
 } from "./specifier.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
+import { statOrNull } from "../util.ts";
 
 /** Seconds a selector may run before it counts as failed; PRIME_SELECTOR_TIMEOUT overrides. */
 export const SELECTOR_TIMEOUT_SEC = 30;
@@ -175,14 +176,6 @@ export function selectorTimeoutMs(env: Record<string, string | undefined>): numb
   return (Number.isFinite(n) && n > 0 ? n : SELECTOR_TIMEOUT_SEC) * 1000;
 }
 
-async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(path);
-  } catch {
-    return null;
-  }
-}
-
 /** Probes an explicitly named interpreter; a shim is first resolved to what it runs. */
 async function probeExplicit(
   path: string,
@@ -212,7 +205,7 @@ async function runSelector(
   opts: SelectOptions & { env: Record<string, string | undefined> },
 ): Promise<PythonInfo | null> {
   const name = `python selector ${selector}`;
-  const st = await statOrNull(selector);
+  const st = statOrNull(selector);
   if (st === null) {
     throw new PythonNotFoundError(`${name}: no such file`, {
       hint: "create it, or fix python_selector_file_rel_path in the configuration",
@@ -251,7 +244,7 @@ async function runSelector(
   }
   const path = resolve(cwd, line);
   const shown = JSON.stringify(line.length > 120 ? line.slice(0, 117) + "..." : line);
-  const pst = await statOrNull(path);
+  const pst = statOrNull(path);
   if (pst === null || !pst.isFile) {
     throw new PythonNotFoundError(
       `${name}: printed ${shown}, which is not ${pst === null ? "an existing file" : "a file"}`,
@@ -298,7 +291,7 @@ export async function selectPython(
   const override = opts.override?.trim() ?? "";
   const overrideSource = opts.overrideSource ?? "--python";
   if (override !== "") {
-    const st = await statOrNull(override);
+    const st = statOrNull(override);
     if (override.includes("/") || st?.isFile) {
       const path = resolve(override);
       if (st === null) {

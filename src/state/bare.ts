@@ -9,6 +9,7 @@
 import { writeFileAtomic } from "./paths.ts";
 import { hashInputs, inputChange, interpreterChange, type StampInput } from "./stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
+import { dirname } from "../util.ts";
 
 /** A bare script's selection, as recorded. */
 export interface BareRecord {
@@ -38,7 +39,7 @@ export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
 /** Writes a bare record (best effort: a read-only cache only costs speed). */
 export function writeBareRecord(path: string, r: BareRecord): void {
   try {
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileAtomic(path, JSON.stringify(r) + "\n");
   } catch { /* best effort */ }
 }

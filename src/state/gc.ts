@@ -8,6 +8,7 @@ import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
 import { readBareRecord } from "./bare.ts";
 import { stampPath } from "./paths.ts";
+import { basename, lstatOrNull, statOrNull } from "../util.ts";
 
 /** A script env in the cache and when it was last used. */
 export interface ScriptEnvEntry {
@@ -34,11 +35,7 @@ const DAY_MS = 86_400_000;
 export const TRASH_PREFIX = ".trash-";
 
 function mtimeMs(path: string): number | null {
-  try {
-    return Deno.statSync(path).mtime?.getTime() ?? null;
-  } catch {
-    return null;
-  }
+  return statOrNull(path)?.mtime?.getTime() ?? null;
 }
 
 /**
@@ -80,12 +77,8 @@ export function pickExpired(
 
 /** Bytes used by a tree (symlinks count as themselves, never followed). */
 export function treeSize(path: string): number {
-  let st: Deno.FileInfo;
-  try {
-    st = Deno.lstatSync(path);
-  } catch {
-    return 0;
-  }
+  const st = lstatOrNull(path);
+  if (st === null) return 0;
   if (!st.isDirectory) return st.size;
   let total = 0;
   try {
@@ -112,7 +105,7 @@ export function formatBytes(n: number): string {
  * next clean or gc deletes it. Returns false when there was nothing to remove.
  */
 export function removeViaTrash(path: string, trashDir: string): boolean {
-  const name = path.slice(path.lastIndexOf("/") + 1);
+  const name = basename(path);
   const trash = `${trashDir}/${TRASH_PREFIX}${name}-${Deno.pid}-${
     Math.random().toString(36).slice(2, 8)
   }`;
@@ -161,20 +154,10 @@ export function removeOrphanPointers(cache: string): string[] {
     if (!e.isFile || !e.name.endsWith(".json")) continue;
     const p = `${dir}/${e.name}`;
     const venv = readPointer(p);
-    if (venv !== null) {
-      try {
-        Deno.statSync(venv);
-        continue;
-      } catch { /* gone: the pointer is an orphan */ }
-    }
+    if (venv !== null && statOrNull(venv) !== null) continue; // else an orphan
     // A bare script's record names an interpreter, not a venv: kept while it exists.
     const bare = readBareRecord(p);
-    if (bare !== null) {
-      try {
-        Deno.statSync(bare.python.realPath);
-        continue;
-      } catch { /* that interpreter is gone */ }
-    }
+    if (bare !== null && statOrNull(bare.python.realPath) !== null) continue;
     try {
       Deno.removeSync(p);
       out.push(p);

@@ -3,8 +3,9 @@
  * lock (flock via Deno.FsFile), released by the kernel when the holder dies, so a
  * kill -9 never leaves a stale lock behind.
  */
-import { LockTimeoutError, VenvError } from "../errors.ts";
+import { errorMessage, LockTimeoutError, VenvError } from "../errors.ts";
 import { sha256Hex } from "./paths.ts";
+import { dirname } from "../util.ts";
 
 /** A held lock. */
 export interface HeldLock {
@@ -38,12 +39,12 @@ export async function acquireLock(
 ): Promise<HeldLock> {
   let file: Deno.FsFile;
   try {
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (e) {
     // A read-only or foreign-owned cache dir is the user's setup, not a bug in prime.
     throw new VenvError(
-      `cannot create the lock file ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      `cannot create the lock file ${path}: ${errorMessage(e)}`,
       { hint: "make the cache dir writable, or point PRIME_CACHE_DIR at a writable directory" },
     );
   }
@@ -81,23 +82,6 @@ export async function acquireLock(
       file.close();
     },
   };
-}
-
-/** Whether some process holds the lock right now (used by gc to skip busy envs). */
-export async function isLocked(path: string): Promise<boolean> {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true, write: true });
-  } catch {
-    return false;
-  }
-  try {
-    const got = await file.tryLock(true);
-    if (got) file.unlockSync();
-    return !got;
-  } finally {
-    file.close();
-  }
 }
 
 /** Seconds to wait for a lock: $PRIME_LOCK_TIMEOUT, default 600. */

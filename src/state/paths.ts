@@ -10,35 +10,6 @@ export function cacheDir(env: (k: string) => string | undefined = (k) => Deno.en
   return `${home}/.cache/prime`;
 }
 
-/** Whether `p` is a regular file (following links). */
-export function isFile(p: string): boolean {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `p` is a regular file (following links) with an execute bit. */
-export function isExecutableFile(p: string): boolean {
-  try {
-    const st = Deno.statSync(p);
-    return st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether anything is at `p` (a dangling link counts). */
-export function pathExists(p: string): boolean {
-  try {
-    Deno.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The file inside a venv that records what it was built from. */
 export function stampPath(venvDir: string): string {
   return `${venvDir}/prime-stamp.json`;

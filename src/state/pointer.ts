@@ -6,6 +6,7 @@
  */
 import { sha256Hex, writeFileAtomic } from "./paths.ts";
 import { readUseChoice } from "./use_choice.ts";
+import { dirname } from "../util.ts";
 
 /** The request a pointer is keyed on. */
 export interface PointerKey {
@@ -84,7 +85,7 @@ export function readPointer(path: string): string | null {
  */
 export function writePointer(path: string, venvDir: string, fingerprint = ""): void {
   try {
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileAtomic(path, JSON.stringify({ venvDir, fingerprint }) + "\n");
   } catch { /* best effort */ }
 }

@@ -5,6 +5,7 @@
 import { fileSha256, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "../version.ts";
 import type { Isolation } from "../launch/program_env.ts";
+import { isFile, statOrNull } from "../util.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
 export interface StampInput {
@@ -62,26 +63,19 @@ export function writeStamp(venvDir: string, stamp: Stamp): void {
 
 /** Whether a venv's own interpreter is there (a stamp alone does not make it usable). */
 export function venvPythonExists(venvDir: string): boolean {
-  try {
-    return Deno.statSync(venvPython(venvDir)).isFile;
-  } catch {
-    return false;
-  }
+  return isFile(venvPython(venvDir));
 }
 
 /** Why an interpreter file no longer matches its recorded identity, or null. */
 export function interpreterChange(
   p: { realPath: string; mtimeMs: number; size: number },
 ): string | null {
-  try {
-    const st = Deno.statSync(p.realPath);
-    if (st.size !== p.size || (st.mtime?.getTime() ?? 0) !== p.mtimeMs) {
-      return `interpreter ${p.realPath} was modified`;
-    }
-    return null;
-  } catch {
-    return `interpreter ${p.realPath} is gone`;
+  const st = statOrNull(p.realPath);
+  if (st === null) return `interpreter ${p.realPath} is gone`;
+  if (st.size !== p.size || (st.mtime?.getTime() ?? 0) !== p.mtimeMs) {
+    return `interpreter ${p.realPath} was modified`;
   }
+  return null;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** This clone's env choice made with `prime use`, kept in `<ref root>/.prime/env`. */
 import { ensureSelfIgnoringDir, useChoicePath } from "./paths.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 
 /** The chosen env name, or null. Deno APIs only (warm path). */
 export function readUseChoice(refRoot: string): string | null {
@@ -27,7 +27,7 @@ export function writeUseChoice(refRoot: string, name: string | null): string {
     Deno.writeTextFileSync(path, name + "\n");
   } catch (e) {
     throw new ConfigError(
-      `cannot save the env choice in ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      `cannot save the env choice in ${path}: ${errorMessage(e)}`,
       `${dir} must be a writable directory prime owns; move whatever is there away`,
     );
   }

@@ -18,9 +18,18 @@ import { ensureSelfIgnoringDir, stampPath } from "../state/paths.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
-import { ConfigError, VenvError } from "../errors.ts";
+import { ConfigError, errorMessage, VenvError } from "../errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
+import {
+  absoluteFrom,
+  basename,
+  dirname,
+  isDirectory,
+  lstatOrNull,
+  pathExists,
+  statOrNull,
+} from "../util.ts";
 
 /** What a venv is built from, computed on the cold path. */
 export interface EnvInputs {
@@ -146,7 +155,7 @@ async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
     return await hashInputs(paths);
   } catch (e) {
     throw new ConfigError(
-      `cannot read an input of the env: ${e instanceof Error ? e.message : String(e)}`,
+      `cannot read an input of the env: ${errorMessage(e)}`,
       "make the file readable, or remove it",
     );
   }
@@ -156,11 +165,9 @@ async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
 export function checkFreshness(inputs: EnvInputs): Freshness {
   const stamp = readStamp(inputs.venvDir);
   if (stamp === null) {
-    let reason = "missing";
-    try {
-      Deno.statSync(inputs.venvDir);
-      reason = "no valid stamp (incomplete or not made by prime)";
-    } catch { /* missing */ }
+    const reason = statOrNull(inputs.venvDir) === null
+      ? "missing"
+      : "no valid stamp (incomplete or not made by prime)";
     return { fresh: false, reason, stamp };
   }
   if (!venvPythonExists(inputs.venvDir)) {
@@ -186,8 +193,7 @@ function describeChange(stamp: Stamp, inputs: EnvInputs): string {
 
 /** Where a complete but outdated venv waits while its successor is built. */
 export function asidePath(venvDir: string): string {
-  const i = venvDir.lastIndexOf("/");
-  return `${venvDir.slice(0, i)}/.prime/${venvDir.slice(i + 1)}.previous`;
+  return `${dirname(venvDir)}/.prime/${basename(venvDir)}.previous`;
 }
 
 /**
@@ -195,12 +201,7 @@ export function asidePath(venvDir: string): string {
  * an empty directory. Anything else, unreadable included, is the user's.
  */
 export function isVenvLike(dir: string): boolean {
-  for (const marker of [`${dir}/pyvenv.cfg`, stampPath(dir)]) {
-    try {
-      Deno.lstatSync(marker);
-      return true;
-    } catch { /* not this one */ }
-  }
+  if (pathExists(`${dir}/pyvenv.cfg`) || pathExists(stampPath(dir))) return true;
   try {
     for (const _ of Deno.readDirSync(dir)) return false;
     return true;
@@ -219,27 +220,19 @@ function removeTree(dir: string): void {
 
 /** Where a symlinked venv dir points (absolute), or null when it is not a link. */
 function linkTarget(dir: string): string | null {
-  try {
-    if (!Deno.lstatSync(dir).isSymlink) return null;
-  } catch {
-    return null;
-  }
+  if (!lstatOrNull(dir)?.isSymlink) return null;
   try {
     return Deno.realPathSync(dir);
   } catch {
     const t = Deno.readLinkSync(dir);
-    return t.startsWith("/") ? t : `${dir.slice(0, dir.lastIndexOf("/"))}/${t}`;
+    return absoluteFrom(dirname(dir), t);
   }
 }
 
 /** Removes a venv; for a symlinked venv dir, empties the target and keeps the link. */
 export function clearVenv(venvDir: string): void {
-  let st: Deno.FileInfo;
-  try {
-    st = Deno.lstatSync(venvDir);
-  } catch {
-    return;
-  }
+  const st = lstatOrNull(venvDir);
+  if (st === null) return;
   if (!st.isSymlink) {
     removeTree(venvDir);
     return;
@@ -256,9 +249,7 @@ export function writePythonPathPth(venvDir: string, dirs: string[]): void {
   try {
     for (const lib of Deno.readDirSync(`${venvDir}/lib`)) {
       const sp = `${venvDir}/lib/${lib.name}/site-packages`;
-      try {
-        if (Deno.statSync(sp).isDirectory) sites.push(sp);
-      } catch { /* not this one */ }
+      if (isDirectory(sp)) sites.push(sp);
     }
   } catch { /* no lib dir */ }
   if (sites.length === 0) {
@@ -371,15 +362,13 @@ export async function ensureEnv(
  * so a read-only repo fails with a message that says so (not venv's EPERM traceback).
  */
 function ensureWritableParent(venvDir: string): void {
-  const parent = venvDir.slice(0, venvDir.lastIndexOf("/")) || "/";
+  const parent = dirname(venvDir);
   try {
     Deno.mkdirSync(parent, { recursive: true });
     Deno.removeSync(Deno.makeTempDirSync({ dir: parent, prefix: ".prime-probe-" }));
   } catch (e) {
     throw new VenvError(
-      `cannot create the venv ${venvDir}: ${parent} is not writable (${
-        e instanceof Error ? e.message : String(e)
-      })`,
+      `cannot create the venv ${venvDir}: ${parent} is not writable (${errorMessage(e)})`,
       {
         hint: "make the directory writable, or set local_venv_dir_rel_path to a writable place",
       },
@@ -398,11 +387,8 @@ async function moveAside(venvDir: string, aside: string, complete: boolean): Pro
   if (st.isSymlink) {
     // `.venv` may be a link to another disk: build inside its target and keep the link.
     // There is no aside copy then (a rename would move the link, not the venv).
-    let target: Deno.FileInfo | null = null;
-    try {
-      target = Deno.statSync(venvDir);
-    } catch { /* a dangling link: the venv module will create the target */ }
-    if (target === null) return;
+    const target = statOrNull(venvDir);
+    if (target === null) return; // a dangling link: the venv module will create the target
     if (!target.isDirectory || !isVenvLike(venvDir)) {
       throw new VenvError(
         `${venvDir} links to something that is not a venv; prime will not delete it`,
@@ -422,7 +408,7 @@ async function moveAside(venvDir: string, aside: string, complete: boolean): Pro
     removeTree(venvDir);
     return;
   }
-  ensureSelfIgnoringDir(aside.slice(0, aside.lastIndexOf("/")));
+  ensureSelfIgnoringDir(dirname(aside));
   removeTree(aside);
   await Deno.rename(venvDir, aside);
 }

@@ -15,7 +15,7 @@ import {
   type EnvInputs,
 } from "./ensure.ts";
 import { readStamp } from "../state/stamp.ts";
-import { PythonNotFoundError } from "../errors.ts";
+import { errorMessage, PythonNotFoundError } from "../errors.ts";
 import { probePython } from "../python/probe.ts";
 import * as log from "../log.ts";
 
@@ -124,7 +124,7 @@ export async function prepareEnv(
       try {
         path = await uvFindOrInstallPython(decided.uv, req, { offline: o.offline });
       } catch (e) {
-        why.push(e instanceof Error ? e.message : String(e));
+        why.push(errorMessage(e));
         continue;
       }
       probed = await probePython(path, { cacheDir: p.cache });

@@ -5,8 +5,8 @@
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
 import { parseArgs } from "../cli/args.ts";
-import { findProjectRoot } from "../project/find_root.ts";
-import { cacheDir, isExecutableFile, isFile } from "../state/paths.ts";
+import { findProjectRoot } from "../project/ref_root.ts";
+import { cacheDir, venvPython } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
 import {
@@ -21,6 +21,7 @@ import { execveAsync } from "../launch/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
+import { dirname, isExecutableFile, isFile, writeAll } from "../util.ts";
 
 /** The ref root, or null (a bad start directory is the cold path's to report). */
 function refRootOrNull(startDir: string): string | null {
@@ -29,11 +30,6 @@ function refRootOrNull(startDir: string): string | null {
   } catch {
     return null;
   }
-}
-
-function dirname(p: string): string {
-  const i = p.lastIndexOf("/");
-  return i <= 0 ? "/" : p.slice(0, i);
 }
 
 /**
@@ -113,7 +109,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   let program: string;
   let args: string[];
   if (c.kind === "script") {
-    program = `${venvDir}/bin/python`;
+    program = venvPython(venvDir);
     args = [...isolationFlags(stamp.run.isolation, [c.script], null), c.script, ...c.args];
     if (refRoot === null) touchLastUsed(venvDir);
   } else {
@@ -145,7 +141,7 @@ async function execIn(
   why: string,
 ): Promise<void> {
   if (o.verbose > 0 && !o.quiet) {
-    Deno.stderr.writeSync(new TextEncoder().encode(`prime: ${why}; exec ${program}\n`));
+    writeAll(Deno.stderr, `prime: ${why}; exec ${program}\n`);
   }
   if (o.directory) {
     try {

@@ -10,7 +10,7 @@ import { requestFromSpecifier } from "../../src/config/python_version.ts";
 import type { RequiredPython } from "../../src/config/types.ts";
 import { PythonNotFoundError } from "../../src/errors.ts";
 import { run, type Runner } from "../../src/process.ts";
-import { discoverCandidates } from "../../src/python/discover.ts";
+import { findCandidates } from "../../src/python/discover.ts";
 import { probePython } from "../../src/python/probe.ts";
 import { selectPython } from "../../src/python/select.ts";
 
@@ -106,7 +106,7 @@ Deno.test({
     const env = Deno.env.toObject();
     const sel = await selectPython(required(spec), { cacheDir, env });
     const versions = await Promise.all(
-      (await discoverCandidates(required(spec), env)).map(versionOf),
+      (await findCandidates(required(spec), env)).candidates.map(versionOf),
     );
     const want = versions
       .filter((v): v is string => v !== null)

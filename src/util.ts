@@ -1,0 +1,123 @@
+/**
+ * Small helpers used all over prime: POSIX paths, file predicates and stat-or-null,
+ * PATH lookup, complete writes. Deno APIs only (no `node:` built-ins, no npm), and one
+ * module rather than several, because the warm path imports it and every module it
+ * loads costs each start.
+ */
+
+// ---- paths (prime's paths are absolute POSIX paths)
+
+/** The directory part of `p`: `/a/b` -> `/a`, `/a` -> `/`, `/` -> `/`, `a` -> `.`. */
+export function dirname(p: string): string {
+  const trimmed = p.length > 1 ? p.replace(/\/+$/, "") : p;
+  const i = trimmed.lastIndexOf("/");
+  if (i < 0) return ".";
+  return i === 0 ? "/" : trimmed.slice(0, i);
+}
+
+/** The last component of `p`: `/a/b.whl` -> `b.whl`, `/a/b/` -> `b`. */
+export function basename(p: string): string {
+  const trimmed = p.length > 1 ? p.replace(/\/+$/, "") : p;
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
+/** The parent of an absolute directory, or null at `/` (for walks up the tree). */
+export function parentDir(dir: string): string | null {
+  return dir === "/" || dir === "" ? null : dirname(dir);
+}
+
+/** `p` made absolute against `base` (no normalization: `..` stays as written). */
+export function absoluteFrom(base: string, p: string): string {
+  return p.startsWith("/") ? p : `${base === "/" ? "" : base}/${p}`;
+}
+
+// ---- files: a missing file is an answer here, not an error
+
+/** `Deno.statSync(p)` (following links), or null when it cannot be stat'ed. */
+export function statOrNull(p: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** `Deno.lstatSync(p)` (the link itself), or null when nothing is there. */
+export function lstatOrNull(p: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `p` is a regular file (following links). */
+export function isFile(p: string): boolean {
+  return statOrNull(p)?.isFile ?? false;
+}
+
+/** Whether `p` is a directory (following links). */
+export function isDirectory(p: string): boolean {
+  return statOrNull(p)?.isDirectory ?? false;
+}
+
+/** Whether `p` is a regular file (following links) with an execute bit. */
+export function isExecutableFile(p: string): boolean {
+  const st = statOrNull(p);
+  return st !== null && st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
+}
+
+/** Whether anything is at `p` (a dangling link counts). */
+export function pathExists(p: string): boolean {
+  return lstatOrNull(p) !== null;
+}
+
+// ---- PATH lookup
+
+/** The directories of a PATH value, in order (empty entries dropped). */
+export function pathDirs(pathVar: string | undefined): string[] {
+  return (pathVar ?? "").split(":").filter((d) => d !== "");
+}
+
+/**
+ * Each executable `name` in `dirs`, in order, found lazily (a trailing `/` on a dir is
+ * ignored). uv's lookup checks each in turn; most callers want the first (findOnPath).
+ */
+export function* executablesOnPath(
+  name: string,
+  dirs: string[],
+  isExecutable: (p: string) => boolean = isExecutableFile,
+): Generator<string> {
+  for (const d of dirs) {
+    if (d === "") continue;
+    const p = `${d.replace(/\/+$/, "")}/${name}`;
+    if (isExecutable(p)) yield p;
+  }
+}
+
+/** The first executable `name` in `dirs`, or null. */
+export function findOnPath(
+  name: string,
+  dirs: string[],
+  isExecutable: (p: string) => boolean = isExecutableFile,
+): string | null {
+  for (const p of executablesOnPath(name, dirs, isExecutable)) return p;
+  return null;
+}
+
+// ---- complete writes
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes all of `data` to a sync writer (`Deno.stdout`, `Deno.stderr`): `writeSync`
+ * may write less than asked (a pipe that is nearly full), so loop until done.
+ */
+export function writeAll(
+  w: { writeSync(p: Uint8Array): number },
+  data: string | Uint8Array,
+): void {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  let written = 0;
+  while (written < bytes.length) written += w.writeSync(bytes.subarray(written));
+}
