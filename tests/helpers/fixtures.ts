@@ -112,13 +112,18 @@ export function testEnv(cache: string, extra: Record<string, string> = {}): Reco
   return { ...env, PRIME_CACHE_DIR: cache, PIP_CONFIG_FILE: "/dev/null", NO_COLOR: "1", ...extra };
 }
 
-/** Spawns prime (PRIME) with args, in cwd, with env (replacing the environment). */
+/**
+ * Spawns prime (PRIME) with args, in cwd, with env (replacing the environment).
+ * `wrap` is a command prime runs under, such as `["unshare", "-n"]`; it must exec
+ * its last argument so that prime keeps the PID.
+ */
 export async function runPrime(
   args: string[],
-  opts: { cwd: string; env: Record<string, string>; stdin?: string },
+  opts: { cwd: string; env: Record<string, string>; stdin?: string; wrap?: string[] },
 ): Promise<PrimeRun> {
-  const child = new Deno.Command(PRIME, {
-    args,
+  const wrap = opts.wrap ?? [];
+  const child = new Deno.Command(wrap.length > 0 ? wrap[0] : PRIME, {
+    args: wrap.length > 0 ? [...wrap.slice(1), PRIME, ...args] : args,
     cwd: opts.cwd,
     env: opts.env,
     clearEnv: true,
@@ -163,4 +168,15 @@ export function pathWithoutUv(): string | null {
     } catch { /* no uv here */ }
   }
   return "/usr/bin:/bin";
+}
+
+/** Whether `unshare FLAGS true` works here (root, or user namespaces allowed). */
+export function unshareWorks(...flags: string[]): boolean {
+  try {
+    const o = new Deno.Command("unshare", { args: [...flags, "true"], stderr: "null" })
+      .outputSync();
+    return o.code === 0;
+  } catch {
+    return false;
+  }
 }
