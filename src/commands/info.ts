@@ -127,7 +127,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
         requirements: s.requirements,
         dependencies: s.dependencies,
         dependency_groups: s.dependencyGroups,
-        project_dirs: s.projectDirs,
+        project_dirs: s.projectDirs.map((d) => d + (s.projectExtras?.[d] ?? "")),
         constraints_file: s.constraintsFile,
         install_args: s.installArgs,
         // More than one when pip needs it (hash-pinned files, --no-build-isolation).

@@ -60,6 +60,8 @@ export function pickEnv(
   return pick;
 }
 
+const EXTRAS = /^\[\s*[A-Za-z0-9._-]+(?:\s*,\s*[A-Za-z0-9._-]+)*\s*\]$/;
+
 interface PathCheck {
   root: string;
   realRoot: string;
@@ -344,14 +346,30 @@ function resolveSettingsSync(
   }
 
   let projectDirs: string[];
+  const projectExtras: Record<string, string> = {};
   if (merged.project_dirs !== undefined) {
-    projectDirs = merged.project_dirs.map((p) => {
+    projectDirs = merged.project_dirs.map((written) => {
+      // `.[cli]`, `pkgs/api[server,dev]`: a directory and the extras to install it with.
+      const m = /^(.*?)\s*(\[[^\]]*\])$/.exec(written);
+      const p = m ? m[1] || "." : written;
+      if (m && !EXTRAS.test(m[2])) {
+        throw new ConfigError(
+          `${c.label("project_dirs")}: \`${written}\` has malformed extras ${m[2]}`,
+          'write extras as in pip: ".[cli]" or ".[cli,dev]"',
+        );
+      }
       const abs = confine(c, "project_dirs", p);
       mustExist(c, "project_dirs", p, abs, "dir");
+      if (m) projectExtras[abs] = m[2].replace(/\s+/g, "");
       return abs;
     });
   } else {
-    projectDirs = loaded.pyproject?.hasBuildSystem ? [root] : [];
+    // What pip would install: a [build-system], or a setup.py/setup.cfg (the legacy
+    // setuptools build, as in requests). A [project] table alone is not enough, as in
+    // uv: such a repo is an app whose dependencies are installed directly.
+    const legacy = ["setup.py", "setup.cfg"].filter((f) => statKind(`${root}/${f}`) === "file");
+    projectDirs = loaded.pyproject?.hasBuildSystem || legacy.length > 0 ? [root] : [];
+    if (projectDirs.length === 0) probedAbsent.push(`${root}/setup.py`, `${root}/setup.cfg`);
   }
 
   const dependencies = [...(merged.dependencies ?? [])];
@@ -429,6 +447,7 @@ function resolveSettingsSync(
     dependencyGroups,
     groupRequirements,
     projectDirs,
+    ...(Object.keys(projectExtras).length > 0 ? { projectExtras } : {}),
     constraintsFile,
     installArgs: [...(merged.install_args ?? [])],
     pythonPath,

@@ -92,6 +92,8 @@ export interface Settings {
   /** PEP 508 strings of the selected dependency groups, include-group resolved. */
   groupRequirements: string[];
   projectDirs: string[];
+  /** Extras to install a project dir with (`/abs/dir` → `[cli]`), from `project_dirs = [".[cli]"]`. */
+  projectExtras?: Record<string, string>;
   constraintsFile: string | null;
   installArgs: string[];
   pythonPath: string[];

@@ -12,7 +12,7 @@ export function buildInstallPlan(s: Settings): InstallPlan {
     requirements: [...s.requirements],
     dependencies: [...s.dependencies],
     groupRequirements: [...s.groupRequirements],
-    editables: [...s.projectDirs],
+    editables: s.projectDirs.map((d) => d + (s.projectExtras?.[d] ?? "")),
     installArgs: [...s.installArgs],
   };
 }
@@ -152,8 +152,9 @@ export async function refinePlan(p: InstallPlan): Promise<InstallPlan> {
   }
   const buildRequirements: string[] = [];
   if (noBuildIsolation(p.installArgs)) {
-    for (const dir of p.editables) {
-      for (const r of buildRequires(dir)) {
+    for (const editable of p.editables) {
+      // An editable may carry extras (`/r[cli]`, from project_dirs = [".[cli]"]).
+      for (const r of buildRequires(editable.replace(/\[[^\]]*\]$/, ""))) {
         if (!buildRequirements.includes(r)) buildRequirements.push(r);
       }
     }
@@ -192,10 +193,13 @@ function normalize(p: string): string {
   return "/" + parts.join("/");
 }
 
-const LOCAL_PROJECT = /^\s*(?:(?:-e|--editable)(?:\s*=\s*|\s+))?((?:\.{1,2}\/|\/|file:)\S*)/;
+// `.`, `..`, `./x`, `/x`, `file:x`, each possibly with `[extras]` or `; marker`.
+const LOCAL_PROJECT =
+  /^\s*(?:(?:-e|--editable)(?:\s*=\s*|\s+))?((?:\.{1,2}(?:\/|(?=[\[;\s]|$))|\/|file:)\S*)/;
 
 /**
- * Local projects a requirements file installs (`-e ./pkg`, `./pkg`, `file:../lib`),
+ * Local projects a requirements file installs (`-e .`, `-e .[x]`, `--editable=.`,
+ * `-e ./pkg`, `./pkg`, `file:../lib`),
  * resolved against its directory: their pyproject.toml/setup.* are inputs of the env
  * too. Pure.
  */

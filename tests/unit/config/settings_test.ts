@@ -117,7 +117,11 @@ Deno.test("resolveSettings() finds default files and a .python-version above the
   assert.equal(s.pythonVersionFile, `${top}/.python-version`);
   assert.deepEqual(s.required.requests.map((r) => r.specifier), ["==3.12.*"]);
   assert.equal(s.required.source, `${top}/.python-version`);
-  assert.deepEqual(s.probedAbsent, [`${root}/.python-version`]);
+  assert.deepEqual(s.probedAbsent, [
+    `${root}/.python-version`,
+    `${root}/setup.py`,
+    `${root}/setup.cfg`,
+  ]);
   assert.deepEqual(s.dependencies, ["rich", "attrs"]);
   assert.deepEqual(s.projectDirs, []);
   assert.deepEqual(s.warnings, [
@@ -350,5 +354,40 @@ Deno.test("resolveSettings() falls through a .python-version with no usable line
   assert.equal(s.required.source, "none");
   assert.equal(s.warnings?.length, 2);
   assert.match(s.warnings![1], /no usable version/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("resolveSettings() installs a setup.py or setup.cfg root editable, as pip would", async () => {
+  for (const f of ["setup.py", "setup.cfg"]) {
+    const root = await tree({ "pyproject.toml": "[tool.black]\nline-length = 99\n", [f]: "" });
+    const cfg = await loadConfig(root);
+    const s = await resolveSettings(cfg, pickEnv(cfg, {}));
+    assert.deepEqual(s.projectDirs, [root], f);
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("resolveSettings() reads extras in project_dirs and rejects malformed ones", async () => {
+  const root = await tree({
+    "prime.toml": 'project_dirs = [".[cli]", "pkgs/api[server, dev]", "pkgs/plain"]\n',
+    "pkgs/api/": "",
+    "pkgs/plain/": "",
+  });
+  const cfg = await loadConfig(root);
+  const s = await resolveSettings(cfg, pickEnv(cfg, {}));
+  assert.deepEqual(s.projectDirs, [root, `${root}/pkgs/api`, `${root}/pkgs/plain`]);
+  assert.deepEqual(s.projectExtras, { [root]: "[cli]", [`${root}/pkgs/api`]: "[server,dev]" });
+  await Deno.writeTextFile(`${root}/prime.toml`, 'project_dirs = [".[cli"]\n');
+  const bad = await loadConfig(root);
+  await assert.rejects(
+    () => resolveSettings(bad, pickEnv(bad, {})),
+    isConfigError(/does not exist|malformed/),
+  );
+  await Deno.writeTextFile(`${root}/prime.toml`, 'project_dirs = [".[c li]"]\n');
+  const bad2 = await loadConfig(root);
+  await assert.rejects(
+    () => resolveSettings(bad2, pickEnv(bad2, {})),
+    isConfigError(/malformed extras \[c li\]/),
+  );
   await Deno.remove(root, { recursive: true });
 });

@@ -115,3 +115,16 @@ Deno.test("pinsHashes() sees --hash options, not comments or other text", () => 
   assert.equal(pinsHashes("a==1  # --hash=sha256:abc\n"), false);
   assert.equal(pinsHashes("hashy==1\n--hashes\n"), false);
 });
+
+Deno.test("localProjectDirs() treats -e ., -e .[x] and --editable=. as the file's own directory", () => {
+  const text = ["-e .", "-e .[socks]", "--editable=.", "-e ..", ".", "-e .  # me", ".venv-x"]
+    .join("\n");
+  assert.deepEqual(localProjectDirs(text, "/repo/sub/requirements-dev.txt"), [
+    "/repo/sub",
+    "/repo/sub",
+    "/repo/sub",
+    "/repo",
+    "/repo/sub",
+    "/repo/sub",
+  ]);
+});
