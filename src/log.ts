@@ -36,6 +36,14 @@ export function error(message: string): void {
   write(`${paint(["bold", "red"], "error:")} ${message}`);
 }
 
+/**
+ * The rest of an error (an installer's last lines, the hint), always shown: -q hides
+ * progress, never the reason for a failure.
+ */
+export function errorDetail(text: string): void {
+  Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
+}
+
 /** A warning, hidden by -q. */
 export function warn(message: string): void {
   if (!quiet) write(`${paint(["bold", "yellow"], "warning:")} ${message}`);

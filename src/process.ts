@@ -18,6 +18,12 @@ export interface RunOptions {
   stdin?: string;
   /** Copy the child's output to prime's stderr as it arrives (for -vv). */
   echo?: boolean;
+  /**
+   * A Python interpreter that starts the child with a parent-death signal (Linux), so
+   * the child is killed when prime dies, even by `kill -9`. For installers: an
+   * orphaned pip or uv must never go on writing into a venv.
+   */
+  dieWithPrime?: string;
 }
 
 /** What a child did. `code` is 127 when the program could not be started. */
@@ -60,8 +66,69 @@ function join(chunks: Uint8Array[]): string {
   return dec.decode(all);
 }
 
+/**
+ * A small supervisor between prime and an installer (Linux). It starts the installer
+ * in a process group of its own, asks the kernel for SIGTERM when prime dies
+ * (PR_SET_PDEATHSIG: also after `kill -9` of prime alone), and on that signal, or on
+ * SIGINT/SIGTERM, kills the whole group with SIGKILL, so neither pip or uv nor a build
+ * backend they started can go on writing. Otherwise it passes the installer's exit
+ * status through. Deno spawns children from its main thread, which lives as long as
+ * prime, so the signal comes only when prime itself is gone. argv: PRIME_PID CMD ARGS.
+ */
+const SUPERVISOR = `import os, signal, sys
+def stop(*_):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    os._exit(137)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    try:
+        os.execv(sys.argv[2], sys.argv[2:])
+    except OSError as e:
+        sys.stderr.write("%s: %s\\n" % (sys.argv[2], e))
+    os._exit(127)
+try:
+    os.setpgid(pid, pid)
+except OSError:
+    pass
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(s, stop)
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
+except Exception:
+    pass  # no ctypes: the private build dir still keeps an orphan harmless
+if os.getppid() != int(sys.argv[1]):
+    stop()
+while True:
+    try:
+        _, status = os.waitpid(pid, 0)
+        break
+    except InterruptedError:
+        pass
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+os._exit(os.WEXITSTATUS(status))
+`;
+
+/** The command line that starts `cmd` under the parent-death wrapper, where it applies. */
+export function withParentDeath(
+  python: string | undefined,
+  cmd: string,
+  args: string[],
+): [string, string[]] {
+  if (python === undefined || Deno.build.os !== "linux") return [cmd, args];
+  return [python, ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid), cmd, ...args]];
+}
+
 /** Runs a program to completion and captures its output. Never throws for a failing child. */
 export const run: Runner = async (cmd, args, opts = {}) => {
+  const supervised = opts.dieWithPrime !== undefined && Deno.build.os === "linux";
+  [cmd, args] = withParentDeath(opts.dieWithPrime, cmd, args);
   let env: Record<string, string> | undefined = opts.env;
   // PYTHONHOME and PYTHONPATH would point every Python prime starts (venv, pip, uv's
   // interpreter) at someone else's stdlib or packages; they are never passed on.
@@ -100,6 +167,13 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   if (opts.timeoutMs !== undefined) {
     timer = setTimeout(() => {
       timedOut = true;
+      if (supervised) {
+        // The supervisor kills the installer's whole group, then exits.
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+        return;
+      }
       try {
         Deno.kill(-child.pid, "SIGKILL");
       } catch {

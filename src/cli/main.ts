@@ -38,8 +38,8 @@ export async function main(argv: string[]): Promise<number> {
 export function reportError(e: unknown, verbose: boolean): number {
   if (e instanceof PrimeError) {
     log.error(e.message);
-    if (e.details) log.raw(e.details);
-    if (e.hint) log.info(`  hint: ${e.hint}`);
+    if (e.details) log.errorDetail(e.details);
+    if (e.hint) log.errorDetail(`  hint: ${e.hint}`);
     if (verbose && e.stack) log.raw(e.stack);
     return e.exitCode;
   }

@@ -234,7 +234,11 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
     async create(ctx) {
       const args = ["-I", "-m", "venv", "--without-pip", ctx.venvDir];
       log.trace(`$ ${ctx.python.path} ${args.join(" ")}`);
-      const r = await ctx.runner(ctx.python.path, args, { echo: ctx.echo, timeoutMs: 300_000 });
+      const r = await ctx.runner(ctx.python.path, args, {
+        echo: ctx.echo,
+        timeoutMs: 300_000,
+        dieWithPrime: ctx.python.path,
+      });
       if (r.code !== 0) {
         throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${r.code}`, {
           details: tail(r),
@@ -260,6 +264,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
           echo: ctx.echo,
           cwd: ctx.cwd,
           env: { PIP_NO_INPUT: "1" },
+          dieWithPrime: ctx.python.path,
         });
         if (r.code !== 0) {
           const which = phases.length > 1

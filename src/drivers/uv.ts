@@ -73,6 +73,7 @@ export function createUvDriver(
         cwd: ctx.cwd,
         echo: ctx.echo,
         timeoutMs: 300_000,
+        dieWithPrime: ctx.python.path,
       });
       if (r.code !== 0) {
         throw new VenvError(
@@ -96,7 +97,12 @@ export function createUvDriver(
         const args = uvInstallArgs(ctx, phase.args, pip.args);
         log.trace(`$ ${uv.path} ${args.join(" ")}`);
         // From the ref root, so relative paths in install_args and its uv.toml apply.
-        const r = await ctx.runner(uv.path, args, { cwd: ctx.cwd, echo: ctx.echo, env: pip.env });
+        const r = await ctx.runner(uv.path, args, {
+          cwd: ctx.cwd,
+          echo: ctx.echo,
+          env: pip.env,
+          dieWithPrime: ctx.python.path,
+        });
         if (r.code !== 0) {
           const which = phases.length > 1
             ? ` (call ${i + 1} of ${phases.length}: ${phase.label})`
