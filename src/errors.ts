@@ -79,3 +79,25 @@ export class CommandNotFoundError extends PrimeError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+const DISK_CAUSES: Record<string, string> = {
+  ENOSPC: "no space left on the device (ENOSPC: the disk or its inodes are full)",
+  EDQUOT: "the disk quota is used up (EDQUOT)",
+  EROFS: "the file system is read-only (EROFS)",
+};
+
+/**
+ * A file-system error that the user's disk caused (full, over quota, read-only) as a
+ * VenvError (exit 5) naming the path; null for anything else. `path` defaults to the
+ * one in Deno's message (`... (os error 28): writefile '/x'`).
+ */
+export function diskError(e: unknown, path?: string): VenvError | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !(code in DISK_CAUSES)) return null;
+  const where = path ?? /'([^']+)'\s*$/.exec(e instanceof Error ? e.message : "")?.[1];
+  return new VenvError(`cannot write ${where ?? "a file"}: ${DISK_CAUSES[code]}`, {
+    hint: code === "EROFS"
+      ? "make that file system writable, or point PRIME_CACHE_DIR or the venv elsewhere"
+      : "free space or inodes on that file system (df -h; df -i), then run prime again",
+  });
+}

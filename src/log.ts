@@ -41,7 +41,7 @@ export function error(message: string): void {
  * progress, never the reason for a failure.
  */
 export function errorDetail(text: string): void {
-  Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
+  writeAll(Deno.stderr, text.endsWith("\n") ? text : text + "\n");
 }
 
 /** A warning, hidden by -q. */

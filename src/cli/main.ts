@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { type Command, type GlobalOptions, parseArgs } from "./args.ts";
 import { helpText } from "./help.ts";
-import { errorMessage, EXIT, PrimeError, UsageError } from "../errors.ts";
+import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import * as log from "../log.ts";
 import { loadProject, type Project, rel } from "../project/project.ts";
@@ -36,6 +36,9 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Prints an error the SPEC's way and returns its exit code. */
 export function reportError(e: unknown, verbose: boolean): number {
+  // A full, over-quota or read-only disk under any of prime's own writes is the
+  // user's to fix (exit 5, with the path), never "a bug in prime".
+  e = diskError(e) ?? e;
   if (e instanceof PrimeError) {
     log.error(e.message);
     if (e.details) log.errorDetail(e.details);

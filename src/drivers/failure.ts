@@ -61,6 +61,24 @@ function firstMatch(text: string, patterns: RegExp[]): string | null {
 /** The known causes, most specific first. Other issues add theirs here. */
 export const CAUSES: CauseRule[] = [
   {
+    // First: a full disk makes pip and uv report all sorts of secondary errors.
+    id: "no-space",
+    match({ output }) {
+      const m =
+        /No space left on device|Disk quota exceeded|\[Errno (?:28|122)\]|os error (?:28|122)\b/i
+          .exec(output);
+      if (!m) return null;
+      const quota = /quota|122/i.test(m[0]);
+      return {
+        summary: quota
+          ? "the disk quota is used up (EDQUOT)"
+          : "the disk is full (no space or no inodes left, ENOSPC)",
+        hint:
+          `free space on the venv's file system and in the installer's cache and TMPDIR (df -h; df -i), ${RERUN}`,
+      };
+    },
+  },
+  {
     id: "pip-user",
     match({ installer, output, env }) {
       const said = /Can not perform a '--user' install|User site-packages are not visible/i

@@ -70,12 +70,27 @@ function errorText(e: unknown): string {
   return errorMessage(e);
 }
 
+/** The version strings a probe can report (what PEP 440 code downstream can parse). */
+const PROBED_VERSION = /^\d+\.\d+\.\d+((a|b|rc)\d+)?$/;
+
+/**
+ * A cache entry is trusted only whole: every field of the shape a probe writes. A
+ * corrupt or hand-edited one (a bad version string, a missing field) is probed again
+ * and overwritten, never fatal.
+ */
+function isCacheEntry(d: unknown): d is CacheEntry {
+  const e = d as Partial<CacheEntry> | null;
+  return !!e && typeof e === "object" && e.cacheVersion === CACHE_VERSION &&
+    typeof e.realPath === "string" && typeof e.mtimeMs === "number" &&
+    typeof e.size === "number" && typeof e.version === "string" &&
+    PROBED_VERSION.test(e.version) && typeof e.implementation === "string" &&
+    e.implementation !== "" && typeof e.freethreaded === "boolean";
+}
+
 async function readCache(file: string): Promise<CacheEntry | null> {
   try {
     const data = JSON.parse(await Deno.readTextFile(file));
-    if (data && data.cacheVersion === CACHE_VERSION && typeof data.version === "string") {
-      return data as CacheEntry;
-    }
+    if (isCacheEntry(data)) return data;
   } catch { /* missing or corrupt: probe again */ }
   return null;
 }
@@ -97,7 +112,7 @@ function parseOutput(stdout: string): ProbeOutput | null {
     const d = JSON.parse(line);
     if (
       d && d.prime_probe === 1 && typeof d.version === "string" &&
-      /^\d+\.\d+\.\d+((a|b|rc)\d+)?$/.test(d.version) && typeof d.implementation === "string"
+      PROBED_VERSION.test(d.version) && typeof d.implementation === "string"
     ) {
       return {
         version: d.version,

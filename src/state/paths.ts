@@ -1,4 +1,5 @@
 /** Where prime keeps its own files. Deno APIs only: this runs on the warm path. */
+import { diskError } from "../errors.ts";
 
 /** The cache dir: $PRIME_CACHE_DIR, else $XDG_CACHE_HOME/prime, else ~/.cache/prime. */
 export function cacheDir(env: (k: string) => string | undefined = (k) => Deno.env.get(k)): string {
@@ -64,6 +65,6 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644): void 
     try {
       Deno.removeSync(tmp);
     } catch { /* nothing to clean */ }
-    throw e;
+    throw diskError(e, path) ?? e;
   }
 }

@@ -49,11 +49,28 @@ export interface Stamp {
 export function readStamp(venvDir: string): Stamp | null {
   try {
     const s = JSON.parse(Deno.readTextFileSync(stampPath(venvDir)));
-    if (s && s.schema === 1 && typeof s.fingerprint === "string") return s as Stamp;
-    return null;
+    return isStamp(s) ? s : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether parsed JSON has the whole shape of a stamp. A damaged or hand-edited stamp
+ * makes the venv incomplete (rebuilt), never a crash in code that trusts its fields.
+ */
+function isStamp(s: unknown): s is Stamp {
+  const t = s as Partial<Stamp> | null;
+  const str = (v: unknown) => typeof v === "string";
+  const py = t?.python as Partial<StampPython> | undefined;
+  const run = t?.run as Partial<StampRun> | undefined;
+  return !!t && typeof t === "object" && t.schema === 1 && str(t.fingerprint) &&
+    str(t.prime) && str(t.driver) && str(t.createdAt) && Array.isArray(t.inputs) &&
+    t.inputs.every((i) => i && str(i.path) && (i.sha256 === null || str(i.sha256))) &&
+    !!py && str(py.realPath) && str(py.version) && typeof py.mtimeMs === "number" &&
+    typeof py.size === "number" && !!run && typeof run === "object" &&
+    (run.refRoot === null || str(run.refRoot)) && (run.env === null || str(run.env)) &&
+    !!run.vars && typeof run.vars === "object" && Array.isArray(run.varsFiles);
 }
 
 /** Writes the stamp atomically, as the last step of a build. Mode 0600: it may hold vars. */

@@ -18,7 +18,7 @@ import { ensureSelfIgnoringDir, stampPath } from "../state/paths.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
-import { ConfigError, errorMessage, VenvError } from "../errors.ts";
+import { ConfigError, diskError, errorMessage, VenvError } from "../errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
 import {
@@ -256,7 +256,12 @@ export function writePythonPathPth(venvDir: string, dirs: string[]): void {
     throw new VenvError(`cannot find site-packages in ${venvDir} for python_path`);
   }
   for (const sp of sites) {
-    Deno.writeTextFileSync(`${sp}/_prime_python_path.pth`, dirs.join("\n") + "\n");
+    const pth = `${sp}/_prime_python_path.pth`;
+    try {
+      Deno.writeTextFileSync(pth, dirs.join("\n") + "\n");
+    } catch (e) {
+      throw diskError(e, pth) ?? e;
+    }
   }
 }
 

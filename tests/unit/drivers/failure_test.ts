@@ -36,8 +36,20 @@ const UV_REFUSED = `error: Request failed after 3 retries in 9.9s
   cause: Failed to fetch: http://127.0.0.1:9/simple/nosuchpkg-xyz/
   cause: error sending request for url (http://127.0.0.1:9/simple/nosuchpkg-xyz/)
   cause: Connection refused (os error 111)`;
+const PIP_NO_SPACE = `Installing collected packages: numpy
+ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device`;
+const UV_NO_SPACE =
+  `error: Failed to read \`numpy @ file:///tmp/w/numpy-2.5.5-cp312-cp312-manylinux_2_28_x86_64.whl\`
+  cause: Failed to extract archive: /tmp/w/numpy-2.5.5-cp312-cp312-manylinux_2_28_x86_64.whl
+  cause: I/O operation failed during extraction
+  cause: failed to write to file \`/mnt/small/uvc/.tmp0y2jG3/numpy/_core/tests/test_records.py\`: No space left on device (os error 28)`;
+const PIP_QUOTA =
+  "ERROR: Could not install packages due to an OSError: [Errno 122] Disk quota exceeded";
 
 const cases: Array<[string, FailureInput, string]> = [
+  ["pip on a full disk", { installer: "pip", output: PIP_NO_SPACE }, "no-space"],
+  ["uv on a full disk", { installer: "uv", output: UV_NO_SPACE }, "no-space"],
+  ["pip over its quota", { installer: "pip", output: PIP_QUOTA }, "no-space"],
   ["pip's TLS failure (which also says not found)", { installer: "pip", output: PIP_TLS }, "tls"],
   ["uv's TLS failure", { installer: "uv", output: UV_TLS }, "tls"],
   ["PIP_USER=1", { installer: "pip", output: PIP_USER, env: { PIP_USER: "1" } }, "pip-user"],
