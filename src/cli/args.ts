@@ -35,6 +35,14 @@ export type Command =
   | { kind: "lock" }
   | { kind: "clean" }
   | { kind: "gc"; olderThanDays: number }
+  | {
+    kind: "bundle";
+    entry: string | null;
+    output: string | null;
+    name: string | null;
+    dryRun: boolean;
+    depsOnly: boolean;
+  }
   | { kind: "version" }
   | { kind: "help"; topic: string | null };
 
@@ -56,6 +64,7 @@ export const SUBCOMMANDS = [
   "lock",
   "clean",
   "gc",
+  "bundle",
   "help",
 ] as const;
 
@@ -210,6 +219,7 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     }
     return { kind: "shell", args };
   }
+  if (name === "bundle") return parseBundle(rest, o);
   const positionals: string[] = [];
   let json = false;
   let shell: ShellKind = "sh";
@@ -270,4 +280,55 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     default:
       return { kind: "help", topic: positionals[0] ?? null };
   }
+}
+
+/** `bundle [ENTRY] --output DIR [--name NAME] [--dry-run] [--deps-only]`. */
+function parseBundle(rest: string[], o: GlobalOptions): Command {
+  const c = {
+    kind: "bundle" as const,
+    entry: null as string | null,
+    output: null as string | null,
+    name: null as string | null,
+    dryRun: false,
+    depsOnly: false,
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === "-h" || a === "--help") return { kind: "help", topic: "bundle" };
+    const m = /^(--output|-o|--name)(?:=(.*))?$/.exec(a);
+    if (m) {
+      const v = m[2] ?? rest[++i];
+      if (v === undefined || v === "") throw new UsageError(`bundle: ${m[1]} needs a value`);
+      if (m[1] === "--name") c.name = v;
+      else c.output = v;
+      continue;
+    }
+    if (a === "--dry-run") c.dryRun = true;
+    else if (a === "--deps-only") c.depsOnly = true;
+    else if (a.startsWith("-") && a !== "-") {
+      const used = takeGlobal(rest, i, o);
+      if (used === 0) throw unknownOption(a);
+      i += used - 1;
+    } else if (c.entry === null) c.entry = a;
+    else throw new UsageError(`bundle: unexpected argument ${a}`, "bundle takes one ENTRY");
+  }
+  if (c.depsOnly && c.entry !== null) {
+    throw new UsageError(
+      "bundle: --deps-only takes no ENTRY",
+      "drop the entry, or drop --deps-only",
+    );
+  }
+  if (!c.depsOnly && c.entry === null) {
+    throw new UsageError(
+      "bundle needs an ENTRY: a script, a module:function, or a console script",
+      "for example: prime bundle app.py --output dist/app (or --deps-only for lib/ alone)",
+    );
+  }
+  if (!c.dryRun && c.output === null) {
+    throw new UsageError(
+      "bundle: --output DIR is required",
+      "for example: prime bundle app.py --output dist/app",
+    );
+  }
+  return c;
 }

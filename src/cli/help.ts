@@ -18,6 +18,10 @@ Usage:
   prime [OPTIONS] lock                 pin the env's packages in the constraints file
   prime [OPTIONS] clean                remove this env's venv
   prime [OPTIONS] gc [--older-than DAYS]   remove cached script envs unused for DAYS (30)
+  prime [OPTIONS] bundle ENTRY --output DIR [--name NAME] [--dry-run]
+                                       a relocatable app dir (bin/NAME, lib/) any matching
+                                       Python runs; ENTRY: script, module:function or
+                                       console script (--deps-only: lib/ alone)
 
 Options (they stop at SCRIPT or CMD; \`--\` also ends them):
   -v, --verbose            explain decisions (-vv: installer commands and output)

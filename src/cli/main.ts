@@ -109,6 +109,10 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
       const { gcCommand } = await import("../commands/clean.ts");
       return await gcCommand(o, c.olderThanDays);
     }
+    case "bundle": {
+      const { bundleCommand } = await import("../commands/bundle.ts");
+      return await bundleCommand(o, startDir, c);
+    }
   }
 }
 

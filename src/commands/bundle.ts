@@ -1,0 +1,688 @@
+/**
+ * `prime bundle ENTRY --output DIR`: a relocatable app directory (`bin/NAME`, `lib/`,
+ * `app/`, a manifest and a bootstrap) that any matching Python runs, with neither prime
+ * nor a venv on the target. The env is synced first, exactly as `prime sync` does; the
+ * bundle is then assembled from the venv's site-packages in a temp dir beside DIR and
+ * renamed into place, so a failed build leaves DIR as it was.
+ */
+import { basename, dirname, resolve } from "node:path";
+import type { GlobalOptions } from "../cli/args.ts";
+import type { PythonInfo } from "../python/types.ts";
+import type { Settings } from "../config/types.ts";
+import { requireRoot } from "../cli/main.ts";
+import { prepareEnv } from "../venv/prepare.ts";
+import { rel } from "../project/project.ts";
+import { InstallError, PrimeError, UsageError } from "../errors.ts";
+import { PRIME_VERSION } from "../version.ts";
+import { run } from "../process.ts";
+import { sha256Hex } from "../state/paths.ts";
+import * as log from "../log.ts";
+import {
+  type Dist,
+  isPureTag,
+  readDists,
+  VENV_MACHINERY,
+  venvSitePackages,
+} from "../bundle/site_packages.ts";
+import {
+  copyTree,
+  emptyStats,
+  formatSize,
+  listFiles,
+  type Skip,
+  type TreeStats,
+} from "../bundle/tree.ts";
+import { launcherText } from "../bundle/launcher.ts";
+import { BOOT_PY } from "../bundle/boot_py.ts";
+
+/** What `prime bundle` was asked for. */
+export interface BundleRequest {
+  entry: string | null;
+  output: string | null;
+  name: string | null;
+  dryRun: boolean;
+  depsOnly: boolean;
+}
+
+/** The manifest's name inside a bundle. */
+export const MANIFEST = "prime-bundle.json";
+
+/** An entry, classified. */
+type Entry =
+  | { kind: "script"; file: string }
+  | { kind: "function"; module: string; function: string; source: string };
+
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** How the bundle's Python is isolated: the rules `prime SCRIPT` follows on main. */
+function bundleIsolation() {
+  return {
+    mode: "strict" as const,
+    flags: ["-I"],
+    removedVars: ["PYTHONHOME", "PYTHONPATH"],
+    scriptDirImportable: false,
+  };
+}
+
+/** Classifies ENTRY before the (long) sync; console scripts are resolved after it. */
+function classifyEntry(entry: string): Entry | { kind: "console"; name: string } {
+  const colon = entry.indexOf(":");
+  if (colon >= 0 && !entry.includes("/")) {
+    const module = entry.slice(0, colon), fn = entry.slice(colon + 1);
+    if (!DOTTED.test(module) || !DOTTED.test(fn)) {
+      throw new UsageError(
+        `bundle: ${entry} is not a module:function entry`,
+        "write it as package.module:function (Python identifiers, dotted)",
+      );
+    }
+    return { kind: "function", module, function: fn, source: entry };
+  }
+  let st: Deno.FileInfo | null = null;
+  try {
+    st = Deno.statSync(entry);
+  } catch { /* not a file */ }
+  if (st?.isFile) return { kind: "script", file: Deno.realPathSync(entry) };
+  if (entry.includes("/") || /\.py$/.test(entry)) {
+    throw new UsageError(
+      `bundle: script ${entry} not found${st ? " (not a regular file)" : ""}`,
+      "pass an existing script, a module:function, or a console script of the project",
+    );
+  }
+  return { kind: "console", name: entry };
+}
+
+/** Checks DIR before anything is built: empty, absent, or an earlier bundle. */
+function checkOutput(out: string, s: Settings, copied: string[]): void {
+  const inside = (child: string, parent: string) =>
+    child === parent || child.startsWith(parent.endsWith("/") ? parent : parent + "/");
+  const real = realOrSelf(out);
+  if (inside(real, realOrSelf(s.venvDir)) || inside(realOrSelf(s.refRoot), real)) {
+    throw new UsageError(
+      `bundle: --output ${out} overlaps ${
+        inside(real, realOrSelf(s.venvDir)) ? "the venv" : "the ref root"
+      }`,
+      "write the bundle to its own directory, for example dist/NAME",
+    );
+  }
+  for (const d of copied) {
+    if (inside(real, realOrSelf(d))) {
+      throw new UsageError(
+        `bundle: --output ${out} is inside ${rel(d, s.refRoot)}, which the bundle copies`,
+        "write the bundle outside the app's code, for example dist/NAME",
+      );
+    }
+  }
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.lstatSync(out);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory) {
+    throw new UsageError(
+      `bundle: --output ${out} exists and is not a directory`,
+      "pass a new or empty directory",
+    );
+  }
+  const names = [...Deno.readDirSync(out)].map((e) => e.name);
+  if (names.length > 0 && !names.includes(MANIFEST)) {
+    throw new UsageError(
+      `bundle: --output ${out} is not empty and holds no bundle (${MANIFEST}); refusing to replace it`,
+      "pass a new or empty directory, or an earlier bundle to replace",
+    );
+  }
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return Deno.realPathSync(p);
+  } catch {
+    const parent = dirname(p);
+    return parent === p ? p : `${realOrSelf(parent)}/${basename(p)}`;
+  }
+}
+
+/** Sibling modules a script may import (`*.py`, packages), when its directory is importable. */
+function scriptSiblings(script: string): string[] {
+  const dir = dirname(script);
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.name.startsWith(".") || p === script) continue;
+    if (e.isFile && e.name.endsWith(".py")) out.push(p);
+    else if (e.isDirectory) {
+      try {
+        if (Deno.statSync(`${p}/__init__.py`).isFile) out.push(p);
+      } catch { /* not a package */ }
+    }
+  }
+  return out.sort();
+}
+
+/** Where app code lands under `app/`: its path relative to the ref root (or its name). */
+function appPath(path: string, refRoot: string): string {
+  const r = rel(path, refRoot);
+  return r === path ? basename(path) : r;
+}
+
+/** The skip rule for app code: hidden entries, venvs, and the bundle being written. */
+function appSkip(exclude: string[]): Skip {
+  return (_rel, name, isDir, abs) => {
+    if (name.startsWith(".")) return true;
+    if (exclude.includes(abs)) return true;
+    if (isDir) {
+      try {
+        return Deno.statSync(`${abs}/pyvenv.cfg`).isFile;
+      } catch {
+        return false;
+      }
+    }
+    return false;
+  };
+}
+
+/** The wheel tag of the build interpreter, for a binary distribution with no WHEEL file. */
+function buildTag(py: PythonInfo): string {
+  const [maj, min] = py.version.split(".");
+  const short = py.implementation === "pypy" ? "pp" : "cp";
+  return `${short}${maj}${min}-${short}${maj}${min}${py.freethreaded ? "t" : ""}-any`;
+}
+
+function isBinaryFile(p: string): boolean {
+  return /\.(so|pyd|dylib)$/.test(p) || /\.so\./.test(p);
+}
+
+/** The tags a distribution is recorded with (its WHEEL tags, or the build's for untagged binaries). */
+function distTags(d: Dist, py: PythonInfo): string[] {
+  if (d.tags.length > 0) return d.tags;
+  return d.files.some(isBinaryFile) ? [buildTag(py)] : ["py3-none-any"];
+}
+
+/** Runs the env's installer to install project dirs, non-editable and without deps, into target. */
+async function installProjects(
+  dirs: string[],
+  target: string,
+  ctx: {
+    s: Settings;
+    python: PythonInfo;
+    venvDir: string;
+    cache: string;
+    driver: string;
+    offline: boolean;
+  },
+): Promise<void> {
+  let program: string;
+  let args: string[];
+  const venvPy = `${ctx.venvDir}/bin/python`;
+  if (ctx.driver === "venv_uv") {
+    const { getUv } = await import("../venv/choose_driver.ts");
+    const uv = await getUv({
+      cacheDir: ctx.cache,
+      python: ctx.python,
+      installArgs: ctx.s.installArgs,
+      offline: ctx.offline,
+      baseDir: ctx.s.refRoot,
+    });
+    if (uv.path === null) {
+      throw new InstallError(`bundle: uv cannot be had: ${uv.tried.join("; ")}`);
+    }
+    program = uv.path;
+    args = ["pip", "install", "--python", venvPy, "--target", target, "--no-deps"];
+    if (ctx.offline) args.push("--offline");
+  } else {
+    const { findPip } = await import("../drivers/pip.ts");
+    const pip = await findPip(ctx.python, { runner: run, cacheDir: ctx.cache });
+    if (pip === null) throw new InstallError(`bundle: no pip found for ${ctx.python.path}`);
+    const pre = pip.prefix(venvPy);
+    program = pre.program;
+    args = [
+      ...pre.args,
+      "install",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--target",
+      target,
+      "--no-deps",
+    ];
+    if (ctx.offline && !ctx.s.installArgs.includes("--no-index")) args.push("--no-index");
+  }
+  args.push(...ctx.s.installArgs, ...dirs);
+  log.trace(`$ ${program} ${args.join(" ")}`);
+  const r = await run(program, args, {
+    cwd: ctx.s.refRoot,
+    echo: log.getVerbosity() >= 2,
+    env: { PIP_NO_INPUT: "1" },
+  });
+  if (r.code !== 0) {
+    throw new InstallError(`bundle: installing the project non-editable failed (exit ${r.code})`, {
+      details: `$ ${program} ${args.join(" ")}\n${
+        (r.stderr || r.stdout).trim().split("\n").slice(-15).join("\n")
+      }`,
+      hint: "the project must build as a wheel; fix its build configuration, then bundle again",
+    });
+  }
+}
+
+/** Compiles the bundle's Python files (checked-hash pycs, so a copy keeps them valid). */
+async function compileBytecode(
+  python: string,
+  version: string,
+  root: string,
+  dirs: string[],
+): Promise<void> {
+  const [maj, min] = version.split(".").map(Number);
+  if (maj < 3 || (maj === 3 && min < 7)) return;
+  const code = [
+    "import compileall, py_compile, sys",
+    "root = sys.argv[1]",
+    "for d in sys.argv[2:]:",
+    "    compileall.compile_dir(root + '/' + d, ddir=d, quiet=2, workers=0 if sys.version_info >= (3, 9) else 1,",
+    "        invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)",
+  ].join("\n");
+  const r = await run(python, ["-I", "-c", code, root, ...dirs], { timeoutMs: 900_000 });
+  if (r.code !== 0) {
+    log.debug(`bundle: compiling bytecode failed (exit ${r.code}); it compiles on first use`);
+  }
+}
+
+/** sha256 over every file's path, mode and content, __pycache__ and the manifest left out. */
+async function contentHash(root: string): Promise<string> {
+  const lines: string[] = [];
+  for (const f of listFiles(root)) {
+    if (f === MANIFEST || f.split("/").includes("__pycache__")) continue;
+    const exec = ((Deno.statSync(`${root}/${f}`).mode ?? 0) & 0o111) ? "755" : "644";
+    lines.push(`${f}\0${exec}\0${await sha256Hex(Deno.readFileSync(`${root}/${f}`))}`);
+  }
+  return `sha256:${await sha256Hex(lines.join("\n"))}`;
+}
+
+/** Files in the bundle that still name the build location (they would break once moved). */
+function filesNaming(root: string, needles: string[]): string[] {
+  const enc = new TextEncoder();
+  const pats = needles.map((n) => enc.encode(n));
+  const out: string[] = [];
+  for (const f of listFiles(root)) {
+    const data = Deno.readFileSync(`${root}/${f}`);
+    if (pats.some((p) => indexOf(data, p) >= 0)) out.push(f);
+  }
+  return out;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  if (needle.length === 0) return 0;
+  const first = needle[0];
+  outer: for (
+    let i = hay.indexOf(first);
+    i >= 0 && i <= hay.length - needle.length;
+    i = hay.indexOf(first, i + 1)
+  ) {
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** One line of the listing. */
+interface Item {
+  what: string;
+  detail: string;
+  bytes: number | null;
+}
+
+function printListing(title: string, items: Item[]): void {
+  log.info(title);
+  const w = Math.max(...items.map((i) => i.what.length), 4);
+  const d = Math.max(...items.map((i) => i.detail.length), 4);
+  let total = 0;
+  for (const i of items) {
+    total += i.bytes ?? 0;
+    log.info(
+      `  ${i.what.padEnd(w)}  ${i.detail.padEnd(d)}  ${
+        i.bytes === null ? "(built at bundle time)" : formatSize(i.bytes)
+      }`,
+    );
+  }
+  log.info(`  ${"total".padEnd(w)}  ${"".padEnd(d)}  ${formatSize(total)}`);
+}
+
+/** Runs `prime bundle`. */
+export async function bundleCommand(
+  o: GlobalOptions,
+  startDir: string,
+  req: BundleRequest,
+): Promise<number> {
+  const p = await requireRoot(o, startDir, "bundle");
+  const s0 = p.settings!;
+  const iso = bundleIsolation();
+  const entry = req.entry === null ? null : classifyEntry(req.entry);
+  const out = req.output === null ? null : resolve(req.output);
+  const copiedDirs = req.depsOnly ? [] : [...s0.pythonPath];
+  if (out !== null) checkOutput(out, s0, copiedDirs);
+
+  const prepared = await prepareEnv(p, s0);
+  const s = prepared.settings;
+  const python = prepared.python;
+  const venv = s.venvDir;
+  const sites = venvSitePackages(venv);
+  if (sites.length === 0) throw new PrimeError(`bundle: no site-packages in ${venv}`, 5);
+  const dists = sites.flatMap(readDists);
+
+  // The entry, resolved: a console script becomes the module:function it runs, so no
+  // script with the build's absolute shebang is ever needed.
+  let resolved: Entry | null = null;
+  if (entry?.kind === "console") {
+    const owners = [...dists].sort((a, b) => Number(b.editable) - Number(a.editable));
+    const owner = owners.find((d) => entry.name in d.scripts);
+    if (!owner) {
+      const known = dists.flatMap((d) => Object.keys(d.scripts)).sort();
+      throw new UsageError(
+        `bundle: ${entry.name} is neither a file, a module:function, nor a console script of the env`,
+        known.length
+          ? `console scripts in the env: ${known.join(", ")}`
+          : "the env declares no console scripts ([project.scripts])",
+      );
+    }
+    const [module, fn] = owner.scripts[entry.name].split(":").map((x) => x.trim());
+    if (!DOTTED.test(module) || !DOTTED.test(fn ?? "")) {
+      throw new UsageError(
+        `bundle: console script ${entry.name} points at ${
+          owner.scripts[entry.name]
+        }, not a module:function`,
+      );
+    }
+    resolved = {
+      kind: "function",
+      module,
+      function: fn,
+      source: `console script ${entry.name} of ${owner.name}`,
+    };
+  } else resolved = entry;
+
+  const name = req.name ?? defaultName(req.entry, resolved);
+  if (name !== null && (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name))) {
+    throw new UsageError(
+      `bundle: --name ${name} is not a usable command name`,
+      "use letters, digits, . _ + -",
+    );
+  }
+
+  // What lib/ takes from site-packages: everything but venv machinery and editable
+  // installs (those point into the repo; the projects are installed again, for real).
+  const editable = dists.filter((d) => d.editable);
+  const editableFiles = new Set(editable.flatMap((d) => d.files));
+  const editableInfos = new Set(editable.map((d) => d.distInfo));
+  const siteSkip: Skip = (r, n) =>
+    (!r.includes("/") &&
+      (VENV_MACHINERY.has(n) || editableInfos.has(n) || n.endsWith(".egg-link"))) ||
+    editableFiles.has(r);
+  const projectDirs = req.depsOnly ? [] : s.projectDirs;
+  const kept = dists.filter((d) => !d.editable);
+
+  const appSources: Array<{ src: string; dest: string; what: string }> = [];
+  if (!req.depsOnly) {
+    for (const d of s.pythonPath) {
+      appSources.push({ src: d, dest: appPath(d, s.refRoot), what: "python_path" });
+    }
+    if (resolved?.kind === "script") {
+      const files = [
+        resolved.file,
+        ...(iso.scriptDirImportable ? scriptSiblings(resolved.file) : []),
+      ];
+      for (const f of files) {
+        appSources.push({
+          src: f,
+          dest: appPath(f, s.refRoot),
+          what: f === resolved.file ? "entry script" : "beside the script",
+        });
+      }
+    }
+  }
+
+  // The listing (-v, --dry-run).
+  const items: Item[] = [];
+  for (const d of kept) {
+    const bytes = d.files.filter((f) => !f.split("/").includes("__pycache__"))
+      .reduce((n, f) => n + sizeOf(`${d.site}/${f}`), 0);
+    const tags = distTags(d, python);
+    items.push({
+      what: `${d.name} ${d.version}`,
+      detail: tags.every(isPureTag) ? "pure" : tags[0],
+      bytes,
+    });
+  }
+  for (const d of projectDirs) {
+    items.push({
+      what: `project ${rel(d, s.refRoot) || "."}`,
+      detail: "non-editable",
+      bytes: null,
+    });
+  }
+  for (const a of appSources) {
+    const st = emptyStats();
+    copyTree(a.src, null, appSkip(out ? [out] : []), st);
+    items.push({ what: `app/${a.dest}`, detail: a.what, bytes: st.bytes });
+  }
+  if (req.dryRun || log.getVerbosity() >= 1) {
+    printListing(`bundle contents (lib/ from ${rel(venv, s.refRoot)}):`, items);
+  }
+  if (req.dryRun) return 0;
+  if (out === null) {
+    throw new UsageError(
+      "bundle: --output DIR is required",
+      "for example: prime bundle app.py --output dist/app",
+    );
+  }
+
+  if (s.vars && Object.keys(s.vars).length || s.varsFiles.length) {
+    log.info(
+      "prime: note: vars and vars_files are not carried into a bundle; set them where it runs",
+    );
+  }
+
+  const parent = dirname(out);
+  Deno.mkdirSync(parent, { recursive: true });
+  const tmp = Deno.makeTempDirSync({ dir: parent, prefix: `.${basename(out)}.prime-bundle-` });
+  const stats: TreeStats = emptyStats();
+  try {
+    Deno.chmodSync(tmp, 0o755);
+    const lib = `${tmp}/lib`;
+    Deno.mkdirSync(lib, { mode: 0o755 });
+    for (const sp of sites) copyTree(sp, lib, siteSkip, stats);
+    if (projectDirs.length > 0) {
+      const staged = `${tmp}/.projects`;
+      await installProjects(projectDirs, staged, {
+        s,
+        python,
+        venvDir: venv,
+        cache: p.cache,
+        driver: prepared.inputs.driverName,
+        offline: o.offline,
+      });
+      copyTree(staged, lib, (r) => r === "bin", stats);
+      Deno.removeSync(staged, { recursive: true });
+    }
+    const skipApp = appSkip([out, tmp]);
+    for (const a of appSources) copyTree(a.src, `${tmp}/app/${a.dest}`, skipApp, stats);
+    if (s.pythonPath.length > 0 && !req.depsOnly) {
+      const lines = s.pythonPath.map((d) => `../app/${appPath(d, s.refRoot)}`);
+      Deno.writeTextFileSync(`${lib}/_prime_python_path.pth`, lines.join("\n") + "\n", {
+        mode: 0o644,
+      });
+    }
+    const finalDists = readDists(lib);
+    const recorded = finalDists.map((d) => ({
+      name: d.name,
+      version: d.version,
+      tags: distTags(d, python),
+    }));
+    const binary = recorded.filter((d) => !d.tags.every(isPureTag));
+    if (resolved?.kind === "function") warnIfMissing(resolved.module, lib, `${tmp}/app`);
+
+    const requires = s.required.requests.map((r) => ({
+      raw: r.raw,
+      specifier: r.specifier,
+      implementation: r.implementation,
+      freethreaded: r.freethreaded,
+    }));
+    const manifest: Record<string, unknown> = {
+      format: 1,
+      name: req.depsOnly ? null : name,
+      prime_version: PRIME_VERSION,
+      entry: resolved === null
+        ? null
+        : resolved.kind === "script"
+        ? { kind: "script", path: `app/${appPath(resolved.file, s.refRoot)}`, source: req.entry }
+        : {
+          kind: "function",
+          module: resolved.module,
+          function: resolved.function,
+          source: resolved.source,
+        },
+      isolation: iso.mode,
+      python: {
+        requires,
+        requires_text: s.required.value,
+        requires_source: s.required.source,
+        built_with: {
+          implementation: python.implementation,
+          version: python.version,
+          freethreaded: python.freethreaded,
+        },
+      },
+      pure: binary.length === 0,
+      binary,
+      distributions: recorded,
+    };
+    if (!req.depsOnly) {
+      Deno.writeTextFileSync(`${tmp}/prime-bundle.py`, BOOT_PY, { mode: 0o644 });
+      Deno.mkdirSync(`${tmp}/bin`, { mode: 0o755 });
+      const [maj, min] = python.version.split(".");
+      const needs = `Python ${s.required.value ?? "3"}${
+        binary.length
+          ? ` (ABI ${
+            [...new Set(binary.flatMap((b) => b.tags.map((t) => t.split("-")[1])))].join(" or ")
+          })`
+          : ""
+      }`;
+      Deno.writeTextFileSync(
+        `${tmp}/bin/${name}`,
+        launcherText({
+          name: name!,
+          minor: `${maj}.${min}`,
+          flags: iso.flags,
+          removedVars: iso.removedVars,
+          needs,
+          primeVersion: PRIME_VERSION,
+        }),
+        { mode: 0o755 },
+      );
+      Deno.chmodSync(`${tmp}/bin/${name}`, 0o755);
+    }
+    await compileBytecode(
+      `${venv}/bin/python`,
+      python.version,
+      tmp,
+      req.depsOnly ? ["lib"] : ["lib", "app"].filter((d) => exists(`${tmp}/${d}`)),
+    );
+    manifest.content_hash = await contentHash(tmp);
+    Deno.writeTextFileSync(`${tmp}/${MANIFEST}`, JSON.stringify(manifest, null, 2) + "\n", {
+      mode: 0o644,
+    });
+
+    const leaks = filesNaming(tmp, [s.refRoot, venv, tmp]);
+    if (leaks.length) {
+      log.warn(
+        `bundle: ${leaks.length} file(s) still name the build location and may break once moved: ${
+          leaks.slice(0, 5).join(", ")
+        }`,
+      );
+    }
+    for (const sk of stats.skipped) log.warn(`bundle: skipped ${sk}`);
+    swapInto(tmp, out);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp, { recursive: true });
+    } catch { /* best effort */ }
+    throw e;
+  }
+  const what = req.depsOnly ? "lib/" : `bin/${name}`;
+  log.info(
+    `prime: bundle ${rel(out, s.refRoot)} written (${what}, ${
+      kept.length + projectDirs.length
+    } distributions, ${formatSize(stats.bytes)}): Python ${
+      s.required.value ?? "3"
+    }, built with ${python.version}`,
+  );
+  return 0;
+}
+
+function sizeOf(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function defaultName(raw: string | null, e: Entry | null): string | null {
+  if (raw === null || e === null) return null;
+  if (e.kind === "script") return basename(e.file).replace(/\.py$/, "");
+  if (!raw.includes(":")) return raw;
+  return e.module.split(".")[0];
+}
+
+function warnIfMissing(module: string, lib: string, app: string): void {
+  const top = module.split(".")[0];
+  const here = (dir: string) => {
+    try {
+      return [...Deno.readDirSync(dir)].some((e) =>
+        e.name === top || e.name === `${top}.py` || e.name.startsWith(`${top}.`)
+      );
+    } catch {
+      return false;
+    }
+  };
+  const appDirs: string[] = [];
+  try {
+    const walk = (d: string, depth: number) => {
+      appDirs.push(d);
+      if (depth < 4) {
+        for (const e of Deno.readDirSync(d)) if (e.isDirectory) walk(`${d}/${e.name}`, depth + 1);
+      }
+    };
+    walk(app, 0);
+  } catch { /* no app dir */ }
+  if (![lib, ...appDirs].some(here)) {
+    log.warn(
+      `bundle: module ${top} is not in lib/ or app/; the entry will fail to import unless a .pth provides it`,
+    );
+  }
+}
+
+/** Puts the built tree at `out`: over nothing, an empty dir, or an earlier bundle. */
+function swapInto(tmp: string, out: string): void {
+  let old: string | null = null;
+  try {
+    const names = [...Deno.readDirSync(out)].map((e) => e.name);
+    if (names.length > 0) {
+      old = `${tmp}.old`;
+      Deno.renameSync(out, old);
+    } else Deno.removeSync(out);
+  } catch { /* absent */ }
+  try {
+    Deno.renameSync(tmp, out);
+  } catch (e) {
+    if (old) Deno.renameSync(old, out);
+    throw e;
+  }
+  if (old) Deno.removeSync(old, { recursive: true });
+}
