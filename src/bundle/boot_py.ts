@@ -135,7 +135,8 @@ def _clause_ok(op, spec, rel, pre):
     if op == ">":
         return mine > theirs
     if op == "<":
-        return mine < theirs
+        # PEP 440: <V never admits a pre-release of V itself.
+        return mine < theirs and not (pre and not _is_pre(spec) and mine[0] == theirs[0])
     if op == "~=":
         prefix = srel[:-1]
         return mine >= theirs and rel[:len(prefix)] == prefix

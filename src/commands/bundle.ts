@@ -509,6 +509,7 @@ export async function bundleCommand(
         mode: 0o644,
       });
     }
+    dropLocalDirectUrls(lib);
     const finalDists = readDists(lib);
     const recorded = finalDists.map((d) => ({
       name: d.name,
@@ -614,6 +615,22 @@ export async function bundleCommand(
     }, built with ${python.version}`,
   );
   return 0;
+}
+
+/**
+ * Removes `direct_url.json` files that name a local path (PEP 610: where a distribution
+ * was installed from): on the target that path means nothing, and it names the build
+ * machine. RECORD is left as it is.
+ */
+function dropLocalDirectUrls(lib: string): void {
+  for (const e of Deno.readDirSync(lib)) {
+    if (!e.isDirectory || !e.name.endsWith(".dist-info")) continue;
+    const p = `${lib}/${e.name}/direct_url.json`;
+    try {
+      const url = JSON.parse(Deno.readTextFileSync(p))?.url;
+      if (typeof url === "string" && url.startsWith("file:")) Deno.removeSync(p);
+    } catch { /* none, or not JSON */ }
+  }
 }
 
 function sizeOf(path: string): number {

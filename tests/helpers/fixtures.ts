@@ -65,15 +65,21 @@ export async function tempTree(files: Record<string, string> = {}): Promise<stri
   return dir;
 }
 
-/** Builds a tiny wheel NAME-VERSION into dir (hermetic: no build backend, no index). */
+/**
+ * Builds a tiny wheel NAME-VERSION into dir (hermetic: no build backend, no index);
+ * `tag` marks it as built for another tag than py3-none-any (its content stays pure).
+ */
 export async function makeWheel(
   dir: string,
   name: string,
   version: string,
   deps: string[] = [],
+  tag?: string,
 ): Promise<string> {
+  const tagArg = tag ? [`--tag=${tag}`] : [];
+  const script = join(REPO, "tests", "helpers", "make_wheel.py");
   const out = await new Deno.Command(helperPython(), {
-    args: ["-I", join(REPO, "tests", "helpers", "make_wheel.py"), dir, name, version, ...deps],
+    args: ["-I", script, ...tagArg, dir, name, version, ...deps],
   }).output();
   if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout).trim();

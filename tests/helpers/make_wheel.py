@@ -1,7 +1,8 @@
-"""Writes a minimal pure-Python wheel: make_wheel.py OUTDIR NAME VERSION [DEP ...].
+"""Writes a minimal wheel: make_wheel.py [--tag=TAG] OUTDIR NAME VERSION [DEP ...].
 
 The package NAME (a module NAME/__init__.py) gets hello() and __version__; each DEP
-becomes a Requires-Dist line. Used by tests and the bundled example, so installs stay
+becomes a Requires-Dist line. --tag gives it another wheel tag than py3-none-any
+(its content stays pure Python: a stand-in for a binary wheel). Used by tests and the bundled example, so installs stay
 hermetic (--no-index --find-links) with no build backend.
 """
 import base64
@@ -17,8 +18,11 @@ def record_line(path, data):
 
 
 def main():
-    out, name, version = sys.argv[1], sys.argv[2], sys.argv[3]
-    deps = sys.argv[4:]
+    tags = [a[len("--tag="):] for a in sys.argv[1:] if a.startswith("--tag=")]
+    tag = tags[-1] if tags else "py3-none-any"
+    argv = [a for a in sys.argv[1:] if not a.startswith("--tag=")]
+    out, name, version = argv[0], argv[1], argv[2]
+    deps = argv[3:]
     mod = name.replace("-", "_")
     dist = "%s-%s.dist-info" % (mod, version)
     files = {
@@ -30,13 +34,14 @@ def main():
             "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s"
             % (name, version, "".join("Requires-Dist: %s\n" % d for d in deps))
         ).encode(),
-        "%s/WHEEL" % dist: b"Wheel-Version: 1.0\nGenerator: prime-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        "%s/WHEEL" % dist: b"Wheel-Version: 1.0\nGenerator: prime-tests\nRoot-Is-Purelib: %s\nTag: %s\n"
+        % (b"true" if tag == "py3-none-any" else b"false", tag.encode()),
     }
     records = [record_line(p, d) for p, d in files.items()]
     records.append("%s/RECORD,," % dist)
     files["%s/RECORD" % dist] = ("\n".join(records) + "\n").encode()
     os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, "%s-%s-py3-none-any.whl" % (mod, version))
+    path = os.path.join(out, "%s-%s-%s.whl" % (mod, version, tag))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for p, d in files.items():
             z.writestr(zipfile.ZipInfo(p, (2020, 1, 1, 0, 0, 0)), d)
