@@ -12,7 +12,10 @@ import { bareProject, loadProject } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
-import { requestFromSpecifier } from "../config/python_version.ts";
+import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
+import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
+import { toolUvSettings } from "../config/tool_uv.ts";
+import type { RequiredPython } from "../config/types.ts";
 import { ConfigError, errorMessage, UsageError } from "../errors.ts";
 import { sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
@@ -64,20 +67,28 @@ export async function scriptCommand(
     if (driver !== null && driver !== "venv_uv" && driver !== "venv_pip") {
       throw new ConfigError(`PRIME_VENV_DRIVER must be venv_uv or venv_pip, not ${driver}`);
     }
+    // No requires-python: the .python-version from the script's directory up applies,
+    // as with `uv run --script`. Its file, and the nearer ones that are absent, are
+    // inputs of the script env.
+    const trail = block.requiresPython ? null : findPythonVersionFileTrail(scriptDir);
     const required = block.requiresPython
       ? {
         requests: [requestFromSpecifier(block.requiresPython, `${script} requires-python`)],
         value: block.requiresPython,
         source: `${script} (PEP 723 requires-python)`,
       }
-      : { requests: [], value: null, source: "none" };
+      : pythonVersionRequired(trail!.path);
+    const uv = block.tool.uv === undefined
+      ? { installArgs: [], warnings: [] }
+      : toolUvSettings(block.tool.uv, `${script} [tool.uv]`);
+    for (const w of uv.warnings) log.warn(w);
     const settings: Settings = {
       refRoot: scriptDir,
       env: null,
       envSource: null,
       configFiles: [],
       required,
-      pythonVersionFile: null,
+      pythonVersionFile: required.source === trail?.path ? trail.path : null,
       selector: null,
       driver,
       driverSource: driverOverride ? "PRIME_VENV_DRIVER" : driver ? "PEP 723 block" : null,
@@ -88,12 +99,12 @@ export async function scriptCommand(
       groupRequirements: [],
       projectDirs: [],
       constraintsFile: null,
-      installArgs: block.tool.install_args ?? [],
+      installArgs: [...uv.installArgs, ...(block.tool.install_args ?? [])],
       pythonPath,
       vars: {},
       varsFiles: [],
       isolation: block.tool.isolation ?? "imports",
-      probedAbsent: [],
+      probedAbsent: trail?.checked ?? [],
     };
     const venvDirFor = async (py: PythonInfo) => {
       const key = await sha256Hex(`${raw}\0${py.realPath}\0${py.version}\0${scriptDir}`);
@@ -132,4 +143,19 @@ export async function scriptCommand(
     });
   }
   return await startProgram({ project, venvDir: null, python: null, script, args });
+}
+
+/** The requirement a `.python-version` gives (none when absent or with no usable line). */
+function pythonVersionRequired(file: string | null): RequiredPython {
+  if (file === null) return { requests: [], value: null, source: "none" };
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    throw new ConfigError(`cannot read ${file}: ${errorMessage(e)}`);
+  }
+  const { requests, warnings } = parsePythonVersionFile(text, file);
+  for (const w of warnings) log.warn(w);
+  if (requests.length === 0) return { requests: [], value: null, source: "none" };
+  return { requests, value: requests.map((r) => r.raw).join(" | "), source: file };
 }

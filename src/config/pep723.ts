@@ -73,11 +73,13 @@ export function parsePep723(
     throw new ConfigError(`${file}:${lineOf(b, key)}: script block: ${detail}`, hint);
   };
   for (const key of Object.keys(doc)) {
+    // As in uv: a key PEP 723 does not define is a warning (a newer standard may add
+    // one); the block still runs.
     if (!TOP_KEYS.includes(key)) {
-      fail(
-        key,
-        `unknown key \`${key}\`${didYouMean(key, TOP_KEYS)}`,
-        "PEP 723 defines requires-python, dependencies and [tool]",
+      warnings.push(
+        `${file}:${lineOf(b, key)}: script block: ignored unknown key \`${key}\`${
+          didYouMean(key, TOP_KEYS)
+        } (PEP 723 defines requires-python, dependencies and [tool])`,
       );
     }
   }
@@ -130,6 +132,7 @@ export function parsePep723(
     if (!isTable(toolTable)) {
       fail("tool", `\`tool\` must be a table, found ${describeType(toolTable)}`);
     }
+    if (toolTable.uv !== undefined) tool.uv = toolTable.uv;
     const prime = toolTable.prime;
     if (prime !== undefined) {
       if (!isTable(prime)) {

@@ -115,6 +115,8 @@ export interface Pep723Tool {
   venv_driver?: VenvDriverName;
   python_path?: string[];
   isolation?: "imports" | "strict";
+  /** The block's `[tool.uv]` table, raw (see config/tool_uv.ts). */
+  uv?: unknown;
 }
 
 /** A script's validated `# /// script` block (PEP 723). */

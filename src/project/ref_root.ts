@@ -1,8 +1,9 @@
 /**
  * Finding the ref root: the first directory upward with prime.toml or pyproject.toml;
- * failing that, a start directory that holds `.python-version` or `requirements.txt`
- * on its own (so a repo with only those works with no config). Synchronous and Deno
- * APIs only: the warm path runs it on every start.
+ * failing that, the nearest directory upward with `requirements.txt`, or a start
+ * directory with `.python-version` (so a repo with only those works with no config,
+ * and so does `prime sub/tool.py` in it). Synchronous and Deno APIs only: the warm
+ * path runs it on every start.
  */
 import { errorMessage, UsageError } from "../errors.ts";
 import { isFile, parentDir, pathExists } from "../util.ts";
@@ -41,15 +42,21 @@ export function findRefRoot(startDir: string): Promise<string | null> {
 }
 
 /**
- * The ref root as prime uses it (see the module header), or null.
+ * The ref root as prime uses it (see the module header), or null. A `.python-version`
+ * counts only in the start directory: one in a parent such as $HOME is a version
+ * preference, not a project (it still picks the interpreter of a bare script). The
+ * home directory and `/` are never a fallback ref root.
  * @throws UsageError (exit 2) when the start directory does not exist.
  */
 export function findProjectRoot(startDir: string): string | null {
   const found = findRefRootSync(startDir);
   if (found !== null) return found;
   const real = Deno.realPathSync(startDir);
-  for (const name of [".python-version", "requirements.txt"]) {
-    if (isFile(`${real}/${name}`)) return real;
+  if (isFile(`${real}/.python-version`)) return real;
+  const home = Deno.env.get("HOME");
+  for (let dir: string | null = real; dir !== null && dir !== "/"; dir = parentDir(dir)) {
+    if (dir === home) break;
+    if (isFile(`${dir}/requirements.txt`)) return dir;
   }
   return null;
 }
