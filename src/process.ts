@@ -181,7 +181,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
       }
-    }, opts.timeoutMs);
+    }, Math.min(opts.timeoutMs, 2 ** 31 - 1)); // a longer timer would fire at once
   }
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];

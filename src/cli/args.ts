@@ -32,6 +32,7 @@ export type Command =
   | { kind: "shell"; args: string[] }
   | { kind: "init" }
   | { kind: "use"; name: string | null }
+  | { kind: "trust"; revoke: boolean }
   | { kind: "lock" }
   | { kind: "clean" }
   | { kind: "gc"; olderThanDays: number }
@@ -61,6 +62,7 @@ export const SUBCOMMANDS = [
   "shell",
   "init",
   "use",
+  "trust",
   "lock",
   "clean",
   "gc",
@@ -224,9 +226,14 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
   let json = false;
   let shell: ShellKind = "sh";
   let olderThan = 30;
+  let revoke = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === "-h" || a === "--help") return { kind: "help", topic: name };
+    if (name === "trust" && a === "--revoke") {
+      revoke = true;
+      continue;
+    }
     if (name === "info" && a === "--json") {
       json = true;
       continue;
@@ -271,6 +278,8 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
       return { kind: "init" };
     case "use":
       return { kind: "use", name: positionals[0] ?? null };
+    case "trust":
+      return { kind: "trust", revoke };
     case "lock":
       return { kind: "lock" };
     case "clean":

@@ -15,6 +15,7 @@ Usage:
   prime [OPTIONS] shell [-c CMD]       start an interactive shell with the env active
   prime [OPTIONS] init                 write a starter prime.toml (never overwrites)
   prime [OPTIONS] use [NAME]           pick this clone's env (no NAME: print it; - clears)
+  prime [OPTIONS] trust [--revoke]     let \`prime env\`/\`prime shell\` export this clone's vars
   prime [OPTIONS] lock                 pin the env's packages in the constraints file
   prime [OPTIONS] clean                remove this env's venv
   prime [OPTIONS] gc [--older-than DAYS]   remove cached script envs unused for DAYS (30)

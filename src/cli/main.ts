@@ -22,7 +22,11 @@ export async function main(argv: string[]): Promise<number> {
     verbose = options.verbose > 0;
     log.setVerbosity(options.verbose, options.quiet);
     const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
-    if (depth >= MAX_DEPTH && (command.kind === "script" || command.kind === "run")) {
+    // `prime shell` starts a program too: a shell rc that runs `prime shell` must stop.
+    if (
+      depth >= MAX_DEPTH &&
+      (command.kind === "script" || command.kind === "run" || command.kind === "shell")
+    ) {
       throw new UsageError(
         `prime is nested ${depth} deep (PRIME_DEPTH); stopping to avoid endless recursion`,
         "a script's shebang probably starts prime on itself; check the program it runs",
@@ -90,6 +94,10 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     case "use": {
       const { useCommand } = await import("../commands/use.ts");
       return await useCommand(await requireRoot(o, startDir, "use", true), c.name);
+    }
+    case "trust": {
+      const { trustCommand } = await import("../commands/trust.ts");
+      return await trustCommand(await requireRoot(o, startDir, "trust"), c.revoke);
     }
     case "env":
     case "shell": {

@@ -9,7 +9,7 @@ import { rel } from "../project/project.ts";
 import { asidePath, clearVenv, isVenvLike } from "../venv/ensure.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { cacheDir } from "../state/paths.ts";
+import { ownCacheDir } from "../state/paths.ts";
 import { VenvError } from "../errors.ts";
 import * as log from "../log.ts";
 import { dirname, lstatOrNull, pathExists } from "../util.ts";
@@ -73,7 +73,7 @@ export async function cleanCommand(p: Project): Promise<number> {
 
 /** Removes cached script envs unused for more than `olderThanDays`, and stale pointers. */
 export async function gcCommand(_o: GlobalOptions, olderThanDays: number): Promise<number> {
-  const cache = cacheDir();
+  const cache = ownCacheDir();
   const r = await collectGarbage(cache, { olderThanDays });
   const now = Date.now();
   for (const e of r.removed) {

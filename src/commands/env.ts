@@ -12,6 +12,9 @@ import { prepareEnv } from "../venv/prepare.ts";
 import { startProgram } from "../launch/launch.ts";
 import { programEnv } from "../launch/program_env.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
+import { ConfigError } from "../errors.ts";
+import { isTrusted } from "../state/trust.ts";
+import { judgeVars, userAllowed } from "./env_policy.ts";
 import * as log from "../log.ts";
 import { writeAll } from "../util.ts";
 
@@ -133,16 +136,64 @@ async function prepare(p: Project) {
   return await prepareEnv(p, s);
 }
 
+/**
+ * The configured variables that may reach the user's interactive shell (see
+ * env_policy.ts and state/trust.ts): a refused name is exit 3; names the shell keeps
+ * for itself are skipped; and nothing is exported until the user ran `prime trust`
+ * on the configuration as it is now.
+ * @throws ConfigError (exit 3) naming a refused variable and where it is set.
+ */
+export async function shellVars(
+  p: Project,
+  run: { vars: Record<string, string>; varsFiles: string[] },
+  shell: "sh" | "fish" | "json",
+): Promise<{ vars: Record<string, string>; fileVars: Record<string, string> }> {
+  const fileVars = readVarsFiles(run.varsFiles);
+  const names = [...new Set([...Object.keys(run.vars), ...Object.keys(fileVars)])];
+  if (names.length === 0) return { vars: {}, fileVars: {} };
+  const verdict = judgeVars(names, shell, userAllowed(Deno.env.toObject()));
+  if (verdict.refused.length > 0) {
+    const { name, why } = verdict.refused[0];
+    const where = Object.hasOwn(fileVars, name)
+      ? `vars_files (${run.varsFiles.map((f) => rel(f, p.refRoot)).join(", ")})`
+      : `${p.settings?.configFiles[0] ?? "the configuration"} vars`;
+    const all = verdict.refused.map((r) => r.name).join(",");
+    throw new ConfigError(
+      `${where}: \`${name}\` ${why}; prime does not export it to your shell${
+        verdict.refused.length > 1 ? ` (refused too: ${all})` : ""
+      }`,
+      `remove it, or, if you mean it, allow it from outside the repo: PRIME_ALLOW_VARS=${all}`,
+    );
+  }
+  if (!(await isTrusted(p.cache, p.settings!))) {
+    log.warn(
+      `this clone's ${names.length} variable(s) (${names.join(", ")}) are not exported: ` +
+        "its configuration is not trusted as it is now; review it, then run `prime trust`",
+    );
+    return { vars: {}, fileVars: {} };
+  }
+  const drop = new Set(verdict.skipped);
+  for (const k of verdict.skipped) {
+    log.warn(
+      `variable \`${k}\` is special in ${shell === "fish" ? "fish" : "sh/bash/zsh"}; skipped`,
+    );
+  }
+  const keep = (o: Record<string, string>) =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => !drop.has(k)));
+  return { vars: keep(run.vars), fileVars: keep(fileVars) };
+}
+
 /** Makes the env fresh and prints its activation to stdout. */
 export async function envCommand(p: Project, shell: ShellKind): Promise<number> {
   const prepared = await prepare(p);
   const run = prepared.inputs.run;
+  const { vars, fileVars } = await shellVars(p, run, shell);
   const { activation, skipped } = computeActivation(Deno.env.toObject(), {
     venvDir: prepared.inputs.venvDir,
     refRoot: run.refRoot,
     env: run.env,
-    vars: run.vars,
-    fileVars: readVarsFiles(run.varsFiles),
+    vars,
+    fileVars,
   });
   for (const k of skipped) {
     log.warn(`variable name ${JSON.stringify(k)} cannot be exported; skipped`);
@@ -156,6 +207,12 @@ export async function envCommand(p: Project, shell: ShellKind): Promise<number> 
 export async function shellCommand(p: Project, args: string[]): Promise<number> {
   const prepared = await prepare(p);
   const shell = Deno.env.get("SHELL") || "/bin/sh";
+  // The user's own shell: only trusted, allowed variables (shellVars).
+  const { vars, fileVars } = await shellVars(
+    p,
+    prepared.inputs.run,
+    shell.endsWith("/fish") || shell === "fish" ? "fish" : "sh",
+  );
   if (args.length === 0) {
     log.info(
       `prime: starting ${shell} with ${
@@ -169,7 +226,7 @@ export async function shellCommand(p: Project, args: string[]): Promise<number> 
     python: prepared.python,
     cmd: shell,
     args,
-    stamp: prepared.inputs.run,
+    stamp: { ...prepared.inputs.run, vars: { ...vars, ...fileVars }, varsFiles: [] },
     fingerprint: prepared.inputs.fingerprint,
   });
 }

@@ -1,4 +1,8 @@
-/** `prime info [--json]`: every decision and its source. Read-only: it builds nothing. */
+/**
+ * `prime info [--json]`: every decision and its source. Read-only: it builds nothing
+ * and runs no code from the repo (the selector included: it shows what a build would
+ * run instead).
+ */
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
 import type { VenvDriverName } from "../config/types.ts";
@@ -11,6 +15,7 @@ import { fromCache, pathWithoutShims } from "../drivers/uv_obtain.ts";
 import { choosePipWheel } from "../drivers/pip.ts";
 import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../util.ts";
+import { probePython } from "../python/probe.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
@@ -18,27 +23,50 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
   let required = { value: p.required.value, source: p.required.source };
   let python: Record<string, unknown>;
   let pyInfo = null;
-  try {
-    const { selection: sel, required: effective } = await selectWithRequirement(
-      p,
-      p.required,
-      true,
-    );
-    required = { value: effective.value, source: effective.source };
-    pyInfo = sel.python;
+  const selector = p.override ? null : s?.selector ?? null;
+  if (selector !== null) {
+    // The selector is the repo's code: info never runs it. It reports the interpreter
+    // the existing venv was built with, and the command a build would run.
+    const stamp = readStamp(s!.venvDir);
+    const probed = stamp ? await probePython(stamp.python.realPath, { cacheDir: p.cache }) : null;
+    pyInfo = probed !== null && !("error" in probed) ? probed : null;
+    const would = { command: [selector, p.required.value ?? ""], cwd: p.refRoot };
     python = {
-      path: sel.python?.path ?? null,
-      real_path: sel.python?.realPath ?? null,
-      version: sel.python?.version ?? null,
-      implementation: sel.python?.implementation ?? null,
-      source: sel.python ? sel.source : null,
-      satisfies: sel.satisfies ?? (sel.python !== null),
-      rejected: sel.rejected,
+      path: pyInfo?.path ?? null,
+      real_path: pyInfo?.realPath ?? null,
+      version: pyInfo?.version ?? null,
+      implementation: pyInfo?.implementation ?? null,
+      source: pyInfo ? "selector (as recorded by the existing venv)" : null,
+      satisfies: pyInfo !== null,
+      rejected: [],
+      selector: { ...would, run: false },
+      note: `info runs no repo code; a build would run: cd ${would.cwd} && ${selector} ${
+        JSON.stringify(would.command[1])
+      }`,
     };
-    if (!sel.python) python.note = "nothing local satisfies; the uv driver would ask uv for one";
-  } catch (e) {
-    if (!(e instanceof PrimeError)) throw e;
-    python = { path: null, version: null, source: null, error: e.message, rejected: [] };
+  } else {
+    try {
+      const { selection: sel, required: effective } = await selectWithRequirement(
+        p,
+        p.required,
+        true,
+      );
+      required = { value: effective.value, source: effective.source };
+      pyInfo = sel.python;
+      python = {
+        path: sel.python?.path ?? null,
+        real_path: sel.python?.realPath ?? null,
+        version: sel.python?.version ?? null,
+        implementation: sel.python?.implementation ?? null,
+        source: sel.python ? sel.source : null,
+        satisfies: sel.satisfies ?? (sel.python !== null),
+        rejected: sel.rejected,
+      };
+      if (!sel.python) python.note = "nothing local satisfies; the uv driver would ask uv for one";
+    } catch (e) {
+      if (!(e instanceof PrimeError)) throw e;
+      python = { path: null, version: null, source: null, error: e.message, rejected: [] };
+    }
   }
   let venv: Record<string, unknown> | null = null;
   const plan = s ? await refinePlan(buildInstallPlan(s)) : null;
@@ -153,6 +181,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
   const py = i.python as Record<string, unknown>;
   const venv = i.venv as Record<string, unknown> | null;
   const plan = i.plan as Record<string, unknown[] | string | null> | null;
+  const selector = py.selector as { command: string[]; cwd: string } | undefined;
   const lines = [
     `prime ${i.prime_version}`,
     `ref root:   ${i.ref_root ?? "(none: no prime.toml or pyproject.toml found)"}`,
@@ -163,6 +192,13 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
       py.path ? `${py.path} (${py.version}, from ${py.source})` : `none (${py.error ?? py.note})`
     }`,
   ];
+  if (selector) {
+    lines.push(
+      `selector:   ${selector.command[0]} ${
+        JSON.stringify(selector.command[1])
+      } in ${selector.cwd} (not run: info runs no repo code; a build runs it)`,
+    );
+  }
   const rejected = (py.rejected as { path: string; reason: string }[]) ?? [];
   if (rejected.length) {
     lines.push(`rejected:`);

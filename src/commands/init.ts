@@ -14,6 +14,7 @@ import { isTable } from "../config/schema.ts";
 import { ConfigError, errorMessage, PrimeError } from "../errors.ts";
 import * as log from "../log.ts";
 import { isFile, parentDir } from "../util.ts";
+import { readBoundedText } from "../state/paths.ts";
 
 /** What init found in the directory. */
 export interface InitFacts {
@@ -157,7 +158,7 @@ function applicableGitignores(dir: string): string[] {
   let d = dir;
   while (true) {
     try {
-      out.push(Deno.readTextFileSync(`${d}/.gitignore`));
+      out.push(readBoundedText(`${d}/.gitignore`));
     } catch { /* none here */ }
     try {
       Deno.lstatSync(`${d}/.git`);
@@ -174,7 +175,7 @@ function readPyproject(dir: string): { pyproject: PyProject | null; toolPrime: b
   const path = `${dir}/pyproject.toml`;
   let text: string;
   try {
-    text = Deno.readTextFileSync(path);
+    text = readBoundedText(path);
   } catch {
     return { pyproject: null, toolPrime: false };
   }
@@ -235,7 +236,7 @@ export async function initCommand(_o: GlobalOptions, startDir: string): Promise<
   if (pvFile !== null) {
     let first: string | null = null;
     try {
-      first = Deno.readTextFileSync(pvFile).split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim())
+      first = readBoundedText(pvFile).split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim())
         .find((l) => l !== "") ?? null;
     } catch { /* unreadable: prime will say so when it reads it */ }
     const shown = pvFile === `${dir}/.python-version` ? ".python-version" : pvFile;

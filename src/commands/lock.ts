@@ -14,7 +14,7 @@ import { getUv } from "../venv/choose_driver.ts";
 import { findPip } from "../drivers/pip.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { venvPython, writeFileAtomic } from "../state/paths.ts";
+import { readBoundedText, venvPython, writeFileAtomic } from "../state/paths.ts";
 import { InstallError, VenvError } from "../errors.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
@@ -81,7 +81,7 @@ function ownPackages(s: Settings): Set<string> {
   const out = new Set<string>();
   for (const dir of s.projectDirs) {
     try {
-      const doc = parseToml(Deno.readTextFileSync(`${dir}/pyproject.toml`), dir);
+      const doc = parseToml(readBoundedText(`${dir}/pyproject.toml`), dir);
       const project = doc.project as Record<string, unknown> | undefined;
       if (typeof project?.name === "string") out.add(normalizeName(project.name));
     } catch { /* no readable pyproject: the editable filter still applies */ }
@@ -177,7 +177,7 @@ export async function lockCommand(p: Project): Promise<number> {
   });
   let before: string | null = null;
   try {
-    before = Deno.readTextFileSync(target);
+    before = readBoundedText(target);
   } catch { /* first lock */ }
   const shown = rel(target, s.refRoot);
   const changed = before !== text;

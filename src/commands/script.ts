@@ -17,7 +17,7 @@ import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { toolUvSettings } from "../config/tool_uv.ts";
 import type { RequiredPython } from "../config/types.ts";
 import { ConfigError, errorMessage, UsageError } from "../errors.ts";
-import { sha256Hex } from "../state/paths.ts";
+import { ownCacheSubdir, readBoundedText, sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { touchLastUsed } from "../warm/warm.ts";
 import { requestKey } from "../state/pointer.ts";
@@ -34,7 +34,7 @@ export async function scriptCommand(
   try {
     real = Deno.realPathSync(script);
     if (!Deno.statSync(real).isFile) throw new UsageError(`not a file: ${script}`);
-    text = await Deno.readTextFile(real);
+    text = readBoundedText(real, { as: "script" });
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (e instanceof Deno.errors.NotFound) {
@@ -108,7 +108,7 @@ export async function scriptCommand(
     };
     const venvDirFor = async (py: PythonInfo) => {
       const key = await sha256Hex(`${raw}\0${py.realPath}\0${py.version}\0${scriptDir}`);
-      return `${project.cache}/scripts/${key.slice(0, 24)}`;
+      return `${ownCacheSubdir(`${project.cache}/scripts`)}/${key.slice(0, 24)}`;
     };
     // A block's python_path is relative to the script, so the script's directory is
     // part of the key; identical blocks in one directory share an env.

@@ -5,6 +5,7 @@
  * Messages never quote a line, since values are often secrets. Pure.
  */
 import { ConfigError, errorMessage } from "../errors.ts";
+import { readBoundedText } from "../state/paths.ts";
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ESCAPES: Record<string, string> = {
@@ -107,9 +108,10 @@ export function readVarsFiles(files: string[]): Record<string, string> {
   for (const f of files) {
     let text: string;
     try {
-      text = Deno.readTextFileSync(f);
+      text = readBoundedText(f);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) continue;
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError(
         `cannot read vars file ${f}: ${errorMessage(e)}`,
         "make it a readable file, or remove it from vars_files",

@@ -6,12 +6,16 @@ import { ConfigError, errorMessage } from "../errors.ts";
 import type { ConfigKeys, LoadedConfig, PyProject } from "./types.ts";
 import { parseToml } from "./toml.ts";
 import { describeType, isTable, setOwn, validateConfig } from "./schema.ts";
+import { readBoundedText } from "../state/paths.ts";
 
-async function readIfExists(path: string): Promise<string | null> {
+function readIfExists(path: string): Promise<string | null> {
   try {
-    return await Deno.readTextFile(path);
+    // A regular file of at most 1 MiB: a clone's prime.toml linked to /dev/zero or a
+    // FIFO is an error, not a hang.
+    return Promise.resolve(readBoundedText(path));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
+    if (e instanceof ConfigError) throw e;
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve(null);
     if (e instanceof Deno.errors.IsADirectory) {
       throw new ConfigError(`${path} is not a file but a directory`, "rename or remove it");
     }

@@ -8,6 +8,7 @@ import type { Pep723Block, Pep723Tool } from "./types.ts";
 import { type ScannedBlock, scanPep723 } from "./pep723_scan.ts";
 import { parseToml } from "./toml.ts";
 import { describeType, isTable, VENV_DRIVERS } from "./schema.ts";
+import { hasControlChar } from "../state/paths.ts";
 import { didYouMean } from "./suggest.ts";
 import { isSpecifierSet, isVersion } from "./version_spec.ts";
 import { checkRequirement } from "./pep508.ts";
@@ -166,9 +167,14 @@ export function parsePep723(
             fail(key, `\`tool.prime.${key}\` must be an array of strings`);
           }
           if (
-            key === "python_path" && value.some((v: string) => v.trim() === "" || v.includes("\0"))
+            key === "python_path" && value.some((v: string) => v.trim() === "")
           ) {
             fail(key, "`tool.prime.python_path` items must be non-empty paths");
+          }
+          if (key === "python_path" && value.some((v: string) => hasControlChar(v))) {
+            // A newline would start a new line of the venv's .pth file, which Python
+            // runs as code when it begins with `import`.
+            fail(key, "`tool.prime.python_path` items must not contain control characters");
           }
           tool[key] = [...value];
         } else {

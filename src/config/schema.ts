@@ -8,6 +8,7 @@ import type { ConfigKeys, VenvDriverName } from "./types.ts";
 import { didYouMean } from "./suggest.ts";
 import { requestFromSpecifier } from "./python_version.ts";
 import { checkRequirement } from "./pep508.ts";
+import { hasControlChar } from "../state/paths.ts";
 
 /** Where a table was read from, for messages: `{file: "/r/prime.toml", table: "env.dev"}`. */
 export interface ConfigWhere {
@@ -219,6 +220,15 @@ function checkValues(keys: ConfigKeys, where: ConfigWhere): void {
     const v = (keys as Record<string, unknown>)[key];
     for (const p of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
       if (String(p).includes("\0")) fail(where, `\`${key}\` must not contain a NUL character`);
+      // A newline in python_path would become a line of the venv's .pth file, which
+      // Python runs as code when it starts with `import`; no path needs one.
+      if (hasControlChar(String(p))) {
+        fail(
+          where,
+          `\`${key}\` item ${JSON.stringify(p)} contains a control character (newline, tab, ...)`,
+          "paths must not contain control characters",
+        );
+      }
     }
   }
 }

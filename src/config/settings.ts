@@ -20,6 +20,7 @@ import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.t
 import { findPythonVersionFileTrail } from "./python_version_scan.ts";
 import { normalizeName } from "./pep508.ts";
 import { statOrNull } from "../util.ts";
+import { readBoundedText } from "../state/paths.ts";
 
 /** The env choice and where it came from. */
 export interface EnvPick {
@@ -214,8 +215,9 @@ function requiredPython(
   if (trail.path !== null) {
     let text: string;
     try {
-      text = Deno.readTextFileSync(trail.path);
+      text = readBoundedText(trail.path);
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       throw new ConfigError(
         `cannot read ${trail.path}: ${errorMessage(e)}`,
       );

@@ -4,6 +4,7 @@ import type { InstallPlan } from "../drivers/driver.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 import { parseToml } from "../config/toml.ts";
 import { dirname } from "../util.ts";
+import { readBoundedText } from "../state/paths.ts";
 
 /** Builds the plan from resolved settings. Pure. */
 export function buildInstallPlan(s: Settings): InstallPlan {
@@ -119,8 +120,9 @@ export function pinsHashes(text: string): boolean {
 export function buildRequires(dir: string): string[] {
   let text: string;
   try {
-    text = Deno.readTextFileSync(`${dir}/pyproject.toml`);
-  } catch {
+    text = readBoundedText(`${dir}/pyproject.toml`);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
     return ["setuptools>=40.8.0"];
   }
   const doc = parseToml(text, `${dir}/pyproject.toml`);
@@ -142,7 +144,7 @@ export async function refinePlan(p: InstallPlan): Promise<InstallPlan> {
     for (const f of await collectRequirementFiles([root])) {
       let text = "";
       try {
-        text = await Deno.readTextFile(f);
+        text = readBoundedText(f);
       } catch { /* read again (and reported) by the installer */ }
       if (pinsHashes(text)) {
         hashedRequirements.push(root);
@@ -230,8 +232,9 @@ export async function collectRequirementFiles(roots: string[]): Promise<string[]
     seen.add(file);
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = readBoundedText(file);
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       if (e instanceof Deno.errors.NotFound) {
         throw new ConfigError(
           `requirements file not found: ${file}${from ? ` (named in ${from})` : ""}`,

@@ -17,7 +17,7 @@ import { tail } from "../process.ts";
 import { listZipEntries, readZipEntry } from "./wheel.ts";
 import { compareVersions, versionSatisfies } from "../python/specifier.ts";
 import * as log from "../log.ts";
-import { venvPython } from "../state/paths.ts";
+import { ownCacheSubdir, venvPython } from "../state/paths.ts";
 import { basename, isFile } from "../util.ts";
 
 /** How pip is started for a venv. */
@@ -162,10 +162,14 @@ export async function unpackPipWheel(
   const name = basename(wheel).replace(/\.whl$/, "");
   const root = `${cacheDir}/pip`;
   const dest = `${root}/${name}`;
+  try {
+    ownCacheSubdir(root); // never run a pip another user could have planted
+  } catch {
+    return null;
+  }
   if (isFile(`${dest}/pip/__main__.py`)) return dest;
   let tmp: string;
   try {
-    Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
     tmp = Deno.makeTempDirSync({ dir: root, prefix: `.${name}-` });
   } catch {
     return null;

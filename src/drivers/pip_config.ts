@@ -6,6 +6,7 @@
  * variables (uvArgsFromPip), so a private index, a certificate bundle or a proxy set up
  * for pip also works when uv installs.
  */
+import { readBoundedText } from "../state/paths.ts";
 
 /** One setting and where it came from (`PIP_CERT`, `/etc/pip.conf [global]`). */
 export interface Sourced<T> {
@@ -261,7 +262,7 @@ export function readUvOwn(
     if (isPyproject && projectSeen) continue;
     let doc: Record<string, unknown>;
     try {
-      doc = parse(Deno.readTextFileSync(f));
+      doc = parse(readBoundedText(f)); // a project's uv.toml: a regular file, bounded
     } catch {
       continue;
     }

@@ -14,7 +14,14 @@ import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { chooseWheel, extractZipMember, type WheelPlatform } from "./wheel.ts";
-import { sha256Hex, venvPython, writeFileAtomic } from "../state/paths.ts";
+import {
+  checkOwnDir,
+  readBounded,
+  readBoundedText,
+  sha256Hex,
+  venvPython,
+  writeFileAtomic,
+} from "../state/paths.ts";
 import { compareVersions } from "../python/specifier.ts";
 import { type PipConf, readPipConf } from "./pip_config.ts";
 import { basename, executablesOnPath, isExecutableFile, pathDirs } from "../util.ts";
@@ -45,6 +52,9 @@ export const UV_WHEEL_SHA256: Readonly<Record<string, string>> = {
   "uv-0.13.9-py3-none-macosx_11_0_arm64.whl":
     "66c512266d633bef48384a1f53003f41f2a8e7b36fe6e7fbfd3e0fd52d96fa63",
 };
+
+/** The most a uv wheel read from a local directory may hold (0.13.9's are about 20 MB). */
+const UV_WHEEL_MAX_BYTES = 128 * 1024 * 1024;
 
 /** The default package index (PEP 503/691 simple API). */
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple";
@@ -89,6 +99,11 @@ export interface ObtainUvOptions {
   fetchFn?: typeof fetch;
   /** The ref root: relative paths in `install_args` resolve against it (default: cwd). */
   baseDir?: string;
+  /**
+   * The uv wheels (file name to sha256) either install route accepts; default
+   * UV_WHEEL_SHA256. Only unit tests pass another table (their wheels are fakes).
+   */
+  pinnedHashes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -393,20 +408,31 @@ export function uvCachePointer(cacheDir: string): string {
   return `${cacheDir}/uv/current.json`;
 }
 
-/** Route 2: the cached uv named by current.json, else the pinned version's directory. No subprocess. */
+/**
+ * Route 2: the cached uv named by current.json, when that records a verified install
+ * (`verified: "sha256"`, written since every install route pins the wheel's sha256).
+ * An older, unverified entry is not used: it is installed again, verified. No subprocess.
+ */
 export function fromCache(cacheDir: string, tried: string[]): UvTool | null {
   try {
-    const p = JSON.parse(Deno.readTextFileSync(uvCachePointer(cacheDir))) as Partial<UvTool>;
+    checkOwnDir(`${cacheDir}/uv`); // never run a uv another user could have planted
+  } catch (e) {
+    tried.push(`cache: ${message(e)}`);
+    return null;
+  }
+  try {
+    const p = JSON.parse(Deno.readTextFileSync(uvCachePointer(cacheDir))) as
+      & Partial<UvTool>
+      & { verified?: unknown };
     if (
       typeof p.path === "string" && typeof p.version === "string" &&
+      p.path.startsWith(`${cacheDir}/uv/`) && p.verified === "sha256" &&
       versionAtLeast(p.version, UV_MIN_VERSION) && isExecutableFile(p.path)
     ) {
       return { path: p.path, version: p.version };
     }
-  } catch { /* missing or damaged pointer: fall through to the pinned directory */ }
-  const pinned = `${cacheDir}/uv/${UV_VERSION}/uv`;
-  if (isExecutableFile(pinned)) return { path: pinned, version: UV_VERSION };
-  tried.push(`cache: no uv in ${cacheDir}/uv`);
+  } catch { /* missing or damaged pointer: no cached uv */ }
+  tried.push(`cache: no verified uv in ${cacheDir}/uv`);
   return null;
 }
 
@@ -417,20 +443,25 @@ export function fromCache(cacheDir: string, tried: string[]): UvTool | null {
 function commitToCache(cacheDir: string, staged: string, version: string): UvTool {
   const finalDir = `${cacheDir}/uv/${version}`;
   const finalPath = `${finalDir}/uv`;
+  // What is in finalDir may predate verification (or be another process's verified
+  // copy): set it aside and put ours in place, so the pointer names what we checked.
+  const old = `${cacheDir}/uv/.old-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    Deno.renameSync(finalDir, old);
+  } catch { /* nothing there */ }
   try {
     Deno.renameSync(staged, finalDir);
   } catch (e) {
-    if (!isExecutableFile(finalPath)) {
-      // A leftover without a binary (should not happen: we only rename whole dirs) is replaced.
-      Deno.removeSync(finalDir, { recursive: true });
-      Deno.renameSync(staged, finalDir);
-    } else {
-      log.debug(`uv ${version} already cached by another process (${message(e)})`);
-    }
+    if (!isExecutableFile(finalPath)) throw e;
+    // Another prime put its own verified copy in place between the two renames.
+    log.debug(`uv ${version} already cached by another process (${message(e)})`);
   }
+  try {
+    Deno.removeSync(old, { recursive: true });
+  } catch { /* nothing set aside, or still in use by a running uv (removed later) */ }
   writeFileAtomic(
     uvCachePointer(cacheDir),
-    JSON.stringify({ path: finalPath, version }, null, 2) + "\n",
+    JSON.stringify({ path: finalPath, version, verified: "sha256" }, null, 2) + "\n",
   );
   return { path: finalPath, version };
 }
@@ -472,6 +503,15 @@ async function fromHelperVenv(
   const start = launcher
     ? launcher.prefix(venvPython(venv))
     : { program: venvPython(venv), args: ["-I", "-m", "pip"] };
+  // pip's hash-checking mode with the sha256 of every known uv wheel: whatever index or
+  // --find-links the repo's install_args name, only a genuine uv wheel installs. A
+  // repo can never plant its own uv in the cache that every other project uses.
+  const hashes = Object.values(opts.pinnedHashes ?? UV_WHEEL_SHA256);
+  const reqFile = `${work}/uv-requirement.txt`;
+  Deno.writeTextFileSync(
+    reqFile,
+    `uv==${UV_VERSION} ${hashes.map((h) => `--hash=sha256:${h}`).join(" ")}\n`,
+  );
   // The user's pip configuration (PIP_*, pip.conf) stays in force: a private index must
   // work. Short timeouts and no retries: an offline host falls back to pip in seconds.
   const args = [
@@ -484,8 +524,10 @@ async function fromHelperVenv(
     "--retries",
     "0",
     "--only-binary",
-    "uv",
-    `uv==${UV_VERSION}`,
+    ":all:",
+    "--require-hashes",
+    "-r",
+    reqFile,
     ...opts.installArgs,
   ];
   log.trace(`$ ${start.program} ${args.join(" ")}`);
@@ -593,7 +635,7 @@ function listLocal(path: string): IndexFile[] {
   if (st.isDirectory) {
     const index = `${path}/index.html`;
     try {
-      return parseSimplePage(Deno.readTextFileSync(index), "text/html", `file://${index}`);
+      return parseSimplePage(readBoundedText(index), "text/html", `file://${index}`);
     } catch { /* a plain directory of files */ }
     return [...Deno.readDirSync(path)].filter((e) => e.isFile || e.isSymlink).map((e) => ({
       filename: e.name,
@@ -608,7 +650,7 @@ function listLocal(path: string): IndexFile[] {
       sha256: null,
     }];
   }
-  return parseSimplePage(Deno.readTextFileSync(path), "text/html", `file://${path}`);
+  return parseSimplePage(readBoundedText(path), "text/html", `file://${path}`);
 }
 
 const ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
@@ -637,7 +679,8 @@ async function download(file: IndexFile, fetchFn: typeof fetch, source: string) 
     return (await fetchWithTimeouts(fetchFn, file.url, null, isRemote(source) ? source : null))
       .bytes;
   }
-  return await Deno.readFile(decodeURIComponent(new URL(file.url).pathname));
+  // A repo's find-links dir may hold a FIFO or a link to /dev/zero: regular files only.
+  return readBounded(decodeURIComponent(new URL(file.url).pathname), { limit: UV_WHEEL_MAX_BYTES });
 }
 
 /** Route 4: the uv wheel from the index or find-links, unzipped with no Python. */
@@ -678,18 +721,20 @@ async function fromWheel(
       const verb = isRemote(pick.url) ? "downloading" : "unpacking";
       log.info(`prime: ${verb} ${pick.filename} from ${redactUrl(source)}`);
       const bytes = await download(pick, fetchFn, source);
-      const expected = [pick.sha256, UV_WHEEL_SHA256[pick.filename]].filter(
-        (h): h is string => !!h,
-      );
-      if (expected.length === 0) {
-        log.debug(`${pick.filename} from ${redactUrl(source)} carries no sha256; not verified`);
-      } else {
-        const actual = await sha256Hex(bytes);
-        const bad = expected.find((h) => h.toLowerCase() !== actual);
-        if (bad) {
-          tried.push(`${label}: ${pick.filename} has sha256 ${actual}, expected ${bad}`);
-          continue;
-        }
+      // prime's own table decides: an index's hash only adds a check (a repo's
+      // install_args may name any index or directory).
+      const pinned = (opts.pinnedHashes ?? UV_WHEEL_SHA256)[pick.filename];
+      if (!pinned) {
+        tried.push(
+          `${label}: ${pick.filename} is not a uv ${UV_VERSION} wheel prime knows the sha256 of`,
+        );
+        continue;
+      }
+      const actual = await sha256Hex(bytes);
+      const bad = [pinned, pick.sha256].find((h) => h && h.toLowerCase() !== actual);
+      if (bad) {
+        tried.push(`${label}: ${pick.filename} has sha256 ${actual}, expected ${bad}`);
+        continue;
       }
       const member = `uv-${UV_VERSION}.data/scripts/uv`;
       const binary = extractZipMember(bytes, member);

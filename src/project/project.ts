@@ -10,7 +10,7 @@ import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_v
 import { findPythonVersionFile } from "../config/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../state/use_choice.ts";
-import { cacheDir } from "../state/paths.ts";
+import { ownCacheDir, readBoundedText } from "../state/paths.ts";
 import * as log from "../log.ts";
 import { isFile } from "../util.ts";
 
@@ -40,7 +40,7 @@ export async function loadProject(
   startDir: string,
   opts: { tolerateStaleChoice?: boolean } = {},
 ): Promise<Project> {
-  const cache = cacheDir();
+  const cache = ownCacheDir();
   const refRoot = findProjectRoot(startDir);
   const override = pythonOverride(o);
   if (refRoot === null) {
@@ -92,7 +92,7 @@ export async function loadProject(
 export function bareProject(o: GlobalOptions, startDir: string): Project {
   return {
     options: o,
-    cache: cacheDir(),
+    cache: ownCacheDir(),
     startDir,
     refRoot: null,
     loaded: null,
@@ -106,7 +106,7 @@ export function bareProject(o: GlobalOptions, startDir: string): Project {
 async function requiredWithoutRoot(startDir: string): Promise<RequiredPython> {
   const file = await findPythonVersionFile(startDir);
   if (file === null) return { requests: [], value: null, source: "none" };
-  const { requests, warnings } = parsePythonVersionFile(await Deno.readTextFile(file), file);
+  const { requests, warnings } = parsePythonVersionFile(readBoundedText(file), file);
   for (const w of warnings) log.warn(w);
   return {
     requests,

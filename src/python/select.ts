@@ -169,11 +169,18 @@ async function probeAll(
   return out;
 }
 
-/** The selector timeout in milliseconds: PRIME_SELECTOR_TIMEOUT seconds, else 30 s. */
+/** The longest timer a JavaScript runtime keeps (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The selector timeout in milliseconds: PRIME_SELECTOR_TIMEOUT seconds, else 30 s.
+ * Clamped to MAX_TIMER_MS: a larger timer fires at once, so a huge value would
+ * time the selector out immediately instead of never.
+ */
 export function selectorTimeoutMs(env: Record<string, string | undefined>): number {
   const raw = env.PRIME_SELECTOR_TIMEOUT;
   const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
-  return (Number.isFinite(n) && n > 0 ? n : SELECTOR_TIMEOUT_SEC) * 1000;
+  return Math.min((n > 0 ? n : SELECTOR_TIMEOUT_SEC) * 1000, MAX_TIMER_MS);
 }
 
 /** Probes an explicitly named interpreter; a shim is first resolved to what it runs. */

@@ -6,7 +6,7 @@
  * files looked at (present with their hash, or required to stay absent).
  * Deno APIs only: the warm path reads it.
  */
-import { writeFileAtomic } from "./paths.ts";
+import { ownCacheSubdir, writeFileAtomic } from "./paths.ts";
 import { hashInputs, inputChange, interpreterChange, type StampInput } from "./stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { dirname } from "../util.ts";
@@ -39,7 +39,7 @@ export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
 /** Writes a bare record (best effort: a read-only cache only costs speed). */
 export function writeBareRecord(path: string, r: BareRecord): void {
   try {
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ownCacheSubdir(dirname(path));
     writeFileAtomic(path, JSON.stringify(r) + "\n");
   } catch { /* best effort */ }
 }

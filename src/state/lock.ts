@@ -4,7 +4,7 @@
  * kill -9 never leaves a stale lock behind.
  */
 import { errorMessage, LockTimeoutError, VenvError } from "../errors.ts";
-import { sha256Hex } from "./paths.ts";
+import { ownCacheSubdir, sha256Hex } from "./paths.ts";
 import { dirname } from "../util.ts";
 
 /** A held lock. */
@@ -39,9 +39,22 @@ export async function acquireLock(
 ): Promise<HeldLock> {
   let file: Deno.FsFile;
   try {
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ownCacheSubdir(dirname(path));
+    // Never through a link: a planted one would make this open truncate its target.
+    // (Deno has no O_NOFOLLOW; the dir is the user's own 0700 dir, so no one else can
+    // swap a link in between this lstat and the open.)
+    try {
+      if (!Deno.lstatSync(path).isFile) {
+        throw new VenvError(`the lock file ${path} is not a regular file (a symlink?)`, {
+          hint: `remove it: rm ${path}`,
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
     file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (e) {
+    if (e instanceof VenvError) throw e;
     // A read-only or foreign-owned cache dir is the user's setup, not a bug in prime.
     throw new VenvError(
       `cannot create the lock file ${path}: ${errorMessage(e)}`,

@@ -4,7 +4,7 @@
  * so the warm path finds the venv and its stamp without parsing configuration.
  * Losing a pointer only costs one cold check; it never decides freshness.
  */
-import { sha256Hex, writeFileAtomic } from "./paths.ts";
+import { ownCacheSubdir, sha256Hex, writeFileAtomic } from "./paths.ts";
 import { readUseChoice } from "./use_choice.ts";
 import { dirname } from "../util.ts";
 
@@ -85,7 +85,7 @@ export function readPointer(path: string): string | null {
  */
 export function writePointer(path: string, venvDir: string, fingerprint = ""): void {
   try {
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ownCacheSubdir(dirname(path));
     writeFileAtomic(path, JSON.stringify({ venvDir, fingerprint }) + "\n");
   } catch { /* best effort */ }
 }

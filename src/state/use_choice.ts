@@ -1,11 +1,25 @@
 /** This clone's env choice made with `prime use`, kept in `<ref root>/.prime/env`. */
-import { ensureSelfIgnoringDir, useChoicePath } from "./paths.ts";
+import {
+  ensureSelfIgnoringDir,
+  readBoundedText,
+  refuseLink,
+  useChoicePath,
+  writeFileAtomic,
+} from "./paths.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 
-/** The chosen env name, or null. Deno APIs only (warm path). */
+/**
+ * The chosen env name, or null. Only a regular file counts: a committed symlink
+ * (say to a file outside the clone) is not read, so nothing of its target is shown.
+ * Deno APIs only (warm path).
+ */
 export function readUseChoice(refRoot: string): string | null {
   try {
-    const name = Deno.readTextFileSync(useChoicePath(refRoot)).trim();
+    const path = useChoicePath(refRoot);
+    if (!Deno.lstatSync(path).isFile || !Deno.lstatSync(`${refRoot}/.prime`).isDirectory) {
+      return null;
+    }
+    const name = readBoundedText(path, { limit: 4096 }).trim();
     return name === "" ? null : name;
   } catch {
     return null;
@@ -16,16 +30,20 @@ export function readUseChoice(refRoot: string): string | null {
 export function writeUseChoice(refRoot: string, name: string | null): string {
   const dir = `${refRoot}/.prime`;
   const path = useChoicePath(refRoot);
+  // Never through a link: a clone may commit `.prime` or `.prime/env` as one.
+  refuseLink(dir, true);
   if (name === null) {
     try {
-      Deno.removeSync(path);
+      Deno.removeSync(path); // a link is removed, never followed
     } catch { /* nothing chosen */ }
     return path;
   }
   try {
-    ensureSelfIgnoringDir(dir);
-    Deno.writeTextFileSync(path, name + "\n");
+    ensureSelfIgnoringDir(dir, { noSymlink: true });
+    refuseLink(path);
+    writeFileAtomic(path, name + "\n");
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(
       `cannot save the env choice in ${path}: ${errorMessage(e)}`,
       `${dir} must be a writable directory prime owns; move whatever is there away`,

@@ -14,7 +14,12 @@ import {
   writeStamp,
 } from "../state/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
-import { ensureSelfIgnoringDir, stampPath } from "../state/paths.ts";
+import {
+  ensureSelfIgnoringDir,
+  hasControlChar,
+  readBoundedText,
+  stampPath,
+} from "../state/paths.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -94,7 +99,7 @@ export async function computeEnvInputs(
   const localDirs: string[] = [];
   for (const f of reqFiles) {
     try {
-      localDirs.push(...localProjectDirs(await Deno.readTextFile(f), f));
+      localDirs.push(...localProjectDirs(readBoundedText(f), f));
     } catch { /* read again (and reported) by the installer */ }
   }
   for (const dir of [...settings.projectDirs, ...localDirs]) paths.push(...projectFiles(dir));
@@ -245,6 +250,15 @@ export function clearVenv(venvDir: string): void {
 /** Writes the python_path .pth file into the venv's site-packages. */
 export function writePythonPathPth(venvDir: string, dirs: string[]): void {
   if (dirs.length === 0) return;
+  // Python runs a .pth line that starts with `import` as code: only absolute paths
+  // with no control characters (so no second line) are ever written.
+  for (const d of dirs) {
+    if (!d.startsWith("/") || hasControlChar(d)) {
+      throw new VenvError(`python_path entry ${JSON.stringify(d)} cannot go into a .pth file`, {
+        hint: "use a directory whose path has no newline or other control character",
+      });
+    }
+  }
   const sites: string[] = [];
   try {
     for (const lib of Deno.readDirSync(`${venvDir}/lib`)) {

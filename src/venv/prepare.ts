@@ -15,8 +15,9 @@ import {
   type EnvInputs,
 } from "./ensure.ts";
 import { readStamp } from "../state/stamp.ts";
-import { errorMessage, PythonNotFoundError } from "../errors.ts";
+import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../errors.ts";
 import { probePython } from "../python/probe.ts";
+import { hasControlChar } from "../state/paths.ts";
 import * as log from "../log.ts";
 
 /** A prepared env. */
@@ -75,6 +76,68 @@ function describeRejected(sel: Selection): string {
 }
 
 /**
+ * Refuses a venv path that would put a wrong entry on PATH (`:` splits it, as Python's
+ * own venv refuses) or a python_path that would add a line to the venv's .pth.
+ * @throws VenvError (exit 5) naming the path and the fix.
+ */
+export function checkVenvLocation(s: Settings): void {
+  if (s.venvDir.includes(":") || hasControlChar(s.venvDir)) {
+    throw new VenvError(
+      `refusing to make a venv at ${JSON.stringify(s.venvDir)}: the path contains ${
+        s.venvDir.includes(":") ? "`:`, the PATH separator" : "a control character"
+      }`,
+      {
+        hint:
+          "move the clone (or PRIME_CACHE_DIR) to a path without `:` or control characters, or set local_venv_dir_rel_path",
+      },
+    );
+  }
+  for (const d of s.pythonPath) {
+    if (hasControlChar(d)) {
+      throw new ConfigError(
+        `python_path entry ${JSON.stringify(d)} contains a control character`,
+        "move the clone to a path without newlines or other control characters",
+      );
+    }
+  }
+}
+
+/**
+ * The repo's selector is code from the clone: it runs only when a build needs its
+ * answer. When the venv's stamp still matches every input (the selector's own content
+ * included) for the interpreter it was built with, that env is used as it is and the
+ * selector does not run. Null when a build (or a full selection) is needed.
+ */
+export async function freshWithoutSelector(
+  p: Project,
+  settings: Settings,
+  opts: { venvDirFor?: unknown } = {},
+): Promise<Prepared | null> {
+  if (!settings.selector || p.override || p.options.refresh || opts.venvDirFor) return null;
+  const stamp = readStamp(settings.venvDir);
+  if (stamp === null || (stamp.driver !== "venv_uv" && stamp.driver !== "venv_pip")) return null;
+  const probed = await probePython(stamp.python.realPath, { cacheDir: p.cache });
+  if ("error" in probed) return null;
+  const driver = settings.driver ?? stamp.driver;
+  const inputs = await computeEnvInputs(
+    settings,
+    probed,
+    driver,
+    await refinePlan(buildInstallPlan(settings)),
+    p.refRoot,
+  );
+  if (!checkFreshness(inputs).fresh) return null;
+  log.debug(`prime: ${settings.venvDir} is fresh; the selector is not run`);
+  return {
+    settings,
+    selection: { python: probed, source: "selector", rejected: [], satisfies: true },
+    python: probed,
+    inputs,
+    result: { built: false, reason: "fresh", seconds: 0 },
+  };
+}
+
+/**
  * Selects the interpreter (letting uv supply one when nothing local satisfies and
  * uv may be used), decides the driver, and makes the venv fresh.
  */
@@ -91,6 +154,8 @@ export async function prepareEnv(
   // A repo env records its ref root for the program; a script env (no project) none.
   const runRefRoot = p.refRoot;
   const o = p.options;
+  const kept = await freshWithoutSelector(p, settings, opts);
+  if (kept !== null) return kept;
   const mayUseUv = settings.driver !== "venv_pip";
   const { selection, required } = await selectWithRequirement(p, settings.required, mayUseUv);
   let python = selection.python;
@@ -163,6 +228,7 @@ export async function prepareEnv(
   }
   warnRequiresPythonConflict(p, settings, python);
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
+  checkVenvLocation(settings);
   const plan = await refinePlan(buildInstallPlan(settings));
   const final = settings;
   const compute = (name: VenvDriverName) =>

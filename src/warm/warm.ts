@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "../cli/args.ts";
 import { findProjectRoot } from "../project/ref_root.ts";
-import { cacheDir, venvPython } from "../state/paths.ts";
+import { ownCacheDir, readBoundedText, venvPython } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
 import {
@@ -55,7 +55,8 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     return;
   }
   const abs = (p: string) => (p.startsWith("/") ? p : `${base}/${p}`);
-  const cache = cacheDir();
+  // One lstat: a cache another user can write is never trusted (the cold path says why).
+  const cache = ownCacheDir();
 
   let key;
   let refRoot: string | null = null;
@@ -63,7 +64,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     let text: string;
     let scriptDir: string;
     try {
-      text = Deno.readTextFileSync(abs(c.script));
+      text = readBoundedText(abs(c.script), { as: "script" });
       scriptDir = dirname(Deno.realPathSync(abs(c.script)));
     } catch {
       return;

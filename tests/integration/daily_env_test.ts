@@ -93,13 +93,16 @@ async function makeRepo() {
 venv_driver = "venv_pip"
 dependencies = ["greeting==1.0"]
 install_args = ["--no-index", "--find-links", "wheels"]
-vars = { APP_MODE = "it's \\"quoted\\" $NOT_EXPANDED", PYTHONPATH = "/evil" }
+vars = { APP_MODE = "it's \\"quoted\\" $NOT_EXPANDED" }
 vars_files = [".env"]
 `,
     ".env": `SECRET='${secret.replace("'", "")}'\nOTHER="a\\nb"\n`,
   });
   if (py) await makeWheel(join(dir, "wheels"), "greeting", "1.0");
   const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
+  // The user reviewed this clone's vars: `prime env` may export them (docs/SECURITY.md).
+  const trusted = await runPrime(["trust"], { cwd: dir, env: testEnv(cache) });
+  assert.equal(trusted.code, 0, trusted.stderr);
   return { dir, env: testEnv(cache), secret: secret.replace("'", "") };
 }
 

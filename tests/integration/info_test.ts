@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { pathExists } from "../../src/util.ts";
 
 const pythons = pyenvPythons().filter((p) => p.minor.startsWith("3."));
 const ignore = pythons.length < 2;
@@ -58,19 +59,24 @@ Deno.test({
 });
 
 Deno.test({
-  name: "info --json follows a selector script and says so" + why,
+  name: "info --json names the selector a build would run, and does not run it" + why,
   ignore,
   async fn() {
     const want = pythons[0];
     const dir = await tempTree({
       "prime.toml": `python_selector_file_rel_path = "pick.sh"\nvenv_driver = "venv_pip"\n`,
-      "pick.sh": `#!/bin/sh\necho "thinking about $1" >&2\necho ${want.path}\n`,
+      "pick.sh": `#!/bin/sh\ntouch ran\necho ${want.path}\n`,
     });
     await Deno.chmod(join(dir, "pick.sh"), 0o755);
     const r = await info(dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.python.source, "selector");
-    assert.equal(r.json.python.version, want.version);
+    assert.deepEqual(r.json.python.selector, {
+      command: [join(dir, "pick.sh"), ""],
+      cwd: dir,
+      run: false,
+    });
+    assert.equal(r.json.python.path, null, "no venv yet: the selector's choice is unknown");
+    assert.ok(!pathExists(join(dir, "ran")), "info ran the repo's selector");
   },
 });
 

@@ -110,6 +110,7 @@ Deno.test({
       assert.deepEqual(JSON.parse(Deno.readTextFileSync(uvCachePointer(cache))), {
         path: first.path,
         version: UV_VERSION,
+        verified: "sha256",
       });
 
       const second = await obtainUv({

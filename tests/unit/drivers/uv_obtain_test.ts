@@ -259,6 +259,11 @@ async function sha256(b: Uint8Array): Promise<string> {
   return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
+/** prime's table of known wheels, as if it listed this fake one (the seam for fakes). */
+async function pinning(wheel: Uint8Array): Promise<Record<string, string>> {
+  return { [hostWheelName()]: await sha256(wheel) };
+}
+
 interface Served {
   url: string;
   headers: Headers;
@@ -297,6 +302,7 @@ Deno.test("obtainUv() takes the wheel from a PEP 691 index, checks its hash and 
       runner: fakeRunner(calls),
       env: BASE_ENV,
       fetchFn,
+      pinnedHashes: await pinning(wheel),
     });
     assert.equal(r.path, `${cache}/uv/${UV_VERSION}/uv`);
     assert.ok(r.path !== null && r.source === "wheel");
@@ -305,6 +311,7 @@ Deno.test("obtainUv() takes the wheel from a PEP 691 index, checks its hash and 
     assert.deepEqual(JSON.parse(Deno.readTextFileSync(uvCachePointer(cache))), {
       path: r.path,
       version: UV_VERSION,
+      verified: "sha256",
     });
     assert.match(seen[0].headers.get("accept") ?? "", /application\/vnd\.pypi\.simple\.v1\+json/);
     const leftovers = [...Deno.readDirSync(`${cache}/uv`)].map((e) => e.name).sort();
@@ -341,6 +348,7 @@ Deno.test("obtainUv() rejects a wheel whose sha256 differs from the index's and 
           new Response(html, { headers: { "content-type": "text/html" } }),
         [`https://files.example/${name}`]: () => new Response(fakeWheel()),
       }, []),
+      pinnedHashes: await pinning(fakeWheel()),
     });
     assert.equal(r.path, null);
     assert.ok(r.path === null);
@@ -378,6 +386,7 @@ Deno.test("obtainUv() sends index credentials as a header and never in the URL",
           }),
         [`https://idx.example/f/${name}`]: () => new Response(wheel),
       }, seen),
+      pinnedHashes: await pinning(wheel),
     });
     assert.equal(r.path !== null && r.source, "wheel");
     assert.deepEqual(seen.map((s) => s.url), [
@@ -395,7 +404,8 @@ Deno.test("obtainUv() takes the wheel from a --find-links directory relative to 
   const base = await Deno.makeTempDir();
   try {
     Deno.mkdirSync(`${base}/wheels`);
-    Deno.writeFileSync(`${base}/wheels/${hostWheelName()}`, fakeWheel());
+    const wheel = fakeWheel();
+    Deno.writeFileSync(`${base}/wheels/${hostWheelName()}`, wheel);
     Deno.writeTextFileSync(`${base}/wheels/other-1.0-py3-none-any.whl`, "not used");
     const r = await obtainUv({
       cacheDir: cache,
@@ -405,6 +415,7 @@ Deno.test("obtainUv() takes the wheel from a --find-links directory relative to 
       env: BASE_ENV,
       fetchFn: () => Promise.reject(new Error("no network expected")),
       baseDir: base,
+      pinnedHashes: await pinning(wheel),
     });
     assert.ok(r.path !== null);
     assert.equal(r.source, "wheel");
@@ -516,11 +527,9 @@ Deno.test("obtainUv() pip-installs the pinned uv into a helper venv with the use
     assert.equal(r.source, "helper-venv");
     assert.equal(r.path, `${cache}/uv/${UV_VERSION}/uv`);
     const pip = calls.find((c) => c.args.includes("install"))!;
-    assert.deepEqual(pip.args.slice(pip.args.indexOf(`uv==${UV_VERSION}`)), [
-      `uv==${UV_VERSION}`,
-      "--index-url",
-      "https://private.example/simple",
-    ]);
+    const req = pip.args.indexOf("-r");
+    assert.deepEqual(pip.args.slice(req + 2), ["--index-url", "https://private.example/simple"]);
+    assert.ok(pip.args.includes("--require-hashes"), "pip checks the wheel's sha256");
     assert.ok(pip.args.includes("--only-binary"), "never builds uv from source");
     assert.equal(pip.opts?.env?.PIP_INDEX_URL, "https://env.example/simple");
     assert.ok(!pip.opts?.clearEnv, "the user's environment is inherited");
@@ -561,24 +570,32 @@ Deno.test("obtainUv() explains why the helper venv route was not taken", async (
   }
 });
 
-Deno.test("obtainUv() ignores a damaged cache pointer and uses the pinned directory", async () => {
+Deno.test("obtainUv() uses a cached uv only when its pointer records a verified install", async () => {
   const cache = await Deno.makeTempDir();
   try {
-    Deno.mkdirSync(`${cache}/uv/${UV_VERSION}`, { recursive: true });
-    Deno.writeTextFileSync(`${cache}/uv/${UV_VERSION}/uv`, "#!/bin/sh\n", { mode: 0o755 });
-    Deno.writeTextFileSync(uvCachePointer(cache), "{not json");
-    const r = await obtainUv({
+    Deno.mkdirSync(`${cache}/uv/${UV_VERSION}`, { recursive: true, mode: 0o700 });
+    Deno.chmodSync(cache, 0o700);
+    const path = `${cache}/uv/${UV_VERSION}/uv`;
+    Deno.writeTextFileSync(path, "#!/bin/sh\n", { mode: 0o755 });
+    const opts = {
       cacheDir: cache,
       installArgs: [],
       offline: true,
       runner: () => Promise.reject(new Error("no subprocess expected")),
       env: BASE_ENV,
-    });
-    assert.deepEqual(r, {
-      path: `${cache}/uv/${UV_VERSION}/uv`,
-      version: UV_VERSION,
-      source: "cache",
-    });
+    };
+    // Damaged, or written before every route verified the wheel: not used.
+    for (const pointer of ["{not json", JSON.stringify({ path, version: UV_VERSION })]) {
+      Deno.writeTextFileSync(uvCachePointer(cache), pointer);
+      const r = await obtainUv(opts);
+      assert.equal(r.path, null, pointer);
+      assert.ok(r.path === null && r.tried.some((t) => /no verified uv/.test(t)), pointer);
+    }
+    Deno.writeTextFileSync(
+      uvCachePointer(cache),
+      JSON.stringify({ path, version: UV_VERSION, verified: "sha256" }),
+    );
+    assert.deepEqual(await obtainUv(opts), { path, version: UV_VERSION, source: "cache" });
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
