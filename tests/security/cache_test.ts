@@ -1,0 +1,171 @@
+/**
+ * Threat: another local user. The cache is the user's own: a dir another uid owns or
+ * can write is refused (exit 5) before anything in it is read, there is no shared
+ * fallback when HOME is unset, and a lock file is never opened through a link.
+ * The attacker is a real second uid (setpriv), the victim prime spawned as a user runs it.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runPrime } from "../helpers/fixtures.ts";
+import { APP, greetingLine, IGNORE, makeRepo, WHY } from "../reliability/helpers.ts";
+import { pointerPath, requestKey } from "../../src/state/pointer.ts";
+import { lockPathFor } from "../../src/state/lock.ts";
+import { PRIME_VERSION } from "../../src/version.ts";
+import { pathExists } from "../../src/util.ts";
+
+/** The unprivileged uid the attacker runs as. */
+const NOBODY = 65534;
+
+function hasSetpriv(): boolean {
+  try {
+    return new Deno.Command("setpriv", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+const canSwitch = Deno.uid() === 0 && hasSetpriv();
+const NEED_UID = canSwitch ? "" : " (skipped: needs root and setpriv to act as a second uid)";
+
+/** Runs `sh -c script` as the attacker uid. */
+async function asAttacker(script: string, cwd: string): Promise<void> {
+  const out = await new Deno.Command("setpriv", {
+    args: [
+      "--reuid",
+      String(NOBODY),
+      "--regid",
+      String(NOBODY),
+      "--clear-groups",
+      "--",
+      "sh",
+      "-c",
+      script,
+    ],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+}
+
+Deno.test({
+  name: "another uid's pointer, venv and stamp in a shared (1777) cache are never run" + WHY +
+    NEED_UID,
+  ignore: IGNORE || !canSwitch,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    const shared = await Deno.makeTempDir({ prefix: "prime-shared-" });
+    await Deno.chmod(shared, 0o1777);
+    const cache = join(shared, "cache");
+    const mark = join(shared, "pwned");
+    // What the attacker plants: a pointer for the victim's repo, naming a "venv" whose
+    // stamp says it is fresh and whose bin/python is the attacker's program.
+    const stage = await Deno.makeTempDir({ prefix: "prime-stage-" });
+    await Deno.chmod(stage, 0o755);
+    const evil = join(cache, "evil");
+    const pointer = await pointerPath(
+      cache,
+      requestKey("repo", dir, { env: null, python: null }, dir),
+    );
+    const sh = Deno.statSync("/bin/sh");
+    const stamp = {
+      schema: 1,
+      prime: PRIME_VERSION,
+      fingerprint: "planted",
+      driver: "venv_pip",
+      toolVersion: "pip",
+      createdAt: new Date().toISOString(),
+      inputs: [],
+      python: {
+        realPath: "/bin/sh",
+        mtimeMs: sh.mtime!.getTime(),
+        size: sh.size,
+        version: "3.99.0",
+        implementation: "cpython",
+      },
+      run: { refRoot: dir, env: null, vars: {}, varsFiles: [] },
+    };
+    const files: Record<string, string> = {
+      [pointer.slice(cache.length + 1)]: JSON.stringify({
+        venvDir: evil,
+        fingerprint: "planted",
+      }),
+      "evil/prime-stamp.json": JSON.stringify(stamp),
+      "evil/bin/python": `#!/bin/sh\ntouch ${mark}\n`,
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      await Deno.mkdir(join(stage, rel, ".."), { recursive: true });
+      await Deno.writeTextFile(join(stage, rel), text, { mode: 0o755 });
+    }
+    await asAttacker(`mkdir -m 777 cache && cp -R ${stage}/. cache/ && chmod -R a+rwX cache`, shared);
+    assert.equal(Deno.statSync(cache).uid, NOBODY);
+
+    const r = await runPrime(["app.py"], { cwd: dir, env: { ...env, PRIME_CACHE_DIR: cache } });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`the cache dir ${cache} is owned by uid ${NOBODY}`));
+    assert.match(r.stderr, /hint: .*PRIME_CACHE_DIR/);
+    assert.ok(!pathExists(mark), "the attacker's bin/python ran");
+
+    // The same dir handed to the victim (chown) but still writable by everyone: refused.
+    await Deno.chown(cache, Deno.uid(), Deno.gid());
+    const w = await runPrime(["app.py"], { cwd: dir, env: { ...env, PRIME_CACHE_DIR: cache } });
+    assert.equal(w.code, 5, w.stderr);
+    assert.match(w.stderr, /is writable by every user \(mode 0777\)/);
+    assert.match(w.stderr, new RegExp(`chmod 700 ${cache}`));
+    assert.ok(!pathExists(mark), "the attacker's bin/python ran");
+  },
+});
+
+Deno.test({
+  name: "a cache that turns world-writable after a build stops the warm path too (exit 5)" + WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, cache, env } = await makeRepo();
+    const ok = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout.split("\n")[0], greetingLine());
+    await Deno.chmod(cache, 0o777);
+    const r = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.stdout, "", "nothing ran from a cache others can write");
+    assert.match(r.stderr, /writable by every user/);
+    await Deno.chmod(cache, 0o700);
+    const again = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(again.code, 0, again.stderr);
+  },
+});
+
+Deno.test({
+  name: "with HOME, XDG_CACHE_HOME and PRIME_CACHE_DIR unset there is no shared fallback (exit 5)" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({ files: { "app.py": APP } });
+    const bare = { ...env };
+    delete bare.HOME;
+    delete bare.XDG_CACHE_HOME;
+    delete bare.PRIME_CACHE_DIR;
+    const r = await runPrime(["app.py"], { cwd: dir, env: bare });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /no cache dir: PRIME_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset/);
+    assert.match(r.stderr, /hint: set HOME, or PRIME_CACHE_DIR/);
+    assert.ok(!pathExists(join(dir, ".venv")), "nothing was built");
+  },
+});
+
+Deno.test({
+  name: "a lock file planted as a symlink is refused, and its target keeps its content" + WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, cache, env } = await makeRepo();
+    const victim = join(await Deno.makeTempDir(), "precious.txt");
+    await Deno.writeTextFile(victim, "keep me\n");
+    const lock = await lockPathFor(cache, join(dir, ".venv"));
+    await Deno.mkdir(join(lock, ".."), { recursive: true, mode: 0o700 });
+    await Deno.symlink(victim, lock);
+    const r = await runPrime(["sync"], { cwd: dir, env });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /lock file .* is not a regular file/);
+    assert.equal(await Deno.readTextFile(victim), "keep me\n");
+  },
+});
