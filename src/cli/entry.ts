@@ -1,8 +1,13 @@
 /** The entry: the warm path first, then (loaded only when needed) the full CLI. */
 import { tryWarmStart } from "../warm/warm.ts";
+import { withDropIn } from "./drop_in.ts";
 
-/** Runs prime with `argv` and returns the exit code (when it did not exec). */
-export async function runCli(argv: string[]): Promise<number> {
+/**
+ * Runs prime with `argv` and returns the exit code (when it did not exec). A drop-in
+ * binary (one placed in a repo) runs as if `-C REPO` were given: see drop_in.ts.
+ */
+export async function runCli(args: string[]): Promise<number> {
+  const argv = withDropIn(args);
   try {
     await tryWarmStart(argv);
   } catch { /* anything unusual (a bad -C dir, an unreadable input): the cold path reports it */ }

@@ -22,6 +22,7 @@ import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
 import { dirname, isExecutableFile, isFile, writeAll } from "../util.ts";
+import { withDropIn } from "../cli/drop_in.ts";
 
 /** The ref root, or null (a bad start directory is the cold path's to report). */
 function refRootOrNull(startDir: string): string | null {
@@ -202,8 +203,9 @@ export function touchLastUsed(venvDir: string): void {
 // not finish loading while this one was still evaluating.
 if (import.meta.main) {
   const cold: string = "../cli/main.ts";
-  tryWarmStart(Deno.args)
+  const argv = withDropIn(Deno.args);
+  tryWarmStart(argv)
     .catch(() => {/* anything unusual: the cold path decides and reports */})
     .then(() => import(cold))
-    .then(async ({ main }) => Deno.exit(await main(Deno.args)));
+    .then(async ({ main }) => Deno.exit(await main(argv)));
 }

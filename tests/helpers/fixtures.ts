@@ -125,11 +125,19 @@ export function testEnv(cache: string, extra: Record<string, string> = {}): Reco
  */
 export async function runPrime(
   args: string[],
-  opts: { cwd: string; env: Record<string, string>; stdin?: string; wrap?: string[] },
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    stdin?: string;
+    wrap?: string[];
+    /** A path that starts PRIME another way (a symlink to it, a wrapper); default PRIME. */
+    exe?: string;
+  },
 ): Promise<PrimeRun> {
   const wrap = opts.wrap ?? [];
-  const child = new Deno.Command(wrap.length > 0 ? wrap[0] : PRIME, {
-    args: wrap.length > 0 ? [...wrap.slice(1), PRIME, ...args] : args,
+  const exe = opts.exe ?? PRIME;
+  const child = new Deno.Command(wrap.length > 0 ? wrap[0] : exe, {
+    args: wrap.length > 0 ? [...wrap.slice(1), exe, ...args] : args,
     cwd: opts.cwd,
     env: opts.env,
     clearEnv: true,
