@@ -5,7 +5,7 @@
  * reported, and modes are normalised to 0755/0644 so a root-installed bundle is
  * readable by every user.
  */
-import { dirname } from "node:path";
+import { dirname } from "../util.ts";
 
 /** What a copy (or a measurement) saw. */
 export interface TreeStats {

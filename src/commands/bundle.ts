@@ -5,17 +5,19 @@
  * bundle is then assembled from the venv's site-packages in a temp dir beside DIR and
  * renamed into place, so a failed build leaves DIR as it was.
  */
-import { basename, dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { GlobalOptions } from "../cli/args.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { Settings } from "../config/types.ts";
+import type { Settings, VenvDriverName } from "../config/types.ts";
+import type { InstallPlan } from "../drivers/driver.ts";
 import { requireRoot } from "../cli/main.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { rel } from "../project/project.ts";
-import { InstallError, PrimeError, UsageError } from "../errors.ts";
+import { PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { run } from "../process.ts";
 import { sha256Hex } from "../state/paths.ts";
+import { basename, dirname, isFile, pathExists, statOrNull } from "../util.ts";
 import * as log from "../log.ts";
 import {
   type Dist,
@@ -33,6 +35,7 @@ import {
   type TreeStats,
 } from "../bundle/tree.ts";
 import { launcherText } from "../bundle/launcher.ts";
+import { IMPORT_PATH_VARS, isolationFlags } from "../launch/program_env.ts";
 import { BOOT_PY } from "../bundle/boot_py.ts";
 
 /** What `prime bundle` was asked for. */
@@ -54,13 +57,19 @@ type Entry =
 
 const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-/** How the bundle's Python is isolated: the rules `prime SCRIPT` follows on main. */
-function bundleIsolation() {
+/**
+ * How the bundle's Python is isolated: the rules of `prime SCRIPT` (the env's
+ * `isolation`). The launcher runs a file (the bootstrap), so the flags are a script's:
+ * `-s` (imports) or `-I` (strict); the import-path variables never reach the program.
+ */
+function bundleIsolation(s: Settings) {
+  const mode = s.isolation === "strict" ? "strict" as const : "imports" as const;
   return {
-    mode: "strict" as const,
-    flags: ["-I"],
-    removedVars: ["PYTHONHOME", "PYTHONPATH"],
-    scriptDirImportable: false,
+    mode,
+    flags: isolationFlags(mode, ["prime-bundle.py"], null),
+    removedVars: IMPORT_PATH_VARS,
+    // As with `python app.py`: the script's own directory is importable, except in strict mode.
+    scriptDirImportable: mode === "imports",
   };
 }
 
@@ -77,10 +86,7 @@ function classifyEntry(entry: string): Entry | { kind: "console"; name: string }
     }
     return { kind: "function", module, function: fn, source: entry };
   }
-  let st: Deno.FileInfo | null = null;
-  try {
-    st = Deno.statSync(entry);
-  } catch { /* not a file */ }
+  const st = statOrNull(entry);
   if (st?.isFile) return { kind: "script", file: Deno.realPathSync(entry) };
   if (entry.includes("/") || /\.py$/.test(entry)) {
     throw new UsageError(
@@ -112,12 +118,8 @@ function checkOutput(out: string, s: Settings, copied: string[]): void {
       );
     }
   }
-  let st: Deno.FileInfo;
-  try {
-    st = Deno.lstatSync(out);
-  } catch {
-    return;
-  }
+  const st = statOrNull(out);
+  if (st === null) return;
   if (!st.isDirectory) {
     throw new UsageError(
       `bundle: --output ${out} exists and is not a directory`,
@@ -150,11 +152,7 @@ function scriptSiblings(script: string): string[] {
     const p = `${dir}/${e.name}`;
     if (e.name.startsWith(".") || p === script) continue;
     if (e.isFile && e.name.endsWith(".py")) out.push(p);
-    else if (e.isDirectory) {
-      try {
-        if (Deno.statSync(`${p}/__init__.py`).isFile) out.push(p);
-      } catch { /* not a package */ }
-    }
+    else if (e.isDirectory && isFile(`${p}/__init__.py`)) out.push(p);
   }
   return out.sort();
 }
@@ -170,14 +168,7 @@ function appSkip(exclude: string[]): Skip {
   return (_rel, name, isDir, abs) => {
     if (name.startsWith(".")) return true;
     if (exclude.includes(abs)) return true;
-    if (isDir) {
-      try {
-        return Deno.statSync(`${abs}/pyvenv.cfg`).isFile;
-      } catch {
-        return false;
-      }
-    }
-    return false;
+    return isDir && isFile(`${abs}/pyvenv.cfg`);
   };
 }
 
@@ -198,7 +189,11 @@ function distTags(d: Dist, py: PythonInfo): string[] {
   return d.files.some(isBinaryFile) ? [buildTag(py)] : ["py3-none-any"];
 }
 
-/** Runs the env's installer to install project dirs, non-editable and without deps, into target. */
+/**
+ * Installs the project dirs into `target` with the env's own driver (the same
+ * installer, pip settings and install_args that built the venv), non-editable and
+ * without their dependencies, which lib/ already holds.
+ */
 async function installProjects(
   dirs: string[],
   target: string,
@@ -207,60 +202,38 @@ async function installProjects(
     python: PythonInfo;
     venvDir: string;
     cache: string;
-    driver: string;
+    driver: VenvDriverName;
     offline: boolean;
   },
 ): Promise<void> {
-  let program: string;
-  let args: string[];
-  const venvPy = `${ctx.venvDir}/bin/python`;
-  if (ctx.driver === "venv_uv") {
-    const { getUv } = await import("../venv/choose_driver.ts");
-    const uv = await getUv({
-      cacheDir: ctx.cache,
-      python: ctx.python,
-      installArgs: ctx.s.installArgs,
-      offline: ctx.offline,
-      baseDir: ctx.s.refRoot,
-    });
-    if (uv.path === null) {
-      throw new InstallError(`bundle: uv cannot be had: ${uv.tried.join("; ")}`);
-    }
-    program = uv.path;
-    args = ["pip", "install", "--python", venvPy, "--target", target, "--no-deps"];
-    if (ctx.offline) args.push("--offline");
-  } else {
-    const { findPip } = await import("../drivers/pip.ts");
-    const pip = await findPip(ctx.python, { runner: run, cacheDir: ctx.cache });
-    if (pip === null) throw new InstallError(`bundle: no pip found for ${ctx.python.path}`);
-    const pre = pip.prefix(venvPy);
-    program = pre.program;
-    args = [
-      ...pre.args,
-      "install",
-      "--disable-pip-version-check",
-      "--no-input",
-      "--target",
-      target,
-      "--no-deps",
-    ];
-    if (ctx.offline && !ctx.s.installArgs.includes("--no-index")) args.push("--no-index");
-  }
-  args.push(...ctx.s.installArgs, ...dirs);
-  log.trace(`$ ${program} ${args.join(" ")}`);
-  const r = await run(program, args, {
-    cwd: ctx.s.refRoot,
-    echo: log.getVerbosity() >= 2,
-    env: { PIP_NO_INPUT: "1" },
+  const { decideDriver, makeDriver } = await import("../venv/choose_driver.ts");
+  const decided = await decideDriver({
+    configured: ctx.driver,
+    cacheDir: ctx.cache,
+    python: ctx.python,
+    installArgs: ctx.s.installArgs,
+    offline: ctx.offline,
+    baseDir: ctx.s.refRoot,
   });
-  if (r.code !== 0) {
-    throw new InstallError(`bundle: installing the project non-editable failed (exit ${r.code})`, {
-      details: `$ ${program} ${args.join(" ")}\n${
-        (r.stderr || r.stdout).trim().split("\n").slice(-15).join("\n")
-      }`,
-      hint: "the project must build as a wheel; fix its build configuration, then bundle again",
-    });
-  }
+  const driver = await makeDriver(ctx.driver, decided.uv, ctx.python, ctx.cache);
+  const plan: InstallPlan = {
+    constraints: null,
+    requirements: [],
+    dependencies: dirs,
+    groupRequirements: [],
+    editables: [],
+    installArgs: [...ctx.s.installArgs, "--target", target, "--no-deps"],
+  };
+  await driver.install({
+    venvDir: ctx.venvDir,
+    cwd: ctx.s.refRoot,
+    python: ctx.python,
+    plan,
+    runner: run,
+    cacheDir: ctx.cache,
+    offline: ctx.offline,
+    echo: log.getVerbosity() >= 2,
+  });
 }
 
 /** Compiles the bundle's Python files (checked-hash pycs, so a copy keeps them valid). */
@@ -353,7 +326,7 @@ export async function bundleCommand(
 ): Promise<number> {
   const p = await requireRoot(o, startDir, "bundle");
   const s0 = p.settings!;
-  const iso = bundleIsolation();
+  const iso = bundleIsolation(s0);
   const entry = req.entry === null ? null : classifyEntry(req.entry);
   const out = req.output === null ? null : resolve(req.output);
   const copiedDirs = req.depsOnly ? [] : [...s0.pythonPath];
@@ -452,7 +425,7 @@ export async function bundleCommand(
   }
   for (const d of projectDirs) {
     items.push({
-      what: `project ${rel(d, s.refRoot) || "."}`,
+      what: `project ${d === s.refRoot ? "." : rel(d, s.refRoot)}`,
       detail: "non-editable",
       bytes: null,
     });
@@ -543,7 +516,9 @@ export async function bundleCommand(
       python: {
         requires,
         requires_text: s.required.value,
-        requires_source: s.required.source,
+        requires_source: s.required.source.startsWith("/")
+          ? appPath(s.required.source, s.refRoot)
+          : s.required.source,
         built_with: {
           implementation: python.implementation,
           version: python.version,
@@ -583,7 +558,7 @@ export async function bundleCommand(
       `${venv}/bin/python`,
       python.version,
       tmp,
-      req.depsOnly ? ["lib"] : ["lib", "app"].filter((d) => exists(`${tmp}/${d}`)),
+      req.depsOnly ? ["lib"] : ["lib", "app"].filter((d) => pathExists(`${tmp}/${d}`)),
     );
     manifest.content_hash = await contentHash(tmp);
     Deno.writeTextFileSync(`${tmp}/${MANIFEST}`, JSON.stringify(manifest, null, 2) + "\n", {
@@ -634,20 +609,7 @@ function dropLocalDirectUrls(lib: string): void {
 }
 
 function sizeOf(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
+  return statOrNull(path)?.size ?? 0;
 }
 
 function defaultName(raw: string | null, e: Entry | null): string | null {

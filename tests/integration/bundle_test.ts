@@ -24,11 +24,12 @@ const canUnshare = await (async () => {
 })();
 
 /** The app the first test bundles: a script using a wheel and a python_path module. */
-const TOOL = `import os, sys, greeting, helper
+const TOOL = `import os, sys, greeting, helper, sibling
 print(greeting.hello("t"))
 print(helper.WHO)
 print(repr(sys.argv[1:]))
 print(os.getpid())
+print(sibling.NAME, sys.flags.dev_mode, sys.flags.isolated)
 sys.exit(int(os.environ.get("EXIT_WITH", "0")))
 `;
 
@@ -47,6 +48,7 @@ python_path = ["src"]
 ${extraToml}`,
     "src/helper/__init__.py": 'WHO = "helper from python_path"\n',
     "tool.py": TOOL,
+    "sibling.py": 'NAME = "sibling module"\n',
     ...files,
   });
   await makeWheel(join(dir, "wheels"), "greeting", "1.0");
@@ -125,6 +127,7 @@ Deno.test({
       HOME: home,
       PRIME_CACHE_DIR: await tempTree(),
       EXIT_WITH: "7",
+      PYTHONDEVMODE: "1",
     };
     const wrap = canUnshare ? ["unshare", "-n", "--"] : [];
     const r = await runIn(join(otherBin, "tool"), ["a b", "--help", "-v"], runEnv, wrap);
@@ -137,6 +140,9 @@ Deno.test({
     ]);
     assert.equal(r.stderr, "");
     assert.ok(Number(lines[3]) > 0);
+    // As with `prime tool.py`: the script's own directory is importable, and runtime
+    // settings (PYTHONDEVMODE) reach the program.
+    assert.equal(lines[4], "sibling module True 0");
 
     // The shell execs Python: the program keeps the launcher's PID.
     const child = new Deno.Command(join(otherBin, "tool"), {
@@ -412,10 +418,12 @@ Deno.test({
     assert.match(dry.stderr, /project proj +non-editable/);
     assert.match(dry.stderr, /app\/src +python_path/);
     assert.match(dry.stderr, /app\/tool\.py +entry script/);
+    assert.match(dry.stderr, /app\/sibling\.py +beside the script/);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
       ".venv",
       "prime.toml",
       "proj",
+      "sibling.py",
       "src",
       "tool.py",
       "wheels",
@@ -470,5 +478,34 @@ Deno.test({
       [],
       "no temp dir left behind",
     );
+  },
+});
+
+Deno.test({
+  name: 'isolation = "strict" gives the bundle python -I and leaves the script\'s siblings out' +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeProject('isolation = "strict"', {
+      "strict.py": `import sys, greeting
+print(greeting.hello("s"), sys.flags.isolated, sys.flags.dev_mode)
+`,
+    });
+    const built = await runPrime(["bundle", "strict.py", "--output", "b"], { cwd: dir, env });
+    assert.equal(built.code, 0, built.stderr);
+    const m = JSON.parse(await Deno.readTextFile(join(dir, "b/prime-bundle.json")));
+    assert.equal(m.isolation, "strict");
+    assert.deepEqual(listFiles(join(dir, "b/app")).filter((f) => !f.includes("__pycache__")), [
+      "src/helper/__init__.py",
+      "strict.py",
+    ]);
+    const pyBin = await bareBin(py312!.path);
+    const r = await runIn(join(dir, "b/bin/strict"), [], {
+      PATH: `${pyBin}:/usr/bin:/bin`,
+      HOME: await tempTree(),
+      PYTHONDEVMODE: "1",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "hello, s, from greeting 1.0 1 False\n");
   },
 });
