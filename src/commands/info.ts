@@ -141,6 +141,10 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
   return {
     prime_version: PRIME_VERSION,
     ref_root: p.refRoot,
+    // Why the ref root is an ancestor of the nearest config dir (a workspace member).
+    workspace: p.workspace
+      ? { member: p.workspace.member, named_in: p.workspace.file, via: p.workspace.via }
+      : null,
     config_files: s?.configFiles ?? [],
     env: s?.env ?? null,
     env_source: s?.envSource ?? null,
@@ -180,11 +184,13 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
   const req = i.required_python_version as { value: string | null; source: string };
   const py = i.python as Record<string, unknown>;
   const venv = i.venv as Record<string, unknown> | null;
+  const ws = i.workspace as { member: string; named_in: string; via: string } | null;
   const plan = i.plan as Record<string, unknown[] | string | null> | null;
   const selector = py.selector as { command: string[]; cwd: string } | undefined;
   const lines = [
     `prime ${i.prime_version}`,
     `ref root:   ${i.ref_root ?? "(none: no prime.toml or pyproject.toml found)"}`,
+    ...(ws ? [`            (workspace root: ${ws.named_in} names ${ws.member} in ${ws.via})`] : []),
     `config:     ${(i.config_files as string[]).join(", ") || "(none: zero-config defaults)"}`,
     `env:        ${i.env ?? "(default)"}${i.env_source ? ` (from ${i.env_source})` : ""}`,
     `requires:   ${req.value ?? "any Python 3"} (from ${req.source})`,

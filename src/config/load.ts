@@ -7,6 +7,7 @@ import type { ConfigKeys, LoadedConfig, PyProject } from "./types.ts";
 import { parseToml } from "./toml.ts";
 import { describeType, isTable, setOwn, validateConfig } from "./schema.ts";
 import { readBoundedText } from "../state/paths.ts";
+import { uvWorkspace } from "./uv_workspace.ts";
 
 function readIfExists(path: string): Promise<string | null> {
   try {
@@ -59,6 +60,8 @@ export function readPyProject(doc: Record<string, unknown>, path: string): PyPro
     if (!isTable(doc["build-system"])) fail("build-system", "must be a table");
     out.hasBuildSystem = true;
   }
+  const ws = uvWorkspace(doc);
+  if (ws) out.uvWorkspace = ws;
   const groups = doc["dependency-groups"];
   if (groups !== undefined) {
     if (!isTable(groups)) {

@@ -21,6 +21,7 @@ import { findPythonVersionFileTrail } from "./python_version_scan.ts";
 import { normalizeName } from "./pep508.ts";
 import { statOrNull } from "../util.ts";
 import { readBoundedText } from "../state/paths.ts";
+import { uvMemberDirs } from "./uv_workspace.ts";
 
 /** The env choice and where it came from. */
 export interface EnvPick {
@@ -372,6 +373,9 @@ function resolveSettingsSync(
     const legacy = ["setup.py", "setup.cfg"].filter((f) => statKind(`${root}/${f}`) === "file");
     projectDirs = loaded.pyproject?.hasBuildSystem || legacy.length > 0 ? [root] : [];
     if (projectDirs.length === 0) probedAbsent.push(`${root}/setup.py`, `${root}/setup.cfg`);
+    // A uv workspace root's env holds its members, as `uv sync --all-packages` does.
+    const ws = loaded.pyproject?.uvWorkspace;
+    if (ws) projectDirs.push(...uvMemberDirs(root, ws));
   }
 
   const dependencies = [...(merged.dependencies ?? [])];

@@ -30,6 +30,8 @@ export interface PyProject {
   hasBuildSystem: boolean;
   /** PEP 735 [dependency-groups], raw. */
   dependencyGroups: Record<string, Array<string | { "include-group": string }>>;
+  /** `[tool.uv.workspace]`, when the pyproject declares a uv workspace. */
+  uvWorkspace?: { members: string[]; exclude: string[] };
 }
 
 /** The configuration found from a start directory, before an env is applied. */

@@ -21,6 +21,7 @@ import { writeBareRecord } from "../state/bare.ts";
 import { hashInputs } from "../state/stamp.ts";
 import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { PRIME_VERSION } from "../version.ts";
+import { writeRoute } from "../project/workspace_scan.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
 import { venvPython } from "../state/paths.ts";
 import { dirname, isExecutableFile } from "../util.ts";
@@ -125,6 +126,12 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   if (spec.venvDir) {
     const key = spec.pointer ?? requestKey("repo", spec.project.refRoot!, spec.project.options);
     writePointer(await pointerPath(spec.project.cache, key), spec.venvDir, spec.fingerprint);
+    const nearest = spec.project.nearestRoot;
+    if (!spec.pointer && nearest) {
+      // How the warm path gets from the nearest config dir to the ref root (itself, or
+      // the workspace root that claims it) without parsing the ancestors' TOML.
+      await writeRoute(spec.project.cache, nearest, spec.project.refRoot!);
+    }
   }
   log.debug(`exec ${program} ${args.join(" ")}`);
   return await replaceProcess(program, args, env);

@@ -4,6 +4,7 @@ import type { GlobalOptions } from "../cli/args.ts";
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
 import { findProjectRoot } from "./ref_root.ts";
+import { findWorkspaceRoot, type WorkspaceClaim } from "./workspace.ts";
 import { loadConfig } from "../config/load.ts";
 import { pickEnv, resolveSettings } from "../config/settings.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
@@ -25,6 +26,13 @@ export interface Project {
   settings: Settings | null;
   required: RequiredPython;
   override: { value: string; source: "--python" | "PRIME_PYTHON" } | null;
+  /**
+   * The nearest config dir found from the start, when an ancestor's config claims it
+   * as a workspace member (then refRoot is that ancestor), else null.
+   */
+  workspace?: WorkspaceClaim | null;
+  /** The nearest config dir found from the start (what the warm path finds first). */
+  nearestRoot?: string | null;
 }
 
 /** The interpreter override from --python or PRIME_PYTHON. */
@@ -41,7 +49,14 @@ export async function loadProject(
   opts: { tolerateStaleChoice?: boolean } = {},
 ): Promise<Project> {
   const cache = ownCacheDir();
-  const refRoot = findProjectRoot(startDir);
+  const nearestRoot = findProjectRoot(startDir);
+  // A directory an ancestor's config names as a project dir (or a uv workspace
+  // member) belongs to that ancestor's env, as in a uv workspace.
+  const workspace = nearestRoot === null ? null : findWorkspaceRoot(nearestRoot);
+  const refRoot = workspace?.root ?? nearestRoot;
+  if (workspace) {
+    log.debug(`workspace: ${workspace.file} names ${workspace.member} in ${workspace.via}`);
+  }
   const override = pythonOverride(o);
   if (refRoot === null) {
     const required = await requiredWithoutRoot(startDir);
@@ -85,6 +100,8 @@ export async function loadProject(
     settings,
     required: settings.required,
     override,
+    workspace,
+    nearestRoot,
   };
 }
 

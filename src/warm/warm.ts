@@ -23,14 +23,22 @@ import { readVarsFiles } from "../config/dotenv.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
 import { dirname, isExecutableFile, isFile, writeAll } from "../util.ts";
 import { withDropIn } from "../cli/drop_in.ts";
+import { routedRoot } from "../project/workspace_scan.ts";
 
-/** The ref root, or null (a bad start directory is the cold path's to report). */
-function refRootOrNull(startDir: string): string | null {
+/**
+ * The ref root, null when there is none, or undefined when the cold path must decide:
+ * a bad start directory, or ancestors' config files whose recorded route (workspace
+ * membership) no longer holds or was never recorded.
+ */
+async function warmRefRoot(startDir: string, cache: string): Promise<string | null | undefined> {
+  let nearest: string | null;
   try {
-    return findProjectRoot(startDir);
+    nearest = findProjectRoot(startDir);
   } catch {
-    return null;
+    return undefined;
   }
+  if (nearest === null) return null;
+  return (await routedRoot(cache, nearest)) ?? undefined;
 }
 
 /**
@@ -73,7 +81,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     const raw = extractPep723Raw(text);
     if (raw !== null) key = requestKey("script", `${scriptDir}\0${raw}`, o, base);
     else {
-      refRoot = refRootOrNull(scriptDir);
+      const found = await warmRefRoot(scriptDir, cache);
+      if (found === undefined) return;
+      refRoot = found;
       if (refRoot === null) {
         const bare = requestKey("bare", scriptDir, o, base);
         await execBareScript(c.script, c.args, bare, cache, depth, o, base);
@@ -81,8 +91,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
       }
     }
   } else {
-    refRoot = refRootOrNull(base);
-    if (refRoot === null) return;
+    const found = await warmRefRoot(base, cache);
+    if (found === undefined || found === null) return;
+    refRoot = found;
   }
   if (refRoot !== null) key = requestKey("repo", refRoot, o, base);
   const entry = readPointerEntry(await pointerPath(cache, key!));
