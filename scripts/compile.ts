@@ -11,14 +11,9 @@ import { fileURLToPath } from "node:url";
 import * as log from "../src/log.ts";
 import { run } from "../src/process.ts";
 import { fileSha256, writeFileAtomic } from "../src/state/paths.ts";
+import { RELEASE_TARGETS } from "../src/release.ts";
 
-/** The targets a release ships, in the order they are built. */
-export const RELEASE_TARGETS: readonly string[] = [
-  "x86_64-unknown-linux-gnu",
-  "aarch64-unknown-linux-gnu",
-  "x86_64-apple-darwin",
-  "aarch64-apple-darwin",
-];
+export { RELEASE_TARGETS };
 
 /** Exactly the permissions prime runs with (the same list as scripts/prime). */
 export const PRIME_PERMISSIONS: readonly string[] = [

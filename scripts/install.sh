@@ -8,8 +8,9 @@
 #
 # POSIX sh; needs curl or wget, and sha256sum or shasum.
 
-# PLACEHOLDER: the GitHub owner/repo that publishes prime's releases. Change it here
-# (and in docs/RELEASE.md) when the project's real home is known.
+# PLACEHOLDER: the GitHub owner/repo that publishes prime's releases. It is defined
+# in src/release.ts (RELEASE_REPO); tests/unit/release_test.ts fails until this copy,
+# README.md and docs/RELEASE.md agree with it.
 PRIME_RELEASE_REPO_PLACEHOLDER="prime-dev/prime"
 DEFAULT_BASE_URL="https://github.com/$PRIME_RELEASE_REPO_PLACEHOLDER/releases/latest/download"
 
@@ -72,6 +73,20 @@ detect_target() {
   if [ -z "$target" ]; then
     die "unsupported platform: $os $arch (prime is built for Linux x86_64/aarch64 and macOS x86_64/arm64)"
   fi
+  if [ "$os" = Linux ] && is_musl; then
+    die "this Linux uses musl libc (Alpine?); prime's Linux binaries need glibc and would not start: use a glibc-based system or image, or run prime from source (scripts/prime)"
+  fi
+}
+
+# is_musl: true on a musl-libc Linux (its loader is /lib/ld-musl-*.so.1; ldd says musl).
+is_musl() {
+  for f in /lib/ld-musl-*.so.1; do
+    if [ -e "$f" ]; then return 0; fi
+  done
+  if has ldd; then
+    case $(ldd --version 2>&1) in *musl*) return 0 ;; esac
+  fi
+  return 1
 }
 
 pick_tools() {

@@ -30,7 +30,7 @@ export type Command =
   | { kind: "info"; json: boolean }
   | { kind: "env"; shell: ShellKind }
   | { kind: "shell"; args: string[] }
-  | { kind: "init" }
+  | { kind: "init"; wrapper?: true }
   | { kind: "use"; name: string | null }
   | { kind: "trust"; revoke: boolean }
   | { kind: "lock" }
@@ -227,11 +227,16 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
   let shell: ShellKind = "sh";
   let olderThan = 30;
   let revoke = false;
+  let wrapper = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === "-h" || a === "--help") return { kind: "help", topic: name };
     if (name === "trust" && a === "--revoke") {
       revoke = true;
+      continue;
+    }
+    if (name === "init" && a === "--wrapper") {
+      wrapper = true;
       continue;
     }
     if (name === "info" && a === "--json") {
@@ -275,7 +280,7 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     case "env":
       return { kind: "env", shell };
     case "init":
-      return { kind: "init" };
+      return wrapper ? { kind: "init", wrapper: true } : { kind: "init" };
     case "use":
       return { kind: "use", name: positionals[0] ?? null };
     case "trust":

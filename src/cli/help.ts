@@ -14,6 +14,7 @@ Usage:
   prime [OPTIONS] env [--shell sh|fish|json]   print activation for eval or direnv
   prime [OPTIONS] shell [-c CMD]       start an interactive shell with the env active
   prime [OPTIONS] init                 write a starter prime.toml (never overwrites)
+  prime [OPTIONS] init --wrapper       write ./prime, a small committed launcher pinning this release
   prime [OPTIONS] use [NAME]           pick this clone's env (no NAME: print it; - clears)
   prime [OPTIONS] trust [--revoke]     let \`prime env\`/\`prime shell\` export this clone's vars
   prime [OPTIONS] lock                 pin the env's packages in the constraints file

@@ -88,6 +88,10 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     case "run":
       return await runCommand(await loadProject(o, startDir), c.cmd, c.args);
     case "init": {
+      if (c.wrapper) {
+        const { wrapperCommand } = await import("../commands/wrapper.ts");
+        return await wrapperCommand(startDir);
+      }
       const { initCommand } = await import("../commands/init.ts");
       return await initCommand(o, startDir);
     }

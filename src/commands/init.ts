@@ -194,7 +194,7 @@ function readPyproject(dir: string): { pyproject: PyProject | null; toolPrime: b
 }
 
 /** Creates `path` with `text` atomically, failing if it exists (no window where it is partial). */
-function createExclusive(path: string, text: string): void {
+export function createExclusive(path: string, text: string): void {
   const tmp = `${path}.tmp-${Deno.pid}-${Math.random().toString(36).slice(2)}`;
   Deno.writeTextFileSync(tmp, text, { createNew: true, mode: 0o644 });
   try {

@@ -403,6 +403,25 @@ for (const shell of shells) {
     await Deno.remove(s.root, { recursive: true });
   });
 
+  Deno.test(`install.sh ${under} refuses a musl Linux before downloading or creating anything`, async () => {
+    const s = await scratch({});
+    // musl's ldd prints this banner for --version (on stderr, with exit 1).
+    await Deno.writeTextFile(
+      join(s.tools, "ldd"),
+      "#!/bin/sh\necho 'musl libc (x86_64)' >&2\necho 'Version 1.2.5' >&2\nexit 1\n",
+    );
+    await Deno.chmod(join(s.tools, "ldd"), 0o755);
+    const dir = join(s.root, "bin");
+    await withRelease(await goodRelease(), async (rel) => {
+      const res = await runInstaller(sh, { ...s, url: rel.url, dir });
+      assert.notEqual(res.code, 0, explain(res));
+      assert.match(res.stderr, /musl libc .*need glibc/);
+      assert.deepEqual(rel.requests, []);
+      assert.equal(await exists(dir), false);
+    });
+    await Deno.remove(s.root, { recursive: true });
+  });
+
   Deno.test(`install.sh ${under} rejects an unknown CPU on a known OS`, async () => {
     const s = await scratch({ uname: { s: "Linux", m: "riscv64" } });
     const { dir, old } = await dirWithOldPrime(s.root);

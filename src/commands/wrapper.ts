@@ -1,0 +1,175 @@
+/**
+ * `prime init --wrapper`: writes `./prime`, a small POSIX sh launcher to commit into a
+ * repo (in the manner of gradlew or mvnw). It pins this prime's release version and
+ * the sha256 of each platform's binary; on first use it downloads the binary into
+ * the user's cache with curl or wget, verifies it and execs it; later runs are
+ * offline. The checksums come from the release's SHA256SUMS, fetched once here.
+ */
+import { ConfigError, PrimeError } from "../errors.ts";
+import { createExclusive } from "./init.ts";
+import { pathExists } from "../util.ts";
+import * as log from "../log.ts";
+import { PRIME_VERSION } from "../version.ts";
+import { parseSha256Sums, RELEASE_TARGETS, releaseBaseUrl } from "../release.ts";
+import { errorMessage } from "../errors.ts";
+
+/** Exit code when prime itself cannot be fetched (README "Exit codes"). */
+export const EXIT_FETCH_PRIME = 8;
+
+/** What the wrapper pins. */
+export interface WrapperPins {
+  version: string;
+  /** The release directory URL (PRIME_INSTALL_BASE_URL overrides it at run time). */
+  baseUrl: string;
+  /** Target -> sha256 hex of prime-<target>, for every release target. */
+  sums: Record<string, string>;
+}
+
+function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The wrapper script's text. Pure. */
+export function renderWrapper(p: WrapperPins): string {
+  const cases = RELEASE_TARGETS.filter((t) => p.sums[t]).map((t) => `  ${t}) want=${p.sums[t]} ;;`)
+    .join("\n");
+  return `#!/bin/sh
+# prime ${p.version} for this repository: \`./prime\` from anywhere runs prime against
+# this directory (as \`prime -C <here>\`). Written by \`prime init --wrapper\`; commit it.
+# On first use it downloads the release binary for this platform into the user's
+# cache (PRIME_CACHE_DIR, else XDG_CACHE_HOME/prime, else ~/.cache/prime), checks it
+# against the sha256 below and execs it; later runs need no network. To upgrade,
+# delete this file and run \`prime init --wrapper\` with the newer prime.
+# A mirror of the release files: PRIME_INSTALL_BASE_URL=<URL of their directory>.
+# Exit 8: prime could not be fetched (no downloader, network, checksum, platform).
+set -u
+version=${shQuote(p.version)}
+base_url=\${PRIME_INSTALL_BASE_URL:-${shQuote(p.baseUrl)}}
+
+die() {
+  printf 'prime wrapper: error: %s\\n' "$*" >&2
+  exit 8
+}
+
+os=$(uname -s) && arch=$(uname -m) || die "cannot detect the platform (uname failed)"
+case "$os-$arch" in
+  Linux-x86_64 | Linux-amd64) target=x86_64-unknown-linux-gnu ;;
+  Linux-aarch64 | Linux-arm64) target=aarch64-unknown-linux-gnu ;;
+  Darwin-x86_64)
+    target=x86_64-apple-darwin
+    # A shell under Rosetta reports x86_64 on Apple silicon; the native build is better.
+    if [ "$(sysctl -n sysctl.proc_translated 2>/dev/null)" = 1 ]; then target=aarch64-apple-darwin; fi
+    ;;
+  Darwin-arm64 | Darwin-aarch64) target=aarch64-apple-darwin ;;
+  *) die "prime $version has no binary for $os $arch" ;;
+esac
+if [ "$os" = Linux ]; then
+  # The Linux binaries need glibc; on musl (Alpine) they cannot start.
+  for f in /lib/ld-musl-*.so.1; do
+    [ -e "$f" ] && die "this is a musl Linux; prime $version is built for glibc only (use a glibc image, or prime from source)"
+  done
+  case $(ldd --version 2>&1) in *musl*) die "this is a musl Linux; prime $version is built for glibc only (use a glibc image, or prime from source)" ;; esac
+fi
+case $target in
+${cases}
+  *) die "this wrapper pins no checksum for prime-$target" ;;
+esac
+
+cache=\${PRIME_CACHE_DIR:-\${XDG_CACHE_HOME:-\${HOME:?HOME is not set: set PRIME_CACHE_DIR}/.cache}/prime}
+bin=$cache/dist/$version/prime-$target
+if [ ! -x "$bin" ]; then
+  mkdir -p "\${bin%/*}" || die "cannot create \${bin%/*}"
+  tmp=$bin.download.$$
+  trap 'rm -f "$tmp"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  url=\${base_url%/}/prime-$target
+  echo "prime wrapper: downloading prime $version for $target (once) from $url" >&2
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSL -o "$tmp" "$url" || die "downloading $url failed (curl's reason is above)"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -O "$tmp" "$url" || die "downloading $url failed (wget could not fetch it)"
+  else
+    die "neither curl nor wget is installed: install one of them and run this again"
+  fi
+  if command -v sha256sum >/dev/null 2>&1; then got=$(sha256sum "$tmp")
+  elif command -v shasum >/dev/null 2>&1; then got=$(shasum -a 256 "$tmp")
+  else die "neither sha256sum nor shasum is installed: install one of them and run this again"; fi
+  got=\${got%% *}
+  [ "$got" = "$want" ] || die "checksum mismatch for prime-$target from $url: expected $want, got $got; nothing was kept"
+  chmod 755 "$tmp" && mv -f "$tmp" "$bin" || die "cannot install $bin"
+  trap - EXIT
+fi
+PRIME_LAUNCHER=$0
+export PRIME_LAUNCHER
+exec "$bin" "$@"
+`;
+}
+
+/** Fetches a URL's text, with a timeout, or throws a PrimeError (exit 8). */
+async function fetchText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  } catch (e) {
+    throw new PrimeError(`cannot fetch ${url}: ${errorMessage(e)}`, EXIT_FETCH_PRIME, {
+      hint: "check the network, or set PRIME_INSTALL_BASE_URL to a mirror of the release files",
+    });
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new PrimeError(`cannot fetch ${url}: HTTP ${res.status}`, EXIT_FETCH_PRIME, {
+      hint: `is prime ${PRIME_VERSION} released? set PRIME_INSTALL_BASE_URL to a mirror otherwise`,
+    });
+  }
+  return await res.text();
+}
+
+function exists(path: string): ConfigError {
+  return new ConfigError(
+    `${path} already exists: prime init --wrapper never overwrites`,
+    "delete it first to write a wrapper for this prime's version",
+  );
+}
+
+/** Writes `<startDir>/prime`. Never overwrites (exit 3, as `prime init`). */
+export async function wrapperCommand(startDir: string): Promise<number> {
+  const dir = Deno.realPathSync(startDir);
+  const target = `${dir}/prime`;
+  if (pathExists(target)) throw exists(target);
+  const fromEnv = Deno.env.get("PRIME_INSTALL_BASE_URL");
+  const baseUrl = releaseBaseUrl(PRIME_VERSION);
+  const fetchBase = (fromEnv || baseUrl).replace(/\/+$/, "");
+  const listed = parseSha256Sums(await fetchText(`${fetchBase}/SHA256SUMS`));
+  const sums: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const t of RELEASE_TARGETS) {
+    const hex = listed.get(`prime-${t}`);
+    if (hex) sums[t] = hex;
+    else missing.push(`prime-${t}`);
+  }
+  if (missing.length > 0) {
+    throw new PrimeError(
+      `${fetchBase}/SHA256SUMS lists no checksum for ${missing.join(", ")}`,
+      EXIT_FETCH_PRIME,
+      { hint: "the release is incomplete; use another release's prime" },
+    );
+  }
+  const text = renderWrapper({ version: PRIME_VERSION, baseUrl, sums });
+  try {
+    createExclusive(target, text);
+    Deno.chmodSync(target, 0o755);
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) throw exists(target);
+    throw new ConfigError(
+      `cannot write ${target}: ${errorMessage(e)}`,
+      "check the directory's permissions",
+    );
+  }
+  log.info(
+    `prime: wrote ${target} (prime ${PRIME_VERSION}, ${
+      (text.length / 1024).toFixed(1)
+    } KiB); commit it, then \`./prime\` works from any directory`,
+  );
+  return 0;
+}

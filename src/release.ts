@@ -1,0 +1,38 @@
+/**
+ * Where prime's releases live. RELEASE_REPO is a PLACEHOLDER until the project's real
+ * home is known; this is the one place to change it (scripts/install.sh repeats the
+ * value, and tests/unit/release_test.ts fails until the two agree).
+ */
+import { PRIME_VERSION } from "./version.ts";
+
+/** The GitHub owner/name that publishes prime's releases. */
+export const RELEASE_REPO = "prime-dev/prime";
+
+/** The targets a release ships (`deno compile --target`), in the order they are built. */
+export const RELEASE_TARGETS: readonly string[] = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+];
+
+/** The URL of the directory holding release `version`'s prime-<target> files and SHA256SUMS. */
+export function releaseBaseUrl(version: string = PRIME_VERSION): string {
+  return `https://github.com/${RELEASE_REPO}/releases/download/v${version}`;
+}
+
+/** The install.sh URL of the latest release (what README tells users to curl). */
+export const LATEST_BASE_URL = `https://github.com/${RELEASE_REPO}/releases/latest/download`;
+
+/**
+ * The entries of a `sha256sum`-format text: name -> lowercase hex. `*name` (binary
+ * mode) counts as name; malformed lines are skipped. Pure.
+ */
+export function parseSha256Sums(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([0-9a-fA-F]{64}) [ *]?\*?(\S+)\s*$/.exec(line);
+    if (m) out.set(m[2], m[1].toLowerCase());
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseSha256Sums, RELEASE_REPO, releaseBaseUrl } from "../../src/release.ts";
+import { PRIME_VERSION } from "../../src/version.ts";
+import { REPO } from "../helpers/fixtures.ts";
+
+Deno.test("install.sh, README.md and docs/RELEASE.md name the release repo of src/release.ts", () => {
+  const sh = Deno.readTextFileSync(join(REPO, "scripts", "install.sh"));
+  assert.match(sh, new RegExp(`^PRIME_RELEASE_REPO_PLACEHOLDER="${RELEASE_REPO}"$`, "m"));
+  for (const doc of ["README.md", "docs/RELEASE.md"]) {
+    const text = Deno.readTextFileSync(join(REPO, doc));
+    for (const m of text.matchAll(/github\.com\/([\w.-]+\/[\w.-]+)\/releases/g)) {
+      assert.equal(m[1], RELEASE_REPO, `${doc}: ${m[0]}`);
+    }
+  }
+});
+
+Deno.test("prime's version is written once: src/version.ts, not deno.json", () => {
+  const denoJson = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
+  assert.equal(denoJson.version, undefined);
+  assert.match(PRIME_VERSION, /^\d+\.\d+\.\d+(-[\w.]+)?$/);
+});
+
+Deno.test("releaseBaseUrl() is the tag's download directory", () => {
+  assert.equal(
+    releaseBaseUrl("1.2.3"),
+    `https://github.com/${RELEASE_REPO}/releases/download/v1.2.3`,
+  );
+});
+
+Deno.test("parseSha256Sums() reads sha256sum text, binary-mode names and CRLF", () => {
+  const a = "a".repeat(64), b = "B".repeat(64);
+  const m = parseSha256Sums(
+    `${a}  prime-x\r\n${b} *prime-y\nnot a line\n${"c".repeat(63)}  short\n`,
+  );
+  assert.deepEqual([...m], [["prime-x", a], ["prime-y", "b".repeat(64)]]);
+});
