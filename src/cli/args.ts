@@ -245,10 +245,14 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     }
     if (name === "env" && (a === "--shell" || a.startsWith("--shell="))) {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : rest[++i];
-      if (v !== "sh" && v !== "fish" && v !== "json") {
-        throw new UsageError(`--shell must be sh, fish or json, not ${v ?? "nothing"}`);
+      // POSIX-syntax shells all take the sh dialect.
+      const dialect = ["bash", "zsh", "dash", "ksh"].includes(v) ? "sh" : v;
+      if (dialect !== "sh" && dialect !== "fish" && dialect !== "json") {
+        throw new UsageError(
+          `--shell must be sh (or bash, zsh, dash, ksh), fish or json, not ${v ?? "nothing"}`,
+        );
       }
-      shell = v;
+      shell = dialect;
       continue;
     }
     if (name === "gc" && (a === "--older-than" || a.startsWith("--older-than="))) {

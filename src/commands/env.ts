@@ -16,6 +16,7 @@ import { ConfigError } from "../errors.ts";
 import { isTrusted } from "../state/trust.ts";
 import { judgeVars, userAllowed } from "./env_policy.ts";
 import * as log from "../log.ts";
+import { shellHook } from "./shell_init.ts";
 import { writeAll } from "../util.ts";
 
 /** What activating an env sets and unsets, in output order. */
@@ -203,7 +204,10 @@ export async function envCommand(p: Project, shell: ShellKind): Promise<number> 
   return 0;
 }
 
-/** Starts $SHELL (else /bin/sh) with the env active; `-c CMD` is passed through. */
+/**
+ * Starts $SHELL (else /bin/sh) with the env active, activated again after the user's
+ * rc files (see shell_init.ts); `-c CMD` is passed through.
+ */
 export async function shellCommand(p: Project, args: string[]): Promise<number> {
   const prepared = await prepare(p);
   const shell = Deno.env.get("SHELL") || "/bin/sh";
@@ -220,13 +224,15 @@ export async function shellCommand(p: Project, args: string[]): Promise<number> 
       } active; exit to leave`,
     );
   }
+  const hook = await shellHook(shell, prepared.inputs.venvDir, Deno.env.toObject(), p.cache);
   return await startProgram({
     project: p,
     venvDir: prepared.inputs.venvDir,
     python: prepared.python,
     cmd: shell,
-    args,
+    args: [...hook.args, ...args],
     stamp: { ...prepared.inputs.run, vars: { ...vars, ...fileVars }, varsFiles: [] },
     fingerprint: prepared.inputs.fingerprint,
+    extraEnv: hook.env,
   });
 }

@@ -41,6 +41,8 @@ export interface LaunchSpec {
   fingerprint?: string;
   /** The warm pointer to record before exec. */
   pointer?: PointerKey;
+  /** Variables added to the program's environment last (`prime shell`'s hooks). */
+  extraEnv?: Record<string, string>;
 }
 
 /** Builds the environment and replaces prime with the program. */
@@ -54,6 +56,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     fileVars: readVarsFiles(run.varsFiles),
     depth: currentDepth(Deno.env.get("PRIME_DEPTH")),
   });
+  Object.assign(env, spec.extraEnv ?? {});
   let program: string;
   let args: string[];
   const isolation = run.isolation;
