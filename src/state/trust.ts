@@ -8,7 +8,7 @@
  */
 import type { Settings } from "../config/types.ts";
 import { ConfigError } from "../errors.ts";
-import { ownCacheSubdir, readBounded, sha256Hex, writeFileAtomic } from "./paths.ts";
+import { checkOwnDir, ownCacheSubdir, readBounded, sha256Hex, writeFileAtomic } from "./paths.ts";
 
 /** How many trusted digests a clone keeps (one per env, or per recent edit). */
 const KEEP = 16;
@@ -62,6 +62,7 @@ function readDigests(path: string): string[] {
 
 /** Whether the user trusted this clone's variables as they are now. */
 export async function isTrusted(cache: string, s: Settings): Promise<boolean> {
+  checkOwnDir(`${cache}/trust`);
   const path = await pathFor(cache, s);
   const digests = readDigests(path);
   return digests.length > 0 && digests.includes(await varsDigest(s));
