@@ -164,10 +164,16 @@ function appPath(path: string, refRoot: string): string {
 }
 
 /** The skip rule for app code: hidden entries, venvs, and the bundle being written. */
-function appSkip(exclude: string[]): Skip {
+function appSkip(exclude: string[], refRoot: string, skipped: string[]): Skip {
   return (_rel, name, isDir, abs) => {
     if (name.startsWith(".")) return true;
     if (exclude.includes(abs)) return true;
+    // A link out of the repo is not the app's code (and could be /, or /dev/zero).
+    const real = realOrSelf(abs);
+    if (real !== refRoot && !real.startsWith(refRoot + "/")) {
+      skipped.push(`${abs} (a link out of the ref root, to ${real})`);
+      return true;
+    }
     return isDir && isFile(`${abs}/pyvenv.cfg`);
   };
 }
@@ -432,7 +438,7 @@ export async function bundleCommand(
   }
   for (const a of appSources) {
     const st = emptyStats();
-    copyTree(a.src, null, appSkip(out ? [out] : []), st);
+    copyTree(a.src, null, appSkip(out ? [out] : [], s.refRoot, []), st);
     items.push({ what: `app/${a.dest}`, detail: a.what, bytes: st.bytes });
   }
   if (req.dryRun || log.getVerbosity() >= 1) {
@@ -474,7 +480,7 @@ export async function bundleCommand(
       copyTree(staged, lib, (r) => r === "bin", stats);
       Deno.removeSync(staged, { recursive: true });
     }
-    const skipApp = appSkip([out, tmp]);
+    const skipApp = appSkip([out, tmp], s.refRoot, stats.skipped);
     for (const a of appSources) copyTree(a.src, `${tmp}/app/${a.dest}`, skipApp, stats);
     if (s.pythonPath.length > 0 && !req.depsOnly) {
       const lines = s.pythonPath.map((d) => `../app/${appPath(d, s.refRoot)}`);

@@ -509,3 +509,28 @@ print(greeting.hello("s"), sys.flags.isolated, sys.flags.dev_mode)
     assert.equal(r.stdout, "hello, s, from greeting 1.0 1 False\n");
   },
 });
+
+Deno.test({
+  name: "a FIFO, a link to /dev/zero, a link loop and a link out of the repo are skipped" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeProject();
+    const mk = await new Deno.Command("mkfifo", { args: [join(dir, "src/fifo.py")] }).output();
+    assert.equal(mk.code, 0);
+    await Deno.symlink("/dev/zero", join(dir, "src/zero.py"));
+    await Deno.symlink("..", join(dir, "src/helper/loop"));
+    await Deno.symlink("/etc", join(dir, "src/etc"));
+    const built = await runPrime(["bundle", "tool.py", "--output", "b"], { cwd: dir, env });
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stderr, /skipped .*src\/fifo\.py \(not a regular file or directory\)/);
+    assert.match(
+      built.stderr,
+      /skipped .*src\/zero\.py \(a link out of the ref root, to \/dev\/zero\)/,
+    );
+    assert.match(built.stderr, /skipped .*src\/etc \(a link out of the ref root, to \/etc\)/);
+    assert.match(built.stderr, /skipped .*\(a symlink loop\)/);
+    const app = listFiles(join(dir, "b/app")).filter((f) => !f.includes("__pycache__"));
+    assert.ok(!app.some((f) => /fifo|zero|etc\//.test(f)), app.join(" "));
+    assert.ok(app.includes("src/helper/__init__.py"));
+  },
+});
