@@ -4,10 +4,10 @@ import { parseSha256Sums, RELEASE_REPO, releaseBaseUrl } from "../../src/release
 import { PRIME_VERSION } from "../../src/version.ts";
 import { REPO } from "../helpers/fixtures.ts";
 
-Deno.test("install.sh, README.md and docs/RELEASE.md name the release repo of src/release.ts", () => {
+Deno.test("install.sh, README.md, docs/RELEASE.md and the Dockerfile name src/release.ts's repo", () => {
   const sh = Deno.readTextFileSync(join(REPO, "scripts", "install.sh"));
   assert.match(sh, new RegExp(`^PRIME_RELEASE_REPO_PLACEHOLDER="${RELEASE_REPO}"$`, "m"));
-  for (const doc of ["README.md", "docs/RELEASE.md"]) {
+  for (const doc of ["README.md", "docs/RELEASE.md", "examples/docker/Dockerfile"]) {
     const text = Deno.readTextFileSync(join(REPO, doc));
     for (const m of text.matchAll(/github\.com\/([\w.-]+\/[\w.-]+)\/releases/g)) {
       assert.equal(m[1], RELEASE_REPO, `${doc}: ${m[0]}`);
@@ -19,6 +19,12 @@ Deno.test("prime's version is written once: src/version.ts, not deno.json", () =
   const denoJson = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
   assert.equal(denoJson.version, undefined);
   assert.match(PRIME_VERSION, /^\d+\.\d+\.\d+(-[\w.]+)?$/);
+  // The Dockerfile example's default release follows it (a release bump must update it).
+  const docker = Deno.readTextFileSync(join(REPO, "examples", "docker", "Dockerfile"));
+  assert.match(
+    docker,
+    new RegExp(`^ARG PRIME_VERSION=${PRIME_VERSION.replaceAll(".", "\\.")}$`, "m"),
+  );
 });
 
 Deno.test("releaseBaseUrl() is the tag's download directory", () => {
