@@ -54,7 +54,8 @@ def _facts():
     if v[3] != "final":
         version += {"alpha": "a", "beta": "b", "candidate": "rc"}.get(v[3], "a") + str(v[4])
     flags = getattr(sys, "abiflags", "")
-    impl = sys.implementation.name
+    impl = getattr(sys, "implementation", None)  # Python 2 has none: it is refused below
+    impl = impl.name if impl else "cpython"
     if impl == "cpython":
         abi = "cp%d%d%s" % (v[0], v[1], flags if (v[0], v[1]) < (3, 8) else flags.replace("m", ""))
     else:
@@ -419,20 +420,34 @@ def _run():
     # lib/: site.main() appends them, as it would at start-up without -S.
     site.main()
     entry = M["entry"]
-    if entry["kind"] == "script":
-        path = os.path.join(ROOT, entry["path"])
-        sys.argv = [path] + args
-        if M.get("isolation") != "strict":
-            sys.path.insert(0, os.path.dirname(path))
-        import runpy
-        runpy.run_path(path, run_name="__main__")
-        return
-    sys.argv = [argv0] + args
-    import importlib
-    obj = importlib.import_module(entry["module"])
-    for attr in entry["function"].split("."):
-        obj = getattr(obj, attr)
-    sys.exit(obj())
+    try:
+        if entry["kind"] == "script":
+            path = os.path.join(ROOT, entry["path"])
+            sys.argv = [path] + args
+            if M.get("isolation") != "strict":
+                sys.path.insert(0, os.path.dirname(path))
+            import runpy
+            runpy.run_path(path, run_name="__main__")
+            return
+        sys.argv = [argv0] + args
+        import importlib
+        obj = importlib.import_module(entry["module"])
+        for attr in entry["function"].split("."):
+            obj = getattr(obj, attr)
+        sys.exit(obj())
+    except Exception:
+        # The traceback the program would show run directly: no bootstrap or runpy
+        # frames. (KeyboardInterrupt and SystemExit keep Python's own handling.)
+        kind, err, tb = sys.exc_info()
+        while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
+            tb = tb.tb_next
+        sys.excepthook(kind, err.with_traceback(tb), tb)
+        sys.exit(1)
+
+
+def _ours(filename):
+    return (filename == __file__ or os.path.realpath(filename) == os.path.join(ROOT, "prime-bundle.py")
+            or filename.endswith("runpy.py") or filename == "<frozen runpy>")
 
 
 if os.environ.get("_PRIME_BUNDLE_PROBE"):

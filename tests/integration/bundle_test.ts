@@ -473,6 +473,27 @@ Deno.test({
     const second = await runPrime(["bundle", "tool.py", "--output", "b"], { cwd: dir, env });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(await Deno.readTextFile(join(dir, "b/app/tool.py")), 'print("v2")\n');
+
+    // A failing program shows the traceback `python tool.py` would: no bootstrap frames.
+    await Deno.writeTextFile(
+      join(dir, "tool.py"),
+      'def f():\n    raise RuntimeError("boom")\nf()\n',
+    );
+    const third = await runPrime(["bundle", "tool.py", "--output", "b"], { cwd: dir, env });
+    assert.equal(third.code, 0, third.stderr);
+    const failed = await runIn(join(dir, "b/bin/tool"), [], {
+      PATH: `${await bareBin(py312!.path)}:/usr/bin:/bin`,
+      HOME: await tempTree(),
+    });
+    assert.equal(failed.code, 1);
+    assert.match(
+      failed.stderr,
+      new RegExp(
+        `^Traceback \\(most recent call last\\):\n  File "${dir}/b/app/tool\\.py", line 3`,
+      ),
+    );
+    assert.doesNotMatch(failed.stderr, /prime-bundle\.py|runpy/);
+    assert.match(failed.stderr, /RuntimeError: boom\n$/);
     assert.deepEqual(
       [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.includes("prime-bundle")),
       [],
