@@ -77,8 +77,17 @@ esac
 
 cache=\${PRIME_CACHE_DIR:-\${XDG_CACHE_HOME:-\${HOME:?HOME is not set: set PRIME_CACHE_DIR}/.cache}/prime}
 bin=$cache/dist/$version/prime-$target
+# The cache must be the user's alone (as prime itself insists, docs/SECURITY.md): a
+# binary another user could plant there is never run.
+for p in "$cache" "$cache/dist" "\${bin%/*}" "$bin"; do
+  [ -e "$p" ] || continue
+  if [ -n "$(find "$p" -maxdepth 0 \\( ! -user "$(id -u)" -o -perm -0020 -o -perm -0002 \\) -print 2>/dev/null)" ]; then
+    printf 'prime wrapper: error: %s\\n' "$p is owned or writable by another user; not running prime from it (chmod 700 it if it is yours, or set PRIME_CACHE_DIR)" >&2
+    exit 5
+  fi
+done
 if [ ! -x "$bin" ]; then
-  mkdir -p "\${bin%/*}" || die "cannot create \${bin%/*}"
+  (umask 077 && mkdir -p "\${bin%/*}") || die "cannot create \${bin%/*}"
   tmp=$bin.download.$$
   trap 'rm -f "$tmp"' EXIT
   trap 'exit 130' INT

@@ -172,3 +172,69 @@ Deno.test({
     assert.equal(await Deno.readTextFile(victim), "keep me\n");
   },
 });
+
+const HOST = Deno.build.os === "darwin"
+  ? `${Deno.build.arch}-apple-darwin`
+  : `${Deno.build.arch}-unknown-linux-gnu`;
+
+/** Runs a repo's ./prime wrapper under umask 002 with `env`; returns code and stderr. */
+async function runWrapper(dir: string, env: Record<string, string>) {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", "umask 002 && exec ./prime --version"],
+    cwd: dir,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test({
+  name: "the repo's ./prime wrapper never runs a binary planted in a cache others can write",
+  async fn() {
+    const { renderWrapper } = await import("../../src/commands/wrapper.ts");
+    const dir = await Deno.makeTempDir({ prefix: "prime-wrap-" });
+    await Deno.writeTextFile(
+      join(dir, "prime"),
+      renderWrapper({
+        version: PRIME_VERSION,
+        // Nothing listens there: a download attempt fails at once (exit 8).
+        baseUrl: "http://127.0.0.1:9/rel",
+        sums: { [HOST]: "0".repeat(64) },
+      }),
+      { mode: 0o755 },
+    );
+    const shared = await Deno.makeTempDir({ prefix: "prime-shared-" });
+    await Deno.chmod(shared, 0o1777);
+    const cache = join(shared, "cache");
+    const mark = join(shared, "pwned");
+    const planted = join(cache, "dist", PRIME_VERSION, `prime-${HOST}`);
+    await Deno.mkdir(join(planted, ".."), { recursive: true });
+    await Deno.writeTextFile(planted, `#!/bin/sh\ntouch ${mark}\n`, { mode: 0o755 });
+    await Deno.chmod(cache, 0o777);
+    const env = { PATH: "/usr/bin:/bin", PRIME_CACHE_DIR: cache };
+    const r = await runWrapper(dir, env);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`${cache} is owned or writable by another user`));
+    assert.ok(!pathExists(mark), "the planted binary ran");
+
+    if (canSwitch) {
+      await Deno.chmod(cache, 0o700);
+      await Deno.chown(cache, NOBODY, NOBODY);
+      const u = await runWrapper(dir, env);
+      assert.equal(u.code, 5, u.stderr);
+      assert.ok(!pathExists(mark), "the planted binary ran");
+    }
+
+    // A cache the wrapper makes itself is private even under umask 002, so prime (which
+    // refuses a group-writable cache) accepts it later.
+    const fresh = join(await Deno.makeTempDir(), "cache");
+    const f = await runWrapper(dir, { ...env, PRIME_CACHE_DIR: fresh });
+    assert.equal(f.code, 8, f.stderr);
+    for (const d of [fresh, join(fresh, "dist"), join(fresh, "dist", PRIME_VERSION)]) {
+      assert.equal(Deno.statSync(d).mode! & 0o077, 0, `${d} is private`);
+    }
+  },
+});
