@@ -6,7 +6,8 @@
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
 import type { VenvDriverName } from "../config/types.ts";
-import { buildInstallPlan, installPhases, refinePlan } from "../deps/plan.ts";
+import { installPhases } from "../deps/plan.ts";
+import { envPlan } from "../deps/locks.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -69,7 +70,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
     }
   }
   let venv: Record<string, unknown> | null = null;
-  const plan = s ? await refinePlan(buildInstallPlan(s)) : null;
+  const plan = s ? await envPlan(s, p.loaded?.pyproject ?? null, p.refRoot) : null;
   if (s) {
     const stamp = readStamp(s.venvDir);
     let driver: VenvDriverName;
@@ -161,6 +162,9 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
         dependency_groups: s.dependencyGroups,
         project_dirs: s.projectDirs.map((d) => d + (s.projectExtras?.[d] ?? "")),
         constraints_file: s.constraintsFile,
+        // A lock in force pins [project].dependencies and the groups (installed first,
+        // in a call of its own when it pins hashes).
+        lock_file: plan!.lock?.path ?? null,
         install_args: s.installArgs,
         // More than one when pip needs it (hash-pinned files, --no-build-isolation).
         install_calls: installPhases(plan!).map((ph) => ph.label),

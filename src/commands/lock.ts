@@ -15,7 +15,8 @@ import { findPip } from "../drivers/pip.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { readBoundedText, venvPython, writeFileAtomic } from "../state/paths.ts";
-import { InstallError, VenvError } from "../errors.ts";
+import { InstallError, UsageError, VenvError } from "../errors.ts";
+import { findLock } from "../deps/locks.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { normalizeName } from "../config/pep508.ts";
@@ -150,6 +151,19 @@ async function freezeVenv(
 export async function lockCommand(p: Project): Promise<number> {
   const s = p.settings!;
   const label = rel(s.venvDir, s.refRoot);
+  const inForce = findLock(s.refRoot, s.dependencyGroups);
+  if (inForce) {
+    // The lock file is the record of versions; a constraints file beside it would be a
+    // second truth that drifts. Its own tools keep it current.
+    throw new UsageError(
+      `prime lock: ${
+        rel(inForce.path, s.refRoot)
+      } already locks this env, and prime installs from it`,
+      inForce.kind === "uv.lock"
+        ? "update it with `uv lock` (or `uv lock --upgrade`); prime picks the change up on the next run"
+        : "regenerate it with the tool that wrote it (`uv export --format pylock.toml`, `pip lock`); prime picks the change up on the next run",
+    );
+  }
   const prepared = await prepareEnv(p, s, { label });
   const driver = prepared.inputs.driverName;
   const target = lockTarget(p.loaded!, s);

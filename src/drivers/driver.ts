@@ -3,6 +3,14 @@ import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { Runner } from "../process.ts";
 
+/** A lock file that decides the project's versions (see src/deps/locks.ts). */
+export interface LockInPlan {
+  kind: "uv.lock" | "pylock.toml";
+  path: string;
+  /** The dependency groups taken from the lock. */
+  groups: string[];
+}
+
 /** What to install, in the SPEC's order. Paths are absolute. */
 export interface InstallPlan {
   constraints: string | null;
@@ -22,6 +30,11 @@ export interface InstallPlan {
    * installed before the editables, which are then built in the venv. Set by refinePlan().
    */
   buildRequirements?: string[];
+  /**
+   * The lock in force: it replaces `[project].dependencies` and the groups, and becomes
+   * a requirements file of pins (installed first) when the build runs.
+   */
+  lock?: LockInPlan;
 }
 
 /** Everything a driver needs for one build. */

@@ -4,7 +4,7 @@
  */
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { InstallPlan, VenvDriver } from "../drivers/driver.ts";
+import type { BuildContext, InstallPlan, VenvDriver } from "../drivers/driver.ts";
 import type { Stamp, StampInput, StampPython } from "../state/stamp.ts";
 import {
   hashInputs,
@@ -23,6 +23,7 @@ import {
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
+import { LOCK_FILES } from "../deps/locks.ts";
 import { ConfigError, diskError, errorMessage, VenvError } from "../errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
@@ -95,6 +96,8 @@ export async function computeEnvInputs(
     // The ref root's prime.toml and pyproject.toml shape every default (dependencies,
     // requires-python, groups, build-system), whether or not they hold prime's keys.
     paths.push(`${runRefRoot}/prime.toml`, `${runRefRoot}/pyproject.toml`);
+    // A lock decides the versions: editing, adding or removing one is an input change.
+    for (const f of LOCK_FILES) paths.push(`${runRefRoot}/${f}`);
   }
   const localDirs: string[] = [];
   for (const f of reqFiles) {
@@ -299,6 +302,11 @@ export async function ensureEnv(
     refresh: boolean;
     offline: boolean;
     getDriver: () => Promise<VenvDriver>;
+    /**
+     * Turns the plan into what the driver installs, once the venv exists (a lock
+     * becomes a requirements file of pins).
+     */
+    preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
     label: string;
     cwd: string;
   },
@@ -327,13 +335,27 @@ export async function ensureEnv(
       return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
     }
     const driver = await opts.getDriver();
-    log.info(
-      `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
-    );
-    ensureWritableParent(inputs.venvDir);
-    await moveAside(inputs.venvDir, aside, again.stamp !== null);
+    const adopted = !opts.refresh && again.stamp === null && driver.name === "venv_uv"
+      ? madeByUv(inputs.venvDir, inputs.python)
+      : null;
+    if (adopted) {
+      log.info(
+        `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
+      );
+    } else {
+      const foreign = again.stamp === null && !opts.refresh
+        ? otherToolsVenv(inputs.venvDir, inputs.python)
+        : null;
+      log.info(
+        `prime: building ${opts.label} (${
+          foreign ?? reason
+        }) with Python ${inputs.python.version}, ${driver.name}`,
+      );
+      ensureWritableParent(inputs.venvDir);
+      await moveAside(inputs.venvDir, aside, again.stamp !== null);
+    }
     try {
-      const ctx = {
+      const ctx: BuildContext = {
         // Python's venv refuses a path that is a symlink: build in the link's target.
         venvDir: linkTarget(inputs.venvDir) ?? inputs.venvDir,
         cwd: opts.cwd,
@@ -344,10 +366,15 @@ export async function ensureEnv(
         offline: opts.offline,
         echo: log.getVerbosity() >= 2,
       };
-      await driver.create(ctx);
+      if (!adopted) {
+        await driver.create(ctx);
+        // Marks prime's own unfinished build, which is never adopted (kill -9 mid-install).
+        Deno.writeTextFileSync(buildingMarker(ctx.venvDir), `${Deno.pid}\n`);
+      }
       // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
       ensureSelfIgnoringDir(ctx.venvDir);
       writePythonPathPth(ctx.venvDir, inputs.pythonPath);
+      if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
       await driver.install(ctx);
       writeStamp(inputs.venvDir, {
         schema: 1,
@@ -360,7 +387,12 @@ export async function ensureEnv(
         python: pythonIdentity(inputs.python),
         run: inputs.run,
       });
+      try {
+        Deno.removeSync(buildingMarker(ctx.venvDir));
+      } catch { /* adopted: there was none */ }
     } catch (e) {
+      // An adopted venv is someone's working venv: it stays as it is (still no stamp).
+      if (adopted) throw e;
       clearVenv(inputs.venvDir);
       try {
         Deno.statSync(aside);
@@ -374,6 +406,57 @@ export async function ensureEnv(
   } finally {
     lock.release();
   }
+}
+
+/**
+ * The uv version that made the venv at `venvDir` (`uv sync`, `uv venv`), when it has no
+ * prime stamp and runs exactly the selected interpreter: such a venv is adopted (prime
+ * installs into it and stamps it) instead of deleted, so uv and prime share `.venv`
+ * without rebuilding each other's. Null otherwise.
+ */
+export function madeByUv(venvDir: string, python: PythonInfo): string | null {
+  let cfg: string;
+  try {
+    Deno.lstatSync(buildingMarker(venvDir));
+    return null;
+  } catch { /* not a build of prime's */ }
+  try {
+    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
+  } catch {
+    return null;
+  }
+  const key = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*(.*?)\\s*$`, "m").exec(cfg)?.[1] ?? null;
+  const uv = key("uv");
+  const home = key("home");
+  if (!uv || !home || key("include-system-site-packages") === "true") return null;
+  if (key("version_info") !== python.version) return null;
+  try {
+    const base = Deno.realPathSync(`${venvDir}/bin/python`);
+    if (base !== python.realPath) return null;
+    if (!Deno.statSync(`${venvDir}/bin/python`).isFile) return null;
+  } catch {
+    return null;
+  }
+  return uv;
+}
+
+/** The mark of a build prime started and has not stamped yet. */
+function buildingMarker(venvDir: string): string {
+  return `${venvDir}/prime-building`;
+}
+
+/** Why a venv made by another tool (uv's mark in pyvenv.cfg) is rebuilt, or null. */
+function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
+  let cfg: string;
+  try {
+    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
+  } catch {
+    return null;
+  }
+  const uv = /^\s*uv\s*=\s*(\S+)/m.exec(cfg)?.[1];
+  if (!uv) return null;
+  const v = /^\s*version_info\s*=\s*(\S+)/m.exec(cfg)?.[1] ?? "another Python";
+  return `made by uv ${uv} with Python ${v}, not the selected ${python.version} ${python.realPath}; uv sync keeps using the rebuilt one`;
 }
 
 /**

@@ -4,8 +4,9 @@ import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "../project/project.ts";
 import { rel, selectWithRequirement } from "../project/project.ts";
 import { satisfiesAny, versionSatisfies } from "../python/specifier.ts";
-import { decideDriver, makeDriver } from "./choose_driver.ts";
-import { buildInstallPlan, planIsEmpty, refinePlan } from "../deps/plan.ts";
+import { decideDriver, getUv, makeDriver } from "./choose_driver.ts";
+import { planIsEmpty } from "../deps/plan.ts";
+import { envPlan, materializeLock } from "../deps/locks.ts";
 import type { VenvDriver } from "../drivers/driver.ts";
 import {
   checkFreshness,
@@ -123,7 +124,7 @@ export async function freshWithoutSelector(
     settings,
     probed,
     driver,
-    await refinePlan(buildInstallPlan(settings)),
+    await envPlan(settings, p.loaded?.pyproject ?? null, p.refRoot),
     p.refRoot,
   );
   if (!checkFreshness(inputs).fresh) return null;
@@ -229,7 +230,7 @@ export async function prepareEnv(
   warnRequiresPythonConflict(p, settings, python);
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
   checkVenvLocation(settings);
-  const plan = await refinePlan(buildInstallPlan(settings));
+  const plan = await envPlan(settings, p.loaded?.pyproject ?? null, runRefRoot);
   const final = settings;
   const compute = (name: VenvDriverName) =>
     computeEnvInputs(final, python!, name, plan, runRefRoot);
@@ -280,6 +281,26 @@ export async function prepareEnv(
       const d = await getDecided();
       return withProgress(await makeDriver(inputs!.driverName, d.uv, python!, p.cache));
     },
+    preparePlan: (ctx, driver) =>
+      materializeLock(ctx.plan, {
+        venvDir: ctx.venvDir,
+        cwd: ctx.cwd,
+        python: ctx.python.path,
+        driver: driver.name,
+      }, async () => {
+        // The uv driver's own uv; the pip driver borrows one only to read uv.lock.
+        const d = await getDecided();
+        if (d.uv) return d.uv.path;
+        const got = await getUv({
+          cacheDir: p.cache,
+          python,
+          installArgs: settings.installArgs,
+          offline: o.offline,
+          baseDir: settings.refRoot,
+        });
+        if (got.path === null) log.debug(`uv not obtained: ${got.tried.join("; ")}`);
+        return got.path;
+      }, ctx.runner),
   });
   return { settings, selection, python, inputs, result };
 }

@@ -1,0 +1,192 @@
+/**
+ * Lock files are inputs: a uv.lock or pylock.toml decides the versions under both
+ * drivers, editing it updates the env, a stale uv.lock is an error, `prime lock`
+ * defers to it, and `uv sync` and prime share one `.venv` without rebuilding each
+ * other's. Real uv (from PyPI), real pip, wheels built by the test.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { realUv } from "./uv_fixture.ts";
+import { run } from "../../src/process.ts";
+
+const py = python3("3.8");
+const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
+const ignore = !uv.ok;
+const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+
+const PYPROJECT = (dep: string) =>
+  `[project]\nname = "lockdemo"\nversion = "0.1"\nrequires-python = ">=3.8"\ndependencies = ["${dep}"]\n`;
+
+/** A repo whose uv.lock pins privpkg 1.0, and a find-links dir that then also offers 2.0. */
+async function lockedRepo(): Promise<{ dir: string; links: string; env: Record<string, string> }> {
+  const links = await Deno.makeTempDir({ prefix: "prime-test-links-" });
+  await makeWheel(links, "helperdep", "1.0");
+  await makeWheel(links, "privpkg", "1.0", ["helperdep"]);
+  const dir = await tempTree({
+    "pyproject.toml": PYPROJECT("privpkg"),
+    ".python-version": `${py!.minor}\n`,
+    "app.py": "import privpkg, helperdep; print(privpkg.__version__)",
+  });
+  const env = testEnv(await Deno.makeTempDir(), {
+    PATH: `${uvDir()}:${Deno.env.get("PATH")}`,
+    PIP_FIND_LINKS: links,
+    PIP_NO_INDEX: "1",
+  });
+  await uvRun(["lock", "--no-index", "--find-links", links, "--python", py!.path], dir, env);
+  await makeWheel(links, "privpkg", "2.0", ["helperdep"]);
+  return { dir, links, env };
+}
+
+function uvDir(): string {
+  return uv.ok ? uv.value.path.slice(0, uv.value.path.lastIndexOf("/")) : "";
+}
+
+async function uvRun(args: string[], cwd: string, env: Record<string, string>): Promise<string> {
+  const r = await run(uv.ok ? uv.value.path : "uv", args, { cwd, env, clearEnv: true });
+  assert.equal(r.code, 0, `uv ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout + r.stderr;
+}
+
+Deno.test({
+  name: "a uv.lock pinning 1.0 while the index offers 2.0 runs 1.0 under both drivers" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await lockedRepo();
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["app.py"], {
+        cwd: dir,
+        env: { ...env, PRIME_VENV_DRIVER: driver },
+      });
+      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), "1.0", driver);
+    }
+    // Without the lock the same repo gets 2.0: the lock, not luck, chose 1.0.
+    await Deno.remove(join(dir, "uv.lock"));
+    const r = await runPrime(["app.py"], {
+      cwd: dir,
+      env: { ...env, PRIME_VENV_DRIVER: "venv_pip" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /building \.venv \(.*uv\.lock was removed\)/);
+    assert.equal(r.stdout.trim(), "2.0");
+  },
+});
+
+Deno.test({
+  name: "editing uv.lock updates the env, and info shows the lock" + why,
+  ignore,
+  async fn() {
+    const { dir, links, env } = await lockedRepo();
+    const first = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(first.stdout.trim(), "1.0", first.stderr);
+    await uvRun(
+      ["lock", "--upgrade-package", "privpkg", "--no-index", "--find-links", links, "-p", py!.path],
+      dir,
+      env,
+    );
+    const second = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /building \.venv \(.*uv\.lock changed\)/);
+    assert.equal(second.stdout.trim(), "2.0");
+    const info = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout);
+    assert.equal(info.plan.lock_file, join(dir, "uv.lock"));
+    assert.equal(info.venv.fresh, true);
+  },
+});
+
+Deno.test({
+  name:
+    "a uv.lock out of date with pyproject.toml is exit 3 that says so, never a silent re-resolve" +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await lockedRepo();
+    const ok = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(ok.stdout.trim(), "1.0", ok.stderr);
+    await Deno.writeTextFile(join(dir, "pyproject.toml"), PYPROJECT("privpkg>=2"));
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["app.py"], {
+        cwd: dir,
+        env: { ...env, PRIME_VENV_DRIVER: driver },
+      });
+      assert.equal(r.code, 3, `${driver}: ${r.stderr}`);
+      assert.match(r.stderr, /uv\.lock is out of date with .*pyproject\.toml/);
+      assert.match(r.stderr, /hint: run `uv lock`/);
+      assert.equal(r.stdout, "");
+    }
+    // The previous env was put back, untouched: it still runs the locked 1.0.
+    const py = join(dir, ".venv", "bin", "python");
+    const r = await run(py, ["-c", "import privpkg; print(privpkg.__version__)"]);
+    assert.equal(r.stdout.trim(), "1.0");
+  },
+});
+
+Deno.test({
+  name: "a pylock.toml decides the versions under both drivers" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await lockedRepo();
+    await uvRun(
+      ["export", "--locked", "--offline", "--no-emit-project", "--format", "pylock.toml"]
+        .concat(["-o", "pylock.toml", "-p", py!.path]),
+      dir,
+      env,
+    );
+    assert.match(await Deno.readTextFile(join(dir, "pylock.toml")), /^lock-version = "1\.0"/m);
+    await Deno.remove(join(dir, "uv.lock"));
+    // A plain prime.toml repo: no pyproject, only the lock and prime's config.
+    await Deno.remove(join(dir, "pyproject.toml"));
+    await Deno.writeTextFile(join(dir, "prime.toml"), `required_python_version = "${py!.minor}"\n`);
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["app.py"], {
+        cwd: dir,
+        env: { ...env, PRIME_VENV_DRIVER: driver },
+      });
+      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), "1.0", driver);
+    }
+  },
+});
+
+Deno.test({
+  name: "prime lock defers to uv.lock: exit 2 naming `uv lock`, no constraints.txt" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await lockedRepo();
+    const r = await runPrime(["lock"], { cwd: dir, env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /uv\.lock already locks this env/);
+    assert.match(r.stderr, /hint: update it with `uv lock`/);
+    await assert.rejects(Deno.stat(join(dir, "constraints.txt")));
+  },
+});
+
+Deno.test({
+  name: "uv sync, prime, uv sync, prime app.py: one .venv, adopted, never rebuilt" + why,
+  ignore,
+  async fn() {
+    const { dir, links, env } = await lockedRepo();
+    const sync = ["sync", "--locked", "--no-index", "--find-links", links, "-p", py!.path];
+    await uvRun(sync, dir, env);
+    const pyBefore = Deno.lstatSync(join(dir, ".venv", "bin", "python")).mtime?.getTime();
+    const first = await runPrime(["sync"], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /adopting \.venv \(made by uv /);
+    assert.doesNotMatch(first.stderr, /building/);
+    const again = await uvRun(sync, dir, env);
+    assert.doesNotMatch(
+      again,
+      /Uninstalled|Installed|Removed virtual environment|Creating virtual/,
+    );
+    const run2 = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(run2.code, 0, run2.stderr);
+    assert.equal(run2.stdout.trim(), "1.0");
+    assert.equal(run2.stderr, "", "warm: nothing rebuilt");
+    assert.equal(
+      Deno.lstatSync(join(dir, ".venv", "bin", "python")).mtime?.getTime(),
+      pyBefore,
+      "the venv uv made is the one in use",
+    );
+  },
+});
