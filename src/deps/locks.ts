@@ -13,6 +13,7 @@ import { parseToml } from "../config/toml.ts";
 import type { Runner } from "../process.ts";
 import { tail } from "../process.ts";
 import * as log from "../log.ts";
+import { isFile } from "../util.ts";
 
 /** The lock file names prime reads, in the order it prefers them. */
 export const LOCK_FILES = ["uv.lock", "pylock.toml"] as const;
@@ -23,17 +24,10 @@ export const LOCK_FILES = ["uv.lock", "pylock.toml"] as const;
  * `groups` are the env's dependency groups.
  */
 export function findLock(refRoot: string, groups: string[]): LockInPlan | null {
-  const exists = (p: string) => {
-    try {
-      return Deno.statSync(p).isFile;
-    } catch {
-      return false;
-    }
-  };
-  if (exists(`${refRoot}/uv.lock`) && exists(`${refRoot}/pyproject.toml`)) {
+  if (isFile(`${refRoot}/uv.lock`) && isFile(`${refRoot}/pyproject.toml`)) {
     return { kind: "uv.lock", path: `${refRoot}/uv.lock`, groups: [...groups] };
   }
-  if (exists(`${refRoot}/pylock.toml`)) {
+  if (isFile(`${refRoot}/pylock.toml`)) {
     return { kind: "pylock.toml", path: `${refRoot}/pylock.toml`, groups: [...groups] };
   }
   return null;

@@ -416,10 +416,7 @@ export async function ensureEnv(
  */
 export function madeByUv(venvDir: string, python: PythonInfo): string | null {
   let cfg: string;
-  try {
-    Deno.lstatSync(buildingMarker(venvDir));
-    return null;
-  } catch { /* not a build of prime's */ }
+  if (lstatOrNull(buildingMarker(venvDir))) return null;
   try {
     cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
   } catch {

@@ -48,19 +48,21 @@ async function uvRun(args: string[], cwd: string, env: Record<string, string>): 
   return r.stdout + r.stderr;
 }
 
+/** Runs app.py under each driver in turn: every run must print the locked 1.0. */
+async function runsLocked10(dir: string, env: Record<string, string>): Promise<void> {
+  for (const driver of ["venv_uv", "venv_pip"]) {
+    const r = await runPrime(["app.py"], { cwd: dir, env: { ...env, PRIME_VENV_DRIVER: driver } });
+    assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), "1.0", driver);
+  }
+}
+
 Deno.test({
   name: "a uv.lock pinning 1.0 while the index offers 2.0 runs 1.0 under both drivers" + why,
   ignore,
   async fn() {
     const { dir, env } = await lockedRepo();
-    for (const driver of ["venv_uv", "venv_pip"]) {
-      const r = await runPrime(["app.py"], {
-        cwd: dir,
-        env: { ...env, PRIME_VENV_DRIVER: driver },
-      });
-      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
-      assert.equal(r.stdout.trim(), "1.0", driver);
-    }
+    await runsLocked10(dir, env);
     // Without the lock the same repo gets 2.0: the lock, not luck, chose 1.0.
     await Deno.remove(join(dir, "uv.lock"));
     const r = await runPrime(["app.py"], {
@@ -138,14 +140,7 @@ Deno.test({
     // A plain prime.toml repo: no pyproject, only the lock and prime's config.
     await Deno.remove(join(dir, "pyproject.toml"));
     await Deno.writeTextFile(join(dir, "prime.toml"), `required_python_version = "${py!.minor}"\n`);
-    for (const driver of ["venv_uv", "venv_pip"]) {
-      const r = await runPrime(["app.py"], {
-        cwd: dir,
-        env: { ...env, PRIME_VENV_DRIVER: driver },
-      });
-      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
-      assert.equal(r.stdout.trim(), "1.0", driver);
-    }
+    await runsLocked10(dir, env);
   },
 });
 
