@@ -27,14 +27,14 @@ export type Command =
   | { kind: "sync" }
   | { kind: "script"; script: string; args: string[] }
   | { kind: "run"; cmd: string; args: string[] }
-  | { kind: "info"; json: boolean }
+  | { kind: "info"; json: boolean; script?: string }
   | { kind: "env"; shell: ShellKind }
   | { kind: "shell"; args: string[] }
   | { kind: "init"; wrapper?: true }
   | { kind: "use"; name: string | null }
   | { kind: "trust"; revoke: boolean }
   | { kind: "lock" }
-  | { kind: "clean" }
+  | { kind: "clean"; script?: string }
   | { kind: "gc"; olderThanDays: number }
   | {
     kind: "bundle";
@@ -101,9 +101,15 @@ function takeGlobal(argv: string[], i: number, o: GlobalOptions): number {
     o.verbose++;
     return 1;
   }
-  if (/^-v+$/.test(a)) {
-    o.verbose += a.length - 1;
-    return 1;
+  // Clustered short flags, as in any Unix tool: -vv, -vq, -qv, -vC DIR, -vqeNAME.
+  const cluster = /^-([vq]+)([eC].*)?$/.exec(a);
+  if (cluster && (cluster[1].length > 1 || cluster[2] !== undefined)) {
+    for (const f of cluster[1]) {
+      if (f === "v") o.verbose++;
+      else o.quiet = true;
+    }
+    if (cluster[2] === undefined) return 1;
+    return takeGlobal([...argv.slice(0, i), `-${cluster[2]}`, ...argv.slice(i + 1)], i, o);
   }
   if (a === "-q" || a === "--quiet") {
     o.quiet = true;
@@ -190,6 +196,10 @@ export function parseArgs(argv: string[], isFile: (path: string) => boolean): Pa
 }
 
 function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Command {
+  // `prime run --help`, `prime shell -h`: help, before anything is taken as CMD or -c.
+  if ((name === "run" || name === "shell") && (rest[0] === "-h" || rest[0] === "--help")) {
+    return { kind: "help", topic: name };
+  }
   if (name === "run") {
     let i = 0;
     while (i < rest.length && rest[i].startsWith("-") && rest[i] !== "-") {
@@ -272,7 +282,8 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     }
     positionals.push(a);
   }
-  const maxPositionals = name === "use" || name === "help" ? 1 : 0;
+  // info and clean take a SCRIPT: its PEP 723 env (or its repo's env).
+  const maxPositionals = ["use", "help", "info", "clean"].includes(name) ? 1 : 0;
   if (positionals.length > maxPositionals) {
     throw new UsageError(`${name}: unexpected argument ${positionals[maxPositionals]}`);
   }
@@ -280,7 +291,9 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     case "sync":
       return { kind: "sync" };
     case "info":
-      return { kind: "info", json };
+      return positionals[0] !== undefined
+        ? { kind: "info", json, script: positionals[0] }
+        : { kind: "info", json };
     case "env":
       return { kind: "env", shell };
     case "init":
@@ -292,7 +305,9 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
     case "lock":
       return { kind: "lock" };
     case "clean":
-      return { kind: "clean" };
+      return positionals[0] !== undefined ? { kind: "clean", script: positionals[0] } : {
+        kind: "clean",
+      };
     case "gc":
       return { kind: "gc", olderThanDays: olderThan };
     default:

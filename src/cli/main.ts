@@ -1,25 +1,25 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
 import { resolve } from "node:path";
 import { type Command, type GlobalOptions, parseArgs } from "./args.ts";
-import { helpText } from "./help.ts";
+import { commandHelp, helpText, helpTopics } from "./help.ts";
 import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import * as log from "../log.ts";
-import { loadProject, type Project, rel } from "../project/project.ts";
+import { loadProject, type Project, rel, selectFor } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { currentDepth, MAX_DEPTH } from "../launch/program_env.ts";
 import { startProgram } from "../launch/launch.ts";
 import { infoCommand } from "../commands/info.ts";
-import { scriptCommand } from "../commands/script.ts";
+import { resolveScript, scriptCommand } from "../commands/script.ts";
 import { isDirectory, isFile, writeAll } from "../util.ts";
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   // Only prime's own -v shows stacks; a -v after the script belongs to the script.
-  let verbose = false;
+  let verbose = 0;
   try {
     const { options, command } = parseArgs(argv, isFile);
-    verbose = options.verbose > 0;
+    verbose = options.verbose;
     log.setVerbosity(options.verbose, options.quiet);
     const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
     // `prime shell` starts a program too: a shell rc that runs `prime shell` must stop.
@@ -38,8 +38,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Prints an error the SPEC's way and returns its exit code. */
-export function reportError(e: unknown, verbose: boolean): number {
+/**
+ * Prints an error the SPEC's way and returns its exit code. A bug's stack shows with
+ * -v; an ordinary error (a PrimeError, which names its cause) shows one only with -vv.
+ */
+export function reportError(e: unknown, verbose: number | boolean): number {
+  const level = Number(verbose);
   // A full, over-quota or read-only disk under any of prime's own writes is the
   // user's to fix (exit 5, with the path), never "a bug in prime".
   e = diskError(e) ?? e;
@@ -47,12 +51,12 @@ export function reportError(e: unknown, verbose: boolean): number {
     log.error(e.message);
     if (e.details) log.errorDetail(e.details);
     if (e.hint) log.errorDetail(`  hint: ${e.hint}`);
-    if (verbose && e.stack) log.raw(e.stack);
+    if (level >= 2 && e.stack) log.raw(e.stack);
     return e.exitCode;
   }
   const msg = errorMessage(e);
   log.error(`internal error: ${msg}`);
-  if (verbose && e instanceof Error && e.stack) log.raw(e.stack);
+  if (level >= 1 && e instanceof Error && e.stack) log.raw(e.stack);
   else log.info("  hint: this is a bug in prime; run again with -v for the stack and report it");
   return EXIT.INTERNAL;
 }
@@ -74,6 +78,17 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
   }
   switch (c.kind) {
     case "help":
+      if (c.topic !== null) {
+        const text = commandHelp(c.topic);
+        if (text === null) {
+          throw new UsageError(
+            `no help for \`${c.topic}\`: it is not a command`,
+            `commands are ${helpTopics().join(", ")}`,
+          );
+        }
+        writeAll(Deno.stdout, text);
+        return 0;
+      }
       writeAll(Deno.stdout, helpText());
       return 0;
     case "version":
@@ -81,8 +96,13 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
       return 0;
     case "sync":
       return await syncCommand(await requireRoot(o, startDir, "sync"));
-    case "info":
-      return await infoCommand(await loadProject(o, startDir), c.json);
+    case "info": {
+      if (c.script === undefined) return await infoCommand(await loadProject(o, startDir), c.json);
+      const t = await resolveScript(o, c.script);
+      return t.kind === "block"
+        ? await infoCommand(t.project, c.json, t)
+        : await infoCommand(t.project, c.json);
+    }
     case "script":
       return await scriptCommand(o, c.script, c.args);
     case "run":
@@ -115,7 +135,20 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     }
     case "clean": {
       const { cleanCommand } = await import("../commands/clean.ts");
-      return await cleanCommand(await requireRoot(o, startDir, "clean"));
+      if (c.script === undefined) {
+        return await cleanCommand(await requireRoot(o, startDir, "clean"));
+      }
+      const t = await resolveScript(o, c.script);
+      if (t.kind === "block") {
+        const py = (await selectFor(t.project, t.settings.required, false)).python!;
+        const settings = { ...t.settings, venvDir: await t.venvDirFor(py) };
+        return await cleanCommand({ ...t.project, settings });
+      }
+      if (t.project.settings === null) {
+        log.info(`prime: nothing to clean: ${c.script} has no block and no ref root, so no venv`);
+        return 0;
+      }
+      return await cleanCommand(t.project);
     }
     case "gc": {
       const { gcCommand } = await import("../commands/clean.ts");

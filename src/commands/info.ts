@@ -5,7 +5,8 @@
  */
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
-import type { VenvDriverName } from "../config/types.ts";
+import type { Settings, VenvDriverName } from "../config/types.ts";
+import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
 import { envPlan } from "../deps/locks.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
@@ -19,8 +20,11 @@ import { findOnPath, pathDirs, writeAll } from "../util.ts";
 import { probePython } from "../python/probe.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
-export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
-  const s = p.settings;
+export async function gatherInfo(
+  p: Project,
+  script?: ScriptEnvInfo,
+): Promise<Record<string, unknown>> {
+  let s = script?.settings ?? p.settings;
   let required = { value: p.required.value, source: p.required.source };
   let python: Record<string, unknown>;
   let pyInfo = null;
@@ -70,6 +74,8 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
     }
   }
   let venv: Record<string, unknown> | null = null;
+  // A script env's directory depends on the interpreter.
+  if (script && s && pyInfo) s = { ...s, venvDir: await script.venvDirFor(pyInfo) };
   const plan = s ? await envPlan(s, p.loaded?.pyproject ?? null, p.refRoot) : null;
   if (s) {
     const stamp = readStamp(s.venvDir);
@@ -102,6 +108,7 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
         pyInfo,
         driver,
         plan!,
+        script ? null : s.refRoot,
       );
       const f = checkFreshness(inputs);
       fresh = f.fresh;
@@ -176,9 +183,19 @@ export async function gatherInfo(p: Project): Promise<Record<string, unknown>> {
   };
 }
 
+/** What `prime info SCRIPT` needs of a PEP 723 script env (see commands/script.ts). */
+export interface ScriptEnvInfo {
+  settings: Settings;
+  venvDirFor: (py: PythonInfo) => Promise<string>;
+}
+
 /** Prints the info as JSON (stdout) or as a human summary (stdout). */
-export async function infoCommand(p: Project, json: boolean): Promise<number> {
-  const info = await gatherInfo(p);
+export async function infoCommand(
+  p: Project,
+  json: boolean,
+  script?: ScriptEnvInfo,
+): Promise<number> {
+  const info = await gatherInfo(p, script);
   const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info, p.options.verbose > 0);
   writeAll(Deno.stdout, out);
   return 0;
@@ -197,9 +214,17 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
     ...(ws ? [`            (workspace root: ${ws.named_in} names ${ws.member} in ${ws.via})`] : []),
     `config:     ${(i.config_files as string[]).join(", ") || "(none: zero-config defaults)"}`,
     `env:        ${i.env ?? "(default)"}${i.env_source ? ` (from ${i.env_source})` : ""}`,
-    `requires:   ${req.value ?? "any Python 3"} (from ${req.source})`,
+    `requires:   ${
+      req.value === null
+        ? "any Python 3 (nothing asks for a version)"
+        : `${req.value} (from ${req.source})`
+    }`,
     `python:     ${
-      py.path ? `${py.path} (${py.version}, from ${py.source})` : `none (${py.error ?? py.note})`
+      py.path
+        ? `${py.path} (${py.version}, ${
+          py.source === "search" ? "found by the search" : `from ${py.source}`
+        })`
+        : `none: ${py.error ?? py.note}`
     }`,
   ];
   if (selector) {
@@ -216,7 +241,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
   }
   if (venv) {
     lines.push(
-      `venv:       ${venv.path} (${venv.driver}, from ${venv.driver_source})`,
+      `venv:       ${venv.path} (${venv.driver}: ${driverProse(String(venv.driver_source))})`,
       `fresh:      ${venv.fresh ? "yes" : `no: ${venv.reason}`}`,
     );
     const pip = venv.pip as
@@ -268,7 +293,35 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
       lines.push(`  ${t.setting} = ${v}  (from ${t.source}; uv: ${t.uv})`);
     }
   }
-  return lines.join("\n") + "\n";
+  return alignLabels(lines).join("\n") + "\n";
+}
+
+/** Why this driver, as prose with no nested parentheses. */
+function driverProse(source: string): string {
+  if (source === "config") return "set in the configuration";
+  if (source === "PRIME_VENV_DRIVER") return "set by PRIME_VENV_DRIVER";
+  if (source === "PEP 723 block") return "set in the script's block";
+  if (source === "the existing venv") return "what the existing venv was built with";
+  return source.replace(/^default: (.*)$/, "the default, $1").replace(/ \((.*)\)$/, "; $1");
+}
+
+/**
+ * Pads every `label: value` line to the longest label, so that a long label
+ * (`dependency_groups:`) never runs into its value. Continuation lines (indented to the
+ * old 12-column value) move with them; `  item` lines stay as they are.
+ */
+export function alignLabels(lines: string[]): string[] {
+  const label = /^([a-z][a-z_ ]*:) *(\S.*)$/;
+  const width = Math.max(
+    12,
+    ...lines.map((l) => label.exec(l)?.[1].length ?? 0).map((n) => n + 1),
+  );
+  return lines.map((l) => {
+    const m = label.exec(l);
+    if (m) return m[1].padEnd(width) + m[2];
+    if (/^ {12}\S/.test(l)) return " ".repeat(width) + l.trimStart();
+    return l;
+  });
 }
 
 /** A uv that needs no download: on PATH (as prime searches it) or cached by prime. */

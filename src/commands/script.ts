@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import type { GlobalOptions } from "../cli/args.ts";
 import type { Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { bareProject, loadProject } from "../project/project.ts";
+import { bareProject, loadProject, type Project } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
@@ -23,12 +23,69 @@ import { touchLastUsed } from "../warm/warm.ts";
 import { requestKey } from "../state/pointer.ts";
 import * as log from "../log.ts";
 
+/** The env a script runs in: its PEP 723 script env, or its repo's (or none). */
+export type ScriptTarget =
+  | {
+    kind: "block";
+    /** The project of the script env (no ref root, no repo settings). */
+    project: Project;
+    settings: Settings;
+    /** The script env's directory for an interpreter. */
+    venvDirFor: (py: PythonInfo) => Promise<string>;
+    raw: string;
+    scriptDir: string;
+  }
+  | { kind: "repo"; project: Project };
+
 /** Runs a script in its env. */
 export async function scriptCommand(
   o: GlobalOptions,
   script: string,
   args: string[],
 ): Promise<number> {
+  const target = await resolveScript(o, script);
+  if (target.kind === "block") {
+    const { project: scriptProject, settings, venvDirFor, raw, scriptDir } = target;
+    const prepared = await prepareEnv(scriptProject, settings, {
+      label: `the script env of ${script}`,
+      venvDirFor,
+    });
+    touchLastUsed(prepared.inputs.venvDir);
+    return await startProgram({
+      project: scriptProject,
+      venvDir: prepared.inputs.venvDir,
+      python: prepared.python,
+      script,
+      args,
+      stamp: prepared.inputs.run,
+      fingerprint: prepared.inputs.fingerprint,
+      pointer: requestKey("script", `${scriptDir}\0${raw}`, o),
+    });
+  }
+  const project = target.project;
+  if (project.settings) {
+    const s = project.settings;
+    const prepared = await prepareEnv(project, s);
+    return await startProgram({
+      project,
+      venvDir: s.venvDir,
+      python: prepared.python,
+      script,
+      args,
+      stamp: prepared.inputs.run,
+      fingerprint: prepared.inputs.fingerprint,
+    });
+  }
+  return await startProgram({ project, venvDir: null, python: null, script, args });
+}
+
+/**
+ * Reads a script and works out its env (for running it, and for `prime info SCRIPT`
+ * and `prime clean SCRIPT`). Block warnings are logged.
+ * @throws UsageError (exit 2) for a missing or unreadable script, ConfigError (exit 3)
+ * for a bad block.
+ */
+export async function resolveScript(o: GlobalOptions, script: string): Promise<ScriptTarget> {
   let text: string;
   let real: string;
   try {
@@ -113,36 +170,9 @@ export async function scriptCommand(
     // A block's python_path is relative to the script, so the script's directory is
     // part of the key; identical blocks in one directory share an env.
     const scriptProject = { ...project, refRoot: null, settings: null, required };
-    const prepared = await prepareEnv(scriptProject, settings, {
-      label: `the script env of ${script}`,
-      venvDirFor,
-    });
-    touchLastUsed(prepared.inputs.venvDir);
-    return await startProgram({
-      project: scriptProject,
-      venvDir: prepared.inputs.venvDir,
-      python: prepared.python,
-      script,
-      args,
-      stamp: prepared.inputs.run,
-      fingerprint: prepared.inputs.fingerprint,
-      pointer: requestKey("script", `${scriptDir}\0${raw}`, o),
-    });
+    return { kind: "block", project: scriptProject, settings, venvDirFor, raw, scriptDir };
   }
-  if (project.settings) {
-    const s = project.settings;
-    const prepared = await prepareEnv(project, s);
-    return await startProgram({
-      project,
-      venvDir: s.venvDir,
-      python: prepared.python,
-      script,
-      args,
-      stamp: prepared.inputs.run,
-      fingerprint: prepared.inputs.fingerprint,
-    });
-  }
-  return await startProgram({ project, venvDir: null, python: null, script, args });
+  return { kind: "repo", project };
 }
 
 /** The requirement a `.python-version` gives (none when absent or with no usable line). */

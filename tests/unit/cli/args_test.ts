@@ -85,3 +85,37 @@ for (const [name, argv, re] of bad) {
     });
   });
 }
+
+Deno.test("parseArgs() takes clustered short flags: -vq, -vv, -qv, -vC DIR, -veNAME", () => {
+  const p = (argv: string[]) => parseArgs(argv, () => false).options;
+  assert.deepEqual([p(["-vq"]).verbose, p(["-vq"]).quiet], [1, true]);
+  assert.deepEqual([p(["-qvv"]).verbose, p(["-qvv"]).quiet], [2, true]);
+  assert.equal(p(["-vv"]).verbose, 2);
+  const c = p(["-vC", "/d", "info"]);
+  assert.deepEqual([c.verbose, c.directory], [1, "/d"]);
+  const e = p(["-veprod", "info"]);
+  assert.deepEqual([e.verbose, e.env], [1, "prod"]);
+  assert.throws(() => parseArgs(["-vx"], () => false), /unknown option -vx/);
+});
+
+Deno.test("parseArgs() gives per-command help: prime help CMD, prime CMD --help, run -h", () => {
+  const cmd = (argv: string[]) => parseArgs(argv, () => false).command;
+  assert.deepEqual(cmd(["help", "info"]), { kind: "help", topic: "info" });
+  assert.deepEqual(cmd(["info", "--help"]), { kind: "help", topic: "info" });
+  assert.deepEqual(cmd(["run", "--help"]), { kind: "help", topic: "run" });
+  assert.deepEqual(cmd(["shell", "-h"]), { kind: "help", topic: "shell" });
+  // After CMD, --help is the command's own.
+  assert.deepEqual(cmd(["run", "pytest", "--help"]), {
+    kind: "run",
+    cmd: "pytest",
+    args: ["--help"],
+  });
+});
+
+Deno.test("parseArgs() takes a SCRIPT for info and clean", () => {
+  const cmd = (argv: string[]) => parseArgs(argv, () => false).command;
+  assert.deepEqual(cmd(["info", "--json", "s.py"]), { kind: "info", json: true, script: "s.py" });
+  assert.deepEqual(cmd(["clean", "tools/s.py"]), { kind: "clean", script: "tools/s.py" });
+  assert.deepEqual(cmd(["clean"]), { kind: "clean" });
+  assert.throws(() => cmd(["clean", "a.py", "b.py"]), /clean: unexpected argument b\.py/);
+});

@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { commandHelp, helpText, helpTopics } from "../../../src/cli/help.ts";
+
+Deno.test("helpTopics() lists every command of the main help", () => {
+  const topics = helpTopics();
+  for (const c of ["sync", "run", "info", "env", "shell", "init", "use", "lock", "clean", "gc"]) {
+    assert.ok(topics.includes(c), c);
+  }
+  assert.ok(!topics.includes("SCRIPT"));
+});
+
+Deno.test("commandHelp() shows the command's usage, what it does, and the options", () => {
+  for (const topic of helpTopics()) {
+    const text = commandHelp(topic)!;
+    assert.match(text, /^Usage:\n {2}prime /, topic);
+    assert.match(text, /-v, --verbose/, topic);
+  }
+  const info = commandHelp("info")!;
+  assert.match(info, /prime \[OPTIONS\] info \[--json\] \[SCRIPT\]/);
+  assert.doesNotMatch(info, /prime \[OPTIONS\] run/);
+  assert.equal(commandHelp("bogus"), null);
+  assert.ok(helpText().includes("Short options combine"));
+});
