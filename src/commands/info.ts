@@ -18,6 +18,7 @@ import { choosePipWheel } from "../drivers/pip.ts";
 import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../util.ts";
 import { probePython } from "../python/probe.ts";
+import { isTrusted } from "../state/trust.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(
@@ -160,6 +161,10 @@ export async function gatherInfo(
     python,
     venv,
     isolation: s?.isolation ?? "imports",
+    // Whether `prime env`/`prime shell` may export this clone's vars (prime trust).
+    vars_trusted: s && (Object.keys(s.vars).length > 0 || s.varsFiles.length > 0)
+      ? await isTrusted(p.cache, s)
+      : null,
     cache_dir: p.cache,
     installer_settings: installerSettings,
     plan: s
@@ -279,6 +284,15 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
         lines.push(`${(k + ":").padEnd(12)}${Array.isArray(v) ? v.join(", ") : v}`);
       }
     }
+  }
+  if (i.vars_trusted !== null && i.vars_trusted !== undefined) {
+    lines.push(
+      `trusted:    ${
+        i.vars_trusted
+          ? "yes: prime env exports these vars"
+          : "no: prime env exports none of these vars until `prime trust`"
+      }`,
+    );
   }
   lines.push(`cache:      ${i.cache_dir}`);
   const settings = i.installer_settings as Array<Record<string, unknown>>;

@@ -101,8 +101,12 @@ Deno.test({
     assert.match(untrusted.stderr, /APP_MODE, TOKEN\) are not exported: .*prime trust/);
     assert.ok(!untrusted.stderr.includes("t1"), "a value reached stderr");
 
+    const before = await runPrime(["info", "--json"], { cwd: dir, env });
+    assert.equal(JSON.parse(before.stdout).vars_trusted, false);
     const t = await runPrime(["trust"], { cwd: dir, env });
     assert.equal(t.code, 0, t.stderr);
+    const after = await runPrime(["info"], { cwd: dir, env });
+    assert.match(after.stdout, /trusted: +yes/);
     assert.match(t.stderr, /prime env may export: APP_MODE, TOKEN/);
     obj = JSON.parse((await runPrime(["env", "--shell", "json"], { cwd: dir, env })).stdout);
     assert.equal(obj.APP_MODE, "dev");
