@@ -218,6 +218,8 @@ export async function prepareEnv(
     python = probed;
     selection.python = probed;
     selection.source = "uv";
+    // Checked just above; a selection that found nothing says false until now.
+    selection.satisfies = true;
   }
   // Only an explicit --python path can miss the requirement here; no driver takes it
   // (uv refuses such an interpreter for a project too).
