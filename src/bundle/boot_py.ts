@@ -6,21 +6,71 @@
  *      that does and re-execs it (same PID), or exits 4 naming what it needs;
  *   2. puts `lib/` on sys.path (its `.pth` files processed) before the interpreter's
  *      own site-packages, which `site.main()` adds after it (hence `-S`);
- *   3. runs the entry: a script (runpy, as `python SCRIPT`) or a `module:function`.
+ *   3. runs the entry: a script (compiled and run as `__main__`, as `python SCRIPT`
+ *      does) or a `module:function`.
  * It runs on any Python 3.4+ (no f-strings), and imports only what it needs: the
- * common path costs json, site and the entry's own imports.
+ * common path costs `site` and the entry's own imports. The manifest's run-time part
+ * is written into it as a Python literal (bootText), so no json module is loaded.
  */
-export const BOOT_PY = String
-  .raw`# Written by prime bundle: starts this bundle's entry with any matching Python.
-# It needs neither prime nor a venv. Run it through bin/NAME, not by hand.
+
+/** A JSON value as a Python literal (None/True/False; JSON string escapes are Python's). Pure. */
+export function pyLiteral(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(pyLiteral).join(", ")}]`;
+  const items = Object.entries(v as Record<string, unknown>);
+  return `{${items.map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x)}`).join(", ")}}`;
+}
+
+/** The bootstrap with its manifest data (name, entry, isolation, python, binary) in it. */
+export function bootText(manifest: Record<string, unknown>): string {
+  const data = {
+    name: manifest.name,
+    entry: manifest.entry,
+    isolation: manifest.isolation,
+    python: manifest.python,
+    binary: manifest.binary,
+  };
+  return BOOT_PY.replace("M = _manifest()\n", () => `M = ${pyLiteral(data)}\n`);
+}
+
+/** Where the bootstrap module lives in a bundle (compiled there at build time). */
+export const BOOT_MODULE = "prime-bundle/prime_bundle_boot.py";
+
+/**
+ * `prime-bundle.py`, the file bin/NAME runs: a main script is compiled on every start,
+ * so it stays tiny and imports the bootstrap, whose bytecode is cached.
+ */
+export const STUB_PY = String
+  .raw`# Written by prime bundle: bin/NAME runs this; see prime-bundle/prime_bundle_boot.py.
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.realpath(__file__))
-# Running a file puts its directory first on sys.path (unless -I): the bundle's root is
-# not a place to import from.
-if sys.path and sys.path[0] and os.path.realpath(sys.path[0]) == ROOT:
+_root = os.path.dirname(os.path.realpath(__file__))
+if sys.path and sys.path[0] and os.path.realpath(sys.path[0]) == _root:
     del sys.path[0]
+sys.path.insert(0, os.path.join(_root, "prime-bundle"))
+import prime_bundle_boot  # noqa: E402
+
+prime_bundle_boot.main()
+`;
+
+/** The bootstrap module's text; bootText() fills in the data. */
+export const BOOT_PY = String
+  .raw`# Written by prime bundle: the bootstrap that starts this bundle's entry with any
+# matching Python (prime-bundle.py imports it, so its bytecode is cached). It needs
+# neither prime nor a venv. Run it through bin/NAME, not by hand.
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+STUB = os.path.join(ROOT, "prime-bundle.py")
+# prime-bundle.py put this module's directory first; it is no place for the program.
+_here = os.path.dirname(os.path.realpath(__file__))
+sys.path[:] = [p for p in sys.path if not p or os.path.realpath(p) != _here]
 
 
 def _manifest():
@@ -363,7 +413,7 @@ def _probe(path):
     import subprocess
     env = dict(os.environ, _PRIME_BUNDLE_PROBE="1")
     try:
-        p = subprocess.Popen([path, "-I", "-S", os.path.join(ROOT, "prime-bundle.py")],
+        p = subprocess.Popen([path, "-I", "-S", STUB],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         out, err = p.communicate(timeout=30)
     except Exception as e:  # not executable, hung, gone
@@ -400,7 +450,7 @@ def _choose():
                 continue
             os.environ["_PRIME_BUNDLE_CHOSEN"] = "1"
             flags = ["-I"] if M.get("isolation") == "strict" else ["-s"]
-            args = [cand] + flags + ["-S", os.path.join(ROOT, "prime-bundle.py")] + sys.argv[1:]
+            args = [cand] + flags + ["-S", STUB] + sys.argv[1:]
             sys.stdout.flush()
             sys.stderr.flush()
             os.execv(cand, args)
@@ -426,8 +476,12 @@ def _run():
             sys.argv = [path] + args
             if M.get("isolation") != "strict":
                 sys.path.insert(0, os.path.dirname(path))
-            import runpy
-            runpy.run_path(path, run_name="__main__")
+            with open(path, "rb") as f:
+                code = compile(f.read(), path, "exec")
+            main = type(sys)("__main__")
+            main.__dict__.update(__file__=path, __builtins__=__builtins__, __cached__=None)
+            sys.modules["__main__"] = main
+            exec(code, main.__dict__)
             return
         sys.argv = [argv0] + args
         import importlib
@@ -446,13 +500,15 @@ def _run():
 
 
 def _ours(filename):
-    return (filename == __file__ or os.path.realpath(filename) == os.path.join(ROOT, "prime-bundle.py")
+    return (filename in (__file__, STUB) or os.path.realpath(filename) in (STUB, os.path.realpath(__file__))
             or filename.endswith("runpy.py") or filename == "<frozen runpy>")
 
 
-if os.environ.get("_PRIME_BUNDLE_PROBE"):
-    import json
-    print(json.dumps(_facts()))
-else:
+def main():
+    """Runs the entry (or, for a probe by another bundle start, prints this Python's facts)."""
+    if os.environ.get("_PRIME_BUNDLE_PROBE"):
+        import json
+        print(json.dumps(_facts()))
+        return
     _run()
 `;

@@ -36,7 +36,7 @@ import {
 } from "../bundle/tree.ts";
 import { launcherText } from "../bundle/launcher.ts";
 import { IMPORT_PATH_VARS, isolationFlags } from "../launch/program_env.ts";
-import { BOOT_PY } from "../bundle/boot_py.ts";
+import { BOOT_MODULE, bootText, STUB_PY } from "../bundle/boot_py.ts";
 
 /** What `prime bundle` was asked for. */
 export interface BundleRequest {
@@ -536,7 +536,9 @@ export async function bundleCommand(
       distributions: recorded,
     };
     if (!req.depsOnly) {
-      Deno.writeTextFileSync(`${tmp}/prime-bundle.py`, BOOT_PY, { mode: 0o644 });
+      Deno.writeTextFileSync(`${tmp}/prime-bundle.py`, STUB_PY, { mode: 0o644 });
+      Deno.mkdirSync(`${tmp}/${dirname(BOOT_MODULE)}`, { mode: 0o755 });
+      Deno.writeTextFileSync(`${tmp}/${BOOT_MODULE}`, bootText(manifest), { mode: 0o644 });
       Deno.mkdirSync(`${tmp}/bin`, { mode: 0o755 });
       const [maj, min] = python.version.split(".");
       const needs = `Python ${s.required.value ?? "3"}${
@@ -564,7 +566,9 @@ export async function bundleCommand(
       `${venv}/bin/python`,
       python.version,
       tmp,
-      req.depsOnly ? ["lib"] : ["lib", "app"].filter((d) => pathExists(`${tmp}/${d}`)),
+      req.depsOnly
+        ? ["lib"]
+        : ["lib", "app", "prime-bundle"].filter((d) => pathExists(`${tmp}/${d}`)),
     );
     manifest.content_hash = await contentHash(tmp);
     Deno.writeTextFileSync(`${tmp}/${MANIFEST}`, JSON.stringify(manifest, null, 2) + "\n", {

@@ -15,7 +15,7 @@ const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" :
 /** Evaluates `expr` for each case with the bootstrap's functions in scope; returns the results. */
 async function evalBoot(cases: unknown[], expr: string): Promise<unknown[]> {
   const dir = await tempTree({
-    "prime-bundle.py": BOOT_PY,
+    "prime-bundle/prime_bundle_boot.py": BOOT_PY,
     "prime-bundle.json": JSON.stringify({ name: "t", python: {}, entry: null }),
   });
   const code = `import json, os, runpy, sys
@@ -27,7 +27,7 @@ for c in json.loads(sys.stdin.read()):
 print(json.dumps(out))
 `;
   const child = new Deno.Command(py!.path, {
-    args: ["-I", "-c", code, join(dir, "prime-bundle.py")],
+    args: ["-I", "-c", code, join(dir, "prime-bundle/prime_bundle_boot.py")],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
