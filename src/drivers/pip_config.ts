@@ -206,6 +206,8 @@ export function readPipSettings(env: Record<string, string | undefined>): PipSet
 export interface UvOwn {
   /** uv settings by uv's option name (`index-url`, `find-links`, ...) -> where set. */
   keys: Record<string, string>;
+  /** The value of each of those settings (the first file that sets it wins, as in uv). */
+  values?: Record<string, unknown>;
 }
 
 /** uv's configuration files, in uv's order: project, user, system (UV_CONFIG_FILE replaces them). */
@@ -254,6 +256,7 @@ export function readUvOwn(
   parse: (text: string) => Record<string, unknown>,
 ): UvOwn {
   const keys: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
   const files = uvConfigFiles(env, projectDir);
   let projectSeen = false;
   for (const f of files) {
@@ -274,9 +277,13 @@ export function readUvOwn(
     if (f === `${projectDir}/uv.toml`) projectSeen = true;
     const t = table as Record<string, unknown>;
     const pip = (t.pip ?? {}) as Record<string, unknown>;
-    for (const k of [...Object.keys(t), ...Object.keys(pip)]) keys[k] ??= f;
+    for (const [k, v] of [...Object.entries(t), ...Object.entries(pip)]) {
+      if (keys[k] !== undefined) continue;
+      keys[k] = f;
+      values[k] = v;
+    }
   }
-  return { keys };
+  return { keys, values };
 }
 
 /** One pip setting as it reaches uv. */

@@ -8,6 +8,8 @@
 import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
 import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
+import { admitsMinorAtLeast } from "../python/specifier.ts";
+import { sha256Hex } from "../state/paths.ts";
 import { PythonNotFoundError, VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
 import { installerArgs, installPhases, planIsEmpty } from "../deps/plan.ts";
@@ -154,8 +156,90 @@ export function uvPythonRequest(req: PythonRequest | null): string {
 export interface UvPythonOptions {
   offline: boolean;
   runner?: Runner;
-  /** The environment to read PATH from (default Deno.env). */
+  /** The environment to read PATH and UV_PYTHON_* from (default Deno.env). */
   env?: Record<string, string | undefined>;
+  /** prime's cache dir: a failed download is remembered there (none: not remembered). */
+  cacheDir?: string;
+  /** The ref root, whose uv.toml or [tool.uv] may set python-downloads. */
+  projectDir?: string;
+}
+
+/** The oldest CPython minor uv can download (python-build-standalone starts at 3.8). */
+export const UV_DOWNLOAD_MIN_MINOR = 8;
+
+/** How long a failed `uv python install` is remembered. */
+const PYTHON_FAILURE_MEMO_MS = 60 * 60 * 1000;
+
+/**
+ * uv's python-downloads setting and where it comes from: UV_PYTHON_DOWNLOADS, else
+ * `python-downloads` in uv's configuration files, else uv's default (automatic).
+ */
+export function pythonDownloads(
+  env: Record<string, string | undefined>,
+  projectDir: string | undefined,
+): { value: string; source: string } {
+  const v = env.UV_PYTHON_DOWNLOADS?.trim().toLowerCase();
+  if (v) return { value: v, source: `UV_PYTHON_DOWNLOADS=${v}` };
+  if (projectDir) {
+    const own = readUvOwn(env, projectDir, (text) => parseToml(text) as Record<string, unknown>);
+    const c = own.values?.["python-downloads"];
+    if (typeof c === "string") {
+      return {
+        value: c.toLowerCase(),
+        source: `python-downloads = "${c}" in ${own.keys["python-downloads"]}`,
+      };
+    }
+  }
+  return { value: "automatic", source: "uv's default" };
+}
+
+/** uv's reason for a failure on one line: its `error:` line and its last `cause:`. Pure. */
+export function uvReason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const err = lines.find((l) => /^error:/.test(l))?.replace(/^error:\s*/, "") ?? lines[0] ?? "";
+  const causes = lines.filter((l) => /^cause:/.test(l)).map((l) => l.replace(/^cause:\s*/, ""));
+  const last = causes.at(-1);
+  return last && last !== err ? `${err}: ${last}` : err;
+}
+
+async function pythonMemoPath(
+  cacheDir: string,
+  req: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const basis = JSON.stringify([
+    req,
+    env.UV_PYTHON_INSTALL_MIRROR ?? "",
+    env.UV_PYPY_INSTALL_MIRROR ?? "",
+    env.UV_PYTHON_DOWNLOADS_JSON_URL ?? "",
+    env.UV_PYTHON_INSTALL_DIR ?? "",
+  ]);
+  return `${cacheDir}/uv/python-unavailable-${(await sha256Hex(basis)).slice(0, 16)}.json`;
+}
+
+function readPythonMemo(path: string): { at: string; reason: string } | null {
+  try {
+    const m = JSON.parse(Deno.readTextFileSync(path));
+    if (typeof m?.until !== "string" || Date.parse(m.until) <= Date.now()) return null;
+    return { at: String(m.at), reason: String(m.reason ?? "") };
+  } catch {
+    return null;
+  }
+}
+
+function writePythonMemo(path: string, reason: string): void {
+  try {
+    const now = Date.now();
+    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({
+        at: new Date(now).toISOString(),
+        until: new Date(now + PYTHON_FAILURE_MEMO_MS).toISOString(),
+        reason,
+      }) + "\n",
+    );
+  } catch { /* a read-only cache only costs time */ }
 }
 
 function foundPath(r: RunResult): string | null {
@@ -190,13 +274,46 @@ export async function uvFindOrInstallPython(
       { details: tail(first, 5), hint: "install a matching Python, or run without --offline" },
     );
   }
-  const install = ["python", "install", req];
-  log.info(`prime: installing Python ${req} with uv`);
-  log.trace(`$ ${uv.path} ${install.join(" ")}`);
-  const inst = await runner(uv.path, install, { env: childEnv, timeoutMs: 900_000 });
-  if (inst.code !== 0) {
+  // Never ask uv for what it cannot supply: its downloads start at CPython 3.8.
+  if (request && !admitsMinorAtLeast(request.specifier, UV_DOWNLOAD_MIN_MINOR)) {
     throw new PythonNotFoundError(
-      `no interpreter for ${what}: \`uv python install ${req}\` failed`,
+      `no interpreter for ${what}: uv can only download Python 3.${UV_DOWNLOAD_MIN_MINOR} and newer, so it was not asked`,
+      { hint: `install ${what} yourself (pyenv install, the OS)` },
+    );
+  }
+  const downloads = pythonDownloads(env, opts.projectDir);
+  if (downloads.value === "never" || downloads.value === "manual") {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: uv found none (${req}), and ${downloads.source} forbids downloading one`,
+      {
+        hint:
+          `install it yourself (\`uv python install ${req}\`, pyenv install), or allow downloads (UV_PYTHON_DOWNLOADS=automatic)`,
+      },
+    );
+  }
+  const memo = opts.cacheDir ? await pythonMemoPath(opts.cacheDir, req, env) : null;
+  const remembered = memo ? readPythonMemo(memo) : null;
+  if (remembered) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: \`uv python install ${req}\` failed at ${remembered.at} (${remembered.reason}); not tried again for an hour`,
+      {
+        hint:
+          `install a matching Python yourself (pyenv, the OS), or check the network and delete ${memo} to retry now`,
+      },
+    );
+  }
+  const install = ["python", "install", req];
+  const mirror = env.UV_PYTHON_INSTALL_MIRROR ? ` from ${env.UV_PYTHON_INSTALL_MIRROR}` : "";
+  log.info(`prime: installing Python ${req} with uv${mirror}`);
+  log.trace(`$ ${uv.path} ${install.join(" ")}`);
+  // One attempt: where downloads are impossible, uv's retries cost 6-13 s on every run.
+  const installEnv = { ...childEnv, UV_HTTP_RETRIES: env.UV_HTTP_RETRIES ?? "0" };
+  const inst = await runner(uv.path, install, { env: installEnv, timeoutMs: 900_000 });
+  if (inst.code !== 0) {
+    const reason = uvReason(inst.stderr || inst.stdout) || `exit ${inst.code}`;
+    if (memo) writePythonMemo(memo, reason);
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: \`uv python install ${req}\`${mirror} failed: ${reason}`,
       {
         details: tail(inst, 10),
         hint: "install a matching Python yourself (pyenv, the OS), or check the network",

@@ -105,6 +105,16 @@ function minorCouldSatisfy(minor: number, spec: string): boolean {
 }
 
 /**
+ * Whether some Python 3 release of minor `minMinor` or later could satisfy `spec`
+ * (null: any). `==2.7.*` and `<3.8` cannot be at least 3.8. Pure.
+ */
+export function admitsMinorAtLeast(spec: string | null, minMinor: number): boolean {
+  if (spec === null || !isValidSpecifier(spec)) return true;
+  for (let m = minMinor; m <= 40; m++) if (minorCouldSatisfy(m, spec)) return true;
+  return false;
+}
+
+/**
  * The version prefixes worth trying as `python<V>` names, most specific first:
  * `==3.12.1` gives 3.12.1, 3.12, 3; `==3.12.*` gives 3.12, 3; a range gives
  * `3.X` for every known minor that could satisfy it (highest first), then 3.

@@ -188,7 +188,11 @@ export async function prepareEnv(
     for (const req of alternatives) {
       let path: string;
       try {
-        path = await uvFindOrInstallPython(decided.uv, req, { offline: o.offline });
+        path = await uvFindOrInstallPython(decided.uv, req, {
+          offline: o.offline,
+          cacheDir: p.cache,
+          projectDir: settings.refRoot,
+        });
       } catch (e) {
         why.push(errorMessage(e));
         continue;

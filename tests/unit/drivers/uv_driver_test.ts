@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import {
   createUvDriver,
+  pythonDownloads,
   uvFindOrInstallPython,
   uvInstallArgs,
   uvPythonRequest,
+  uvReason,
   uvVenvArgs,
 } from "../../../src/drivers/uv.ts";
 import { pathWithoutShims } from "../../../src/drivers/uv_obtain.ts";
@@ -280,5 +282,102 @@ Deno.test("uvFindOrInstallPython() fails with exit 4 when offline or when the in
       assert.match(e.details ?? "", /dns error/);
       return true;
     },
+  );
+});
+
+/** uv 0.13.9's output for a download that cannot reach GitHub (captured). */
+const UV_DNS_FAILURE = `error: Failed to install cpython-3.9.7-linux-x86_64-gnu
+  Caused by: Failed to download https://github.com/astral-sh/python-build-standalone/releases/download/20211017/cpython-3.9.7.tar.zst
+  cause: error sending request for url
+  cause: client error (Connect)
+  cause: dns error
+  cause: failed to lookup address information: Name or service not known`;
+
+Deno.test("uvReason() puts uv's error and its last cause on one line", () => {
+  assert.equal(
+    uvReason(UV_DNS_FAILURE),
+    "Failed to install cpython-3.9.7-linux-x86_64-gnu: failed to lookup address information: Name or service not known",
+  );
+  assert.equal(
+    uvReason("error: No download found for request: cpython-2.7"),
+    "No download found for request: cpython-2.7",
+  );
+});
+
+Deno.test("pythonDownloads() reads UV_PYTHON_DOWNLOADS, then uv.toml, else automatic", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { HOME: "/nonexistent", XDG_CONFIG_DIRS: "/nonexistent" };
+  assert.deepEqual(pythonDownloads(env, dir), { value: "automatic", source: "uv's default" });
+  await Deno.writeTextFile(`${dir}/uv.toml`, 'python-downloads = "manual"\n');
+  assert.equal(pythonDownloads(env, dir).value, "manual");
+  assert.match(pythonDownloads(env, dir).source, /uv\.toml/);
+  assert.deepEqual(pythonDownloads({ ...env, UV_PYTHON_DOWNLOADS: "never" }, dir), {
+    value: "never",
+    source: "UV_PYTHON_DOWNLOADS=never",
+  });
+});
+
+Deno.test("uvFindOrInstallPython() never asks uv to download what it cannot supply, or what downloads forbid", async () => {
+  for (const [raw, spec] of [["2.7", "==2.7.*"], ["3.6", "==3.6.*"], ["<3.8", "<3.8"]]) {
+    const calls: Call[] = [];
+    await assert.rejects(
+      uvFindOrInstallPython(UV, req(raw, spec), {
+        offline: false,
+        runner: recorder(calls, () => result(2, "", "error: No interpreter found")),
+      }),
+      /uv can only download Python 3\.8 and newer, so it was not asked/,
+    );
+    assert.ok(!calls.some((c) => c.args[1] === "install"), raw);
+  }
+  for (const value of ["never", "manual"]) {
+    const calls: Call[] = [];
+    await assert.rejects(
+      uvFindOrInstallPython(UV, req("3.14", "==3.14.*"), {
+        offline: false,
+        env: { PATH: "/usr/bin", UV_PYTHON_DOWNLOADS: value },
+        runner: recorder(calls, () => result(2, "", "error: No interpreter found")),
+      }),
+      new RegExp(`UV_PYTHON_DOWNLOADS=${value} forbids downloading one`),
+    );
+    assert.ok(!calls.some((c) => c.args[1] === "install"), value);
+  }
+});
+
+Deno.test("uvFindOrInstallPython() tries a download once, without retries, and remembers the failure", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const calls: Call[] = [];
+  const runner = recorder(
+    calls,
+    (args) => args[1] === "install" ? result(2, "", UV_DNS_FAILURE) : result(2, "", "error: none"),
+  );
+  const opts = {
+    offline: false,
+    cacheDir,
+    env: { PATH: "/usr/bin", UV_PYTHON_INSTALL_MIRROR: "https://mirror.example/pbs" },
+    runner,
+  };
+  await assert.rejects(uvFindOrInstallPython(UV, req("3.9.7", "==3.9.7"), opts), (e) => {
+    assert.ok(e instanceof PythonNotFoundError);
+    assert.match(
+      e.message,
+      /`uv python install 3\.9\.7` from https:\/\/mirror\.example\/pbs failed: Failed to install .*Name or service not known$/,
+    );
+    return true;
+  });
+  const install = calls.find((c) => c.args[1] === "install")!;
+  assert.equal(install.opts?.env?.UV_HTTP_RETRIES, "0");
+  const before = calls.length;
+  await assert.rejects(
+    uvFindOrInstallPython(UV, req("3.9.7", "==3.9.7"), opts),
+    /failed at .*\(Failed to install .*\); not tried again for an hour/,
+  );
+  assert.ok(!calls.slice(before).some((c) => c.args[1] === "install"), "remembered: no second try");
+  // Another mirror is another attempt.
+  await assert.rejects(
+    uvFindOrInstallPython(UV, req("3.9.7", "==3.9.7"), {
+      ...opts,
+      env: { PATH: "/usr/bin", UV_PYTHON_INSTALL_MIRROR: "https://other.example/pbs" },
+    }),
+    /from https:\/\/other\.example\/pbs failed/,
   );
 });

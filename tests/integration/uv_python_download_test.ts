@@ -1,0 +1,81 @@
+/**
+ * uv's Python downloads, as a user meets them through the CLI: a failed download
+ * fails fast with uv's reason on one line, is remembered, respects
+ * UV_PYTHON_INSTALL_MIRROR and UV_PYTHON_DOWNLOADS, and uv is never asked for a
+ * Python it cannot supply.
+ */
+import assert from "node:assert/strict";
+import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { realUv } from "./uv_fixture.ts";
+
+const uv = pyenvPythons().length ? await realUv() : { ok: false as const, why: "no pyenv Pythons" };
+// A CPython uv can download that this machine does not have.
+const WANT = "3.10.4";
+const have = pyenvPythons().some((p) => p.version === WANT);
+const ignore = !uv.ok || have;
+const why = !uv.ok ? ` (skipped: ${uv.why})` : have ? ` (skipped: ${WANT} is installed here)` : "";
+
+/** A port nothing listens on: the mirror refuses at once, with no network needed. */
+async function closedPort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function setup(version: string) {
+  const dir = await tempTree({ "prime.toml": `required_python_version = "${version}"\n` });
+  const uvDir = uv.ok ? uv.value.path.slice(0, uv.value.path.lastIndexOf("/")) : "";
+  const env = testEnv(await Deno.makeTempDir(), {
+    PATH: `${uvDir}:${Deno.env.get("PATH")}`,
+    UV_PYTHON_INSTALL_DIR: await Deno.makeTempDir(),
+    PRIME_VENV_DRIVER: "venv_uv",
+  });
+  return { dir, env };
+}
+
+Deno.test({
+  name: "a failed Python download shows uv's reason on one line and is not tried again" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await setup(WANT);
+    const mirror = `http://127.0.0.1:${await closedPort()}/pbs`;
+    const e = { ...env, UV_PYTHON_INSTALL_MIRROR: mirror };
+    const first = await runPrime(["sync"], { cwd: dir, env: e });
+    assert.equal(first.code, 4, first.stderr);
+    assert.match(first.stderr, new RegExp(`installing Python ${WANT} with uv from ${mirror}`));
+    const line = first.stderr.split("\n").find((l) => l.includes("uv python install"))!;
+    assert.match(line, new RegExp(`from ${mirror} failed: .*(refused|Connect)`), first.stderr);
+
+    const second = await runPrime(["sync"], { cwd: dir, env: e });
+    assert.equal(second.code, 4, second.stderr);
+    assert.doesNotMatch(second.stderr, /installing Python/, "remembered: uv is not run again");
+    assert.match(second.stderr, /not tried again for an hour/);
+  },
+});
+
+Deno.test({
+  name: "UV_PYTHON_DOWNLOADS=never and manual mean prime never downloads a Python" + why,
+  ignore,
+  async fn() {
+    const { dir, env } = await setup(WANT);
+    for (const value of ["never", "manual"]) {
+      const r = await runPrime(["sync"], { cwd: dir, env: { ...env, UV_PYTHON_DOWNLOADS: value } });
+      assert.equal(r.code, 4, r.stderr);
+      assert.doesNotMatch(r.stderr, /installing Python/);
+      assert.match(r.stderr, new RegExp(`UV_PYTHON_DOWNLOADS=${value} forbids downloading one`));
+    }
+  },
+});
+
+Deno.test({
+  name: "uv is never asked to download a Python older than 3.8 (3.5 here)" + why,
+  ignore: !uv.ok || pyenvPythons().some((p) => p.minor === "3.5"),
+  async fn() {
+    const { dir, env } = await setup("3.5");
+    const r = await runPrime(["sync"], { cwd: dir, env });
+    assert.equal(r.code, 4, r.stderr);
+    assert.doesNotMatch(r.stderr, /installing Python/);
+    assert.match(r.stderr, /uv can only download Python 3\.8 and newer, so it was not asked/);
+  },
+});
