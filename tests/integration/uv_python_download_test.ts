@@ -16,7 +16,7 @@ const ignore = !uv.ok || have;
 const why = !uv.ok ? ` (skipped: ${uv.why})` : have ? ` (skipped: ${WANT} is installed here)` : "";
 
 /** A port nothing listens on: the mirror refuses at once, with no network needed. */
-async function closedPort(): Promise<number> {
+function closedPort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -39,7 +39,7 @@ Deno.test({
   ignore,
   async fn() {
     const { dir, env } = await setup(WANT);
-    const mirror = `http://127.0.0.1:${await closedPort()}/pbs`;
+    const mirror = `http://127.0.0.1:${closedPort()}/pbs`;
     const e = { ...env, UV_PYTHON_INSTALL_MIRROR: mirror };
     const first = await runPrime(["sync"], { cwd: dir, env: e });
     assert.equal(first.code, 4, first.stderr);
