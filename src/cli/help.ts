@@ -107,6 +107,7 @@ Options (they stop at SCRIPT or CMD; \`--\` also ends them):
   Short options combine: -vq, -vv, -vC DIR.
 
 Exit codes: the program's own; 2 usage, 3 configuration, 4 no interpreter,
-5 venv creation, 6 install, 7 lock timeout, 70 internal error.
+5 venv creation, 6 install, 7 lock timeout, 8 prime itself could not be fetched,
+70 internal error.
 `;
 }

@@ -8,6 +8,21 @@ import { join } from "node:path";
 import { PRIME, runPrime, tempTree } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, primeToml, WHY } from "../reliability/helpers.ts";
 
+/**
+ * Puts prime into dir as `dir/prime` the way a user would: a copy of a binary, or a
+ * symlink to a script launcher (a copy of scripts/prime could not find its clone).
+ */
+async function placeInRepo(dir: string): Promise<string> {
+  const target = join(dir, "prime");
+  const f = await Deno.open(PRIME);
+  const head = new Uint8Array(2);
+  await f.read(head);
+  f.close();
+  if (head[0] === 0x23 && head[1] === 0x21) await Deno.symlink(PRIME, target);
+  else await Deno.copyFile(PRIME, target);
+  return target;
+}
+
 /** Prints the interpreter's prefix, the cwd and argv as JSON. */
 const WHERE = `import json, os, sys
 print(json.dumps({"prefix": sys.prefix, "cwd": os.getcwd(), "argv": sys.argv[1:],
@@ -19,7 +34,7 @@ Deno.test({
   ignore: IGNORE,
   async fn() {
     const { dir, env } = await makeRepo({ files: { "where.py": WHERE } });
-    await Deno.symlink(PRIME, join(dir, "prime"));
+    await placeInRepo(dir);
     // Elsewhere is a repo too: a start directory from cwd would pick it.
     const elsewhere = await tempTree({ "prime.toml": primeToml([]), "where.py": "print(1)\n" });
 
@@ -82,7 +97,7 @@ Deno.test({
       files: { "tools/where": `#!/usr/bin/env prime\n${WHERE}` },
     });
     await Deno.chmod(join(dir, "tools", "where"), 0o755);
-    await Deno.symlink(PRIME, join(dir, "prime"));
+    await placeInRepo(dir);
     const elsewhere = await tempTree();
     const r = await new Deno.Command(join(dir, "tools", "where"), {
       args: ["x"],
