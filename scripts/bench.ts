@@ -370,6 +370,22 @@ async function main() {
     );
     await sh([PRIME, "app.py"], { cwd: proj });
     await sh([PRIME, "script.py"], { cwd: proj });
+    // The same project with declared inputs: a glob matching 1,000 files in 20 dirs,
+    // which the warm path expands and checks (by stat) on every start.
+    const inputsProj = `${work}/warm-inputs`;
+    for (let d = 0; d < 20; d++) {
+      Deno.mkdirSync(`${inputsProj}/src/mod${d}`, { recursive: true });
+      for (let f = 0; f < 50; f++) {
+        Deno.writeTextFileSync(`${inputsProj}/src/mod${d}/f${f}.c`, `int f${d}_${f};\n`);
+      }
+    }
+    Deno.writeTextFileSync(
+      `${inputsProj}/prime.toml`,
+      `venv_driver = "venv_pip"\ndependencies = ["benchpkg0==1.0"]\ninstall_args = ${tomlArgs}\n` +
+        `inputs = ["src/**/*.c"]\n`,
+    );
+    Deno.writeTextFileSync(`${inputsProj}/app.py`, PROGRAM);
+    await sh([PRIME, "app.py"], { cwd: inputsProj });
     const venvPy = `${proj}/.venv/bin/python`;
     const emptyTs = `${work}/empty.ts`;
     Deno.writeTextFileSync(emptyTs, "");
@@ -382,6 +398,12 @@ async function main() {
         cmd: [PRIME, "app.py"],
         cwd: proj,
         baseline: "`python -I app.py` (the venv's)",
+      },
+      {
+        name: "`prime app.py`, `inputs` matching 1,000 files",
+        cmd: [PRIME, "app.py"],
+        cwd: inputsProj,
+        baseline: "`prime app.py`",
       },
       {
         name: "`deno run` of an empty file (floor)",

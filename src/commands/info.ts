@@ -183,6 +183,7 @@ export async function gatherInfo(
         python_path: s.pythonPath,
         vars: Object.keys(s.vars),
         vars_files: s.varsFiles,
+        inputs: s.inputs ?? [],
       }
       : null,
   };

@@ -34,6 +34,7 @@ const LIST_KEYS = [
   "install_args",
   "python_path",
   "vars_files",
+  "inputs",
 ] as const;
 const TABLE_KEYS = ["vars"] as const;
 
@@ -215,6 +216,16 @@ function checkValues(keys: ConfigKeys, where: ConfigWhere): void {
     if (!GROUP_NAME.test(g)) {
       fail(where, `\`dependency_groups\` item \`${g}\` is not a valid group name`);
     }
+  });
+  keys.inputs?.forEach((g) => {
+    if (g.startsWith("/") || g.split("/").includes("..")) {
+      fail(
+        where,
+        `\`inputs\` item \`${g}\` must be a glob relative to the ref root, inside it`,
+        'write it like "requirements.in" or "src/**/*.c"',
+      );
+    }
+    if (g.includes("\0")) fail(where, "`inputs` must not contain a NUL character");
   });
   for (const key of PATH_KEYS) {
     const v = (keys as Record<string, unknown>)[key];

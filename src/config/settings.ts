@@ -459,6 +459,7 @@ function resolveSettingsSync(
     pythonPath,
     vars: { ...(merged.vars ?? {}) },
     varsFiles,
+    ...(merged.inputs && merged.inputs.length > 0 ? { inputs: [...merged.inputs] } : {}),
     isolation: merged.isolation ?? "imports",
     probedAbsent,
     constraintsTarget,

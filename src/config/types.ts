@@ -17,6 +17,8 @@ export interface ConfigKeys {
   python_path?: string[];
   vars?: Record<string, string>;
   vars_files?: string[];
+  /** Globs (relative to the ref root) of extra files whose change makes the env stale. */
+  inputs?: string[];
   default_env?: string;
   isolation?: "imports" | "strict";
 }
@@ -101,6 +103,11 @@ export interface Settings {
   pythonPath: string[];
   vars: Record<string, string>;
   varsFiles: string[];
+  /**
+   * Declared extra inputs: globs relative to the ref root (like uv's cache-keys). Every
+   * file they match is an input of the env, and a new match makes it stale.
+   */
+  inputs?: string[];
   /** `imports` (the default: -s, runtime settings pass) or `strict` (python -I). */
   isolation: "imports" | "strict";
   /** Files whose absence decided a default; if one appears, the env is stale. */

@@ -6,6 +6,7 @@ import { fileSha256, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "../version.ts";
 import type { Isolation } from "../launch/program_env.ts";
 import { isFile, statOrNull } from "../util.ts";
+import { expandGlobs } from "./glob.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
 export interface StampInput {
@@ -43,6 +44,16 @@ export interface Stamp {
   inputs: StampInput[];
   python: StampPython;
   run: StampRun;
+  /**
+   * Declared `inputs` globs and the dir they are relative to: the warm path expands
+   * them again, and a file matched now but not recorded is a new input.
+   */
+  inputGlobs?: { root: string; patterns: string[] };
+  /**
+   * [mtime ms, size] of glob-matched inputs when they were hashed: a file whose stat is
+   * unchanged is not read again, so a thousand matched files cost stats, not hashes.
+   */
+  inputStats?: Record<string, [number, number]>;
 }
 
 /** Reads a venv's stamp; null when it is missing or unreadable (the venv is then incomplete). */
@@ -109,6 +120,12 @@ export function inputChange(before: StampInput[], now: StampInput[]): string | n
     if (old === null) return `${i.path} appeared`;
     return `${i.path} changed`;
   }
+  // A recorded input that is no longer one (a file an `inputs` glob matched was deleted).
+  const current = new Set(now.map((i) => i.path));
+  for (const i of before) {
+    if (current.has(i.path) || i.sha256 === null) continue;
+    return isFile(i.path) ? `${i.path} is no longer an input` : `${i.path} was removed`;
+  }
   return null;
 }
 
@@ -128,5 +145,30 @@ export async function staleReason(stamp: Stamp, venvDir: string): Promise<string
   const changed = interpreterChange(stamp.python);
   if (changed) return changed;
   if (!venvPythonExists(venvDir)) return "the venv's python is missing";
-  return inputChange(stamp.inputs, await hashInputs(stamp.inputs.map((i) => i.path)));
+  if (stamp.inputGlobs) {
+    const known = new Set(stamp.inputs.map((i) => i.path));
+    for (const f of expandGlobs(stamp.inputGlobs.root, stamp.inputGlobs.patterns)) {
+      if (!known.has(f)) return `new input ${f}`;
+    }
+  }
+  const stats = stamp.inputStats ?? {};
+  const toHash = stamp.inputs.filter((i) => !statUnchanged(i.path, stats[i.path]));
+  return inputChange(toHash, await hashInputs(toHash.map((i) => i.path)));
+}
+
+/** Whether a file's [mtime ms, size] is still the recorded one (no record: unknown, false). */
+function statUnchanged(path: string, was: [number, number] | undefined): boolean {
+  if (!was) return false;
+  const st = statOrNull(path);
+  return st !== null && st.isFile && st.size === was[1] && (st.mtime?.getTime() ?? -1) === was[0];
+}
+
+/** [mtime ms, size] of each existing file, taken before it is hashed (see Stamp.inputStats). */
+export function statInputs(paths: string[]): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const p of paths) {
+    const st = statOrNull(p);
+    if (st?.isFile && st.mtime) out[p] = [st.mtime.getTime(), st.size];
+  }
+  return out;
 }

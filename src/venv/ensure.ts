@@ -10,10 +10,12 @@ import {
   hashInputs,
   inputChange,
   readStamp,
+  statInputs,
   venvPythonExists,
   writeStamp,
 } from "../state/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
+import { expandGlobs } from "../state/glob.ts";
 import {
   ensureSelfIgnoringDir,
   hasControlChar,
@@ -47,6 +49,8 @@ export interface EnvInputs {
   inputs: StampInput[];
   fingerprint: string;
   run: Stamp["run"];
+  inputGlobs?: Stamp["inputGlobs"];
+  inputStats?: Stamp["inputStats"];
 }
 
 /** Whether a venv is fresh, and why not. */
@@ -106,6 +110,12 @@ export async function computeEnvInputs(
     } catch { /* read again (and reported) by the installer */ }
   }
   for (const dir of [...settings.projectDirs, ...localDirs]) paths.push(...projectFiles(dir));
+  // Declared inputs: every file the globs match now (a new match later makes it stale).
+  const inputGlobs = settings.inputs ? { root: settings.refRoot, patterns: settings.inputs } : null;
+  const globbed = inputGlobs ? expandGlobs(inputGlobs.root, inputGlobs.patterns) : [];
+  // Stat before hashing, so an edit during the hash shows as a changed stat later.
+  const inputStats = statInputs(globbed);
+  paths.push(...globbed);
   const inputs = await hashInputsOrExplain(paths);
   const runInfo: Stamp["run"] = {
     refRoot: runRefRoot,
@@ -124,6 +134,8 @@ export async function computeEnvInputs(
       plan,
       pythonPath: settings.pythonPath,
       run: runInfo,
+      // Absent unless declared, so fingerprints of envs without inputs are unchanged.
+      ...(inputGlobs ? { inputGlobs } : {}),
     },
     inputs,
     python: pythonIdentity(python),
@@ -137,6 +149,7 @@ export async function computeEnvInputs(
     inputs,
     fingerprint: fp,
     run: runInfo,
+    ...(inputGlobs ? { inputGlobs, inputStats } : {}),
   };
 }
 
@@ -386,6 +399,8 @@ export async function ensureEnv(
         inputs: inputs.inputs,
         python: pythonIdentity(inputs.python),
         run: inputs.run,
+        inputGlobs: inputs.inputGlobs,
+        inputStats: inputs.inputStats,
       });
       try {
         Deno.removeSync(buildingMarker(ctx.venvDir));

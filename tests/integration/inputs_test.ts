@@ -1,0 +1,96 @@
+/**
+ * Declared inputs: `inputs` globs add files prime cannot know about (a requirements.in
+ * that setuptools reads, C sources of an in-place extension) to the freshness check,
+ * cold and warm.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+
+const py = python3("3.8");
+const ignore = py === undefined;
+const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+
+Deno.test({
+  name:
+    "inputs globs: an edit, a new match or a removed file rebuilds; an unchanged tree and a touch without edit stay warm" +
+    why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "prime.toml": `required_python_version = "${py!.minor}"
+venv_driver = "venv_pip"
+dependencies = ["greeting==1.0"]
+install_args = ["--no-index", "--find-links", "wheels"]
+inputs = ["requirements.in", "src/**/*.c"]
+`,
+      "requirements.in": "greeting\n",
+      "src/ext/a.c": "int a;\n",
+      "src/ext/deep/b.c": "int b;\n",
+      "src/ext/notes.txt": "not matched\n",
+      "app.py": "import greeting; print(greeting.__version__)\n",
+    });
+    await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+    const env = testEnv(await Deno.makeTempDir());
+    const start = () => runPrime(["-v", "app.py"], { cwd: dir, env });
+    const built = async (reason: RegExp) => {
+      const r = await start();
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), "1.0");
+      assert.match(r.stderr, /building \.venv/);
+      assert.match(r.stderr, reason);
+    };
+    const warm = async () => {
+      const r = await start();
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /\.venv is fresh; exec /, "expected a warm start");
+      assert.doesNotMatch(r.stderr, /building/);
+    };
+    await built(/\(missing\)/);
+    const stamp = JSON.parse(await Deno.readTextFile(join(dir, ".venv", "prime-stamp.json")));
+    const recorded = stamp.inputs.map((i: { path: string }) => i.path);
+    for (const f of ["requirements.in", "src/ext/a.c", "src/ext/deep/b.c"]) {
+      assert.ok(recorded.includes(join(dir, f)), `${f} is an input`);
+    }
+    assert.ok(!recorded.includes(join(dir, "src/ext/notes.txt")));
+    await warm();
+
+    // An unmatched file changes: still warm.
+    await Deno.writeTextFile(join(dir, "src/ext/notes.txt"), "edited\n");
+    await warm();
+    // A matched file is touched but not edited: its hash decides, still warm.
+    const later = new Date(Date.now() + 5000);
+    await Deno.utime(join(dir, "src/ext/a.c"), later, later);
+    await warm();
+
+    await Deno.writeTextFile(join(dir, "src/ext/deep/b.c"), "int b = 2;\n");
+    await built(/src\/ext\/deep\/b\.c changed/);
+    await warm();
+    await Deno.mkdir(join(dir, "src/new"));
+    await Deno.writeTextFile(join(dir, "src/new/c.c"), "int c;\n");
+    await built(/new input .*src\/new\/c\.c/);
+    await Deno.remove(join(dir, "src/ext/a.c"));
+    await built(/src\/ext\/a\.c was removed/);
+    await Deno.writeTextFile(join(dir, "requirements.in"), "greeting>=1\n");
+    await built(/requirements\.in changed/);
+    await warm();
+
+    // prime info agrees with the warm path.
+    const info = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout);
+    assert.equal(info.venv.fresh, true, info.venv.reason);
+    assert.deepEqual(info.plan.inputs, ["requirements.in", "src/**/*.c"]);
+  },
+});
+
+Deno.test({
+  name: "an inputs glob that leaves the ref root is a configuration error (exit 3)" + why,
+  ignore,
+  async fn() {
+    for (const bad of ["../secrets/*", "/etc/*.conf", "src/../../x"]) {
+      const dir = await tempTree({ "prime.toml": `inputs = ["${bad}"]\n` });
+      const r = await runPrime(["sync"], { cwd: dir, env: testEnv(await Deno.makeTempDir()) });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /`inputs` item .* must be a glob relative to the ref root/);
+    }
+  },
+});
