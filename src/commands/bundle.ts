@@ -12,8 +12,8 @@ import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { InstallPlan } from "../drivers/driver.ts";
 import { requireRoot } from "../cli/main.ts";
 import { prepareEnv } from "../venv/prepare.ts";
-import { rel } from "../project/project.ts";
-import { PrimeError, UsageError } from "../errors.ts";
+import { type Project, rel } from "../project/project.ts";
+import { ConfigError, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { run } from "../process.ts";
 import { sha256Hex } from "../state/paths.ts";
@@ -97,16 +97,21 @@ function classifyEntry(entry: string): Entry | { kind: "console"; name: string }
   return { kind: "console", name: entry };
 }
 
+/** Whether ENTRY names a script file (classifyEntry's rule, without its errors). */
+function entryIsScript(entry: string): boolean {
+  return (entry.includes("/") || !entry.includes(":")) && isFile(entry);
+}
+
 /** Checks DIR before anything is built: empty, absent, or an earlier bundle. */
 function checkOutput(out: string, s: Settings, copied: string[]): void {
   const inside = (child: string, parent: string) =>
     child === parent || child.startsWith(parent.endsWith("/") ? parent : parent + "/");
   const real = realOrSelf(out);
-  if (inside(real, realOrSelf(s.venvDir)) || inside(realOrSelf(s.refRoot), real)) {
+  // A script env's venv is in the cache, and not known before the interpreter is.
+  const inVenv = s.venvDir !== "" && inside(real, realOrSelf(s.venvDir));
+  if (inVenv || inside(realOrSelf(s.refRoot), real)) {
     throw new UsageError(
-      `bundle: --output ${out} overlaps ${
-        inside(real, realOrSelf(s.venvDir)) ? "the venv" : "the ref root"
-      }`,
+      `bundle: --output ${out} overlaps ${inVenv ? "the venv" : "the ref root"}`,
       "write the bundle to its own directory, for example dist/NAME",
     );
   }
@@ -330,15 +335,38 @@ export async function bundleCommand(
   startDir: string,
   req: BundleRequest,
 ): Promise<number> {
-  const p = await requireRoot(o, startDir, "bundle");
-  const s0 = p.settings!;
+  // A script entry uses the env `prime SCRIPT` would: its PEP 723 script env, or the
+  // repo env found from the script's own directory.
+  let p: Project;
+  let s0: Settings;
+  let prepOpts: Parameters<typeof prepareEnv>[2] = {};
+  if (req.entry !== null && entryIsScript(req.entry)) {
+    const { resolveScript } = await import("./script.ts");
+    const t = await resolveScript(o, req.entry);
+    if (t.kind === "block") {
+      p = t.project;
+      s0 = t.settings;
+      prepOpts = { label: `the script env of ${req.entry}`, venvDirFor: t.venvDirFor };
+    } else if (t.project.settings === null) {
+      throw new ConfigError(
+        `bundle: ${req.entry} has no PEP 723 block, and no prime.toml or pyproject.toml is in its directory or above`,
+        "give it a `# /// script` block with its dependencies, or run `prime init` in its repo",
+      );
+    } else {
+      p = t.project;
+      s0 = t.project.settings;
+    }
+  } else {
+    p = await requireRoot(o, startDir, "bundle");
+    s0 = p.settings!;
+  }
   const iso = bundleIsolation(s0);
   const entry = req.entry === null ? null : classifyEntry(req.entry);
   const out = req.output === null ? null : resolve(req.output);
   const copiedDirs = req.depsOnly ? [] : [...s0.pythonPath];
   if (out !== null) checkOutput(out, s0, copiedDirs);
 
-  const prepared = await prepareEnv(p, s0);
+  const prepared = await prepareEnv(p, s0, prepOpts);
   const s = prepared.settings;
   const python = prepared.python;
   const venv = s.venvDir;

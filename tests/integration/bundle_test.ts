@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { listFiles } from "../../src/bundle/tree.ts";
+import { realUv } from "./uv_fixture.ts";
 
 const py312 = pyenvPythons().find((p) => p.minor === "3.12");
 const py311 = pyenvPythons().find((p) => p.minor === "3.11");
@@ -553,5 +554,77 @@ Deno.test({
     const app = listFiles(join(dir, "b/app")).filter((f) => !f.includes("__pycache__"));
     assert.ok(!app.some((f) => /fifo|zero|etc\//.test(f)), app.join(" "));
     assert.ok(app.includes("src/helper/__init__.py"));
+  },
+});
+
+Deno.test({
+  name: "a PEP 723 script is bundled from its own script env, as `prime SCRIPT` runs it" + why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "pep.py": `# /// script
+# requires-python = ">=3.12,<3.13"
+# dependencies = ["greeting==1.0"]
+# [tool.prime]
+# install_args = ["--no-index", "--find-links", "wheels"]
+# venv_driver = "venv_pip"
+# ///
+import sys, greeting
+print(greeting.hello("pep"), "%d.%d" % sys.version_info[:2])
+`,
+    });
+    await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
+    const built = await runPrime(["bundle", "pep.py", "--output", "out"], { cwd: dir, env });
+    assert.equal(built.code, 0, built.stderr);
+    const m = JSON.parse(await Deno.readTextFile(join(dir, "out/prime-bundle.json")));
+    assert.equal(m.python.requires_text, ">=3.12,<3.13");
+    assert.equal(m.python.requires_source, "pep.py (PEP 723 requires-python)");
+    const r = await runIn(join(dir, "out/bin/pep"), [], {
+      PATH: `${await bareBin(py312!.path)}:/usr/bin:/bin`,
+      HOME: await tempTree(),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "hello, pep, from greeting 1.0 3.12\n");
+
+    await Deno.writeTextFile(join(dir, "bare.py"), "print(1)\n");
+    const bare = await runPrime(["bundle", "bare.py", "--output", "out2"], { cwd: dir, env });
+    assert.equal(bare.code, 3);
+    assert.match(bare.stderr, /bare\.py has no PEP 723 block, and no prime\.toml/);
+  },
+});
+
+// The real pinned uv, taken from its wheel the way prime takes it (see uv_fixture.ts).
+const realUvResult = ignore ? null : await realUv();
+const uv = realUvResult?.ok ? realUvResult.value.path : null;
+
+Deno.test({
+  name: "with the uv driver, the project is installed into lib/ by uv, and runs" +
+    (ignore ? why : realUvResult?.ok === false ? ` (skipped: ${realUvResult.why})` : ""),
+  ignore: ignore || uv === null,
+  async fn() {
+    const { dir, env } = await makeShoutProject();
+    const bin = await tempTree();
+    await Deno.symlink(uv!, join(bin, "uv"));
+    const uvEnv = { ...env, PATH: `${bin}:${env.PATH}`, PRIME_VENV_DRIVER: "venv_uv" };
+    const built = await runPrime(["-vv", "bundle", "shout", "--output", "out"], {
+      cwd: dir,
+      env: uvEnv,
+    });
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stderr, /uv pip install .*--target .*--no-deps/);
+    const lib = listFiles(join(dir, "out/lib")).filter((f) => !f.includes("__pycache__"));
+    assert.ok(lib.includes("shout/cli.py"), lib.join(" "));
+    assert.ok(
+      !lib.some((f) => f.startsWith("_shout") || f.startsWith("_virtualenv")),
+      lib.join(" "),
+    );
+    assert.deepEqual(filesContaining(join(dir, "out"), dir), []);
+    const r = await runIn(join(dir, "out/bin/shout"), ["u"], {
+      PATH: `${await bareBin(py312!.path)}:/usr/bin:/bin`,
+      HOME: await tempTree(),
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, "HELLO, CLI, FROM GREETING 1.0 shout ['u']\n");
   },
 });
