@@ -31,6 +31,17 @@ pyproject.toml and requirements.txt. An existing prime.toml is never overwritten
 (exit 3).`,
   use: `With NAME: makes env NAME this clone's default (kept in .prime/env, untracked).
 With no NAME: prints the current choice and where it comes from. "-" clears it.`,
+  bundle: `Syncs the env, then writes DIR: bin/NAME (a sh launcher), lib/ (the env's
+installed distributions; editable projects installed again, non-editable), app/ (the
+script and python_path dirs), and prime-bundle.json (the Python requirement, wheel
+tags, entry, content hash). DIR/bin/NAME then runs with any Python that fits, with no
+prime, venv or network; it may be moved, copied, read-only or linked from /usr/bin.
+ENTRY is a script, a module:function, or a console script of the env. An existing DIR
+must be empty or an earlier bundle. --deps-only writes lib/ (and the manifest) alone;
+--dry-run lists what goes into lib/, with sizes, and writes nothing.
+
+  prime bundle app.py --output dist/app
+  prime bundle mypkg.cli:main --name mytool -o /usr/share/mytool`,
   lock: `Freezes the env's third-party packages (not its editable projects) into
 constraints.txt (constraints-NAME.txt for env NAME), which later builds install under.`,
   clean: `Removes this env's venv. With SCRIPT: the script's env (its PEP 723 script env in
@@ -89,10 +100,9 @@ Usage:
   prime [OPTIONS] lock                 pin the env's packages in the constraints file
   prime [OPTIONS] clean [SCRIPT]       remove this env's venv (or SCRIPT's env)
   prime [OPTIONS] gc [--older-than DAYS]   remove cached script envs unused for DAYS (30)
-  prime [OPTIONS] bundle ENTRY --output DIR [--name NAME] [--dry-run]
-                                       a relocatable app dir (bin/NAME, lib/) any matching
-                                       Python runs; ENTRY: script, module:function or
-                                       console script (--deps-only: lib/ alone)
+  prime [OPTIONS] bundle ENTRY -o DIR [--name NAME] [--dry-run] [--deps-only]
+                                       write a relocatable app dir that any matching
+                                       Python runs, with no prime or venv
 
 Options (they stop at SCRIPT or CMD; \`--\` also ends them):
   -v, --verbose            explain decisions (-vv: installer commands and output)
