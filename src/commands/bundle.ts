@@ -362,7 +362,8 @@ export async function bundleCommand(
   }
   const iso = bundleIsolation(s0);
   const entry = req.entry === null ? null : classifyEntry(req.entry);
-  const out = req.output === null ? null : resolve(req.output);
+  // A DIR that is a symlink keeps its link: the bundle goes where it points.
+  const out = req.output === null ? null : realOrSelf(resolve(req.output));
   const copiedDirs = req.depsOnly ? [] : [...s0.pythonPath];
   if (out !== null) checkOutput(out, s0, copiedDirs);
 
