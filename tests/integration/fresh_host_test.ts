@@ -77,3 +77,35 @@ install_args = ["--no-index", "--find-links", "wheels"]
     }
   },
 });
+
+const FROM_SOURCE = !Deno.env.get("PRIME_BIN");
+
+Deno.test({
+  name:
+    `from source, a first run that cannot fetch prime's npm packages is exit 8 with one clear message${
+      !OFFLINE
+        ? WHY
+        : FROM_SOURCE
+        ? ""
+        : " (skipped: PRIME_BIN is set; this is scripts/prime's own path)"
+    }`,
+  ignore: !OFFLINE || !FROM_SOURCE,
+  async fn() {
+    // A toolchain dir with the pinned Deno but an empty DENO_DIR: a fresh clone whose
+    // `scripts/deno` ran, offline before its first `scripts/prime`.
+    const tools = await Deno.makeTempDir({ prefix: "prime-tools-" });
+    await Deno.mkdir(join(tools, "deno-2.9.6"));
+    // The Deno running this test is the pinned one (scripts/test starts it).
+    await Deno.symlink(Deno.execPath(), join(tools, "deno-2.9.6", "deno"));
+    const home = await Deno.makeTempDir({ prefix: "prime-empty-home-" });
+    const env = { HOME: home, PATH: "/usr/bin:/bin", PRIME_TOOLS_DIR: tools, NO_COLOR: "1" };
+    const r = await runPrime(["--version"], { cwd: home, env, wrap: ["unshare", "-n"] });
+    assert.equal(r.code, 8, show(r));
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /could not fetch prime's npm packages into .*deno_dir/);
+    assert.match(r.stderr, /hint: /);
+    assert.doesNotMatch(r.stderr, /Uncaught|\n\s+at /, "no stack");
+    // Nothing half-made that a later run would trust.
+    assert.throws(() => Deno.statSync(join(tools, "deno_dir", "prime-npm-ready")));
+  },
+});
