@@ -38,6 +38,9 @@ export interface CauseRule {
 
 const RERUN = "then run prime again (nothing is marked fresh)";
 
+const PYVER_HINT =
+  `pin a version that supports this Python, or require a Python it supports (required_python_version or .python-version; prime info shows the selected interpreter), ${RERUN}`;
+
 /** The cause when nothing more specific is recognised. */
 export const GENERIC_CAUSE: FailureCause = {
   id: "other",
@@ -125,6 +128,23 @@ export const CAUSES: CauseRule[] = [
     },
   },
   {
+    // Before hash-missing: an editable or a directory can never carry a hash, so the
+    // fix is to keep hash-checking mode away from it, not to add a hash.
+    id: "hash-conflict",
+    match({ output }) {
+      if (
+        !/cannot be installed when requiring hashes|Can't verify hashes for these file:\/\/ requirements because they point to directories|must have a hash, but none were provided for: (?:-e )?file:\/\//i
+          .test(output)
+      ) return null;
+      return {
+        summary:
+          "hash-checking mode is on for a call that also installs an editable project or a local directory, which cannot be hashed",
+        hint:
+          `prime already installs hash-pinned requirement files in a call of their own; drop --require-hashes from install_args (and PIP_REQUIRE_HASHES / require-hashes in pip.conf), or install the project from a hashed wheel, ${RERUN}`,
+      };
+    },
+  },
+  {
     id: "hash-missing",
     match({ output }) {
       if (
@@ -137,6 +157,43 @@ export const CAUSES: CauseRule[] = [
         hint:
           `give every requirement (dependencies and project dirs included) a ==pin and a --hash (pip-compile --generate-hashes, uv pip compile --generate-hashes), or use no hashes at all, ${RERUN}`,
       };
+    },
+  },
+  {
+    // Before not-found: pip says "no matching distribution" when every version it
+    // skipped needs another Python.
+    id: "python-version",
+    match({ output }) {
+      const pip = /Package '([^']+)' requires a different Python: (\S+) not in '([^']+)'/.exec(
+        output,
+      );
+      if (pip) {
+        return {
+          summary: `\`${pip[1]}\` does not support Python ${pip[2]} (it requires ${pip[3]})`,
+          hint: PYVER_HINT,
+        };
+      }
+      const uv =
+        /Because (?:the current Python version \(([^)]+)\) does not satisfy Python ?([^ ,]+)|([A-Za-z0-9._-]+)(?:[=<>!~][^ ]*)? (?:depends on|requires) Python ?([^ ,]+))/
+          .exec(output);
+      if (uv) {
+        const what = uv[3] ? `\`${uv[3]}\`` : "a requirement";
+        const need = uv[2] ?? uv[4];
+        return {
+          summary: `${what} needs Python ${need}${uv[1] ? `, not ${uv[1]}` : ""}`,
+          hint: PYVER_HINT,
+        };
+      }
+      if (/Ignored the following versions that require a different python version/i.test(output)) {
+        const name = firstMatch(output, [/No matching distribution found for (\S+)/]);
+        return {
+          summary: `${
+            name ? `\`${name}\`` : "a requirement"
+          } has no version for this Python (the index has versions that require another Python)`,
+          hint: PYVER_HINT,
+        };
+      }
+      return null;
     },
   },
   {
@@ -161,6 +218,34 @@ export const CAUSES: CauseRule[] = [
     },
   },
   {
+    // Before network: git's own connection errors come with a clone that failed.
+    id: "vcs",
+    match({ output }) {
+      const vcs =
+        /git clone [^\n]* did not run successfully|Git operation failed|fatal: unable to access|fatal: repository '[^']*' not found|Cannot find command '(?:git|hg|svn)'|hg clone [^\n]* did not run successfully|svn checkout [^\n]* did not run successfully|failed to clone into|Host key verification failed|Permission denied \(publickey/i;
+      if (!vcs.test(output)) return null;
+      const url = firstMatch(output, [
+        /unable to access '([^']+)'/,
+        /repository '([^']+)' not found/,
+        /Cloning (\S+) to /,
+        /Updating (\S+) \(/,
+      ]);
+      const missing = /Cannot find command '(git|hg|svn)'/.exec(output);
+      return {
+        summary: missing
+          ? `a VCS requirement needs \`${missing[1]}\`, which is not installed`
+          : `the VCS host of a requirement could not be reached or refused access${
+            url ? ` (${url})` : ""
+          }`,
+        hint: missing
+          ? `install ${missing[1]} (apt-get install ${
+            missing[1]
+          }), or pin a released version from the index, ${RERUN}`
+          : `check that the host is reachable and that your credentials work (git ls-remote URL shows the same error; SSH keys, a credential helper, a token in the URL), or pin a released version from the index, ${RERUN}`,
+      };
+    },
+  },
+  {
     id: "network",
     match({ output }) {
       if (
@@ -171,6 +256,57 @@ export const CAUSES: CauseRule[] = [
         summary: "the package index could not be reached",
         hint:
           `check the network, the proxy (HTTPS_PROXY) and the index URL (prime info -v shows them), or pass --offline to install from local find-links only, ${RERUN}`,
+      };
+    },
+  },
+  {
+    // After the network causes: a build that fails to download its own tools is theirs.
+    id: "compile",
+    match({ output }) {
+      const name = firstMatch(output, [
+        /Failed building wheel for (\S+)/,
+        /Failed to build `([^` @]+)/,
+        /Failed to build installable wheels for some pyproject\.toml based projects \(([^)]+)\)/,
+        /Preparing metadata \(pyproject\.toml\) did not run successfully[\s\S]*?(?:^|\n)\s*(?:Building|Collecting) (\S+)/,
+      ]);
+      const compiler =
+        /error: command '[^']*(?:gcc|cc|clang|g\+\+|c\+\+)' failed|fatal error: [^\n]*\.h: No such file|Unknown compiler\(s\)|CMake Error|error: Microsoft Visual C\+\+|returned non-zero exit status|compilation terminated/i
+          .test(output);
+      if (name === null && !compiler) return null;
+      if (
+        name === null &&
+        !/subprocess-exited-with-error|build backend returned an error/i.test(output)
+      ) {
+        return null;
+      }
+      const what = name ? `\`${name}\`` : "a package";
+      return {
+        summary: compiler
+          ? `building ${what} from source failed: its compile step failed (see the compiler's errors above)`
+          : `building ${what} from source failed (see the build output above)`,
+        hint:
+          `install what its build needs (a C compiler and the Python headers: build-essential and python3-dev, or the dev packages its errors name), or pin a version with a wheel for this Python and platform; with --no-build-isolation its [build-system].requires must install first (prime does that for project_dirs); -vv shows the whole build, ${RERUN}`,
+      };
+    },
+  },
+  {
+    // Last: the installer itself died (pip's own traceback, uv's panic), so the
+    // requirements are not to blame.
+    id: "installer-crash",
+    match({ installer, output }) {
+      const pipCrash = /Traceback \(most recent call last\):/.test(output) &&
+        /pip\/_internal\/|pip\/__main__\.py|pip\/_vendor\//.test(output) &&
+        !/subprocess-exited-with-error|did not run successfully/.test(output);
+      const uvPanic = /panicked at|thread '[^']*' panicked/.test(output);
+      if (!pipCrash && !uvPanic) return null;
+      const last = firstMatch(output, [/\n(\w+(?:Error|Exception)[^\n]*)\s*$/]);
+      return {
+        summary: `${installer === "uv" || uvPanic ? "uv" : "pip"} itself crashed${
+          last ? ` (${last})` : ""
+        }, not because of a requirement`,
+        hint: uvPanic
+          ? `try venv_driver = "venv_pip", and report the panic above to uv with the command, ${RERUN}`
+          : `prime info -v shows which pip runs for this interpreter and the wheels passed over; try venv_driver = "venv_uv", or a newer Python whose bundled pip works, ${RERUN}`,
       };
     },
   },

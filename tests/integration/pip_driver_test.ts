@@ -60,3 +60,44 @@ install_args = ["--no-index", "--find-links", "wheels"]
     },
   });
 }
+
+const modern = pyenvPythons().filter((p) => /^3\.(\d\d|[89])$/.test(p.minor)).at(-1);
+Deno.test({
+  name:
+    "a dependency that needs another Python is exit 6 with its own cause and hint, not the generic one" +
+    (modern ? "" : " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)"),
+  ignore: modern === undefined,
+  async fn() {
+    const dir = await tempTree({
+      "prime.toml": `required_python_version = "${modern!.minor}"
+venv_driver = "venv_pip"
+dependencies = ["newpy"]
+install_args = ["--no-index", "--find-links", "wheels"]
+`,
+    });
+    const wheel = await makeWheel(join(dir, "wheels"), "newpy", "1.0");
+    // Give the wheel a Requires-Python no interpreter meets.
+    const py = modern!.path;
+    const patch = new Deno.Command(py, {
+      args: [
+        "-I",
+        "-c",
+        `import zipfile,sys
+src=sys.argv[1]; dst=src+".tmp"
+with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst,"w") as b:
+    for i in a.infolist():
+        d=a.read(i)
+        if i.filename.endswith("/METADATA"): d=d.replace(b"Version: 1.0\\n", b"Version: 1.0\\nRequires-Python: >=3.99\\n")
+        b.writestr(i, d)
+import os; os.replace(dst, src)`,
+        wheel,
+      ],
+    });
+    assert.equal((await patch.output()).code, 0);
+    const r = await runPrime(["sync"], { cwd: dir, env: testEnv(await Deno.makeTempDir()) });
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(r.stderr, /`newpy` does not support Python \d+\.\d+\.\d+ \(it requires >=3\.99\)/);
+    assert.match(r.stderr, /hint: pin a version that supports this Python/);
+    assert.doesNotMatch(r.stderr, /fix the requirement named above/);
+  },
+});

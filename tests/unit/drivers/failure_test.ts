@@ -46,6 +46,66 @@ const UV_NO_SPACE =
 const PIP_QUOTA =
   "ERROR: Could not install packages due to an OSError: [Errno 122] Disk quota exceeded";
 
+// Captured on this machine: Debian's pip 23.0.1 run by Python 3.6, git+ URLs to a host
+// that does not resolve, a wheel requiring Python >=3.99, a C extension that does not
+// compile, and --require-hashes with an editable project (pip 24.2, uv 0.13.9).
+const PIP_CRASH = `Traceback (most recent call last):
+  File "/usr/lib/python3.6/runpy.py", line 193, in _run_module_as_main
+  File "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl/pip/_internal/cli/main_parser.py", line 9, in <module>
+  File "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl/pip/_internal/utils/logging.py", line 8, in <module>
+ModuleNotFoundError: No module named 'dataclasses'`;
+const UV_PANIC = `thread 'main' panicked at crates/uv-resolver/src/lock.rs:42:5:
+index out of bounds
+note: run with \`RUST_BACKTRACE=1\` environment variable to display a backtrace`;
+const PIP_VCS = `Collecting git+https://nonexistent.invalid/x.git
+  Cloning https://nonexistent.invalid/x.git to /tmp/pip-req-build-l1bkxvpj
+  Running command git clone --filter=blob:none --quiet https://nonexistent.invalid/x.git /tmp/pip-req-build-l1bkxvpj
+  fatal: unable to access 'https://nonexistent.invalid/x.git/': Could not resolve host: nonexistent.invalid
+  error: subprocess-exited-with-error
+
+× git clone --filter=blob:none --quiet https://nonexistent.invalid/x.git /tmp/pip-req-build-or9jgpe9 did not run successfully.
+│ exit code: 128`;
+const UV_VCS = `   Updating https://nonexistent.invalid/x.git (HEAD)
+error: Git operation failed
+  cause: failed to clone into: /root/.cache/uv/git-v2/db/655531ac89297037
+  cause: process didn't exit successfully: \`/usr/bin/git fetch --force --update-head-ok 'https://nonexistent.invalid/x.git' '+HEAD:refs/remotes/origin/HEAD'\` (exit status: 128)
+         --- stderr
+         fatal: unable to access 'https://nonexistent.invalid/x.git/': Could not resolve host: nonexistent.invalid`;
+const PIP_NO_GIT = `Collecting git+https://example.com/x.git
+  Cloning https://example.com/x.git to /tmp/pip-req-build-1
+ERROR: Cannot find command 'git' - do you have 'git' installed and in your PATH?`;
+const PIP_PYVER = `Processing ./w/newpy-1.0-py3-none-any.whl
+INFO: pip is looking at multiple versions of newpy to determine which version is compatible with other requirements. This could take a while.
+ERROR: Package 'newpy' requires a different Python: 3.13.0 not in '>=3.99'`;
+const PIP_PYVER_INDEX =
+  `ERROR: Ignored the following versions that require a different python version: 2.0 Requires-Python >=3.99
+ERROR: Could not find a version that satisfies the requirement newpy==2.0 (from versions: 1.0)
+ERROR: No matching distribution found for newpy==2.0`;
+const UV_PYVER = `error: No solution found when resolving dependencies
+  cause: Because newpy==1.0 requires Python >=3.99 and only newpy==1.0 is available, we can conclude that all versions of newpy cannot be used.
+         And because you require newpy, we can conclude that your requirements are unsatisfiable.`;
+const PIP_COMPILE = `      cext.c:1:1: error: unknown type name 'this'
+      error: Command '['gcc', '-c', 'cext.c', '-o', 'build/temp.linux-x86_64-cpython-313/cext.o']' returned non-zero exit status 1.
+      [end of output]
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+  ERROR: Failed building wheel for cext
+Failed to build cext
+ERROR: ERROR: Failed to build installable wheels for some pyproject.toml based projects (cext)`;
+const UV_COMPILE = `   Building cext @ file:///tmp/cap/cext
+error: Failed to build \`cext @ file:///tmp/cap/cext\`
+  cause: The build backend returned an error
+  cause: Call to \`setuptools.build_meta:__legacy__.build_wheel\` failed (exit status: 1)
+         [stderr]
+         cext.c:1:1: error: unknown type name 'this'
+         error: Command '['gcc', '-c', 'cext.c']' returned non-zero exit status 1.`;
+const PIP_HASH_EDITABLE =
+  "ERROR: The editable requirement file:///tmp/cap/proj cannot be installed when requiring hashes, because there is no single file to hash.";
+const PIP_HASH_DIR =
+  `ERROR: Can't verify hashes for these file:// requirements because they point to directories:
+    file:///tmp/cap/proj`;
+const UV_HASH_EDITABLE =
+  "error: In `--require-hashes` mode, all requirements must have a hash, but none were provided for: file:///tmp/cap/proj";
+
 const cases: Array<[string, FailureInput, string]> = [
   ["pip on a full disk", { installer: "pip", output: PIP_NO_SPACE }, "no-space"],
   ["uv on a full disk", { installer: "uv", output: UV_NO_SPACE }, "no-space"],
@@ -65,6 +125,23 @@ const cases: Array<[string, FailureInput, string]> = [
   ["pip's hash mismatch", { installer: "pip", output: PIP_HASH_MISMATCH }, "hash-mismatch"],
   ["uv's hash mismatch", { installer: "uv", output: UV_HASH_MISMATCH }, "hash-mismatch"],
   ["an unreachable index", { installer: "uv", output: UV_REFUSED }, "network"],
+  ["pip crashing on its own import", { installer: "pip", output: PIP_CRASH }, "installer-crash"],
+  ["uv panicking", { installer: "uv", output: UV_PANIC }, "installer-crash"],
+  ["pip's unreachable git host", { installer: "pip", output: PIP_VCS }, "vcs"],
+  ["uv's unreachable git host", { installer: "uv", output: UV_VCS }, "vcs"],
+  ["pip without git", { installer: "pip", output: PIP_NO_GIT }, "vcs"],
+  ["pip's Requires-Python refusal", { installer: "pip", output: PIP_PYVER }, "python-version"],
+  [
+    "pip skipping versions for another Python",
+    { installer: "pip", output: PIP_PYVER_INDEX },
+    "python-version",
+  ],
+  ["uv's Requires-Python refusal", { installer: "uv", output: UV_PYVER }, "python-version"],
+  ["pip's failed C build", { installer: "pip", output: PIP_COMPILE }, "compile"],
+  ["uv's failed C build", { installer: "uv", output: UV_COMPILE }, "compile"],
+  ["pip's editable in hash mode", { installer: "pip", output: PIP_HASH_EDITABLE }, "hash-conflict"],
+  ["pip's directory in hash mode", { installer: "pip", output: PIP_HASH_DIR }, "hash-conflict"],
+  ["uv's editable in hash mode", { installer: "uv", output: UV_HASH_EDITABLE }, "hash-conflict"],
   ["an unknown failure", { installer: "pip", output: "ERROR: something odd" }, "other"],
 ];
 
@@ -102,4 +179,26 @@ Deno.test("installFailure() is exit 6 with the command, the output's tail and th
   assert.match(e.message, /^installing dependencies failed: pip exited 1: pip was told to install/);
   assert.match(e.details ?? "", /^\$ pip install foo\n.*--user/s);
   assert.match(e.hint ?? "", /PIP_USER/);
+});
+
+Deno.test("classifyFailure() names the package, the Python and the host where the output has them", () => {
+  const c = (installer: "pip" | "uv", output: string) => classifyFailure({ installer, output });
+  assert.match(
+    c("pip", PIP_PYVER).summary,
+    /`newpy` does not support Python 3\.13\.0 \(it requires >=3\.99\)/,
+  );
+  assert.match(c("uv", UV_PYVER).summary, /`newpy` needs Python >=3\.99/);
+  assert.match(c("pip", PIP_PYVER_INDEX).summary, /`newpy==2\.0` has no version for this Python/);
+  assert.match(
+    c("pip", PIP_COMPILE).summary,
+    /building `cext` from source failed: its compile step/,
+  );
+  assert.match(c("uv", UV_COMPILE).summary, /building `cext` from source failed/);
+  assert.match(c("pip", PIP_VCS).summary, /https:\/\/nonexistent\.invalid\/x\.git/);
+  assert.match(c("pip", PIP_NO_GIT).summary, /needs `git`, which is not installed/);
+  assert.match(
+    c("pip", PIP_CRASH).summary,
+    /pip itself crashed \(ModuleNotFoundError: No module named 'dataclasses'\)/,
+  );
+  assert.match(c("pip", PIP_CRASH).hint, /prime info -v shows which pip/);
 });
