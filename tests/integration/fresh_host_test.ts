@@ -87,7 +87,7 @@ Deno.test({
         ? WHY
         : FROM_SOURCE
         ? ""
-        : " (skipped: PRIME_BIN is set; this is scripts/prime's own path)"
+        : " (skipped: PRIME_BIN is set; this checks the launcher from source)"
     }`,
   ignore: !OFFLINE || !FROM_SOURCE,
   async fn() {
