@@ -97,6 +97,26 @@ Deno.test({
       assert.equal(srv.requests.filter((r) => r === `prime-${HOST}`).length, 1);
       const cached = join(cache, "dist", PRIME_VERSION, `prime-${HOST}`);
       assert.deepEqual(await Deno.readFile(cached), files.get(`prime-${HOST}`));
+
+      // A `#!/usr/bin/env prime` script in the repo, with the repo's dir on PATH.
+      await Deno.writeTextFile(join(dir, "tool"), `#!/usr/bin/env prime\n${WHERE}`);
+      await Deno.chmod(join(dir, "tool"), 0o755);
+      const shebang = await new Deno.Command(join(dir, "tool"), {
+        args: ["s"],
+        cwd: elsewhere,
+        env: { ...env, PATH: `${dir}:${base.PATH}` },
+        clearEnv: true,
+      }).output();
+      const err = new TextDecoder().decode(shebang.stderr);
+      assert.equal(shebang.code, 0, err);
+      const got = JSON.parse(new TextDecoder().decode(shebang.stdout));
+      assert.equal(got.prefix, join(dir, ".venv"));
+      assert.deepEqual(got.argv, ["s"]);
+      assert.equal(
+        srv.requests.filter((r) => r === `prime-${HOST}`).length,
+        1,
+        "still one download",
+      );
     } finally {
       await srv.close();
     }
