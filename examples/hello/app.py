@@ -1,8 +1,8 @@
-"""Prints where it runs from, proving the venv and isolated mode."""
+"""Prints where it runs from, proving the venv and the isolation (no user site)."""
 import sys
 
 import greeting
 
 print(greeting.hello("prime"))
 print(f"python {sys.version.split()[0]} at {sys.executable}")
-print(f"isolated mode: {bool(sys.flags.isolated)}")
+print(f"user site ignored: {bool(sys.flags.no_user_site)}")
