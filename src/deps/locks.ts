@@ -65,7 +65,12 @@ export async function envPlan(
 ): Promise<InstallPlan> {
   const plan = await refinePlan(buildInstallPlan(s));
   if (runRefRoot === null) return plan;
-  return planWithLock(plan, findLock(runRefRoot, s.dependencyGroups), pyproject);
+  const lock = findLock(runRefRoot, s.dependencyGroups);
+  // A workspace root's env holds its members (settings.ts), so the lock must pin theirs too.
+  if (lock?.kind === "uv.lock" && pyproject?.uvWorkspace) {
+    if (s.projectDirs.some((d) => d !== runRefRoot)) lock.allPackages = true;
+  }
+  return planWithLock(plan, lock, pyproject);
 }
 
 /** Where the pins of a lock are written for the installer: inside the venv being built. */
@@ -96,9 +101,16 @@ export function planWithLockFile(plan: InstallPlan, file: string, hashed: boolea
  */
 export async function materializeLock(
   plan: InstallPlan,
-  ctx: { venvDir: string; cwd: string; python: string; driver: "venv_uv" | "venv_pip" },
+  ctx: {
+    venvDir: string;
+    cwd: string;
+    python: string;
+    driver: "venv_uv" | "venv_pip";
+    offline: boolean;
+  },
   uvPath: () => Promise<string | null>,
   runner: Runner,
+  sources?: () => Promise<ExportSources>,
 ): Promise<InstallPlan> {
   const lock = plan.lock;
   if (!lock) return plan;
@@ -106,6 +118,7 @@ export async function materializeLock(
     return planWithLockFile(plan, lock.path, true);
   }
   let text: string;
+  let editables: string[] = [];
   if (lock.kind === "pylock.toml") {
     text = pylockToRequirements(Deno.readTextFileSync(lock.path), lock.path);
   } else {
@@ -119,24 +132,28 @@ export async function materializeLock(
         },
       );
     }
-    text = await exportUvLock(uv, lock, ctx.python, ctx.cwd, runner);
+    const exported = await exportUvLock(uv, lock, ctx.python, ctx.cwd, runner, {
+      offline: ctx.offline,
+      sources: await sources?.(),
+    });
+    const split = splitEditables(exported, ctx.cwd);
+    text = split.pins;
+    editables = split.editables.filter((e) => !plan.editables.includes(e));
   }
   const file = lockRequirementsPath(ctx.venvDir);
   Deno.writeTextFileSync(file, text);
   log.debug(
     `${lock.path}: ${text.split("\n").filter((l) => /^\S/.test(l)).length} pins in ${file}`,
   );
-  return planWithLockFile(plan, file, pinsHashes(text));
+  const withFile = planWithLockFile(plan, file, pinsHashes(text));
+  return { ...withFile, editables: [...editables, ...withFile.editables] };
 }
 
 /** The arguments of `uv export` for a uv.lock (run in the ref root). */
-export function uvExportArgs(lock: LockInPlan, python: string): string[] {
-  const args = [
-    "export",
-    "--locked",
-    // A lock that matches pyproject.toml is checked without the network; one that does
-    // not would need a resolution, which is exactly the stale case reported below.
-    "--offline",
+export function uvExportArgs(lock: LockInPlan, python: string, offline: boolean): string[] {
+  const args = ["export", "--locked"];
+  if (offline) args.push("--offline");
+  args.push(
     "--no-python-downloads",
     "--python",
     python,
@@ -146,8 +163,9 @@ export function uvExportArgs(lock: LockInPlan, python: string): string[] {
     "--no-header",
     "--no-annotate",
     "--no-default-groups",
-  ];
+  );
   for (const g of lock.groups) args.push("--group", g);
+  if (lock.allPackages) args.push("--all-packages");
   return args;
 }
 
@@ -157,10 +175,19 @@ function lastErrorLine(text: string): string {
     lines.at(-1) ?? "";
 }
 
+/** How uv export reaches the package sources (the user's pip settings, translated). */
+export interface ExportSources {
+  args: string[];
+  env: Record<string, string>;
+}
+
 /**
  * The pins of a uv.lock as requirements text (with hashes), through `uv export
- * --locked`.
- * @throws ConfigError (exit 3) when the lock is out of date with pyproject.toml.
+ * --locked`. First offline: a lock that matches a project with static metadata is
+ * checked from the lock alone. When that fails (a stale lock, or a project whose
+ * dynamic metadata must be built), once more with the network, unless --offline:
+ * only uv's "needs to be updated" verdict means the lock is stale.
+ * @throws LockStaleError (exit 3) when the lock is out of date with pyproject.toml
  */
 export async function exportUvLock(
   uvPath: string,
@@ -168,26 +195,61 @@ export async function exportUvLock(
   python: string,
   cwd: string,
   runner: Runner,
+  opts: { offline: boolean; sources?: ExportSources },
 ): Promise<string> {
-  const args = uvExportArgs(lock, python);
-  log.trace(`$ ${uvPath} ${args.join(" ")}`);
-  const r = await runner(uvPath, args, { cwd, timeoutMs: 120_000 });
+  const attempt = async (offline: boolean) => {
+    const args = [...uvExportArgs(lock, python, offline), ...(opts.sources?.args ?? [])];
+    log.trace(`$ ${uvPath} ${args.join(" ")}`);
+    const r = await runner(uvPath, args, { cwd, env: opts.sources?.env, timeoutMs: 300_000 });
+    return { args, r };
+  };
+  let { args, r } = await attempt(true);
   if (r.code === 0) return r.stdout;
+  if (!opts.offline) {
+    log.debug(`uv export --offline failed (${lastErrorLine(r.stderr)}); checking the lock online`);
+    ({ args, r } = await attempt(false));
+    if (r.code === 0) return r.stdout;
+  }
   const out = r.stdout + "\n" + r.stderr;
-  const reason = lastErrorLine(r.stderr || r.stdout);
-  if (/needs to be updated|No solution found|not found in the cache|unsatisfiable/i.test(out)) {
+  const command = `$ ${uvPath} ${args.join(" ")}`;
+  if (/needs to be updated/i.test(out)) {
     throw new LockStaleError(
-      `${lock.path} is out of date with ${cwd}/pyproject.toml: the lock no longer satisfies the project's requirements`,
-      // uv's own hint talks about --offline, which prime chose, not the user.
-      `$ ${uvPath} ${args.join(" ")}\n${
+      `${lock.path} is out of date with ${cwd}/pyproject.toml: uv says the lock needs to be updated`,
+      `${command}\n${
         tail(r, 8).split("\n").filter((l) => l.trim() && !/^\s*hint:/.test(l)).join("\n")
       }`,
     );
   }
-  throw new InstallError(`reading ${lock.path} failed: uv export exited ${r.code}: ${reason}`, {
-    details: `$ ${uvPath} ${args.join(" ")}\n${tail(r)}`,
-    hint: "check that uv can read the lock (`uv export --locked`), then run prime again",
-  });
+  const reason = lastErrorLine(r.stderr || r.stdout);
+  throw new InstallError(
+    `reading ${lock.path} failed: uv export --locked exited ${r.code}: ${reason}`,
+    {
+      details: `${command}\n${tail(r)}`,
+      hint: opts.offline
+        ? "uv could not check the lock offline (a stale lock, or a project whose metadata must be built): run once without --offline, or run `uv lock`"
+        : "check that `uv export --locked` works in the project, then run prime again",
+    },
+  );
+}
+
+/**
+ * Splits exported requirements into the pins and the editable workspace members
+ * (`-e ./pkg`, made absolute against `cwd`): the pins carry hashes, and hash-checking
+ * mode refuses an editable in the same call. Pure.
+ */
+export function splitEditables(text: string, cwd: string): { pins: string; editables: string[] } {
+  const editables: string[] = [];
+  const keep: string[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(?:-e|--editable)(?:\s+|=)(\S+)\s*$/.exec(line);
+    if (!m) {
+      keep.push(line);
+      continue;
+    }
+    const target = m[1].replace(/^file:\/\//, "");
+    editables.push(target.startsWith("/") ? target : `${cwd}/${target.replace(/^\.\//, "")}`);
+  }
+  return { pins: keep.join("\n"), editables };
 }
 
 /** A lock that no longer matches pyproject.toml: a configuration error (exit 3), with uv's words. */

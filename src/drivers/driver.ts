@@ -9,6 +9,8 @@ export interface LockInPlan {
   path: string;
   /** The dependency groups taken from the lock. */
   groups: string[];
+  /** A uv workspace whose members the env holds: the lock's pins for all of them. */
+  allPackages?: boolean;
 }
 
 /** What to install, in the SPEC's order. Paths are absolute. */

@@ -288,25 +288,37 @@ export async function prepareEnv(
       return withProgress(await makeDriver(inputs!.driverName, d.uv, python!, p.cache));
     },
     preparePlan: (ctx, driver) =>
-      materializeLock(ctx.plan, {
-        venvDir: ctx.venvDir,
-        cwd: ctx.cwd,
-        python: ctx.python.path,
-        driver: driver.name,
-      }, async () => {
-        // The uv driver's own uv; the pip driver borrows one only to read uv.lock.
-        const d = await getDecided();
-        if (d.uv) return d.uv.path;
-        const got = await getUv({
-          cacheDir: p.cache,
-          python,
-          installArgs: settings.installArgs,
-          offline: o.offline,
-          baseDir: settings.refRoot,
-        });
-        if (got.path === null) log.debug(`uv not obtained: ${got.tried.join("; ")}`);
-        return got.path;
-      }, ctx.runner),
+      materializeLock(
+        ctx.plan,
+        {
+          venvDir: ctx.venvDir,
+          cwd: ctx.cwd,
+          python: ctx.python.path,
+          driver: driver.name,
+          offline: ctx.offline,
+        },
+        async () => {
+          // The uv driver's own uv; the pip driver borrows one only to read uv.lock.
+          const d = await getDecided();
+          if (d.uv) return d.uv.path;
+          const got = await getUv({
+            cacheDir: p.cache,
+            python,
+            installArgs: settings.installArgs,
+            offline: o.offline,
+            baseDir: settings.refRoot,
+          });
+          if (got.path === null) log.debug(`uv not obtained: ${got.tried.join("; ")}`);
+          return got.path;
+        },
+        ctx.runner,
+        async () => {
+          // uv export may need the package index: the user's pip settings apply, as for installs.
+          const { uvSettingsFromPip } = await import("../drivers/uv.ts");
+          const t = uvSettingsFromPip(ctx.cwd, ctx.plan.installArgs);
+          return { args: t.args, env: t.env };
+        },
+      ),
   });
   return { settings, selection, python, inputs, result };
 }
