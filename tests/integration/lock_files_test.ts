@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  makeWheel,
+  pathWithoutUv,
+  python3,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { realUv } from "./uv_fixture.ts";
 import { run } from "../../src/process.ts";
 
@@ -183,5 +190,27 @@ Deno.test({
       pyBefore,
       "the venv uv made is the one in use",
     );
+  },
+});
+
+const noUvPath = pathWithoutUv();
+
+Deno.test({
+  name: "the pip driver with a uv.lock and no uv to be had is exit 6 naming the fix" +
+    (why || (noUvPath ? "" : " (skipped: this host has a uv in /usr/bin or /bin)")),
+  ignore: ignore || noUvPath === null,
+  async fn() {
+    const { dir, env } = await lockedRepo();
+    const r = await runPrime(["--offline", "app.py"], {
+      cwd: dir,
+      env: { ...env, PATH: noUvPath!, PRIME_VENV_DRIVER: "venv_pip" },
+    });
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(
+      r.stderr,
+      /installing from .*uv\.lock needs uv to read the lock, and uv cannot be had/,
+    );
+    assert.match(r.stderr, /hint: put uv on PATH/);
+    assert.equal(r.stdout, "");
   },
 });
