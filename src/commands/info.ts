@@ -13,7 +13,7 @@ import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { PrimeError } from "../errors.ts";
-import { fromCache, pathWithoutShims } from "../drivers/uv_obtain.ts";
+import { fromCache, pathWithoutShims, redactUrl } from "../drivers/uv_obtain.ts";
 import { choosePipWheel } from "../drivers/pip.ts";
 import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../util.ts";
@@ -137,15 +137,22 @@ export async function gatherInfo(
   }
   // Where each installer setting comes from (pip's files and variables), and how uv gets it.
   let installerSettings: unknown[] = [];
+  let uvSettings: unknown[] = [];
   if (s) {
-    const { uvSettingsFromPip } = await import("../drivers/uv.ts");
+    const { uvOwnSettings, uvSettingsFromPip } = await import("../drivers/uv.ts");
     installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
       setting: t.setting,
-      value: t.value,
+      // An index URL may carry a password: never shown.
+      value: Array.isArray(t.value)
+        ? t.value.map(hidePassword)
+        : typeof t.value === "string"
+        ? hidePassword(t.value)
+        : t.value,
       source: t.source,
       uv: t.to,
       passed_to_uv: t.passed,
     }));
+    uvSettings = uvOwnSettings(s.refRoot);
   }
   return {
     prime_version: PRIME_VERSION,
@@ -167,6 +174,7 @@ export async function gatherInfo(
       : null,
     cache_dir: p.cache,
     installer_settings: installerSettings,
+    uv_settings: uvSettings,
     plan: s
       ? {
         requirements: s.requirements,
@@ -193,6 +201,11 @@ export async function gatherInfo(
 export interface ScriptEnvInfo {
   settings: Settings;
   venvDirFor: (py: PythonInfo) => Promise<string>;
+}
+
+/** A URL with a password gets it replaced; anything else is shown as written. */
+function hidePassword(v: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(v) ? redactUrl(v) : v;
 }
 
 /** Prints the info as JSON (stdout) or as a human summary (stdout). */
@@ -306,6 +319,11 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
     for (const t of settings) {
       const v = Array.isArray(t.value) ? t.value.join(" ") : String(t.value);
       lines.push(`  ${t.setting} = ${v}  (from ${t.source}; uv: ${t.uv})`);
+    }
+    const own = i.uv_settings as Array<{ setting: string; source: string }>;
+    if (own.length) {
+      lines.push("uv's own settings (they win over pip's):");
+      for (const t of own) lines.push(`  ${t.setting}  (from ${t.source})`);
     }
   }
   return alignLabels(lines).join("\n") + "\n";

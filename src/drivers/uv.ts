@@ -43,6 +43,22 @@ export function uvSettingsFromPip(
 }
 
 /**
+ * uv's own settings in force for uv run in `cwd`: the UV_* variables (names only:
+ * values may hold credentials) and the keys of uv's configuration files, each with
+ * where it comes from.
+ */
+export function uvOwnSettings(
+  cwd: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Array<{ setting: string; source: string }> {
+  const out = Object.keys(env).filter((k) => k.startsWith("UV_") && env[k] !== undefined).sort()
+    .map((k) => ({ setting: k, source: "environment" }));
+  const own = readUvOwn(env, cwd, (text) => parseToml(text) as Record<string, unknown>);
+  for (const [k, file] of Object.entries(own.keys)) out.push({ setting: k, source: file });
+  return out;
+}
+
+/**
  * The arguments of `uv pip install` for a build: the whole plan in the SPEC's order,
  * or one phase of it (installPhases), after the flags translated from pip's settings.
  */

@@ -154,7 +154,7 @@ Deno.test({
       const dir = await repo({ "uv.toml": `index-url = "${index.url}"\n` });
       const conf = join(await Deno.makeTempDir(), "pip.conf");
       // Nothing listens on port 9: were pip.conf's index passed, uv would fail.
-      await Deno.writeTextFile(conf, "[global]\nindex-url = http://127.0.0.1:9/simple\n");
+      await Deno.writeTextFile(conf, "[global]\nindex-url = http://me:s3cret@127.0.0.1:9/simple\n");
       const e = env(await Deno.makeTempDir(), {
         PIP_CONFIG_FILE: conf,
         PRIME_VENV_DRIVER: "venv_uv",
@@ -165,8 +165,10 @@ Deno.test({
       const info = await runPrime(["-v", "info"], { cwd: dir, env: e });
       assert.match(
         info.stdout,
-        /indexUrl = http:\/\/127\.0\.0\.1:9\/simple .*not passed: `index-url` in .*uv\.toml wins/,
+        /indexUrl = http:\/\/me:\*\*\*\*@127\.0\.0\.1:9\/simple .*not passed: `index-url` in .*uv\.toml wins/,
       );
+      assert.doesNotMatch(info.stdout, /s3cret/, "a password is never shown");
+      assert.match(info.stdout, /uv's own settings[^\n]*\n(\s+.*\n)*\s+index-url .*uv\.toml/);
     } finally {
       await index.close();
     }
