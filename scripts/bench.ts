@@ -3,7 +3,7 @@
  * each against named peers measured in the same run, in alternating order. Prints a
  * Markdown table and (unless --no-write) writes it to docs/BENCH.md with the machine.
  *
- *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]
+ *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cli,cold,wheels,many,memory]
  *                 [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]
  *   scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...   (ad hoc, first = baseline)
  *
@@ -34,7 +34,7 @@ function parseOptions(argv: string[]): Options {
   const o: Options = {
     runs: 40,
     coldRuns: 8,
-    only: new Set(["warm", "cold", "wheels", "many", "memory"]),
+    only: new Set(["warm", "cli", "cold", "wheels", "many", "memory"]),
     python: null,
     primeBin: null,
     write: true,
@@ -60,7 +60,7 @@ function parseOptions(argv: string[]): Options {
       break;
     } else if (a === "-h" || a === "--help") {
       console.log(
-        "usage: scripts/bench [--runs N] [--cold-runs N] [--only warm,cold,wheels,many,memory]\n" +
+        "usage: scripts/bench [--runs N] [--cold-runs N] [--only warm,cli,cold,wheels,many,memory]\n" +
           "                     [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]\n" +
           "       scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...",
       );
@@ -354,7 +354,7 @@ async function main() {
   const notes: string[] = [];
 
   // --- warm start -------------------------------------------------------------
-  if (opts.only.has("warm") || opts.only.has("many") || opts.only.has("memory")) {
+  if (["warm", "cli", "many", "memory"].some((s) => opts.only.has(s))) {
     const proj = `${work}/warm`;
     Deno.mkdirSync(proj, { recursive: true });
     Deno.writeTextFileSync(
@@ -456,6 +456,32 @@ async function main() {
     if (opts.only.has("warm")) {
       console.error(`bench: warm start (${opts.runs} runs)`);
       sections.push(table("Warm start", await measure(cases, opts.runs), opts.runs));
+    }
+
+    // The cold CLI's fixed cost: what every command that is not a warm start pays
+    // before doing its own work (module loading, npm packages), against the floor.
+    if (opts.only.has("cli")) {
+      const cli: Case[] = [
+        {
+          name: "`deno run` of an empty file (floor)",
+          cmd: [denoBin, "run", "--no-config", "--no-lock", emptyTs],
+          cwd: proj,
+        },
+        {
+          name: "`prime --version`",
+          cmd: [PRIME, "--version"],
+          cwd: proj,
+          baseline: "`deno run` of an empty file (floor)",
+        },
+        {
+          name: "`prime env` (fresh env, as direnv runs it)",
+          cmd: [PRIME, "env"],
+          cwd: proj,
+          baseline: "`deno run` of an empty file (floor)",
+        },
+      ];
+      console.error(`bench: cold CLI fixed cost (${opts.runs} runs)`);
+      sections.push(table("Cold CLI fixed cost", await measure(cli, opts.runs), opts.runs));
     }
 
     if (opts.only.has("many")) {
@@ -627,7 +653,7 @@ async function main() {
   ].join("\n");
   console.log(doc);
   if (opts.write) {
-    writeSection(opts.out, doc, opts.only.size === 5 && opts.out === `${ROOT}/docs/BENCH.md`);
+    writeSection(opts.out, doc, opts.only.size === 6 && opts.out === `${ROOT}/docs/BENCH.md`);
     console.error(`bench: wrote ${opts.out}`);
   }
   await Deno.remove(work, { recursive: true }).catch(() => {});

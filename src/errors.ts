@@ -1,4 +1,4 @@
-/** Exit codes from the SPEC. */
+/** Exit codes (README "Exit codes", docs/DESIGN.md "Errors and exit codes"). */
 export const EXIT = {
   USAGE: 2,
   CONFIG: 3,

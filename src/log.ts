@@ -2,7 +2,6 @@
  * The only writer to stderr. Levels: -q (quiet) shows errors only, default shows
  * notes and warnings, -v adds decisions, -vv adds installer commands and output.
  */
-import { styleText } from "node:util";
 import { writeAll } from "./util.ts";
 
 let verbosity = 0;
@@ -23,8 +22,19 @@ function color(): boolean {
   return Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR");
 }
 
-function paint(style: Parameters<typeof styleText>[0], text: string): string {
-  return color() ? styleText(style, text, { validateStream: false }) : text;
+/**
+ * SGR codes of the few styles prime uses. Written out rather than node:util styleText:
+ * loading the node compatibility layer costs every cold start several milliseconds.
+ */
+const SGR = { bold: [1, 22], red: [31, 39], yellow: [33, 39], cyan: [36, 39], dim: [2, 22] };
+
+function paint(style: keyof typeof SGR | (keyof typeof SGR)[], text: string): string {
+  if (!color()) return text;
+  let out = text;
+  for (const s of (Array.isArray(style) ? [...style] : [style]).reverse()) {
+    out = `\x1b[${SGR[s][0]}m${out}\x1b[${SGR[s][1]}m`;
+  }
+  return out;
 }
 
 function write(line: string): void {

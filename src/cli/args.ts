@@ -1,12 +1,16 @@
 /**
- * The one place that parses prime's command line. Pure (file checks come in as a
- * function) and free of imports beyond errors.ts, because the warm path uses it.
+ * The one place that reads what a start of prime was asked to do: the command line,
+ * the PRIME_* overrides from the environment, and the working directory, into one
+ * Invocation value that the warm and the cold path both use. Parsing is pure (file
+ * checks and the environment come in as functions); readInvocation() is the one place
+ * that takes them from the process. Deno APIs only: the warm path uses it.
  *
  * prime's options stop at the script or the command: everything after SCRIPT or
  * `run CMD` belongs to the program untouched. node:util parseArgs cannot stop at the
  * first positional, so this is a small hand-written loop.
  */
 import { UsageError } from "../errors.ts";
+import { absoluteFrom, isDirectory, isFile } from "../util.ts";
 
 /** Options that apply to every command. */
 export interface GlobalOptions {
@@ -364,4 +368,81 @@ function parseBundle(rest: string[], o: GlobalOptions): Command {
     );
   }
   return c;
+}
+
+/** Settings that replace configuration for one start, and where each came from. */
+export interface Overrides {
+  /** `--python`, else PRIME_PYTHON: an interpreter path or a version. */
+  python: { value: string; source: "--python" | "PRIME_PYTHON" } | null;
+  /** `--env`, else PRIME_ENV (the saved `prime use` choice comes after both). */
+  env: { value: string; source: "--env" | "PRIME_ENV" } | null;
+  /** PRIME_VENV_DRIVER, as given (validated where the settings are resolved). */
+  driver: string | null;
+}
+
+/** One start of prime: argv + environment + working directory, read once. */
+export interface Invocation extends ParsedArgs {
+  /**
+   * The -C directory, else the working directory (absolute): paths on the command
+   * line are relative to it, the ref root is searched from it, and programs run there.
+   */
+  base: string;
+  overrides: Overrides;
+}
+
+/**
+ * Builds the Invocation from argv, an environment lookup and the working directory.
+ * Empty PRIME_* values count as unset. Pure. @throws UsageError (exit 2)
+ */
+export function parseInvocation(
+  argv: string[],
+  ctx: { env: (name: string) => string | undefined; cwd: string; isFile: (p: string) => boolean },
+): Invocation {
+  const { options, command } = parseArgs(argv, ctx.isFile);
+  const envPython = ctx.env("PRIME_PYTHON") || null;
+  const envName = ctx.env("PRIME_ENV") || null;
+  return {
+    options,
+    command,
+    base: options.directory === null ? ctx.cwd : absoluteFrom(ctx.cwd, options.directory),
+    overrides: {
+      python: options.python !== null
+        ? { value: options.python, source: "--python" }
+        : envPython !== null
+        ? { value: envPython, source: "PRIME_PYTHON" }
+        : null,
+      env: options.env !== null
+        ? { value: options.env, source: "--env" }
+        : envName !== null
+        ? { value: envName, source: "PRIME_ENV" }
+        : null,
+      driver: ctx.env("PRIME_VENV_DRIVER") || null,
+    },
+  };
+}
+
+/**
+ * The Invocation of this process, with a -C directory resolved to its real path.
+ * @throws UsageError (exit 2) for a bad command line or a -C that is not a directory.
+ */
+export function readInvocation(argv: string[]): Invocation {
+  const inv = parseInvocation(argv, {
+    env: (k) => Deno.env.get(k),
+    cwd: Deno.cwd(),
+    isFile,
+  });
+  if (inv.options.directory !== null) {
+    let real: string | null = null;
+    try {
+      real = Deno.realPathSync(inv.base);
+    } catch { /* reported below */ }
+    if (real === null || !isDirectory(real)) {
+      throw new UsageError(
+        `-C ${inv.options.directory}: not a directory`,
+        "pass an existing directory to -C/--directory",
+      );
+    }
+    inv.base = real;
+  }
+  return inv;
 }

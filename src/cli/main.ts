@@ -1,24 +1,19 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
-import { resolve } from "node:path";
-import { type Command, type GlobalOptions, parseArgs } from "./args.ts";
+import { type Invocation, readInvocation } from "./args.ts";
 import { commandHelp, helpText, helpTopics } from "./help.ts";
 import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import * as log from "../log.ts";
-import { loadProject, type Project, rel, selectFor } from "../project/project.ts";
-import { prepareEnv } from "../venv/prepare.ts";
 import { currentDepth, MAX_DEPTH } from "../launch/program_env.ts";
-import { startProgram } from "../launch/launch.ts";
-import { infoCommand } from "../commands/info.ts";
-import { resolveScript, scriptCommand } from "../commands/script.ts";
-import { isDirectory, isFile, writeAll } from "../util.ts";
+import { writeAll } from "../util.ts";
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   // Only prime's own -v shows stacks; a -v after the script belongs to the script.
   let verbose = 0;
   try {
-    const { options, command } = parseArgs(argv, isFile);
+    const inv = readInvocation(argv);
+    const { options, command } = inv;
     verbose = options.verbose;
     log.setVerbosity(options.verbose, options.quiet);
     const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
@@ -32,15 +27,16 @@ export async function main(argv: string[]): Promise<number> {
         "a script's shebang probably starts prime on itself; check the program it runs",
       );
     }
-    return await dispatch(options, command);
+    return await dispatch(inv);
   } catch (e) {
     return reportError(e, verbose);
   }
 }
 
 /**
- * Prints an error the SPEC's way and returns its exit code. A bug's stack shows with
- * -v; an ordinary error (a PrimeError, which names its cause) shows one only with -vv.
+ * Prints an error (docs/DESIGN.md "Errors and exit codes") and returns its exit code.
+ * A bug's stack shows with -v; an ordinary error (a PrimeError, which names its cause)
+ * shows one only with -vv.
  */
 export function reportError(e: unknown, verbose: number | boolean): number {
   const level = Number(verbose);
@@ -61,21 +57,19 @@ export function reportError(e: unknown, verbose: number | boolean): number {
   return EXIT.INTERNAL;
 }
 
-async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
-  const startDir = resolve(o.directory ?? ".");
+async function dispatch(inv: Invocation): Promise<number> {
+  const { options: o, command: c, base: startDir } = inv;
   if (o.directory !== null) {
+    // Like `git -C`: paths on the command line are relative to DIR, and programs run
+    // there. readInvocation() checked that it is a directory.
     try {
-      if (!isDirectory(startDir)) throw new Error();
-      // Like `git -C`: paths on the command line are relative to DIR, and programs
-      // run there.
       Deno.chdir(startDir);
-    } catch {
-      throw new UsageError(
-        `-C ${o.directory}: not a directory`,
-        "pass an existing directory to -C/--directory",
-      );
+    } catch (e) {
+      throw new UsageError(`-C ${o.directory}: ${errorMessage(e)}`);
     }
   }
+  // Commands, and the project loading they share, are imported on demand: --help,
+  // --version and a bad command line pay only for parsing.
   switch (c.kind) {
     case "help":
       if (c.topic !== null) {
@@ -94,19 +88,27 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     case "version":
       writeAll(Deno.stdout, `prime ${PRIME_VERSION}\n`);
       return 0;
-    case "sync":
-      return await syncCommand(await requireRoot(o, startDir, "sync"));
+    case "sync": {
+      const { syncCommand } = await import("../commands/sync.ts");
+      return await syncCommand(await rooted(inv, "sync"));
+    }
     case "info": {
-      if (c.script === undefined) return await infoCommand(await loadProject(o, startDir), c.json);
-      const t = await resolveScript(o, c.script);
+      const { infoCommand } = await import("../commands/info.ts");
+      if (c.script === undefined) return await infoCommand(await project(inv), c.json);
+      const { resolveScript } = await import("../commands/script.ts");
+      const t = await resolveScript(inv, c.script);
       return t.kind === "block"
         ? await infoCommand(t.project, c.json, t)
         : await infoCommand(t.project, c.json);
     }
-    case "script":
-      return await scriptCommand(o, c.script, c.args);
-    case "run":
-      return await runCommand(await loadProject(o, startDir), c.cmd, c.args);
+    case "script": {
+      const { scriptCommand } = await import("../commands/script.ts");
+      return await scriptCommand(inv, c.script, c.args);
+    }
+    case "run": {
+      const { runCommand } = await import("../commands/run.ts");
+      return await runCommand(await project(inv), c.cmd, c.args);
+    }
     case "init": {
       if (c.wrapper) {
         const { wrapperCommand } = await import("../commands/wrapper.ts");
@@ -117,34 +119,36 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     }
     case "use": {
       const { useCommand } = await import("../commands/use.ts");
-      return await useCommand(await requireRoot(o, startDir, "use", true), c.name);
+      return await useCommand(await rooted(inv, "use", true), c.name);
     }
     case "trust": {
       const { trustCommand } = await import("../commands/trust.ts");
-      return await trustCommand(await requireRoot(o, startDir, "trust"), c.revoke);
+      return await trustCommand(await rooted(inv, "trust"), c.revoke);
     }
     case "env":
     case "shell": {
       const { envCommand, shellCommand } = await import("../commands/env.ts");
-      const p = await requireRoot(o, startDir, c.kind);
+      const p = await rooted(inv, c.kind);
       return c.kind === "env" ? await envCommand(p, c.shell) : await shellCommand(p, c.args);
     }
     case "lock": {
       const { lockCommand } = await import("../commands/lock.ts");
-      return await lockCommand(await requireRoot(o, startDir, "lock"));
+      return await lockCommand(await rooted(inv, "lock"));
     }
     case "clean": {
       const { cleanCommand } = await import("../commands/clean.ts");
-      if (c.script === undefined) {
-        return await cleanCommand(await requireRoot(o, startDir, "clean"));
-      }
-      const t = await resolveScript(o, c.script);
+      if (c.script === undefined) return await cleanCommand(await rooted(inv, "clean"));
+      const { resolveScript } = await import("../commands/script.ts");
+      const t = await resolveScript(inv, c.script);
       if (t.kind === "block") {
+        const { selectFor } = await import("../project/project.ts");
         const py = (await selectFor(t.project, t.settings.required, false)).python!;
-        const settings = { ...t.settings, venvDir: await t.venvDirFor(py) };
-        return await cleanCommand({ ...t.project, settings });
+        return await cleanCommand({
+          cache: t.project.cache,
+          settings: { ...t.settings, venvDir: await t.venvDirFor(py) },
+        });
       }
-      if (t.project.settings === null) {
+      if (t.project.refRoot === null) {
         log.info(`prime: nothing to clean: ${c.script} has no block and no ref root, so no venv`);
         return 0;
       }
@@ -156,57 +160,19 @@ async function dispatch(o: GlobalOptions, c: Command): Promise<number> {
     }
     case "bundle": {
       const { bundleCommand } = await import("../commands/bundle.ts");
-      return await bundleCommand(o, startDir, c);
+      return await bundleCommand(inv, c);
     }
   }
 }
 
-/** Loads the project and insists on a ref root. */
-export async function requireRoot(
-  o: GlobalOptions,
-  startDir: string,
-  what: string,
-  tolerateStaleChoice = false,
-) {
-  const p = await loadProject(o, startDir, { tolerateStaleChoice });
-  if (p.refRoot === null || p.settings === null) {
-    throw new PrimeError(
-      `${what}: no prime.toml or pyproject.toml in ${startDir} or above`,
-      EXIT.CONFIG,
-      { hint: "run `prime init` to write a prime.toml here, or pass -C DIR" },
-    );
-  }
-  return p;
+/** The project of the invocation (loaded on demand). */
+async function project(inv: Invocation) {
+  const { loadProject } = await import("../project/project.ts");
+  return await loadProject(inv, inv.base);
 }
 
-async function syncCommand(p: Project): Promise<number> {
-  const s = p.settings!;
-  const prepared = await prepareEnv(p, s);
-  const r = prepared.result;
-  const what = r.built ? `built in ${r.seconds.toFixed(1)}s (${r.reason})` : "up to date";
-  log.info(
-    `prime: ${
-      rel(s.venvDir, s.refRoot)
-    } ${what}: Python ${prepared.python.version}, ${prepared.inputs.driverName}${
-      s.env ? `, env ${s.env}` : ""
-    }`,
-  );
-  return 0;
-}
-
-async function runCommand(p: Project, cmd: string, args: string[]): Promise<number> {
-  if (p.settings === null) {
-    return await startProgram({ project: p, venvDir: null, python: null, cmd, args });
-  }
-  const s = p.settings;
-  const prepared = await prepareEnv(p, s);
-  return await startProgram({
-    project: p,
-    venvDir: s.venvDir,
-    python: prepared.python,
-    cmd,
-    args,
-    stamp: prepared.inputs.run,
-    fingerprint: prepared.inputs.fingerprint,
-  });
+/** The project of the invocation, which must have a ref root (loaded on demand). */
+async function rooted(inv: Invocation, what: string, tolerateStaleChoice = false) {
+  const { requireRoot } = await import("../project/project.ts");
+  return await requireRoot(inv, what, tolerateStaleChoice);
 }

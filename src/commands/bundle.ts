@@ -6,17 +6,17 @@
  * renamed into place, so a failed build leaves DIR as it was.
  */
 import { resolve } from "node:path";
-import type { GlobalOptions } from "../cli/args.ts";
+import type { Invocation } from "../cli/args.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { InstallPlan } from "../drivers/driver.ts";
-import { requireRoot } from "../cli/main.ts";
+import { requireRoot } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { type Project, rel } from "../project/project.ts";
 import { ConfigError, PrimeError, UsageError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { run } from "../process.ts";
-import { sha256Hex } from "../state/paths.ts";
+import { sha256Hex, venvPython } from "../state/paths.ts";
 import { basename, dirname, isFile, pathExists, statOrNull } from "../util.ts";
 import * as log from "../log.ts";
 import {
@@ -331,8 +331,7 @@ function printListing(title: string, items: Item[]): void {
 
 /** Runs `prime bundle`. */
 export async function bundleCommand(
-  o: GlobalOptions,
-  startDir: string,
+  inv: Invocation,
   req: BundleRequest,
 ): Promise<number> {
   // A script entry uses the env `prime SCRIPT` would: its PEP 723 script env, or the
@@ -342,12 +341,12 @@ export async function bundleCommand(
   let prepOpts: Parameters<typeof prepareEnv>[2] = {};
   if (req.entry !== null && entryIsScript(req.entry)) {
     const { resolveScript } = await import("./script.ts");
-    const t = await resolveScript(o, req.entry);
+    const t = await resolveScript(inv, req.entry);
     if (t.kind === "block") {
       p = t.project;
       s0 = t.settings;
       prepOpts = { label: `the script env of ${req.entry}`, venvDirFor: t.venvDirFor };
-    } else if (t.project.settings === null) {
+    } else if (t.project.refRoot === null) {
       throw new ConfigError(
         `bundle: ${req.entry} has no PEP 723 block, and no prime.toml or pyproject.toml is in its directory or above`,
         "give it a `# /// script` block with its dependencies, or run `prime init` in its repo",
@@ -357,8 +356,8 @@ export async function bundleCommand(
       s0 = t.project.settings;
     }
   } else {
-    p = await requireRoot(o, startDir, "bundle");
-    s0 = p.settings!;
+    p = await requireRoot(inv, "bundle");
+    s0 = p.settings;
   }
   const iso = bundleIsolation(s0);
   const entry = req.entry === null ? null : classifyEntry(req.entry);
@@ -504,7 +503,7 @@ export async function bundleCommand(
         venvDir: venv,
         cache: p.cache,
         driver: prepared.inputs.driverName,
-        offline: o.offline,
+        offline: inv.options.offline,
       });
       copyTree(staged, lib, (r) => r === "bin", stats);
       Deno.removeSync(staged, { recursive: true });
@@ -592,7 +591,7 @@ export async function bundleCommand(
       Deno.chmodSync(`${tmp}/bin/${name}`, 0o755);
     }
     await compileBytecode(
-      `${venv}/bin/python`,
+      venvPython(venv),
       python.version,
       tmp,
       req.depsOnly

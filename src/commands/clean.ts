@@ -4,7 +4,7 @@
  * report what they freed on stderr.
  */
 import type { GlobalOptions } from "../cli/args.ts";
-import type { Project } from "../project/project.ts";
+import type { Settings } from "../config/types.ts";
 import { rel } from "../project/project.ts";
 import { asidePath, clearVenv, isVenvLike } from "../venv/ensure.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
@@ -14,9 +14,12 @@ import { VenvError } from "../errors.ts";
 import * as log from "../log.ts";
 import { dirname, lstatOrNull, pathExists } from "../util.ts";
 
-/** Removes this env's venv and its kept-aside previous build, under the env's lock. */
-export async function cleanCommand(p: Project): Promise<number> {
-  const s = p.settings!;
+/**
+ * Removes an env's venv and its kept-aside previous build, under the env's lock: a
+ * repo env's, or a PEP 723 script env's (`prime clean SCRIPT`).
+ */
+export async function cleanCommand(p: { cache: string; settings: Settings }): Promise<number> {
+  const s = p.settings;
   const venv = s.venvDir;
   const label = rel(venv, s.refRoot);
   const aside = asidePath(venv);

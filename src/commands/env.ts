@@ -6,10 +6,10 @@
  * they may hold secrets.
  */
 import type { ShellKind } from "../cli/args.ts";
-import type { Project } from "../project/project.ts";
+import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
-import { startProgram } from "../launch/launch.ts";
+import { freshVenv, startProgram } from "../launch/launch.ts";
 import { programEnv } from "../launch/program_env.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { ConfigError } from "../errors.ts";
@@ -132,8 +132,8 @@ export function formatActivation(a: Activation, shell: ShellKind): string {
   return lines.join("\n") + "\n";
 }
 
-async function prepare(p: Project) {
-  const s = p.settings!;
+async function prepare(p: RootedProject) {
+  const s = p.settings;
   return await prepareEnv(p, s);
 }
 
@@ -145,7 +145,7 @@ async function prepare(p: Project) {
  * @throws ConfigError (exit 3) naming a refused variable and where it is set.
  */
 export async function shellVars(
-  p: Project,
+  p: RootedProject,
   run: { vars: Record<string, string>; varsFiles: string[] },
   shell: "sh" | "fish" | "json",
 ): Promise<{ vars: Record<string, string>; fileVars: Record<string, string> }> {
@@ -166,7 +166,7 @@ export async function shellVars(
       `remove it, or, if you mean it, allow it from outside the repo: PRIME_ALLOW_VARS=${all}`,
     );
   }
-  if (!(await isTrusted(p.cache, p.settings!))) {
+  if (!(await isTrusted(p.cache, p.settings))) {
     log.warn(
       `this clone's ${names.length} variable(s) (${names.join(", ")}) are not exported: ` +
         "its configuration is not trusted as it is now; review it, then run `prime trust`",
@@ -185,7 +185,7 @@ export async function shellVars(
 }
 
 /** Makes the env fresh and prints its activation to stdout. */
-export async function envCommand(p: Project, shell: ShellKind): Promise<number> {
+export async function envCommand(p: RootedProject, shell: ShellKind): Promise<number> {
   const prepared = await prepare(p);
   const run = prepared.inputs.run;
   const { vars, fileVars } = await shellVars(p, run, shell);
@@ -208,7 +208,7 @@ export async function envCommand(p: Project, shell: ShellKind): Promise<number> 
  * Starts $SHELL (else /bin/sh) with the env active, activated again after the user's
  * rc files (see shell_init.ts); `-c CMD` is passed through.
  */
-export async function shellCommand(p: Project, args: string[]): Promise<number> {
+export async function shellCommand(p: RootedProject, args: string[]): Promise<number> {
   const prepared = await prepare(p);
   const shell = Deno.env.get("SHELL") || "/bin/sh";
   // The user's own shell: only trusted, allowed variables (shellVars).
@@ -225,14 +225,11 @@ export async function shellCommand(p: Project, args: string[]): Promise<number> 
     );
   }
   const hook = await shellHook(shell, prepared.inputs.venvDir, Deno.env.toObject(), p.cache);
+  const venv = freshVenv(prepared);
   return await startProgram({
     project: p,
-    venvDir: prepared.inputs.venvDir,
-    python: prepared.python,
-    cmd: shell,
-    args: [...hook.args, ...args],
-    stamp: { ...prepared.inputs.run, vars: { ...vars, ...fileVars }, varsFiles: [] },
-    fingerprint: prepared.inputs.fingerprint,
+    target: { kind: "command", cmd: shell, args: [...hook.args, ...args] },
+    venv: { ...venv, run: { ...venv.run, vars: { ...vars, ...fileVars }, varsFiles: [] } },
     extraEnv: hook.env,
   });
 }

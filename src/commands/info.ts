@@ -158,7 +158,7 @@ export async function gatherInfo(
     prime_version: PRIME_VERSION,
     ref_root: p.refRoot,
     // Why the ref root is an ancestor of the nearest config dir (a workspace member).
-    workspace: p.workspace
+    workspace: p.refRoot !== null && p.workspace
       ? { member: p.workspace.member, named_in: p.workspace.file, via: p.workspace.via }
       : null,
     config_files: s?.configFiles ?? [],

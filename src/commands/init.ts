@@ -32,7 +32,7 @@ function q(s: string): string {
   return JSON.stringify(s);
 }
 
-/** The starter prime.toml text: every key of the SPEC, commented, with its meaning. Pure. */
+/** The starter prime.toml text: every configuration key, commented, with its meaning. Pure. */
 export function renderStarterConfig(f: InitFacts): string {
   const out: string[] = [];
   const add = (...lines: string[]) => out.push(...lines);

@@ -7,7 +7,7 @@
  * envs with different packages do not overwrite each other's pins.
  */
 import type { ConfigKeys, LoadedConfig, Settings } from "../config/types.ts";
-import type { Project } from "../project/project.ts";
+import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { getUv } from "../venv/choose_driver.ts";
@@ -92,7 +92,7 @@ function ownPackages(s: Settings): Set<string> {
 
 /** Lists the venv's distributions with its own installer. */
 async function freezeVenv(
-  p: Project,
+  p: RootedProject,
   s: Settings,
   driver: string,
   python: Parameters<typeof findPip>[0],
@@ -148,8 +148,8 @@ async function freezeVenv(
 }
 
 /** Pins the env's third-party packages in its constraints file. */
-export async function lockCommand(p: Project): Promise<number> {
-  const s = p.settings!;
+export async function lockCommand(p: RootedProject): Promise<number> {
+  const s = p.settings;
   const label = rel(s.venvDir, s.refRoot);
   const inForce = findLock(s.refRoot, s.dependencyGroups);
   if (inForce) {
@@ -166,7 +166,7 @@ export async function lockCommand(p: Project): Promise<number> {
   }
   const prepared = await prepareEnv(p, s, { label });
   const driver = prepared.inputs.driverName;
-  const target = lockTarget(p.loaded!, s);
+  const target = lockTarget(p.loaded, s);
   const lock = await acquireLock(
     await lockPathFor(p.cache, s.venvDir),
     lockTimeoutSec(),

@@ -2,33 +2,33 @@
  * Script mode (`prime SCRIPT ARGS` and `#!/usr/bin/env prime`):
  *   - a PEP 723 block: a script env in the cache, keyed by the block and interpreter;
  *   - else the env of the ref root found from the script's own directory;
- *   - else the selected interpreter with -I and no venv.
+ *   - else the selected interpreter, isolated, and no venv.
  */
-import { dirname, resolve } from "node:path";
-import type { GlobalOptions } from "../cli/args.ts";
-import type { Settings } from "../config/types.ts";
+import type { Invocation } from "../cli/args.ts";
+import type { Pep723Block, RequiredPython, Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import { bareProject, loadProject, type Project } from "../project/project.ts";
+import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
-import { startProgram } from "../launch/launch.ts";
+import { freshVenv, startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
 import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
+import { scriptSettings } from "../config/settings.ts";
 import { toolUvSettings } from "../config/tool_uv.ts";
-import type { RequiredPython } from "../config/types.ts";
 import { ConfigError, errorMessage, UsageError } from "../errors.ts";
 import { ownCacheSubdir, readBoundedText, sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { touchLastUsed } from "../warm/warm.ts";
 import { requestKey } from "../state/pointer.ts";
 import * as log from "../log.ts";
+import { dirname, isFile } from "../util.ts";
 
 /** The env a script runs in: its PEP 723 script env, or its repo's (or none). */
 export type ScriptTarget =
   | {
     kind: "block";
     /** The project of the script env (no ref root, no repo settings). */
-    project: Project;
+    project: BareProject;
     settings: Settings;
     /** The script env's directory for an interpreter. */
     venvDirFor: (py: PythonInfo) => Promise<string>;
@@ -39,59 +39,41 @@ export type ScriptTarget =
 
 /** Runs a script in its env. */
 export async function scriptCommand(
-  o: GlobalOptions,
+  inv: Invocation,
   script: string,
   args: string[],
 ): Promise<number> {
-  const target = await resolveScript(o, script);
-  if (target.kind === "block") {
-    const { project: scriptProject, settings, venvDirFor, raw, scriptDir } = target;
-    const prepared = await prepareEnv(scriptProject, settings, {
+  const t = await resolveScript(inv, script);
+  const target = { kind: "script" as const, script, args };
+  if (t.kind === "block") {
+    const prepared = await prepareEnv(t.project, t.settings, {
       label: `the script env of ${script}`,
-      venvDirFor,
+      venvDirFor: t.venvDirFor,
     });
     touchLastUsed(prepared.inputs.venvDir);
-    return await startProgram({
-      project: scriptProject,
-      venvDir: prepared.inputs.venvDir,
-      python: prepared.python,
-      script,
-      args,
-      stamp: prepared.inputs.run,
-      fingerprint: prepared.inputs.fingerprint,
-      pointer: requestKey("script", `${scriptDir}\0${raw}`, o),
-    });
+    const pointer = requestKey("script", `${t.scriptDir}\0${t.raw}`, inv);
+    return await startProgram({ project: t.project, target, venv: freshVenv(prepared, pointer) });
   }
-  const project = target.project;
-  if (project.settings) {
-    const s = project.settings;
-    const prepared = await prepareEnv(project, s);
-    return await startProgram({
-      project,
-      venvDir: s.venvDir,
-      python: prepared.python,
-      script,
-      args,
-      stamp: prepared.inputs.run,
-      fingerprint: prepared.inputs.fingerprint,
-    });
+  const project = t.project;
+  if (project.refRoot !== null) {
+    const prepared = await prepareEnv(project, project.settings);
+    return await startProgram({ project, target, venv: freshVenv(prepared) });
   }
-  return await startProgram({ project, venvDir: null, python: null, script, args });
+  return await startProgram({ project, target, venv: null });
 }
 
-/**
- * Reads a script and works out its env (for running it, and for `prime info SCRIPT`
- * and `prime clean SCRIPT`). Block warnings are logged.
- * @throws UsageError (exit 2) for a missing or unreadable script, ConfigError (exit 3)
- * for a bad block.
- */
-export async function resolveScript(o: GlobalOptions, script: string): Promise<ScriptTarget> {
-  let text: string;
-  let real: string;
+/** A script as read: its directory and its text. */
+interface ScriptFile {
+  dir: string;
+  text: string;
+}
+
+/** Reads the script. @throws UsageError (exit 2) when it is missing or unreadable. */
+function readScript(script: string): ScriptFile {
   try {
-    real = Deno.realPathSync(script);
-    if (!Deno.statSync(real).isFile) throw new UsageError(`not a file: ${script}`);
-    text = readBoundedText(real, { as: "script" });
+    const real = Deno.realPathSync(script);
+    if (!isFile(real)) throw new UsageError(`not a file: ${script}`);
+    return { dir: dirname(real), text: readBoundedText(real, { as: "script" }) };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (e instanceof Deno.errors.NotFound) {
@@ -102,77 +84,73 @@ export async function resolveScript(o: GlobalOptions, script: string): Promise<S
     }
     throw new UsageError(`cannot read script ${script}: ${errorMessage(e)}`);
   }
-  const scriptDir = dirname(real);
-  const { block, warnings } = parsePep723(text, script);
+}
+
+/**
+ * Reads a script and works out its env (for running it, and for `prime info SCRIPT`,
+ * `prime clean SCRIPT` and `prime bundle SCRIPT`). Block warnings are logged.
+ * @throws UsageError (exit 2) for a missing or unreadable script, ConfigError (exit 3)
+ * for a bad block.
+ */
+export async function resolveScript(inv: Invocation, script: string): Promise<ScriptTarget> {
+  const file = readScript(script);
+  const { block, warnings } = parsePep723(file.text, script);
   for (const w of warnings) log.warn(w);
   // A block makes the script independent of any repo around it (as with
   // `uv run --script`): that repo's configuration is not even read.
-  const project = block ? bareProject(o, scriptDir) : await loadProject(o, scriptDir);
-  if (block) {
-    const raw = extractPep723Raw(text) ?? block.raw;
-    const pythonPath = (block.tool.python_path ?? []).map((d) => {
-      const abs = resolve(scriptDir, d);
-      if (abs !== scriptDir && !abs.startsWith(scriptDir + "/")) {
-        throw new ConfigError(
-          `${script}: [tool.prime] python_path ${d} escapes the script's directory`,
-        );
-      }
-      return abs;
-    });
-    const driverOverride = Deno.env.get("PRIME_VENV_DRIVER") || undefined;
-    const driver = (driverOverride ?? block.tool.venv_driver ?? null) as Settings["driver"];
-    if (driver !== null && driver !== "venv_uv" && driver !== "venv_pip") {
-      throw new ConfigError(`PRIME_VENV_DRIVER must be venv_uv or venv_pip, not ${driver}`);
-    }
-    // No requires-python: the .python-version from the script's directory up applies,
-    // as with `uv run --script`. Its file, and the nearer ones that are absent, are
-    // inputs of the script env.
-    const trail = block.requiresPython ? null : findPythonVersionFileTrail(scriptDir);
-    const required = block.requiresPython
-      ? {
+  if (block === null) return { kind: "repo", project: await loadProject(inv, file.dir) };
+  const scriptDir = file.dir;
+  const raw = extractPep723Raw(file.text) ?? block.raw;
+  const req = blockRequirement(block, script, scriptDir);
+  const uv = block.tool.uv === undefined
+    ? { installArgs: [], warnings: [] }
+    : toolUvSettings(block.tool.uv, `${script} [tool.uv]`);
+  for (const w of uv.warnings) log.warn(w);
+  const settings = scriptSettings({
+    script,
+    scriptDir,
+    block,
+    ...req,
+    uvInstallArgs: uv.installArgs,
+    driverOverride: inv.overrides.driver ?? undefined,
+  });
+  const project: BareProject = { ...bareProject(inv, scriptDir), required: req.required };
+  // A block's python_path is relative to the script, so the script's directory is part
+  // of the key; identical blocks in one directory share an env.
+  const venvDirFor = async (py: PythonInfo) => {
+    const key = await sha256Hex(`${raw}\0${py.realPath}\0${py.version}\0${scriptDir}`);
+    return `${ownCacheSubdir(`${project.cache}/scripts`)}/${key.slice(0, 24)}`;
+  };
+  return { kind: "block", project, settings, venvDirFor, raw, scriptDir };
+}
+
+/** What a block asks of the interpreter, and the `.python-version` trail it used. */
+function blockRequirement(
+  block: Pep723Block,
+  script: string,
+  scriptDir: string,
+): { required: RequiredPython; pythonVersionFile: string | null; probedAbsent: string[] } {
+  if (block.requiresPython) {
+    return {
+      required: {
         requests: [requestFromSpecifier(block.requiresPython, `${script} requires-python`)],
         value: block.requiresPython,
         source: `${script} (PEP 723 requires-python)`,
-      }
-      : pythonVersionRequired(trail!.path);
-    const uv = block.tool.uv === undefined
-      ? { installArgs: [], warnings: [] }
-      : toolUvSettings(block.tool.uv, `${script} [tool.uv]`);
-    for (const w of uv.warnings) log.warn(w);
-    const settings: Settings = {
-      refRoot: scriptDir,
-      env: null,
-      envSource: null,
-      configFiles: [],
-      required,
-      pythonVersionFile: required.source === trail?.path ? trail.path : null,
-      selector: null,
-      driver,
-      driverSource: driverOverride ? "PRIME_VENV_DRIVER" : driver ? "PEP 723 block" : null,
-      venvDir: "",
-      requirements: [],
-      dependencies: block.dependencies,
-      dependencyGroups: [],
-      groupRequirements: [],
-      projectDirs: [],
-      constraintsFile: null,
-      installArgs: [...uv.installArgs, ...(block.tool.install_args ?? [])],
-      pythonPath,
-      vars: {},
-      varsFiles: [],
-      isolation: block.tool.isolation ?? "imports",
-      probedAbsent: trail?.checked ?? [],
+      },
+      pythonVersionFile: null,
+      probedAbsent: [],
     };
-    const venvDirFor = async (py: PythonInfo) => {
-      const key = await sha256Hex(`${raw}\0${py.realPath}\0${py.version}\0${scriptDir}`);
-      return `${ownCacheSubdir(`${project.cache}/scripts`)}/${key.slice(0, 24)}`;
-    };
-    // A block's python_path is relative to the script, so the script's directory is
-    // part of the key; identical blocks in one directory share an env.
-    const scriptProject = { ...project, refRoot: null, settings: null, required };
-    return { kind: "block", project: scriptProject, settings, venvDirFor, raw, scriptDir };
   }
-  return { kind: "repo", project };
+  // No requires-python: the .python-version from the script's directory up applies,
+  // as with `uv run --script`. Its file, and the nearer ones that are absent, are
+  // inputs of the script env.
+  const trail = findPythonVersionFileTrail(scriptDir);
+  const required = pythonVersionRequired(trail.path);
+  return {
+    required,
+    pythonVersionFile: required.source === trail.path ? trail.path : null,
+    probedAbsent: trail.checked,
+  };
 }
 
 /** The requirement a `.python-version` gives (none when absent or with no usable line). */

@@ -9,13 +9,14 @@
  * `__PRIME_SHELL_VENV`), so they are written once into the cache and shared.
  */
 import { sha256Hex } from "../state/paths.ts";
+import { basename } from "../util.ts";
 
 /** The shell families prime knows how to activate after their rc files. */
 export type ShellFamily = "bash" | "zsh" | "fish" | "posix";
 
 /** The family of a shell path (`/usr/bin/zsh` → zsh); unknown shells are posix. */
 export function shellFamily(shell: string): ShellFamily {
-  const name = shell.slice(shell.lastIndexOf("/") + 1).replace(/^-/, "");
+  const name = basename(shell).replace(/^-/, "");
   if (name === "bash") return "bash";
   if (name === "zsh") return "zsh";
   if (name === "fish") return "fish";

@@ -3,7 +3,7 @@
  * `vars` and `vars_files` to the user's shell, for the configuration as it is now
  * (see state/trust.ts). Like `direnv allow`, an edit needs a new `prime trust`.
  */
-import type { Project } from "../project/project.ts";
+import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { revoke, trust, trustedFiles } from "../state/trust.ts";
@@ -11,8 +11,8 @@ import { judgeVars, userAllowed } from "./env_policy.ts";
 import * as log from "../log.ts";
 
 /** Records (or with `revoke` forgets) trust in this clone's variables. */
-export async function trustCommand(p: Project, revokeIt: boolean): Promise<number> {
-  const s = p.settings!;
+export async function trustCommand(p: RootedProject, revokeIt: boolean): Promise<number> {
+  const s = p.settings;
   if (revokeIt) {
     const had = await revoke(p.cache, s);
     log.info(

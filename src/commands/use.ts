@@ -4,7 +4,7 @@
  * over it; `default_env` comes after it. Each env has its own venv, so switching back
  * and forth needs no cleanup.
  */
-import type { Project } from "../project/project.ts";
+import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { pickEnv } from "../config/settings.ts";
 import { readUseChoice, writeUseChoice } from "../state/use_choice.ts";
@@ -30,17 +30,17 @@ export function describeEnvSource(
 }
 
 /** Which of --env / PRIME_ENV would override a saved choice right now, if any. */
-function overriddenBy(p: Project): string | null {
-  if (p.options.env !== null) return `--env ${p.options.env}`;
-  const v = Deno.env.get("PRIME_ENV");
-  return v ? `PRIME_ENV=${v}` : null;
+function overriddenBy(p: RootedProject): string | null {
+  const env = p.invocation.overrides.env;
+  if (env === null) return null;
+  return env.source === "--env" ? `--env ${env.value}` : `PRIME_ENV=${env.value}`;
 }
 
 /** Prints, saves (NAME) or clears (`-`) this clone's env choice. */
-export function useCommand(p: Project, name: string | null): Promise<number> {
-  const root = p.refRoot!;
-  const loaded = p.loaded!;
-  const s = p.settings!;
+export function useCommand(p: RootedProject, name: string | null): Promise<number> {
+  const root = p.refRoot;
+  const loaded = p.loaded;
+  const s = p.settings;
   const choiceFile = rel(useChoicePath(root), root);
   const defined = Object.keys(loaded.envs);
   const override = overriddenBy(p);

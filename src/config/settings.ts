@@ -1,6 +1,6 @@
 /**
  * Turning a loaded configuration into the settings of one env: pick the env, apply
- * its overrides, fill in the defaults from the SPEC, make paths absolute and check
+ * its overrides, fill in the defaults (README "Configuration"), make paths absolute and check
  * that they stay inside the ref root and that configured files exist.
  */
 import { isAbsolute, relative, resolve } from "node:path";
@@ -9,6 +9,7 @@ import type {
   ConfigKeys,
   EnvSource,
   LoadedConfig,
+  Pep723Block,
   PythonRequest,
   RequiredPython,
   Settings,
@@ -68,6 +69,8 @@ interface PathCheck {
   root: string;
   realRoot: string;
   label: (key: string) => string;
+  /** What the root is called in messages (default: the ref root). */
+  what?: string;
 }
 
 function realOrNull(path: string): string | null {
@@ -91,8 +94,10 @@ function confine(c: PathCheck, key: string, p: string, followLinks = true): stri
   const abs = resolve(c.root, p);
   const escape = (how: string): never => {
     throw new ConfigError(
-      `${c.label(key)}: \`${p}\` ${how} the ref root ${c.root}`,
-      "relative paths must stay inside the ref root; move the file into the repository",
+      `${c.label(key)}: \`${p}\` ${how} ${c.what ?? "the ref root"} ${c.root}`,
+      c.what === undefined
+        ? "relative paths must stay inside the ref root; move the file into the repository"
+        : `relative paths must stay inside ${c.what}; move the directory there`,
     );
   };
   if (!inside(c.root, abs)) escape("is outside");
@@ -251,9 +256,105 @@ function requiredPython(
   return { required: { requests: [], value: null, source: "none" }, file: trail.path };
 }
 
+/** The isolation of a program when none is configured (see README "Isolation"). */
+export const DEFAULT_ISOLATION = "imports";
+
+/**
+ * The settings of an env that configures nothing: the defaults both a repo env and a
+ * script env start from.
+ */
+export function defaultSettings(refRoot: string, venvDir: string): Settings {
+  return {
+    refRoot,
+    env: null,
+    envSource: null,
+    configFiles: [],
+    required: { requests: [], value: null, source: "none" },
+    pythonVersionFile: null,
+    selector: null,
+    driver: null,
+    driverSource: null,
+    venvDir,
+    requirements: [],
+    dependencies: [],
+    dependencyGroups: [],
+    groupRequirements: [],
+    projectDirs: [],
+    constraintsFile: null,
+    installArgs: [],
+    pythonPath: [],
+    vars: {},
+    varsFiles: [],
+    isolation: DEFAULT_ISOLATION,
+    probedAbsent: [],
+  };
+}
+
+/**
+ * The driver: PRIME_VENV_DRIVER (validated here, for repos and scripts alike), else the
+ * configured one (already validated by its schema), else null for "uv when it can be
+ * had". @throws ConfigError (exit 3) for an unknown PRIME_VENV_DRIVER.
+ */
+export function pickDriver(
+  override: string | undefined,
+  configured: VenvDriverName | undefined,
+  configuredSource: "config" | "PEP 723 block",
+): Pick<Settings, "driver" | "driverSource"> {
+  const o = override?.trim();
+  if (o) {
+    if (!(VENV_DRIVERS as readonly string[]).includes(o)) {
+      throw new ConfigError(
+        `PRIME_VENV_DRIVER: unknown driver \`${o}\`${didYouMean(o, VENV_DRIVERS)}`,
+        "set it to venv_uv or venv_pip, or unset it",
+      );
+    }
+    return { driver: o as VenvDriverName, driverSource: "PRIME_VENV_DRIVER" };
+  }
+  if (configured !== undefined) return { driver: configured, driverSource: configuredSource };
+  return { driver: null, driverSource: null };
+}
+
+/**
+ * A PEP 723 script's settings: the defaults, then what its block says. The block's
+ * `python_path` is confined to the script's directory the way a repo's paths are to
+ * the ref root (as written and through symlinks). The venv's place depends on the
+ * interpreter, so `venvDir` is left empty for prepareEnv's `venvDirFor`.
+ * @throws ConfigError (exit 3) for an escaping python_path or a bad PRIME_VENV_DRIVER.
+ */
+export function scriptSettings(s: {
+  script: string;
+  scriptDir: string;
+  block: Pep723Block;
+  required: RequiredPython;
+  pythonVersionFile: string | null;
+  probedAbsent: string[];
+  /** Installer arguments from the block's `[tool.uv]`, before its own install_args. */
+  uvInstallArgs: string[];
+  driverOverride?: string;
+}): Settings {
+  const c: PathCheck = {
+    root: s.scriptDir,
+    realRoot: realOrNull(s.scriptDir) ?? s.scriptDir,
+    label: (key) => `${s.script}: [tool.prime] ${key}`,
+    what: "the script's directory",
+  };
+  const tool = s.block.tool;
+  return {
+    ...defaultSettings(s.scriptDir, ""),
+    required: s.required,
+    pythonVersionFile: s.pythonVersionFile,
+    ...pickDriver(s.driverOverride, tool.venv_driver, "PEP 723 block"),
+    dependencies: [...s.block.dependencies],
+    installArgs: [...s.uvInstallArgs, ...(tool.install_args ?? [])],
+    pythonPath: (tool.python_path ?? []).map((p) => confine(c, "python_path", p)),
+    isolation: tool.isolation ?? DEFAULT_ISOLATION,
+    probedAbsent: s.probedAbsent,
+  };
+}
+
 /**
  * Resolves the settings of the picked env: `[env.NAME]` keys replace base keys, then
- * the SPEC's defaults apply. `driverOverride` is PRIME_VENV_DRIVER.
+ * the defaults (README "Configuration") apply. `driverOverride` is PRIME_VENV_DRIVER.
  * @throws ConfigError (exit 3) for paths outside the ref root, missing configured
  * files, unknown dependency groups and a bad driver override.
  */
@@ -265,6 +366,120 @@ export function resolveSettings(
   // Sync inside: every step is a stat or a small read, and a promise per stat would
   // only slow the cold path down.
   return Promise.resolve().then(() => resolveSettingsSync(loaded, pick, opts));
+}
+
+/** The venv dir: configured, else `.venv` or `.venv-NAME`; never the ref root or `.prime`. */
+function venvDirOf(c: PathCheck, merged: ConfigKeys, env: string | null): string {
+  const root = c.root;
+  // The venv itself may be a symlink to a faster disk; only its spelling must stay inside.
+  const venvRel = merged.local_venv_dir_rel_path ?? (env === null ? ".venv" : `.venv-${env}`);
+  const venvDir = confine(c, "local_venv_dir_rel_path", venvRel, false);
+  if (venvDir === root) {
+    throw new ConfigError(
+      `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is the ref root itself`,
+      "name a subdirectory such as .venv",
+    );
+  }
+  if (venvDir === `${root}/.prime` || venvDir.startsWith(`${root}/.prime/`)) {
+    throw new ConfigError(
+      `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is inside prime's own .prime folder`,
+      "name another directory such as .venv",
+    );
+  }
+  return venvDir;
+}
+
+/** The requirements files: configured (they must exist), else `requirements.txt` if it does. */
+function requirementsOf(c: PathCheck, merged: ConfigKeys, probedAbsent: string[]): string[] {
+  const root = c.root;
+  let requirements: string[];
+  if (merged.requirements !== undefined) {
+    requirements = merged.requirements.map((p) => {
+      const abs = confine(c, "requirements", p);
+      mustExist(c, "requirements", p, abs, "file");
+      return abs;
+    });
+  } else {
+    const def = `${root}/requirements.txt`;
+    requirements = statKind(def) === "file" ? [confine(c, "requirements", "requirements.txt")] : [];
+    if (requirements.length === 0) probedAbsent.push(def);
+  }
+  return requirements;
+}
+
+/** The editable project dirs and their extras: configured, else what pip would install. */
+function projectDirsOf(
+  c: PathCheck,
+  merged: ConfigKeys,
+  loaded: LoadedConfig,
+  probedAbsent: string[],
+): { projectDirs: string[]; projectExtras: Record<string, string> } {
+  const root = c.root;
+  let projectDirs: string[];
+  const projectExtras: Record<string, string> = {};
+  if (merged.project_dirs !== undefined) {
+    projectDirs = merged.project_dirs.map((written) => {
+      // `.[cli]`, `pkgs/api[server,dev]`: a directory and the extras to install it with.
+      const m = /^(.*?)\s*(\[[^\]]*\])$/.exec(written);
+      const p = m ? m[1] || "." : written;
+      if (m && !EXTRAS.test(m[2])) {
+        throw new ConfigError(
+          `${c.label("project_dirs")}: \`${written}\` has malformed extras ${m[2]}`,
+          'write extras as in pip: ".[cli]" or ".[cli,dev]"',
+        );
+      }
+      const abs = confine(c, "project_dirs", p);
+      mustExist(c, "project_dirs", p, abs, "dir");
+      if (m) projectExtras[abs] = m[2].replace(/\s+/g, "");
+      return abs;
+    });
+  } else {
+    // What pip would install: a [build-system], or a setup.py/setup.cfg (the legacy
+    // setuptools build, as in requests). A [project] table alone is not enough, as in
+    // uv: such a repo is an app whose dependencies are installed directly.
+    const legacy = ["setup.py", "setup.cfg"].filter((f) => statKind(`${root}/${f}`) === "file");
+    projectDirs = loaded.pyproject?.hasBuildSystem || legacy.length > 0 ? [root] : [];
+    if (projectDirs.length === 0) probedAbsent.push(`${root}/setup.py`, `${root}/setup.cfg`);
+    // A uv workspace root's env holds its members, as `uv sync --all-packages` does.
+    const ws = loaded.pyproject?.uvWorkspace;
+    if (ws) projectDirs.push(...uvMemberDirs(root, ws));
+  }
+  return { projectDirs, projectExtras };
+}
+
+/**
+ * The constraints file in use (null until it exists) and where `prime lock` writes:
+ * configured, else `constraints.txt`, or `constraints-NAME.txt` for env NAME.
+ */
+function constraintsOf(
+  c: PathCheck,
+  merged: ConfigKeys,
+  env: string | null,
+  probedAbsent: string[],
+): { constraintsFile: string | null; constraintsTarget: string } {
+  let constraintsFile: string | null = null;
+  // Env NAME pins into constraints-NAME.txt (what `prime lock -e NAME` writes), and
+  // until that exists shares the base env's constraints.txt.
+  let constraintsRel = merged.constraints_file ?? "constraints.txt";
+  if (merged.constraints_file === undefined && env !== null) {
+    const perEnv = confine(c, "constraints_file", `constraints-${env}.txt`);
+    const shared = confine(c, "constraints_file", "constraints.txt");
+    if (statKind(perEnv) === "file") constraintsRel = `constraints-${env}.txt`;
+    else if (statKind(shared) !== "file") {
+      constraintsRel = `constraints-${env}.txt`;
+      probedAbsent.push(shared);
+    } else probedAbsent.push(perEnv);
+  }
+  const constraintsTarget = confine(c, "constraints_file", constraintsRel);
+  if (statKind(constraintsTarget) === "file") constraintsFile = constraintsTarget;
+  else {
+    if (statKind(constraintsTarget) !== null) {
+      mustExist(c, "constraints_file", constraintsRel, constraintsTarget, "file");
+    }
+    // A configured constraints file may not exist until the first `prime lock`.
+    probedAbsent.push(constraintsTarget);
+  }
+  return { constraintsFile, constraintsTarget };
 }
 
 function resolveSettingsSync(
@@ -302,81 +517,13 @@ function resolveSettingsSync(
     selector = confine(c, "python_selector_file_rel_path", p);
   }
 
-  let driver: VenvDriverName | null = null;
-  let driverSource: Settings["driverSource"] = null;
-  const override = opts.driverOverride?.trim();
-  if (override) {
-    if (!(VENV_DRIVERS as readonly string[]).includes(override)) {
-      throw new ConfigError(
-        `PRIME_VENV_DRIVER: unknown driver \`${override}\`${didYouMean(override, VENV_DRIVERS)}`,
-        "set it to venv_uv or venv_pip, or unset it",
-      );
-    }
-    driver = override as VenvDriverName;
-    driverSource = "PRIME_VENV_DRIVER";
-  } else if (merged.venv_driver !== undefined) {
-    driver = merged.venv_driver;
-    driverSource = "config";
-  }
+  const { driver, driverSource } = pickDriver(opts.driverOverride, merged.venv_driver, "config");
 
-  // The venv itself may be a symlink to a faster disk; only its spelling must stay inside.
-  const venvRel = merged.local_venv_dir_rel_path ?? (env === null ? ".venv" : `.venv-${env}`);
-  const venvDir = confine(c, "local_venv_dir_rel_path", venvRel, false);
-  if (venvDir === root) {
-    throw new ConfigError(
-      `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is the ref root itself`,
-      "name a subdirectory such as .venv",
-    );
-  }
-  if (venvDir === `${root}/.prime` || venvDir.startsWith(`${root}/.prime/`)) {
-    throw new ConfigError(
-      `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is inside prime's own .prime folder`,
-      "name another directory such as .venv",
-    );
-  }
+  const venvDir = venvDirOf(c, merged, env);
 
-  let requirements: string[];
-  if (merged.requirements !== undefined) {
-    requirements = merged.requirements.map((p) => {
-      const abs = confine(c, "requirements", p);
-      mustExist(c, "requirements", p, abs, "file");
-      return abs;
-    });
-  } else {
-    const def = `${root}/requirements.txt`;
-    requirements = statKind(def) === "file" ? [confine(c, "requirements", "requirements.txt")] : [];
-    if (requirements.length === 0) probedAbsent.push(def);
-  }
+  const requirements = requirementsOf(c, merged, probedAbsent);
 
-  let projectDirs: string[];
-  const projectExtras: Record<string, string> = {};
-  if (merged.project_dirs !== undefined) {
-    projectDirs = merged.project_dirs.map((written) => {
-      // `.[cli]`, `pkgs/api[server,dev]`: a directory and the extras to install it with.
-      const m = /^(.*?)\s*(\[[^\]]*\])$/.exec(written);
-      const p = m ? m[1] || "." : written;
-      if (m && !EXTRAS.test(m[2])) {
-        throw new ConfigError(
-          `${c.label("project_dirs")}: \`${written}\` has malformed extras ${m[2]}`,
-          'write extras as in pip: ".[cli]" or ".[cli,dev]"',
-        );
-      }
-      const abs = confine(c, "project_dirs", p);
-      mustExist(c, "project_dirs", p, abs, "dir");
-      if (m) projectExtras[abs] = m[2].replace(/\s+/g, "");
-      return abs;
-    });
-  } else {
-    // What pip would install: a [build-system], or a setup.py/setup.cfg (the legacy
-    // setuptools build, as in requests). A [project] table alone is not enough, as in
-    // uv: such a repo is an app whose dependencies are installed directly.
-    const legacy = ["setup.py", "setup.cfg"].filter((f) => statKind(`${root}/${f}`) === "file");
-    projectDirs = loaded.pyproject?.hasBuildSystem || legacy.length > 0 ? [root] : [];
-    if (projectDirs.length === 0) probedAbsent.push(`${root}/setup.py`, `${root}/setup.cfg`);
-    // A uv workspace root's env holds its members, as `uv sync --all-packages` does.
-    const ws = loaded.pyproject?.uvWorkspace;
-    if (ws) projectDirs.push(...uvMemberDirs(root, ws));
-  }
+  const { projectDirs, projectExtras } = projectDirsOf(c, merged, loaded, probedAbsent);
 
   const dependencies = [...(merged.dependencies ?? [])];
   // A root pyproject without [build-system] cannot be installed as a project, so its
@@ -405,28 +552,7 @@ function resolveSettingsSync(
     );
   }
 
-  let constraintsFile: string | null = null;
-  // Env NAME pins into constraints-NAME.txt (what `prime lock -e NAME` writes), and
-  // until that exists shares the base env's constraints.txt.
-  let constraintsRel = merged.constraints_file ?? "constraints.txt";
-  if (merged.constraints_file === undefined && env !== null) {
-    const perEnv = confine(c, "constraints_file", `constraints-${env}.txt`);
-    const shared = confine(c, "constraints_file", "constraints.txt");
-    if (statKind(perEnv) === "file") constraintsRel = `constraints-${env}.txt`;
-    else if (statKind(shared) !== "file") {
-      constraintsRel = `constraints-${env}.txt`;
-      probedAbsent.push(shared);
-    } else probedAbsent.push(perEnv);
-  }
-  const constraintsTarget = confine(c, "constraints_file", constraintsRel);
-  if (statKind(constraintsTarget) === "file") constraintsFile = constraintsTarget;
-  else {
-    if (statKind(constraintsTarget) !== null) {
-      mustExist(c, "constraints_file", constraintsRel, constraintsTarget, "file");
-    }
-    // A configured constraints file may not exist until the first `prime lock`.
-    probedAbsent.push(constraintsTarget);
-  }
+  const { constraintsFile, constraintsTarget } = constraintsOf(c, merged, env, probedAbsent);
 
   const pythonPath = (merged.python_path ?? []).map((p) => confine(c, "python_path", p));
   const varsFiles = (merged.vars_files ?? []).map((p) => {
@@ -460,7 +586,7 @@ function resolveSettingsSync(
     vars: { ...(merged.vars ?? {}) },
     varsFiles,
     ...(merged.inputs && merged.inputs.length > 0 ? { inputs: [...merged.inputs] } : {}),
-    isolation: merged.isolation ?? "imports",
+    isolation: merged.isolation ?? DEFAULT_ISOLATION,
     probedAbsent,
     constraintsTarget,
     warnings: [...(loaded.warnings ?? []), ...warnings],

@@ -1,4 +1,4 @@
-/** The install plan: what goes into a venv, in the SPEC's order. */
+/** The install plan: what goes into a venv, in the install order (README "How it works"). */
 import type { Settings } from "../config/types.ts";
 import type { InstallPlan } from "../drivers/driver.ts";
 import { ConfigError, errorMessage } from "../errors.ts";

@@ -7,6 +7,7 @@
  * for pip also works when uv installs.
  */
 import { readBoundedText } from "../state/paths.ts";
+import { isFile } from "../util.ts";
 
 /** One setting and where it came from (`PIP_CERT`, `/etc/pip.conf [global]`). */
 export interface Sourced<T> {
@@ -159,12 +160,8 @@ export function pipConfigFiles(
     if (d) files.push(`${d}/pip/pip.conf`);
   }
   files.push("/etc/pip.conf");
-  let explicitExists = false;
-  if (explicit) {
-    try {
-      explicitExists = Deno.statSync(explicit).isFile;
-    } catch { /* missing: pip then reads the user files too */ }
-  }
+  // A missing explicit file: pip then reads the user files too.
+  const explicitExists = explicit ? isFile(explicit) : false;
   if (!explicitExists) {
     if (home) {
       files.push(`${home}/.pip/pip.conf`);

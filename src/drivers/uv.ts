@@ -9,7 +9,6 @@ import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
 import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
 import { admitsMinorAtLeast } from "../python/specifier.ts";
-import { sha256Hex } from "../state/paths.ts";
 import { PythonNotFoundError, VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
 import { installerArgs, installPhases, planIsEmpty } from "../deps/plan.ts";
@@ -17,7 +16,8 @@ import { run, type Runner, type RunResult, tail } from "../process.ts";
 import { parse as parseToml } from "smol-toml";
 import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "./pip_config.ts";
 import * as log from "../log.ts";
-import { venvPython } from "../state/paths.ts";
+import { sha256Hex, venvPython } from "../state/paths.ts";
+import { dirname } from "../util.ts";
 
 /** The arguments of `uv venv` for a build. */
 export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offline">): string[] {
@@ -59,7 +59,7 @@ export function uvOwnSettings(
 }
 
 /**
- * The arguments of `uv pip install` for a build: the whole plan in the SPEC's order,
+ * The arguments of `uv pip install` for a build: the whole plan in the install order,
  * or one phase of it (installPhases), after the flags translated from pip's settings.
  */
 export function uvInstallArgs(
@@ -246,7 +246,7 @@ function readPythonMemo(path: string): { at: string; reason: string } | null {
 function writePythonMemo(path: string, reason: string): void {
   try {
     const now = Date.now();
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     Deno.writeTextFileSync(
       path,
       JSON.stringify({

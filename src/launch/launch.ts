@@ -24,32 +24,55 @@ import { PRIME_VERSION } from "../version.ts";
 import { writeRoute } from "../project/workspace_scan.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
 import { venvPython } from "../state/paths.ts";
-import { dirname, isExecutableFile } from "../util.ts";
+import { dirname, isExecutableFile, pathDirs } from "../util.ts";
+
+/** The program: a script (run by Python, isolated) or a command (`prime run`). */
+export type LaunchTarget =
+  | { kind: "script"; script: string; args: string[] }
+  | { kind: "command"; cmd: string; args: string[] };
+
+/** A fresh venv the program runs in, and what its build recorded for the run. */
+export interface FreshVenv {
+  dir: string;
+  python: PythonInfo;
+  run: StampRun;
+  /** The fingerprint of the build, recorded in the warm pointer. */
+  fingerprint: string;
+  /** The warm pointer to record before exec (default: the repo's). */
+  pointer?: PointerKey;
+}
 
 /** What to start. */
 export interface LaunchSpec {
   project: Project;
-  venvDir: string | null;
-  python: PythonInfo | null;
-  /** A script (run with the venv's python, isolated) ... */
-  script?: string;
-  /** ... or a command (`prime run`). */
-  cmd?: string;
-  args: string[];
-  stamp?: StampRun;
-  /** The fingerprint of the build being run, recorded in the warm pointer. */
-  fingerprint?: string;
-  /** The warm pointer to record before exec. */
-  pointer?: PointerKey;
+  target: LaunchTarget;
+  /** Null: no venv; the selected interpreter runs a script or a python command. */
+  venv: FreshVenv | null;
   /** Variables added to the program's environment last (`prime shell`'s hooks). */
   extraEnv?: Record<string, string>;
 }
 
+/** The FreshVenv of a prepared env (see venv/prepare.ts). */
+export function freshVenv(
+  prepared: { python: PythonInfo; inputs: { venvDir: string; run: StampRun; fingerprint: string } },
+  pointer?: PointerKey,
+): FreshVenv {
+  return {
+    dir: prepared.inputs.venvDir,
+    python: prepared.python,
+    run: prepared.inputs.run,
+    fingerprint: prepared.inputs.fingerprint,
+    pointer,
+  };
+}
+
 /** Builds the environment and replaces prime with the program. */
 export async function startProgram(spec: LaunchSpec): Promise<number> {
-  const run = spec.stamp ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
+  const built = spec.venv;
+  const venvDir = built?.dir ?? null;
+  const run = built?.run ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
   const env = programEnv(Deno.env.toObject(), {
-    venvDir: spec.venvDir,
+    venvDir,
     refRoot: run.refRoot,
     env: run.env,
     vars: run.vars,
@@ -60,20 +83,20 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   let program: string;
   let args: string[];
   const isolation = run.isolation;
-  if (spec.script !== undefined) {
-    let python = spec.venvDir ? venvPython(spec.venvDir) : spec.python?.path;
-    if (!python) {
+  const target = spec.target;
+  if (target.kind === "script") {
+    let python: string;
+    if (built) python = venvPython(built.dir);
+    else {
       const sel = await selectFor(spec.project, spec.project.required, false);
       python = sel.python!.path;
-      if (spec.project.refRoot === null) await recordBareScript(spec, sel.python!);
+      if (spec.project.refRoot === null) await recordBareScript(spec, target.script, sel.python!);
     }
     program = python;
-    args = [...isolationFlags(isolation, [spec.script], null), spec.script, ...spec.args];
+    args = [...isolationFlags(isolation, [target.script], null), target.script, ...target.args];
   } else {
-    const cmd = spec.cmd!;
-    const venv = spec.venvDir && spec.python
-      ? { dir: spec.venvDir, version: spec.python.version, isolation }
-      : null;
+    const cmd = target.cmd;
+    const venv = built ? { dir: built.dir, version: built.python.version, isolation } : null;
     const mismatch = venv ? pythonNameMismatch(cmd, venv.version) : null;
     if (mismatch !== null) {
       throw new UsageError(
@@ -85,13 +108,13 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     }
     let resolved = resolveRunCommand(
       cmd,
-      spec.args,
+      target.args,
       venv,
-      (Deno.env.get("PATH") ?? "").split(":"),
+      pathDirs(Deno.env.get("PATH")),
       isExecutableFile,
     );
     const named = pythonNameVersion(cmd);
-    if (spec.venvDir === null && named !== null) {
+    if (built === null && named !== null) {
       // No venv: `python3.10` means an interpreter of that version, not whatever
       // the project's requirement selects.
       const required = named
@@ -101,11 +124,10 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
           source: `prime run ${cmd}`,
         }
         : spec.project.required;
-      const py = (named ? null : spec.python) ??
-        (await selectFor(spec.project, required, false)).python!;
+      const py = (await selectFor(spec.project, required, false)).python!;
       resolved = {
         program: py.path,
-        prefixArgs: isolationFlags(isolation, spec.args, py.version),
+        prefixArgs: isolationFlags(isolation, target.args, py.version),
         fromPath: false,
       };
     }
@@ -113,27 +135,29 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       // 127, as a shell says it: `prime run` stands in for the shell here.
       throw new CommandNotFoundError(
         `command not found: ${cmd}`,
-        spec.venvDir ? `it is neither in ${spec.venvDir}/bin nor on PATH` : "it is not on PATH",
+        venvDir ? `it is neither in ${venvDir}/bin nor on PATH` : "it is not on PATH",
       );
     }
-    if (resolved.fromPath && spec.venvDir) {
-      const w = outsideVenvWarning(cmd, resolved.program, spec.venvDir);
+    if (resolved.fromPath && venvDir) {
+      const w = outsideVenvWarning(cmd, resolved.program, venvDir);
       if (w) {
         log.warn(w.message);
         log.info(`  hint: ${w.hint}`);
       }
     }
     program = resolved.program;
-    args = [...resolved.prefixArgs, ...spec.args];
+    args = [...resolved.prefixArgs, ...target.args];
   }
-  if (spec.venvDir) {
-    const key = spec.pointer ?? requestKey("repo", spec.project.refRoot!, spec.project.options);
-    writePointer(await pointerPath(spec.project.cache, key), spec.venvDir, spec.fingerprint);
-    const nearest = spec.project.nearestRoot;
-    if (!spec.pointer && nearest) {
+  const p = spec.project;
+  if (built?.pointer) {
+    writePointer(await pointerPath(p.cache, built.pointer), built.dir, built.fingerprint);
+  } else if (built && p.refRoot !== null) {
+    const key = requestKey("repo", p.refRoot, p.invocation);
+    writePointer(await pointerPath(p.cache, key), built.dir, built.fingerprint);
+    if (p.nearestRoot) {
       // How the warm path gets from the nearest config dir to the ref root (itself, or
       // the workspace root that claims it) without parsing the ancestors' TOML.
-      await writeRoute(spec.project.cache, nearest, spec.project.refRoot!);
+      await writeRoute(p.cache, p.nearestRoot, p.refRoot);
     }
   }
   log.debug(`exec ${program} ${args.join(" ")}`);
@@ -144,17 +168,21 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
  * Records a bare script's selection (no block, no ref root) so the next start can exec
  * without selecting again: the interpreter's identity and the `.python-version` trail.
  */
-async function recordBareScript(spec: LaunchSpec, py: PythonInfo): Promise<void> {
+async function recordBareScript(
+  spec: LaunchSpec,
+  script: string,
+  py: PythonInfo,
+): Promise<void> {
   let scriptDir: string;
   try {
-    const real = Deno.realPathSync(spec.script!);
+    const real = Deno.realPathSync(script);
     scriptDir = dirname(real);
   } catch {
     return;
   }
   const trail = findPythonVersionFileTrail(scriptDir);
   const inputs = await hashInputs([...trail.checked, ...(trail.path ? [trail.path] : [])]);
-  const key = requestKey("bare", scriptDir, spec.project.options);
+  const key = requestKey("bare", scriptDir, spec.project.invocation);
   writeBareRecord(await pointerPath(spec.project.cache, key), {
     prime: PRIME_VERSION,
     python: { path: py.path, realPath: py.realPath, mtimeMs: py.mtimeMs, size: py.size },

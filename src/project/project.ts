@@ -1,6 +1,6 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
 import { resolve } from "node:path";
-import type { GlobalOptions } from "../cli/args.ts";
+import type { GlobalOptions, Invocation } from "../cli/args.ts";
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
 import { findProjectRoot } from "./ref_root.ts";
@@ -13,38 +13,50 @@ import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../state/use_choice.ts";
 import { ownCacheDir, readBoundedText } from "../state/paths.ts";
 import * as log from "../log.ts";
+import { EXIT, PrimeError } from "../errors.ts";
 import { isFile } from "../util.ts";
 
-/** The resolved target of a command. */
-export interface Project {
+/** What every project has, rooted or not. */
+interface ProjectBase {
+  /** What this start was asked to do (options, overrides, -C base). */
+  invocation: Invocation;
   options: GlobalOptions;
   cache: string;
   startDir: string;
-  refRoot: string | null;
-  loaded: LoadedConfig | null;
-  /** Null when there is no ref root. */
-  settings: Settings | null;
   required: RequiredPython;
-  override: { value: string; source: "--python" | "PRIME_PYTHON" } | null;
+  override: Invocation["overrides"]["python"];
+}
+
+/** A project with a ref root: its configuration and the picked env's settings. */
+export interface RootedProject extends ProjectBase {
+  refRoot: string;
+  loaded: LoadedConfig;
+  settings: Settings;
   /**
    * The nearest config dir found from the start, when an ancestor's config claims it
    * as a workspace member (then refRoot is that ancestor), else null.
    */
-  workspace?: WorkspaceClaim | null;
+  workspace: WorkspaceClaim | null;
   /** The nearest config dir found from the start (what the warm path finds first). */
-  nearestRoot?: string | null;
+  nearestRoot: string | null;
 }
 
-/** The interpreter override from --python or PRIME_PYTHON. */
-export function pythonOverride(o: GlobalOptions): Project["override"] {
-  if (o.python) return { value: o.python, source: "--python" };
-  const env = Deno.env.get("PRIME_PYTHON");
-  return env ? { value: env, source: "PRIME_PYTHON" } : null;
+/**
+ * A project with no ref root (a script with no repo, `prime run` outside one) or with
+ * its configuration set aside (a PEP 723 script): no settings, no venv of its own.
+ */
+export interface BareProject extends ProjectBase {
+  refRoot: null;
+  loaded: null;
+  settings: null;
 }
+
+/** The resolved target of a command: rooted or bare, told apart by `refRoot`. */
+export type Project = RootedProject | BareProject;
 
 /** Loads the project that a start directory belongs to. */
 export async function loadProject(
-  o: GlobalOptions,
+  inv: Invocation,
   startDir: string,
   opts: { tolerateStaleChoice?: boolean } = {},
 ): Promise<Project> {
@@ -57,11 +69,12 @@ export async function loadProject(
   if (workspace) {
     log.debug(`workspace: ${workspace.file} names ${workspace.member} in ${workspace.via}`);
   }
-  const override = pythonOverride(o);
+  const override = inv.overrides.python;
   if (refRoot === null) {
     const required = await requiredWithoutRoot(startDir);
     return {
-      options: o,
+      invocation: inv,
+      options: inv.options,
       cache,
       startDir,
       refRoot,
@@ -81,18 +94,20 @@ export async function loadProject(
     log.warn(`the saved env choice \`${useChoice}\` is no longer defined; ignoring it`);
     useChoice = undefined;
   }
+  const env = inv.overrides.env;
   const pick = pickEnv(loaded, {
-    flag: o.env ?? undefined,
-    envVar: Deno.env.get("PRIME_ENV") || undefined,
+    flag: env?.source === "--env" ? env.value : undefined,
+    envVar: env?.source === "PRIME_ENV" ? env.value : undefined,
     useChoice,
   });
   const settings = await resolveSettings(loaded, pick, {
-    driverOverride: Deno.env.get("PRIME_VENV_DRIVER") || undefined,
+    driverOverride: inv.overrides.driver ?? undefined,
   });
   for (const w of settings.warnings ?? []) log.warn(w);
   if (settings.env) log.debug(`env: ${settings.env} (from ${settings.envSource})`);
   return {
-    options: o,
+    invocation: inv,
+    options: inv.options,
     cache,
     startDir,
     refRoot,
@@ -106,16 +121,17 @@ export async function loadProject(
 }
 
 /** A project with no configuration at all (a PEP 723 script's). */
-export function bareProject(o: GlobalOptions, startDir: string): Project {
+export function bareProject(inv: Invocation, startDir: string): BareProject {
   return {
-    options: o,
+    invocation: inv,
+    options: inv.options,
     cache: ownCacheDir(),
     startDir,
     refRoot: null,
     loaded: null,
     settings: null,
     required: { requests: [], value: null, source: "none" },
-    override: pythonOverride(o),
+    override: inv.overrides.python,
   };
 }
 
@@ -164,7 +180,7 @@ export async function selectWithRequirement(
   const selection = await selectPython(req, {
     override,
     overrideSource: p.override?.source,
-    // --python (a path or a version) comes before the selector, as the SPEC orders.
+    // --python (a path or a version) comes before the selector (README "How it works").
     selector: p.override ? null : p.settings?.selector ?? null,
     refRoot: p.refRoot,
     cacheDir: p.cache,
@@ -178,4 +194,22 @@ export async function selectWithRequirement(
 export function rel(path: string, root: string | null): string {
   if (root && path.startsWith(root + "/")) return path.slice(root.length + 1);
   return path;
+}
+
+/** Loads the project and insists on a ref root. */
+export async function requireRoot(
+  inv: Invocation,
+  what: string,
+  tolerateStaleChoice = false,
+): Promise<RootedProject> {
+  const startDir = inv.base;
+  const p = await loadProject(inv, startDir, { tolerateStaleChoice });
+  if (p.refRoot === null) {
+    throw new PrimeError(
+      `${what}: no prime.toml or pyproject.toml in ${startDir} or above`,
+      EXIT.CONFIG,
+      { hint: "run `prime init` to write a prime.toml here, or pass -C DIR" },
+    );
+  }
+  return p;
 }

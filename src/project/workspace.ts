@@ -9,7 +9,8 @@ import { isTable } from "../config/schema.ts";
 import { isUvMember, uvWorkspace } from "../config/uv_workspace.ts";
 import { ancestorConfigFiles } from "./workspace_scan.ts";
 import * as log from "../log.ts";
-import { isFile } from "../util.ts";
+import { dirname, isFile } from "../util.ts";
+import { errorMessage } from "../errors.ts";
 import { readBoundedText } from "../state/paths.ts";
 
 /** Why a directory's ref root is an ancestor's. */
@@ -51,7 +52,7 @@ function readToml(path: string): Record<string, unknown> | null {
     return parseToml(readBoundedText(path), path);
   } catch (e) {
     // An ancestor's broken config is not this project's problem: it just claims nothing.
-    log.debug(`workspace: ignoring ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    log.debug(`workspace: ignoring ${path}: ${errorMessage(e)}`);
     return null;
   }
 }
@@ -64,7 +65,7 @@ function readToml(path: string): Record<string, unknown> | null {
 export function findWorkspaceRoot(member: string): WorkspaceClaim | null {
   const realMember = realOr(member);
   for (const file of ancestorConfigFiles(member)) {
-    const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+    const dir = dirname(file);
     const doc = readToml(file);
     if (doc === null) continue;
     const isPrime = file.endsWith("/prime.toml");

@@ -5,7 +5,7 @@
  * only (the warm path imports this).
  */
 import { fileSha256, sha256Hex, writeFileAtomic } from "../state/paths.ts";
-import { isFile, parentDir } from "../util.ts";
+import { dirname, isFile, parentDir } from "../util.ts";
 
 /** The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest first. */
 export function ancestorConfigFiles(dir: string): string[] {
@@ -67,7 +67,7 @@ export async function writeRoute(cache: string, member: string, root: string): P
   if (ancestors.length === 0) return;
   try {
     const path = await routePath(cache, member);
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileAtomic(path, JSON.stringify({ member, root, ancestors }) + "\n");
   } catch { /* best effort */ }
 }

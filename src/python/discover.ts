@@ -1,5 +1,5 @@
 /**
- * Finding interpreter candidates on disk, in the SPEC's order. Nothing is run here:
+ * Finding interpreter candidates on disk, in README "How it works" order. Nothing is run here:
  * candidates are only stat'ed (and shims recognised by their first bytes).
  */
 import { dirname, isAbsolute, join } from "node:path";

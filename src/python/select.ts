@@ -1,6 +1,6 @@
 /**
  * Selecting the interpreter: the override, then the selector script, then a search
- * that checks the version of everything it finds (SPEC "Selecting the interpreter").
+ * that checks the version of everything it finds (README "How it works", step 1).
  */
 import { dirname, resolve } from "node:path";
 import type { PythonRequest, RequiredPython } from "../config/types.ts";

@@ -1,5 +1,5 @@
 /** Where prime keeps its own files. Deno APIs only: this runs on the warm path. */
-import { ConfigError, diskError, UsageError, VenvError } from "../errors.ts";
+import { ConfigError, diskError, errorMessage, UsageError, VenvError } from "../errors.ts";
 
 /**
  * The cache dir: $PRIME_CACHE_DIR, else $XDG_CACHE_HOME/prime (absolute only, as the
@@ -62,7 +62,7 @@ export function checkOwnDir(dir: string): void {
     if (e instanceof VenvError) throw e;
     if (e instanceof Deno.errors.NotFound) return;
     throw new VenvError(
-      `cannot check the cache dir ${dir}: ${e instanceof Error ? e.message : e}`,
+      `cannot check the cache dir ${dir}: ${errorMessage(e)}`,
       {
         hint: cacheHint(dir),
       },

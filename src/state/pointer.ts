@@ -6,7 +6,8 @@
  */
 import { ownCacheSubdir, sha256Hex, writeFileAtomic } from "./paths.ts";
 import { readUseChoice } from "./use_choice.ts";
-import { dirname } from "../util.ts";
+import { absoluteFrom, dirname } from "../util.ts";
+import type { Invocation } from "../cli/args.ts";
 
 /** The request a pointer is keyed on. */
 export interface PointerKey {
@@ -19,28 +20,26 @@ export interface PointerKey {
 }
 
 /**
- * The key of a start, as both the warm and the cold path compute it: the subject (a
- * ref root; `<script dir>\0<block>` for a PEP 723 script; the directory of a bare
- * script), the env asked for (repos only: --env, PRIME_ENV, then `prime use`), and
- * --python/PRIME_PYTHON, with a relative path made absolute against `base` so that
- * `--python ./py` from two directories are two requests.
+ * The one function that builds a pointer key, on the warm and the cold path alike: the
+ * subject (a ref root; `<script dir>\0<block>` for a PEP 723 script; the directory of a
+ * bare script), the env asked for (repos only: --env, PRIME_ENV, then `prime use`),
+ * --python/PRIME_PYTHON with a relative path made absolute against the invocation's
+ * base (so `--python ./py` from two directories are two requests), and
+ * PRIME_VENV_DRIVER.
  */
 export function requestKey(
   kind: PointerKey["kind"],
   subject: string,
-  flags: { env: string | null; python: string | null },
-  base: string = Deno.cwd(),
+  inv: Pick<Invocation, "base" | "overrides">,
 ): PointerKey {
-  const python = flags.python ?? Deno.env.get("PRIME_PYTHON") ?? "";
+  const python = inv.overrides.python?.value ?? "";
   return {
     kind,
     subject,
-    envRequest: kind === "repo"
-      ? flags.env ?? (Deno.env.get("PRIME_ENV") || null) ?? readUseChoice(subject) ?? ""
-      : "",
-    pythonOverride: python.includes("/") && !python.startsWith("/") ? `${base}/${python}` : python,
+    envRequest: kind === "repo" ? inv.overrides.env?.value ?? readUseChoice(subject) ?? "" : "",
+    pythonOverride: python.includes("/") ? absoluteFrom(inv.base, python) : python,
     // A bare script has no venv, so no driver.
-    driverOverride: kind === "bare" ? "" : Deno.env.get("PRIME_VENV_DRIVER") ?? "",
+    driverOverride: kind === "bare" ? "" : inv.overrides.driver ?? "",
   };
 }
 

@@ -9,7 +9,7 @@ import { VenvError } from "../errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
 
-/** Obtains uv the way the SPEC orders it (PATH, cache, helper venv, wheel). */
+/** Obtains uv in README "Decisions" order (PATH, cache, helper venv, wheel). */
 export async function getUv(opts: {
   cacheDir: string;
   python: PythonInfo | null;

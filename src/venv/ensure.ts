@@ -21,19 +21,21 @@ import {
   hasControlChar,
   readBoundedText,
   stampPath,
+  venvPython,
 } from "../state/paths.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { LOCK_FILES } from "../deps/locks.ts";
 import { ConfigError, diskError, errorMessage, VenvError } from "../errors.ts";
-import { run } from "../process.ts";
+import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import {
   absoluteFrom,
   basename,
   dirname,
   isDirectory,
+  isFile,
   lstatOrNull,
   pathExists,
   statOrNull,
@@ -322,6 +324,8 @@ export async function ensureEnv(
     preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
     label: string;
     cwd: string;
+    /** Starts the driver's children (the seam unit tests fake). */
+    runner?: Runner;
   },
 ): Promise<EnsureResult> {
   const t0 = performance.now();
@@ -374,7 +378,7 @@ export async function ensureEnv(
         cwd: opts.cwd,
         python: inputs.python,
         plan: inputs.plan,
-        runner: run,
+        runner: opts.runner ?? run,
         cacheDir: opts.cacheDir,
         offline: opts.offline,
         echo: log.getVerbosity() >= 2,
@@ -443,9 +447,9 @@ export function madeByUv(venvDir: string, python: PythonInfo): string | null {
   if (!uv || !home || key("include-system-site-packages") === "true") return null;
   if (key("version_info") !== python.version) return null;
   try {
-    const base = Deno.realPathSync(`${venvDir}/bin/python`);
+    const base = Deno.realPathSync(venvPython(venvDir));
     if (base !== python.realPath) return null;
-    if (!Deno.statSync(`${venvDir}/bin/python`).isFile) return null;
+    if (!isFile(venvPython(venvDir))) return null;
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 /** Bringing a repo env or a script env to fresh, shared by sync, run, script mode and info. */
-import type { Settings, VenvDriverName } from "../config/types.ts";
+import type { RequiredPython, Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "../project/project.ts";
 import { rel, selectWithRequirement } from "../project/project.ts";
@@ -31,12 +31,15 @@ export interface Prepared {
 }
 
 /**
- * A `.python-version` pin wins over `[project].requires-python` (the SPEC's order), but
+ * A `.python-version` pin wins over `[project].requires-python` (README "Configuration"), but
  * a pin the project itself rules out is almost always a mistake: say so (uv refuses).
  */
 function warnRequiresPythonConflict(p: Project, s: Settings, python: PythonInfo): void {
-  const rp = p.loaded?.pyproject?.requiresPython;
-  if (!rp || s.pythonVersionFile === null || s.required.source !== s.pythonVersionFile) return;
+  const pyproject = p.loaded?.pyproject;
+  const rp = pyproject?.requiresPython;
+  if (
+    !pyproject || !rp || s.pythonVersionFile === null || s.required.source !== s.pythonVersionFile
+  ) return;
   if (p.override) return;
   let ok = true;
   try {
@@ -44,9 +47,7 @@ function warnRequiresPythonConflict(p: Project, s: Settings, python: PythonInfo)
   } catch { /* an invalid requires-python is reported elsewhere */ }
   if (!ok) {
     log.warn(
-      `Python ${python.version} (from ${s.pythonVersionFile}) does not satisfy requires-python ${rp} in ${
-        p.loaded!.pyproject!.path
-      }`,
+      `Python ${python.version} (from ${s.pythonVersionFile}) does not satisfy requires-python ${rp} in ${pyproject.path}`,
     );
   }
 }
@@ -138,29 +139,78 @@ export async function freshWithoutSelector(
   };
 }
 
+/** The driver decision (and the uv it found, if any). */
+type DriverDecision = Awaited<ReturnType<typeof decideDriver>>;
+
+/** The interpreter a build uses, and the driver decision made on the way, if any. */
+interface ChosenPython {
+  selection: Selection;
+  python: PythonInfo;
+  /** Set when nothing local satisfied and uv had to be sought to supply a Python. */
+  decided: DriverDecision | null;
+}
+
 /**
- * Selects the interpreter (letting uv supply one when nothing local satisfies and
- * uv may be used), decides the driver, and makes the venv fresh.
+ * Asks uv for each alternative of the requirement in turn; what it returns is checked
+ * like any other candidate (free-threading and implementation included).
+ * @throws PythonNotFoundError (exit 4) when uv cannot supply a satisfying one.
  */
-export async function prepareEnv(
-  p: Project,
-  settings: Settings,
-  opts: {
-    /** How messages name the env (default: the venv path relative to the ref root). */
-    label?: string;
-    /** For script envs: the venv's place depends on the interpreter. */
-    venvDirFor?: (python: PythonInfo) => Promise<string>;
-  } = {},
-): Promise<Prepared> {
-  // A repo env records its ref root for the program; a script env (no project) none.
-  const runRefRoot = p.refRoot;
+async function pythonFromUv(
+  uv: NonNullable<DriverDecision["uv"]>,
+  required: RequiredPython,
+  selection: Selection,
+  opts: { cacheDir: string; offline: boolean; projectDir: string },
+): Promise<PythonInfo> {
+  const { cacheDir, offline } = opts;
+  const { uvFindOrInstallPython } = await import("../drivers/uv.ts");
+  // uv is asked for each alternative in turn; what it returns is checked like any
+  // other candidate (free-threading and implementation included).
+  let probed: Awaited<ReturnType<typeof probePython>> = { error: "uv found nothing" };
+  const alternatives = required.requests.length ? required.requests : [null];
+  const why: string[] = [];
+  for (const req of alternatives) {
+    let path: string;
+    try {
+      path = await uvFindOrInstallPython(uv, req, opts);
+    } catch (e) {
+      why.push(errorMessage(e));
+      continue;
+    }
+    probed = await probePython(path, { cacheDir });
+    if ("error" in probed) {
+      why.push(`uv's Python ${path} cannot be used: ${probed.error}`);
+      continue;
+    }
+    if (satisfiesAny(probed, required.requests)) break;
+    why.push(`uv's Python ${path} (${probed.version}) does not satisfy ${required.value}`);
+    probed = { error: "unsatisfied" };
+  }
+  if ("error" in probed) {
+    throw new PythonNotFoundError(
+      `no interpreter satisfies ${
+        required.value ?? "the requirement"
+      } (from ${required.source}), and uv could not supply one`,
+      {
+        details: [describeRejected(selection), ...why.map((w) => `  uv: ${w}`)].join("\n"),
+        hint: offline
+          ? "drop --offline so uv may download it, or install one (pyenv install)"
+          : "install one (pyenv install, uv python install), or pass --python PATH",
+      },
+    );
+  }
+  return probed;
+}
+
+/**
+ * Step 1 of prepareEnv: selects the interpreter, letting uv supply one when nothing
+ * local satisfies and uv may be used. @throws PythonNotFoundError (exit 4)
+ */
+async function choosePython(p: Project, settings: Settings): Promise<ChosenPython> {
   const o = p.options;
-  const kept = await freshWithoutSelector(p, settings, opts);
-  if (kept !== null) return kept;
   const mayUseUv = settings.driver !== "venv_pip";
   const { selection, required } = await selectWithRequirement(p, settings.required, mayUseUv);
   let python = selection.python;
-  let decided: Awaited<ReturnType<typeof decideDriver>> | null = null;
+  let decided: DriverDecision | null = null;
   if (python === null) {
     decided = await decideDriver({
       configured: settings.driver,
@@ -179,46 +229,11 @@ export async function prepareEnv(
         },
       );
     }
-    const { uvFindOrInstallPython } = await import("../drivers/uv.ts");
-    // uv is asked for each alternative in turn; what it returns is checked like any
-    // other candidate (free-threading and implementation included).
-    let probed: Awaited<ReturnType<typeof probePython>> = { error: "uv found nothing" };
-    const alternatives = required.requests.length ? required.requests : [null];
-    const why: string[] = [];
-    for (const req of alternatives) {
-      let path: string;
-      try {
-        path = await uvFindOrInstallPython(decided.uv, req, {
-          offline: o.offline,
-          cacheDir: p.cache,
-          projectDir: settings.refRoot,
-        });
-      } catch (e) {
-        why.push(errorMessage(e));
-        continue;
-      }
-      probed = await probePython(path, { cacheDir: p.cache });
-      if ("error" in probed) {
-        why.push(`uv's Python ${path} cannot be used: ${probed.error}`);
-        continue;
-      }
-      if (satisfiesAny(probed, required.requests)) break;
-      why.push(`uv's Python ${path} (${probed.version}) does not satisfy ${required.value}`);
-      probed = { error: "unsatisfied" };
-    }
-    if ("error" in probed) {
-      throw new PythonNotFoundError(
-        `no interpreter satisfies ${
-          required.value ?? "the requirement"
-        } (from ${required.source}), and uv could not supply one`,
-        {
-          details: [describeRejected(selection), ...why.map((w) => `  uv: ${w}`)].join("\n"),
-          hint: o.offline
-            ? "drop --offline so uv may download it, or install one (pyenv install)"
-            : "install one (pyenv install, uv python install), or pass --python PATH",
-        },
-      );
-    }
+    const probed = await pythonFromUv(decided.uv, required, selection, {
+      cacheDir: p.cache,
+      offline: o.offline,
+      projectDir: settings.refRoot,
+    });
     python = probed;
     selection.python = probed;
     selection.source = "uv";
@@ -234,6 +249,31 @@ export async function prepareEnv(
     );
   }
   warnRequiresPythonConflict(p, settings, python);
+  return { selection, python, decided };
+}
+
+/**
+ * Selects the interpreter (step 1, choosePython), decides the driver, and makes the
+ * venv fresh (ensureEnv).
+ */
+export async function prepareEnv(
+  p: Project,
+  settings: Settings,
+  opts: {
+    /** How messages name the env (default: the venv path relative to the ref root). */
+    label?: string;
+    /** For script envs: the venv's place depends on the interpreter. */
+    venvDirFor?: (python: PythonInfo) => Promise<string>;
+  } = {},
+): Promise<Prepared> {
+  // A repo env records its ref root for the program; a script env (no project) none.
+  const runRefRoot = p.refRoot;
+  const o = p.options;
+  const kept = await freshWithoutSelector(p, settings, opts);
+  if (kept !== null) return kept;
+  const chosen = await choosePython(p, settings);
+  const { selection, python } = chosen;
+  let decided = chosen.decided;
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
   checkVenvLocation(settings);
   const plan = await envPlan(settings, p.loaded?.pyproject ?? null, runRefRoot);

@@ -4,7 +4,7 @@
  * Deno APIs only (no npm packages, no node: built-ins), because every script start
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
-import { parseArgs } from "../cli/args.ts";
+import { type Invocation, readInvocation } from "../cli/args.ts";
 import { findProjectRoot } from "../project/ref_root.ts";
 import { ownCacheDir, readBoundedText, venvPython } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
@@ -21,7 +21,7 @@ import { execveAsync } from "../launch/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
 import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
-import { dirname, isExecutableFile, isFile, writeAll } from "../util.ts";
+import { absoluteFrom, dirname, isExecutableFile, writeAll } from "../util.ts";
 import { withDropIn } from "../cli/drop_in.ts";
 import { routedRoot } from "../project/workspace_scan.ts";
 
@@ -46,24 +46,16 @@ async function warmRefRoot(startDir: string, cache: string): Promise<string | nu
  * the cold path must run instead, or when exec itself failed.
  */
 export async function tryWarmStart(argv: string[]): Promise<void> {
-  let parsed;
+  let inv: Invocation;
   try {
-    parsed = parseArgs(argv, isFile);
+    inv = readInvocation(argv);
   } catch {
-    return;
+    return; // a bad command line or -C: the cold path reports it
   }
-  const { options: o, command: c } = parsed;
+  const { options: o, command: c, base } = inv;
   if (o.refresh || (c.kind !== "script" && c.kind !== "run")) return;
   const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
   if (depth >= MAX_DEPTH) return;
-  // -C DIR works like `git -C`: paths are relative to DIR, and the program runs there.
-  let base: string;
-  try {
-    base = o.directory ? Deno.realPathSync(o.directory) : Deno.cwd();
-  } catch {
-    return;
-  }
-  const abs = (p: string) => (p.startsWith("/") ? p : `${base}/${p}`);
   // One lstat: a cache another user can write is never trusted (the cold path says why).
   const cache = ownCacheDir();
 
@@ -73,19 +65,19 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     let text: string;
     let scriptDir: string;
     try {
-      text = readBoundedText(abs(c.script), { as: "script" });
-      scriptDir = dirname(Deno.realPathSync(abs(c.script)));
+      text = readBoundedText(absoluteFrom(base, c.script), { as: "script" });
+      scriptDir = dirname(Deno.realPathSync(absoluteFrom(base, c.script)));
     } catch {
       return;
     }
     const raw = extractPep723Raw(text);
-    if (raw !== null) key = requestKey("script", `${scriptDir}\0${raw}`, o, base);
+    if (raw !== null) key = requestKey("script", `${scriptDir}\0${raw}`, inv);
     else {
       const found = await warmRefRoot(scriptDir, cache);
       if (found === undefined) return;
       refRoot = found;
       if (refRoot === null) {
-        const bare = requestKey("bare", scriptDir, o, base);
+        const bare = requestKey("bare", scriptDir, inv);
         await execBareScript(c.script, c.args, bare, cache, depth, o, base);
         return;
       }
@@ -95,7 +87,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     if (found === undefined || found === null) return;
     refRoot = found;
   }
-  if (refRoot !== null) key = requestKey("repo", refRoot, o, base);
+  if (refRoot !== null) key = requestKey("repo", refRoot, inv);
   const entry = readPointerEntry(await pointerPath(cache, key!));
   if (entry === null) return;
   const venvDir = entry.venvDir;

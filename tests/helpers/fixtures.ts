@@ -155,6 +155,41 @@ export async function runPrime(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** A test repo: its directory, its private prime cache, and the environment to run prime in. */
+export interface Repo {
+  dir: string;
+  cache: string;
+  env: Record<string, string>;
+}
+
+/**
+ * The one repo builder: a temp dir with `files` (in `subdir` when given), each wheel of
+ * `wheels` (name, version, requirements) built into its `wheels/`, and a private cache
+ * with testEnv() plus `env`. Suites wrap it with their own defaults.
+ */
+export async function buildRepo(
+  opts: {
+    files?: Record<string, string>;
+    wheels?: [string, string, string[]?][];
+    subdir?: string;
+    env?: Record<string, string>;
+  } = {},
+): Promise<Repo> {
+  const top = await tempTree();
+  const dir = opts.subdir ? join(top, opts.subdir) : top;
+  for (const [rel, text] of Object.entries(opts.files ?? {})) {
+    const p = join(dir, rel);
+    await Deno.mkdir(dirname(p), { recursive: true });
+    await Deno.writeTextFile(p, text);
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [name, version, deps] of opts.wheels ?? []) {
+    await makeWheel(join(dir, "wheels"), name, version, deps ?? []);
+  }
+  const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
+  return { dir, cache, env: testEnv(cache, opts.env) };
+}
+
 /** Lists every file under dir with its size and mtime, to prove a run changed nothing. */
 export function snapshotTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();

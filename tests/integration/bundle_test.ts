@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { listFiles } from "../../src/bundle/tree.ts";
-import { realUv } from "./uv_fixture.ts";
+import { realUv } from "../helpers/uv.ts";
 
 const py312 = pyenvPythons().find((p) => p.minor === "3.12");
 const py311 = pyenvPythons().find((p) => p.minor === "3.11");

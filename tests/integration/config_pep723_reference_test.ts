@@ -23,17 +23,7 @@ for text in json.load(open(sys.argv[1], encoding="utf-8")):
     out.append(blocks)
 json.dump(out, sys.stdout)
 `;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers/prng.ts";
 
 // Lone CR and the other separators Python's splitlines() honours are left out: there the
 // reference implementation's regex and its splitlines() disagree with each other.

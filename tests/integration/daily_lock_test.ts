@@ -1,8 +1,15 @@
 /** `prime lock`: pins from the real venv, then syncs that install under them. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "./uv_fixture.ts";
+import {
+  buildRepo,
+  makeWheel,
+  python3,
+  type Repo,
+  runPrime,
+  tempTree,
+} from "../helpers/fixtures.ts";
+import { realUv } from "../helpers/uv.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;
@@ -11,17 +18,17 @@ const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" :
 const PROBE = ["run", "python", "-c", "import greeting; print(greeting.hello('x'))"];
 
 /** A repo depending on `greeting` (unpinned) and a local editable project. */
-async function makeRepo(extra = "") {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py?.minor ?? "3"}"
+function makeRepo(extra = ""): Promise<Repo> {
+  return buildRepo({
+    files: {
+      "prime.toml": `required_python_version = "${py?.minor ?? "3"}"
 venv_driver = "venv_pip"
 dependencies = ["greeting"]
 install_args = ["--no-index", "--find-links", "wheels"]
 ${extra}`,
+    },
+    wheels: [["greeting", "1.0", ["helper_lib>=1"]], ["helper_lib", "1.5"]],
   });
-  await makeWheel(join(dir, "wheels"), "greeting", "1.0", ["helper_lib>=1"]);
-  await makeWheel(join(dir, "wheels"), "helper_lib", "1.5");
-  return { dir, env: testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" })) };
 }
 
 Deno.test({
@@ -160,7 +167,7 @@ def build_editable(wheel_directory, config_settings=None, metadata_directory=Non
     return _wheel(wheel_directory, [("my_proj.pth", (here + "\\n").encode())])
 `;
 
-// The real pinned uv, taken from its wheel the way prime takes it (see uv_fixture.ts).
+// The real pinned uv, taken from its wheel the way prime takes it (see tests/helpers/uv.ts).
 const realUvResult = ignore ? null : await realUv();
 const uv = realUvResult?.ok ? realUvResult.value.path : null;
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PRIME, runPrime, tempTree } from "../helpers/fixtures.ts";
-import { IGNORE, makeRepo, primeToml, WHY } from "../reliability/helpers.ts";
+import { IGNORE, makeRepo, primeToml, WHY } from "../helpers/reliability.ts";
 
 /**
  * Puts prime into dir as `dir/prime` the way a user would: a copy of a binary, or a

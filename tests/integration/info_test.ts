@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { pathExists } from "../../src/util.ts";
+import { PRIME_VERSION } from "../../src/version.ts";
 
 const pythons = pyenvPythons().filter((p) => p.minor.startsWith("3."));
 const ignore = pythons.length < 2;
@@ -30,11 +31,16 @@ Deno.test({
     assert.equal(j.required_python_version.source, join(dir, ".python-version"));
     assert.equal(j.python.version, want.version);
     assert.equal(j.python.source, "search");
-    assert.ok(Array.isArray(j.python.rejected));
+    // Every other Python 3 under pyenv was considered and rejected for its version.
+    const rejected = (j.python.rejected as { path: string; reason: string }[])
+      .map((x) => /^version (\S+) does not satisfy /.exec(x.reason)?.[1]);
+    for (const p of pythons.filter((p) => p.minor !== want.minor)) {
+      assert.ok(rejected.includes(p.version), `${p.version} not among rejected: ${rejected}`);
+    }
     assert.equal(j.venv.path, join(dir, ".venv"));
     assert.equal(j.venv.fresh, false);
     assert.equal(j.venv.reason, "missing");
-    assert.equal(typeof j.prime_version, "string");
+    assert.equal(j.prime_version, PRIME_VERSION);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
       ".python-version",
       "pyproject.toml",

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { PIP_ISOLATED } from "./uv_fixture.ts";
+import { PIP_ISOLATED } from "../helpers/uv.ts";
 
 const py = python3("3.8");
 // The last releases for Python 3.8. pip's fallback for a project with no [build-system]

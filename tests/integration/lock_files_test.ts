@@ -14,7 +14,7 @@ import {
   tempTree,
   testEnv,
 } from "../helpers/fixtures.ts";
-import { realUv } from "./uv_fixture.ts";
+import { realUv } from "../helpers/uv.ts";
 import { run } from "../../src/process.ts";
 
 const py = python3("3.8");

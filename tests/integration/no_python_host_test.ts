@@ -10,8 +10,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, runPrime, tempTree, testEnv, unshareWorks } from "../helpers/fixtures.ts";
-import { serveWheels } from "../reliability/helpers.ts";
-import { uvWheel } from "./uv_fixture.ts";
+import { serveWheels } from "../helpers/reliability.ts";
+import { uvWheel } from "../helpers/uv.ts";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
 /** uv rewrites this prefix of a download URL to UV_PYTHON_INSTALL_MIRROR. */

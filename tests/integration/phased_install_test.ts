@@ -13,7 +13,7 @@ import {
   tempTree,
   testEnv,
 } from "../helpers/fixtures.ts";
-import { realUv } from "./uv_fixture.ts";
+import { realUv } from "../helpers/uv.ts";
 
 const py = python3("3.8");
 const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };

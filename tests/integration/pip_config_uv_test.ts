@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "./uv_fixture.ts";
+import { realUv } from "../helpers/uv.ts";
 
 const py = python3("3.8");
 const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };

@@ -9,9 +9,10 @@ import { pyenvPythons, type RealPython, tempTree } from "../helpers/fixtures.ts"
 import { requestFromSpecifier } from "../../src/config/python_version.ts";
 import type { RequiredPython } from "../../src/config/types.ts";
 import { PythonNotFoundError } from "../../src/errors.ts";
-import { run, type Runner } from "../../src/process.ts";
+import { run } from "../../src/process.ts";
+import { fakeRunner } from "../helpers/fake_runner.ts";
 import { findCandidates } from "../../src/python/discover.ts";
-import { probePython } from "../../src/python/probe.ts";
+import { probeCachePath, probePython } from "../../src/python/probe.ts";
 import { selectPython } from "../../src/python/select.ts";
 
 const PYENV_ROOT = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
@@ -26,16 +27,9 @@ function required(text: string): RequiredPython {
   return { requests: [requestFromSpecifier(text, "test")], value: text, source: "test" };
 }
 
-/** A Runner that counts the children it starts. */
-function counting(): Runner & { count: number } {
-  const r = Object.assign(
-    (cmd: string, args: string[], opts?: Parameters<Runner>[2]) => {
-      r.count++;
-      return run(cmd, args, opts);
-    },
-    { count: 0 },
-  );
-  return r;
+/** The real runner, recording the children it starts. */
+function counting() {
+  return fakeRunner(run);
 }
 
 async function expectExit4(p: Promise<unknown>, pattern: RegExp): Promise<PythonNotFoundError> {
@@ -128,13 +122,21 @@ Deno.test({
     const env = Deno.env.toObject();
     const first = counting();
     const a = await selectPython(required(">=3.6"), { cacheDir, env, runner: first });
-    assert.ok(first.count > 0, "the cold run probes");
+    assert.ok(first.calls.length > 0, "the cold run probes");
     const second = counting();
     const b = await selectPython(required(">=3.6"), { cacheDir, env, runner: second });
-    assert.equal(second.count, 0, "the warm run starts nothing");
+    assert.equal(second.calls.length, 0, "the warm run starts nothing");
     assert.deepEqual(b.python, a.python);
-    const entries = [...Deno.readDirSync(join(cacheDir, "probes"))];
-    assert.ok(entries.length > 0);
+    // Every interpreter the cold run started left one cache entry, and the chosen one's
+    // entry records what it is.
+    const entries = [...Deno.readDirSync(join(cacheDir, "probes"))].map((e) => e.name);
+    const probed = new Set(first.calls.map((c) => Deno.realPathSync(c.cmd)));
+    assert.equal(entries.length, probed.size, `entries: ${entries}`);
+    const chosen = JSON.parse(
+      Deno.readTextFileSync(await probeCachePath(cacheDir, a.python!.realPath)),
+    );
+    assert.equal(chosen.realPath, a.python!.realPath);
+    assert.equal(chosen.version, a.python!.version);
     assert.equal(Deno.statSync(join(cacheDir, "probes")).mode! & 0o777, 0o700);
   },
 });

@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  buildRepo,
   makeWheel,
   PRIME,
   pyenvPythons,
   python3,
+  type Repo,
   runPrime,
   snapshotTree,
   tempTree,
@@ -39,19 +41,19 @@ sys.exit(int(os.environ.get("APP_EXIT", "0")))
 `;
 
 /** A repo whose prime.toml installs greeting==1.0 from a local wheel dir. */
-async function makeRepo(extraToml = "", files: Record<string, string> = {}) {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py!.minor}"
+function makeRepo(extraToml = "", files: Record<string, string> = {}): Promise<Repo> {
+  return buildRepo({
+    files: {
+      "prime.toml": `required_python_version = "${py!.minor}"
 venv_driver = "venv_pip"
 dependencies = ["greeting==1.0"]
 install_args = ["--no-index", "--find-links", "wheels"]
 ${extraToml}`,
-    "app.py": APP,
-    ...files,
+      "app.py": APP,
+      ...files,
+    },
+    wheels: [["greeting", "1.0"]],
   });
-  await makeWheel(join(dir, "wheels"), "greeting", "1.0");
-  const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
-  return { dir, cache, env: testEnv(cache) };
 }
 
 Deno.test({

@@ -3,8 +3,8 @@ import { createUvDriver, uvFindOrInstallPython } from "../../src/drivers/uv.ts";
 import type { BuildContext, InstallPlan } from "../../src/drivers/driver.ts";
 import { run } from "../../src/process.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/errors.ts";
-import { makeZip } from "../unit/drivers/zip_fixture.ts";
-import { modernPython, realUv } from "./uv_fixture.ts";
+import { makeZip } from "../helpers/zip.ts";
+import { modernPython, realUv } from "../helpers/uv.ts";
 import { pyenvPythons } from "../helpers/fixtures.ts";
 
 const uv = await realUv();

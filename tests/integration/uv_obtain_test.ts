@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/drivers/uv_obtain.ts";
 import { run } from "../../src/process.ts";
-import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "./uv_fixture.ts";
+import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "../helpers/uv.ts";
 import { pathWithoutUv } from "../helpers/fixtures.ts";
 
 const wheel = await uvWheel();

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "./uv_fixture.ts";
+import { realUv } from "../helpers/uv.ts";
 
 const uv = pyenvPythons().length ? await realUv() : { ok: false as const, why: "no pyenv Pythons" };
 // A CPython uv can download that this machine does not have.

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PRIME, runPrime, tempTree, unshareWorks } from "../helpers/fixtures.ts";
-import { IGNORE, makeRepo, WHY } from "../reliability/helpers.ts";
+import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 import { RELEASE_TARGETS } from "../../src/release.ts";
 import { PRIME_VERSION } from "../../src/version.ts";
 

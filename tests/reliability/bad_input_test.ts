@@ -1,6 +1,6 @@
 /**
  * The bad-input catalogue: every entry is a small repo (or none), a command line and
- * the outcome the SPEC asks for: its exit code, a message naming the file or thing and
+ * the outcome README "Exit codes" promises: its exit code, a message naming the file or thing and
  * (where given) the fix, no stack trace without -v, and never exit 70. Entries for
  * bugs outside this suite's files are kept, skipped, with "(known bug: ...)" in the name.
  * docs/RELIABILITY.md lists the same catalogue.
@@ -18,7 +18,7 @@ import {
   PY,
   venvPython,
   WHY,
-} from "./helpers.ts";
+} from "../helpers/reliability.ts";
 
 /** One catalogue entry. */
 interface Case {

@@ -1,12 +1,13 @@
 /**
  * A seeded CLI fuzz: random command lines built from prime's own words, junk and odd
  * values, each run in a fresh directory. Whatever the argv, prime must answer with an
- * exit code from the SPEC and never crash (no exit 70, no stack trace).
+ * exit code from README "Exit codes" and never crash (no exit 70, no stack trace).
  * `run` and `shell` are left out: they start arbitrary programs by design.
  */
 import assert from "node:assert/strict";
 import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { assertNoCrash, IGNORE, pool, WHY } from "./helpers.ts";
+import { assertNoCrash, IGNORE, pool, WHY } from "../helpers/reliability.ts";
+import { prng } from "../helpers/prng.ts";
 
 const RUNS = 96;
 const SEED = Number(Deno.env.get("PRIME_FUZZ_SEED") ?? 20240611);
@@ -67,18 +68,6 @@ const WORDS = [
   "x".repeat(300),
 ];
 
-/** mulberry32: a tiny seeded PRNG, so a failure can be replayed with PRIME_FUZZ_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Exit codes prime may return here: its own, and x.py's 0. */
 const ALLOWED = new Set([0, 2, 3, 4, 5, 6, 7]);
 
@@ -86,7 +75,7 @@ Deno.test({
   name: `${RUNS} random command lines (seed ${SEED}) never crash prime` + WHY,
   ignore: IGNORE,
   async fn() {
-    const rand = rng(SEED);
+    const rand = prng(SEED);
     const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
     const env = testEnv(cache, { PRIME_LOCK_TIMEOUT: "5", PRIME_SELECTOR_TIMEOUT: "5" });
     const argvs = Array.from({ length: RUNS }, () => {

@@ -8,7 +8,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, runPrime } from "../helpers/fixtures.ts";
-import { greetingLine, IGNORE, makeRepo, primeToml, serveWheels, WHY } from "./helpers.ts";
+import {
+  greetingLine,
+  IGNORE,
+  makeRepo,
+  primeToml,
+  serveWheels,
+  WHY,
+} from "../helpers/reliability.ts";
 
 const STARTS = 16;
 

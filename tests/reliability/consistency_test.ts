@@ -15,7 +15,7 @@ import {
   makeRepo,
   primeToml,
   WHY,
-} from "./helpers.ts";
+} from "../helpers/reliability.ts";
 
 const CORRUPT_PROBES: Array<[string, (e: Record<string, unknown>) => unknown]> = [
   ["a bad version string", (e) => ({ ...e, version: "banana" })],

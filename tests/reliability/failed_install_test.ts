@@ -15,7 +15,7 @@ import {
   primeToml,
   venvPython,
   WHY,
-} from "./helpers.ts";
+} from "../helpers/reliability.ts";
 
 Deno.test({
   name: "a dependency missing from the find-links dir exits 6, retries next time, and a fix works" +

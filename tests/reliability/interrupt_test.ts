@@ -21,7 +21,7 @@ import {
   venvPython,
   waitForPath,
   WHY,
-} from "./helpers.ts";
+} from "../helpers/reliability.ts";
 
 function exists(p: string): boolean {
   try {

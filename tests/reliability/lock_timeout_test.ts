@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
 import { acquireLock, lockPathFor } from "../../src/state/lock.ts";
-import { assertCleanFailure, greetingLine, IGNORE, makeRepo, primeToml, WHY } from "./helpers.ts";
+import {
+  assertCleanFailure,
+  greetingLine,
+  IGNORE,
+  makeRepo,
+  primeToml,
+  WHY,
+} from "../helpers/reliability.ts";
 
 Deno.test({
   name: "a start waiting past PRIME_LOCK_TIMEOUT exits 7 naming the lock and its holder" + WHY,

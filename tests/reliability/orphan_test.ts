@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { realUv } from "../integration/uv_fixture.ts";
+import { realUv } from "../helpers/uv.ts";
 import {
   greetingLine,
   IGNORE,
@@ -17,7 +17,7 @@ import {
   serveWheels,
   spawnGroup,
   WHY,
-} from "./helpers.ts";
+} from "../helpers/reliability.ts";
 
 const WHEEL1 = "greeting-1.0-py3-none-any.whl";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

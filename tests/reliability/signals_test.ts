@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PRIME, runPrime } from "../helpers/fixtures.ts";
-import { IGNORE, makeRepo, WHY } from "./helpers.ts";
+import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 
 /** Prints its PID and "ready", then waits; handlers print the signal and exit 0 or 3. */
 const WAITER = `import os, signal, sys, time

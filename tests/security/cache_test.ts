@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { APP, greetingLine, IGNORE, makeRepo, WHY } from "../reliability/helpers.ts";
+import { APP, greetingLine, IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 import { pointerPath, requestKey } from "../../src/state/pointer.ts";
 import { lockPathFor } from "../../src/state/lock.ts";
 import { PRIME_VERSION } from "../../src/version.ts";
@@ -65,7 +65,7 @@ Deno.test({
     const evil = join(cache, "evil");
     const pointer = await pointerPath(
       cache,
-      requestKey("repo", dir, { env: null, python: null }, dir),
+      requestKey("repo", dir, { base: dir, overrides: { env: null, python: null, driver: null } }),
     );
     const sh = Deno.statSync("/bin/sh");
     const stamp = {

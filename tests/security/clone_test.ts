@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { APP, IGNORE, makeRepo, primeToml, PY, WHY } from "../reliability/helpers.ts";
+import { APP, IGNORE, makeRepo, primeToml, PY, WHY } from "../helpers/reliability.ts";
 import { pathExists } from "../../src/util.ts";
 
 function which(name: string): string | null {

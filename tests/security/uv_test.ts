@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { helperPython, pathWithoutUv, runPrime } from "../helpers/fixtures.ts";
-import { IGNORE, makeRepo, primeToml, WHY } from "../reliability/helpers.ts";
+import { IGNORE, makeRepo, primeToml, WHY } from "../helpers/reliability.ts";
 import { UV_VERSION, UV_WHEEL_SHA256 } from "../../src/drivers/uv_obtain.ts";
 import { pathExists } from "../../src/util.ts";
 

@@ -25,7 +25,7 @@ function load(text: string) {
   return validateConfig(parseToml(text, "prime.toml"), { file: "prime.toml", table: "" });
 }
 
-Deno.test("renderStarterConfig() mentions every SPEC key, commented, and is valid configuration", () => {
+Deno.test("renderStarterConfig() mentions every configuration key, commented, and is valid configuration", () => {
   const text = renderStarterConfig(NONE);
   for (const key of CONFIG_KEYS) {
     assert.match(text, new RegExp(`^# ${key} = `, "m"), `${key} is shown commented`);

@@ -18,21 +18,8 @@ import { parsePep723 } from "../../../src/config/pep723.ts";
 import { extractPep723Raw } from "../../../src/config/pep723_scan.ts";
 import { parseDotenv } from "../../../src/config/dotenv.ts";
 import { checkRequirement } from "../../../src/config/pep508.ts";
+import { pick, prng, type Rng } from "../../helpers/prng.ts";
 
-/** mulberry32: tiny, fast and good enough to drive a fuzzer. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const ALPHABET = [
   ..."abcxyz019 ._-=[]{}\"'#@<>~!,;:/\\\n\r\t*+()",
   "\u0000",

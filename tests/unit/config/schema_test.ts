@@ -158,7 +158,7 @@ for (const [what, raw, opts, re] of BAD) {
   });
 }
 
-Deno.test("validateConfigKeys() names the env table in the message, as in the SPEC example", () => {
+Deno.test("validateConfigKeys() names the env table in the message, as in the README example", () => {
   assert.throws(
     () => validateConfigKeys({ requirments: [] }, ENV_W, { isEnv: true }),
     {

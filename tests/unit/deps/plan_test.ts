@@ -27,7 +27,7 @@ Deno.test("nestedRequirementFiles() finds -r/-c in every spelling, relative to t
   ]);
 });
 
-Deno.test("installerArgs() keeps the SPEC's order: constraints, requirements, deps, groups, editables", () => {
+Deno.test("installerArgs() keeps the install order: constraints, requirements, deps, groups, editables", () => {
   assert.deepEqual(
     installerArgs({
       constraints: "/r/c.txt",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { choosePipWheel, wheelRequiresPython } from "../../../src/drivers/pip.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
-import { makeZip } from "./zip_fixture.ts";
+import { makeZip } from "../../helpers/zip.ts";
 
 function pipWheel(dir: string, version: string, requiresPython: string | null): string {
   Deno.mkdirSync(dir, { recursive: true });

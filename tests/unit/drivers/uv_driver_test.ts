@@ -11,26 +11,14 @@ import {
 import { pathWithoutShims } from "../../../src/drivers/uv_obtain.ts";
 import type { BuildContext, InstallPlan } from "../../../src/drivers/driver.ts";
 import type { PythonRequest } from "../../../src/config/types.ts";
-import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
+import type { Runner, RunResult } from "../../../src/process.ts";
+import { type Call, fakeRunner, result } from "../../helpers/fake_runner.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../../src/errors.ts";
 
 const UV = { path: "/opt/uv/uv", version: "0.13.9" };
 
-function result(code: number, stdout = "", stderr = ""): RunResult {
-  return { code, signal: null, stdout, stderr, timedOut: false };
-}
-
-interface Call {
-  cmd: string;
-  args: string[];
-  opts?: RunOptions;
-}
-
 function recorder(calls: Call[], answer: (args: string[]) => RunResult): Runner {
-  return (cmd, args, opts) => {
-    calls.push({ cmd, args, opts });
-    return Promise.resolve(answer(args));
-  };
+  return fakeRunner((_cmd, args) => answer(args), calls);
 }
 
 const EMPTY_PLAN: InstallPlan = {
@@ -82,7 +70,7 @@ Deno.test("uvVenvArgs() pins the interpreter by path and never downloads one", (
   assert.ok(uvVenvArgs({ ...c, offline: true }).includes("--offline"));
 });
 
-Deno.test("uvInstallArgs() installs the plan in the SPEC's order in one command", () => {
+Deno.test("uvInstallArgs() installs the plan in the install order in one command", () => {
   const c = ctx(recorder([], () => result(0)), {
     constraints: "/r/constraints.txt",
     requirements: ["/r/requirements.txt", "/r/dev.txt"],

@@ -14,9 +14,11 @@ import {
   versionAtLeast,
 } from "../../../src/drivers/uv_obtain.ts";
 import { parsePipConf, pipConfigFiles } from "../../../src/drivers/pip_config.ts";
-import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
+import type { Runner } from "../../../src/process.ts";
+import { type Call, fakeRunner, result } from "../../helpers/fake_runner.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
-import { makeZip } from "./zip_fixture.ts";
+import { makeZip } from "../../helpers/zip.ts";
+import { dirname } from "../../../src/util.ts";
 
 Deno.test("parseUvVersion() reads old and new `uv --version` formats", () => {
   const cases: Array<[string, string | null]> = [
@@ -200,23 +202,12 @@ Deno.test("macosFromDarwin() maps Darwin kernel releases to macOS versions", () 
 
 // ---- obtainUv() with a fake runner and a fake fetch ----
 
-function result(code: number, stdout = "", stderr = ""): RunResult {
-  return { code, signal: null, stdout, stderr, timedOut: false };
-}
-
-interface Call {
-  cmd: string;
-  args: string[];
-  opts?: RunOptions;
-}
-
 /** A runner that knows getconf, `uv --version` and (optionally) venv + pip. */
-function fakeRunner(
+function uvHostRunner(
   calls: Call[],
   opts: { uvVersion?: string; pipOk?: boolean } = {},
 ): Runner {
-  return (cmd, args, o) => {
-    calls.push({ cmd, args, opts: o });
+  return fakeRunner((cmd, args) => {
     if (cmd === "getconf") return Promise.resolve(result(0, "glibc 2.36\n"));
     if (cmd.endsWith("/uv") && args[0] === "--version") {
       return Promise.resolve(result(0, `uv ${opts.uvVersion ?? UV_VERSION} (test)\n`));
@@ -229,12 +220,12 @@ function fakeRunner(
     const isPip = (a: string) => a === "pip" || a.endsWith("/pip");
     if (args.some(isPip) && args.includes("install")) {
       if (!opts.pipOk) return Promise.resolve(result(1, "", "ERROR: No matching distribution"));
-      const bin = cmd.slice(0, cmd.lastIndexOf("/"));
+      const bin = dirname(cmd);
       Deno.writeTextFileSync(`${bin}/uv`, "#!/bin/sh\n", { mode: 0o755 });
       return Promise.resolve(result(0));
     }
     return Promise.resolve(result(127, "", "not faked"));
-  };
+  }, calls);
 }
 
 function hostWheelName(): string {
@@ -299,7 +290,7 @@ Deno.test("obtainUv() takes the wheel from a PEP 691 index, checks its hash and 
       cacheDir: cache,
       installArgs: ["--index-url", "https://idx.example/simple"],
       offline: false,
-      runner: fakeRunner(calls),
+      runner: uvHostRunner(calls),
       env: BASE_ENV,
       fetchFn,
       pinnedHashes: await pinning(wheel),
@@ -341,7 +332,7 @@ Deno.test("obtainUv() rejects a wheel whose sha256 differs from the index's and 
       cacheDir: cache,
       installArgs: [],
       offline: false,
-      runner: fakeRunner([]),
+      runner: uvHostRunner([]),
       env: { ...BASE_ENV, PIP_INDEX_URL: "https://idx.example/simple/" },
       fetchFn: fakeFetch({
         "https://idx.example/simple/uv/": () =>
@@ -377,7 +368,7 @@ Deno.test("obtainUv() sends index credentials as a header and never in the URL",
       cacheDir: cache,
       installArgs: ["-i", "https://me:pw@idx.example/simple"],
       offline: false,
-      runner: fakeRunner([]),
+      runner: uvHostRunner([]),
       env: BASE_ENV,
       fetchFn: fakeFetch({
         "https://idx.example/simple/uv/": () =>
@@ -411,7 +402,7 @@ Deno.test("obtainUv() takes the wheel from a --find-links directory relative to 
       cacheDir: cache,
       installArgs: ["--no-index", "--find-links", "wheels"],
       offline: true,
-      runner: fakeRunner([]),
+      runner: uvHostRunner([]),
       env: BASE_ENV,
       fetchFn: () => Promise.reject(new Error("no network expected")),
       baseDir: base,
@@ -435,7 +426,7 @@ Deno.test("obtainUv() offline skips the index and lists every route that failed"
       python: null,
       installArgs: [],
       offline: true,
-      runner: fakeRunner(calls),
+      runner: uvHostRunner(calls),
       env: BASE_ENV,
       fetchFn: () => Promise.reject(new Error("no network expected")),
     });
@@ -461,7 +452,7 @@ Deno.test("obtainUv() reports an unreachable index as a failed route", async () 
       cacheDir: cache,
       installArgs: [],
       offline: false,
-      runner: fakeRunner([]),
+      runner: uvHostRunner([]),
       env: BASE_ENV,
       fetchFn: () => Promise.reject(new TypeError("error sending request: dns error")),
     });
@@ -520,7 +511,7 @@ Deno.test("obtainUv() pip-installs the pinned uv into a helper venv with the use
       python: PY312,
       installArgs: ["--index-url", "https://private.example/simple"],
       offline: false,
-      runner: fakeRunner(calls, { pipOk: true }),
+      runner: uvHostRunner(calls, { pipOk: true }),
       env: { PATH: "", PIP_INDEX_URL: "https://env.example/simple" },
     });
     assert.ok(r.path !== null);
@@ -559,7 +550,7 @@ Deno.test("obtainUv() explains why the helper venv route was not taken", async (
         python,
         installArgs: ["--no-index"],
         offline,
-        runner: fakeRunner([]),
+        runner: uvHostRunner([]),
         env: BASE_ENV,
       });
       assert.ok(r.path === null);
@@ -613,7 +604,7 @@ Deno.test("obtainUv() remembers a failed download for an hour, unless told to re
       cacheDir: cache,
       installArgs: [],
       offline: false,
-      runner: fakeRunner([]),
+      runner: uvHostRunner([]),
       env: { ...BASE_ENV, PIP_INDEX_URL: "https://idx.example/simple/" },
       fetchFn,
     };

@@ -9,7 +9,7 @@ import {
   readZipEntry,
   type WheelPlatform,
 } from "../../../src/drivers/wheel.ts";
-import { makeZip } from "./zip_fixture.ts";
+import { makeZip } from "../../helpers/zip.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
+import type { RunResult } from "../../../src/process.ts";
+import { fakeRunner, result } from "../../helpers/fake_runner.ts";
 import { isShim, probeCachePath, probePython, resolveShim } from "../../../src/python/probe.ts";
-
-function result(stdout: string, extra: Partial<RunResult> = {}): RunResult {
-  return { code: 0, signal: null, stdout, stderr: "", timedOut: false, ...extra };
-}
 
 const PROBE_3_12 = JSON.stringify({
   prime_probe: 1,
@@ -16,13 +13,8 @@ const PROBE_3_12 = JSON.stringify({
 });
 
 /** A runner that answers with `answer` and records the arguments of every call. */
-function recording(answer: (args: string[]) => RunResult): Runner & { calls: string[][] } {
-  const calls: string[][] = [];
-  const runner = (_cmd: string, args: string[], _opts?: RunOptions) => {
-    calls.push(args);
-    return Promise.resolve(answer(args));
-  };
-  return Object.assign(runner, { calls });
+function recording(answer: (args: string[]) => RunResult) {
+  return fakeRunner((_cmd, args) => answer(args));
 }
 
 async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -45,7 +37,7 @@ Deno.test("probePython() runs the interpreter once, then answers from the cache"
     const link = join(dir, "python3");
     await Deno.symlink("python3.12", link);
     const cacheDir = join(dir, "cache");
-    const runner = recording(() => result(PROBE_3_12 + "\n"));
+    const runner = recording(() => result(0, PROBE_3_12 + "\n"));
     const first = await probePython(link, { cacheDir, runner });
     assert.ok(!("error" in first));
     assert.equal(first.path, link);
@@ -53,7 +45,7 @@ Deno.test("probePython() runs the interpreter once, then answers from the cache"
     assert.equal(first.version, "3.12.1");
     assert.equal(first.size, 8);
     assert.equal(runner.calls.length, 1);
-    assert.equal(runner.calls[0][0], "-I");
+    assert.equal(runner.calls[0].args[0], "-I");
     const again = await probePython(py, { cacheDir, runner });
     assert.deepEqual({ ...again, path: link }, first);
     assert.equal(runner.calls.length, 1, "the second probe is served from the cache");
@@ -69,7 +61,7 @@ Deno.test("probePython() probes again when the interpreter's size or mtime chang
   await withTemp(async (dir) => {
     const py = await binary(join(dir, "python3"));
     const cacheDir = join(dir, "cache");
-    const runner = recording(() => result(PROBE_3_12));
+    const runner = recording(() => result(0, PROBE_3_12));
     await probePython(py, { cacheDir, runner });
     await binary(py, 16);
     await probePython(py, { cacheDir, runner });
@@ -84,7 +76,7 @@ Deno.test("probePython() ignores a corrupt cache entry", async () => {
   await withTemp(async (dir) => {
     const py = await binary(join(dir, "python3"));
     const cacheDir = join(dir, "cache");
-    const runner = recording(() => result(PROBE_3_12));
+    const runner = recording(() => result(0, PROBE_3_12));
     const file = await probeCachePath(cacheDir, await Deno.realPath(py));
     await Deno.mkdir(join(cacheDir, "probes"), { recursive: true });
     await Deno.writeTextFile(file, "{not json");
@@ -98,16 +90,15 @@ Deno.test("probePython() falls back to -E -s for Python 2, which has no -I", asy
   await withTemp(async (dir) => {
     const py = await binary(join(dir, "python2.7"));
     const runner = recording((args) =>
-      args[0] === "-I"
-        ? result("", { code: 2, stderr: "Unknown option: -I\nusage: python2.7 ..." })
-        : result(
-          '{"prime_probe": 1, "version": "2.7.18", "implementation": "cpython", "freethreaded": false, "executable": "/x"}',
-        )
+      args[0] === "-I" ? result(2, "", "Unknown option: -I\nusage: python2.7 ...") : result(
+        0,
+        '{"prime_probe": 1, "version": "2.7.18", "implementation": "cpython", "freethreaded": false, "executable": "/x"}',
+      )
     );
     const got = await probePython(py, { cacheDir: join(dir, "cache"), runner });
     assert.ok(!("error" in got));
     assert.equal(got.version, "2.7.18");
-    assert.deepEqual(runner.calls.map((a) => a.slice(0, 2)), [["-I", "-c"], ["-E", "-s"]]);
+    assert.deepEqual(runner.calls.map((c) => c.args.slice(0, 2)), [["-I", "-c"], ["-E", "-s"]]);
   });
 });
 
@@ -117,16 +108,16 @@ Deno.test("probePython() reports failures as errors and does not cache them", as
     const cacheDir = join(dir, "cache");
     const cases: Array<[RunResult, RegExp]> = [
       [
-        result("", { code: 1, stderr: "Traceback\nImportError: boom\n" }),
+        result(1, "", "Traceback\nImportError: boom\n"),
         /^exit code 1: ImportError: boom$/,
       ],
-      [result("", { code: 137, timedOut: true }), /^timed out after 10 s$/],
+      [result(137, "", "", { timedOut: true }), /^timed out after 10 s$/],
       [
-        result("", { code: 127, spawnError: "Permission denied" }),
+        result(127, "", "", { spawnError: "Permission denied" }),
         /^cannot run: Permission denied$/,
       ],
-      [result("hello\n"), /^unexpected output: hello$/],
-      [result('{"prime_probe": 1, "version": "3.x"}'), /^unexpected output/],
+      [result(0, "hello\n"), /^unexpected output: hello$/],
+      [result(0, '{"prime_probe": 1, "version": "3.x"}'), /^unexpected output/],
     ];
     for (const [answer, pattern] of cases) {
       const runner = recording(() => answer);
@@ -143,7 +134,7 @@ Deno.test("probePython() rejects missing, non-executable and non-file paths with
   await withTemp(async (dir) => {
     const plain = join(dir, "plain");
     await Deno.writeTextFile(plain, "x", { mode: 0o644 });
-    const runner = recording(() => result(PROBE_3_12));
+    const runner = recording(() => result(0, PROBE_3_12));
     const cases: Array<[string, string]> = [
       [join(dir, "missing"), "no such file"],
       [plain, "not executable"],
@@ -195,13 +186,16 @@ Deno.test("resolveShim() returns the interpreter a launcher reports, or null", a
     const real = await binary(join(dir, "python3.12"));
     const answer = (executable: string) =>
       recording(() =>
-        result(JSON.stringify({
-          prime_probe: 1,
-          version: "3.12.1",
-          implementation: "cpython",
-          freethreaded: false,
-          executable,
-        }))
+        result(
+          0,
+          JSON.stringify({
+            prime_probe: 1,
+            version: "3.12.1",
+            implementation: "cpython",
+            freethreaded: false,
+            executable,
+          }),
+        )
       );
     assert.equal(await resolveShim("/any/shim", { runner: answer(real) }), real);
     assert.equal(await resolveShim("/any/shim", { runner: answer(join(dir, "gone")) }), null);

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { PythonRequest, RequiredPython } from "../../../src/config/types.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
-import type { Runner, RunOptions, RunResult } from "../../../src/process.ts";
+import type { RunOptions, RunResult } from "../../../src/process.ts";
+import { fakeRunner, notFound, result } from "../../helpers/fake_runner.ts";
 import { PythonNotFoundError } from "../../../src/errors.ts";
 import {
   describeRequired,
@@ -39,7 +40,7 @@ function info(path: string, version: string, extra: Partial<PythonInfo> = {}): P
 
 const broken = (path: string, error: string): Probed => ({ path, result: { error } });
 
-Deno.test("pickPython() chooses by the SPEC's rules", () => {
+Deno.test("pickPython() chooses by the documented rules", () => {
   const cases: Array<{ name: string; req: RequiredPython; probed: Probed[]; want: string | null }> =
     [
       {
@@ -181,10 +182,6 @@ async function fakePython(dir: string, name: string): Promise<string> {
   return path;
 }
 
-function result(stdout: string, extra: Partial<RunResult> = {}): RunResult {
-  return { code: 0, signal: null, stdout, stderr: "", timedOut: false, ...extra };
-}
-
 function probeJson(version: string): string {
   return JSON.stringify({
     prime_probe: 1,
@@ -196,18 +193,14 @@ function probeJson(version: string): string {
 }
 
 /** Answers probes from a version table and records every call. */
-function fakeRunner(
+function probeRunner(
   versions: Record<string, string>,
   selector?: (args: string[], opts?: RunOptions) => RunResult,
-): Runner & { calls: string[] } {
-  const calls: string[] = [];
-  const runner = (cmd: string, args: string[], opts?: RunOptions) => {
-    calls.push(cmd);
-    if (cmd in versions) return Promise.resolve(result(probeJson(versions[cmd])));
-    if (selector) return Promise.resolve(selector(args, opts));
-    return Promise.resolve(result("", { code: 127, spawnError: "not found" }));
-  };
-  return Object.assign(runner, { calls });
+) {
+  return fakeRunner((cmd, args, opts) => {
+    if (cmd in versions) return result(0, probeJson(versions[cmd]));
+    return selector ? selector(args, opts) : notFound();
+  });
 }
 
 async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -238,7 +231,7 @@ Deno.test("selectPython() searches the discovered candidates and records shims a
   await withTemp(async (dir) => {
     const a = await fakePython(dir, "a");
     const b = await fakePython(dir, "b");
-    const runner = fakeRunner({ [a]: "3.11.7", [b]: "3.12.1" });
+    const runner = probeRunner({ [a]: "3.11.7", [b]: "3.12.1" });
     const sel = await selectPython(required(">=3.10"), {
       cacheDir: join(dir, "cache"),
       runner,
@@ -255,7 +248,7 @@ Deno.test("selectPython() searches the discovered candidates and records shims a
 Deno.test("selectPython() lists every candidate and reason when nothing satisfies", async () => {
   await withTemp(async (dir) => {
     const a = await fakePython(dir, "a");
-    const runner = fakeRunner({ [a]: "3.11.7" });
+    const runner = probeRunner({ [a]: "3.11.7" });
     const opts = {
       cacheDir: join(dir, "cache"),
       runner,
@@ -278,7 +271,7 @@ Deno.test("selectPython() lists every candidate and reason when nothing satisfie
 Deno.test("selectPython() uses an override path as is and reports whether it satisfies", async () => {
   await withTemp(async (dir) => {
     const a = await fakePython(dir, "a");
-    const runner = fakeRunner({ [a]: "3.9.18" });
+    const runner = probeRunner({ [a]: "3.9.18" });
     const sel = await selectPython(required("==3.12.*"), {
       override: a,
       cacheDir: join(dir, "cache"),
@@ -299,7 +292,7 @@ Deno.test("selectPython() treats an override version as the requirement", async 
   await withTemp(async (dir) => {
     const a = await fakePython(dir, "a");
     const b = await fakePython(dir, "b");
-    const runner = fakeRunner({ [a]: "3.11.7", [b]: "3.12.1" });
+    const runner = probeRunner({ [a]: "3.11.7", [b]: "3.12.1" });
     let seen: RequiredPython | null = null;
     const sel = await selectPython(required("==3.12.*"), {
       override: "3.11",
@@ -323,10 +316,10 @@ Deno.test("selectPython() honours the selector's answer, relative to the ref roo
     const selector = await fakePython(dir, "selector");
     let args: string[] = [];
     let cwd: string | undefined;
-    const runner = fakeRunner({ [a]: "3.12.1" }, (xs, o) => {
+    const runner = probeRunner({ [a]: "3.12.1" }, (xs, o) => {
       args = xs;
       cwd = o?.cwd;
-      return result("some chatter\n./a\n\n");
+      return result(0, "some chatter\n./a\n\n");
     });
     const sel = await selectPython(required("==3.12.*"), {
       selector,
@@ -346,7 +339,7 @@ Deno.test("selectPython() falls through to the search when the selector prints n
   await withTemp(async (dir) => {
     const a = await fakePython(dir, "a");
     const selector = await fakePython(dir, "selector");
-    const runner = fakeRunner({ [a]: "3.12.1" }, () => result("\n  \n"));
+    const runner = probeRunner({ [a]: "3.12.1" }, () => result(0, "\n  \n"));
     const sel = await selectPython(required(), {
       selector,
       refRoot: dir,
@@ -370,37 +363,37 @@ Deno.test("selectPython() turns every selector failure into exit 4 naming the se
       { sel: plain, pattern: /selector .*plain: not executable/ },
       {
         sel: selector,
-        answer: result("", { code: 3, stderr: "nope" }),
+        answer: result(3, "", "nope"),
         pattern: /selector .*: failed: exit code 3/,
       },
       {
         sel: selector,
-        answer: result("", { code: 137, timedOut: true }),
+        answer: result(137, "", "", { timedOut: true }),
         pattern: /selector .*: timed out after 30 s/,
       },
       {
         sel: selector,
-        answer: result("", { code: 127, spawnError: "bad interpreter" }),
+        answer: result(127, "", "", { spawnError: "bad interpreter" }),
         pattern: /selector .*: cannot run: bad interpreter/,
       },
       {
         sel: selector,
-        answer: result("what is a python?\n"),
+        answer: result(0, "what is a python?\n"),
         pattern: /selector .*: printed "what is a python\?", which is not an existing file/,
       },
       {
         sel: selector,
-        answer: result(`${plain}\n`),
+        answer: result(0, `${plain}\n`),
         pattern: /selector .*: printed .*plain", which is not a usable Python: not executable/,
       },
       {
         sel: selector,
-        answer: result(`${a}\n`),
+        answer: result(0, `${a}\n`),
         pattern: /selector .*: chose .*a, whose version 3\.9\.18 does not satisfy ==3\.12\.\*/,
       },
     ];
     for (const c of cases) {
-      const runner = fakeRunner({ [a]: "3.9.18" }, () => c.answer ?? result(""));
+      const runner = probeRunner({ [a]: "3.9.18" }, () => c.answer ?? result(0, ""));
       const e = await expectPythonError(
         selectPython(required("==3.12.*"), {
           selector: c.sel,

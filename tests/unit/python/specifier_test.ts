@@ -154,7 +154,7 @@ Deno.test("versionsFromSpecifier() lists every known minor from 3.6 up for an op
   assert.ok(!got.includes("3.5"));
 });
 
-Deno.test("namesForRequest() gives PATH names in the SPEC's order, with t and pypy variants first", () => {
+Deno.test("namesForRequest() gives PATH names in the documented order, with t and pypy variants first", () => {
   const cases: Array<[PythonRequest, string[]]> = [
     [req("==3.12.1"), ["python3.12.1", "python3.12", "python3", "python"]],
     [req("==3.12.*"), ["python3.12", "python3", "python"]],

@@ -5,14 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  makeWheel,
-  PRIME,
-  type PrimeRun,
-  python3,
-  tempTree,
-  testEnv,
-} from "../helpers/fixtures.ts";
+import { buildRepo, PRIME, type PrimeRun, python3, type Repo } from "./fixtures.ts";
 
 /** The Python the suite builds venvs with. */
 export const PY = python3("3.8");
@@ -48,23 +41,13 @@ ${extra}`;
 export async function makeRepo(
   opts: { toml?: string; files?: Record<string, string>; versions?: string[]; subdir?: string } =
     {},
-): Promise<{ dir: string; cache: string; env: Record<string, string> }> {
-  const top = await tempTree();
-  const dir = opts.subdir ? join(top, opts.subdir) : top;
-  await Deno.mkdir(dir, { recursive: true });
-  const files: Record<string, string> = {
-    "prime.toml": opts.toml ?? primeToml(),
-    "app.py": APP,
-    ...opts.files,
-  };
-  for (const [rel, text] of Object.entries(files)) {
-    const p = join(dir, rel);
-    await Deno.mkdir(join(p, ".."), { recursive: true });
-    await Deno.writeTextFile(p, text);
-  }
-  for (const v of opts.versions ?? ["1.0"]) await makeWheel(join(dir, "wheels"), "greeting", v);
-  const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
-  return { dir, cache, env: testEnv(cache, { PIP_NO_CACHE_DIR: "1" }) };
+): Promise<Repo> {
+  return await buildRepo({
+    files: { "prime.toml": opts.toml ?? primeToml(), "app.py": APP, ...opts.files },
+    wheels: (opts.versions ?? ["1.0"]).map((v) => ["greeting", v]),
+    subdir: opts.subdir,
+    env: { PIP_NO_CACHE_DIR: "1" },
+  });
 }
 
 /**
@@ -188,7 +171,7 @@ export async function waitForPath(path: string, stop: Promise<unknown>): Promise
 /** Lines of a JS stack trace, which must never reach the user without -v. */
 const STACK_LINE = /^\s{4}at /m;
 
-/** Asserts the SPEC's rules for a failure: the code, an `error:` line, no stack, never 70. */
+/** Asserts the rules for a failure (docs/DESIGN.md): the code, an `error:` line, no stack, never 70. */
 export function assertCleanFailure(r: PrimeRun, code: number, what: string): void {
   const ctx = `${what}\n--- stderr ---\n${r.stderr}`;
   assert.notEqual(r.code, 70, `exit 70 (internal error): ${ctx}`);

@@ -6,7 +6,7 @@
 import { obtainUv, UV_VERSION, UV_WHEEL_SHA256, type UvTool } from "../../src/drivers/uv_obtain.ts";
 import { run } from "../../src/process.ts";
 import type { PythonInfo } from "../../src/python/types.ts";
-import { python3 } from "../helpers/fixtures.ts";
+import { python3 } from "./fixtures.ts";
 
 /**
  * The environment overrides that keep this machine's pip configuration out of the

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import {
+  hashInputs,
+  inputChange,
+  readStamp,
+  staleReason,
+  type Stamp,
+  writeStamp,
+} from "../../../src/state/stamp.ts";
+import { PRIME_VERSION } from "../../../src/version.ts";
+
+/** A venv dir with a python, a base "interpreter" file, two inputs and one absent input. */
+async function fixture() {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-stamp-" }));
+  const venv = `${root}/.venv`;
+  Deno.mkdirSync(`${venv}/bin`, { recursive: true });
+  Deno.writeTextFileSync(`${venv}/bin/python`, "", { mode: 0o755 });
+  Deno.writeTextFileSync(`${root}/python3.12`, "interpreter");
+  Deno.writeTextFileSync(`${root}/prime.toml`, "dependencies = []\n");
+  Deno.writeTextFileSync(`${root}/requirements.txt`, "six\n");
+  const st = Deno.statSync(`${root}/python3.12`);
+  const paths = [`${root}/prime.toml`, `${root}/requirements.txt`, `${root}/.python-version`];
+  const stamp: Stamp = {
+    schema: 1,
+    prime: PRIME_VERSION,
+    fingerprint: "fp",
+    driver: "venv_pip",
+    toolVersion: "test",
+    createdAt: new Date(0).toISOString(),
+    inputs: await hashInputs(paths),
+    python: {
+      realPath: `${root}/python3.12`,
+      mtimeMs: st.mtime!.getTime(),
+      size: st.size,
+      version: "3.12.1",
+      implementation: "cpython",
+    },
+    run: { refRoot: root, env: null, vars: {}, varsFiles: [] },
+  };
+  writeStamp(venv, stamp);
+  return { root, venv, stamp };
+}
+
+Deno.test("staleReason(): a stamp that matches its files is fresh; each kind of change is named", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    assert.deepEqual(readStamp(venv), stamp, "the stamp reads back as written");
+    assert.equal(await staleReason(stamp, venv), null);
+
+    Deno.writeTextFileSync(`${root}/requirements.txt`, "six\nattrs\n");
+    assert.equal(await staleReason(stamp, venv), `${root}/requirements.txt changed`);
+    Deno.writeTextFileSync(`${root}/requirements.txt`, "six\n");
+    assert.equal(await staleReason(stamp, venv), null, "an undone edit is fresh again");
+
+    Deno.writeTextFileSync(`${root}/.python-version`, "3.12\n");
+    assert.equal(await staleReason(stamp, venv), `${root}/.python-version appeared`);
+    Deno.removeSync(`${root}/.python-version`);
+
+    Deno.removeSync(`${root}/prime.toml`);
+    assert.equal(await staleReason(stamp, venv), `${root}/prime.toml was removed`);
+    Deno.writeTextFileSync(`${root}/prime.toml`, "dependencies = []\n");
+    assert.equal(await staleReason(stamp, venv), null);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason(): the interpreter, the venv's python and prime's version count too", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    assert.equal(
+      await staleReason({ ...stamp, prime: "0.0.0-old" }, venv),
+      "built by prime 0.0.0-old",
+    );
+    Deno.utimeSync(`${root}/python3.12`, new Date(1_000), new Date(1_000));
+    assert.equal(
+      await staleReason(stamp, venv),
+      `interpreter ${root}/python3.12 was modified`,
+    );
+    Deno.removeSync(`${root}/python3.12`);
+    assert.equal(await staleReason(stamp, venv), `interpreter ${root}/python3.12 is gone`);
+    Deno.writeTextFileSync(`${root}/python3.12`, "interpreter");
+    const st = Deno.statSync(`${root}/python3.12`);
+    const again = { ...stamp, python: { ...stamp.python, mtimeMs: st.mtime!.getTime() } };
+    assert.equal(await staleReason(again, venv), null);
+    Deno.removeSync(`${venv}/bin/python`);
+    assert.equal(await staleReason(again, venv), "the venv's python is missing");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("inputChange(): a path the stamp never saw is a new input", () => {
+  assert.equal(inputChange([], [{ path: "/a", sha256: null }]), "new input /a");
+  assert.equal(inputChange([{ path: "/a", sha256: "x" }], [{ path: "/a", sha256: "x" }]), null);
+});
+
+Deno.test("readStamp(): garbage, another schema or no stamp at all read as null", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(readStamp(dir), null);
+    Deno.writeTextFileSync(`${dir}/prime-stamp.json`, "{not json");
+    assert.equal(readStamp(dir), null);
+    Deno.writeTextFileSync(
+      `${dir}/prime-stamp.json`,
+      JSON.stringify({ schema: 2, fingerprint: "x" }),
+    );
+    assert.equal(readStamp(dir), null);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
