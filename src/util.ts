@@ -67,6 +67,15 @@ export function isExecutableFile(p: string): boolean {
   return st !== null && st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0;
 }
 
+/** The entries of a directory, or none when it cannot be read (missing, not a dir). */
+export function readDirOrEmpty(dir: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(dir)];
+  } catch {
+    return [];
+  }
+}
+
 /** Whether anything is at `p` (a dangling link counts). */
 export function pathExists(p: string): boolean {
   return lstatOrNull(p) !== null;

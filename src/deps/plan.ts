@@ -103,6 +103,11 @@ export function installPhases(p: InstallPlan): InstallPhase[] {
   return phases;
 }
 
+/** How an installer failure names its call when a plan takes several (empty for one). */
+export function phaseNote(phases: InstallPhase[], i: number): string {
+  return phases.length > 1 ? ` (call ${i + 1} of ${phases.length}: ${phases[i].label})` : "";
+}
+
 /** Whether a requirements file's text pins hashes (`--hash=sha256:...`). Pure. */
 export function pinsHashes(text: string): boolean {
   for (const raw of text.replace(/\\\r?\n/g, " ").split(/\r?\n/)) {

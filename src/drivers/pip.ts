@@ -12,7 +12,7 @@ import type { BuildContext, VenvDriver } from "./driver.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
-import { installPhases, planIsEmpty } from "../deps/plan.ts";
+import { installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
 import { tail } from "../process.ts";
 import { listZipEntries, readZipEntry } from "./wheel.ts";
 import { compareVersions, versionSatisfies } from "../python/specifier.ts";
@@ -271,9 +271,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
           dieWithPrime: ctx.python.path,
         });
         if (r.code !== 0) {
-          const which = phases.length > 1
-            ? ` (call ${i + 1} of ${phases.length}: ${phase.label})`
-            : "";
+          const which = phaseNote(phases, i);
           throw installFailure(
             "pip",
             `pip exited ${r.code}${which}`,

@@ -11,7 +11,7 @@ import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
 import { admitsMinorAtLeast } from "../python/specifier.ts";
 import { PythonNotFoundError, VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
-import { installerArgs, installPhases, planIsEmpty } from "../deps/plan.ts";
+import { installerArgs, installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
 import { run, type Runner, type RunResult, tail } from "../process.ts";
 import { parse as parseToml } from "smol-toml";
 import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "./pip_config.ts";
@@ -122,9 +122,7 @@ export function createUvDriver(
           dieWithPrime: ctx.python.path,
         });
         if (r.code !== 0) {
-          const which = phases.length > 1
-            ? ` (call ${i + 1} of ${phases.length}: ${phase.label})`
-            : "";
+          const which = phaseNote(phases, i);
           throw installFailure(
             "uv",
             `uv pip install exited ${exitText(r)}${which}`,

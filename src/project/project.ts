@@ -69,20 +69,11 @@ export async function loadProject(
   if (workspace) {
     log.debug(`workspace: ${workspace.file} names ${workspace.member} in ${workspace.via}`);
   }
+  const common = { invocation: inv, options: inv.options, cache, startDir };
   const override = inv.overrides.python;
   if (refRoot === null) {
     const required = await requiredWithoutRoot(startDir);
-    return {
-      invocation: inv,
-      options: inv.options,
-      cache,
-      startDir,
-      refRoot,
-      loaded: null,
-      settings: null,
-      required,
-      override,
-    };
+    return { ...common, refRoot, loaded: null, settings: null, required, override };
   }
   log.debug(`ref root: ${refRoot}`);
   const loaded = await loadConfig(refRoot);
@@ -106,10 +97,7 @@ export async function loadProject(
   for (const w of settings.warnings ?? []) log.warn(w);
   if (settings.env) log.debug(`env: ${settings.env} (from ${settings.envSource})`);
   return {
-    invocation: inv,
-    options: inv.options,
-    cache,
-    startDir,
+    ...common,
     refRoot,
     loaded,
     settings,

@@ -8,7 +8,7 @@ import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
 import { readBareRecord } from "./bare.ts";
 import { stampPath } from "./paths.ts";
-import { basename, lstatOrNull, statOrNull } from "../util.ts";
+import { basename, lstatOrNull, readDirOrEmpty, statOrNull } from "../util.ts";
 
 /** A script env in the cache and when it was last used. */
 export interface ScriptEnvEntry {
@@ -51,13 +51,7 @@ export function lastUsedMs(venvDir: string): number {
 export function listScriptEnvs(cache: string): ScriptEnvEntry[] {
   const dir = `${cache}/scripts`;
   const out: ScriptEnvEntry[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(dir)];
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
+  for (const e of readDirOrEmpty(dir)) {
     if (!e.isDirectory || e.name.startsWith(".")) continue;
     const path = `${dir}/${e.name}`;
     out.push({ path, lastUsedMs: lastUsedMs(path) });
@@ -123,13 +117,7 @@ export function removeViaTrash(path: string, trashDir: string): boolean {
 /** Deletes leftovers of interrupted removals in `dir`; returns what it deleted. */
 export function sweepTrash(dir: string): string[] {
   const out: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(dir)];
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
+  for (const e of readDirOrEmpty(dir)) {
     if (!e.name.startsWith(TRASH_PREFIX)) continue;
     const p = `${dir}/${e.name}`;
     try {
@@ -144,13 +132,7 @@ export function sweepTrash(dir: string): string[] {
 export function removeOrphanPointers(cache: string): string[] {
   const dir = `${cache}/pointers`;
   const out: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(dir)];
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
+  for (const e of readDirOrEmpty(dir)) {
     if (!e.isFile || !e.name.endsWith(".json")) continue;
     const p = `${dir}/${e.name}`;
     const venv = readPointer(p);
