@@ -31,6 +31,42 @@ export function absoluteFrom(base: string, p: string): string {
   return p.startsWith("/") ? p : `${base === "/" ? "" : base}/${p}`;
 }
 
+/**
+ * Normalizes a POSIX path: collapses `//`, `.` and `..` (a `..` at `/` stays at `/`; a
+ * relative path keeps its leading `..`). What `node:path` normalize does, without
+ * loading the node compatibility layer on the cold path.
+ */
+export function normalizePath(p: string): string {
+  const abs = p.startsWith("/");
+  const out: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
+      else if (!abs) out.push("..");
+      continue;
+    }
+    out.push(seg);
+  }
+  const s = out.join("/");
+  return abs ? `/${s}` : s || ".";
+}
+
+/** `p` resolved against `base` and normalized (node's `path.resolve(base, p)`). */
+export function resolvePath(base: string, p: string): string {
+  return normalizePath(p.startsWith("/") ? p : `${base}/${p}`);
+}
+
+/** The parts joined with `/` and normalized (node's `path.join`, without a trailing `/`). */
+export function joinPath(...parts: string[]): string {
+  return normalizePath(parts.filter((x) => x !== "").join("/"));
+}
+
+/** Whether the normalized absolute `path` is `root` or below it. */
+export function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root === "/" ? "/" : `${root}/`);
+}
+
 // ---- files: a missing file is an answer here, not an error
 
 /** `Deno.statSync(p)` (following links), or null when it cannot be stat'ed. */

@@ -3,7 +3,6 @@
  * its overrides, fill in the defaults (README "Configuration"), make paths absolute and check
  * that they stay inside the ref root and that configured files exist.
  */
-import { isAbsolute, relative, resolve } from "node:path";
 import { ConfigError, errorMessage } from "../errors.ts";
 import type {
   ConfigKeys,
@@ -20,7 +19,7 @@ import { didYouMean } from "./suggest.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.ts";
 import { findPythonVersionFileTrail } from "./python_version_scan.ts";
 import { normalizeName } from "./pep508.ts";
-import { statOrNull } from "../util.ts";
+import { isInside, resolvePath, statOrNull } from "../util.ts";
 import { readBoundedText } from "../state/paths.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";
 
@@ -82,8 +81,7 @@ function realOrNull(path: string): string | null {
 }
 
 function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith("../"));
+  return isInside(root, path);
 }
 
 /**
@@ -91,7 +89,7 @@ function inside(root: string, path: string): boolean {
  * or (for `followLinks`) through a symlink.
  */
 function confine(c: PathCheck, key: string, p: string, followLinks = true): string {
-  const abs = resolve(c.root, p);
+  const abs = resolvePath(c.root, p);
   const escape = (how: string): never => {
     throw new ConfigError(
       `${c.label(key)}: \`${p}\` ${how} ${c.what ?? "the ref root"} ${c.root}`,

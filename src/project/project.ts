@@ -1,5 +1,4 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
-import { resolve } from "node:path";
 import type { GlobalOptions, Invocation } from "../cli/args.ts";
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
@@ -14,7 +13,7 @@ import { readUseChoice } from "../state/use_choice.ts";
 import { ownCacheDir, readBoundedText } from "../state/paths.ts";
 import * as log from "../log.ts";
 import { EXIT, PrimeError } from "../errors.ts";
-import { isFile } from "../util.ts";
+import { isFile, resolvePath } from "../util.ts";
 
 /** What every project has, rooted or not. */
 interface ProjectBase {
@@ -156,7 +155,7 @@ export async function selectWithRequirement(
   if (p.override) {
     const v = p.override.value;
     const looksLikePath = v.includes("/") || isFile(v);
-    if (looksLikePath) override = resolve(v);
+    if (looksLikePath) override = resolvePath(Deno.cwd(), v);
     else {
       req = {
         requests: [requestFromSpecifier(v, p.override.source)],

@@ -3,13 +3,12 @@
  * in `[tool.uv.workspace] members`) belongs to that ancestor's env, as a uv workspace
  * member belongs to its workspace. Cold path only (it parses TOML).
  */
-import { resolve } from "node:path";
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
 import { isUvMember, uvWorkspace } from "../config/uv_workspace.ts";
 import { ancestorConfigFiles } from "./workspace_scan.ts";
 import * as log from "../log.ts";
-import { dirname, isFile } from "../util.ts";
+import { dirname, isFile, resolvePath } from "../util.ts";
 import { errorMessage } from "../errors.ts";
 import { readBoundedText } from "../state/paths.ts";
 
@@ -75,7 +74,8 @@ export function findWorkspaceRoot(member: string): WorkspaceClaim | null {
       ? doc.tool.prime
       : null;
     if (
-      primeTable && projectDirsOf(primeTable).some((p) => realOr(resolve(dir, p)) === realMember)
+      primeTable &&
+      projectDirsOf(primeTable).some((p) => realOr(resolvePath(dir, p)) === realMember)
     ) {
       return { root: dir, member, file, via: "project_dirs" };
     }

@@ -2,12 +2,11 @@
  * Finding interpreter candidates on disk, in README "How it works" order. Nothing is run here:
  * candidates are only stat'ed (and shims recognised by their first bytes).
  */
-import { dirname, isAbsolute, join } from "node:path";
 import type { RequiredPython } from "../config/types.ts";
 import type { Rejected } from "./types.ts";
 import { compareVersions, KNOWN_MINORS, namesForRequest } from "./specifier.ts";
 import { isShim } from "./probe.ts";
-import { isExecutableFile } from "../util.ts";
+import { dirname, isExecutableFile, joinPath } from "../util.ts";
 
 /** The environment variables discovery reads. */
 export interface DiscoverEnv {
@@ -81,9 +80,11 @@ function naturalCompare(a: string, b: string): number {
 async function installs(root: string): Promise<string[]> {
   const out: string[] = [];
   for (const name of await listDirs(root)) {
-    const bin = join(root, name, "bin");
+    const bin = joinPath(root, name, "bin");
     out.push(
-      (isExecutableFile(join(bin, "python3"))) ? join(bin, "python3") : join(bin, "python"),
+      (isExecutableFile(joinPath(bin, "python3")))
+        ? joinPath(bin, "python3")
+        : joinPath(bin, "python"),
     );
   }
   return out;
@@ -94,15 +95,15 @@ export function managedRoots(env: DiscoverEnv): string[] {
   const home = env.HOME || null;
   const roots: string[] = [];
   const pyenv = pyenvRoot(env);
-  if (pyenv) roots.push(join(pyenv, "versions"));
-  const dataHome = env.XDG_DATA_HOME || (home && join(home, ".local", "share"));
-  const uv = env.UV_PYTHON_INSTALL_DIR || (dataHome && join(dataHome, "uv", "python"));
+  if (pyenv) roots.push(joinPath(pyenv, "versions"));
+  const dataHome = env.XDG_DATA_HOME || (home && joinPath(home, ".local", "share"));
+  const uv = env.UV_PYTHON_INSTALL_DIR || (dataHome && joinPath(dataHome, "uv", "python"));
   if (uv) roots.push(uv);
-  const asdf = env.ASDF_DATA_DIR || (home && join(home, ".asdf"));
-  if (asdf) roots.push(join(asdf, "installs", "python"));
-  const mise = env.MISE_DATA_DIR || (dataHome && join(dataHome, "mise"));
-  if (mise) roots.push(join(mise, "installs", "python"));
-  return roots.filter(isAbsolute);
+  const asdf = env.ASDF_DATA_DIR || (home && joinPath(home, ".asdf"));
+  if (asdf) roots.push(joinPath(asdf, "installs", "python"));
+  const mise = env.MISE_DATA_DIR || (dataHome && joinPath(dataHome, "mise"));
+  if (mise) roots.push(joinPath(mise, "installs", "python"));
+  return roots.filter((r) => r.startsWith("/"));
 }
 
 /** The paths to look at, in order, before any filtering. */
@@ -112,14 +113,14 @@ export async function rawCandidates(
 ): Promise<string[]> {
   // Relative and empty PATH entries mean the working directory: never run a
   // repository's file as an interpreter by accident.
-  const pathDirs = [...new Set((env.PATH ?? "").split(":").filter((d) => isAbsolute(d)))];
+  const pathDirs = [...new Set((env.PATH ?? "").split(":").filter((d) => d.startsWith("/")))];
   const out: string[] = [];
   for (const name of pathNames(required)) {
-    for (const dir of pathDirs) out.push(join(dir, name));
+    for (const dir of pathDirs) out.push(joinPath(dir, name));
   }
   for (const root of managedRoots(env)) out.push(...await installs(root));
   for (const name of commonNames(required)) {
-    for (const dir of COMMON_DIRS) out.push(join(dir, name));
+    for (const dir of COMMON_DIRS) out.push(joinPath(dir, name));
   }
   return out;
 }
@@ -128,7 +129,7 @@ export async function rawCandidates(
 async function venvOf(path: string): Promise<string | null> {
   const dir = dirname(dirname(path));
   try {
-    return (await Deno.stat(join(dir, "pyvenv.cfg"))).isFile ? dir : null;
+    return (await Deno.stat(joinPath(dir, "pyvenv.cfg"))).isFile ? dir : null;
   } catch {
     return null;
   }
@@ -186,7 +187,7 @@ export async function findCandidates(
 
 /** pyenv's root: $PYENV_ROOT (an empty value counts as unset), else ~/.pyenv. */
 function pyenvRoot(env: DiscoverEnv): string | null {
-  return env.PYENV_ROOT || (env.HOME ? join(env.HOME, ".pyenv") : null);
+  return env.PYENV_ROOT || (env.HOME ? joinPath(env.HOME, ".pyenv") : null);
 }
 
 /**
@@ -208,7 +209,7 @@ export async function resolvePyenvShim(
   let names = env.PYENV_VERSION;
   if (!names) {
     try {
-      names = (await Deno.readTextFile(join(root, "version"))).split(/\s+/).join(":");
+      names = (await Deno.readTextFile(joinPath(root, "version"))).split(/\s+/).join(":");
     } catch {
       return null;
     }
@@ -216,15 +217,15 @@ export async function resolvePyenvShim(
   const command = shim.slice(shimsDir.length + 1);
   for (const v of names.split(":").map((x) => x.trim()).filter(Boolean)) {
     if (v === "system") return null;
-    const bin = join(root, "versions", v, "bin", command);
+    const bin = joinPath(root, "versions", v, "bin", command);
     if (isExecutableFile(bin)) return bin;
     // pyenv resolves a prefix (`3.12`) to the newest installed match (`3.12.1`).
-    const matches = (await listDirs(join(root, "versions")))
+    const matches = (await listDirs(joinPath(root, "versions")))
       .filter((d) => d.startsWith(`${v}.`) && /^\d+(\.\d+)*$/.test(d))
       .sort(compareVersions)
       .reverse();
     for (const m of matches) {
-      const candidate = join(root, "versions", m, "bin", command);
+      const candidate = joinPath(root, "versions", m, "bin", command);
       if (isExecutableFile(candidate)) return candidate;
     }
   }

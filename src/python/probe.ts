@@ -2,11 +2,11 @@
  * Learning an interpreter's version by running it once, cached by its identity
  * (real path, mtime, size) so a warm run never starts an interpreter for this.
  */
-import { basename, dirname, join } from "node:path";
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
 import { sha256Hex, writeFileAtomic } from "../state/paths.ts";
 import { errorMessage } from "../errors.ts";
+import { basename, dirname, joinPath } from "../util.ts";
 
 /** How long one probe may take before the interpreter is given up on. */
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -61,7 +61,7 @@ export interface ProbeOptions {
 
 /** The cache file for one real path. */
 export async function probeCachePath(cacheDir: string, realPath: string): Promise<string> {
-  return join(cacheDir, "probes", `${await sha256Hex(realPath)}.json`);
+  return joinPath(cacheDir, "probes", `${await sha256Hex(realPath)}.json`);
 }
 
 function errorText(e: unknown): string {

@@ -2,7 +2,6 @@
  * Selecting the interpreter: the override, then the selector script, then a search
  * that checks the version of everything it finds (README "How it works", step 1).
  */
-import { dirname, resolve } from "node:path";
 import type { PythonRequest, RequiredPython } from "../config/types.ts";
 import type { PythonInfo, Rejected, Selection } from "./types.ts";
 import { PythonNotFoundError } from "../errors.ts";
@@ -18,7 +17,7 @@ import {
   satisfiesRequest,
 } from "./specifier.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { statOrNull } from "../util.ts";
+import { dirname, resolvePath, statOrNull } from "../util.ts";
 
 /** Seconds a selector may run before it counts as failed; PRIME_SELECTOR_TIMEOUT overrides. */
 export const SELECTOR_TIMEOUT_SEC = 30;
@@ -249,7 +248,7 @@ async function runSelector(
     log.debug(`prime: ${selector} printed nothing: no opinion, searching`);
     return null;
   }
-  const path = resolve(cwd, line);
+  const path = resolvePath(cwd, line);
   const shown = JSON.stringify(line.length > 120 ? line.slice(0, 117) + "..." : line);
   const pst = statOrNull(path);
   if (pst === null || !pst.isFile) {
@@ -300,7 +299,7 @@ export async function selectPython(
   if (override !== "") {
     const st = statOrNull(override);
     if (override.includes("/") || st?.isFile) {
-      const path = resolve(override);
+      const path = resolvePath(Deno.cwd(), override);
       if (st === null) {
         throw new PythonNotFoundError(`${overrideSource} ${override}: no such file`, {
           hint: "pass the path of a Python interpreter, or a version such as 3.12",

@@ -8,10 +8,14 @@ import {
   isDirectory,
   isExecutableFile,
   isFile,
+  isInside,
+  joinPath,
   lstatOrNull,
+  normalizePath,
   parentDir,
   pathDirs,
   pathExists,
+  resolvePath,
   statOrNull,
   writeAll,
 } from "../../src/util.ts";
@@ -124,4 +128,39 @@ Deno.test("writeAll() keeps writing when the writer takes only part of the bytes
   };
   writeAll(stingy, "hello, world\n");
   assert.equal(new TextDecoder().decode(new Uint8Array(got)), "hello, world\n");
+});
+
+Deno.test("resolvePath(), joinPath() and normalizePath() agree with node:path", async () => {
+  const path = await import("node:path");
+  const paths = [
+    "a",
+    "./a",
+    "a/b/../c",
+    "../x",
+    "../../x/./y",
+    "/abs//p/",
+    "/",
+    ".",
+    "a/./b/",
+    "/a/../../b",
+    "",
+    "x/..",
+  ];
+  for (const base of ["/", "/r", "/r/s/", "/r/./t/.."]) {
+    for (const p of paths) {
+      assert.equal(resolvePath(base, p), path.resolve(base, p), `resolve(${base}, ${p})`);
+    }
+  }
+  for (const p of paths) {
+    if (p !== "") assert.equal(normalizePath(p), path.normalize(p).replace(/(.)\/$/, "$1"), p);
+    assert.equal(joinPath("/r", p, "f"), path.join("/r", p, "f"), `join(/r, ${p}, f)`);
+  }
+});
+
+Deno.test("isInside() is true for the root and below it, never for a sibling prefix", () => {
+  assert.equal(isInside("/r", "/r"), true);
+  assert.equal(isInside("/r", "/r/a/b"), true);
+  assert.equal(isInside("/r", "/rx"), false);
+  assert.equal(isInside("/r", "/"), false);
+  assert.equal(isInside("/", "/anything"), true);
 });
