@@ -9,15 +9,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
 import { APP, IGNORE, makeRepo, primeToml, PY, WHY } from "../helpers/reliability.ts";
-import { pathExists } from "../../src/util.ts";
+import { findOnPath, pathDirs, pathExists } from "../../src/util.ts";
 
 function which(name: string): string | null {
-  for (const d of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (d && Deno.statSync(`${d}/${name}`).isFile) return `${d}/${name}`;
-    } catch { /* not here */ }
-  }
-  return null;
+  return findOnPath(name, pathDirs(Deno.env.get("PATH")));
 }
 
 /** Runs `shell args...` with `stdin`, returning stdout; fails the test on a non-zero exit. */
