@@ -49,12 +49,14 @@ export function checkOwnDir(dir: string): void {
   try {
     st = Deno.lstatSync(dir);
     if (st.isSymlink) {
-      const reason = unsafeDirReason(st, Deno.uid());
-      // The link itself must be the user's; then what it points to is checked.
-      if (reason !== null && !reason.startsWith("is not a directory")) {
-        throw new VenvError(`the cache dir ${dir} ${reason.replace(/^is /, "is a symlink ")}`, {
-          hint: cacheHint(dir),
-        });
+      // The link itself must be the user's (another user's link in /tmp could point
+      // prime at any dir); then what it points to is checked like a plain dir.
+      const uid = Deno.uid();
+      if (uid !== null && st.uid !== null && st.uid !== uid) {
+        throw new VenvError(
+          `the cache dir ${dir} is a symlink owned by uid ${st.uid}, not by you (uid ${uid})`,
+          { hint: cacheHint(dir) },
+        );
       }
       st = Deno.statSync(dir);
     }
