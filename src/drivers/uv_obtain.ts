@@ -23,7 +23,7 @@ import {
   writeFileAtomic,
 } from "../state/paths.ts";
 import { compareVersions } from "../python/specifier.ts";
-import { type PipConf, readPipConf } from "./pip_config.ts";
+import { type PipConf, type PipSettings, readPipConf, readPipSettings } from "./pip_config.ts";
 import { basename, executablesOnPath, isExecutableFile, pathDirs } from "../util.ts";
 import { errorMessage } from "../errors.ts";
 
@@ -683,6 +683,36 @@ async function download(file: IndexFile, fetchFn: typeof fetch, source: string) 
   return readBounded(decodeURIComponent(new URL(file.url).pathname), { limit: UV_WHEEL_MAX_BYTES });
 }
 
+/**
+ * fetch, trusting pip's `cert` (in addition to the system's roots) and going through
+ * pip's `proxy`, so the wheel route works where `pip install` does. A cert that cannot
+ * be read is noted in `tried` and plain fetch is used.
+ */
+export function fetchWithPipSettings(
+  pip: PipSettings,
+  tried: string[],
+): { fetch: typeof fetch; close(): void } {
+  const options: Deno.CreateHttpClientOptions = {};
+  if (pip.cert) {
+    try {
+      options.caCerts = [Deno.readTextFileSync(pip.cert.value)];
+    } catch (e) {
+      tried.push(
+        `wheel: cannot read pip's cert ${pip.cert.value} (from ${pip.cert.source}): ${message(e)}`,
+      );
+    }
+  }
+  if (pip.proxy) options.proxy = { url: pip.proxy.value };
+  if (!options.caCerts && !options.proxy) return { fetch, close() {} };
+  const client = Deno.createHttpClient(options);
+  return {
+    fetch:
+      ((input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { ...init, client } as RequestInit)) as typeof fetch,
+    close: () => client.close(),
+  };
+}
+
 /** Route 4: the uv wheel from the index or find-links, unzipped with no Python. */
 async function fromWheel(
   opts: ObtainUvOptions,
@@ -692,7 +722,31 @@ async function fromWheel(
   work: string,
   tried: string[],
 ): Promise<UvTool | null> {
-  const fetchFn = opts.fetchFn ?? fetch;
+  const pipFetch = opts.fetchFn ? null : fetchWithPipSettings(readPipSettings(env), tried);
+  try {
+    return await wheelFromSources(
+      opts,
+      env,
+      runner,
+      base,
+      work,
+      tried,
+      opts.fetchFn ?? pipFetch!.fetch,
+    );
+  } finally {
+    pipFetch?.close();
+  }
+}
+
+async function wheelFromSources(
+  opts: ObtainUvOptions,
+  env: Record<string, string | undefined>,
+  runner: Runner,
+  base: RunOptions,
+  work: string,
+  tried: string[],
+  fetchFn: typeof fetch,
+): Promise<UvTool | null> {
   const baseDir = opts.baseDir ?? Deno.cwd();
   const src = packageSources(opts.installArgs, env, readPipConf(env));
   let sources: Array<["find-links" | "index", string]> = [

@@ -3,6 +3,7 @@ import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/drivers/uv_obtai
 import { run } from "../../src/process.ts";
 import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "../helpers/uv.ts";
 import { pathWithoutUv } from "../helpers/fixtures.ts";
+import { testCertificates } from "../helpers/tls.ts";
 
 const wheel = await uvWheel();
 const uv = await realUv();
@@ -213,6 +214,59 @@ Deno.test({
       );
     } finally {
       await Deno.remove(cache, { recursive: true });
+    }
+  },
+});
+
+const tls = wheel.ok ? await testCertificates() : null;
+
+Deno.test({
+  name: `obtainUv() takes the uv wheel from an HTTPS index whose CA only pip.conf's cert names${
+    needWheel || (tls ? "" : " (skipped: no openssl to make a certificate)")
+  }`,
+  ignore: !wheel.ok || tls === null,
+  async fn() {
+    const { name, bytes } = wheelParts();
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {}, cert: tls!.cert, key: tls!.key },
+      (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/simple/uv/") {
+          return new Response(`<a href="/files/${name}">${name}</a>`, {
+            headers: { "content-type": "text/html" },
+          });
+        }
+        if (path === `/files/${name}`) return new Response(bytes.slice());
+        return new Response("not found", { status: 404 });
+      },
+    );
+    const confDir = await Deno.makeTempDir();
+    try {
+      const index = `https://127.0.0.1:${server.addr.port}/simple`;
+      const attempt = async (conf: string) => {
+        const cache = await Deno.makeTempDir();
+        const r = await obtainUv({
+          cacheDir: cache,
+          python: null,
+          installArgs: [],
+          offline: false,
+          env: { PATH: "", ...PIP_ISOLATED, PIP_CONFIG_FILE: conf },
+        });
+        await Deno.remove(cache, { recursive: true });
+        return r;
+      };
+      const bare = `${confDir}/bare.conf`;
+      await Deno.writeTextFile(bare, `[global]\nindex-url = ${index}\n`);
+      const refused = await attempt(bare);
+      assert.equal(refused.path, null, "without the CA the index is not trusted");
+
+      const conf = `${confDir}/pip.conf`;
+      await Deno.writeTextFile(conf, `[global]\nindex-url = ${index}\ncert = ${tls!.ca}\n`);
+      const r = await attempt(conf);
+      assert.ok(r.path !== null, JSON.stringify(r));
+      assert.equal(r.source, "wheel");
+    } finally {
+      await server.shutdown();
     }
   },
 });
