@@ -634,6 +634,34 @@ async function main() {
         });
       }
     }
+    // The cost of a phased install: the same 10 wheels, 9 pinned with --hash (as
+    // pip-compile --generate-hashes writes them) and one unpinned dependency, which pip
+    // cannot take in one call: two pip calls instead of one.
+    {
+      const dir = `${work}/wheels-hashed`;
+      Deno.mkdirSync(dir);
+      const lines: string[] = [];
+      for (const n of names.slice(0, -1)) {
+        const whl = Deno.readFileSync(`${wheels}/${n}-1.0-py3-none-any.whl`);
+        const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", whl))]
+          .map((b) => b.toString(16).padStart(2, "0")).join("");
+        lines.push(`${n}==1.0 \\\n    --hash=sha256:${hex}\n`);
+      }
+      Deno.writeTextFileSync(`${dir}/requirements.txt`, lines.join(""));
+      Deno.writeTextFileSync(
+        `${dir}/prime.toml`,
+        `venv_driver = "venv_pip"\ndependencies = ["${
+          names.at(-1)
+        }"]\ninstall_args = ${tomlArgs}\n`,
+      );
+      cases.push({
+        name: "prime sync, pip driver, hash-pinned file + 1 dependency (2 pip calls)",
+        cmd: [PRIME, "sync"],
+        cwd: dir,
+        setup: rm(`${dir}/.venv`),
+        baseline: "prime sync, pip driver",
+      });
+    }
     console.error(`bench: cold build, 10 local wheels (${opts.coldRuns} runs)`);
     sections.push(
       table("Cold build, 10 local wheels", await measure(cases, opts.coldRuns), opts.coldRuns),
