@@ -17,12 +17,17 @@ exit 2. A command found nowhere is exit 127.
   info: `Explains every decision (ref root, config files, env, required version, the
 interpreter and every rejected candidate, the venv and why it is or is not fresh,
 the isolation mode, the install plan) and changes nothing. --json for tools. With
-SCRIPT: the env that script runs in (its PEP 723 script env, or its repo's).`,
+SCRIPT: the env that script runs in (its PEP 723 script env, or its repo's). It runs
+no code from the repo: a selector script is shown, not run.`,
   env: `Makes the env fresh, then prints its activation: export lines for eval (sh, bash,
 zsh), set -gx for fish, or JSON. Build messages go to stderr.
 
   eval "$(prime env)"
-  prime env --shell fish | source`,
+  prime env --shell fish | source
+
+The clone's vars and vars_files are exported only after \`prime trust\` (and again
+after any edit to them); names that control shells, the loader, Python's imports or
+prime are refused (exit 3) unless PRIME_ALLOW_VARS names them. See docs/SECURITY.md.`,
   shell: `Starts $SHELL with the env active after your rc files (bash --init-file, zsh
 ZDOTDIR, fish --init-command, ENV for other shells), so your ~/.bashrc cannot put
 another python first. -c CMD runs CMD in that shell and exits with its status.`,
@@ -48,6 +53,10 @@ constraints.txt (constraints-NAME.txt for env NAME), which later builds install 
 the cache, or its repo's venv). The next start builds it again.`,
   gc: `Removes cached script envs not used for DAYS days (default 30). Envs whose lock a
 running prime holds are skipped.`,
+  trust: `Lets prime env and prime shell export this clone's vars and vars_files, as they
+are now: the record (outside the clone, in the cache) is keyed by the clone's path and
+the content of its configuration and vars files, so any edit needs a new prime trust,
+as with direnv allow. Read them first. --revoke forgets this clone.`,
   help: `Prints help: for all of prime, or for one command (prime help info).`,
 };
 
