@@ -198,7 +198,7 @@ export const CATALOGUE: Case[] = [
     name: "env --shell with an unknown shell",
     args: ["env", "--shell", "bogus"],
     code: 2,
-    says: [/--shell must be sh, fish or json, not bogus/],
+    says: [/--shell must be sh \(or bash, zsh, dash, ksh\), fish or json, not bogus/],
     fix: null,
   },
   {
