@@ -13,7 +13,7 @@ import type { InstallPlan } from "../drivers/driver.ts";
 import { requireRoot } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { type Project, rel } from "../project/project.ts";
-import { ConfigError, PrimeError, UsageError } from "../errors.ts";
+import { ConfigError, UsageError, VenvError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { run } from "../process.ts";
 import { sha256Hex, venvPython } from "../state/paths.ts";
@@ -371,7 +371,7 @@ export async function bundleCommand(
   const python = prepared.python;
   const venv = s.venvDir;
   const sites = venvSitePackages(venv);
-  if (sites.length === 0) throw new PrimeError(`bundle: no site-packages in ${venv}`, 5);
+  if (sites.length === 0) throw new VenvError(`bundle: no site-packages in ${venv}`);
   const dists = sites.flatMap(readDists);
 
   // The entry, resolved: a console script becomes the module:function it runs, so no
