@@ -286,6 +286,9 @@ function filesNaming(root: string, needles: string[]): string[] {
   const pats = needles.map((n) => enc.encode(n));
   const out: string[] = [];
   for (const f of listFiles(root)) {
+    // Compiled libraries may carry their build paths in debug data, harmlessly, and
+    // can be huge: what is checked is what Python and the launcher read as text.
+    if (isBinaryFile(f) || (statOrNull(`${root}/${f}`)?.size ?? 0) > 16 << 20) continue;
     const data = Deno.readFileSync(`${root}/${f}`);
     if (pats.some((p) => indexOf(data, p) >= 0)) out.push(f);
   }
@@ -547,6 +550,7 @@ export async function bundleCommand(
           source: resolved.source,
         },
       isolation: iso.mode,
+      env: s.env,
       python: {
         requires,
         requires_text: s.required.value,
