@@ -229,3 +229,23 @@ export function unshareWorks(...flags: string[]): boolean {
     return false;
   }
 }
+
+/**
+ * Runs an executable file (a `#!/usr/bin/env prime` script, say) as a shell would,
+ * with env replacing the environment; for prime itself use runPrime.
+ */
+export async function runFile(
+  path: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string> },
+): Promise<PrimeRun> {
+  const out = await new Deno.Command(path, {
+    args,
+    cwd: opts.cwd,
+    env: opts.env,
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, runPrime, tempTree } from "../helpers/fixtures.ts";
+import { PRIME, runFile, runPrime, tempTree } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, primeToml, WHY } from "../helpers/reliability.ts";
 
 /**
@@ -99,15 +99,12 @@ Deno.test({
     await Deno.chmod(join(dir, "tools", "where"), 0o755);
     await placeInRepo(dir);
     const elsewhere = await tempTree();
-    const r = await new Deno.Command(join(dir, "tools", "where"), {
-      args: ["x"],
+    const r = await runFile(join(dir, "tools", "where"), ["x"], {
       cwd: elsewhere,
       env: { ...env, PATH: `${dir}:${env.PATH}` },
-      clearEnv: true,
-    }).output();
-    const stderr = new TextDecoder().decode(r.stderr);
-    assert.equal(r.code, 0, stderr);
-    const out = JSON.parse(new TextDecoder().decode(r.stdout));
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
     assert.equal(out.prefix, join(dir, ".venv"));
     assert.deepEqual(out.argv, ["x"]);
   },

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, runPrime, tempTree, unshareWorks } from "../helpers/fixtures.ts";
+import { PRIME, runFile, runPrime, tempTree, unshareWorks } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 import { RELEASE_TARGETS } from "../../src/release.ts";
 import { PRIME_VERSION } from "../../src/version.ts";
@@ -54,6 +54,11 @@ function serve(files: Map<string, Uint8Array<ArrayBuffer>>) {
   };
 }
 
+/** The test env plus the release mirror (and no proxy for 127.0.0.1). */
+function releaseEnv(base: Record<string, string>, url: string): Record<string, string> {
+  return { ...base, PRIME_INSTALL_BASE_URL: url, NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" };
+}
+
 Deno.test({
   name:
     `prime init --wrapper writes ./prime, which downloads, verifies and runs the pinned prime, then works offline${WHY}`,
@@ -62,12 +67,7 @@ Deno.test({
     const { dir, env: base, cache } = await makeRepo({ files: { "where.py": WHERE } });
     const files = await releaseFiles();
     const srv = serve(files);
-    const env = {
-      ...base,
-      PRIME_INSTALL_BASE_URL: srv.url,
-      NO_PROXY: "127.0.0.1",
-      no_proxy: "127.0.0.1",
-    };
+    const env = releaseEnv(base, srv.url);
     const elsewhere = await tempTree();
     try {
       const init = await runPrime(["init", "--wrapper"], { cwd: dir, env });
@@ -101,15 +101,12 @@ Deno.test({
       // A `#!/usr/bin/env prime` script in the repo, with the repo's dir on PATH.
       await Deno.writeTextFile(join(dir, "tool"), `#!/usr/bin/env prime\n${WHERE}`);
       await Deno.chmod(join(dir, "tool"), 0o755);
-      const shebang = await new Deno.Command(join(dir, "tool"), {
-        args: ["s"],
+      const shebang = await runFile(join(dir, "tool"), ["s"], {
         cwd: elsewhere,
         env: { ...env, PATH: `${dir}:${base.PATH}` },
-        clearEnv: true,
-      }).output();
-      const err = new TextDecoder().decode(shebang.stderr);
-      assert.equal(shebang.code, 0, err);
-      const got = JSON.parse(new TextDecoder().decode(shebang.stdout));
+      });
+      assert.equal(shebang.code, 0, shebang.stderr);
+      const got = JSON.parse(shebang.stdout);
       assert.equal(got.prefix, join(dir, ".venv"));
       assert.deepEqual(got.argv, ["s"]);
       assert.equal(
@@ -141,12 +138,7 @@ Deno.test({
     const { dir, env: base, cache } = await makeRepo();
     const files = await releaseFiles();
     const srv = serve(files);
-    const env = {
-      ...base,
-      PRIME_INSTALL_BASE_URL: srv.url,
-      NO_PROXY: "127.0.0.1",
-      no_proxy: "127.0.0.1",
-    };
+    const env = releaseEnv(base, srv.url);
     try {
       const init = await runPrime(["init", "--wrapper"], { cwd: dir, env });
       assert.equal(init.code, 0, init.stderr);
@@ -169,12 +161,7 @@ Deno.test({
   async fn() {
     const { dir, env: base } = await makeRepo();
     const srv = serve(new Map());
-    const env = {
-      ...base,
-      PRIME_INSTALL_BASE_URL: srv.url,
-      NO_PROXY: "127.0.0.1",
-      no_proxy: "127.0.0.1",
-    };
+    const env = releaseEnv(base, srv.url);
     try {
       const r = await runPrime(["init", "--wrapper"], { cwd: dir, env });
       assert.equal(r.code, 8, r.stderr);
