@@ -63,3 +63,17 @@ export interface VenvDriver {
   /** @throws InstallError (exit 6) */
   install(ctx: BuildContext): Promise<void>;
 }
+
+/**
+ * The environment an installer runs with, on top of prime's: the venv as if activated
+ * (its bin first on PATH, VIRTUAL_ENV), as `source .venv/bin/activate && pip install`
+ * would have it. With --no-build-isolation, build backends look up their tools on PATH
+ * (meson-python runs `meson`, scikit-build-core `cmake`), and those were just
+ * installed into the venv; with isolation, pip and uv put the build env first anyway.
+ */
+export function activatedEnv(
+  venvDir: string,
+  path: string | undefined = Deno.env.get("PATH"),
+): Record<string, string> {
+  return { VIRTUAL_ENV: venvDir, PATH: path ? `${venvDir}/bin:${path}` : `${venvDir}/bin` };
+}

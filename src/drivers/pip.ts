@@ -8,7 +8,7 @@
  *   2. else the base interpreter's installed pip with `--python <venv python>`.
  * So the venv holds only what the project asked for, like a uv venv.
  */
-import type { BuildContext, VenvDriver } from "./driver.ts";
+import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
@@ -267,7 +267,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
         const r = await ctx.runner(program, full, {
           echo: ctx.echo,
           cwd: ctx.cwd,
-          env: { PIP_NO_INPUT: "1" },
+          env: { PIP_NO_INPUT: "1", ...activatedEnv(ctx.venvDir) },
           dieWithPrime: ctx.python.path,
         });
         if (r.code !== 0) {

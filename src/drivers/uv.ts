@@ -5,7 +5,7 @@
  * environment); uv does not read pip's configuration, so prime translates it
  * (pip_config.ts) into flags and variables wherever uv has no setting of its own.
  */
-import type { BuildContext, VenvDriver } from "./driver.ts";
+import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
 import { pathWithoutShims, type UvTool } from "./uv_obtain.ts";
 import { admitsMinorAtLeast } from "../python/specifier.ts";
@@ -118,7 +118,7 @@ export function createUvDriver(
         const r = await ctx.runner(uv.path, args, {
           cwd: ctx.cwd,
           echo: ctx.echo,
-          env: pip.env,
+          env: { ...pip.env, ...activatedEnv(ctx.venvDir, env.PATH) },
           dieWithPrime: ctx.python.path,
         });
         if (r.code !== 0) {

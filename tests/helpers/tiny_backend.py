@@ -3,7 +3,9 @@
 The backend, `tinybackend`, builds a project whose pyproject.toml has one-line
 `name = "..."`, `version = "..."` and `dependencies = [...]` in [project], and whose
 package is NAME/ (or src/NAME/). build_editable writes a .pth pointing at the project,
-build_wheel copies the package. No setuptools, no index: tests stay hermetic.
+build_wheel copies the package. Like meson-python (which runs `meson`), every build
+runs the wheel's own command-line tool, `tinytool`, found on PATH. No setuptools, no
+index: tests stay hermetic.
 """
 import base64
 import hashlib
@@ -12,7 +14,7 @@ import sys
 import zipfile
 
 BACKEND = r'''
-import ast, base64, hashlib, os, re, zipfile
+import ast, base64, hashlib, os, re, subprocess, zipfile
 
 def _project():
     text = open("pyproject.toml").read()
@@ -28,6 +30,8 @@ def _line(path, data):
     return "%s,sha256=%s,%d" % (path, d, len(data))
 
 def _wheel(directory, files):
+    # As meson-python runs meson: the build tool must be on PATH.
+    subprocess.check_call(["tinytool"])
     name, version, deps = _project()
     mod = name.replace("-", "_")
     dist = "%s-%s.dist-info" % (mod, version)
@@ -80,6 +84,7 @@ def main():
     dist = "tinybackend-1.0.dist-info"
     files = {
         "tinybackend/__init__.py": BACKEND.encode(),
+        "tinybackend-1.0.data/scripts/tinytool": b"#!python\nprint('tinytool ran')\n",
         dist + "/METADATA": b"Metadata-Version: 2.1\nName: tinybackend\nVersion: 1.0\n",
         dist + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: prime-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -89,7 +94,9 @@ def main():
     path = os.path.join(out, "tinybackend-1.0-py3-none-any.whl")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for p, d in files.items():
-            z.writestr(zipfile.ZipInfo(p, (2020, 1, 1, 0, 0, 0)), d)
+            info = zipfile.ZipInfo(p, (2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100755 if "/scripts/" in p else 0o100644) << 16
+            z.writestr(info, d)
     print(path)
 
 
