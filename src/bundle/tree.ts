@@ -77,6 +77,19 @@ export function copyTree(
   stack.delete(real);
 }
 
+/**
+ * Makes a tree readable by every user whatever the umask was: directories 0755, files
+ * 0755 when any execute bit is set, else 0644. Links are left alone.
+ */
+export function normalizeModes(dir: string): void {
+  Deno.chmodSync(dir, 0o755);
+  for (const e of Deno.readDirSync(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) normalizeModes(p);
+    else if (e.isFile) Deno.chmodSync(p, ((Deno.statSync(p).mode ?? 0) & 0o111) ? 0o755 : 0o644);
+  }
+}
+
 /** Every regular file under dir, as sorted `/`-separated relative paths (no symlinks followed). */
 export function listFiles(dir: string, rel = ""): string[] {
   const out: string[] = [];

@@ -31,6 +31,7 @@ import {
   emptyStats,
   formatSize,
   listFiles,
+  normalizeModes,
   type Skip,
   type TreeStats,
 } from "../bundle/tree.ts";
@@ -602,10 +603,10 @@ export async function bundleCommand(
         ? ["lib"]
         : ["lib", "app", "prime-bundle"].filter((d) => pathExists(`${tmp}/${d}`)),
     );
+    normalizeModes(tmp);
     manifest.content_hash = await contentHash(tmp);
-    Deno.writeTextFileSync(`${tmp}/${MANIFEST}`, JSON.stringify(manifest, null, 2) + "\n", {
-      mode: 0o644,
-    });
+    Deno.writeTextFileSync(`${tmp}/${MANIFEST}`, JSON.stringify(manifest, null, 2) + "\n");
+    Deno.chmodSync(`${tmp}/${MANIFEST}`, 0o644);
 
     const leaks = filesNaming(tmp, [s.refRoot, venv, tmp]);
     if (leaks.length) {

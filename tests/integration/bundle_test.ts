@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  makeWheel,
+  PRIME,
+  pyenvPythons,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { listFiles } from "../../src/bundle/tree.ts";
 import { realUv } from "../helpers/uv.ts";
 
@@ -626,5 +633,71 @@ Deno.test({
     });
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stdout, "HELLO, CLI, FROM GREETING 1.0 shout ['u']\n");
+  },
+});
+
+/** Whether uid 65534 can run a python3 >= 3.8 from /usr/bin:/bin (pyenv's, under /root, it cannot). */
+const otherUser = await (async () => {
+  try {
+    const r = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "python3",
+        "-c",
+        "import sys; assert sys.version_info >= (3, 8)",
+      ],
+      env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" },
+      clearEnv: true,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return r.code === 0;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "a bundle built under umask 077 is readable and runs as another user" +
+    (otherUser ? why : " (skipped: needs root, setpriv, and a python3 >= 3.8 in /usr/bin or /bin)"),
+  ignore: ignore || !otherUser,
+  async fn() {
+    const { dir, env } = await makeProject("", {}, ["greeting==1.0"], ">=3.8");
+    const built = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'umask 077; exec "$0" "$@"',
+        PRIME,
+        "--python",
+        "3.12",
+        "bundle",
+        "tool.py",
+        "-o",
+        "b",
+      ],
+      cwd: dir,
+      env,
+      clearEnv: true,
+    }).output();
+    assert.equal(built.code, 0, new TextDecoder().decode(built.stderr));
+    const unreadable = listFiles(join(dir, "b")).filter((f) =>
+      ((Deno.statSync(join(dir, "b", f)).mode ?? 0) & 0o004) === 0
+    );
+    assert.deepEqual(unreadable, []);
+    const place = await tempTree();
+    await Deno.chmod(place, 0o755);
+    await Deno.rename(join(dir, "b"), join(place, "b"));
+    const r = await runIn(join(place, "b/bin/tool"), ["as", "nobody"], {
+      PATH: "/usr/bin:/bin",
+      HOME: "/nonexistent",
+    }, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split("\n").slice(0, 3), [
+      "hello, t, from greeting 1.0",
+      "helper from python_path",
+      "['as', 'nobody']",
+    ]);
   },
 });
