@@ -102,11 +102,9 @@ export async function shellHook(
   let base = `${cacheDir}/shell`;
   try {
     await Deno.mkdir(base, { recursive: true, mode: 0o700 });
-  } catch (e) {
+  } catch {
     // A read-only cache: a private temp dir does (it outlives prime, which execs).
-    if (!(e instanceof Deno.errors.AlreadyExists)) {
-      base = await Deno.makeTempDir({ prefix: "prime-shell-" });
-    }
+    base = await Deno.makeTempDir({ prefix: "prime-shell-" });
   }
   if (family === "bash") {
     const dir = await hookDir(base, { "bashrc": BASHRC });
