@@ -75,6 +75,10 @@ export function copyTree(
     copyTree(abs, dest === null ? null : `${dest}/${name}`, skip, stats, r, stack);
   }
   stack.delete(real);
+  // A directory whose every entry was left out is not copied either (an empty one is).
+  if (dest !== null && names.length > 0 && [...Deno.readDirSync(dest)].length === 0) {
+    Deno.removeSync(dest);
+  }
 }
 
 /**

@@ -104,7 +104,7 @@ function entryIsScript(entry: string): boolean {
 }
 
 /** Checks DIR before anything is built: empty, absent, or an earlier bundle. */
-function checkOutput(out: string, s: Settings, copied: string[]): void {
+function checkOutput(out: string, s: Settings): void {
   const inside = (child: string, parent: string) =>
     child === parent || child.startsWith(parent.endsWith("/") ? parent : parent + "/");
   const real = realOrSelf(out);
@@ -116,14 +116,7 @@ function checkOutput(out: string, s: Settings, copied: string[]): void {
       "write the bundle to its own directory, for example dist/NAME",
     );
   }
-  for (const d of copied) {
-    if (inside(real, realOrSelf(d))) {
-      throw new UsageError(
-        `bundle: --output ${out} is inside ${rel(d, s.refRoot)}, which the bundle copies`,
-        "write the bundle outside the app's code, for example dist/NAME",
-      );
-    }
-  }
+  // DIR may lie inside a python_path dir: the copy leaves DIR and its temp dir out.
   const st = statOrNull(out);
   if (st === null) return;
   if (!st.isDirectory) {
@@ -165,6 +158,7 @@ function scriptSiblings(script: string): string[] {
 
 /** Where app code lands under `app/`: its path relative to the ref root (or its name). */
 function appPath(path: string, refRoot: string): string {
+  if (path === refRoot) return ".";
   const r = rel(path, refRoot);
   return r === path ? basename(path) : r;
 }
@@ -367,8 +361,7 @@ export async function bundleCommand(
   const entry = req.entry === null ? null : classifyEntry(req.entry);
   // A DIR that is a symlink keeps its link: the bundle goes where it points.
   const out = req.output === null ? null : realOrSelf(resolve(req.output));
-  const copiedDirs = req.depsOnly ? [] : [...s0.pythonPath];
-  if (out !== null) checkOutput(out, s0, copiedDirs);
+  if (out !== null) checkOutput(out, s0);
 
   const prepared = await prepareEnv(p, s0, prepOpts);
   const s = prepared.settings;

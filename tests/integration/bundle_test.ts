@@ -701,3 +701,37 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name: 'python_path = ["."] with the bundle inside the repo copies the repo, not the bundle' +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeProject('python_path = [".", "src"]', {}, [
+      "greeting==1.0",
+    ]);
+    // makeProject's own python_path line is replaced by the one above.
+    const toml = await Deno.readTextFile(join(dir, "prime.toml"));
+    await Deno.writeTextFile(
+      join(dir, "prime.toml"),
+      toml.replace('python_path = ["src"]\n', ""),
+    );
+    for (const round of [1, 2]) {
+      const built = await runPrime(["bundle", "tool.py", "-o", "dist/t"], { cwd: dir, env });
+      assert.equal(built.code, 0, `round ${round}: ${built.stderr}`);
+    }
+    const app = listFiles(join(dir, "dist/t/app")).filter((f) => !f.includes("__pycache__"));
+    assert.ok(app.includes("tool.py") && app.includes("src/helper/__init__.py"), app.join(" "));
+    assert.ok(!app.some((f) => f.startsWith("dist/") || f.startsWith(".venv/")), app.join(" "));
+    assert.equal(
+      await Deno.readTextFile(join(dir, "dist/t/lib/_prime_python_path.pth")),
+      "../app/.\n../app/src\n",
+    );
+    const r = await runIn(join(dir, "dist/t/bin/tool"), [], {
+      PATH: `${await bareBin(py312!.path)}:/usr/bin:/bin`,
+      HOME: await tempTree(),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.split("\n")[1], "helper from python_path");
+  },
+});
