@@ -121,7 +121,9 @@ async function fetchText(url: string): Promise<string> {
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   } catch (e) {
-    throw new PrimeError(`cannot fetch ${url}: ${errorMessage(e)}`, EXIT_FETCH_PRIME, {
+    // fetch's own message is only "fetch failed"; the cause says why (DNS, TLS, refused).
+    const cause = e instanceof Error && e.cause !== undefined ? `: ${errorMessage(e.cause)}` : "";
+    throw new PrimeError(`cannot fetch ${url}: ${errorMessage(e)}${cause}`, EXIT_FETCH_PRIME, {
       hint: "check the network, or set PRIME_INSTALL_BASE_URL to a mirror of the release files",
     });
   }
