@@ -91,3 +91,16 @@ export function toolUvSettings(
   }
   return { installArgs, warnings };
 }
+
+/** The index settings of a `[tool.uv]` table, which uv applies and pip never reads. */
+const INDEX_KEYS = ["index-url", "extra-index-url", "find-links", "no-index", "index"];
+
+/**
+ * The keys of a project's `[tool.uv]` that change what gets installed. uv reads that
+ * table itself (the uv driver runs in the ref root), pip never does: a pip build names
+ * them in a warning rather than dropping them in silence.
+ */
+export function uvOnlySettings(table: unknown): string[] {
+  if (!isTable(table)) return [];
+  return Object.keys(table).filter((k) => INDEX_KEYS.includes(k) || UNHONOURED.includes(k));
+}

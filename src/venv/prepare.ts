@@ -360,5 +360,34 @@ export async function prepareEnv(
         },
       ),
   });
+  if (result.built && inputs.driverName === "venv_pip" && runRefRoot !== null) {
+    await warnUvOnlySettings(`${runRefRoot}/pyproject.toml`);
+  }
   return { settings, selection, python, inputs, result };
+}
+
+/**
+ * A pip build of a project whose pyproject.toml has a `[tool.uv]` that changes the
+ * result (indexes, exclude-newer, ...): pip never reads that table, so say so.
+ */
+async function warnUvOnlySettings(pyproject: string): Promise<void> {
+  let table: unknown;
+  try {
+    const { parseToml } = await import("../config/toml.ts");
+    const doc = parseToml(Deno.readTextFileSync(pyproject), pyproject);
+    table = (doc.tool as Record<string, unknown> | undefined)?.uv;
+  } catch {
+    return; // no pyproject.toml, or one the configuration step already reported
+  }
+  const { uvOnlySettings } = await import("../config/tool_uv.ts");
+  const keys = uvOnlySettings(table);
+  if (keys.length === 0) return;
+  log.warn(
+    `${pyproject} [tool.uv]: ${keys.map((k) => `\`${k}\``).join(", ")} ${
+      keys.length === 1 ? "is a uv setting" : "are uv settings"
+    }, and this env was built with pip, which does not read [tool.uv]`,
+  );
+  log.info(
+    '  hint: build with uv (venv_driver = "venv_uv"), or give pip the same through install_args',
+  );
 }

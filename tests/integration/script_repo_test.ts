@@ -103,3 +103,29 @@ ${SHOW}`,
     assert.match(r.stderr, /warning: app\.py \[tool\.uv\]: prime does not apply `exclude-newer`/);
   },
 });
+
+Deno.test({
+  name: "a pip build of a project with a result-changing [tool.uv] names what pip ignores" + why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "pyproject.toml": `[tool.uv]
+exclude-newer = "2024-01-01T00:00:00Z"
+cache-dir = "/tmp/somewhere"
+
+[tool.prime]
+venv_driver = "venv_pip"
+`,
+    });
+    const env = testEnv(await Deno.makeTempDir());
+    const r = await runPrime([], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /warning: .*pyproject\.toml \[tool\.uv\]: `exclude-newer` is a uv setting, and this env was built with pip/,
+    );
+    assert.doesNotMatch(r.stderr, /cache-dir/);
+    const again = await runPrime([], { cwd: dir, env });
+    assert.doesNotMatch(again.stderr, /tool\.uv/, "said once, when building");
+  },
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { toolUvSettings } from "../../../src/config/tool_uv.ts";
+import { toolUvSettings, uvOnlySettings } from "../../../src/config/tool_uv.ts";
 
 Deno.test("toolUvSettings() turns uv's index settings into installer arguments", () => {
   const r = toolUvSettings({
@@ -44,4 +44,17 @@ Deno.test("toolUvSettings() names every result-changing setting it does not appl
     /^s\.py \[tool\.uv\]: prime does not apply `exclude-newer`, `prerelease`, `constraint-dependencies`;/,
   );
   assert.match(r.warnings[1], /ignored `find-links`: not a value uv accepts/);
+});
+
+Deno.test("uvOnlySettings() lists the result-changing keys of a project's [tool.uv]", () => {
+  assert.deepEqual(
+    uvOnlySettings({
+      "index-url": "https://a.example/simple",
+      "exclude-newer": "2024-01-01T00:00:00Z",
+      "cache-dir": "/x",
+      workspace: { members: ["pkgs/*"] },
+    }),
+    ["index-url", "exclude-newer"],
+  );
+  assert.deepEqual(uvOnlySettings(undefined), []);
 });
