@@ -533,10 +533,12 @@ export async function bundleCommand(
       format: 1,
       name: req.depsOnly ? null : name,
       prime_version: PRIME_VERSION,
-      entry: resolved === null
-        ? null
-        : resolved.kind === "script"
-        ? { kind: "script", path: `app/${appPath(resolved.file, s.refRoot)}`, source: req.entry }
+      entry: resolved === null ? null : resolved.kind === "script"
+        ? {
+          kind: "script",
+          path: `app/${appPath(resolved.file, s.refRoot)}`,
+          source: appPath(resolved.file, s.refRoot),
+        }
         : {
           kind: "function",
           module: resolved.module,
@@ -548,9 +550,10 @@ export async function bundleCommand(
       python: {
         requires,
         requires_text: s.required.value,
+        // Where it came from, relative to the ref root (the bundle names no build path).
         requires_source: s.required.source.startsWith("/")
           ? appPath(s.required.source, s.refRoot)
-          : s.required.source,
+          : s.required.source.replaceAll(`${s.refRoot}/`, ""),
         built_with: {
           implementation: python.implementation,
           version: python.version,
