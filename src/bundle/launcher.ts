@@ -43,6 +43,7 @@ root=$(cd -P -- "\${self%/*}/.." && pwd -P) || exit 127
 unset ${spec.removedVars.join(" ")}
 py=\${PRIME_BUNDLE_PYTHON:-}
 if [ -z "$py" ]; then
+  set -f
   for name in ${py} python3 python; do
     IFS=:
     for d in $PATH; do
@@ -53,6 +54,7 @@ if [ -z "$py" ]; then
     unset IFS
     [ -n "$py" ] && break
   done
+  set +f
 fi
 if [ -z "$py" ]; then
   for p in /usr/local/bin/${py} /usr/bin/${py} /usr/local/bin/python3 /usr/bin/python3 \\
