@@ -182,6 +182,21 @@ export interface ExportSources {
 }
 
 /**
+ * The translated pip flags uv export accepts: its index options. A pip.conf
+ * `constraint` (a corporate one is common) becomes `--constraint`, which uv export
+ * rejects ("unexpected argument"); the lock decides the versions there, and the
+ * install that follows still gets the constraints.
+ */
+export function exportSourceArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--constraint") i++;
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+/**
  * The pins of a uv.lock as requirements text (with hashes), through `uv export
  * --locked`. First offline: a lock that matches a project with static metadata is
  * checked from the lock alone. When that fails (a stale lock, or a project whose
@@ -198,7 +213,10 @@ export async function exportUvLock(
   opts: { offline: boolean; sources?: ExportSources },
 ): Promise<string> {
   const attempt = async (offline: boolean) => {
-    const args = [...uvExportArgs(lock, python, offline), ...(opts.sources?.args ?? [])];
+    const args = [
+      ...uvExportArgs(lock, python, offline),
+      ...exportSourceArgs(opts.sources?.args ?? []),
+    ];
     log.trace(`$ ${uvPath} ${args.join(" ")}`);
     const r = await runner(uvPath, args, { cwd, env: opts.sources?.env, timeoutMs: 300_000 });
     return { args, r };

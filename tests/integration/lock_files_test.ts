@@ -83,6 +83,22 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a pip.conf with `constraint` (as a corporate one has) works beside a uv.lock" + why,
+  ignore,
+  async fn() {
+    // uv export has no --constraint: passing pip's constraint there was exit 6.
+    const { dir, env } = await lockedRepo();
+    const etc = await Deno.makeTempDir({ prefix: "prime-test-pipconf-" });
+    await Deno.writeTextFile(join(etc, "constraints.txt"), "helperdep<2\n");
+    await Deno.writeTextFile(
+      join(etc, "pip.conf"),
+      `[global]\nconstraint = ${join(etc, "constraints.txt")}\n`,
+    );
+    await runsLocked10(dir, { ...env, PIP_CONFIG_FILE: join(etc, "pip.conf") });
+  },
+});
+
+Deno.test({
   name: "editing uv.lock updates the env, and info shows the lock" + why,
   ignore,
   async fn() {
