@@ -281,6 +281,6 @@ export async function initCommand(_o: GlobalOptions, startDir: string): Promise<
         `venvs stay out of git:\n${missing.map((m) => `  ${m}`).join("\n")}`,
     );
   }
-  log.info("prime: next, run `prime` to build the env, or `prime info` to see the decisions");
+  log.info("prime: next, run `prime` to build the venv, or `prime info` to see the decisions");
   return 0;
 }

@@ -141,7 +141,7 @@ async function freezeVenv(
   if (r.code !== 0) {
     throw new InstallError(`lock: listing the packages of ${s.venvDir} failed (exit ${r.code})`, {
       details: `$ ${program} ${args.join(" ")}\n${tail(r)}`,
-      hint: "run `prime --refresh` to rebuild the env, then `prime lock` again",
+      hint: "run `prime --refresh` to rebuild the venv, then `prime lock` again",
     });
   }
   return r.stdout;

@@ -78,7 +78,7 @@ export function toolUvSettings(
   if (ignored.length > 0) {
     warnings.push(
       `${where}: prime does not apply ${ignored.map((k) => `\`${k}\``).join(", ")}; ` +
-        "the env is built without them (index-url, extra-index-url, find-links, no-index " +
+        "the venv is built without them (index-url, extra-index-url, find-links, no-index " +
         "and [[tool.uv.index]] are applied)",
     );
   }

@@ -170,7 +170,7 @@ async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
     if (!st.isFile) {
       throw new ConfigError(
         `${p}: not a regular file`,
-        "prime reads it as an input of the env; replace it with a file, or remove it",
+        "prime reads it as an input of the venv; replace it with a file, or remove it",
       );
     }
   }
@@ -178,7 +178,7 @@ async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
     return await hashInputs(paths);
   } catch (e) {
     throw new ConfigError(
-      `cannot read an input of the env: ${errorMessage(e)}`,
+      `cannot read an input of the venv: ${errorMessage(e)}`,
       "make the file readable, or remove it",
     );
   }

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError, EXIT } from "../../../src/errors.ts";
 import { loadConfig } from "../../../src/config/load.ts";
-import { pickEnv, resolveDependencyGroups, resolveSettings } from "../../../src/config/settings.ts";
+import {
+  defaultSettings,
+  pickEnv,
+  resolveDependencyGroups,
+  resolveSettings,
+  scriptSettings,
+} from "../../../src/config/settings.ts";
 import type { LoadedConfig } from "../../../src/config/types.ts";
 
 async function tree(files: Record<string, string>): Promise<string> {
@@ -390,4 +396,87 @@ Deno.test("resolveSettings() reads extras in project_dirs and rejects malformed 
     isConfigError(/malformed extras \[c li\]/),
   );
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("scriptSettings() starts from the defaults and takes the block's keys", () => {
+  const block = {
+    raw: "",
+    requiresPython: null,
+    dependencies: ["rich"],
+    tool: {
+      install_args: ["--no-index"],
+      venv_driver: "venv_pip" as const,
+      isolation: "strict" as const,
+    },
+    line: 1,
+  };
+  const required = { requests: [], value: null, source: "none" };
+  const s = scriptSettings({
+    script: "t.py",
+    scriptDir: "/",
+    block,
+    required,
+    pythonVersionFile: null,
+    probedAbsent: ["/.python-version"],
+    uvInstallArgs: ["--index-url", "https://x"],
+  });
+  assert.deepEqual(s, {
+    ...defaultSettings("/", ""),
+    required,
+    driver: "venv_pip",
+    driverSource: "PEP 723 block",
+    dependencies: ["rich"],
+    installArgs: ["--index-url", "https://x", "--no-index"],
+    isolation: "strict",
+    probedAbsent: ["/.python-version"],
+  });
+  const overridden = scriptSettings({
+    script: "t.py",
+    scriptDir: "/",
+    block,
+    required,
+    pythonVersionFile: null,
+    probedAbsent: [],
+    uvInstallArgs: [],
+    driverOverride: "venv_uv",
+  });
+  assert.deepEqual([overridden.driver, overridden.driverSource], ["venv_uv", "PRIME_VENV_DRIVER"]);
+});
+
+Deno.test("scriptSettings() shares the repo's validators: PRIME_VENV_DRIVER, and python_path through symlinks", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    await Deno.mkdir(`${dir}/lib`);
+    await Deno.symlink("/etc", `${dir}/out`);
+    const base = {
+      script: "t.py",
+      scriptDir: dir,
+      required: { requests: [], value: null, source: "none" },
+      pythonVersionFile: null,
+      probedAbsent: [],
+      uvInstallArgs: [],
+    };
+    const block = (python_path: string[]) => ({
+      raw: "",
+      requiresPython: null,
+      dependencies: [],
+      tool: { python_path },
+      line: 1,
+    });
+    assert.deepEqual(scriptSettings({ ...base, block: block(["lib"]) }).pythonPath, [`${dir}/lib`]);
+    for (const p of ["../x", "out"]) {
+      assert.throws(
+        () => scriptSettings({ ...base, block: block([p]) }),
+        (e) => e instanceof ConfigError && /script's directory/.test(e.message),
+        p,
+      );
+    }
+    assert.throws(
+      () => scriptSettings({ ...base, block: block([]), driverOverride: "conda" }),
+      (e) =>
+        e instanceof ConfigError && /PRIME_VENV_DRIVER: unknown driver `conda`/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
