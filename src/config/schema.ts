@@ -172,24 +172,32 @@ export function validateConfigKeys(
   return out as ConfigKeys;
 }
 
+/** Fails unless a key's value is one of `allowed` (the message suggests the nearest). */
+function checkOneOf(
+  where: ConfigWhere,
+  key: string,
+  value: string | undefined,
+  allowed: readonly string[],
+  hint?: string,
+): void {
+  if (value === undefined || allowed.includes(value)) return;
+  const choices = `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`;
+  fail(
+    where,
+    `\`${key}\` must be ${choices}, found \`${value}\`${didYouMean(value, allowed)}`,
+    hint,
+  );
+}
+
 function checkValues(keys: ConfigKeys, where: ConfigWhere): void {
-  if (keys.venv_driver !== undefined && !VENV_DRIVERS.includes(keys.venv_driver)) {
-    fail(
-      where,
-      `\`venv_driver\` must be venv_uv or venv_pip, found \`${keys.venv_driver}\`${
-        didYouMean(keys.venv_driver, VENV_DRIVERS)
-      }`,
-    );
-  }
-  if (keys.isolation !== undefined && !ISOLATION.includes(keys.isolation)) {
-    fail(
-      where,
-      `\`isolation\` must be imports or strict, found \`${keys.isolation}\`${
-        didYouMean(keys.isolation, ISOLATION)
-      }`,
-      "strict runs `python -I`; imports (the default) lets PYTHON* settings through",
-    );
-  }
+  checkOneOf(where, "venv_driver", keys.venv_driver, VENV_DRIVERS);
+  checkOneOf(
+    where,
+    "isolation",
+    keys.isolation,
+    ISOLATION,
+    "strict runs `python -I`; imports (the default) lets PYTHON* settings through",
+  );
   if (keys.required_python_version !== undefined) {
     // Throws a ConfigError that names the value; re-raise it with the table's prefix.
     try {

@@ -17,7 +17,7 @@ import { parse as parseToml } from "smol-toml";
 import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "./pip_config.ts";
 import * as log from "../log.ts";
 import { sha256Hex, venvPython } from "../state/paths.ts";
-import { dirname } from "../util.ts";
+import { readMemo, writeMemo } from "../state/memo.ts";
 
 /** The arguments of `uv venv` for a build. */
 export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offline">): string[] {
@@ -232,28 +232,12 @@ async function pythonMemoPath(
 }
 
 function readPythonMemo(path: string): { at: string; reason: string } | null {
-  try {
-    const m = JSON.parse(Deno.readTextFileSync(path));
-    if (typeof m?.until !== "string" || Date.parse(m.until) <= Date.now()) return null;
-    return { at: String(m.at), reason: String(m.reason ?? "") };
-  } catch {
-    return null;
-  }
+  const m = readMemo(path);
+  return m === null ? null : { at: m.at, reason: String(m.reason ?? "") };
 }
 
 function writePythonMemo(path: string, reason: string): void {
-  try {
-    const now = Date.now();
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    Deno.writeTextFileSync(
-      path,
-      JSON.stringify({
-        at: new Date(now).toISOString(),
-        until: new Date(now + PYTHON_FAILURE_MEMO_MS).toISOString(),
-        reason,
-      }) + "\n",
-    );
-  } catch { /* a read-only cache only costs time */ }
+  writeMemo(path, PYTHON_FAILURE_MEMO_MS, { reason });
 }
 
 function foundPath(r: RunResult): string | null {

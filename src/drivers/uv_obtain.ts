@@ -26,6 +26,7 @@ import { compareVersions } from "../python/specifier.ts";
 import { type PipConf, type PipSettings, readPipConf, readPipSettings } from "./pip_config.ts";
 import { basename, executablesOnPath, isExecutableFile, pathDirs } from "../util.ts";
 import { errorMessage } from "../errors.ts";
+import { readMemo, writeMemo } from "../state/memo.ts";
 
 /** The uv release prime installs (routes 3 and 4). Recorded in the stamp via the driver. */
 export const UV_VERSION = "0.13.9";
@@ -919,25 +920,11 @@ async function failureMemoPath(
 }
 
 function readFailureMemo(path: string): { at: string; until: string; tried: string[] } | null {
-  try {
-    const m = JSON.parse(Deno.readTextFileSync(path));
-    if (typeof m?.until !== "string" || Date.parse(m.until) <= Date.now()) return null;
-    return { at: String(m.at), until: m.until, tried: Array.isArray(m.tried) ? m.tried : [] };
-  } catch {
-    return null;
-  }
+  const m = readMemo(path);
+  if (m === null) return null;
+  return { at: m.at, until: m.until, tried: Array.isArray(m.tried) ? m.tried : [] };
 }
 
 function writeFailureMemo(path: string, tried: string[]): void {
-  try {
-    const now = Date.now();
-    Deno.writeTextFileSync(
-      path,
-      JSON.stringify({
-        at: new Date(now).toISOString(),
-        until: new Date(now + FAILURE_MEMO_MS).toISOString(),
-        tried,
-      }) + "\n",
-    );
-  } catch { /* a read-only cache only costs time */ }
+  writeMemo(path, FAILURE_MEMO_MS, { tried });
 }
