@@ -471,12 +471,10 @@ Deno.test("obtainUv() prefers a supported uv on PATH and skips an old one and sh
       Deno.mkdirSync(`${dir}/${d}`);
       Deno.writeTextFileSync(`${dir}/${d}/uv`, "#!/bin/sh\n", { mode: 0o755 });
     }
-    const calls: Call[] = [];
-    const runner: Runner = (cmd, args, o) => {
-      calls.push({ cmd, args, opts: o });
-      const v = cmd.includes("/old/") ? "0.4.0" : "0.13.1";
-      return Promise.resolve(result(0, `uv ${v} (test)\n`));
-    };
+    const runner = fakeRunner((cmd) =>
+      result(0, `uv ${cmd.includes("/old/") ? "0.4.0" : "0.13.1"} (test)\n`)
+    );
+    const calls = runner.calls;
     const r = await obtainUv({
       cacheDir: cache,
       installArgs: [],
