@@ -6,24 +6,31 @@
 import type { GlobalOptions } from "../cli/args.ts";
 import type { Settings } from "../config/types.ts";
 import { rel } from "../project/project.ts";
-import { asidePath, clearVenv, isVenvLike } from "../venv/ensure.ts";
+import { isVenvLike } from "../venv/ensure.ts";
+import {
+  generationOf,
+  generationsDir,
+  listGenerations,
+  removeGenerationIfUnused,
+} from "../state/generation.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { ownCacheDir } from "../state/paths.ts";
 import { VenvError } from "../errors.ts";
 import * as log from "../log.ts";
-import { dirname, lstatOrNull, pathExists } from "../util.ts";
+import { basename, lstatOrNull, pathExists } from "../util.ts";
 
 /**
- * Removes an env's venv and its kept-aside previous build, under the env's lock: a
- * repo env's, or a PEP 723 script env's (`prime clean SCRIPT`).
+ * Removes an env's venv under the env's lock (a repo env's, or a PEP 723 script env's:
+ * `prime clean SCRIPT`): prime's link and every generation no program uses (one in use
+ * stays until a later clean or build). The user's own link is removed as a link; its
+ * target is never touched.
  */
 export async function cleanCommand(p: { cache: string; settings: Settings }): Promise<number> {
   const s = p.settings;
   const venv = s.venvDir;
   const label = rel(venv, s.refRoot);
-  const aside = asidePath(venv);
-  const primeDir = dirname(aside);
+  const primeDir = generationsDir(venv);
   const lock = await acquireLock(
     await lockPathFor(p.cache, venv),
     lockTimeoutSec(),
@@ -31,38 +38,43 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
   );
   try {
     const st = lstatOrNull(venv);
-    // A venv path that is a symlink (to a faster disk, say) keeps its link: the venv
-    // inside the target is emptied. Anything that is not a venv is never deleted.
-    let target: string | null = venv;
-    if (st?.isSymlink) {
-      try {
-        target = Deno.realPathSync(venv);
-      } catch {
-        target = null; // dangling: nothing to free
-      }
-    }
     let freed = 0;
     const removed: string[] = [];
-    if (st !== null && target !== null) {
-      if (!Deno.statSync(target).isDirectory || !isVenvLike(target)) {
+    if (st?.isSymlink) {
+      const ours = generationOf(venv) !== null;
+      Deno.removeSync(venv);
+      removed.push(
+        ours ? label : `the link ${label} (its target, not made by prime, is left as it is)`,
+      );
+    } else if (st !== null) {
+      if (!st.isDirectory || !isVenvLike(venv)) {
         throw new VenvError(
           `${venv} is not a venv (no pyvenv.cfg or prime stamp); prime will not delete it`,
           { hint: "remove it yourself if it is yours to remove" },
         );
       }
-      const bytes = treeSize(target);
-      if (st.isSymlink) clearVenv(venv);
-      else removeViaTrash(venv, primeDir);
-      freed += bytes;
+      freed += treeSize(venv);
+      removeViaTrash(venv, primeDir);
       removed.push(label);
     }
-    if (pathExists(aside)) {
-      const bytes = treeSize(aside);
-      removeViaTrash(aside, primeDir);
-      freed += bytes;
-      removed.push(rel(aside, s.refRoot));
+    const busy: string[] = [];
+    for (const gen of listGenerations(venv)) {
+      const bytes = treeSize(gen);
+      const r = await removeGenerationIfUnused(gen);
+      if (r === "removed") freed += bytes;
+      if (r === "busy") busy.push(rel(gen, s.refRoot));
+    }
+    // The kept-aside copy of prime versions before generations.
+    const legacy = `${primeDir}/${basename(venv)}.previous`;
+    if (pathExists(legacy)) {
+      freed += treeSize(legacy);
+      removeViaTrash(legacy, primeDir);
+      removed.push(rel(legacy, s.refRoot));
     }
     for (const t of sweepTrash(primeDir)) log.debug(`prime: deleted leftover ${t}`);
+    for (const b of busy) {
+      log.info(`prime: kept ${b}: a running program uses it (the next clean or build removes it)`);
+    }
     if (removed.length === 0) {
       log.info(`prime: nothing to clean: ${label} does not exist`);
     } else {

@@ -12,12 +12,13 @@ import { prepareEnv } from "../venv/prepare.ts";
 import { freshVenv, startProgram } from "../launch/launch.ts";
 import { programEnv } from "../launch/program_env.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, PrimeError } from "../errors.ts";
 import { isTrusted } from "../state/trust.ts";
 import { judgeVars, userAllowed } from "./env_policy.ts";
 import * as log from "../log.ts";
 import { shellHook } from "./shell_init.ts";
 import { writeAll } from "../util.ts";
+import { readStamp, type StampRun, venvPythonExists } from "../state/stamp.ts";
 
 /** What activating an env sets and unsets, in output order. */
 export interface Activation {
@@ -184,13 +185,38 @@ export async function shellVars(
   return { vars: keep(run.vars), fileVars: keep(fileVars) };
 }
 
-/** Makes the env fresh and prints its activation to stdout. */
+/**
+ * Makes the env fresh and prints its activation to stdout. When the update fails but
+ * the previous build is still in place (a failed build never replaces it), that
+ * build's activation is printed all the same, and the failure is then reported
+ * (stderr, non-zero exit): the user's shell, or direnv, keeps a working env.
+ */
 export async function envCommand(p: RootedProject, shell: ShellKind): Promise<number> {
-  const prepared = await prepare(p);
-  const run = prepared.inputs.run;
-  const { vars, fileVars } = await shellVars(p, run, shell);
+  let venvDir: string;
+  let run: StampRun;
+  let failure: PrimeError | null = null;
+  try {
+    const prepared = await prepare(p);
+    venvDir = prepared.inputs.venvDir;
+    run = prepared.inputs.run;
+  } catch (e) {
+    const previous = p.settings ? readStamp(p.settings.venvDir) : null;
+    if (!(e instanceof PrimeError) || previous === null || !venvPythonExists(p.settings!.venvDir)) {
+      throw e;
+    }
+    venvDir = p.settings!.venvDir;
+    run = previous.run;
+    failure = e;
+  }
+  let vars: Record<string, string>;
+  let fileVars: Record<string, string>;
+  try {
+    ({ vars, fileVars } = await shellVars(p, run, shell));
+  } catch (e) {
+    throw failure ?? e;
+  }
   const { activation, skipped } = computeActivation(Deno.env.toObject(), {
-    venvDir: prepared.inputs.venvDir,
+    venvDir,
     refRoot: run.refRoot,
     env: run.env,
     vars,
@@ -201,6 +227,12 @@ export async function envCommand(p: RootedProject, shell: ShellKind): Promise<nu
   }
   const text = formatActivation(activation, shell);
   writeAll(Deno.stdout, text);
+  if (failure !== null) {
+    log.warn(
+      `${rel(venvDir, p.refRoot)} was not updated; the activation above is its previous build`,
+    );
+    throw failure;
+  }
   return 0;
 }
 
@@ -231,5 +263,6 @@ export async function shellCommand(p: RootedProject, args: string[]): Promise<nu
     target: { kind: "command", cmd: shell, args: [...hook.args, ...args] },
     venv: { ...venv, run: { ...venv.run, vars: { ...vars, ...fileVars }, varsFiles: [] } },
     extraEnv: hook.env,
+    followRebuilds: true,
   });
 }

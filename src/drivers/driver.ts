@@ -42,6 +42,8 @@ export interface InstallPlan {
 /** Everything a driver needs for one build. */
 export interface BuildContext {
   venvDir: string;
+  /** The venv's prompt (its name as users know it, `.venv`, not the build's directory). */
+  prompt?: string;
   /** Installers run here (the ref root), so relative paths in install_args work. */
   cwd: string;
   python: PythonInfo;

@@ -236,7 +236,8 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
     name: "venv_pip",
     toolVersion: `pip ${pip.version}`,
     async create(ctx) {
-      const args = ["-I", "-m", "venv", "--without-pip", ctx.venvDir];
+      const prompt = ctx.prompt ? ["--prompt", ctx.prompt] : [];
+      const args = ["-I", "-m", "venv", "--without-pip", ...prompt, ctx.venvDir];
       log.trace(`$ ${ctx.python.path} ${args.join(" ")}`);
       const r = await ctx.runner(ctx.python.path, args, {
         echo: ctx.echo,

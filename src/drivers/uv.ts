@@ -20,11 +20,14 @@ import { sha256Hex, venvPython } from "../state/paths.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
 
 /** The arguments of `uv venv` for a build. */
-export function uvVenvArgs(ctx: Pick<BuildContext, "venvDir" | "python" | "offline">): string[] {
+export function uvVenvArgs(
+  ctx: Pick<BuildContext, "venvDir" | "python" | "offline" | "prompt">,
+): string[] {
   // --allow-existing matches `python -m venv` on an existing dir; the python is a
   // path, so uv must never download one here.
   const args = ["venv", "--allow-existing", "--no-python-downloads"];
   if (ctx.offline) args.push("--offline");
+  if (ctx.prompt) args.push("--prompt", ctx.prompt);
   args.push("--python", ctx.python.path, ctx.venvDir);
   return args;
 }

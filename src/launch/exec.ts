@@ -106,6 +106,61 @@ function execUnavailable(): string | null {
   return null;
 }
 
+const LIBC_SYMBOLS = {
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32", nonblocking: true },
+  signal: { parameters: ["i32", "pointer"], result: "pointer", nonblocking: true },
+  // open(2) is variadic only past its flags; a lock file is opened without O_CREAT.
+  open: { parameters: ["buffer", "i32"], result: "i32", nonblocking: true },
+  flock: { parameters: ["i32", "i32"], result: "i32", nonblocking: true },
+  close: { parameters: ["i32"], result: "i32", nonblocking: true },
+} as const;
+
+let libcHandle: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | string | null = null;
+
+/** libc, loaded once; a string says why it cannot be. */
+function loadLibc(): Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | string {
+  if (libcHandle !== null) return libcHandle;
+  const lib = libcName();
+  if (!lib) return libcHandle = `exec is not supported on ${Deno.build.os}`;
+  try {
+    libcHandle = Deno.dlopen(lib, LIBC_SYMBOLS);
+  } catch (e) {
+    libcHandle = `cannot load ${lib}: ${errorMessage(e)}`;
+  }
+  return libcHandle;
+}
+
+const O_RDONLY = 0;
+const LOCK_SH = 1;
+const LOCK_NB = 4;
+
+/**
+ * Takes a shared flock on `path` through a descriptor without close-on-exec, so the
+ * program prime execs (and prime itself, in the spawn fallback) goes on holding it
+ * until it exits. Returns the descriptor, "busy" when someone holds the lock
+ * exclusively (the file is being removed), or "absent" when there is no such file
+ * (or no libc to ask).
+ */
+export async function holdShared(path: string): Promise<number | "busy" | "absent"> {
+  const libc = loadLibc();
+  if (typeof libc === "string") return "absent";
+  const p = cString(path);
+  const fd = await libc.symbols.open(p, O_RDONLY);
+  void p;
+  if (fd < 0) return "absent";
+  if (await libc.symbols.flock(fd, LOCK_SH | LOCK_NB) !== 0) {
+    await libc.symbols.close(fd);
+    return "busy";
+  }
+  return fd;
+}
+
+/** Closes a descriptor from holdShared (releasing its lock). */
+export async function releaseShared(fd: number): Promise<void> {
+  const libc = loadLibc();
+  if (typeof libc !== "string") await libc.symbols.close(fd);
+}
+
 /**
  * execve(2) `program` with `args` (argv[1..]) and `env`, made from one of Deno's
  * helper threads.
@@ -121,16 +176,8 @@ export async function execveAsync(
 ): Promise<string> {
   const why = execUnavailable();
   if (why) return why;
-  const lib = libcName()!;
-  let libc;
-  try {
-    libc = Deno.dlopen(lib, {
-      execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32", nonblocking: true },
-      signal: { parameters: ["i32", "pointer"], result: "pointer", nonblocking: true },
-    });
-  } catch (e) {
-    return `cannot load ${lib}: ${errorMessage(e)}`;
-  }
+  const libc = loadLibc();
+  if (typeof libc === "string") return libc;
   const path = cString(program);
   const argv = cArray([program, ...args]);
   const envp = cArray(Object.entries(env).map(([k, v]) => `${k}=${v}`));
@@ -140,7 +187,6 @@ export async function execveAsync(
   // Still here: exec failed. The buffers stayed referenced until the call returned.
   void [path, argv.keep, envp.keep];
   await libc.symbols.signal(SIGPIPE, SIG_IGN);
-  libc.close();
   return `execve ${program} failed`;
 }
 

@@ -15,7 +15,8 @@ import {
 } from "./program_env.ts";
 import { replaceProcess } from "./exec.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
-import { CommandNotFoundError, UsageError } from "../errors.ts";
+import { CommandNotFoundError, UsageError, VenvError } from "../errors.ts";
+import { holdGeneration, liveDir } from "../state/generation.ts";
 import * as log from "../log.ts";
 import { writeBareRecord } from "../state/bare.ts";
 import { hashInputs } from "../state/stamp.ts";
@@ -50,6 +51,27 @@ export interface LaunchSpec {
   venv: FreshVenv | null;
   /** Variables added to the program's environment last (`prime shell`'s hooks). */
   extraEnv?: Record<string, string>;
+  /**
+   * Run through the venv path itself (prime's link), not the generation behind it, so
+   * a long-lived interactive shell follows later rebuilds instead of holding one.
+   */
+  followRebuilds?: boolean;
+}
+
+/**
+ * The generation behind `venvDir`, marked in use. A rebuild may switch the link and
+ * remove the old generation between the build and this point: look again then.
+ */
+async function pinLiveDir(venvDir: string): Promise<string> {
+  for (let i = 0; i < 20; i++) {
+    const live = liveDir(venvDir);
+    if (await holdGeneration(live)) return live;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new VenvError(
+    `${venvDir} kept changing while the program was starting`,
+    { hint: "another prime is rebuilding or removing it; run the command again" },
+  );
 }
 
 /** The FreshVenv of a prepared env (see venv/prepare.ts). */
@@ -69,7 +91,10 @@ export function freshVenv(
 /** Builds the environment and replaces prime with the program. */
 export async function startProgram(spec: LaunchSpec): Promise<number> {
   const built = spec.venv;
-  const venvDir = built?.dir ?? null;
+  // The program runs from one generation, held until it exits (see state/generation.ts);
+  // messages name the venv path users know.
+  const linkDir = built?.dir ?? null;
+  const venvDir = linkDir === null || spec.followRebuilds ? linkDir : await pinLiveDir(linkDir);
   const run = built?.run ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
   const env = programEnv(Deno.env.toObject(), {
     venvDir,
@@ -86,7 +111,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   const target = spec.target;
   if (target.kind === "script") {
     let python: string;
-    if (built) python = venvPython(built.dir);
+    if (venvDir) python = venvPython(venvDir);
     else {
       const sel = await selectFor(spec.project, spec.project.required, false);
       python = sel.python!.path;
@@ -96,7 +121,9 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     args = [...isolationFlags(isolation, [target.script], null), target.script, ...target.args];
   } else {
     const cmd = target.cmd;
-    const venv = built ? { dir: built.dir, version: built.python.version, isolation } : null;
+    const venv = built && venvDir
+      ? { dir: venvDir, version: built.python.version, isolation }
+      : null;
     const mismatch = venv ? pythonNameMismatch(cmd, venv.version) : null;
     if (mismatch !== null) {
       throw new UsageError(
@@ -135,11 +162,11 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       // 127, as a shell says it: `prime run` stands in for the shell here.
       throw new CommandNotFoundError(
         `command not found: ${cmd}`,
-        venvDir ? `it is neither in ${venvDir}/bin nor on PATH` : "it is not on PATH",
+        linkDir ? `it is neither in ${linkDir}/bin nor on PATH` : "it is not on PATH",
       );
     }
     if (resolved.fromPath && venvDir) {
-      const w = outsideVenvWarning(cmd, resolved.program, venvDir);
+      const w = outsideVenvWarning(cmd, resolved.program, linkDir ?? venvDir);
       if (w) {
         log.warn(w.message);
         log.info(`  hint: ${w.hint}`);

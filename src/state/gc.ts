@@ -8,6 +8,7 @@ import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
 import { readBareRecord } from "./bare.ts";
 import { stampPath } from "./paths.ts";
+import { generationInUse, liveDir, removeGenerationIfUnused } from "./generation.ts";
 import { basename, lstatOrNull, readDirOrEmpty, statOrNull } from "../util.ts";
 
 /** A script env in the cache and when it was last used. */
@@ -52,7 +53,9 @@ export function listScriptEnvs(cache: string): ScriptEnvEntry[] {
   const dir = `${cache}/scripts`;
   const out: ScriptEnvEntry[] = [];
   for (const e of readDirOrEmpty(dir)) {
-    if (!e.isDirectory || e.name.startsWith(".")) continue;
+    // A script env is prime's link to its live generation (or, from before
+    // generations, a directory).
+    if ((!e.isDirectory && !e.isSymlink) || e.name.startsWith(".")) continue;
     const path = `${dir}/${e.name}`;
     out.push({ path, lastUsedMs: lastUsedMs(path) });
   }
@@ -159,7 +162,7 @@ export async function collectGarbage(
 ): Promise<GcReport> {
   const scripts = `${cache}/scripts`;
   const report: GcReport = { removed: [], busy: [], kept: 0, pointers: [], trash: [], bytes: 0 };
-  report.trash = sweepTrash(scripts);
+  report.trash = [...sweepTrash(scripts), ...sweepTrash(`${scripts}/.prime`)];
   const all = listScriptEnvs(cache);
   const now = opts.nowMs ?? Date.now();
   const expired = pickExpired(all, now, opts.olderThanDays);
@@ -180,8 +183,22 @@ export async function collectGarbage(
         report.kept++;
         continue;
       }
-      const bytes = treeSize(env.path);
-      if (removeViaTrash(env.path, scripts)) {
+      // A running script holds its generation: it stays, whatever its age.
+      const live = liveDir(env.path);
+      if (await generationInUse(live)) {
+        report.busy.push(env);
+        continue;
+      }
+      const bytes = treeSize(live);
+      let gone: boolean;
+      if (live === env.path) gone = removeViaTrash(env.path, scripts);
+      else {
+        // The link first: a start from now on builds anew. One that read the link
+        // just before holds the generation, which then stays (and is swept later).
+        Deno.removeSync(env.path);
+        gone = await removeGenerationIfUnused(live) !== "busy";
+      }
+      if (gone) {
         report.removed.push({ ...env, bytes });
         report.bytes += bytes;
       }
@@ -189,34 +206,34 @@ export async function collectGarbage(
       lock.release();
     }
   }
-  // A script env kept aside by a build that failed or was killed waits in
-  // scripts/.prime/<key>.previous; once that old, it is garbage too.
-  const aside = `${scripts}/.prime`;
+  // Generations no link points at (replaced by a rebuild while a script still ran,
+  // or left by a killed build), and the kept-aside copies of prime versions before
+  // generations: garbage once no build of their env runs and no program uses them.
+  const gens = `${scripts}/.prime`;
   try {
-    for (const e of [...Deno.readDirSync(aside)]) {
-      if (!e.name.endsWith(".previous")) continue;
-      const path = `${aside}/${e.name}`;
-      const used = lastUsedMs(path);
-      if (now - used <= opts.olderThanDays * 86_400_000) continue;
-      // Its env's lock is held while a build may still put it back.
-      const envPath = `${scripts}/${e.name.slice(0, -".previous".length)}`;
+    for (const e of [...Deno.readDirSync(gens)]) {
+      const m = /^(.+)\.(g[0-9a-z]+|previous)$/.exec(e.name);
+      if (!m || !e.isDirectory) continue;
+      const path = `${gens}/${e.name}`;
+      const envPath = `${scripts}/${m[1]}`;
+      if (liveDir(envPath) === path) continue;
       let lock;
       try {
         lock = await acquireLock(await lockPathFor(cache, envPath), 0);
       } catch {
-        continue;
+        continue; // its env is being built: this may be the build
       }
       try {
         const bytes = treeSize(path);
-        if (removeViaTrash(path, scripts)) {
-          report.removed.push({ path, lastUsedMs: used, bytes });
+        if (await removeGenerationIfUnused(path) === "removed") {
+          report.removed.push({ path, lastUsedMs: lastUsedMs(path), bytes });
           report.bytes += bytes;
         }
       } finally {
         lock.release();
       }
     }
-  } catch { /* no aside copies */ }
+  } catch { /* no generations */ }
   report.pointers = removeOrphanPointers(cache);
   return report;
 }

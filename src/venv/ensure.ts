@@ -23,6 +23,17 @@ import {
   stampPath,
   venvPython,
 } from "../state/paths.ts";
+import { writeFileAtomic } from "../state/paths.ts";
+import {
+  generationOf,
+  generationsDir,
+  inUseLockPath,
+  listGenerations,
+  newGenerationPath,
+  publishGeneration,
+  removeGenerationIfUnused,
+} from "../state/generation.ts";
+import { sweepTrash, TRASH_PREFIX } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -31,7 +42,6 @@ import { ConfigError, diskError, errorMessage, VenvError } from "../errors.ts";
 import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import {
-  absoluteFrom,
   basename,
   dirname,
   isDirectory,
@@ -214,17 +224,16 @@ function describeChange(stamp: Stamp, inputs: EnvInputs): string {
   return inputChange(stamp.inputs, inputs.inputs) ?? "configuration changed";
 }
 
-/** Where a complete but outdated venv waits while its successor is built. */
-export function asidePath(venvDir: string): string {
-  return `${dirname(venvDir)}/.prime/${basename(venvDir)}.previous`;
-}
-
 /**
  * Whether prime may delete this directory: a venv (pyvenv.cfg, or prime's stamp) or
  * an empty directory. Anything else, unreadable included, is the user's.
  */
 export function isVenvLike(dir: string): boolean {
   if (pathExists(`${dir}/pyvenv.cfg`) || pathExists(stampPath(dir))) return true;
+  return isEmptyDir(dir);
+}
+
+function isEmptyDir(dir: string): boolean {
   try {
     for (const _ of Deno.readDirSync(dir)) return false;
     return true;
@@ -239,30 +248,6 @@ function removeTree(dir: string): void {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-}
-
-/** Where a symlinked venv dir points (absolute), or null when it is not a link. */
-function linkTarget(dir: string): string | null {
-  if (!lstatOrNull(dir)?.isSymlink) return null;
-  try {
-    return Deno.realPathSync(dir);
-  } catch {
-    const t = Deno.readLinkSync(dir);
-    return absoluteFrom(dirname(dir), t);
-  }
-}
-
-/** Removes a venv; for a symlinked venv dir, empties the target and keeps the link. */
-export function clearVenv(venvDir: string): void {
-  const st = lstatOrNull(venvDir);
-  if (st === null) return;
-  if (!st.isSymlink) {
-    removeTree(venvDir);
-    return;
-  }
-  try {
-    for (const e of Deno.readDirSync(venvDir)) removeTree(`${venvDir}/${e.name}`);
-  } catch { /* dangling link: nothing inside */ }
 }
 
 /** Writes the python_path .pth file into the venv's site-packages. */
@@ -307,8 +292,8 @@ export interface EnsureResult {
 /**
  * Makes the venv match its inputs. Holds the env's lock while building; waiters
  * re-check the stamp after the lock is theirs, so concurrent starts build once.
- * A venv being replaced is kept aside until its successor has a stamp, and put back
- * if the build fails.
+ * Each build goes into a new generation that is switched in only once complete (see
+ * state/generation.ts), so a failed or killed build leaves the previous env in place.
  */
 export async function ensureEnv(
   inputs: EnvInputs,
@@ -346,85 +331,224 @@ export async function ensureEnv(
       }
     }
     const reason = opts.refresh ? "--refresh" : again.reason;
-    const aside = asidePath(inputs.venvDir);
-    if (!opts.refresh && restorePrevious(inputs, aside)) {
-      log.info(`prime: ${opts.label}: restored the previous build, which matches the inputs`);
-      return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
+    const venvDir = inputs.venvDir;
+    // Before anything is built: what is at the venv path now, and may prime replace it?
+    const current = classifyVenvPath(venvDir);
+    if (current === "foreign-link" && !opts.refresh) throw foreignLinkError(venvDir);
+    if (!opts.refresh && current !== "foreign-venv") {
+      const kept = keptGeneration(venvDir, inputs.fingerprint);
+      if (kept !== null) {
+        replaceVenvPath(venvDir, kept, current);
+        log.info(`prime: ${opts.label}: restored the previous build, which matches the inputs`);
+        await removeOldGenerations(venvDir);
+        return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
+      }
     }
     const driver = await opts.getDriver();
-    const adopted = !opts.refresh && again.stamp === null && driver.name === "venv_uv"
-      ? madeByUv(inputs.venvDir, inputs.python)
-      : null;
-    if (adopted) {
-      log.info(
-        `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
-      );
-    } else {
-      const foreign = again.stamp === null && !opts.refresh
-        ? otherToolsVenv(inputs.venvDir, inputs.python)
+    if (current === "foreign-venv") {
+      // A venv uv made on the selected interpreter is shared, not replaced: prime
+      // installs into it (as uv sync would) and stamps it.
+      const adopted = !opts.refresh && driver.name === "venv_uv"
+        ? madeByUv(venvDir, inputs.python)
         : null;
-      log.info(
-        `prime: building ${opts.label} (${
-          foreign ?? reason
-        }) with Python ${inputs.python.version}, ${driver.name}`,
-      );
-      ensureWritableParent(inputs.venvDir);
-      await moveAside(inputs.venvDir, aside, again.stamp !== null);
-    }
-    try {
-      const ctx: BuildContext = {
-        // Python's venv refuses a path that is a symlink: build in the link's target.
-        venvDir: linkTarget(inputs.venvDir) ?? inputs.venvDir,
-        cwd: opts.cwd,
-        python: inputs.python,
-        plan: inputs.plan,
-        runner: opts.runner ?? run,
-        cacheDir: opts.cacheDir,
-        offline: opts.offline,
-        echo: log.getVerbosity() >= 2,
-      };
-      if (!adopted) {
-        await driver.create(ctx);
-        // Marks prime's own unfinished build, which is never adopted (kill -9 mid-install).
-        Deno.writeTextFileSync(buildingMarker(ctx.venvDir), `${Deno.pid}\n`);
+      if (adopted) {
+        log.info(
+          `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
+        );
+        await buildInto(venvDir, inputs, driver, opts);
+        return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
       }
-      // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
-      ensureSelfIgnoringDir(ctx.venvDir);
-      writePythonPathPth(ctx.venvDir, inputs.pythonPath);
-      if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
-      await driver.install(ctx);
-      writeStamp(inputs.venvDir, {
-        schema: 1,
-        prime: PRIME_VERSION,
-        fingerprint: inputs.fingerprint,
-        driver: driver.name,
-        toolVersion: driver.toolVersion,
-        createdAt: new Date().toISOString(),
-        inputs: inputs.inputs,
-        python: pythonIdentity(inputs.python),
-        run: inputs.run,
-        inputGlobs: inputs.inputGlobs,
-        inputStats: inputs.inputStats,
-      });
-      try {
-        Deno.removeSync(buildingMarker(ctx.venvDir));
-      } catch { /* adopted: there was none */ }
+      if (!opts.refresh) throw foreignVenvError(venvDir, inputs.python);
+    }
+    log.info(
+      `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
+    );
+    ensureWritableParent(venvDir);
+    ensureSelfIgnoringDir(generationsDir(venvDir));
+    // A directory of this build's own: nothing else writes into it, and nobody uses it
+    // until the stamp is in and the link is switched.
+    const gen = newGenerationPath(venvDir);
+    try {
+      await driver.create(buildContext(gen, basename(venvDir), inputs, opts));
+      await buildInto(gen, inputs, driver, opts);
+      replaceVenvPath(venvDir, gen, current);
     } catch (e) {
-      // An adopted venv is someone's working venv: it stays as it is (still no stamp).
-      if (adopted) throw e;
-      clearVenv(inputs.venvDir);
-      try {
-        Deno.statSync(aside);
-        Deno.renameSync(aside, inputs.venvDir);
-        log.warn(`the build failed, so the previous ${opts.label} was put back`);
-      } catch { /* nothing aside */ }
+      removeTree(gen);
+      if (again.stamp !== null && readStamp(venvDir) !== null) {
+        log.warn(`the build failed; ${opts.label} still holds the previous build, unchanged`);
+      }
       throw e;
     }
-    removeTree(aside);
+    await removeOldGenerations(venvDir);
     return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
   } finally {
     lock.release();
   }
+}
+
+function buildContext(
+  venvDir: string,
+  prompt: string,
+  inputs: EnvInputs,
+  opts: { cwd: string; cacheDir: string; offline: boolean; runner?: Runner },
+): BuildContext {
+  return {
+    venvDir,
+    prompt,
+    cwd: opts.cwd,
+    python: inputs.python,
+    plan: inputs.plan,
+    runner: opts.runner ?? run,
+    cacheDir: opts.cacheDir,
+    offline: opts.offline,
+    echo: log.getVerbosity() >= 2,
+  };
+}
+
+/**
+ * Installs the plan into a venv that exists (a new generation, or an adopted uv venv)
+ * and stamps it: the in-use lock file, then the stamp, last.
+ */
+async function buildInto(
+  dir: string,
+  inputs: EnvInputs,
+  driver: VenvDriver,
+  opts: {
+    cwd: string;
+    cacheDir: string;
+    offline: boolean;
+    runner?: Runner;
+    preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
+  },
+): Promise<void> {
+  const ctx = buildContext(dir, basename(dir), inputs, opts);
+  // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
+  ensureSelfIgnoringDir(dir);
+  writePythonPathPth(dir, inputs.pythonPath);
+  if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
+  await driver.install(ctx);
+  writeFileAtomic(inUseLockPath(dir), "", 0o644);
+  writeStamp(dir, {
+    schema: 1,
+    prime: PRIME_VERSION,
+    fingerprint: inputs.fingerprint,
+    driver: driver.name,
+    toolVersion: driver.toolVersion,
+    createdAt: new Date().toISOString(),
+    inputs: inputs.inputs,
+    python: pythonIdentity(inputs.python),
+    run: inputs.run,
+    inputGlobs: inputs.inputGlobs,
+    inputStats: inputs.inputStats,
+  });
+}
+
+/** What is at a venv path before a build. */
+type VenvPathState =
+  | "absent"
+  /** prime's own link to a generation */
+  | "generation"
+  /** a directory prime may replace: empty, or a venv with prime's stamp */
+  | "prime-dir"
+  /** a venv prime did not make: adopted (uv's, on the selected interpreter) or, with --refresh, replaced */
+  | "foreign-venv"
+  /** the user's link: replaced (as a link, the target untouched) only with --refresh */
+  | "foreign-link";
+
+/**
+ * What is at the venv path. prime never deletes or writes into a directory it did not
+ * make unless asked with --refresh (or, for a uv venv on the selected interpreter,
+ * shared by adopting it); anything that is not a venv is never touched.
+ * @throws VenvError (exit 5) for something at the path that is not a venv.
+ */
+function classifyVenvPath(venvDir: string): VenvPathState {
+  const st = lstatOrNull(venvDir);
+  if (st === null) return "absent";
+  if (st.isSymlink) return generationOf(venvDir) !== null ? "generation" : "foreign-link";
+  if (!st.isDirectory || !isVenvLike(venvDir)) {
+    throw new VenvError(
+      `${venvDir} exists and is not a venv; prime will not delete it`,
+      { hint: "move it away, or set local_venv_dir_rel_path to another place" },
+    );
+  }
+  // prime's own: stamped, or a build an older prime started in place and never finished.
+  const ours = isEmptyDir(venvDir) || readStamp(venvDir) !== null ||
+    pathExists(buildingMarker(venvDir));
+  return ours ? "prime-dir" : "foreign-venv";
+}
+
+function foreignLinkError(venvDir: string): VenvError {
+  let target = "";
+  try {
+    target = ` (to ${Deno.readLinkSync(venvDir)})`;
+  } catch { /* unreadable: named without it */ }
+  return new VenvError(
+    `${venvDir} is a link${target} that prime did not make; prime will not write into its target or replace it`,
+    {
+      hint:
+        "remove the link, or run prime --refresh to replace the link with prime's own venv (the target is left as it is)",
+    },
+  );
+}
+
+function foreignVenvError(venvDir: string, python: PythonInfo): VenvError {
+  const why = otherToolsVenv(venvDir, python) ?? "it has no prime-stamp.json";
+  return new VenvError(
+    `${venvDir} is a venv that prime did not make (${why}); prime will not delete it`,
+    { hint: "remove it yourself, or run prime --refresh to let prime replace it" },
+  );
+}
+
+/**
+ * Switches the venv path to `gen`. A link (prime's or, with --refresh, the user's) is
+ * replaced in one rename; a directory is first renamed to trash, then deleted once the
+ * link is in place.
+ */
+function replaceVenvPath(venvDir: string, gen: string, current: VenvPathState): void {
+  const isDir = current === "prime-dir" || current === "foreign-venv";
+  if (!isDir || lstatOrNull(venvDir) === null) {
+    publishGeneration(venvDir, gen);
+    return;
+  }
+  const trash = `${generationsDir(venvDir)}/${TRASH_PREFIX}${basename(venvDir)}-${Deno.pid}`;
+  Deno.renameSync(venvDir, trash);
+  try {
+    publishGeneration(venvDir, gen);
+  } catch (e) {
+    Deno.renameSync(trash, venvDir);
+    throw e;
+  }
+  removeTree(trash);
+}
+
+/**
+ * A complete generation, other than the live one, whose stamp matches `fingerprint`
+ * (an edit undone while a program still used the old build): switched back to, not
+ * rebuilt.
+ */
+function keptGeneration(venvDir: string, fingerprint: string): string | null {
+  const live = generationOf(venvDir);
+  for (const gen of listGenerations(venvDir).reverse()) {
+    if (gen === live || !pathExists(inUseLockPath(gen))) continue;
+    if (readStamp(gen)?.fingerprint === fingerprint && venvPythonExists(gen)) return gen;
+  }
+  return null;
+}
+
+/**
+ * Removes every generation of `venvDir` but the live one that no program uses, and
+ * leftovers of interrupted removals. One in use stays until a later build, clean or gc.
+ */
+export async function removeOldGenerations(venvDir: string): Promise<string[]> {
+  const live = generationOf(venvDir);
+  const kept: string[] = [];
+  for (const gen of listGenerations(venvDir)) {
+    if (gen === live) continue;
+    if (await removeGenerationIfUnused(gen) === "busy") kept.push(gen);
+  }
+  sweepTrash(generationsDir(venvDir));
+  if (kept.length) log.debug(`prime: kept ${kept.join(", ")}: in use by a running program`);
+  return kept;
 }
 
 /**
@@ -472,7 +596,7 @@ function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
   const uv = /^\s*uv\s*=\s*(\S+)/m.exec(cfg)?.[1];
   if (!uv) return null;
   const v = /^\s*version_info\s*=\s*(\S+)/m.exec(cfg)?.[1] ?? "another Python";
-  return `made by uv ${uv} with Python ${v}, not the selected ${python.version} ${python.realPath}; uv sync keeps using the rebuilt one`;
+  return `made by uv ${uv} with Python ${v}, not the selected ${python.version} ${python.realPath}; uv sync would keep using a rebuilt one`;
 }
 
 /**
@@ -492,54 +616,4 @@ function ensureWritableParent(venvDir: string): void {
       },
     );
   }
-}
-
-/** Moves the current venv out of the way. An incomplete one (no stamp) is deleted. */
-async function moveAside(venvDir: string, aside: string, complete: boolean): Promise<void> {
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.lstat(venvDir);
-  } catch {
-    return;
-  }
-  if (st.isSymlink) {
-    // `.venv` may be a link to another disk: build inside its target and keep the link.
-    // There is no aside copy then (a rename would move the link, not the venv).
-    const target = statOrNull(venvDir);
-    if (target === null) return; // a dangling link: the venv module will create the target
-    if (!target.isDirectory || !isVenvLike(venvDir)) {
-      throw new VenvError(
-        `${venvDir} links to something that is not a venv; prime will not delete it`,
-        { hint: "point the link at an empty directory, or remove it" },
-      );
-    }
-    clearVenv(venvDir);
-    return;
-  }
-  if (!st.isDirectory || !isVenvLike(venvDir)) {
-    throw new VenvError(
-      `${venvDir} exists and is not a venv; prime will not delete it`,
-      { hint: "move it away, or set local_venv_dir_rel_path to another place" },
-    );
-  }
-  if (!complete) {
-    removeTree(venvDir);
-    return;
-  }
-  ensureSelfIgnoringDir(dirname(aside));
-  removeTree(aside);
-  await Deno.rename(venvDir, aside);
-}
-
-/** Puts back a venv kept aside when it matches the inputs (say, an edit was undone). */
-function restorePrevious(inputs: EnvInputs, aside: string): boolean {
-  const stamp = readStamp(aside);
-  if (stamp === null || stamp.fingerprint !== inputs.fingerprint) return false;
-  try {
-    Deno.lstatSync(inputs.venvDir);
-    if (readStamp(inputs.venvDir) !== null) return false;
-    removeTree(inputs.venvDir);
-  } catch { /* missing: fine */ }
-  Deno.renameSync(aside, inputs.venvDir);
-  return true;
 }

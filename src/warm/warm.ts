@@ -9,6 +9,7 @@ import { findProjectRoot } from "../project/ref_root.ts";
 import { ownCacheDir, readBoundedText, venvPython } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
 import { readStamp, staleReason } from "../state/stamp.ts";
+import { holdGeneration, liveDir } from "../state/generation.ts";
 import {
   currentDepth,
   isolationFlags,
@@ -90,7 +91,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   if (refRoot !== null) key = requestKey("repo", refRoot, inv);
   const entry = readPointerEntry(await pointerPath(cache, key!));
   if (entry === null) return;
-  const venvDir = entry.venvDir;
+  // The generation behind prime's `.venv` link: read, checked and run as one, so a
+  // rebuild that switches the link meanwhile cannot mix two builds.
+  const venvDir = liveDir(entry.venvDir);
   const stamp = readStamp(venvDir);
   // The venv dir may since have been rebuilt for another env, --python or driver: the
   // pointer names one build (whose fingerprint covers the ref root and the env).
@@ -132,6 +135,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     program = r.program;
     args = [...r.prefixArgs, ...c.args];
   }
+  // Held across exec: no rebuild, clean or gc removes this generation while the
+  // program runs. One being removed right now sends this start to the cold path.
+  if (!(await holdGeneration(venvDir))) return;
   await execIn(base, o, program, args, env, `${venvDir} is fresh`);
   // exec was impossible here: let the cold path spawn instead.
 }

@@ -44,10 +44,10 @@ Deno.test({
     assert.equal(exists(join(dir, ".venv-dev")), true, "other envs' venvs are left alone");
     assert.deepEqual(
       [...Deno.readDirSync(join(dir, ".prime"))].map((e) => e.name).filter((n) =>
-        n !== ".gitignore"
+        n !== ".gitignore" && !n.startsWith(".venv-dev.g")
       ),
       [],
-      "no trash is left behind",
+      "no generation of .venv and no trash is left behind",
     );
 
     const again = await runPrime(["clean"], { cwd: dir, env });
@@ -79,24 +79,25 @@ Deno.test("prime clean refuses a regular file at the venv path (a virtualfish-st
 });
 
 Deno.test({
-  name: "prime clean empties a symlinked venv's target and keeps the link" + why,
+  name: "prime clean removes the user's own .venv link as a link and never touches its target" +
+    why,
   ignore,
   async fn() {
     const dir = await tempTree({ "prime.toml": 'venv_driver = "venv_pip"\n' });
     const target = await Deno.makeTempDir();
+    await Deno.writeTextFile(join(target, "pyvenv.cfg"), "home = /x\n");
+    await Deno.writeTextFile(join(target, "precious.txt"), "keep me\n");
     await Deno.symlink(target, join(dir, ".venv"));
     const env = testEnv(await Deno.makeTempDir());
-    assert.equal((await runPrime(["sync"], { cwd: dir, env })).code, 0);
-    assert.ok(exists(join(target, "pyvenv.cfg")));
     const r = await runPrime(["clean"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,
-      /removed \.venv, freed \d+(\.\d)? KiB/,
-      "the target's size, not the link's",
+      /removed the link \.venv \(its target, not made by prime, is left as it is\)/,
     );
-    assert.ok(Deno.lstatSync(join(dir, ".venv")).isSymlink, "the link stays");
-    assert.deepEqual([...Deno.readDirSync(target)], [], "the venv inside is gone");
+    assert.equal(exists(join(dir, ".venv")), false, "the link is gone");
+    assert.equal(await Deno.readTextFile(join(target, "precious.txt")), "keep me\n");
+    assert.ok(exists(join(target, "pyvenv.cfg")), "the target is untouched");
   },
 });
 
@@ -131,8 +132,11 @@ Deno.test({
     const env = testEnv(cache, { PRIME_VENV_DRIVER: "venv_pip" });
     const run = await runPrime([join(dir, "tool.py")], { cwd: dir, env });
     assert.equal(run.code, 0, run.stderr);
+    // The program runs in its generation, behind the script env's link.
     const real = run.stdout.trim();
-    assert.ok(real.startsWith(`${cache}/scripts/`), real);
+    assert.ok(real.startsWith(`${cache}/scripts/.prime/`), real);
+    const link = `${cache}/scripts/${real.slice(real.lastIndexOf("/") + 1).split(".")[0]}`;
+    assert.equal(Deno.realPathSync(link), real);
     const pointers = [...Deno.readDirSync(`${cache}/pointers`)].length;
     assert.ok(pointers >= 1, "the run recorded a warm pointer");
     // Never touched since it was built: gc falls back to the stamp's time.
@@ -153,11 +157,12 @@ Deno.test({
     }
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, new RegExp(`removed ${real} \\(unused for 45 days, `));
+    assert.match(r.stderr, new RegExp(`removed ${link} \\(unused for 45 days, `));
     assert.match(r.stderr, new RegExp(`removed ${old} \\(unused for 31 days, `));
     assert.match(r.stderr, new RegExp(`kept ${locked}: in use`));
     assert.match(r.stderr, /removed 2 script envs unused for over 30 days and 1 stale pointer/);
     assert.equal(exists(real), false);
+    assert.equal(exists(link), false);
     assert.equal(exists(old), false);
     assert.equal(exists(fresh), true);
     assert.equal(exists(locked), true);
@@ -170,6 +175,9 @@ Deno.test({
 
     const rerun = await runPrime([join(dir, "tool.py")], { cwd: dir, env });
     assert.equal(rerun.code, 0, rerun.stderr);
-    assert.equal(rerun.stdout.trim(), real, "a removed script env is simply rebuilt");
+    assert.ok(
+      rerun.stdout.trim().startsWith(`${link.replace("/scripts/", "/scripts/.prime/")}.g`),
+      `a removed script env is simply rebuilt: ${rerun.stdout}`,
+    );
   },
 });

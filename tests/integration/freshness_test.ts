@@ -131,17 +131,22 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a .venv that is a symlink to another directory is built through the link" + why,
+  name: "the user's own .venv link is never written through; --refresh replaces the link alone" +
+    why,
   ignore,
   async fn() {
-    const { dir, run } = await repo({ "prime.toml": 'dependencies = ["alpha==1.0"]\n' });
+    const { dir, env, run } = await repo({ "prime.toml": 'dependencies = ["alpha==1.0"]\n' });
     const elsewhere = await Deno.makeTempDir();
+    await Deno.writeTextFile(join(elsewhere, "pyvenv.cfg"), "home = /x\n");
     await Deno.symlink(elsewhere, join(dir, ".venv"));
-    assert.match((await run()).stdout, /^1\.0 /);
-    await Deno.writeTextFile(join(dir, "prime.toml"), 'dependencies = ["alpha==2.0"]\n');
-    assert.match((await run()).stdout, /^2\.0 /);
-    assert.ok(Deno.lstatSync(join(dir, ".venv")).isSymlink, "the link is kept");
-    assert.ok(Deno.statSync(join(elsewhere, "pyvenv.cfg")).isFile);
+    const refused = await runPrime(["s.py"], { cwd: dir, env });
+    assert.equal(refused.code, 5, refused.stderr);
+    assert.match(refused.stderr, /is a link \(to .*\) that prime did not make/);
+    assert.match(refused.stderr, /--refresh/);
+    assert.deepEqual([...Deno.readDirSync(elsewhere)].map((e) => e.name), ["pyvenv.cfg"]);
+    assert.match((await run(["--refresh", "s.py"])).stdout, /^1\.0 /);
+    assert.equal(Deno.readLinkSync(join(dir, ".venv")).startsWith(".prime/.venv.g"), true);
+    assert.deepEqual([...Deno.readDirSync(elsewhere)].map((e) => e.name), ["pyvenv.cfg"]);
   },
 });
 

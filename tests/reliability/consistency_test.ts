@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runPrime } from "../helpers/fixtures.ts";
+import { runPrime, snapshotTree } from "../helpers/fixtures.ts";
 import { stampPath } from "../../src/state/paths.ts";
 import {
   APP,
@@ -13,7 +13,10 @@ import {
   greetingLine,
   IGNORE,
   makeRepo,
+  pool,
   primeToml,
+  PY,
+  venvPython,
   WHY,
 } from "../helpers/reliability.ts";
 
@@ -85,5 +88,209 @@ Deno.test({
     assert.match(r.stderr, /No matching distribution found for nothere==1\.0/, "pip's reason");
     assert.match(r.stderr, /hint: /, "the next step");
     assert.doesNotMatch(r.stderr, /building|creating the venv/, "-q still hides progress");
+  },
+});
+
+/** A program that imports its dependency late, so a rebuild has time to get in between. */
+const LATE_IMPORT = `import sys, time
+time.sleep(0.15)
+import greeting
+print(greeting.hello("you"), sys.argv[1:])
+`;
+
+/** Runs `fn` until `stop` is set; resolves with how many times it ran. */
+async function loop(stop: { done: boolean }, fn: () => Promise<void>): Promise<number> {
+  let n = 0;
+  while (!stop.done) {
+    await fn();
+    n++;
+  }
+  return n;
+}
+
+Deno.test({
+  name: "200 warm starts racing a --refresh loop all succeed: programs keep their generation" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({ files: { "late.py": LATE_IMPORT } });
+    assert.equal((await runPrime(["sync"], { cwd: dir, env })).code, 0);
+    const stop = { done: false };
+    const refreshes: string[] = [];
+    const rebuilding = loop(stop, async () => {
+      const r = await runPrime(["--refresh", "sync"], { cwd: dir, env });
+      refreshes.push(`${r.code}`);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    let failures: string[] = [];
+    try {
+      const runs = await pool(Array.from({ length: 200 }, (_, i) => i), 4, async (i) => {
+        const r = await runPrime(["late.py", String(i)], { cwd: dir, env });
+        return r.code === 0 && r.stdout === `${greetingLine()} ['${i}']\n`
+          ? null
+          : `run ${i}: exit ${r.code}\n${r.stdout}${r.stderr}`;
+      });
+      failures = runs.filter((x) => x !== null) as string[];
+    } finally {
+      stop.done = true;
+      await rebuilding;
+    }
+    assert.ok(refreshes.length >= 2, `the rebuild loop ran (${refreshes.length} times)`);
+    assert.deepEqual(failures, [], `${failures.length} of 200 runs failed`);
+    // Old generations are removed once no program uses them.
+    const left = [...Deno.readDirSync(join(dir, ".prime"))].filter((e) =>
+      e.name.startsWith(".venv.g")
+    );
+    assert.equal(left.length, 1, left.map((e) => e.name).join(" "));
+  },
+});
+
+Deno.test({
+  name: "warm script runs racing `prime gc --older-than 0` all succeed" + WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    const script = `# /// script\n# dependencies = ["greeting==1.0"]\n# ///\n${LATE_IMPORT}`;
+    await Deno.writeTextFile(join(dir, "tool.py"), script);
+    await Deno.remove(join(dir, "prime.toml")); // a bare directory: the script's own env
+    const senv: Record<string, string> = {
+      ...env,
+      PIP_NO_INDEX: "1",
+      PIP_FIND_LINKS: join(dir, "wheels"),
+      PRIME_VENV_DRIVER: "venv_pip",
+    };
+    const first = await runPrime(["tool.py"], { cwd: dir, env: senv });
+    assert.equal(first.code, 0, first.stderr);
+    const stop = { done: false };
+    let gcs = 0;
+    const collecting = loop(stop, async () => {
+      const r = await runPrime(["gc", "--older-than", "0"], { cwd: dir, env: senv });
+      assert.equal(r.code, 0, r.stderr);
+      gcs++;
+    });
+    let failures: string[] = [];
+    try {
+      const runs = await pool(Array.from({ length: 40 }, (_, i) => i), 3, async (i) => {
+        const r = await runPrime(["tool.py", String(i)], { cwd: dir, env: senv });
+        return r.code === 0 && r.stdout === `${greetingLine()} ['${i}']\n`
+          ? null
+          : `run ${i}: exit ${r.code}\n${r.stdout}${r.stderr}`;
+      });
+      failures = runs.filter((x) => x !== null) as string[];
+    } finally {
+      stop.done = true;
+      await collecting;
+    }
+    assert.ok(gcs >= 2, `gc ran (${gcs} times)`);
+    assert.deepEqual(failures, [], `${failures.length} of 40 runs failed`);
+  },
+});
+
+const LAYOUTS: Array<{ name: string; extra: string; venv: string }> = [
+  { name: "a plain .venv", extra: "", venv: ".venv" },
+  {
+    name: "a relative venv path in a subdirectory",
+    extra: 'local_venv_dir_rel_path = "build/env"\n',
+    venv: "build/env",
+  },
+];
+
+for (const layout of LAYOUTS) {
+  Deno.test({
+    name: `a failed update keeps the working env, with ${layout.name}` + WHY,
+    ignore: IGNORE,
+    async fn() {
+      const { dir, env } = await makeRepo({ toml: primeToml(["greeting==1.0"], layout.extra) });
+      assert.equal((await runPrime(["sync"], { cwd: dir, env })).code, 0);
+      const venv = join(dir, layout.venv);
+      await Deno.writeTextFile(join(dir, "prime.toml"), primeToml(["greeting==9.9"], layout.extra));
+      const r = await runPrime(["sync"], { cwd: dir, env });
+      assertCleanFailure(r, 6, "the failed update");
+      assert.match(r.stderr, /still holds the previous build, unchanged/);
+      const imp = await venvPython(venv, "import greeting; print(greeting.__version__)");
+      assert.deepEqual(imp, { code: 0, out: "1.0" }, "the old env still imports through its path");
+      await Deno.writeTextFile(join(dir, "prime.toml"), primeToml(["greeting==1.0"], layout.extra));
+      const back = await runPrime(["app.py"], { cwd: dir, env });
+      assert.equal(back.stdout, `${greetingLine()} []\n`, back.stderr);
+      assert.doesNotMatch(back.stderr, /building/, "undoing the edit needs no build");
+    },
+  });
+}
+
+Deno.test({
+  name: "a clone whose .venv links to a venv elsewhere: no build writes into it or deletes it" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    // A working venv of someone else's, elsewhere, with something precious in it.
+    const elsewhere = await Deno.makeTempDir();
+    const other = join(elsewhere, "venv");
+    const made = await new Deno.Command(PY!.path, { args: ["-m", "venv", "--without-pip", other] })
+      .output();
+    assert.equal(made.code, 0);
+    await Deno.writeTextFile(join(other, "precious.txt"), "keep me\n");
+    const before = snapshotTree(elsewhere);
+    await Deno.symlink(other, join(dir, ".venv"));
+    for (const args of [["sync"], ["app.py"], ["run", "python", "-c", "1"], ["clean"]]) {
+      const r = await runPrime(args, { cwd: dir, env });
+      assertNoCrash(r, `prime ${args.join(" ")}`);
+      if (args[0] !== "clean") {
+        assertCleanFailure(r, 5, `prime ${args.join(" ")}`);
+        assert.match(r.stderr, /that prime did not make/);
+        assert.match(r.stderr, /--refresh/, "says how to ask");
+      }
+      assert.deepEqual(
+        snapshotTree(elsewhere),
+        before,
+        `prime ${args.join(" ")} left it as it was`,
+      );
+    }
+    // clean removed the link (only); asking with --refresh after re-linking replaces it.
+    await Deno.symlink(other, join(dir, ".venv"));
+    const asked = await runPrime(["--refresh", "app.py"], { cwd: dir, env });
+    assert.equal(asked.code, 0, asked.stderr);
+    assert.equal(asked.stdout, `${greetingLine()} []\n`);
+    assert.ok(Deno.readLinkSync(join(dir, ".venv")).startsWith(".prime/.venv.g"));
+    assert.deepEqual(
+      snapshotTree(elsewhere),
+      before,
+      "--refresh replaced the link, not the target",
+    );
+  },
+});
+
+Deno.test({
+  name: "prime env after a rolled-back failure prints the previous env's activation, exits " +
+    "non-zero, and says why on stderr" + WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({
+      toml: primeToml(["greeting==1.0"], 'vars = { MODE = "dev" }\n'),
+    });
+    const ok = await runPrime(["env"], { cwd: dir, env });
+    assert.equal(ok.code, 0, ok.stderr);
+    await Deno.writeTextFile(
+      join(dir, "prime.toml"),
+      primeToml(["greeting==9.9"], 'vars = { MODE = "dev" }\n'),
+    );
+    const r = await runPrime(["env"], { cwd: dir, env });
+    assertCleanFailure(r, 6, "prime env with a failing update");
+    assert.equal(r.stdout, ok.stdout, "the same activation as before the failed update");
+    assert.match(r.stdout, new RegExp(`export VIRTUAL_ENV='${join(dir, ".venv")}'`));
+    assert.match(r.stderr, /No matching distribution found for greeting==9\.9/);
+    assert.match(r.stderr, /was not updated; the activation above is its previous build/);
+    // The activation works in a real shell: the old env's python imports its package.
+    const sh = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `eval "$1" && python -c 'import greeting, os; print(greeting.__version__, os.environ["MODE"])'`,
+        "sh",
+        r.stdout,
+      ],
+      env: { PATH: "/usr/bin:/bin" },
+      clearEnv: true,
+    }).output();
+    assert.equal(new TextDecoder().decode(sh.stdout).trim(), "1.0 dev");
   },
 });

@@ -132,23 +132,31 @@ Deno.test("removeViaTrash() renames into the trash dir, then deletes; false when
   assert.equal(removeViaTrash(`${root}/venv`, `${root}/.prime`), false);
 });
 
-Deno.test("collectGarbage() removes an old aside copy of a script env, and keeps a recent one", async () => {
+Deno.test("collectGarbage() removes generations no link points at unless a program uses them", async () => {
   const cache = await Deno.makeTempDir();
-  const aside = `${cache}/scripts/.prime`;
-  for (const name of ["old.previous", "new.previous"]) {
-    Deno.mkdirSync(`${aside}/${name}/bin`, { recursive: true });
-    Deno.writeTextFileSync(`${aside}/${name}/pyvenv.cfg`, "home = /x\n");
-    Deno.writeTextFileSync(`${aside}/${name}/prime-last-used`, "");
+  const gens = `${cache}/scripts/.prime`;
+  for (const name of ["k.gaaa", "k.gbbb", "k.gccc", "old.previous"]) {
+    Deno.mkdirSync(`${gens}/${name}/bin`, { recursive: true });
+    Deno.writeTextFileSync(`${gens}/${name}/pyvenv.cfg`, "home = /x\n");
+    Deno.writeTextFileSync(`${gens}/${name}/prime-in-use.lock`, "");
+    Deno.writeTextFileSync(`${gens}/${name}/prime-last-used`, "");
   }
-  const old = new Date(Date.now() - 40 * 86_400_000);
-  Deno.utimeSync(`${aside}/old.previous/prime-last-used`, old, old);
-  const report = await collectGarbage(cache, { olderThanDays: 30 });
-  assert.ok(report.removed.some((r) => r.path.endsWith("old.previous")));
-  assert.deepEqual(
-    [...Deno.readDirSync(aside)].map((e) => e.name).filter((n) => n.endsWith(".previous")),
-    [
-      "new.previous",
-    ],
-  );
+  Deno.symlinkSync(".prime/k.gaaa", `${cache}/scripts/k`);
+  // A running program's shared lock on k.gccc, as prime takes it before exec.
+  const held = await Deno.open(`${gens}/k.gccc/prime-in-use.lock`, { read: true });
+  await held.lock(false);
+  try {
+    const report = await collectGarbage(cache, { olderThanDays: 30 });
+    assert.deepEqual(
+      report.removed.map((r) => r.path.slice(gens.length + 1)).sort(),
+      ["k.gbbb", "old.previous"],
+    );
+    assert.deepEqual([...Deno.readDirSync(gens)].map((e) => e.name).sort(), [
+      "k.gaaa",
+      "k.gccc",
+    ]);
+  } finally {
+    held.close();
+  }
   await Deno.remove(cache, { recursive: true });
 });

@@ -1,11 +1,13 @@
 /**
- * ensureEnv()'s state machine (build, stay fresh, update, put back after a failed
- * build, restore after an interrupted one, refuse what is not a venv), driven through
+ * ensureEnv()'s state machine (build a generation, stay fresh, update, keep the live
+ * build through a failed or interrupted one, restore a kept generation, refuse what
+ * prime did not make), driven through
  * the Runner seam: a scripted driver starts its "children" through the fake runner,
  * which makes the files a real venv and installer would.
  */
 import assert from "node:assert/strict";
-import { asidePath, ensureEnv, type EnvInputs } from "../../../src/venv/ensure.ts";
+import { ensureEnv, type EnvInputs } from "../../../src/venv/ensure.ts";
+import { inUseLockPath } from "../../../src/state/generation.ts";
 import type { VenvDriver } from "../../../src/drivers/driver.ts";
 import { InstallError, VenvError } from "../../../src/errors.ts";
 import { readStamp } from "../../../src/state/stamp.ts";
@@ -125,27 +127,42 @@ Deno.test("ensureEnv() builds a missing venv, stamps it last, and then leaves it
   });
 });
 
-Deno.test("ensureEnv() rebuilds from scratch when the inputs change, and keeps no aside copy", async () => {
+/** The generation dirs of `<root>/.venv`. */
+function generations(root: string): string[] {
+  try {
+    return [...Deno.readDirSync(`${root}/.prime`)].map((e) => e.name).filter((n) =>
+      n.startsWith(".venv.g")
+    ).sort();
+  } catch {
+    return [];
+  }
+}
+
+Deno.test("ensureEnv() rebuilds from scratch in a new generation and removes the old one", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
+    const first = Deno.readLinkSync(`${root}/.venv`);
+    assert.match(first, /^\.prime\/\.venv\.g[0-9a-z]+$/);
     const r = await ensure(root, inputs(root, "fp2", ["attrs"]));
     assert.equal(r.built, true);
     assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp2");
     assert.ok(exists(`${root}/.venv/installed-attrs`));
     assert.ok(!exists(`${root}/.venv/installed-six`), "removed requirements really go");
-    assert.ok(!exists(asidePath(`${root}/.venv`)));
-    assert.ok(exists(`${root}/.prime/.gitignore`), "the aside folder ignores itself");
+    assert.notEqual(Deno.readLinkSync(`${root}/.venv`), first);
+    assert.equal(generations(root).length, 1, "the unused old generation is gone");
+    assert.ok(exists(`${root}/.prime/.gitignore`), "the generations folder ignores itself");
   });
 });
 
-Deno.test("ensureEnv() puts the previous venv back when a build fails, and says why", async () => {
+Deno.test("ensureEnv() leaves the live venv untouched when a build fails", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
+    const live = Deno.readLinkSync(`${root}/.venv`);
     await assert.rejects(ensure(root, inputs(root, "fp2", ["broken"])), InstallError);
-    assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp1", "the previous build is back");
+    assert.equal(Deno.readLinkSync(`${root}/.venv`), live);
+    assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp1");
     assert.ok(exists(`${root}/.venv/installed-six`));
-    assert.ok(!exists(asidePath(`${root}/.venv`)));
-    // The next start with the fixed inputs builds; the old ones find their venv fresh.
+    assert.equal(generations(root).length, 1, "the failed build's generation is removed");
     assert.equal((await ensure(root, inputs(root, "fp1", ["six"]))).reason, "fresh");
   });
 });
@@ -154,42 +171,76 @@ Deno.test("ensureEnv() with a first build failing leaves no venv that could pass
   await withRoot(async (root) => {
     await assert.rejects(ensure(root, inputs(root, "fp1", ["broken"])), InstallError);
     assert.equal(readStamp(`${root}/.venv`), null);
+    assert.ok(!exists(`${root}/.venv`));
     const r = await ensure(root, inputs(root, "fp1", ["six"]));
     assert.deepEqual([r.built, r.reason], [true, "missing"]);
   });
 });
 
-Deno.test("ensureEnv() restores the kept venv after an interrupted build when the inputs match it", async () => {
+Deno.test("ensureEnv() after an interrupted build: the live venv is fresh, the partial one goes", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
-    // What a kill -9 during the next build leaves: the complete venv aside, a partial one
-    // (no stamp) in its place.
-    const aside = asidePath(`${root}/.venv`);
-    Deno.mkdirSync(`${root}/.prime`, { recursive: true });
-    Deno.renameSync(`${root}/.venv`, aside);
-    Deno.mkdirSync(`${root}/.venv/bin`, { recursive: true });
-    Deno.writeTextFileSync(`${root}/.venv/pyvenv.cfg`, "");
+    // What a kill -9 during the next build leaves: a generation without a stamp.
+    Deno.mkdirSync(`${root}/.prime/.venv.gzzzz/bin`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/.prime/.venv.gzzzz/pyvenv.cfg`, "");
     const runner = venvAndInstaller();
     const r = await ensure(root, inputs(root, "fp1", ["six"]), runner);
-    assert.deepEqual([r.built, r.reason], [false, "restored"]);
+    assert.deepEqual([r.built, r.reason], [false, "fresh"]);
     assert.equal(runner.calls.length, 0, "nothing is rebuilt");
-    assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp1");
-    assert.ok(!exists(aside));
+    await ensure(root, inputs(root, "fp2", ["attrs"]));
+    assert.ok(!exists(`${root}/.prime/.venv.gzzzz`), "the next build removes it");
   });
 });
 
-Deno.test("ensureEnv() rebuilds after an interrupted build when the inputs moved on", async () => {
+Deno.test("ensureEnv() keeps a generation a program uses, and switches back to it when it matches", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
-    const aside = asidePath(`${root}/.venv`);
-    Deno.mkdirSync(`${root}/.prime`, { recursive: true });
-    Deno.renameSync(`${root}/.venv`, aside);
-    Deno.mkdirSync(`${root}/.venv`);
-    Deno.writeTextFileSync(`${root}/.venv/pyvenv.cfg`, "");
+    const old = Deno.realPathSync(`${root}/.venv`);
+    // A running program's shared lock, as prime takes it before exec.
+    const held = await Deno.open(inUseLockPath(old), { read: true });
+    await held.lock(false);
+    try {
+      await ensure(root, inputs(root, "fp2", ["attrs"]));
+      assert.ok(exists(old), "in use: kept");
+      const runner = venvAndInstaller();
+      const r = await ensure(root, inputs(root, "fp1", ["six"]), runner);
+      assert.deepEqual([r.built, r.reason], [false, "restored"]);
+      assert.equal(runner.calls.length, 0);
+      assert.equal(Deno.realPathSync(`${root}/.venv`), old);
+    } finally {
+      held.close();
+    }
+  });
+});
+
+Deno.test("ensureEnv() replaces a stamped .venv directory from before generations with a link", async () => {
+  await withRoot(async (root) => {
+    await ensure(root, inputs(root, "fp1", ["six"]));
+    // Make it what an older prime left: a real directory with a stamp.
+    const gen = Deno.realPathSync(`${root}/.venv`);
+    Deno.removeSync(`${root}/.venv`);
+    Deno.renameSync(gen, `${root}/.venv`);
     const r = await ensure(root, inputs(root, "fp2", ["attrs"]));
     assert.equal(r.built, true);
+    assert.ok(Deno.lstatSync(`${root}/.venv`).isSymlink);
     assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp2");
-    assert.ok(!exists(aside));
+  });
+});
+
+Deno.test("ensureEnv() refuses a venv prime did not make unless asked with refresh", async () => {
+  await withRoot(async (root) => {
+    Deno.mkdirSync(`${root}/.venv/bin`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/.venv/pyvenv.cfg`, "home = /usr/bin\n");
+    const runner = venvAndInstaller();
+    await assert.rejects(
+      ensure(root, inputs(root, "fp1", ["six"]), runner),
+      (e) => e instanceof VenvError && /prime did not make/.test(e.message),
+    );
+    assert.equal(runner.calls.length, 0);
+    assert.ok(exists(`${root}/.venv/pyvenv.cfg`), "untouched");
+    const r = await ensure(root, inputs(root, "fp1", ["six"]), venvAndInstaller(), true);
+    assert.equal(r.built, true);
+    assert.ok(Deno.lstatSync(`${root}/.venv`).isSymlink);
   });
 });
 
