@@ -364,7 +364,7 @@ export async function ensureEnv(
       `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
     );
     ensureWritableParent(venvDir);
-    ensureSelfIgnoringDir(generationsDir(venvDir));
+    ensureSelfIgnoringDir(generationsDir(venvDir), { noSymlink: true });
     // A directory of this build's own: nothing else writes into it, and nobody uses it
     // until the stamp is in and the link is switched.
     const gen = newGenerationPath(venvDir);
