@@ -27,7 +27,9 @@ import { writeFileAtomic } from "../state/paths.ts";
 import {
   generationOf,
   generationsDir,
+  holdGeneration,
   inUseLockPath,
+  liveDir,
   listGenerations,
   newGenerationPath,
   publishGeneration,
@@ -315,7 +317,11 @@ export async function ensureEnv(
 ): Promise<EnsureResult> {
   const t0 = performance.now();
   const first = checkFreshness(inputs);
-  if (first.fresh && !opts.refresh) return { built: false, reason: "fresh", seconds: 0 };
+  // Fresh, and held at once: a gc or clean that removes it right now sends this start
+  // through the lock, to build it again.
+  if (first.fresh && !opts.refresh && await holdLiveVenv(inputs.venvDir)) {
+    return { built: false, reason: "fresh", seconds: 0 };
+  }
   const lock = await acquireLock(
     await lockPathFor(opts.cacheDir, inputs.venvDir),
     lockTimeoutSec(),
@@ -382,8 +388,19 @@ export async function ensureEnv(
     await removeOldGenerations(venvDir);
     return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
   } finally {
+    // Held for this process before the lock goes, so no gc or clean can remove the env
+    // between this build and the program's exec (a no-op if there is nothing to hold).
+    await holdLiveVenv(inputs.venvDir);
     lock.release();
   }
+}
+
+/**
+ * Marks the live build behind `venvDir` as in use by this process (and the program it
+ * execs): see state/generation.ts. False when there is none, or it is being removed.
+ */
+export async function holdLiveVenv(venvDir: string): Promise<boolean> {
+  return await holdGeneration(liveDir(venvDir));
 }
 
 function buildContext(

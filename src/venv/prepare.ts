@@ -12,6 +12,7 @@ import {
   checkFreshness,
   computeEnvInputs,
   ensureEnv,
+  holdLiveVenv,
   type EnsureResult,
   type EnvInputs,
 } from "./ensure.ts";
@@ -128,7 +129,7 @@ export async function freshWithoutSelector(
     await envPlan(settings, p.loaded?.pyproject ?? null, p.refRoot),
     p.refRoot,
   );
-  if (!checkFreshness(inputs).fresh) return null;
+  if (!checkFreshness(inputs).fresh || !(await holdLiveVenv(inputs.venvDir))) return null;
   log.debug(`prime: ${settings.venvDir} is fresh; the selector is not run`);
   return {
     settings,
@@ -289,7 +290,7 @@ export async function prepareEnv(
       // No driver configured: the one that built the venv stands while it is fresh,
       // so a fresh env never waits for uv to be found.
       const inputs = await compute(stamp.driver);
-      if (!o.refresh && checkFreshness(inputs).fresh) {
+      if (!o.refresh && checkFreshness(inputs).fresh && await holdLiveVenv(inputs.venvDir)) {
         return {
           settings,
           selection,
