@@ -12,9 +12,9 @@ import {
   checkFreshness,
   computeEnvInputs,
   ensureEnv,
-  holdLiveVenv,
   type EnsureResult,
   type EnvInputs,
+  holdLiveVenv,
 } from "./ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../errors.ts";
