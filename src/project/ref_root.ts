@@ -1,6 +1,7 @@
 /**
  * Finding the ref root: the first directory upward with prime.toml or pyproject.toml;
- * failing that, the nearest directory upward with `requirements.txt`, or a start
+ * failing that, the nearest directory upward with `requirements.txt` or `setup.py` (a
+ * legacy setuptools project, such as the sdists of six or many others), or a start
  * directory with `.python-version` (so a repo with only those works with no config,
  * and so does `prime sub/tool.py` in it). Synchronous and Deno APIs only: the warm
  * path runs it on every start.
@@ -56,7 +57,7 @@ export function findProjectRoot(startDir: string): string | null {
   const home = Deno.env.get("HOME");
   for (let dir: string | null = real; dir !== null && dir !== "/"; dir = parentDir(dir)) {
     if (dir === home) break;
-    if (isFile(`${dir}/requirements.txt`)) return dir;
+    if (isFile(`${dir}/requirements.txt`) || isFile(`${dir}/setup.py`)) return dir;
   }
   return null;
 }

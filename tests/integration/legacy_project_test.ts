@@ -131,6 +131,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a directory with only setup.py (as the six sdist) is a ref root: its own venv" + why,
+  ignore,
+  async fn() {
+    // No prime.toml, no pyproject.toml: `prime` there was exit 3 and `prime run python`
+    // ran the bare interpreter, importing whatever its site-packages held.
+    const { dir, env } = await repo({ "setup.py": SETUP_PY("greeting==1.0"), "sub/.keep": "" });
+    const links = { PIP_NO_INDEX: "1", PIP_FIND_LINKS: join(dir, "wheels") };
+    const pip = { ...env, ...links, PRIME_VENV_DRIVER: "venv_pip" };
+    const sync = await runPrime(["sync"], { cwd: dir, env: pip });
+    assert.equal(sync.code, 0, sync.stderr);
+    const code = "import sys, legacyapp; print(sys.prefix, legacyapp.V)";
+    const r = await runPrime(["run", "python", "-c", code], { cwd: join(dir, "sub"), env: pip });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `${join(dir, ".venv")} hello, x, from greeting 1.0`);
+  },
+});
+
+Deno.test({
   name: "-e .[cli] in a requirements file is an input: editing setup.py updates the env" + why,
   ignore,
   async fn() {
