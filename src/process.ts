@@ -71,8 +71,10 @@ function join(chunks: Uint8Array[]): string {
  * in a process group of its own, asks the kernel for SIGTERM when prime dies
  * (PR_SET_PDEATHSIG: also after `kill -9` of prime alone), and on that signal, or on
  * SIGINT/SIGTERM, kills the whole group with SIGKILL, so neither pip or uv nor a build
- * backend they started can go on writing. Otherwise it passes the installer's exit
- * status through. Deno spawns children from its main thread, which lives as long as
+ * backend they started can go on writing. The installer itself also asks for SIGKILL
+ * when the supervisor dies: `kill -9` of prime's whole process group (a shell job,
+ * `timeout -s KILL`) kills the supervisor before it can act, and left pip downloading
+ * on as an orphan. Otherwise it passes the installer's exit status through. Deno spawns children from its main thread, which lives as long as
  * prime, so the signal comes only when prime itself is gone. argv: PRIME_PID CMD ARGS.
  */
 const SUPERVISOR = `import os, signal, sys
@@ -82,9 +84,19 @@ def stop(*_):
     except OSError:
         pass
     os._exit(137)
+try:
+    import ctypes
+    libc = ctypes.CDLL(None)
+except Exception:
+    libc = None  # no ctypes: the private build dir still keeps an orphan harmless
+me = os.getpid()
 pid = os.fork()
 if pid == 0:
     os.setpgid(0, 0)
+    if libc is not None:
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != me:
+            os._exit(137)
     try:
         os.execv(sys.argv[2], sys.argv[2:])
     except OSError as e:
@@ -96,11 +108,8 @@ except OSError:
     pass
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(s, stop)
-try:
-    import ctypes
-    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)
-except Exception:
-    pass  # no ctypes: the private build dir still keeps an orphan harmless
+if libc is not None:
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 if os.getppid() != int(sys.argv[1]):
     stop()
 while True:

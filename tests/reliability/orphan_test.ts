@@ -1,7 +1,8 @@
 /**
  * An installer never outlives the prime that started it. The wheel server holds pip's
  * (or uv's) download of greeting 1.0, and prime alone (not its group) is killed by PID:
- * with SIGKILL, SIGTERM or SIGINT. Every process started for the build must be gone
+ * with SIGKILL, SIGTERM or SIGINT; or its whole process group with SIGKILL (a shell
+ * job's `kill -9 %1`, `timeout -s KILL`), which kills the supervisor too. Every process started for the build must be gone
  * soon after, and an update built next must stay the env that runs, even once the held
  * download is released.
  */
@@ -50,17 +51,20 @@ async function leftovers(needle: string): Promise<number[]> {
 const uv = IGNORE ? null : await realUv();
 const uvWhy = uv && !uv.ok ? ` (skipped: ${uv.why})` : "";
 
-const CASES: Array<{ driver: "venv_pip" | "venv_uv"; signal: Deno.Signal }> = [
+const CASES: Array<{ driver: "venv_pip" | "venv_uv"; signal: Deno.Signal; group?: true }> = [
   { driver: "venv_pip", signal: "SIGKILL" },
   { driver: "venv_pip", signal: "SIGTERM" },
   { driver: "venv_pip", signal: "SIGINT" },
   { driver: "venv_uv", signal: "SIGKILL" },
+  { driver: "venv_pip", signal: "SIGKILL", group: true },
+  { driver: "venv_uv", signal: "SIGKILL", group: true },
 ];
 
-for (const { driver, signal } of CASES) {
+for (const { driver, signal, group } of CASES) {
   const skipUv = driver === "venv_uv" && (uv === null || !uv.ok);
   Deno.test({
-    name: `${signal} to prime alone mid-download (${driver}) leaves no installer running, ` +
+    name: `${signal} to ${group ? "prime's process group" : "prime alone"} mid-download ` +
+      `(${driver}) leaves no installer running, ` +
       `and the next build stays the env that runs` + WHY + (driver === "venv_uv" ? uvWhy : ""),
     ignore: IGNORE || skipUv,
     sanitizeResources: false,
@@ -85,8 +89,10 @@ for (const { driver, signal } of CASES) {
         const first = spawnGroup(["sync"], dir, env);
         await Promise.race([arrived, first.done]);
         assert.equal(server.counts.get(WHEEL1), 1, "the download of 1.0 started");
-        // prime alone, by PID: its installer is not in the signal's way.
-        Deno.kill(first.child.pid, signal);
+        // prime alone, by PID: its installer is not in the signal's way; or the whole
+        // group, supervisor included: the installer is in a group of its own.
+        if (group) first.killGroup();
+        else Deno.kill(first.child.pid, signal);
         const ended = await first.done;
         assert.notEqual(ended.code, 0, "prime did not finish the build");
         assert.deepEqual(await leftovers(dir), [], `a process started for ${dir} outlived prime`);
