@@ -38,6 +38,10 @@ export interface CauseRule {
 
 const RERUN = "then run prime again (nothing is marked fresh)";
 
+/** An installer's words for an index it could not reach. */
+const NETWORK =
+  /Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|Connection refused|dns error|error sending request|Could not connect|Max retries exceeded|ProxyError|timed out/i;
+
 const PYVER_HINT =
   `pin a version that supports this Python, or require a Python it supports (required_python_version or .python-version; prime info shows the selected interpreter), ${RERUN}`;
 
@@ -209,6 +213,9 @@ export const CAUSES: CauseRule[] = [
         /Package `?([^`\s]+)`? not found/,
       ]);
       if (name === null) return null;
+      // pip retries an unreachable index, then says "from versions: none": the cause
+      // is the network, not the name.
+      if (/\(from versions: none\)/.test(output) && NETWORK.test(output)) return null;
       const what = name ? `\`${name}\`` : "a requirement";
       return {
         summary: `${what} was not found on the package sources in force`,
@@ -248,10 +255,7 @@ export const CAUSES: CauseRule[] = [
   {
     id: "network",
     match({ output }) {
-      if (
-        !/Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Network is unreachable|Connection refused|dns error|error sending request|Could not connect|Max retries exceeded|ProxyError|timed out/i
-          .test(output)
-      ) return null;
+      if (!NETWORK.test(output)) return null;
       return {
         summary: "the package index could not be reached",
         hint:

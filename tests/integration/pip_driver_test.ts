@@ -101,3 +101,21 @@ import os; os.replace(dst, src)`,
     assert.doesNotMatch(r.stderr, /fix the requirement named above/);
   },
 });
+
+Deno.test("an unreachable index is named as the cause (exit 6), not a missing package", async () => {
+  // pip retries the connection, then says "from versions: none"; that read as "not found".
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens there now: connection refused
+  const dir = await tempTree({
+    "prime.toml": 'venv_driver = "venv_pip"\ndependencies = ["six"]\n',
+  });
+  const env = testEnv(await Deno.makeTempDir(), {
+    PIP_INDEX_URL: `http://127.0.0.1:${port}/simple`,
+    PIP_RETRIES: "1",
+  });
+  const r = await runPrime(["sync"], { cwd: dir, env });
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(r.stderr, /the package index could not be reached/);
+  assert.doesNotMatch(r.stderr, /was not found on the package sources/);
+});
