@@ -236,3 +236,25 @@ Deno.test({
     assert.match(missing.stderr, /hint: check its name/);
   },
 });
+
+Deno.test({
+  name: "a hash that does not match is named as such under both drivers, not as a bad requirement" +
+    why,
+  ignore,
+  async fn() {
+    const links = await wheels();
+    const dir = await repo({
+      "prime.toml": `required_python_version = "${
+        py!.minor
+      }"\nrequirements = ["requirements.txt"]\n`,
+      "requirements.txt": `helperdep==1.0 --hash=sha256:${"0".repeat(64)}\n`,
+    });
+    const e = env(await Deno.makeTempDir(), { PIP_FIND_LINKS: links, PIP_NO_INDEX: "1" });
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["sync"], { cwd: dir, env: { ...e, PRIME_VENV_DRIVER: driver } });
+      assert.equal(r.code, 6, `${driver}: ${r.stderr}`);
+      assert.match(r.stderr, /does not match the hash it is pinned to/, driver);
+      assert.match(r.stderr, /hint: the index served a different file/, driver);
+    }
+  },
+});
