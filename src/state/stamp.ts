@@ -84,9 +84,14 @@ function isStamp(s: unknown): s is Stamp {
     !!run.vars && typeof run.vars === "object" && Array.isArray(run.varsFiles);
 }
 
-/** Writes the stamp atomically, as the last step of a build. Mode 0600: it may hold vars. */
+/**
+ * Writes the stamp atomically, as the last step of a build. Readable by all, as the
+ * venv itself is, so another user who may read the repo can run its env; mode 0600
+ * when it holds the configuration's `vars` values (`vars_files` are only named).
+ */
 export function writeStamp(venvDir: string, stamp: Stamp): void {
-  writeFileAtomic(stampPath(venvDir), JSON.stringify(stamp, null, 1) + "\n", 0o600);
+  const mode = Object.keys(stamp.run.vars).length ? 0o600 : 0o644;
+  writeFileAtomic(stampPath(venvDir), JSON.stringify(stamp, null, 1) + "\n", mode);
 }
 
 /** Whether a venv's own interpreter is there (a stamp alone does not make it usable). */

@@ -202,6 +202,8 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
   if (stamp === null) {
     const reason = statOrNull(inputs.venvDir) === null
       ? "missing"
+      : stampDenied(inputs.venvDir)
+      ? "its stamp is private to the user who built it (it holds the configuration's `vars`)"
       : "no valid stamp (incomplete or not made by prime)";
     return { fresh: false, reason, stamp };
   }
@@ -210,6 +212,16 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
   }
   if (stamp.fingerprint === inputs.fingerprint) return { fresh: true, reason: "fresh", stamp };
   return { fresh: false, reason: describeChange(stamp, inputs), stamp };
+}
+
+/** Whether the stamp is there but this user may not read it (another user's build). */
+function stampDenied(venvDir: string): boolean {
+  try {
+    Deno.openSync(stampPath(venvDir)).close();
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.PermissionDenied;
+  }
 }
 
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
@@ -489,7 +501,7 @@ function classifyVenvPath(venvDir: string): VenvPathState {
     );
   }
   // prime's own: stamped, or a build an older prime started in place and never finished.
-  const ours = isEmptyDir(venvDir) || readStamp(venvDir) !== null ||
+  const ours = isEmptyDir(venvDir) || readStamp(venvDir) !== null || stampDenied(venvDir) ||
     pathExists(buildingMarker(venvDir));
   return ours ? "prime-dir" : "foreign-venv";
 }

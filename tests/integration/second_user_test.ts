@@ -1,0 +1,81 @@
+/**
+ * A second local user runs a repo another user built and they may only read (a shared
+ * checkout): the built env runs as it is, with no rebuild and no write. Real uids
+ * (setpriv), a real venv, real pip, a local wheel.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeWheel, PRIME, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+
+const NOBODY = 65534;
+const AS_NOBODY = [
+  "setpriv",
+  "--reuid",
+  String(NOBODY),
+  "--regid",
+  String(NOBODY),
+  "--clear-groups",
+  "--",
+];
+
+/** Whether `cmd --version`-like args succeed as the other uid (root and setpriv needed). */
+function worksAsNobody(cmd: string, args: string[]): boolean {
+  if (Deno.uid() !== 0) return false;
+  try {
+    return new Deno.Command(AS_NOBODY[0], {
+      args: [...AS_NOBODY.slice(1), cmd, ...args],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** An interpreter on PATH that the other uid can run too (pyenv's may sit in a private HOME). */
+function sharedPython(): string | null {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir.startsWith("/") || dir.includes("shims")) continue;
+    const p = join(dir, "python3");
+    try {
+      Deno.statSync(p);
+    } catch {
+      continue;
+    }
+    if (worksAsNobody(p, ["-c", "import venv"])) return p;
+  }
+  return null;
+}
+
+const python = sharedPython();
+const canPrime = python !== null && worksAsNobody(PRIME, ["--version"]);
+const ignore = !canPrime;
+const why = ignore
+  ? " (skipped: needs root, setpriv, and a python3 and prime the uid 65534 can run)"
+  : "";
+
+Deno.test({
+  name: "another user runs a read-only repo's built env warm and cold, with no rebuild" + why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "prime.toml": 'venv_driver = "venv_pip"\ndependencies = ["greeting==1.0"]\n' +
+        'install_args = ["--no-index", "--find-links", "wheels"]\n',
+      "app.py": "import greeting, sys\nprint(greeting.hello('u'), sys.prefix)\n",
+    });
+    await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+    const owner = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
+    const built = await runPrime(["sync"], { cwd: dir, env: owner });
+    assert.equal(built.code, 0, built.stderr);
+    await Deno.chmod(dir, 0o755); // readable by all, writable by its owner only
+    const cache = await Deno.makeTempDir();
+    await Deno.chown(cache, NOBODY, NOBODY);
+    const other = testEnv(join(cache, "c"), { PRIME_PYTHON: python!, HOME: cache });
+    for (const round of ["cold", "warm"]) {
+      const r = await runPrime(["app.py"], { cwd: dir, env: other, wrap: AS_NOBODY });
+      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.match(r.stdout, /^hello, u, from greeting 1\.0 .*\.prime\/\.venv\.g/, round);
+      assert.doesNotMatch(r.stderr, /building/, round);
+    }
+  },
+});
