@@ -308,7 +308,9 @@ export async function uvFindOrInstallPython(
   log.info(`prime: installing Python ${req} with uv${mirror}`);
   log.trace(`$ ${uv.path} ${install.join(" ")}`);
   // One attempt: where downloads are impossible, uv's retries cost 6-13 s on every run.
-  const installEnv = { ...childEnv, UV_HTTP_RETRIES: env.UV_HTTP_RETRIES ?? "0" };
+  // pip's cert and proxy reach the download too: a corporate CA is needed for any host.
+  const fromPip = uvArgsFromPip(readPipSettings(env), env, { keys: {} }, []).env;
+  const installEnv = { ...fromPip, ...childEnv, UV_HTTP_RETRIES: env.UV_HTTP_RETRIES ?? "0" };
   const inst = await runner(uv.path, install, { env: installEnv, timeoutMs: 900_000 });
   if (inst.code !== 0) {
     const reason = uvReason(inst.stderr || inst.stdout) || `exit ${inst.code}`;

@@ -341,7 +341,12 @@ Deno.test("uvFindOrInstallPython() tries a download once, without retries, and r
   const opts = {
     offline: false,
     cacheDir,
-    env: { PATH: "/usr/bin", UV_PYTHON_INSTALL_MIRROR: "https://mirror.example/pbs" },
+    env: {
+      PATH: "/usr/bin",
+      UV_PYTHON_INSTALL_MIRROR: "https://mirror.example/pbs",
+      PIP_CONFIG_FILE: "/dev/null",
+      PIP_CERT: "/corp/ca.pem",
+    },
     runner,
   };
   await assert.rejects(uvFindOrInstallPython(UV, req("3.9.7", "==3.9.7"), opts), (e) => {
@@ -354,6 +359,7 @@ Deno.test("uvFindOrInstallPython() tries a download once, without retries, and r
   });
   const install = calls.find((c) => c.args[1] === "install")!;
   assert.equal(install.opts?.env?.UV_HTTP_RETRIES, "0");
+  assert.equal(install.opts?.env?.SSL_CERT_FILE, "/corp/ca.pem", "pip's cert reaches the download");
   const before = calls.length;
   await assert.rejects(
     uvFindOrInstallPython(UV, req("3.9.7", "==3.9.7"), opts),
