@@ -4,7 +4,7 @@
  */
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
-import { sha256Hex, writeFileAtomic } from "../state/paths.ts";
+import { checkOwnDir, ownCacheSubdir, sha256Hex, writeFileAtomic } from "../state/paths.ts";
 import { errorMessage } from "../errors.ts";
 import { basename, dirname, joinPath } from "../util.ts";
 
@@ -89,9 +89,10 @@ function isCacheEntry(d: unknown): d is CacheEntry {
 
 async function readCache(file: string): Promise<CacheEntry | null> {
   try {
+    checkOwnDir(dirname(file)); // an entry another user could write is never trusted
     const data = JSON.parse(await Deno.readTextFile(file));
     if (isCacheEntry(data)) return data;
-  } catch { /* missing or corrupt: probe again */ }
+  } catch { /* missing, corrupt or not the user's alone: probe again */ }
   return null;
 }
 
@@ -100,7 +101,7 @@ async function writeCache(file: string, entry: CacheEntry): Promise<void> {
   try {
     // The cache dir and its subfolders are private (0700): README "Files prime writes".
     await Deno.mkdir(dirname(dirname(file)), { recursive: true, mode: 0o700 });
-    await Deno.mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    ownCacheSubdir(dirname(file));
     writeFileAtomic(file, JSON.stringify(entry) + "\n", 0o600);
   } catch { /* see above */ }
 }

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { APP, greetingLine, IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
+import { APP, greetingLine, IGNORE, makeRepo, PY, WHY } from "../helpers/reliability.ts";
 import { pointerPath, requestKey } from "../../src/state/pointer.ts";
 import { lockPathFor } from "../../src/state/lock.ts";
 import { PRIME_VERSION } from "../../src/version.ts";
@@ -236,5 +236,37 @@ Deno.test({
     for (const d of [fresh, join(fresh, "dist"), join(fresh, "dist", PRIME_VERSION)]) {
       assert.equal(Deno.statSync(d).mode! & 0o077, 0, `${d} is private`);
     }
+  },
+});
+
+Deno.test({
+  name: "a probe entry planted in a probes/ dir others can write is ignored and probed again" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, cache, env } = await makeRepo();
+    const { probeCachePath } = await import("../../src/python/probe.ts");
+    const real = Deno.realPathSync(PY!.path);
+    const st = Deno.statSync(real);
+    const file = await probeCachePath(cache, real);
+    // A root others may traverse (0755) around a subdir they may write (0777).
+    await Deno.chmod(cache, 0o755);
+    await Deno.mkdir(join(file, ".."), { recursive: true });
+    await Deno.chmod(join(file, ".."), 0o777);
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        cacheVersion: 1,
+        realPath: real,
+        mtimeMs: st.mtime!.getTime(),
+        size: st.size,
+        version: "3.99.0",
+        implementation: "cpython",
+        freethreaded: false,
+      }),
+    );
+    const r = await runPrime(["--python", PY!.path, "info", "--json"], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).python.version, PY!.version, "the planted version was used");
   },
 });
