@@ -10,7 +10,7 @@
  * first positional, so this is a small hand-written loop.
  */
 import { UsageError } from "../errors.ts";
-import { absoluteFrom, isDirectory, isFile } from "../util.ts";
+import { absoluteFrom, isDirectory, isFile, pathExists } from "../util.ts";
 
 /** Options that apply to every command. */
 export interface GlobalOptions {
@@ -190,7 +190,8 @@ export function parseArgs(argv: string[], isFile: (path: string) => boolean): Pa
   const candidate = o.directory && !word.startsWith("/")
     ? `${o.directory.replace(/\/+$/, "")}/${word}`
     : word;
-  if (word !== "" && isFile(candidate)) {
+  // A FIFO or device there is a script that is not a file: script.ts says so (exit 2).
+  if (word !== "" && (isFile(candidate) || (pathExists(candidate) && !isDirectory(candidate)))) {
     return { options: o, command: { kind: "script", script: word, args: rest } };
   }
   throw new UsageError(

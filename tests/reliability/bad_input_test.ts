@@ -155,6 +155,18 @@ export const CATALOGUE: Case[] = [
   },
   {
     area: "CLI",
+    name: "a script given as a bare name that is a FIFO",
+    setup: async (d) => {
+      const r = await new Deno.Command("mkfifo", { args: [join(d, "fifo.py")] }).output();
+      assert.equal(r.code, 0);
+    },
+    args: ["fifo.py"],
+    code: 2,
+    says: [/not a file: fifo\.py/],
+    fix: null,
+  },
+  {
+    area: "CLI",
     name: "-C to a missing directory",
     args: ["-C", "/nonexistent/prime-dir", "sync"],
     code: 2,
