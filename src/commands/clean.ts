@@ -8,9 +8,11 @@ import type { Settings } from "../config/types.ts";
 import { rel } from "../project/project.ts";
 import { isVenvLike } from "../venv/ensure.ts";
 import {
+  deleteGeneration,
   generationOf,
   generationsDir,
   listGenerations,
+  lockGenerations,
   removeGenerationIfUnused,
 } from "../state/generation.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
@@ -40,8 +42,18 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
     const st = lstatOrNull(venv);
     let freed = 0;
     const removed: string[] = [];
+    // A running program reads through the link, whichever generation it names: while
+    // any is held, the env stays (locked first, so no start slips in between).
+    const gens = listGenerations(venv);
+    const ours = generationOf(venv) !== null;
+    const held = ours ? await lockGenerations(gens) : [];
+    if (held === null) {
+      throw new VenvError(
+        `${label} is in use by a running program; nothing was removed`,
+        { hint: "stop the program (or let it finish), then run prime clean again" },
+      );
+    }
     if (st?.isSymlink) {
-      const ours = generationOf(venv) !== null;
       Deno.removeSync(venv);
       removed.push(
         ours ? label : `the link ${label} (its target, not made by prime, is left as it is)`,
@@ -58,6 +70,16 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
       removed.push(label);
     }
     const busy: string[] = [];
+    try {
+      // Under prime's own link, all were locked above; others go one by one below.
+      for (const gen of ours ? gens : []) {
+        freed += treeSize(gen);
+        deleteGeneration(gen);
+      }
+    } finally {
+      for (const h of held) h.close();
+    }
+    // Generations made after the listing (none under the env's lock) or not prime's.
     for (const gen of listGenerations(venv)) {
       const bytes = treeSize(gen);
       const r = await removeGenerationIfUnused(gen);

@@ -52,8 +52,8 @@ export interface LaunchSpec {
   /** Variables added to the program's environment last (`prime shell`'s hooks). */
   extraEnv?: Record<string, string>;
   /**
-   * Run through the venv path itself (prime's link), not the generation behind it, so
-   * a long-lived interactive shell follows later rebuilds instead of holding one.
+   * Hold no generation: a long-lived interactive shell follows later rebuilds and
+   * must not keep `clean` or old generations waiting.
    */
   followRebuilds?: boolean;
 }
@@ -63,6 +63,7 @@ export interface LaunchSpec {
  * remove the old generation between the build and this point: look again then.
  */
 async function pinLiveDir(venvDir: string): Promise<string> {
+  // (The caller runs through venvDir; the return value names what is held.)
   for (let i = 0; i < 20; i++) {
     const live = liveDir(venvDir);
     if (await holdGeneration(live)) return live;
@@ -91,10 +92,11 @@ export function freshVenv(
 /** Builds the environment and replaces prime with the program. */
 export async function startProgram(spec: LaunchSpec): Promise<number> {
   const built = spec.venv;
-  // The program runs from one generation, held until it exits (see state/generation.ts);
-  // messages name the venv path users know.
-  const linkDir = built?.dir ?? null;
-  const venvDir = linkDir === null || spec.followRebuilds ? linkDir : await pinLiveDir(linkDir);
+  const venvDir = built?.dir ?? null;
+  // The program runs through the venv path; the generation behind it is held until the
+  // program exits (see state/generation.ts).
+  if (venvDir !== null && !spec.followRebuilds) await pinLiveDir(venvDir);
+  const linkDir = venvDir;
   const run = built?.run ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
   const env = programEnv(Deno.env.toObject(), {
     venvDir,

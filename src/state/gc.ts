@@ -8,7 +8,13 @@ import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
 import { readBareRecord } from "./bare.ts";
 import { stampPath } from "./paths.ts";
-import { generationInUse, liveDir, removeGenerationIfUnused } from "./generation.ts";
+import {
+  deleteGeneration,
+  listGenerations,
+  liveDir,
+  lockGenerations,
+  removeGenerationIfUnused,
+} from "./generation.ts";
 import { basename, lstatOrNull, readDirOrEmpty, statOrNull } from "../util.ts";
 
 /** A script env in the cache and when it was last used. */
@@ -183,20 +189,25 @@ export async function collectGarbage(
         report.kept++;
         continue;
       }
-      // A running script holds its generation: it stays, whatever its age.
+      // A running script holds a generation of its env: it stays, whatever its age.
+      // All are locked before the link goes, so no start can slip in between.
       const live = liveDir(env.path);
-      if (await generationInUse(live)) {
+      const gens = [...new Set([...listGenerations(env.path), live])];
+      const held = await lockGenerations(gens);
+      if (held === null) {
         report.busy.push(env);
         continue;
       }
       const bytes = treeSize(live);
-      let gone: boolean;
-      if (live === env.path) gone = removeViaTrash(env.path, scripts);
-      else {
-        // The link first: a start from now on builds anew. One that read the link
-        // just before holds the generation, which then stays (and is swept later).
-        Deno.removeSync(env.path);
-        gone = await removeGenerationIfUnused(live) !== "busy";
+      let gone = true;
+      try {
+        if (live === env.path) gone = removeViaTrash(env.path, scripts);
+        else {
+          Deno.removeSync(env.path);
+          for (const g of gens) deleteGeneration(g);
+        }
+      } finally {
+        for (const h of held) h.close();
       }
       if (gone) {
         report.removed.push({ ...env, bytes });

@@ -163,3 +163,42 @@ export async function holdGeneration(dir: string): Promise<boolean> {
   if (typeof fd === "number") await releaseShared(fd);
   return false;
 }
+
+/**
+ * Takes the in-use lock of every generation in `gens` exclusively, without waiting:
+ * the held files (close them to release), or null (nothing held) when a program uses
+ * any of them. A program runs through the venv path, so it may read whichever
+ * generation the link names now, not only the one it holds: removing a live env
+ * needs all of them free.
+ */
+export async function lockGenerations(gens: string[]): Promise<Deno.FsFile[] | null> {
+  const held: Deno.FsFile[] = [];
+  for (const gen of gens) {
+    let f: Deno.FsFile;
+    try {
+      f = Deno.openSync(inUseLockPath(gen), { read: true });
+    } catch {
+      continue; // no lock file: never published
+    }
+    if (await f.tryLock(true)) {
+      held.push(f);
+      continue;
+    }
+    f.close();
+    for (const h of held) h.close();
+    return null;
+  }
+  return held;
+}
+
+/** Renames a generation to trash and deletes it (its lock, if any, held by the caller). */
+export function deleteGeneration(gen: string): void {
+  const trash = `${dirname(gen)}/.trash-${basename(gen)}-${Deno.pid}`;
+  try {
+    Deno.renameSync(gen, trash);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  Deno.removeSync(trash, { recursive: true });
+}

@@ -91,14 +91,15 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   if (refRoot !== null) key = requestKey("repo", refRoot, inv);
   const entry = readPointerEntry(await pointerPath(cache, key!));
   if (entry === null) return;
-  // The generation behind prime's `.venv` link: read, checked and run as one, so a
-  // rebuild that switches the link meanwhile cannot mix two builds.
-  const venvDir = liveDir(entry.venvDir);
-  const stamp = readStamp(venvDir);
+  // The program runs through the venv path (prime's link); what is checked, and held
+  // across exec, is the generation the link names now.
+  const venvDir = entry.venvDir;
+  const live = liveDir(venvDir);
+  const stamp = readStamp(live);
   // The venv dir may since have been rebuilt for another env, --python or driver: the
   // pointer names one build (whose fingerprint covers the ref root and the env).
   if (stamp === null || stamp.fingerprint !== entry.fingerprint) return;
-  if (await staleReason(stamp, venvDir) !== null) return;
+  if (await staleReason(stamp, live) !== null) return;
 
   let fileVars: Record<string, string>;
   try {
@@ -135,9 +136,10 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     program = r.program;
     args = [...r.prefixArgs, ...c.args];
   }
-  // Held across exec: no rebuild, clean or gc removes this generation while the
-  // program runs. One being removed right now sends this start to the cold path.
-  if (!(await holdGeneration(venvDir))) return;
+  // Held across exec: no clean or gc removes this env while the program runs, and no
+  // rebuild removes a generation a program holds. One being removed right now sends
+  // this start to the cold path.
+  if (!(await holdGeneration(live))) return;
   await execIn(base, o, program, args, env, `${venvDir} is fresh`);
   // exec was impossible here: let the cold path spawn instead.
 }

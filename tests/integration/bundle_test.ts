@@ -428,6 +428,7 @@ Deno.test({
     assert.match(dry.stderr, /app\/tool\.py +entry script/);
     assert.match(dry.stderr, /app\/sibling\.py +beside the script/);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      ".prime", // the venv's generations (.venv links to the live one)
       ".venv",
       "prime.toml",
       "proj",

@@ -77,7 +77,7 @@ Deno.test({
       assert.equal((await runPrime(["use", name], { cwd: dir, env })).code, 0);
       const r = await runPrime(probe, { cwd: dir, env });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout.trim(), `${Deno.realPathSync(join(dir, venv))} ${name}`);
+      assert.equal(r.stdout.trim(), `${join(dir, venv)} ${name}`);
     }
     const last = await runPrime(probe, { cwd: dir, env });
     assert.equal(last.stderr, "", "the dev venv is still fresh after switching back");

@@ -68,10 +68,9 @@ Deno.test({
     assert.deepEqual(out.argv, ["a b", "--help", "-v"]);
     assert.equal(out.isolated, 0, "the default isolation is -s, not -I");
     assert.equal(out.no_user_site, 1);
-    // The program runs in the generation behind prime's .venv link, which it holds.
-    assert.equal(out.prefix, Deno.realPathSync(join(dir, ".venv")));
-    assert.equal(out.virtual_env, Deno.realPathSync(join(dir, ".venv")));
-    assert.equal(out.path0, join(Deno.realPathSync(join(dir, ".venv")), "bin"));
+    assert.equal(out.prefix, join(dir, ".venv"));
+    assert.equal(out.virtual_env, join(dir, ".venv"));
+    assert.equal(out.path0, join(dir, ".venv", "bin"));
     assert.equal(out.ref_root, dir);
     assert.match(cold.stderr, /building \.venv/);
 
@@ -106,10 +105,7 @@ Deno.test({
     });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.match(
-      out.greeting_file,
-      /\.prime\/\.venv\.g[0-9a-z]+\/lib\/python[^/]+\/site-packages\/greeting/,
-    );
+    assert.match(out.greeting_file, /\.venv\/lib\/python[^/]+\/site-packages\/greeting/);
     assert.equal(out.pythonpath, null, "PYTHONPATH is removed from the program's environment");
     // -c and -m put the working directory first under plain python; not under prime.
     await Deno.mkdir(join(dir, "sub"));
@@ -165,7 +161,7 @@ Deno.test({
     const stderr = new TextDecoder().decode(r.stderr);
     assert.equal(r.code, 0, stderr);
     const out = JSON.parse(new TextDecoder().decode(r.stdout));
-    assert.equal(out.prefix, Deno.realPathSync(join(dir, ".venv")));
+    assert.equal(out.prefix, join(dir, ".venv"));
     assert.deepEqual(out.argv, ["x"]);
   },
 });
@@ -238,10 +234,9 @@ Deno.test({
       { cwd: dir, env },
     );
     assert.equal(r.code, 0, r.stderr);
-    const live = Deno.realPathSync(join(dir, ".venv"));
-    assert.equal(r.stdout.trim(), `1 ${live} loud`);
+    assert.equal(r.stdout.trim(), `1 ${join(dir, ".venv")} loud`);
     const sh = await runPrime(["run", "sh", "-c", 'echo "$VIRTUAL_ENV"'], { cwd: dir, env });
-    assert.equal(sh.stdout.trim(), live);
+    assert.equal(sh.stdout.trim(), join(dir, ".venv"));
   },
 });
 

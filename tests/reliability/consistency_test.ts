@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runPrime, snapshotTree } from "../helpers/fixtures.ts";
+import { PRIME, runPrime, snapshotTree } from "../helpers/fixtures.ts";
 import { stampPath } from "../../src/state/paths.ts";
 import {
   APP,
@@ -109,7 +109,7 @@ async function loop(stop: { done: boolean }, fn: () => Promise<void>): Promise<n
 }
 
 Deno.test({
-  name: "200 warm starts racing a --refresh loop all succeed: programs keep their generation" +
+  name: "200 warm starts racing a --refresh loop all succeed: builds never change under them" +
     WHY,
   ignore: IGNORE,
   async fn() {
@@ -287,5 +287,48 @@ Deno.test({
       clearEnv: true,
     }).output();
     assert.equal(new TextDecoder().decode(sh.stdout).trim(), "1.0");
+  },
+});
+
+Deno.test({
+  name: "prime clean leaves an env a running program uses (exit 5), and removes it after" + WHY,
+  ignore: IGNORE,
+  sanitizeResources: false,
+  async fn() {
+    const { dir, env } = await makeRepo({
+      files: {
+        "slow.py": `import sys\nprint("ready", flush=True)\nsys.stdin.read()\n${LATE_IMPORT}`,
+      },
+    });
+    assert.equal((await runPrime(["sync"], { cwd: dir, env })).code, 0);
+    const child = new Deno.Command(PRIME, {
+      args: ["slow.py"],
+      cwd: dir,
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Running (and holding its build, taken before exec) once it says so.
+    const reader = child.stdout.getReader();
+    const first = await reader.read();
+    assert.equal(new TextDecoder().decode(first.value), "ready\n");
+    const busy = await runPrime(["clean"], { cwd: dir, env });
+    assertCleanFailure(busy, 5, "prime clean while a program runs");
+    assert.match(busy.stderr, /in use by a running program; nothing was removed/);
+    const w = child.stdin.getWriter();
+    await w.close();
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      rest += new TextDecoder().decode(r.value);
+    }
+    const status = await child.status;
+    await child.stderr.cancel();
+    assert.equal(status.code, 0);
+    assert.equal(rest, `${greetingLine()} []\n`);
+    const freed = await runPrime(["clean"], { cwd: dir, env });
+    assert.equal(freed.code, 0, freed.stderr);
+    assert.match(freed.stderr, /removed \.venv/);
   },
 });
