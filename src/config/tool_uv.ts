@@ -96,11 +96,20 @@ export function toolUvSettings(
 const INDEX_KEYS = ["index-url", "extra-index-url", "find-links", "no-index", "index"];
 
 /**
+ * Keys only uv's project commands (`uv sync`, `uv run`) read: `uv pip install`, which
+ * the uv driver runs, ignores them too, and prime's own keys decide the same things
+ * (`dependency_groups`, `project_dirs`), so a pip build is no different there.
+ */
+const PROJECT_ONLY = ["default-groups", "dev-dependencies", "package"];
+
+/**
  * The keys of a project's `[tool.uv]` that change what gets installed. uv reads that
  * table itself (the uv driver runs in the ref root), pip never does: a pip build names
  * them in a warning rather than dropping them in silence.
  */
 export function uvOnlySettings(table: unknown): string[] {
   if (!isTable(table)) return [];
-  return Object.keys(table).filter((k) => INDEX_KEYS.includes(k) || UNHONOURED.includes(k));
+  return Object.keys(table).filter((k) =>
+    INDEX_KEYS.includes(k) || (UNHONOURED.includes(k) && !PROJECT_ONLY.includes(k))
+  );
 }

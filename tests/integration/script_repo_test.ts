@@ -112,6 +112,7 @@ Deno.test({
       "pyproject.toml": `[tool.uv]
 exclude-newer = "2024-01-01T00:00:00Z"
 cache-dir = "/tmp/somewhere"
+default-groups = ["dev"]
 
 [tool.prime]
 venv_driver = "venv_pip"
@@ -125,6 +126,8 @@ venv_driver = "venv_pip"
       /warning: .*pyproject\.toml \[tool\.uv\]: `exclude-newer` is a uv setting, and this env was built with pip/,
     );
     assert.doesNotMatch(r.stderr, /cache-dir/);
+    // uv sync's alone: the uv driver's uv pip install ignores it as well (click has it).
+    assert.doesNotMatch(r.stderr, /default-groups/);
     const again = await runPrime([], { cwd: dir, env });
     assert.doesNotMatch(again.stderr, /tool\.uv/, "said once, when building");
   },

@@ -53,6 +53,8 @@ Deno.test("uvOnlySettings() lists the result-changing keys of a project's [tool.
       "exclude-newer": "2024-01-01T00:00:00Z",
       "cache-dir": "/x",
       workspace: { members: ["pkgs/*"] },
+      // uv sync's alone (click 8.5.1 has it): uv pip install ignores it as pip does.
+      "default-groups": ["dev"],
     }),
     ["index-url", "exclude-newer"],
   );
