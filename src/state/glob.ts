@@ -4,7 +4,7 @@
  * number of segments, `[abc]`/`[!abc]` are character classes. Deno APIs only: the
  * warm path expands declared inputs on every start.
  */
-import { isFile } from "../util.ts";
+import { isFile, statOrNull } from "../util.ts";
 
 /** Compiles a glob to a RegExp over `/`-separated relative paths. Pure. */
 export function globToRegExp(glob: string): RegExp {
@@ -63,7 +63,12 @@ const SKIP_DIRS = new Set([".git", ".hg", ".svn", "__pycache__", "node_modules",
  * A literal path matches itself when it is a file. Symlinked directories are not
  * followed (no cycles), nor are dot-venvs (a dir with pyvenv.cfg) or VCS dirs.
  */
-export function expandGlobs(root: string, globs: string[]): string[] {
+export function expandGlobs(
+  root: string,
+  globs: string[],
+  /** When given, receives the mtime (ms) of every directory read, -1 for a missing one. */
+  dirs?: Record<string, number>,
+): string[] {
   const found = new Set<string>();
   const walks = new Map<string, RegExp[]>();
   for (const g of globs) {
@@ -79,13 +84,20 @@ export function expandGlobs(root: string, globs: string[]): string[] {
   }
   for (const [start, res] of walks) {
     const walk = (rel: string) => {
+      const abs = rel === "" ? root : `${root}/${rel}`;
+      // The mtime before the listing: an entry added after it changes the mtime.
+      if (dirs) dirs[abs] = statOrNull(abs)?.mtime?.getTime() ?? -1;
       let entries: Deno.DirEntry[];
       try {
-        entries = [...Deno.readDirSync(rel === "" ? root : `${root}/${rel}`)];
+        entries = [...Deno.readDirSync(abs)];
       } catch {
         return;
       }
-      if (rel !== "" && entries.some((e) => e.name === "pyvenv.cfg")) return;
+      if (rel !== "" && entries.some((e) => e.name === "pyvenv.cfg")) {
+        // A venv changes with every install; nothing in it is an input.
+        if (dirs) delete dirs[abs];
+        return;
+      }
       for (const e of entries) {
         const p = rel === "" ? e.name : `${rel}/${e.name}`;
         if (e.isDirectory) {
@@ -98,4 +110,18 @@ export function expandGlobs(root: string, globs: string[]): string[] {
     walk(start);
   }
   return [...found].sort();
+}
+
+/**
+ * Whether no directory of a recorded walk gained or lost an entry since (same mtimes,
+ * still missing where missing): then the globs match the same files as then.
+ */
+export function dirsUnchanged(dirs: Record<string, number> | undefined): boolean {
+  if (!dirs) return false;
+  const list = Object.entries(dirs);
+  if (list.length === 0) return false;
+  for (const [dir, mtime] of list) {
+    if ((statOrNull(dir)?.mtime?.getTime() ?? -1) !== mtime) return false;
+  }
+  return true;
 }

@@ -6,7 +6,7 @@ import { fileSha256, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "../version.ts";
 import type { Isolation } from "../launch/program_env.ts";
 import { isFile, statOrNull } from "../util.ts";
-import { expandGlobs } from "./glob.ts";
+import { dirsUnchanged, expandGlobs } from "./glob.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
 export interface StampInput {
@@ -48,7 +48,16 @@ export interface Stamp {
    * Declared `inputs` globs and the dir they are relative to: the warm path expands
    * them again, and a file matched now but not recorded is a new input.
    */
-  inputGlobs?: { root: string; patterns: string[] };
+  inputGlobs?: {
+    root: string;
+    patterns: string[];
+    /**
+     * The mtime of every directory the globs walk, taken after the build when the
+     * matches were still those recorded: while none changes, no directory gained or
+     * lost an entry, and the warm path skips listing them.
+     */
+    dirs?: Record<string, number>;
+  };
   /**
    * [mtime ms, size] of glob-matched inputs when they were hashed: a file whose stat is
    * unchanged is not read again, so a thousand matched files cost stats, not hashes.
@@ -150,7 +159,7 @@ export async function staleReason(stamp: Stamp, venvDir: string): Promise<string
   const changed = interpreterChange(stamp.python);
   if (changed) return changed;
   if (!venvPythonExists(venvDir)) return "the venv's python is missing";
-  if (stamp.inputGlobs) {
+  if (stamp.inputGlobs && !dirsUnchanged(stamp.inputGlobs.dirs)) {
     const known = new Set(stamp.inputs.map((i) => i.path));
     for (const f of expandGlobs(stamp.inputGlobs.root, stamp.inputGlobs.patterns)) {
       if (!known.has(f)) return `new input ${f}`;

@@ -15,7 +15,7 @@ import {
   writeStamp,
 } from "../state/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
-import { expandGlobs } from "../state/glob.ts";
+import { expandGlobs, isGlob } from "../state/glob.ts";
 import {
   ensureSelfIgnoringDir,
   hasControlChar,
@@ -130,6 +130,10 @@ export async function computeEnvInputs(
   // Stat before hashing, so an edit during the hash shows as a changed stat later.
   const inputStats = statInputs(globbed);
   paths.push(...globbed);
+  // A literal path (no wildcard) is an input even while missing: its appearing counts.
+  for (const g of inputGlobs?.patterns ?? []) {
+    if (!isGlob(g)) paths.push(`${settings.refRoot}/${g.replace(/^\.\/+/, "")}`);
+  }
   const inputs = await hashInputsOrExplain(paths);
   const runInfo: Stamp["run"] = {
     refRoot: runRefRoot,
@@ -236,6 +240,26 @@ function describeChange(stamp: Stamp, inputs: EnvInputs): string {
   }
   if (p.mtimeMs !== q.mtimeMs || p.size !== q.size) return `interpreter ${q.realPath} was modified`;
   return inputChange(stamp.inputs, inputs.inputs) ?? "configuration changed";
+}
+
+/**
+ * The inputs globs with the mtimes of the directories they walk, taken now (after the
+ * install) and kept only if the globs still match exactly the files that were hashed:
+ * then a later change to the set of matches must change one of those mtimes. Globs
+ * that walk the venv's parent (`**` from the ref root) get none: switching the new
+ * build in changes that directory, and the warm path lists them every time.
+ */
+function withDirSnapshot(inputs: EnvInputs): Stamp["inputGlobs"] {
+  const g = inputs.inputGlobs!;
+  const dirs: Record<string, number> = {};
+  const now = expandGlobs(g.root, g.patterns, dirs);
+  const hashed = new Set(inputs.inputs.map((i) => i.path));
+  const matched = new Set(now);
+  const same = now.every((f) => hashed.has(f)) &&
+    Object.keys(inputs.inputStats ?? {}).every((f) => matched.has(f));
+  // The venv's own directory changes when the new build is switched in, after this.
+  const walksVenvParent = Object.hasOwn(dirs, dirname(inputs.venvDir));
+  return same && !walksVenvParent ? { ...g, dirs } : g;
 }
 
 /**
@@ -467,7 +491,7 @@ async function buildInto(
     inputs: inputs.inputs,
     python: pythonIdentity(inputs.python),
     run: inputs.run,
-    inputGlobs: inputs.inputGlobs,
+    inputGlobs: inputs.inputGlobs && withDirSnapshot(inputs),
     inputStats: inputs.inputStats,
   });
 }

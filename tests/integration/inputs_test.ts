@@ -22,7 +22,7 @@ Deno.test({
 venv_driver = "venv_pip"
 dependencies = ["greeting==1.0"]
 install_args = ["--no-index", "--find-links", "wheels"]
-inputs = ["requirements.in", "src/**/*.c"]
+inputs = ["requirements.in", "src/**/*.c", "version.txt"]
 `,
       "requirements.in": "greeting\n",
       "src/ext/a.c": "int a;\n",
@@ -53,6 +53,12 @@ inputs = ["requirements.in", "src/**/*.c"]
       assert.ok(recorded.includes(join(dir, f)), `${f} is an input`);
     }
     assert.ok(!recorded.includes(join(dir, "src/ext/notes.txt")));
+    // The directories walked are recorded, so warm starts skip listing them.
+    assert.deepEqual(Object.keys(stamp.inputGlobs.dirs).sort(), [
+      join(dir, "src"),
+      join(dir, "src/ext"),
+      join(dir, "src/ext/deep"),
+    ]);
     await warm();
 
     // An unmatched file changes: still warm.
@@ -73,12 +79,15 @@ inputs = ["requirements.in", "src/**/*.c"]
     await built(/src\/ext\/a\.c was removed/);
     await Deno.writeTextFile(join(dir, "requirements.in"), "greeting>=1\n");
     await built(/requirements\.in changed/);
+    // A literal path that did not exist is watched too.
+    await Deno.writeTextFile(join(dir, "version.txt"), "2.0\n");
+    await built(/version\.txt appeared/);
     await warm();
 
     // prime info agrees with the warm path.
     const info = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout);
     assert.equal(info.venv.fresh, true, info.venv.reason);
-    assert.deepEqual(info.plan.inputs, ["requirements.in", "src/**/*.c"]);
+    assert.deepEqual(info.plan.inputs, ["requirements.in", "src/**/*.c", "version.txt"]);
   },
 });
 
