@@ -53,11 +53,23 @@ export function findProjectRoot(startDir: string): string | null {
   const found = findRefRootSync(startDir);
   if (found !== null) return found;
   const real = Deno.realPathSync(startDir);
-  if (isFile(`${real}/.python-version`)) return real;
-  const home = Deno.env.get("HOME");
+  const home = realHome();
+  // `pyenv local` in $HOME writes ~/.python-version: a preference, not a project.
+  if (real !== home && real !== "/" && isFile(`${real}/.python-version`)) return real;
   for (let dir: string | null = real; dir !== null && dir !== "/"; dir = parentDir(dir)) {
     if (dir === home) break;
     if (isFile(`${dir}/requirements.txt`) || isFile(`${dir}/setup.py`)) return dir;
   }
   return null;
+}
+
+/** $HOME with its links resolved (compared with real paths), or as set, or undefined. */
+function realHome(): string | undefined {
+  const home = Deno.env.get("HOME");
+  if (!home) return undefined;
+  try {
+    return Deno.realPathSync(home);
+  } catch {
+    return home;
+  }
 }

@@ -132,3 +132,19 @@ venv_driver = "venv_pip"
     assert.doesNotMatch(again.stderr, /tool\.uv/, "said once, when building");
   },
 });
+
+Deno.test({
+  name: "a .python-version in $HOME (pyenv local there) is a preference: no ~/.venv" + why,
+  ignore,
+  async fn() {
+    const home = await tempTree({ ".python-version": `${older!.minor}\n` });
+    const env = testEnv(join(home, ".cache", "prime"), { HOME: home });
+    const code = "import sys; print('%d.%d' % sys.version_info[:2], sys.prefix == sys.base_prefix)";
+    const r = await runPrime(["run", "python", "-c", code], { cwd: home, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `${older!.minor} True`, "the pinned Python, with no venv");
+    await assert.rejects(Deno.lstat(join(home, ".venv")), Deno.errors.NotFound);
+    const sync = await runPrime(["sync"], { cwd: home, env });
+    assert.equal(sync.code, 3, "$HOME is no project");
+  },
+});
