@@ -221,6 +221,20 @@ function table(title: string, results: Result[], runs: number): string {
 // ---------------------------------------------------------------------------
 // Fixtures
 
+/**
+ * Removes a project's venv and prime's kept builds beside it (`.prime/`), so the next
+ * `prime sync` really builds instead of switching back to a kept generation.
+ */
+function rmBuild(dir: string): () => void {
+  return () => {
+    for (const p of [`${dir}/.venv`, `${dir}/.prime`]) {
+      try {
+        Deno.removeSync(p, { recursive: true });
+      } catch { /* first run */ }
+    }
+  };
+}
+
 async function sh(cmd: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
   const out = await new Deno.Command(cmd[0], {
     args: cmd.slice(1),
@@ -549,7 +563,7 @@ async function main() {
       name: "prime sync, pip driver",
       cmd: [PRIME, "sync"],
       cwd: pipDir,
-      setup: rm(`${pipDir}/.venv`),
+      setup: rmBuild(pipDir),
       baseline: "`python -m venv --without-pip`",
     });
     if (uv) {
@@ -565,7 +579,7 @@ async function main() {
         name: "prime sync, uv driver",
         cmd: [PRIME, "sync"],
         cwd: uvDir,
-        setup: rm(`${uvDir}/.venv`),
+        setup: rmBuild(uvDir),
         baseline: "`uv venv`",
       });
     }
@@ -611,7 +625,7 @@ async function main() {
         name: `prime sync, ${label} driver`,
         cmd: [PRIME, "sync"],
         cwd: dir,
-        setup: rm(`${dir}/.venv`),
+        setup: rmBuild(dir),
         baseline: label === "pip"
           ? "`python -m venv && pip install -r`"
           : "`uv venv && uv pip install -r`",
@@ -658,7 +672,7 @@ async function main() {
         name: "prime sync, pip driver, hash-pinned file + 1 dependency (2 pip calls)",
         cmd: [PRIME, "sync"],
         cwd: dir,
-        setup: rm(`${dir}/.venv`),
+        setup: rmBuild(dir),
         baseline: "prime sync, pip driver",
       });
     }

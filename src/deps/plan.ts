@@ -49,7 +49,7 @@ export function noBuildIsolation(installArgs: string[]): boolean {
 
 /**
  * The installer calls for a plan, in order. One call, unless the plan needs more
- * (every extra pip start costs about 0.3 s):
+ * (every extra pip call costs about 0.8 s, its start-up and index scan):
  *   1. hash-pinned requirement files alone, since pip's hash-checking mode refuses
  *      anything without a ==pin and a --hash in the same call;
  *   2. the other requirement files, `dependencies`, groups, and (with
