@@ -98,14 +98,47 @@ import greeting
 print(greeting.hello("you"), sys.argv[1:])
 `;
 
-/** Runs `fn` until `stop` is set; resolves with how many times it ran. */
-async function loop(stop: { done: boolean }, fn: () => Promise<void>): Promise<number> {
-  let n = 0;
-  while (!stop.done) {
-    await fn();
-    n++;
+/**
+ * Runs `prime SCRIPT i` for i < `count`, `conc` at a time, while `background` runs in a
+ * loop; returns the runs that did not print the greeting and exit 0, and how many
+ * times the background command ran.
+ */
+async function race(
+  opts: {
+    dir: string;
+    env: Record<string, string>;
+    script: string;
+    count: number;
+    conc: number;
+    background: string[];
+  },
+): Promise<{ failures: string[]; loops: number }> {
+  const { dir, env } = opts;
+  let stop = false;
+  let loops = 0;
+  const looping = (async () => {
+    while (!stop) {
+      const r = await runPrime(opts.background, { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      loops++;
+    }
+  })();
+  try {
+    const runs = await pool(
+      Array.from({ length: opts.count }, (_, i) => i),
+      opts.conc,
+      async (i) => {
+        const r = await runPrime([opts.script, String(i)], { cwd: dir, env });
+        return r.code === 0 && r.stdout === `${greetingLine()} ['${i}']\n`
+          ? null
+          : `run ${i}: exit ${r.code}\n${r.stdout}${r.stderr}`;
+      },
+    );
+    return { failures: runs.filter((x) => x !== null) as string[], loops };
+  } finally {
+    stop = true;
+    await looping;
   }
-  return n;
 }
 
 Deno.test({
@@ -115,27 +148,15 @@ Deno.test({
   async fn() {
     const { dir, env } = await makeRepo({ files: { "late.py": LATE_IMPORT } });
     assert.equal((await runPrime(["sync"], { cwd: dir, env })).code, 0);
-    const stop = { done: false };
-    const refreshes: string[] = [];
-    const rebuilding = loop(stop, async () => {
-      const r = await runPrime(["--refresh", "sync"], { cwd: dir, env });
-      refreshes.push(`${r.code}`);
-      assert.equal(r.code, 0, r.stderr);
+    const { failures, loops } = await race({
+      dir,
+      env,
+      script: "late.py",
+      count: 200,
+      conc: 4,
+      background: ["--refresh", "sync"],
     });
-    let failures: string[] = [];
-    try {
-      const runs = await pool(Array.from({ length: 200 }, (_, i) => i), 4, async (i) => {
-        const r = await runPrime(["late.py", String(i)], { cwd: dir, env });
-        return r.code === 0 && r.stdout === `${greetingLine()} ['${i}']\n`
-          ? null
-          : `run ${i}: exit ${r.code}\n${r.stdout}${r.stderr}`;
-      });
-      failures = runs.filter((x) => x !== null) as string[];
-    } finally {
-      stop.done = true;
-      await rebuilding;
-    }
-    assert.ok(refreshes.length >= 2, `the rebuild loop ran (${refreshes.length} times)`);
+    assert.ok(loops >= 2, `the rebuild loop ran (${loops} times)`);
     assert.deepEqual(failures, [], `${failures.length} of 200 runs failed`);
     // Old generations are removed once no program uses them.
     const left = [...Deno.readDirSync(join(dir, ".prime"))].filter((e) =>
@@ -161,27 +182,15 @@ Deno.test({
     };
     const first = await runPrime(["tool.py"], { cwd: dir, env: senv });
     assert.equal(first.code, 0, first.stderr);
-    const stop = { done: false };
-    let gcs = 0;
-    const collecting = loop(stop, async () => {
-      const r = await runPrime(["gc", "--older-than", "0"], { cwd: dir, env: senv });
-      assert.equal(r.code, 0, r.stderr);
-      gcs++;
+    const { failures, loops } = await race({
+      dir,
+      env: senv,
+      script: "tool.py",
+      count: 40,
+      conc: 3,
+      background: ["gc", "--older-than", "0"],
     });
-    let failures: string[] = [];
-    try {
-      const runs = await pool(Array.from({ length: 40 }, (_, i) => i), 3, async (i) => {
-        const r = await runPrime(["tool.py", String(i)], { cwd: dir, env: senv });
-        return r.code === 0 && r.stdout === `${greetingLine()} ['${i}']\n`
-          ? null
-          : `run ${i}: exit ${r.code}\n${r.stdout}${r.stderr}`;
-      });
-      failures = runs.filter((x) => x !== null) as string[];
-    } finally {
-      stop.done = true;
-      await collecting;
-    }
-    assert.ok(gcs >= 2, `gc ran (${gcs} times)`);
+    assert.ok(loops >= 2, `gc ran (${loops} times)`);
     assert.deepEqual(failures, [], `${failures.length} of 40 runs failed`);
   },
 });
@@ -246,8 +255,16 @@ Deno.test({
         `prime ${args.join(" ")} left it as it was`,
       );
     }
-    // clean removed the link (only); asking with --refresh after re-linking replaces it.
+    // clean removed the link (only). A failed update, even when asked for with
+    // --refresh, leaves the link and its target as they were.
     await Deno.symlink(other, join(dir, ".venv"));
+    await Deno.writeTextFile(join(dir, "prime.toml"), primeToml(["greeting==9.9"]));
+    const failed = await runPrime(["--refresh", "sync"], { cwd: dir, env });
+    assertCleanFailure(failed, 6, "a failed --refresh update through the user's link");
+    assert.equal(Deno.readLinkSync(join(dir, ".venv")), other, "the user's link is kept");
+    assert.deepEqual(snapshotTree(elsewhere), before, "the failed update left it as it was");
+    // Asking with --refresh, and a build that works, replaces the link (only).
+    await Deno.writeTextFile(join(dir, "prime.toml"), primeToml());
     const asked = await runPrime(["--refresh", "app.py"], { cwd: dir, env });
     assert.equal(asked.code, 0, asked.stderr);
     assert.equal(asked.stdout, `${greetingLine()} []\n`);
@@ -312,8 +329,13 @@ Deno.test({
     }).spawn();
     // Running (and holding its build, taken before exec) once it says so.
     const reader = child.stdout.getReader();
-    const first = await reader.read();
-    assert.equal(new TextDecoder().decode(first.value), "ready\n");
+    let said = "";
+    while (!said.includes("\n")) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      said += new TextDecoder().decode(chunk.value);
+    }
+    assert.equal(said, "ready\n");
     const busy = await runPrime(["clean"], { cwd: dir, env });
     assertCleanFailure(busy, 5, "prime clean while a program runs");
     assert.match(busy.stderr, /in use by a running program; nothing was removed/);
