@@ -81,12 +81,13 @@ export function lockRequirementsPath(venvDir: string): string {
 /**
  * The plan with its lock turned into a requirements file for the installer: the
  * `exported` pins (written into the venv), or for uv and a pylock.toml the lock
- * itself. That file is installed first, in a call of its own when it pins hashes.
+ * itself. That file is installed first, in a call of its own, without dependencies.
  */
 export function planWithLockFile(plan: InstallPlan, file: string, hashed: boolean): InstallPlan {
   return {
     ...plan,
     requirements: [file, ...plan.requirements],
+    lockRequirements: file,
     hashedRequirements: hashed
       ? [file, ...(plan.hashedRequirements ?? [])]
       : plan.hashedRequirements,

@@ -50,19 +50,27 @@ export function noBuildIsolation(installArgs: string[]): boolean {
 /**
  * The installer calls for a plan, in order. One call, unless the plan needs more
  * (every extra pip call costs about 0.8 s, its start-up and index scan):
- *   1. hash-pinned requirement files alone, since pip's hash-checking mode refuses
+ *   1. a lock's pins alone, with `--no-deps`: the lock is a whole resolution, and a
+ *      locked package may depend on the project itself (pytest on pluggy, in pluggy's
+ *      own lock), which the lock leaves to the editable call;
+ *   2. hash-pinned requirement files alone, since pip's hash-checking mode refuses
  *      anything without a ==pin and a --hash in the same call;
- *   2. the other requirement files, `dependencies`, groups, and (with
+ *   3. the other requirement files, `dependencies`, groups, and (with
  *      --no-build-isolation) the editables' build requirements;
- *   3. the editable projects, built in the venv that now holds their build tools.
+ *   4. the editable projects, built in the venv that now holds their build tools.
  * Constraints and install_args apply to every call. Pure.
  */
 export function installPhases(p: InstallPlan): InstallPhase[] {
-  const hashed = (p.hashedRequirements ?? []).filter((f) => p.requirements.includes(f));
+  const lock = p.lockRequirements !== undefined && p.requirements.includes(p.lockRequirements)
+    ? p.lockRequirements
+    : null;
+  const hashed = (p.hashedRequirements ?? []).filter((f) =>
+    p.requirements.includes(f) && f !== lock
+  );
   const build = p.buildRequirements ?? [];
   const splitEditables = p.editables.length > 0 &&
     (hashed.length > 0 || (noBuildIsolation(p.installArgs) && build.length > 0));
-  if (hashed.length === 0 && !splitEditables) {
+  if (lock === null && hashed.length === 0 && !splitEditables) {
     return [{ label: "everything", args: installerArgs(p) }];
   }
   const empty: InstallPlan = {
@@ -73,6 +81,12 @@ export function installPhases(p: InstallPlan): InstallPhase[] {
     editables: [],
   };
   const phases: InstallPhase[] = [];
+  if (lock !== null) {
+    phases.push({
+      label: "locked pins",
+      args: [...installerArgs({ ...empty, requirements: [lock] }), "--no-deps"],
+    });
+  }
   if (hashed.length > 0) {
     phases.push({
       label: "hash-pinned requirements",
@@ -81,7 +95,7 @@ export function installPhases(p: InstallPlan): InstallPhase[] {
   }
   const middle: InstallPlan = {
     ...empty,
-    requirements: p.requirements.filter((f) => !hashed.includes(f)),
+    requirements: p.requirements.filter((f) => !hashed.includes(f) && f !== lock),
     dependencies: [...p.dependencies, ...build.filter((b) => !p.dependencies.includes(b))],
     groupRequirements: p.groupRequirements,
     editables: splitEditables ? [] : p.editables,
@@ -90,6 +104,8 @@ export function installPhases(p: InstallPlan): InstallPhase[] {
     phases.push({
       label: build.length > 0 && splitEditables
         ? "dependencies and build requirements"
+        : planIsEmpty({ ...middle, editables: [] })
+        ? "editable projects"
         : "dependencies",
       args: installerArgs(middle),
     });

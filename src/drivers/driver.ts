@@ -33,6 +33,12 @@ export interface InstallPlan {
    */
   buildRequirements?: string[];
   /**
+   * The requirements file a lock became (of `requirements`): a whole resolution, so it
+   * is installed first in a call of its own with `--no-deps`, as `uv sync` installs
+   * exactly the lock. Set by materializeLock().
+   */
+  lockRequirements?: string;
+  /**
    * The lock in force: it replaces `[project].dependencies` and the groups, and becomes
    * a requirements file of pins (installed first) when the build runs.
    */

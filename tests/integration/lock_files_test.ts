@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  makeBackendWheel,
   makeWheel,
   pathWithoutUv,
   python3,
@@ -144,6 +145,72 @@ Deno.test({
     const py = join(dir, ".venv", "bin", "python");
     const r = await run(py, ["-c", "import privpkg; print(privpkg.__version__)"]);
     assert.equal(r.stdout.trim(), "1.0");
+  },
+});
+
+Deno.test({
+  name:
+    "a uv.lock whose locked test tool depends on the project itself installs under both drivers (pluggy's lock: pytest needs pluggy)" +
+    why,
+  ignore,
+  async fn() {
+    // uv export leaves the project out of the pins; pip's hash-checking mode then
+    // refused the locked plugin's own dependency on it ("must have their versions
+    // pinned with =="). The pins are a whole resolution: installed with --no-deps.
+    // uv.lock records hashes only from an index: a file:// PEP 503 one, over built wheels.
+    const links = await Deno.makeTempDir({ prefix: "prime-test-links-" });
+    const index = join(links, "simple");
+    for (
+      const wheel of [
+        await makeWheel(links, "selfplugin", "1.0", ["selfproj"]),
+        await makeBackendWheel(links),
+      ]
+    ) {
+      const file = wheel.startsWith("/") ? wheel : join(links, wheel);
+      const name = file.slice(file.lastIndexOf("/") + 1);
+      const digest = new Uint8Array(
+        await crypto.subtle.digest("SHA-256", await Deno.readFile(file)),
+      );
+      const hex = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+      await Deno.mkdir(join(index, name.split("-")[0]), { recursive: true });
+      await Deno.writeTextFile(
+        join(index, name.split("-")[0], "index.html"),
+        `<html><body><a href="file://${file}#sha256=${hex}">${name}</a></body></html>\n`,
+      );
+    }
+    const dir = await tempTree({
+      "pyproject.toml": `[build-system]
+requires = ["tinybackend"]
+build-backend = "tinybackend"
+
+[project]
+name = "selfproj"
+version = "0.1"
+requires-python = ">=3.8"
+dependencies = []
+
+[dependency-groups]
+test = ["selfplugin"]
+`,
+      "prime.toml": 'dependency_groups = ["test"]\n',
+      ".python-version": `${py!.minor}\n`,
+      "selfproj/__init__.py": "import os\nWHERE = os.path.dirname(__file__)\n",
+      "app.py": "import selfplugin, selfproj; print(selfplugin.__version__, selfproj.WHERE)",
+    });
+    const env = testEnv(await Deno.makeTempDir(), {
+      PATH: `${uvDir()}:${Deno.env.get("PATH")}`,
+      PIP_INDEX_URL: `file://${index}`,
+    });
+    await uvRun(["lock", "--index-url", `file://${index}`, "--python", py!.path], dir, env);
+    assert.match(await Deno.readTextFile(join(dir, "uv.lock")), /hash = "sha256:/);
+    for (const driver of ["venv_pip", "venv_uv"]) {
+      const r = await runPrime(["--refresh", "app.py"], {
+        cwd: dir,
+        env: { ...env, PRIME_VENV_DRIVER: driver },
+      });
+      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), `1.0 ${join(dir, "selfproj")}`, driver);
+    }
   },
 });
 

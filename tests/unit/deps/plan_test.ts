@@ -95,6 +95,46 @@ Deno.test("installPhases() puts hash-pinned files alone, then the rest, then the
   assert.equal(only.length, 1);
 });
 
+Deno.test("installPhases() installs a lock's pins alone with --no-deps, then the rest", () => {
+  const lock = "/r/.venv/prime-lock-requirements.txt";
+  const phases = installPhases({
+    ...BASE_PLAN,
+    requirements: [lock, "/r/requirements.txt"],
+    hashedRequirements: [lock, "/r/requirements.txt"],
+    lockRequirements: lock,
+  });
+  assert.deepEqual(phases.map((p) => p.label), [
+    "locked pins",
+    "hash-pinned requirements",
+    "dependencies",
+    "editable projects",
+  ]);
+  assert.deepEqual(phases[0].args, [
+    "-c",
+    "/r/constraints.txt",
+    "-r",
+    lock,
+    "--no-index",
+    "--no-deps",
+  ]);
+  assert.ok(
+    !phases[1].args.includes("--no-deps"),
+    "a user's hashed file keeps pip's dependency check",
+  );
+  // A lock and the project only: the pins, then the project in a call that resolves.
+  const two = installPhases({
+    ...BASE_PLAN,
+    requirements: [lock],
+    dependencies: [],
+    groupRequirements: [],
+    lockRequirements: lock,
+  });
+  assert.deepEqual(two.map((p) => [p.label, p.args]), [
+    ["locked pins", ["-c", "/r/constraints.txt", "-r", lock, "--no-index", "--no-deps"]],
+    ["editable projects", ["-c", "/r/constraints.txt", "-e", "/r", "--no-index"]],
+  ]);
+});
+
 Deno.test("installPhases() installs build requirements before no-build-isolation editables", () => {
   const phases = installPhases({
     ...BASE_PLAN,
