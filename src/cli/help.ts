@@ -127,6 +127,6 @@ Options (they stop at SCRIPT or CMD; \`--\` also ends them):
 
 Exit codes: the program's own; 2 usage, 3 configuration, 4 no interpreter,
 5 venv creation, 6 install, 7 lock timeout, 8 prime itself could not be fetched,
-70 internal error.
+70 internal error; 126/127 the program could not be executed/found, as in a shell.
 `;
 }
