@@ -72,11 +72,16 @@ export function checkOwnDir(dir: string): void {
   }
   const reason = unsafeDirReason(st, Deno.uid());
   if (reason !== null) {
+    const theirs = reason.startsWith("is owned by");
     throw new VenvError(`the cache dir ${dir} ${reason}; prime will not use it`, {
-      hint: cacheHint(dir),
+      hint: theirs ? OTHERS_HINT : cacheHint(dir),
     });
   }
 }
+
+/** Another user's cache dir: chmod would not make it the user's (`sudo` keeping HOME does this). */
+const OTHERS_HINT =
+  "it is another user's (HOME or PRIME_CACHE_DIR names theirs, as `sudo` without -H can): point PRIME_CACHE_DIR at a directory of your own";
 
 function cacheHint(dir: string): string {
   return `run \`chmod 700 ${dir}\` if it is yours, or point PRIME_CACHE_DIR at a directory only you can write`;

@@ -107,6 +107,7 @@ Deno.test({
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, new RegExp(`the cache dir ${cache} is owned by uid ${NOBODY}`));
     assert.match(r.stderr, /hint: .*PRIME_CACHE_DIR/);
+    assert.doesNotMatch(r.stderr, /chmod/, "chmod cannot make another user's dir yours");
     assert.ok(!pathExists(mark), "the attacker's bin/python ran");
 
     // The same dir handed to the victim (chown) but still writable by everyone: refused.
