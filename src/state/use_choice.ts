@@ -6,7 +6,7 @@ import {
   useChoicePath,
   writeFileAtomic,
 } from "./paths.ts";
-import { ConfigError, errorMessage } from "../errors.ts";
+import { ConfigError, diskError, errorMessage, VenvError } from "../errors.ts";
 
 /**
  * The chosen env name, or null. Only a regular file counts: a committed symlink
@@ -44,6 +44,11 @@ export function writeUseChoice(refRoot: string, name: string | null): string {
     writeFileAtomic(path, name + "\n");
   } catch (e) {
     if (e instanceof ConfigError) throw e;
+    // A full, over-quota or read-only disk is exit 5 naming the file, like every write
+    // (writeFileAtomic has made it one already; mkdir has not).
+    if (e instanceof VenvError) throw e;
+    const disk = diskError(e, path);
+    if (disk) throw disk;
     throw new ConfigError(
       `cannot save the env choice in ${path}: ${errorMessage(e)}`,
       `${dir} must be a writable directory prime owns; move whatever is there away`,

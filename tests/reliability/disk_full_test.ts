@@ -49,7 +49,7 @@ async function onTmpfs<T>(inodes: number, fn: (repo: string) => Promise<T>): Pro
     Deno.mkdirSync(join(repo, "src"), { recursive: true });
     Deno.writeTextFileSync(
       join(repo, "prime.toml"),
-      `required_python_version = "${PY?.minor}"\nvenv_driver = "venv_pip"\npython_path = ["src"]\n`,
+      `required_python_version = "${PY?.minor}"\nvenv_driver = "venv_pip"\npython_path = ["src"]\n[env.dev]\n`,
     );
     Deno.writeTextFileSync(join(repo, "src", "mod.py"), "X = 1\n");
     Deno.writeTextFileSync(join(repo, "app.py"), "import mod; print(mod.X)\n");
@@ -94,5 +94,34 @@ Deno.test({
     }
     assert.ok(named.includes("prime-stamp.json"), `the stamp was named: ${named}`);
     assert.ok(named.includes("_prime_python_path.pth"), `the .pth was named: ${named}`);
+  },
+});
+
+Deno.test({
+  name: "a read-only file system (EROFS) under the repo is exit 5 naming the path, and the " +
+    "built env still runs" + WHY,
+  ignore: why !== null,
+  async fn() {
+    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
+    await onTmpfs(100_000, async (repo) => {
+      assert.equal((await runPrime(["sync"], { cwd: repo, env })).code, 0);
+      // An edit, then the disk goes read-only: the update cannot be built.
+      Deno.writeTextFileSync(join(repo, "src", "extra.py"), "");
+      const toml = Deno.readTextFileSync(join(repo, "prime.toml"));
+      Deno.writeTextFileSync(join(repo, "prime.toml"), toml.replace('["src"]', '["src", "."]'));
+      const ro = await sh("mount", ["-o", "remount,ro", repo.slice(0, -"/repo".length)]);
+      assert.equal(ro.code, 0, ro.out);
+      const sync = await runPrime(["sync"], { cwd: repo, env });
+      assertCleanFailure(sync, 5, "sync on a read-only repo");
+      assert.match(sync.stderr, new RegExp(`${repo}.*(not writable|read-only)`));
+      const use = await runPrime(["use", "dev"], { cwd: repo, env });
+      assertCleanFailure(use, 5, "prime use on a read-only repo");
+      assert.match(use.stderr, /cannot write .*\.prime.*read-only \(EROFS\)/);
+      // The env built before is untouched and runs.
+      const py = await new Deno.Command(join(repo, ".venv", "bin", "python"), {
+        args: ["-c", "import mod; print(mod.X)"],
+      }).output();
+      assert.equal(new TextDecoder().decode(py.stdout), "1\n");
+    });
   },
 });
