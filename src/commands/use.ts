@@ -7,7 +7,7 @@
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { pickEnv } from "../config/settings.ts";
-import { readUseChoice, writeUseChoice } from "../state/use_choice.ts";
+import { readUseChoice, writeUseChoice } from "../state/pointer.ts";
 import { useChoicePath } from "../state/paths.ts";
 import * as log from "../log.ts";
 import { writeAll } from "../util.ts";

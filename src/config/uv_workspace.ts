@@ -1,6 +1,6 @@
 /** uv workspaces as pyproject.toml declares them (`[tool.uv.workspace]`). */
 import { isTable } from "./schema.ts";
-import { globToRegExp } from "../state/glob.ts";
+import { globToRegExp } from "../state/stamp.ts";
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];

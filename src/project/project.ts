@@ -9,7 +9,7 @@ import { pickEnv, resolveSettings } from "../config/settings.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
 import { findPythonVersionFile } from "../config/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
-import { readUseChoice } from "../state/use_choice.ts";
+import { readUseChoice } from "../state/pointer.ts";
 import { ownCacheDir, readBoundedText } from "../state/paths.ts";
 import * as log from "../log.ts";
 import { EXIT, PrimeError } from "../errors.ts";

@@ -6,7 +6,7 @@
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
 import { isUvMember, uvWorkspace } from "../config/uv_workspace.ts";
-import { ancestorConfigFiles } from "./workspace_scan.ts";
+import { ancestorConfigFiles } from "./ref_root.ts";
 import * as log from "../log.ts";
 import { dirname, isFile, resolvePath } from "../util.ts";
 import { errorMessage } from "../errors.ts";

@@ -6,7 +6,7 @@
  */
 import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
-import { readBareRecord } from "./bare.ts";
+import { readBareRecord } from "./stamp.ts";
 import { stampPath } from "./paths.ts";
 import {
   deleteGeneration,

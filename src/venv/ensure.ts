@@ -15,7 +15,7 @@ import {
   writeStamp,
 } from "../state/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
-import { expandGlobs, isGlob } from "../state/glob.ts";
+import { expandGlobs, isGlob } from "../state/stamp.ts";
 import {
   ensureSelfIgnoringDir,
   hasControlChar,

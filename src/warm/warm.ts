@@ -4,11 +4,11 @@
  * Deno APIs only (no npm packages, no node: built-ins), because every script start
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
-import { type Invocation, readInvocation } from "../cli/args.ts";
-import { findProjectRoot } from "../project/ref_root.ts";
+import { type Invocation, readInvocation, withDropIn } from "../cli/args.ts";
+import { findProjectRoot, routedRoot } from "../project/ref_root.ts";
 import { ownCacheDir, readBoundedText, venvPython } from "../state/paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../state/pointer.ts";
-import { readStamp, staleReason } from "../state/stamp.ts";
+import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "../state/stamp.ts";
 import { holdGeneration, liveDir } from "../state/generation.ts";
 import {
   currentDepth,
@@ -21,10 +21,7 @@ import {
 import { execveAsync } from "../launch/exec.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { readVarsFiles } from "../config/dotenv.ts";
-import { bareRecordHolds, readBareRecord } from "../state/bare.ts";
 import { absoluteFrom, dirname, isExecutableFile, writeAll } from "../util.ts";
-import { withDropIn } from "../cli/drop_in.ts";
-import { routedRoot } from "../project/workspace_scan.ts";
 
 /**
  * The ref root, null when there is none, or undefined when the cold path must decide:
@@ -168,7 +165,7 @@ async function execIn(
 
 /**
  * A script with no block and no ref root: exec its recorded interpreter, isolated, when
- * the record still holds (see state/bare.ts). Returns when it does not.
+ * the record still holds (see state/stamp.ts). Returns when it does not.
  */
 async function execBareScript(
   script: string,
