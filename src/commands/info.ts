@@ -8,7 +8,7 @@ import { selectWithRequirement } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
-import { envPlan } from "../deps/locks.ts";
+import { envPlan, planWithLockFile } from "../deps/locks.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
 import { readStamp } from "../state/stamp.ts";
 import { PRIME_VERSION } from "../version.ts";
@@ -183,11 +183,14 @@ export async function gatherInfo(
         project_dirs: s.projectDirs.map((d) => d + (s.projectExtras?.[d] ?? "")),
         constraints_file: s.constraintsFile,
         // A lock in force pins [project].dependencies and the groups (installed first,
-        // in a call of its own when it pins hashes).
+        // in a call of its own).
         lock_file: plan!.lock?.path ?? null,
         install_args: s.installArgs,
-        // More than one when pip needs it (hash-pinned files, --no-build-isolation).
-        install_calls: installPhases(plan!).map((ph) => ph.label),
+        // More than one when pip needs it (a lock, hash-pinned files, --no-build-isolation);
+        // the lock's pins are a call of their own (its file is written only by a build).
+        install_calls: installPhases(
+          plan!.lock ? planWithLockFile(plan!, plan!.lock.path, true) : plan!,
+        ).map((ph) => ph.label),
         python_path: s.pythonPath,
         vars: Object.keys(s.vars),
         vars_files: s.varsFiles,

@@ -211,6 +211,9 @@ test = ["selfplugin"]
       assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
       assert.equal(r.stdout.trim(), `1.0 ${join(dir, "selfproj")}`, driver);
     }
+    // prime info names the calls the build makes: the pins alone, then the project.
+    const info = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout);
+    assert.deepEqual(info.plan.install_calls, ["locked pins", "editable projects"]);
   },
 });
 
