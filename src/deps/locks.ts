@@ -213,11 +213,9 @@ export async function exportUvLock(
   runner: Runner,
   opts: { offline: boolean; sources?: ExportSources },
 ): Promise<string> {
-  const attempt = async (offline: boolean) => {
-    const args = [
-      ...uvExportArgs(lock, python, offline),
-      ...exportSourceArgs(opts.sources?.args ?? []),
-    ];
+  const sourceArgs = exportSourceArgs(opts.sources?.args ?? []);
+  const attempt = async (offline: boolean, withSources = true) => {
+    const args = [...uvExportArgs(lock, python, offline), ...(withSources ? sourceArgs : [])];
     log.trace(`$ ${uvPath} ${args.join(" ")}`);
     const r = await runner(uvPath, args, { cwd, env: opts.sources?.env, timeoutMs: 300_000 });
     return { args, r };
@@ -228,6 +226,23 @@ export async function exportUvLock(
     log.debug(`uv export --offline failed (${lastErrorLine(r.stderr)}); checking the lock online`);
     ({ args, r } = await attempt(false));
     if (r.code === 0) return r.stdout;
+  }
+  if (/needs to be updated/i.test(r.stdout + r.stderr) && sourceArgs.length > 0) {
+    // uv also calls a lock outdated when the indexes it is given are not the ones the
+    // lock records (pip's index-url naming a mirror, or PyPI with a trailing slash):
+    // check the lock against pyproject.toml alone, as `uv sync` would. The pins and
+    // hashes are the same whichever index serves them, and the install that follows
+    // still goes through the user's pip settings.
+    for (const offline of opts.offline ? [true] : [true, false]) {
+      const again = await attempt(offline, false);
+      if (again.r.code === 0) {
+        log.debug(
+          `${lock.path} matches pyproject.toml; it records other indexes than pip's settings name`,
+        );
+        return again.r.stdout;
+      }
+      if (!/needs to be updated/i.test(again.r.stdout + again.r.stderr)) break;
+    }
   }
   const out = r.stdout + "\n" + r.stderr;
   const command = `$ ${uvPath} ${args.join(" ")}`;

@@ -150,7 +150,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a uv.lock whose locked test tool depends on the project itself installs under both drivers (pluggy's lock: pytest needs pluggy)" +
+    "a uv.lock whose locked test tool depends on the project itself installs under both drivers (pluggy's lock: pytest needs pluggy), also from a mirror of its index" +
     why,
   ignore,
   async fn() {
@@ -214,6 +214,22 @@ test = ["selfplugin"]
     // prime info names the calls the build makes: the pins alone, then the project.
     const info = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout);
     assert.deepEqual(info.plan.install_calls, ["locked pins", "editable projects"]);
+    // pip's settings naming another source of the same files (a mirror; here the wheels
+    // dir and no index): uv calls the lock outdated for its indexes, yet it matches
+    // pyproject.toml, as `uv sync` sees it, so both drivers install its pins from there.
+    const mirror = testEnv(await Deno.makeTempDir(), {
+      PATH: env.PATH,
+      PIP_NO_INDEX: "1",
+      PIP_FIND_LINKS: links,
+    });
+    for (const driver of ["venv_pip", "venv_uv"]) {
+      const r = await runPrime(["--refresh", "app.py"], {
+        cwd: dir,
+        env: { ...mirror, PRIME_VENV_DRIVER: driver },
+      });
+      assert.equal(r.code, 0, `${driver} from a mirror: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), `1.0 ${join(dir, "selfproj")}`, driver);
+    }
   },
 });
 
