@@ -241,7 +241,8 @@ export async function exportUvLock(
         );
         return again.r.stdout;
       }
-      if (!/needs to be updated/i.test(again.r.stdout + again.r.stderr)) break;
+      // Offline, uv's verdict is final for the lock; online is for metadata it must build.
+      if (/needs to be updated/i.test(again.r.stdout + again.r.stderr)) break;
     }
   }
   const out = r.stdout + "\n" + r.stderr;
