@@ -714,32 +714,11 @@ export function fetchWithPipSettings(
   };
 }
 
-/** Route 4: the uv wheel from the index or find-links, unzipped with no Python. */
+/**
+ * Route 4: the uv wheel from the index or find-links, unzipped with no Python. Fetches
+ * through `fetchFn` (pip's cert and proxy applied, see fetchWithPipSettings).
+ */
 async function fromWheel(
-  opts: ObtainUvOptions,
-  env: Record<string, string | undefined>,
-  runner: Runner,
-  base: RunOptions,
-  work: string,
-  tried: string[],
-): Promise<UvTool | null> {
-  const pipFetch = opts.fetchFn ? null : fetchWithPipSettings(readPipSettings(env), tried);
-  try {
-    return await wheelFromSources(
-      opts,
-      env,
-      runner,
-      base,
-      work,
-      tried,
-      opts.fetchFn ?? pipFetch!.fetch,
-    );
-  } finally {
-    pipFetch?.close();
-  }
-}
-
-async function wheelFromSources(
   opts: ObtainUvOptions,
   env: Record<string, string | undefined>,
   runner: Runner,
@@ -886,7 +865,21 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
       log.debug(`uv: ${helper.path} (uv ${helper.version}, installed with pip)`);
       return { ...helper, source: "helper-venv" };
     }
-    const wheel = await fromWheel(opts, env, runner, base, work, tried);
+    const pipFetch = opts.fetchFn ? null : fetchWithPipSettings(readPipSettings(env), tried);
+    let wheel: UvTool | null;
+    try {
+      wheel = await fromWheel(
+        opts,
+        env,
+        runner,
+        base,
+        work,
+        tried,
+        opts.fetchFn ?? pipFetch!.fetch,
+      );
+    } finally {
+      pipFetch?.close();
+    }
     if (wheel) {
       log.debug(`uv: ${wheel.path} (uv ${wheel.version}, taken from its wheel)`);
       return { ...wheel, source: "wheel" };
