@@ -1,6 +1,7 @@
 /**
  * Script mode (`prime SCRIPT ARGS` and `#!/usr/bin/env prime`):
- *   - a PEP 723 block: a script env in the cache, keyed by the block and interpreter;
+ *   - a PEP 723 block: a script env in the cache, keyed by the block, interpreter, script
+ *     directory and a forced driver;
  *   - else the env of the ref root found from the script's own directory;
  *   - else the selected interpreter, isolated, and no venv.
  */
@@ -116,9 +117,13 @@ export async function resolveScript(inv: Invocation, script: string): Promise<Sc
   });
   const project: BareProject = { ...bareProject(inv, scriptDir), required: req.required };
   // A block's python_path is relative to the script, so the script's directory is part
-  // of the key; identical blocks in one directory share an env.
+  // of the key; identical blocks in one directory share an env. A driver forced by
+  // PRIME_VENV_DRIVER gets a venv of its own, so switching back and forth rebuilds nothing.
+  const forced = inv.overrides.driver ?? "";
   const venvDirFor = async (py: PythonInfo) => {
-    const key = await sha256Hex(`${raw}\0${py.realPath}\0${py.version}\0${scriptDir}`);
+    const key = await sha256Hex(
+      `${raw}\0${py.realPath}\0${py.version}\0${scriptDir}${forced ? `\0${forced}` : ""}`,
+    );
     return `${ownCacheSubdir(`${project.cache}/scripts`)}/${key.slice(0, 24)}`;
   };
   return { kind: "block", project, settings, venvDirFor, raw, scriptDir };

@@ -98,3 +98,39 @@ Deno.test({
     console.log(`offline fallback to pip took ${Math.round(performance.now() - t0)} ms`);
   },
 });
+
+Deno.test({
+  name:
+    "a PEP 723 script keeps one env per forced driver: switching back and forth rebuilds nothing" +
+    why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "s.py": `# /// script
+# requires-python = ">=3.8"
+# dependencies = ["greeting==1.0"]
+# [tool.prime]
+# install_args = ["--no-index", "--find-links", "wheels"]
+# ///
+import greeting, sys; print(sys.prefix)
+`,
+    });
+    await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+    const env = testEnv(await Deno.makeTempDir(), { PATH: `${uvDir()}:${Deno.env.get("PATH")}` });
+    const run = (driver: string) =>
+      runPrime(["s.py"], { cwd: dir, env: { ...env, PRIME_VENV_DRIVER: driver } });
+    const pip = await run("venv_pip");
+    assert.equal(pip.code, 0, pip.stderr);
+    assert.match(pip.stderr, /building the script env .*venv_pip/);
+    const uvRun = await run("venv_uv");
+    assert.equal(uvRun.code, 0, uvRun.stderr);
+    assert.match(uvRun.stderr, /building the script env .*venv_uv/);
+    assert.notEqual(uvRun.stdout, pip.stdout, "each forced driver has a venv of its own");
+    for (const [driver, first] of [["venv_pip", pip], ["venv_uv", uvRun]] as const) {
+      const again = await run(driver);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout, first.stdout, `${driver} went back to its own venv`);
+      assert.doesNotMatch(again.stderr, /building/, `${driver}: nothing was rebuilt`);
+    }
+  },
+});
