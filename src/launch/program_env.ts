@@ -40,9 +40,6 @@ const REMOVED = IMPORT_PATH_VARS;
  */
 export type Isolation = "imports" | "strict";
 
-/** The isolation modes, for validation and messages. */
-export const ISOLATION_MODES: readonly Isolation[] = ["imports", "strict"];
-
 /**
  * Whether python's arguments run a script file (then python puts the script's own
  * directory first on sys.path), rather than `-c`, `-m`, stdin or the REPL (then it puts

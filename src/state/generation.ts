@@ -103,21 +103,6 @@ export function publishGeneration(venvDir: string, gen: string): void {
   }
 }
 
-/** Whether a running program holds `gen` (its in-use lock is taken). */
-export async function generationInUse(gen: string): Promise<boolean> {
-  let f: Deno.FsFile;
-  try {
-    f = Deno.openSync(inUseLockPath(gen), { read: true });
-  } catch {
-    return false;
-  }
-  try {
-    return !(await f.tryLock(true));
-  } finally {
-    f.close();
-  }
-}
-
 /**
  * Removes `gen` unless a program uses it: under its exclusive in-use lock, renamed to
  * a `.trash-*` name first (so no reader ever sees it half-deleted), then deleted.
