@@ -12,6 +12,7 @@ import type { VenvDriver } from "../../../src/drivers/driver.ts";
 import { InstallError, VenvError } from "../../../src/errors.ts";
 import { readStamp } from "../../../src/state/stamp.ts";
 import * as log from "../../../src/log.ts";
+import { pathExists as exists } from "../../../src/util.ts";
 import { fakeRunner, result } from "../../helpers/fake_runner.ts";
 
 log.setVerbosity(0, true);
@@ -99,15 +100,6 @@ function ensure(root: string, inp: EnvInputs, runner = venvAndInstaller(), refre
     cwd: root,
     runner,
   });
-}
-
-function exists(p: string): boolean {
-  try {
-    Deno.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("ensureEnv() builds a missing venv, stamps it last, and then leaves it alone", async () => {
