@@ -7,6 +7,7 @@
  */
 import { InstallError } from "../errors.ts";
 import { type RunResult, tail } from "../process.ts";
+import { truthy } from "./pip_config.ts";
 
 /** Which installer produced the output. */
 export type Installer = "pip" | "uv";
@@ -51,10 +52,6 @@ export const GENERIC_CAUSE: FailureCause = {
   summary: "",
   hint: `fix the requirement named above, ${RERUN}`,
 };
-
-function truthy(v: string | undefined): boolean {
-  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
-}
 
 /** The first capture of the first pattern that matches, or "" when one matches without one. */
 function firstMatch(text: string, patterns: RegExp[]): string | null {

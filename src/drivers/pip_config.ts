@@ -56,12 +56,14 @@ const KEYS: Record<string, [keyof PipSettings, Kind]> = {
   "require-hashes": ["requireHashes", "bool"],
 };
 
-function truthy(v: string): boolean {
-  return /^(1|true|yes|on|y|t)$/i.test(v.trim());
+/** A yes in pip's (strtobool) and uv's (clap's boolish) sense; unset is no. */
+export function truthy(v: string | undefined): boolean {
+  return v !== undefined && /^(1|true|yes|on|y|t)$/i.test(v.trim());
 }
 
-function words(v: string): string[] {
-  return v.split(/\s+/).filter(Boolean);
+/** A whitespace-separated list, as pip and uv read one; unset is empty. */
+export function words(v: string | undefined): string[] {
+  return v ? v.split(/\s+/).filter(Boolean) : [];
 }
 
 function convert(kind: Kind, raw: string): string | string[] | boolean {
@@ -212,7 +214,7 @@ export function uvConfigFiles(
   env: Record<string, string | undefined>,
   projectDir: string,
 ): string[] {
-  if (env.UV_NO_CONFIG && truthy(env.UV_NO_CONFIG)) return [];
+  if (truthy(env.UV_NO_CONFIG)) return [];
   if (env.UV_CONFIG_FILE) return [env.UV_CONFIG_FILE];
   const home = env.HOME ?? "";
   const xdgHome = env.XDG_CONFIG_HOME || (home ? `${home}/.config` : "");

@@ -23,7 +23,14 @@ import {
   writeFileAtomic,
 } from "../state/paths.ts";
 import { compareVersions } from "../python/specifier.ts";
-import { type PipConf, type PipSettings, readPipConf, readPipSettings } from "./pip_config.ts";
+import {
+  type PipConf,
+  type PipSettings,
+  readPipConf,
+  readPipSettings,
+  truthy,
+  words,
+} from "./pip_config.ts";
 import { basename, executablesOnPath, isExecutableFile, pathDirs } from "../util.ts";
 import { errorMessage } from "../errors.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
@@ -134,14 +141,6 @@ export function versionAtLeast(a: string, b: string): boolean {
 
 /** The oldest Python the helper venv route can pip-install uv with. */
 const MIN_HELPER_PYTHON = "3.8";
-
-function truthy(v: string | undefined): boolean {
-  return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
-}
-
-function words(v: string | undefined): string[] {
-  return v ? v.split(/\s+/).filter(Boolean) : [];
-}
 
 /** Where to look for the uv wheel. */
 export interface PackageSources {

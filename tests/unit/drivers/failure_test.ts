@@ -16,6 +16,9 @@ const UV_TLS = `error: Failed to fetch: https://127.0.0.1:8443/simple/foo/
   cause: invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))`;
 const PIP_USER =
   `ERROR: Can not perform a '--user' install. User site-packages are not visible in this virtualenv.`;
+const PIP_USER_ENV_ONLY =
+  `ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/home/u/.local/lib'
+Consider using the \`--user\` option or check the permissions.`;
 const PIP_NOT_FOUND =
   `ERROR: Could not find a version that satisfies the requirement foo (from versions: none)
 ERROR: No matching distribution found for foo`;
@@ -113,6 +116,12 @@ const cases: Array<[string, FailureInput, string]> = [
   ["pip's TLS failure (which also says not found)", { installer: "pip", output: PIP_TLS }, "tls"],
   ["uv's TLS failure", { installer: "uv", output: UV_TLS }, "tls"],
   ["PIP_USER=1", { installer: "pip", output: PIP_USER, env: { PIP_USER: "1" } }, "pip-user"],
+  // Only the environment tells: pip's own words here do not name the user site.
+  [
+    "PIP_USER=y (pip's strtobool yes)",
+    { installer: "pip", output: PIP_USER_ENV_ONLY, env: { PIP_USER: "y" } },
+    "pip-user",
+  ],
   ["pip's not found", { installer: "pip", output: PIP_NOT_FOUND }, "not-found"],
   ["uv's not found", { installer: "uv", output: UV_NOT_FOUND }, "not-found"],
   ["pip's missing hash", { installer: "pip", output: PIP_HASH_MISSING }, "hash-missing"],

@@ -133,6 +133,9 @@ Deno.test("packageSources() gathers find-links, extra indexes and --no-index", (
   assert.equal(s.noIndex, false);
   assert.equal(packageSources(["--no-index"], {}).noIndex, true);
   assert.equal(packageSources([], { PIP_NO_INDEX: "1" }).noIndex, true);
+  // pip's strtobool and uv's boolish parser both take y and t as yes.
+  assert.equal(packageSources([], { PIP_NO_INDEX: "y" }).noIndex, true);
+  assert.equal(packageSources([], { UV_NO_INDEX: "t" }).noIndex, true);
   assert.equal(packageSources([], {}, { noIndex: true }).noIndex, true);
   assert.equal(packageSources([], { PIP_NO_INDEX: "0" }, { noIndex: true }).noIndex, false);
 });
