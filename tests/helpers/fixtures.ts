@@ -249,3 +249,20 @@ export async function runFile(
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
+
+/**
+ * Reads a child's decoded output until what was read matches `until` (to the end of
+ * the stream without it, or when it ends first); returns everything read.
+ */
+export async function readUntil(
+  reader: ReadableStreamDefaultReader<string>,
+  until?: RegExp,
+): Promise<string> {
+  let text = "";
+  while (!until?.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  return text;
+}

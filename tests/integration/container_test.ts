@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, PRIME, runPrime, tempTree, unshareWorks } from "../helpers/fixtures.ts";
+import {
+  makeWheel,
+  PRIME,
+  readUntil,
+  runPrime,
+  tempTree,
+  unshareWorks,
+} from "../helpers/fixtures.ts";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const HAVE_SYSTEM_PYTHON = (() => {
@@ -81,21 +88,12 @@ install_args = ["--no-index", "--find-links", "wheels"]
     }).spawn();
     const stderrP = new Response(child.stderr).text();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let stdout = "";
-    while (!/ready\n/.test(stdout)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stdout += value;
-    }
+    let stdout = await readUntil(reader, /ready\n/);
     const [pid, ...rest] = stdout.trim().split(" ");
     assert.equal(Number(pid), child.pid, `the program runs as prime's own process: ${stdout}`);
     assert.equal(rest.join(" "), "hello, pid1, from greeting 1.0 ready");
     child.kill("SIGTERM");
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stdout += value;
-    }
+    stdout += await readUntil(reader);
     const status = await child.status;
     const stderr = await stderrP;
     assert.match(stdout, /got SIGTERM\n$/, stderr);

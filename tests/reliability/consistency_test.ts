@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, runPrime, snapshotTree } from "../helpers/fixtures.ts";
+import { PRIME, readUntil, runPrime, snapshotTree } from "../helpers/fixtures.ts";
 import { stampPath } from "../../src/state/paths.ts";
 import {
   APP,
@@ -328,23 +328,15 @@ Deno.test({
       stderr: "piped",
     }).spawn();
     // Running (and holding its build, taken before exec) once it says so.
-    const reader = child.stdout.getReader();
-    let said = "";
-    while (!said.includes("\n")) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      said += new TextDecoder().decode(chunk.value);
-    }
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const said = await readUntil(reader, /\n/);
     assert.equal(said, "ready\n");
     const busy = await runPrime(["clean"], { cwd: dir, env });
     assertCleanFailure(busy, 5, "prime clean while a program runs");
     assert.match(busy.stderr, /in use by a running program; nothing was removed/);
     const w = child.stdin.getWriter();
     await w.close();
-    let rest = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      rest += new TextDecoder().decode(r.value);
-    }
+    const rest = await readUntil(reader);
     const status = await child.status;
     await child.stderr.cancel();
     assert.equal(status.code, 0);

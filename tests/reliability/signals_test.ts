@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, runPrime } from "../helpers/fixtures.ts";
+import { PRIME, readUntil, runPrime } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 
 /** Prints its PID and "ready", then waits; handlers print the signal and exit 0 or 3. */
@@ -51,19 +51,10 @@ async function signalRun(
   }).spawn();
   const stderrP = new Response(child.stderr).text();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let stdout = "";
-  while (!/ready\n/.test(stdout)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    stdout += value;
-  }
+  let stdout = await readUntil(reader, /ready\n/);
   const programPid = Number(stdout.split(" ")[0]);
   Deno.kill(child.pid, sig);
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    stdout += value;
-  }
+  stdout += await readUntil(reader);
   const status = await child.status;
   return {
     code: status.code,
