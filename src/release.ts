@@ -21,9 +21,6 @@ export function releaseBaseUrl(version: string = PRIME_VERSION): string {
   return `https://github.com/${RELEASE_REPO}/releases/download/v${version}`;
 }
 
-/** The install.sh URL of the latest release (what README tells users to curl). */
-export const LATEST_BASE_URL = `https://github.com/${RELEASE_REPO}/releases/latest/download`;
-
 /**
  * The entries of a `sha256sum`-format text: name -> lowercase hex. `*name` (binary
  * mode) counts as name; malformed lines are skipped. Pure.
