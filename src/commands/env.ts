@@ -133,11 +133,6 @@ export function formatActivation(a: Activation, shell: ShellKind): string {
   return lines.join("\n") + "\n";
 }
 
-async function prepare(p: RootedProject) {
-  const s = p.settings;
-  return await prepareEnv(p, s);
-}
-
 /**
  * The configured variables that may reach the user's interactive shell (see
  * env_policy.ts and state/trust.ts): a refused name is exit 3; names the shell keeps
@@ -196,7 +191,7 @@ export async function envCommand(p: RootedProject, shell: ShellKind): Promise<nu
   let run: StampRun;
   let failure: PrimeError | null = null;
   try {
-    const prepared = await prepare(p);
+    const prepared = await prepareEnv(p, p.settings);
     venvDir = prepared.inputs.venvDir;
     run = prepared.inputs.run;
   } catch (e) {
