@@ -16,7 +16,7 @@ import { ConfigError, PrimeError } from "../errors.ts";
 import { isTrusted } from "../state/trust.ts";
 import { judgeVars, userAllowed } from "./env_policy.ts";
 import * as log from "../log.ts";
-import { shellHook } from "./shell_init.ts";
+import { shellFamily, shellHook } from "./shell_init.ts";
 import { writeAll } from "../util.ts";
 import { readStamp, type StampRun, venvPythonExists } from "../state/stamp.ts";
 
@@ -236,13 +236,13 @@ export async function envCommand(p: RootedProject, shell: ShellKind): Promise<nu
  * rc files (see shell_init.ts); `-c CMD` is passed through.
  */
 export async function shellCommand(p: RootedProject, args: string[]): Promise<number> {
-  const prepared = await prepare(p);
+  const prepared = await prepareEnv(p, p.settings);
   const shell = Deno.env.get("SHELL") || "/bin/sh";
   // The user's own shell: only trusted, allowed variables (shellVars).
   const { vars, fileVars } = await shellVars(
     p,
     prepared.inputs.run,
-    shell.endsWith("/fish") || shell === "fish" ? "fish" : "sh",
+    shellFamily(shell) === "fish" ? "fish" : "sh",
   );
   if (args.length === 0) {
     log.info(
