@@ -12,11 +12,11 @@ import { type BareProject, bareProject, loadProject, type Project } from "../pro
 import { prepareEnv } from "../venv/prepare.ts";
 import { freshVenv, startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
-import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
+import { requestFromSpecifier } from "../config/python_version.ts";
 import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
-import { scriptSettings } from "../config/settings.ts";
+import { readPythonVersionRequirement, scriptSettings } from "../config/settings.ts";
 import { toolUvSettings } from "../config/tool_uv.ts";
-import { ConfigError, errorMessage, UsageError } from "../errors.ts";
+import { errorMessage, UsageError } from "../errors.ts";
 import { ownCacheSubdir, readBoundedText, sha256Hex } from "../state/paths.ts";
 import { extractPep723Raw } from "../config/pep723_scan.ts";
 import { touchLastUsed } from "../warm/warm.ts";
@@ -160,15 +160,8 @@ function blockRequirement(
 
 /** The requirement a `.python-version` gives (none when absent or with no usable line). */
 function pythonVersionRequired(file: string | null): RequiredPython {
-  if (file === null) return { requests: [], value: null, source: "none" };
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(file);
-  } catch (e) {
-    throw new ConfigError(`cannot read ${file}: ${errorMessage(e)}`);
-  }
-  const { requests, warnings } = parsePythonVersionFile(text, file);
+  const warnings: string[] = [];
+  const required = file === null ? null : readPythonVersionRequirement(file, warnings);
   for (const w of warnings) log.warn(w);
-  if (requests.length === 0) return { requests: [], value: null, source: "none" };
-  return { requests, value: requests.map((r) => r.raw).join(" | "), source: file };
+  return required ?? { requests: [], value: null, source: "none" };
 }

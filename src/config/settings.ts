@@ -217,27 +217,8 @@ function requiredPython(
   // A .python-version appearing nearer than the one used (or at all) changes the requirement.
   probedAbsent.push(...trail.checked);
   if (trail.path !== null) {
-    let text: string;
-    try {
-      text = readBoundedText(trail.path);
-    } catch (e) {
-      if (e instanceof ConfigError) throw e;
-      throw new ConfigError(
-        `cannot read ${trail.path}: ${errorMessage(e)}`,
-      );
-    }
-    const parsed = parsePythonVersionFile(text, trail.path);
-    warnings.push(...parsed.warnings);
-    if (parsed.requests.length > 0) {
-      return {
-        required: {
-          requests: parsed.requests,
-          value: parsed.requests.map((r) => r.raw).join(" | "),
-          source: trail.path,
-        },
-        file: trail.path,
-      };
-    }
+    const required = readPythonVersionRequirement(trail.path, warnings);
+    if (required !== null) return { required, file: trail.path };
     warnings.push(`${trail.path}: no usable version in the file; ignoring it`);
   }
   const rp = loaded.pyproject?.requiresPython;
@@ -588,5 +569,31 @@ function resolveSettingsSync(
     probedAbsent,
     constraintsTarget,
     warnings: [...(loaded.warnings ?? []), ...warnings],
+  };
+}
+
+/**
+ * The requirement a `.python-version` file gives, or null when no line is usable; its
+ * line warnings are added to `warnings`. Read bounded, as every configuration input.
+ * @throws ConfigError (exit 3) when the file cannot be read.
+ */
+export function readPythonVersionRequirement(
+  file: string,
+  warnings: string[],
+): RequiredPython | null {
+  let text: string;
+  try {
+    text = readBoundedText(file);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`cannot read ${file}: ${errorMessage(e)}`);
+  }
+  const parsed = parsePythonVersionFile(text, file);
+  warnings.push(...parsed.warnings);
+  if (parsed.requests.length === 0) return null;
+  return {
+    requests: parsed.requests,
+    value: parsed.requests.map((r) => r.raw).join(" | "),
+    source: file,
   };
 }

@@ -5,12 +5,12 @@ import type { Selection } from "../python/types.ts";
 import { findProjectRoot } from "./ref_root.ts";
 import { findWorkspaceRoot, type WorkspaceClaim } from "./workspace.ts";
 import { loadConfig } from "../config/load.ts";
-import { pickEnv, resolveSettings } from "../config/settings.ts";
-import { parsePythonVersionFile, requestFromSpecifier } from "../config/python_version.ts";
+import { pickEnv, readPythonVersionRequirement, resolveSettings } from "../config/settings.ts";
+import { requestFromSpecifier } from "../config/python_version.ts";
 import { findPythonVersionFile } from "../config/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../state/pointer.ts";
-import { ownCacheDir, readBoundedText } from "../state/paths.ts";
+import { ownCacheDir } from "../state/paths.ts";
 import * as log from "../log.ts";
 import { EXIT, PrimeError } from "../errors.ts";
 import { isFile, resolvePath } from "../util.ts";
@@ -126,13 +126,10 @@ export function bareProject(inv: Invocation, startDir: string): BareProject {
 async function requiredWithoutRoot(startDir: string): Promise<RequiredPython> {
   const file = await findPythonVersionFile(startDir);
   if (file === null) return { requests: [], value: null, source: "none" };
-  const { requests, warnings } = parsePythonVersionFile(readBoundedText(file), file);
+  const warnings: string[] = [];
+  const required = readPythonVersionRequirement(file, warnings);
   for (const w of warnings) log.warn(w);
-  return {
-    requests,
-    value: requests.map((r) => r.raw).join(" | ") || null,
-    source: file,
-  };
+  return required ?? { requests: [], value: null, source: file };
 }
 
 /** Runs selection for a project; `allowMissing` lets a uv driver fill the gap. */

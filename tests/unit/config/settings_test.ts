@@ -4,6 +4,7 @@ import { loadConfig } from "../../../src/config/load.ts";
 import {
   defaultSettings,
   pickEnv,
+  readPythonVersionRequirement,
   resolveDependencyGroups,
   resolveSettings,
   scriptSettings,
@@ -478,5 +479,31 @@ Deno.test("scriptSettings() shares the repo's validators: PRIME_VENV_DRIVER, and
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readPythonVersionRequirement: lines are alternatives, bad lines warn, none usable is null", async () => {
+  const root = await tree({
+    "a/.python-version": "3.12\nnot-a-version\n3.11\n",
+    "b/.python-version": "# only\n",
+  });
+  const warnings: string[] = [];
+  const req = readPythonVersionRequirement(`${root}/a/.python-version`, warnings);
+  assert.equal(req?.value, "3.12 | 3.11");
+  assert.equal(req?.source, `${root}/a/.python-version`);
+  assert.equal(req?.requests.length, 2);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /\.python-version:2/);
+  assert.equal(readPythonVersionRequirement(`${root}/b/.python-version`, []), null);
+});
+
+Deno.test("readPythonVersionRequirement: an oversized or unreadable file is a config error (exit 3)", async () => {
+  const root = await tree({ ".python-version": "3".repeat(1024 * 1024 + 1) });
+  await Deno.mkdir(`${root}/d/.python-version`, { recursive: true });
+  for (const file of [`${root}/.python-version`, `${root}/d/.python-version`, `${root}/none`]) {
+    assert.throws(
+      () => readPythonVersionRequirement(file, []),
+      (e) => e instanceof ConfigError && e.exitCode === EXIT.CONFIG && e.message.includes(file),
+    );
   }
 });
