@@ -22,15 +22,24 @@ import { dirname, isFile, parentDir, pathExists } from "../util.ts";
  * @throws UsageError (exit 2) when `startDir` does not exist or is not a directory.
  */
 export function findRefRootSync(startDir: string): string | null {
-  let dir: string;
+  return refRootFrom(realStartDir(startDir));
+}
+
+/** `startDir` with its links resolved. @throws UsageError (exit 2) when it is no directory. */
+function realStartDir(startDir: string): string {
   try {
-    dir = Deno.realPathSync(startDir);
+    const dir = Deno.realPathSync(startDir);
     if (!Deno.statSync(dir).isDirectory) throw new Error("not a directory");
+    return dir;
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "it does not exist" : errorMessage(e);
     throw new UsageError(`cannot start in ${startDir}: ${why}`, "pass an existing directory");
   }
-  while (true) {
+}
+
+/** findRefRootSync() from a real directory path. */
+function refRootFrom(real: string): string | null {
+  for (let dir = real;;) {
     const base = dir === "/" ? "" : dir;
     if (pathExists(`${base}/prime.toml`) || pathExists(`${base}/pyproject.toml`)) return dir;
     const parent = parentDir(dir);
@@ -56,9 +65,9 @@ export function findRefRoot(startDir: string): Promise<string | null> {
  * @throws UsageError (exit 2) when the start directory does not exist.
  */
 export function findProjectRoot(startDir: string): string | null {
-  const found = findRefRootSync(startDir);
+  const real = realStartDir(startDir);
+  const found = refRootFrom(real);
   if (found !== null) return found;
-  const real = Deno.realPathSync(startDir);
   const home = realHome();
   // `pyenv local` in $HOME writes ~/.python-version: a preference, not a project.
   if (real !== home && real !== "/" && isFile(`${real}/.python-version`)) return real;

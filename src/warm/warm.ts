@@ -63,8 +63,9 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     let text: string;
     let scriptDir: string;
     try {
-      text = readBoundedText(absoluteFrom(base, c.script), { as: "script" });
-      scriptDir = dirname(Deno.realPathSync(absoluteFrom(base, c.script)));
+      const path = absoluteFrom(base, c.script);
+      text = readBoundedText(path, { as: "script" });
+      scriptDir = dirname(Deno.realPathSync(path));
     } catch {
       return;
     }
