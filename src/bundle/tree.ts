@@ -104,16 +104,3 @@ export function listFiles(dir: string, rel = ""): string[] {
   }
   return out;
 }
-
-/** `12.3 KiB`. Pure. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}

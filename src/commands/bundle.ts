@@ -29,13 +29,13 @@ import {
 import {
   copyTree,
   emptyStats,
-  formatSize,
   listFiles,
   normalizeModes,
   type Skip,
   type TreeStats,
 } from "../bundle/tree.ts";
 import { launcherText } from "../bundle/launcher.ts";
+import { formatBytes } from "../state/gc.ts";
 import { IMPORT_PATH_VARS, isolationFlags } from "../launch/program_env.ts";
 import { BOOT_MODULE, bootText, STUB_PY } from "../bundle/boot_py.ts";
 
@@ -320,11 +320,11 @@ function printListing(title: string, items: Item[]): void {
     total += i.bytes ?? 0;
     log.info(
       `  ${i.what.padEnd(w)}  ${i.detail.padEnd(d)}  ${
-        i.bytes === null ? "(built at bundle time)" : formatSize(i.bytes)
+        i.bytes === null ? "(built at bundle time)" : formatBytes(i.bytes)
       }`,
     );
   }
-  log.info(`  ${"total".padEnd(w)}  ${"".padEnd(d)}  ${formatSize(total)}`);
+  log.info(`  ${"total".padEnd(w)}  ${"".padEnd(d)}  ${formatBytes(total)}`);
 }
 
 /** Runs `prime bundle`. */
@@ -624,7 +624,7 @@ export async function bundleCommand(
   log.info(
     `prime: bundle ${rel(out, s.refRoot)} written (${what}, ${
       kept.length + projectDirs.length
-    } distributions, ${formatSize(stats.bytes)}): Python ${
+    } distributions, ${formatBytes(stats.bytes)}): Python ${
       s.required.value ?? "3"
     }, built with ${python.version}`,
   );

@@ -7,7 +7,6 @@ import {
 } from "../../../src/bundle/site_packages.ts";
 import { parseArgs } from "../../../src/cli/args.ts";
 import { launcherText, shQuote } from "../../../src/bundle/launcher.ts";
-import { formatSize } from "../../../src/bundle/tree.ts";
 
 Deno.test("recordPaths() reads plain and quoted CSV paths", () => {
   assert.deepEqual(
@@ -89,10 +88,4 @@ Deno.test("launcherText() quotes its message and execs the bootstrap with the fl
   assert.match(text, /exec "\$py" -I -S "\$root\/prime-bundle\.py" "\$0" "\$@"\n$/);
   assert.ok(text.includes(shQuote("it's: no Python found: it needs Python >=3.10")));
   assert.equal(shQuote("a'b"), `'a'\\''b'`);
-});
-
-Deno.test("formatSize() uses binary units", () => {
-  assert.equal(formatSize(12), "12 B");
-  assert.equal(formatSize(2048), "2.0 KiB");
-  assert.equal(formatSize(5 * 1024 * 1024), "5.0 MiB");
 });
