@@ -5,6 +5,7 @@
  * better one if needed), removes the import-path variables, and execs the bootstrap.
  * Pure.
  */
+import { shQuote } from "../commands/env.ts";
 
 /** What the launcher is generated from. */
 export interface LauncherSpec {
@@ -18,11 +19,6 @@ export interface LauncherSpec {
   /** For the message when no Python is found at all. */
   needs: string;
   primeVersion: string;
-}
-
-/** Quotes a string for sh (single quotes). */
-export function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The launcher script. */
