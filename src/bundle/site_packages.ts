@@ -3,6 +3,7 @@
  * `.dist-info`: name, version, wheel tags, files, entry points, whether editable), and
  * which top-level entries are venv machinery rather than the app's.
  */
+import { readDirOrEmpty } from "../util.ts";
 
 /** One installed distribution. */
 export interface Dist {
@@ -109,13 +110,7 @@ function readText(path: string): string | null {
 /** Reads every `.dist-info` in a site-packages directory, sorted by name. */
 export function readDists(sitePackages: string): Dist[] {
   const dists: Dist[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(sitePackages)];
-  } catch {
-    return [];
-  }
-  for (const e of entries) {
+  for (const e of readDirOrEmpty(sitePackages)) {
     if (!e.isDirectory || !e.name.endsWith(".dist-info")) continue;
     const dir = `${sitePackages}/${e.name}`;
     const meta = parseMetadata(readText(`${dir}/METADATA`) ?? "");
@@ -149,13 +144,7 @@ export function venvSitePackages(venvDir: string): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const lib of ["lib", "lib64"]) {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(`${venvDir}/${lib}`)];
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
+    for (const e of readDirOrEmpty(`${venvDir}/${lib}`)) {
       const sp = `${venvDir}/${lib}/${e.name}/site-packages`;
       try {
         const real = Deno.realPathSync(sp);

@@ -17,7 +17,15 @@ import { ConfigError, UsageError, VenvError } from "../errors.ts";
 import { PRIME_VERSION } from "../version.ts";
 import { run } from "../process.ts";
 import { sha256Hex, venvPython } from "../state/paths.ts";
-import { basename, dirname, isFile, pathExists, statOrNull } from "../util.ts";
+import {
+  basename,
+  dirname,
+  isFile,
+  isInside,
+  pathExists,
+  readDirOrEmpty,
+  statOrNull,
+} from "../util.ts";
 import * as log from "../log.ts";
 import {
   type Dist,
@@ -105,12 +113,10 @@ function entryIsScript(entry: string): boolean {
 
 /** Checks DIR before anything is built: empty, absent, or an earlier bundle. */
 function checkOutput(out: string, s: Settings): void {
-  const inside = (child: string, parent: string) =>
-    child === parent || child.startsWith(parent.endsWith("/") ? parent : parent + "/");
   const real = realOrSelf(out);
   // A script env's venv is in the cache, and not known before the interpreter is.
-  const inVenv = s.venvDir !== "" && inside(real, realOrSelf(s.venvDir));
-  if (inVenv || inside(realOrSelf(s.refRoot), real)) {
+  const inVenv = s.venvDir !== "" && isInside(realOrSelf(s.venvDir), real);
+  if (inVenv || isInside(real, realOrSelf(s.refRoot))) {
     throw new UsageError(
       `bundle: --output ${out} overlaps ${inVenv ? "the venv" : "the ref root"}`,
       "write the bundle to its own directory, for example dist/NAME",
@@ -170,7 +176,7 @@ function appSkip(exclude: string[], refRoot: string, skipped: string[]): Skip {
     if (exclude.includes(abs)) return true;
     // A link out of the repo is not the app's code (and could be /, or /dev/zero).
     const real = realOrSelf(abs);
-    if (real !== refRoot && !real.startsWith(refRoot + "/")) {
+    if (!isInside(refRoot, real)) {
       skipped.push(`${abs} (a link out of the ref root, to ${real})`);
       return true;
     }
@@ -660,15 +666,10 @@ function defaultName(raw: string | null, e: Entry | null): string | null {
 
 function warnIfMissing(module: string, lib: string, app: string): void {
   const top = module.split(".")[0];
-  const here = (dir: string) => {
-    try {
-      return [...Deno.readDirSync(dir)].some((e) =>
-        e.name === top || e.name === `${top}.py` || e.name.startsWith(`${top}.`)
-      );
-    } catch {
-      return false;
-    }
-  };
+  const here = (dir: string) =>
+    readDirOrEmpty(dir).some((e) =>
+      e.name === top || e.name === `${top}.py` || e.name.startsWith(`${top}.`)
+    );
   const appDirs: string[] = [];
   try {
     const walk = (d: string, depth: number) => {
