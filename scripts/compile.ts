@@ -13,8 +13,6 @@ import { run } from "../src/process.ts";
 import { fileSha256, writeFileAtomic } from "../src/state/paths.ts";
 import { RELEASE_TARGETS } from "../src/release.ts";
 
-export { RELEASE_TARGETS };
-
 /** Exactly the permissions prime runs with (the same list as scripts/prime). */
 export const PRIME_PERMISSIONS: readonly string[] = [
   "--allow-read",

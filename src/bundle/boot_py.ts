@@ -14,7 +14,7 @@
  */
 
 /** A JSON value as a Python literal (None/True/False; JSON string escapes are Python's). Pure. */
-export function pyLiteral(v: unknown): string {
+function pyLiteral(v: unknown): string {
   if (v === null || v === undefined) return "None";
   if (v === true) return "True";
   if (v === false) return "False";
