@@ -448,31 +448,31 @@ export async function bundleCommand(
     }
   }
 
-  // The listing (-v, --dry-run).
-  const items: Item[] = [];
-  for (const d of kept) {
-    const bytes = d.files.filter((f) => !f.split("/").includes("__pycache__"))
-      .reduce((n, f) => n + sizeOf(`${d.site}/${f}`), 0);
-    const tags = distTags(d, python);
-    items.push({
-      what: `${d.name} ${d.version}`,
-      detail: tags.every(isPureTag) ? "pure" : tags[0],
-      bytes,
-    });
-  }
-  for (const d of projectDirs) {
-    items.push({
-      what: `project ${d === s.refRoot ? "." : rel(d, s.refRoot)}`,
-      detail: "non-editable",
-      bytes: null,
-    });
-  }
-  for (const a of appSources) {
-    const st = emptyStats();
-    copyTree(a.src, null, appSkip(out ? [out] : [], s.refRoot, []), st);
-    items.push({ what: `app/${a.dest}`, detail: a.what, bytes: st.bytes });
-  }
+  // The listing (-v, --dry-run): sizes are measured only when it is shown.
   if (req.dryRun || log.getVerbosity() >= 1) {
+    const items: Item[] = [];
+    for (const d of kept) {
+      const bytes = d.files.filter((f) => !f.split("/").includes("__pycache__"))
+        .reduce((n, f) => n + sizeOf(`${d.site}/${f}`), 0);
+      const tags = distTags(d, python);
+      items.push({
+        what: `${d.name} ${d.version}`,
+        detail: tags.every(isPureTag) ? "pure" : tags[0],
+        bytes,
+      });
+    }
+    for (const d of projectDirs) {
+      items.push({
+        what: `project ${d === s.refRoot ? "." : rel(d, s.refRoot)}`,
+        detail: "non-editable",
+        bytes: null,
+      });
+    }
+    for (const a of appSources) {
+      const st = emptyStats();
+      copyTree(a.src, null, appSkip(out ? [out] : [], s.refRoot, []), st);
+      items.push({ what: `app/${a.dest}`, detail: a.what, bytes: st.bytes });
+    }
     printListing(`bundle contents (lib/ from ${rel(venv, s.refRoot)}):`, items);
   }
   if (req.dryRun) return 0;
