@@ -266,3 +266,31 @@ export async function readUntil(
   }
   return text;
 }
+
+/** The unprivileged uid (nobody) tests act as a second local user with. */
+export const NOBODY = 65534;
+
+/** A command prefix (runPrime's `wrap`) that runs the rest as NOBODY, in no groups. */
+export const AS_NOBODY = [
+  "setpriv",
+  "--reuid",
+  String(NOBODY),
+  "--regid",
+  String(NOBODY),
+  "--clear-groups",
+  "--",
+];
+
+/** Whether `cmd args` succeeds as NOBODY (root and setpriv needed). */
+export function worksAsNobody(cmd: string, args: string[]): boolean {
+  if (Deno.uid() !== 0) return false;
+  try {
+    return new Deno.Command(AS_NOBODY[0], {
+      args: [...AS_NOBODY.slice(1), cmd, ...args],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}

@@ -5,32 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, PRIME, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-
-const NOBODY = 65534;
-const AS_NOBODY = [
-  "setpriv",
-  "--reuid",
-  String(NOBODY),
-  "--regid",
-  String(NOBODY),
-  "--clear-groups",
-  "--",
-];
-
-/** Whether `cmd --version`-like args succeed as the other uid (root and setpriv needed). */
-function worksAsNobody(cmd: string, args: string[]): boolean {
-  if (Deno.uid() !== 0) return false;
-  try {
-    return new Deno.Command(AS_NOBODY[0], {
-      args: [...AS_NOBODY.slice(1), cmd, ...args],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
+import {
+  AS_NOBODY,
+  makeWheel,
+  NOBODY,
+  PRIME,
+  runPrime,
+  tempTree,
+  testEnv,
+  worksAsNobody,
+} from "../helpers/fixtures.ts";
 
 /** An interpreter on PATH that the other uid can run too (pyenv's may sit in a private HOME). */
 function sharedPython(): string | null {

@@ -6,41 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runPrime } from "../helpers/fixtures.ts";
+import { AS_NOBODY, NOBODY, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
 import { APP, greetingLine, IGNORE, makeRepo, PY, WHY } from "../helpers/reliability.ts";
 import { pointerPath, requestKey } from "../../src/state/pointer.ts";
 import { lockPathFor } from "../../src/state/lock.ts";
 import { PRIME_VERSION } from "../../src/version.ts";
 import { pathExists } from "../../src/util.ts";
 
-/** The unprivileged uid the attacker runs as. */
-const NOBODY = 65534;
-
-function hasSetpriv(): boolean {
-  try {
-    return new Deno.Command("setpriv", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-const canSwitch = Deno.uid() === 0 && hasSetpriv();
+const canSwitch = worksAsNobody("true", []);
 const NEED_UID = canSwitch ? "" : " (skipped: needs root and setpriv to act as a second uid)";
 
 /** Runs `sh -c script` as the attacker uid. */
 async function asAttacker(script: string, cwd: string): Promise<void> {
-  const out = await new Deno.Command("setpriv", {
-    args: [
-      "--reuid",
-      String(NOBODY),
-      "--regid",
-      String(NOBODY),
-      "--clear-groups",
-      "--",
-      "sh",
-      "-c",
-      script,
-    ],
+  const out = await new Deno.Command(AS_NOBODY[0], {
+    args: [...AS_NOBODY.slice(1), "sh", "-c", script],
     cwd,
     stdout: "piped",
     stderr: "piped",
