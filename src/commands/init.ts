@@ -6,7 +6,7 @@
  */
 import type { GlobalOptions } from "../cli/args.ts";
 import type { PyProject } from "../config/types.ts";
-import { findPythonVersionFile } from "../config/python_version_scan.ts";
+import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { findRefRoot } from "../project/ref_root.ts";
 import { readPyProject } from "../config/load.ts";
 import { parseToml } from "../config/toml.ts";
@@ -235,7 +235,7 @@ export async function initCommand(_o: GlobalOptions, startDir: string): Promise<
   const { pyproject, toolPrime } = readPyproject(dir);
   if (toolPrime) throw alreadyConfigured(`${dir}/pyproject.toml`, "has a [tool.prime] table");
 
-  const pvFile = await findPythonVersionFile(dir);
+  const pvFile = findPythonVersionFileTrail(dir).path;
   let pythonVersion: InitFacts["pythonVersion"] = null;
   if (pvFile !== null) {
     let first: string | null = null;

@@ -24,8 +24,3 @@ export function findPythonVersionFileTrail(
   }
   return { path: null, checked };
 }
-
-/** The nearest `.python-version` at or above the absolute directory `fromDir`, or null. */
-export function findPythonVersionFile(fromDir: string): Promise<string | null> {
-  return Promise.resolve(findPythonVersionFileTrail(fromDir).path);
-}

@@ -7,7 +7,7 @@ import { findWorkspaceRoot, type WorkspaceClaim } from "./workspace.ts";
 import { loadConfig } from "../config/load.ts";
 import { pickEnv, readPythonVersionRequirement, resolveSettings } from "../config/settings.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { findPythonVersionFile } from "../config/python_version_scan.ts";
+import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../state/pointer.ts";
 import { ownCacheDir } from "../state/paths.ts";
@@ -71,7 +71,7 @@ export async function loadProject(
   const common = { invocation: inv, options: inv.options, cache, startDir };
   const override = inv.overrides.python;
   if (refRoot === null) {
-    const required = await requiredWithoutRoot(startDir);
+    const required = requiredWithoutRoot(startDir);
     return { ...common, refRoot, loaded: null, settings: null, required, override };
   }
   log.debug(`ref root: ${refRoot}`);
@@ -123,8 +123,8 @@ export function bareProject(inv: Invocation, startDir: string): BareProject {
 }
 
 /** With no ref root, the requirement comes from a .python-version upward, if any. */
-async function requiredWithoutRoot(startDir: string): Promise<RequiredPython> {
-  const file = await findPythonVersionFile(startDir);
+function requiredWithoutRoot(startDir: string): RequiredPython {
+  const file = findPythonVersionFileTrail(startDir).path;
   if (file === null) return { requests: [], value: null, source: "none" };
   const warnings: string[] = [];
   const required = readPythonVersionRequirement(file, warnings);
