@@ -210,6 +210,13 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   };
 };
 
+/** How a child ended, for "X exited ...": `1`, `on signal SIGKILL`, `137 (timed out)`. */
+export function exitText(r: RunResult): string {
+  if (r.spawnError) return `127 (${r.spawnError})`;
+  if (r.timedOut) return `${r.code} (timed out)`;
+  return r.signal ? `on signal ${r.signal}` : String(r.code);
+}
+
 /** The last `n` lines of a child's combined output, for error messages. */
 export function tail(result: RunResult, n = 25): string {
   const text = (result.stdout + (result.stdout && result.stderr ? "\n" : "") + result.stderr)

@@ -13,7 +13,7 @@ import type { PythonInfo } from "../python/types.ts";
 import { VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
 import { installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
-import { tail } from "../process.ts";
+import { exitText, tail } from "../process.ts";
 import { listZipEntries, readZipEntry } from "./wheel.ts";
 import { compareVersions, versionSatisfies } from "../python/specifier.ts";
 import * as log from "../log.ts";
@@ -245,7 +245,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
         dieWithPrime: ctx.python.path,
       });
       if (r.code !== 0) {
-        throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${r.code}`, {
+        throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${exitText(r)}`, {
           details: tail(r),
           hint: 'check that the interpreter\'s venv module works, or try venv_driver = "venv_uv"',
         });
@@ -275,7 +275,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
           const which = phaseNote(phases, i);
           throw installFailure(
             "pip",
-            `pip exited ${r.code}${which}`,
+            `pip exited ${exitText(r)}${which}`,
             `${program} ${full.join(" ")}`,
             r,
             Deno.env.toObject(),

@@ -12,7 +12,7 @@ import { admitsMinorAtLeast } from "../python/specifier.ts";
 import { PythonNotFoundError, VenvError } from "../errors.ts";
 import { installFailure } from "./failure.ts";
 import { installerArgs, installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
-import { run, type Runner, type RunResult, tail } from "../process.ts";
+import { exitText, run, type Runner, type RunResult, tail } from "../process.ts";
 import { parse as parseToml } from "smol-toml";
 import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "./pip_config.ts";
 import * as log from "../log.ts";
@@ -137,12 +137,6 @@ export function createUvDriver(
       }
     },
   };
-}
-
-function exitText(r: RunResult): string {
-  if (r.spawnError) return `127 (${r.spawnError})`;
-  if (r.timedOut) return `${r.code} (timed out)`;
-  return r.signal ? `on signal ${r.signal}` : String(r.code);
 }
 
 /** `==3.12.*` -> `3.12`, `==3.12.1` -> `3.12.1`; anything else -> null. Pure. */
