@@ -7,6 +7,7 @@ import {
   readStamp,
   staleReason,
   type Stamp,
+  statInputs,
   writeStamp,
 } from "../../../src/state/stamp.ts";
 import { PRIME_VERSION } from "../../../src/version.ts";
@@ -88,6 +89,43 @@ Deno.test("staleReason(): the interpreter, the venv's python and prime's version
     assert.equal(await staleReason(again, venv), null);
     Deno.removeSync(`${venv}/bin/python`);
     assert.equal(await staleReason(again, venv), "the venv's python is missing");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason(): an input whose stat is unchanged is not hashed, and an unchanged walk is not listed", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    Deno.mkdirSync(`${root}/src`);
+    Deno.writeTextFileSync(`${root}/src/a.c`, "int a;\n");
+    const dirs: Record<string, number> = {};
+    const globbed = expandGlobs(root, ["src/*.c"], dirs);
+    const s: Stamp = {
+      ...stamp,
+      inputs: [...stamp.inputs, ...await hashInputs(globbed)],
+      inputGlobs: { root, patterns: ["src/*.c"], dirs },
+      inputStats: statInputs(globbed),
+    };
+    assert.equal(await staleReason(s, venv), null);
+    const keep = Deno.statSync(`${root}/src`).mtime!;
+    const a = Deno.statSync(`${root}/src/a.c`).mtime!;
+
+    // Same size and mtime: the recorded stat vouches for the content (as make's does).
+    Deno.writeTextFileSync(`${root}/src/a.c`, "int b;\n");
+    Deno.utimeSync(`${root}/src/a.c`, a, a);
+    assert.equal(await staleReason(s, venv), null, "a stat-unchanged input is not read");
+    const later = new Date(a.getTime() + 5000);
+    Deno.utimeSync(`${root}/src/a.c`, later, later);
+    assert.equal(await staleReason(s, venv), `${root}/src/a.c changed`);
+    Deno.utimeSync(`${root}/src/a.c`, a, a);
+
+    // A new match in a dir whose mtime is as recorded is not seen: the listing is skipped.
+    Deno.writeTextFileSync(`${root}/src/b.c`, "");
+    Deno.utimeSync(`${root}/src`, keep, keep);
+    assert.equal(await staleReason(s, venv), null, "an unchanged walk is not listed");
+    Deno.utimeSync(`${root}/src`, later, later);
+    assert.equal(await staleReason(s, venv), `new input ${root}/src/b.c`);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
