@@ -125,7 +125,7 @@ os._exit(os.WEXITSTATUS(status))
 `;
 
 /** The command line that starts `cmd` under the parent-death wrapper, where it applies. */
-export function withParentDeath(
+function withParentDeath(
   python: string | undefined,
   cmd: string,
   args: string[],

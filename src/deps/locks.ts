@@ -74,7 +74,7 @@ export async function envPlan(
 }
 
 /** Where the pins of a lock are written for the installer: inside the venv being built. */
-export function lockRequirementsPath(venvDir: string): string {
+function lockRequirementsPath(venvDir: string): string {
   return `${venvDir}/prime-lock-requirements.txt`;
 }
 
@@ -188,7 +188,7 @@ export interface ExportSources {
  * rejects ("unexpected argument"); the lock decides the versions there, and the
  * install that follows still gets the constraints.
  */
-export function exportSourceArgs(args: string[]): string[] {
+function exportSourceArgs(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--constraint") i++;
@@ -205,7 +205,7 @@ export function exportSourceArgs(args: string[]): string[] {
  * only uv's "needs to be updated" verdict means the lock is stale.
  * @throws LockStaleError (exit 3) when the lock is out of date with pyproject.toml
  */
-export async function exportUvLock(
+async function exportUvLock(
   uvPath: string,
   lock: LockInPlan,
   python: string,

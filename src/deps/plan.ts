@@ -43,7 +43,7 @@ export interface InstallPhase {
 }
 
 /** Whether the install arguments turn build isolation off. */
-export function noBuildIsolation(installArgs: string[]): boolean {
+function noBuildIsolation(installArgs: string[]): boolean {
   return installArgs.includes("--no-build-isolation");
 }
 

@@ -47,7 +47,7 @@ const PYVER_HINT =
   `pin a version that supports this Python, or require a Python it supports (required_python_version or .python-version; prime info shows the selected interpreter), ${RERUN}`;
 
 /** The cause when nothing more specific is recognised. */
-export const GENERIC_CAUSE: FailureCause = {
+const GENERIC_CAUSE: FailureCause = {
   id: "other",
   summary: "",
   hint: `fix the requirement named above, ${RERUN}`,
@@ -63,7 +63,7 @@ function firstMatch(text: string, patterns: RegExp[]): string | null {
 }
 
 /** The known causes, most specific first. Other issues add theirs here. */
-export const CAUSES: CauseRule[] = [
+const CAUSES: CauseRule[] = [
   {
     // First: a full disk makes pip and uv report all sorts of secondary errors.
     id: "no-space",

@@ -153,7 +153,7 @@ export function choosePipWheel(python: PythonInfo, shared: string = SHARED_WHEEL
  * from a zip, and pip started from its wheel costs about 0.6 s more on every build.
  * Returns null (the caller runs pip from the zip) when the cache cannot be written.
  */
-export async function unpackPipWheel(
+async function unpackPipWheel(
   wheel: string,
   python: PythonInfo,
   cacheDir: string,

@@ -73,7 +73,7 @@ function convert(kind: Kind, raw: string): string | string[] | boolean {
 }
 
 /** The sections of a pip.conf text: section -> key (pip's dashed spelling) -> raw value. Pure. */
-export function parsePipConfSections(text: string): Record<string, Record<string, string>> {
+function parsePipConfSections(text: string): Record<string, Record<string, string>> {
   const sections: Record<string, Record<string, string>> = {};
   let section = "";
   let lastKey: string | null = null;
@@ -210,7 +210,7 @@ export interface UvOwn {
 }
 
 /** uv's configuration files, in uv's order: project, user, system (UV_CONFIG_FILE replaces them). */
-export function uvConfigFiles(
+function uvConfigFiles(
   env: Record<string, string | undefined>,
   projectDir: string,
 ): string[] {

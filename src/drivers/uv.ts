@@ -176,7 +176,7 @@ export interface UvPythonOptions {
 }
 
 /** The oldest CPython minor uv can download (python-build-standalone starts at 3.8). */
-export const UV_DOWNLOAD_MIN_MINOR = 8;
+const UV_DOWNLOAD_MIN_MINOR = 8;
 
 /** How long a failed `uv python install` is remembered. */
 const PYTHON_FAILURE_MEMO_MS = 60 * 60 * 1000;

@@ -39,7 +39,7 @@ import { readMemo, writeMemo } from "../state/memo.ts";
 export const UV_VERSION = "0.13.9";
 
 /** The oldest uv prime drives (it needs `uv venv --allow-existing`, `uv python find --system`). */
-export const UV_MIN_VERSION = "0.5.0";
+const UV_MIN_VERSION = "0.5.0";
 
 /**
  * sha256 of the UV_VERSION wheels for the platforms prime ships on, as published on
@@ -303,7 +303,7 @@ export function macosFromDarwin(release: string): [number, number] | null {
 }
 
 /** Learns what wheel this host can run (C library and its version on Linux). */
-export async function detectWheelPlatform(runner: Runner = run): Promise<WheelPlatform> {
+async function detectWheelPlatform(runner: Runner = run): Promise<WheelPlatform> {
   const host: WheelPlatform = {
     os: Deno.build.os,
     arch: Deno.build.arch,
@@ -688,7 +688,7 @@ async function download(file: IndexFile, fetchFn: typeof fetch, source: string) 
  * pip's `proxy`, so the wheel route works where `pip install` does. A cert that cannot
  * be read is noted in `tried` and plain fetch is used.
  */
-export function fetchWithPipSettings(
+function fetchWithPipSettings(
   pip: PipSettings,
   tried: string[],
 ): { fetch: typeof fetch; close(): void } {

@@ -249,7 +249,7 @@ export function platformTagScore(tag: string, host: WheelPlatform): number {
 }
 
 /** How well a wheel fits the host: the best of its platform tags (0 = does not fit). */
-export function wheelScore(wheel: WheelName, host: WheelPlatform): number {
+function wheelScore(wheel: WheelName, host: WheelPlatform): number {
   const pyOk = wheel.pythonTags.some((t) => t === "py3" || t === "py2.py3");
   if (!pyOk || !wheel.abiTags.includes("none")) return 0;
   return Math.max(0, ...wheel.platformTags.map((t) => platformTagScore(t, host)));

@@ -75,7 +75,7 @@ export interface Freshness {
 }
 
 /** The stamp's identity of an interpreter. */
-export function pythonIdentity(p: PythonInfo): StampPython {
+function pythonIdentity(p: PythonInfo): StampPython {
   return {
     realPath: p.realPath,
     mtimeMs: p.mtimeMs,
@@ -289,7 +289,7 @@ function removeTree(dir: string): void {
 }
 
 /** Writes the python_path .pth file into the venv's site-packages. */
-export function writePythonPathPth(venvDir: string, dirs: string[]): void {
+function writePythonPathPth(venvDir: string, dirs: string[]): void {
   if (dirs.length === 0) return;
   // Python runs a .pth line that starts with `import` as code: only absolute paths
   // with no control characters (so no second line) are ever written.
@@ -592,7 +592,7 @@ function keptGeneration(venvDir: string, fingerprint: string): string | null {
  * Removes every generation of `venvDir` but the live one that no program uses, and
  * leftovers of interrupted removals. One in use stays until a later build, clean or gc.
  */
-export async function removeOldGenerations(venvDir: string): Promise<string[]> {
+async function removeOldGenerations(venvDir: string): Promise<string[]> {
   const live = generationOf(venvDir);
   const kept: string[] = [];
   for (const gen of listGenerations(venvDir)) {
@@ -610,7 +610,7 @@ export async function removeOldGenerations(venvDir: string): Promise<string[]> {
  * installs into it and stamps it) instead of deleted, so uv and prime share `.venv`
  * without rebuilding each other's. Null otherwise.
  */
-export function madeByUv(venvDir: string, python: PythonInfo): string | null {
+function madeByUv(venvDir: string, python: PythonInfo): string | null {
   let cfg: string;
   if (lstatOrNull(buildingMarker(venvDir))) return null;
   try {

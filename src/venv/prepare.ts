@@ -83,7 +83,7 @@ function describeRejected(sel: Selection): string {
  * own venv refuses) or a python_path that would add a line to the venv's .pth.
  * @throws VenvError (exit 5) naming the path and the fix.
  */
-export function checkVenvLocation(s: Settings): void {
+function checkVenvLocation(s: Settings): void {
   if (s.venvDir.includes(":") || hasControlChar(s.venvDir)) {
     throw new VenvError(
       `refusing to make a venv at ${JSON.stringify(s.venvDir)}: the path contains ${
@@ -111,7 +111,7 @@ export function checkVenvLocation(s: Settings): void {
  * included) for the interpreter it was built with, that env is used as it is and the
  * selector does not run. Null when a build (or a full selection) is needed.
  */
-export async function freshWithoutSelector(
+async function freshWithoutSelector(
   p: Project,
   settings: Settings,
   opts: { venvDirFor?: unknown } = {},
