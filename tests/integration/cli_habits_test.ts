@@ -5,11 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { IGNORE, WHY } from "../helpers/reliability.ts";
 
 Deno.test("prime help info and prime info --help print the info command's help", async () => {
   const env = testEnv(await Deno.makeTempDir());
@@ -29,8 +26,8 @@ Deno.test("prime help info and prime info --help print the info command's help",
 });
 
 Deno.test({
-  name: "combined short flags work, and -v shows no stack for an ordinary exit-4 error" + why,
-  ignore,
+  name: "combined short flags work, and -v shows no stack for an ordinary exit-4 error" + WHY,
+  ignore: IGNORE,
   async fn() {
     const dir = await tempTree({ "app.py": "print('ran')\n" });
     const env = testEnv(await Deno.makeTempDir());
@@ -48,8 +45,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "prime info aligns every label, long ones too, and reads as prose" + why,
-  ignore,
+  name: "prime info aligns every label, long ones too, and reads as prose" + WHY,
+  ignore: IGNORE,
   async fn() {
     const dir = await tempTree({
       "prime.toml": `venv_driver = "venv_pip"\nproject_dirs = ["pkg"]\n` +
@@ -71,8 +68,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "prime info SCRIPT and prime clean SCRIPT work on a PEP 723 script's env" + why,
-  ignore,
+  name: "prime info SCRIPT and prime clean SCRIPT work on a PEP 723 script's env" + WHY,
+  ignore: IGNORE,
   async fn() {
     const dir = await tempTree({
       "tools/s.py":

@@ -5,20 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { IGNORE, PY, WHY } from "../helpers/reliability.ts";
 
 Deno.test({
   name:
     "inputs globs: an edit, a new match or a removed file rebuilds; an unchanged tree and a touch without edit stay warm" +
-    why,
-  ignore,
+    WHY,
+  ignore: IGNORE,
   async fn() {
     const dir = await tempTree({
-      "prime.toml": `required_python_version = "${py!.minor}"
+      "prime.toml": `required_python_version = "${PY!.minor}"
 venv_driver = "venv_pip"
 dependencies = ["greeting==1.0"]
 install_args = ["--no-index", "--find-links", "wheels"]
@@ -92,8 +89,8 @@ inputs = ["requirements.in", "src/**/*.c", "version.txt"]
 });
 
 Deno.test({
-  name: "an inputs glob that leaves the ref root is a configuration error (exit 3)" + why,
-  ignore,
+  name: "an inputs glob that leaves the ref root is a configuration error (exit 3)" + WHY,
+  ignore: IGNORE,
   async fn() {
     for (const bad of ["../secrets/*", "/etc/*.conf", "src/../../x"]) {
       const dir = await tempTree({ "prime.toml": `inputs = ["${bad}"]\n` });

@@ -5,18 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  makeBackendWheel,
-  makeWheel,
-  python3,
-  runPrime,
-  tempTree,
-  testEnv,
-} from "../helpers/fixtures.ts";
-
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+import { makeBackendWheel, makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { IGNORE, PY, WHY } from "../helpers/reliability.ts";
 
 const SHOW = "import os, pkg_a, pkg_b; print(pkg_a.hi(), pkg_b.hi(), os.environ['PRIME_REF_ROOT'])";
 
@@ -40,11 +30,11 @@ ${extra}`,
 Deno.test({
   name:
     "a subproject named in the root's project_dirs runs in the root's env, warm too; dropping it from project_dirs makes it its own ref root" +
-    why,
-  ignore,
+    WHY,
+  ignore: IGNORE,
   async fn() {
     const root = await tempTree({
-      "prime.toml": `required_python_version = "${py!.minor}"
+      "prime.toml": `required_python_version = "${PY!.minor}"
 venv_driver = "venv_pip"
 project_dirs = ["a", "b"]
 install_args = ["--no-index", "--find-links", "wheels"]
@@ -109,14 +99,14 @@ install_args = ["--no-index", "--find-links", "wheels"]
 
 Deno.test({
   name: "a [tool.uv.workspace] member runs in the workspace root's env, which holds every member" +
-    why,
-  ignore,
+    WHY,
+  ignore: IGNORE,
   async fn() {
     const root = await tempTree({
       "pyproject.toml": `[project]
 name = "root"
 version = "0"
-requires-python = ">=${py!.minor}"
+requires-python = ">=${PY!.minor}"
 
 [tool.uv.workspace]
 members = ["packages/*"]
