@@ -95,7 +95,6 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   // The program runs through the venv path; the generation behind it is held until the
   // program exits (see state/generation.ts).
   if (venvDir !== null && !spec.followRebuilds) await pinLiveDir(venvDir);
-  const linkDir = venvDir;
   const run = built?.run ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
   const env = programEnv(Deno.env.toObject(), {
     venvDir,
@@ -163,11 +162,11 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       // 127, as a shell says it: `prime run` stands in for the shell here.
       throw new CommandNotFoundError(
         `command not found: ${cmd}`,
-        linkDir ? `it is neither in ${linkDir}/bin nor on PATH` : "it is not on PATH",
+        venvDir ? `it is neither in ${venvDir}/bin nor on PATH` : "it is not on PATH",
       );
     }
     if (resolved.fromPath && venvDir) {
-      const w = outsideVenvWarning(cmd, resolved.program, linkDir ?? venvDir);
+      const w = outsideVenvWarning(cmd, resolved.program, venvDir);
       if (w) {
         log.warn(w.message);
         log.info(`  hint: ${w.hint}`);

@@ -30,7 +30,6 @@ export const IMPORT_PATH_VARS = [
   "PYTHONEXECUTABLE",
   "__PYVENV_LAUNCHER__",
 ];
-const REMOVED = IMPORT_PATH_VARS;
 
 /**
  * How the program's Python is isolated. `imports` (the default): `-s` and a program
@@ -99,7 +98,7 @@ export function programEnv(
   input: ProgramEnvInput,
 ): Record<string, string> {
   const out: Record<string, string> = { ...input.vars, ...input.fileVars, ...inherited };
-  for (const k of REMOVED) delete out[k];
+  for (const k of IMPORT_PATH_VARS) delete out[k];
   if (input.venvDir) {
     out.VIRTUAL_ENV = input.venvDir;
     const path = inherited.PATH ?? "/usr/local/bin:/usr/bin:/bin";
