@@ -611,14 +611,9 @@ async function removeOldGenerations(venvDir: string): Promise<string[]> {
  * without rebuilding each other's. Null otherwise.
  */
 function madeByUv(venvDir: string, python: PythonInfo): string | null {
-  let cfg: string;
   if (lstatOrNull(buildingMarker(venvDir))) return null;
-  try {
-    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
-  } catch {
-    return null;
-  }
-  const key = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*(.*?)\\s*$`, "m").exec(cfg)?.[1] ?? null;
+  const key = pyvenvCfg(venvDir);
+  if (key === null) return null;
   const uv = key("uv");
   const home = key("home");
   if (!uv || !home || key("include-system-site-packages") === "true") return null;
@@ -633,6 +628,17 @@ function madeByUv(venvDir: string, python: PythonInfo): string | null {
   return uv;
 }
 
+/** A lookup of the venv's pyvenv.cfg keys (null for a missing key), or null without one. */
+function pyvenvCfg(venvDir: string): ((key: string) => string | null) | null {
+  let cfg: string;
+  try {
+    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
+  } catch {
+    return null;
+  }
+  return (k) => new RegExp(`^\\s*${k}\\s*=\\s*(.*?)\\s*$`, "m").exec(cfg)?.[1] ?? null;
+}
+
 /** The mark of a build prime started and has not stamped yet. */
 function buildingMarker(venvDir: string): string {
   return `${venvDir}/prime-building`;
@@ -640,15 +646,10 @@ function buildingMarker(venvDir: string): string {
 
 /** Why a venv made by another tool (uv's mark in pyvenv.cfg) is rebuilt, or null. */
 function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
-  let cfg: string;
-  try {
-    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
-  } catch {
-    return null;
-  }
-  const uv = /^\s*uv\s*=\s*(\S+)/m.exec(cfg)?.[1];
+  const key = pyvenvCfg(venvDir);
+  const uv = key?.("uv");
   if (!uv) return null;
-  const v = /^\s*version_info\s*=\s*(\S+)/m.exec(cfg)?.[1] ?? "another Python";
+  const v = key?.("version_info") || "another Python";
   return `made by uv ${uv} with Python ${v}, not the selected ${python.version} ${python.realPath}; uv sync would keep using a rebuilt one`;
 }
 

@@ -242,6 +242,23 @@ Deno.test("ensureEnv() refuses a venv prime did not make unless asked with refre
   });
 });
 
+Deno.test("ensureEnv() refuses a uv-made venv for another Python, naming uv and that Python", async () => {
+  await withRoot(async (root) => {
+    Deno.mkdirSync(`${root}/.venv/bin`, { recursive: true });
+    Deno.writeTextFileSync(
+      `${root}/.venv/pyvenv.cfg`,
+      "home = /opt/py/bin\nuv = 0.5.1\nversion_info = 3.9.1\n",
+    );
+    await assert.rejects(
+      ensure(root, inputs(root, "fp1", ["six"]), venvAndInstaller()),
+      (e) =>
+        e instanceof VenvError && /prime did not make \(made by uv 0\.5\.1 with Python 3\.9\.1,/
+          .test(e.message),
+    );
+    assert.ok(exists(`${root}/.venv/pyvenv.cfg`), "untouched");
+  });
+});
+
 Deno.test("ensureEnv() never deletes a directory that is not a venv (exit 5, untouched)", async () => {
   await withRoot(async (root) => {
     Deno.mkdirSync(`${root}/.venv`);
