@@ -7,6 +7,7 @@
 import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "./pointer.ts";
 import { readBareRecord } from "./stamp.ts";
+import { readRoute } from "../project/ref_root.ts";
 import { stampPath } from "./paths.ts";
 import {
   deleteGeneration,
@@ -137,7 +138,10 @@ export function sweepTrash(dir: string): string[] {
   return out;
 }
 
-/** Removes warm pointers that name a venv that no longer exists (or are unreadable). */
+/**
+ * Removes warm pointers that name a venv that no longer exists, routes whose dirs are
+ * gone, and unreadable files.
+ */
 export function removeOrphanPointers(cache: string): string[] {
   const dir = `${cache}/pointers`;
   const out: string[] = [];
@@ -149,6 +153,11 @@ export function removeOrphanPointers(cache: string): string[] {
     // A bare script's record names an interpreter, not a venv: kept while it exists.
     const bare = readBareRecord(p);
     if (bare !== null && statOrNull(bare.python.realPath) !== null) continue;
+    // A workspace member's route (project/ref_root.ts): kept while both dirs exist.
+    const route = readRoute(p);
+    if (route !== null && statOrNull(route.member) !== null && statOrNull(route.root) !== null) {
+      continue;
+    }
     try {
       Deno.removeSync(p);
       out.push(p);

@@ -9,6 +9,7 @@ import {
 } from "../../../src/state/gc.ts";
 import { acquireLock, lockPathFor } from "../../../src/state/lock.ts";
 import { pointerPath, writePointer } from "../../../src/state/pointer.ts";
+import { routePath, writeRoute } from "../../../src/project/ref_root.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 31);
@@ -108,13 +109,26 @@ Deno.test("collectGarbage() drops pointers to gone venvs and leftover trash", as
   writePointer(keepPtr, kept);
   writePointer(orphanPtr, `${cache}/scripts/vanished`);
   Deno.writeTextFileSync(`${cache}/pointers/garbage.json`, "not json");
+  // A workspace member's route is kept while its dirs exist.
+  const ws = await Deno.realPath(await Deno.makeTempDir());
+  Deno.mkdirSync(`${ws}/member`);
+  Deno.writeTextFileSync(`${ws}/prime.toml`, "");
+  Deno.writeTextFileSync(`${ws}/member/pyproject.toml`, "");
+  await writeRoute(cache, `${ws}/member`, ws);
+  await writeRoute(cache, `${ws}/gone`, ws);
+  const keepRoute = await routePath(cache, `${ws}/member`);
+  const goneRoute = await routePath(cache, `${ws}/gone`);
   Deno.mkdirSync(`${cache}/scripts/.trash-x-1-abc/bin`, { recursive: true });
   const r = await collectGarbage(cache, { olderThanDays: 30, nowMs: NOW });
-  assert.deepEqual(r.pointers.sort(), [orphanPtr, `${cache}/pointers/garbage.json`].sort());
+  assert.deepEqual(
+    r.pointers.sort(),
+    [orphanPtr, goneRoute, `${cache}/pointers/garbage.json`].sort(),
+  );
   assert.deepEqual(r.trash, [`${cache}/scripts/.trash-x-1-abc`]);
-  assert.deepEqual([...Deno.readDirSync(`${cache}/pointers`)].map((e) => e.name), [
-    keepPtr.slice(keepPtr.lastIndexOf("/") + 1),
-  ]);
+  assert.deepEqual(
+    [...Deno.readDirSync(`${cache}/pointers`)].map((e) => e.name).sort(),
+    [keepPtr, keepRoute].map((p) => p.slice(p.lastIndexOf("/") + 1)).sort(),
+  );
 });
 
 Deno.test("collectGarbage() on an empty or missing cache removes nothing", async () => {
