@@ -3,7 +3,7 @@ import type { Settings } from "../config/types.ts";
 import type { InstallPlan } from "../drivers/driver.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
 import { parseToml } from "../config/toml.ts";
-import { dirname } from "../util.ts";
+import { dirname, normalizePath } from "../util.ts";
 import { readBoundedText } from "../state/paths.ts";
 
 /** Builds the plan from resolved settings. Pure. */
@@ -201,19 +201,9 @@ export function nestedRequirementFiles(text: string, file: string): string[] {
     if (!m) continue;
     const target = m[2];
     if (/^[a-z]+:\/\//i.test(target)) continue;
-    out.push(target.startsWith("/") ? target : normalize(`${dir}/${target}`));
+    out.push(target.startsWith("/") ? target : normalizePath(`${dir}/${target}`));
   }
   return out;
-}
-
-function normalize(p: string): string {
-  const parts: string[] = [];
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") parts.pop();
-    else parts.push(seg);
-  }
-  return "/" + parts.join("/");
 }
 
 // `.`, `..`, `./x`, `/x`, `file:x`, each possibly with `[extras]` or `; marker`.
@@ -235,7 +225,7 @@ export function localProjectDirs(text: string, file: string): string[] {
     if (!m) continue;
     let target = m[1].replace(/^file:(\/\/)?/, "").replace(/[#\[;].*$/, "");
     if (target === "" || /\.(whl|zip|tar\.gz|tgz)$/.test(target)) continue;
-    if (!target.startsWith("/")) target = normalize(`${dir}/${target}`);
+    if (!target.startsWith("/")) target = normalizePath(`${dir}/${target}`);
     out.push(target);
   }
   return out;
