@@ -6,7 +6,7 @@
  * else `constraints.txt` for the base env, or `constraints-NAME.txt` for env NAME, so
  * envs with different packages do not overwrite each other's pins.
  */
-import type { ConfigKeys, LoadedConfig, Settings } from "../config/types.ts";
+import type { Settings } from "../config/types.ts";
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
@@ -20,14 +20,6 @@ import { findLock } from "../deps/locks.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { normalizeName } from "../config/pep508.ts";
-
-/** Where `prime lock` writes for these settings (see the module comment). Pure. */
-export function lockTarget(loaded: LoadedConfig, s: Settings): string {
-  const overrides: ConfigKeys = s.env !== null ? loaded.envs[s.env] ?? {} : {};
-  const configured = overrides.constraints_file ?? loaded.base.constraints_file;
-  if (configured !== undefined && s.constraintsTarget) return s.constraintsTarget;
-  return s.env === null ? `${s.refRoot}/constraints.txt` : `${s.refRoot}/constraints-${s.env}.txt`;
-}
 
 const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(===?)\s*(\S+)$/;
 
@@ -166,7 +158,7 @@ export async function lockCommand(p: RootedProject): Promise<number> {
   }
   const prepared = await prepareEnv(p, s, { label });
   const driver = prepared.inputs.driverName;
-  const target = lockTarget(p.loaded, s);
+  const target = s.constraintsTarget ?? `${s.refRoot}/constraints.txt`;
   const lock = await acquireLock(
     await lockPathFor(p.cache, s.venvDir),
     lockTimeoutSec(),

@@ -449,15 +449,19 @@ function constraintsOf(
       probedAbsent.push(shared);
     } else probedAbsent.push(perEnv);
   }
-  const constraintsTarget = confine(c, "constraints_file", constraintsRel);
-  if (statKind(constraintsTarget) === "file") constraintsFile = constraintsTarget;
+  const inUse = confine(c, "constraints_file", constraintsRel);
+  if (statKind(inUse) === "file") constraintsFile = inUse;
   else {
-    if (statKind(constraintsTarget) !== null) {
-      mustExist(c, "constraints_file", constraintsRel, constraintsTarget, "file");
+    if (statKind(inUse) !== null) {
+      mustExist(c, "constraints_file", constraintsRel, inUse, "file");
     }
     // A configured constraints file may not exist until the first `prime lock`.
-    probedAbsent.push(constraintsTarget);
+    probedAbsent.push(inUse);
   }
+  // `prime lock -e NAME` never writes the base env's shared constraints.txt.
+  const constraintsTarget = merged.constraints_file === undefined && env !== null
+    ? confine(c, "constraints_file", `constraints-${env}.txt`)
+    : inUse;
   return { constraintsFile, constraintsTarget };
 }
 

@@ -112,7 +112,10 @@ export interface Settings {
   isolation: "imports" | "strict";
   /** Files whose absence decided a default; if one appears, the env is stale. */
   probedAbsent: string[];
-  /** Where `prime lock` writes: the configured constraints_file, else `<ref root>/constraints.txt`. */
+  /**
+   * Where `prime lock` writes: the configured constraints_file, else `<ref root>/constraints.txt`
+   * for the base env and `<ref root>/constraints-NAME.txt` for env NAME. Unset for a script env.
+   */
   constraintsTarget?: string;
   /** Ignored .python-version lines and similar; log them with log.warn. */
   warnings?: string[];

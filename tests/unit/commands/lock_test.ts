@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { lockTarget, renderConstraints, selectPins } from "../../../src/commands/lock.ts";
-import type { LoadedConfig, Settings } from "../../../src/config/types.ts";
+import { renderConstraints, selectPins } from "../../../src/commands/lock.ts";
 import { normalizeName } from "../../../src/config/pep508.ts";
 
 Deno.test("normalizeName() follows PEP 503", () => {
@@ -36,29 +35,4 @@ Deno.test("renderConstraints() has a header and no timestamp, so it is stable", 
   assert.ok(text.endsWith("\na==1\n"));
   assert.equal(renderConstraints(["a==1"], about), text);
   assert.doesNotMatch(text, /\d{4}-\d\d-\d\d|\d\d:\d\d/, "no date or time in the file");
-});
-
-function settings(env: string | null, target: string): Settings {
-  return { refRoot: "/r", env, constraintsTarget: target } as unknown as Settings;
-}
-function loaded(base: object, envs: Record<string, object> = {}): LoadedConfig {
-  return { base, envs } as unknown as LoadedConfig;
-}
-
-Deno.test("lockTarget() uses constraints_file when configured, else a per-env default", () => {
-  const table: Array<[LoadedConfig, Settings, string]> = [
-    [loaded({}), settings(null, "/r/constraints.txt"), "/r/constraints.txt"],
-    [loaded({}, { dev: {} }), settings("dev", "/r/constraints.txt"), "/r/constraints-dev.txt"],
-    [
-      loaded({ constraints_file: "pins.txt" }, { dev: {} }),
-      settings("dev", "/r/pins.txt"),
-      "/r/pins.txt",
-    ],
-    [
-      loaded({}, { dev: { constraints_file: "dev-pins.txt" } }),
-      settings("dev", "/r/dev-pins.txt"),
-      "/r/dev-pins.txt",
-    ],
-  ];
-  for (const [l, s, want] of table) assert.equal(lockTarget(l, s), want);
 });

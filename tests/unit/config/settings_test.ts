@@ -507,3 +507,33 @@ Deno.test("readPythonVersionRequirement: an oversized or unreadable file is a co
     );
   }
 });
+
+Deno.test("resolveSettings(): `prime lock` writes the configured constraints_file, else the env's own file", async () => {
+  const cases: Array<[Record<string, string>, string | null, string, string | null]> = [
+    // files, env, where lock writes, the constraints file in use
+    [{ "prime.toml": "[env.dev]\n" }, null, "constraints.txt", null],
+    [{ "prime.toml": "[env.dev]\n" }, "dev", "constraints-dev.txt", null],
+    // env dev installs under the shared pins until it has its own, but never overwrites them
+    [
+      { "prime.toml": "[env.dev]\n", "constraints.txt": "" },
+      "dev",
+      "constraints-dev.txt",
+      "constraints.txt",
+    ],
+    [{ "prime.toml": 'constraints_file = "pins.txt"\n[env.dev]\n' }, "dev", "pins.txt", null],
+    [
+      { "prime.toml": '[env.dev]\nconstraints_file = "dev-pins.txt"\n' },
+      "dev",
+      "dev-pins.txt",
+      null,
+    ],
+  ];
+  for (const [files, env, target, inUse] of cases) {
+    const root = await tree(files);
+    const cfg = await loadConfig(root);
+    const s = await resolveSettings(cfg, pickEnv(cfg, env === null ? {} : { flag: env }));
+    assert.equal(s.constraintsTarget, `${root}/${target}`, `${JSON.stringify(files)} ${env}`);
+    assert.equal(s.constraintsFile, inUse === null ? null : `${root}/${inUse}`);
+    await Deno.remove(root, { recursive: true });
+  }
+});
