@@ -11,7 +11,7 @@ import { findRefRoot } from "../project/ref_root.ts";
 import { readPyProject } from "../config/load.ts";
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
-import { ConfigError, errorMessage, PrimeError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import * as log from "../log.ts";
 import { isFile, parentDir } from "../util.ts";
 import { readBoundedText } from "../state/paths.ts";
@@ -191,8 +191,7 @@ function readPyproject(dir: string): { pyproject: PyProject | null; toolPrime: b
       toolPrime: isTable(tool) && tool.prime !== undefined,
     };
   } catch (e) {
-    const why = e instanceof PrimeError ? e.message : String(e);
-    log.warn(`${why} (the starter prime.toml ignores pyproject.toml)`);
+    log.warn(`${errorMessage(e)} (the starter prime.toml ignores pyproject.toml)`);
     return { pyproject: null, toolPrime: false };
   }
 }
