@@ -8,7 +8,14 @@
  */
 import type { Settings } from "../config/types.ts";
 import { ConfigError } from "../errors.ts";
-import { checkOwnDir, ownCacheSubdir, readBounded, sha256Hex, writeFileAtomic } from "./paths.ts";
+import {
+  checkOwnDir,
+  ownCacheSubdir,
+  readBounded,
+  readBoundedText,
+  sha256Hex,
+  writeFileAtomic,
+} from "./paths.ts";
 
 /** How many trusted digests a clone keeps (one per env, or per recent edit). */
 const KEEP = 16;
@@ -53,7 +60,7 @@ async function pathFor(cache: string, s: Settings): Promise<string> {
 function readDigests(path: string): string[] {
   try {
     if (!Deno.lstatSync(path).isFile) return [];
-    const r = JSON.parse(new TextDecoder().decode(readBounded(path)));
+    const r = JSON.parse(readBoundedText(path));
     return Array.isArray(r?.digests) ? r.digests.filter((d: unknown) => typeof d === "string") : [];
   } catch {
     return [];
