@@ -12,7 +12,7 @@
  * wall time on a busy machine. Nothing here asserts a timing.
  */
 import { obtainUv } from "../src/drivers/uv_obtain.ts";
-import { cacheDir } from "../src/state/paths.ts";
+import { cacheDir, sha256Hex } from "../src/state/paths.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const PRIME = `${ROOT}/scripts/prime`;
@@ -30,11 +30,14 @@ interface Options {
   compare: string[] | null;
 }
 
+/** The table's sections, in order; `--only` picks some (all of them update README). */
+const SECTIONS = ["warm", "cli", "cold", "wheels", "many", "memory"];
+
 function parseOptions(argv: string[]): Options {
   const o: Options = {
     runs: 40,
     coldRuns: 8,
-    only: new Set(["warm", "cli", "cold", "wheels", "many", "memory"]),
+    only: new Set(SECTIONS),
     python: null,
     primeBin: null,
     write: true,
@@ -60,7 +63,7 @@ function parseOptions(argv: string[]): Options {
       break;
     } else if (a === "-h" || a === "--help") {
       console.log(
-        "usage: scripts/bench [--runs N] [--cold-runs N] [--only warm,cli,cold,wheels,many,memory]\n" +
+        `usage: scripts/bench [--runs N] [--cold-runs N] [--only ${SECTIONS.join(",")}]\n` +
           "                     [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]\n" +
           "       scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...",
       );
@@ -657,8 +660,7 @@ async function main() {
       const lines: string[] = [];
       for (const n of names.slice(0, -1)) {
         const whl = Deno.readFileSync(`${wheels}/${n}-1.0-py3-none-any.whl`);
-        const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", whl))]
-          .map((b) => b.toString(16).padStart(2, "0")).join("");
+        const hex = await sha256Hex(whl);
         lines.push(`${n}==1.0 \\\n    --hash=sha256:${hex}\n`);
       }
       Deno.writeTextFileSync(`${dir}/requirements.txt`, lines.join(""));
@@ -695,7 +697,11 @@ async function main() {
   ].join("\n");
   console.log(doc);
   if (opts.write) {
-    writeSection(opts.out, doc, opts.only.size === 6 && opts.out === `${ROOT}/docs/BENCH.md`);
+    writeSection(
+      opts.out,
+      doc,
+      SECTIONS.every((s) => opts.only.has(s)) && opts.out === `${ROOT}/docs/BENCH.md`,
+    );
     console.error(`bench: wrote ${opts.out}`);
   }
   await Deno.remove(work, { recursive: true }).catch(() => {});
