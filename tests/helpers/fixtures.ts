@@ -136,23 +136,11 @@ export async function runPrime(
 ): Promise<PrimeRun> {
   const wrap = opts.wrap ?? [];
   const exe = opts.exe ?? PRIME;
-  const child = new Deno.Command(wrap.length > 0 ? wrap[0] : exe, {
-    args: wrap.length > 0 ? [...wrap.slice(1), exe, ...args] : args,
-    cwd: opts.cwd,
-    env: opts.env,
-    clearEnv: true,
-    stdin: opts.stdin !== undefined ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (opts.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return await runFile(
+    wrap.length > 0 ? wrap[0] : exe,
+    wrap.length > 0 ? [...wrap.slice(1), exe, ...args] : args,
+    opts,
+  );
 }
 
 /** A test repo: its directory, its private prime cache, and the environment to run prime in. */
@@ -232,20 +220,29 @@ export function unshareWorks(...flags: string[]): boolean {
 
 /**
  * Runs an executable file (a `#!/usr/bin/env prime` script, say) as a shell would,
- * with env replacing the environment; for prime itself use runPrime.
+ * with env replacing the environment and `stdin` typed into it (else /dev/null);
+ * for prime itself use runPrime.
  */
 export async function runFile(
   path: string,
   args: string[],
-  opts: { cwd: string; env: Record<string, string> },
+  opts: { cwd?: string; env: Record<string, string>; stdin?: string },
 ): Promise<PrimeRun> {
-  const out = await new Deno.Command(path, {
+  const child = new Deno.Command(path, {
     args,
     cwd: opts.cwd,
     env: opts.env,
     clearEnv: true,
-    stdin: "null",
-  }).output();
+    stdin: opts.stdin !== undefined ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }

@@ -1,7 +1,7 @@
 /** `prime env` and `prime shell`: the env's activation for eval, direnv and a subshell. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { makeWheel, python3, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { fishQuote, shQuote } from "../../src/commands/env.ts";
 
 const py = python3("3.8");
@@ -42,20 +42,9 @@ async function runWith(
   stdin: string,
   env: Record<string, string> = { PATH: "/usr/bin:/bin" },
 ): Promise<string> {
-  const child = new Deno.Command(program, {
-    args,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stdin));
-  await w.close();
-  const out = await child.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return new TextDecoder().decode(out.stdout);
+  const r = await runFile(program, args, { env, stdin });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
 }
 
 Deno.test({

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { PRIME, python3, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 
 const py = python3("3.8");
 
@@ -42,20 +42,12 @@ async function setup() {
 
 /** Runs `prime shell` under a pty with SHELL=shell, typing `input`; returns the output. */
 async function ptyShell(shell: string, dir: string, env: Record<string, string>, input: string) {
-  const child = new Deno.Command(scriptCmd!, {
-    args: ["-qec", `'${PRIME}' shell`, "/dev/null"],
+  const r = await runFile(scriptCmd!, ["-qec", `'${PRIME}' shell`, "/dev/null"], {
     cwd: dir,
     env: { ...env, SHELL: shell },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(input));
-  await w.close();
-  const out = await child.output();
-  return new TextDecoder().decode(out.stdout).replaceAll("\r", "");
+    stdin: input,
+  });
+  return r.stdout.replaceAll("\r", "");
 }
 
 for (const name of ["bash", "zsh", "fish"]) {
