@@ -13,7 +13,7 @@ import { stripComments } from "../../scripts/check_compiled.ts";
 const STANDIN_LOG = Deno.env.get("PRIME_BIN_LOG");
 
 /** Writes a stand-in prime at dir/bin/prime that logs to `log` and execs scripts/prime. */
-export async function writeStandIn(dir: string, log: string): Promise<string> {
+async function writeStandIn(dir: string, log: string): Promise<string> {
   const bin = join(dir, "bin", "prime");
   await Deno.mkdir(join(dir, "bin"), { recursive: true });
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -53,21 +53,26 @@ Deno.test({
   },
 });
 
-Deno.test("a suite run with PRIME_BIN set spawns that executable, not scripts/prime", async () => {
-  if (STANDIN_LOG) return; // already inside such a run
-  const dir = await tempTree();
-  const log = join(dir, "calls.log");
-  const standIn = await writeStandIn(dir, log);
-  const me = relative(REPO, new URL(import.meta.url).pathname);
-  const out = await new Deno.Command(join(REPO, "scripts", "test"), {
-    args: [me, "--filter", "runPrime() starts the PRIME_BIN stand-in"],
-    cwd: REPO,
-    env: { PRIME_BIN: standIn, PRIME_BIN_LOG: log, NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, text);
-  assert.match(text, /1 passed/, text);
-  assert.equal(lines(log).length, 1, `stand-in log: ${lines(log).join(" | ")}`);
+Deno.test({
+  name: `a suite run with PRIME_BIN set spawns that executable, not scripts/prime${
+    STANDIN_LOG ? " (skipped: already inside such a run)" : ""
+  }`,
+  ignore: !!STANDIN_LOG,
+  async fn() {
+    const dir = await tempTree();
+    const log = join(dir, "calls.log");
+    const standIn = await writeStandIn(dir, log);
+    const me = relative(REPO, new URL(import.meta.url).pathname);
+    const out = await new Deno.Command(join(REPO, "scripts", "test"), {
+      args: [me, "--filter", "runPrime() starts the PRIME_BIN stand-in"],
+      cwd: REPO,
+      env: { PRIME_BIN: standIn, PRIME_BIN_LOG: log, NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, text);
+    assert.match(text, /1 passed/, text);
+    assert.equal(lines(log).length, 1, `stand-in log: ${lines(log).join(" | ")}`);
+  },
 });
 
 Deno.test("no integration, reliability or security test names scripts/prime itself", () => {
