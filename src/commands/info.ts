@@ -6,6 +6,7 @@
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
+import { DEFAULT_ISOLATION } from "../config/settings.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
 import { envPlan, planWithLockFile } from "../deps/locks.ts";
@@ -167,7 +168,7 @@ export async function gatherInfo(
     required_python_version: required,
     python,
     venv,
-    isolation: s?.isolation ?? "imports",
+    isolation: s?.isolation ?? DEFAULT_ISOLATION,
     // Whether `prime env`/`prime shell` may export this clone's vars (prime trust).
     vars_trusted: s && (Object.keys(s.vars).length > 0 || s.varsFiles.length > 0)
       ? await isTrusted(p.cache, s)
