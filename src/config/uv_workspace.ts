@@ -2,7 +2,8 @@
 import { isTable } from "./schema.ts";
 import { globToRegExp } from "../state/stamp.ts";
 
-function strings(v: unknown): string[] {
+/** The strings of a TOML array (other items dropped); [] for anything else. Pure. */
+export function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 

@@ -5,7 +5,7 @@
  */
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
-import { isUvMember, uvWorkspace } from "../config/uv_workspace.ts";
+import { isUvMember, strings, uvWorkspace } from "../config/uv_workspace.ts";
 import { ancestorConfigFiles } from "./ref_root.ts";
 import * as log from "../log.ts";
 import { dirname, isFile, resolvePath } from "../util.ts";
@@ -21,10 +21,6 @@ export interface WorkspaceClaim {
   /** The config file that names it. */
   file: string;
   via: "project_dirs" | "[tool.uv.workspace] members";
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
 function realOr(p: string): string {
