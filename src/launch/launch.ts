@@ -5,6 +5,7 @@ import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../state/stamp.ts";
 import { type PointerKey, pointerPath, requestKey, writePointer } from "../state/pointer.ts";
 import {
+  commandSearchDirs,
   currentDepth,
   isolationFlags,
   outsideVenvWarning,
@@ -24,7 +25,7 @@ import { PRIME_VERSION } from "../version.ts";
 import { writeRoute } from "../project/ref_root.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
 import { venvPython } from "../state/paths.ts";
-import { dirname, isExecutableFile, pathDirs } from "../util.ts";
+import { dirname, isExecutableFile } from "../util.ts";
 
 /** The program: a script (run by Python, isolated) or a command (`prime run`). */
 export type LaunchTarget =
@@ -137,7 +138,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       cmd,
       target.args,
       venv,
-      pathDirs(Deno.env.get("PATH")),
+      commandSearchDirs(env, venvDir),
       isExecutableFile,
     );
     const named = pythonNameVersion(cmd);

@@ -1,6 +1,6 @@
 /** The environment a program runs with. Pure: the caller passes the inherited env. */
 import { venvPython } from "../state/paths.ts";
-import { findOnPath } from "../util.ts";
+import { findOnPath, pathDirs } from "../util.ts";
 
 /** What the program's environment is built from. */
 export interface ProgramEnvInput {
@@ -116,6 +116,16 @@ export function programEnv(
 export function currentDepth(value: string | undefined): number {
   const n = Number(value ?? "0");
   return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+/**
+ * Where `prime run CMD` looks for CMD after the venv's bin: the program's own PATH (so
+ * an unset PATH means the default the program gets), less the venv's bin in front.
+ * The warm and the cold path both use this, so they find the same command.
+ */
+export function commandSearchDirs(env: Record<string, string>, venvDir: string | null): string[] {
+  const dirs = pathDirs(env.PATH);
+  return venvDir !== null && dirs[0] === `${venvDir}/bin` ? dirs.slice(1) : dirs;
 }
 
 /** The most nested prime starts allowed before prime refuses (a runaway shebang). */

@@ -1,6 +1,7 @@
 /**
  * The warm path: when a venv's stamp matches its inputs, go straight to exec with no
- * subprocess, no network, no lock and no output. This module and what it imports use
+ * subprocess, no network, no build lock and no output (only a shared lock on the venv's
+ * generation, held across exec so that no rebuild or gc removes it under the program). This module and what it imports use
  * Deno APIs only (no npm packages, no node: built-ins), because every script start
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
@@ -11,6 +12,7 @@ import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "../s
 import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "../state/stamp.ts";
 import { holdGeneration, liveDir } from "../state/generation.ts";
 import {
+  commandSearchDirs,
   currentDepth,
   isolationFlags,
   MAX_DEPTH,
@@ -124,7 +126,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
       c.cmd,
       c.args,
       { dir: venvDir, version: stamp.python.version, isolation: stamp.run.isolation },
-      (env.PATH ?? "").split(":").slice(1),
+      commandSearchDirs(env, venvDir),
       isExecutableFile,
     );
     // Not found, the wrong pythonX.Y, or a PATH command that needs a warning: the cold

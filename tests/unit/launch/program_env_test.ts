@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  commandSearchDirs,
   currentDepth,
   IMPORT_PATH_VARS,
   isolationFlags,
@@ -108,4 +109,21 @@ Deno.test("programEnv() removes import-path variables and keeps runtime settings
   assert.equal(env.PYTHONUNBUFFERED, "1");
   assert.equal(env.PYTHONUTF8, "1");
   assert.equal(env.PYTHONDEVMODE, "1");
+});
+
+Deno.test("commandSearchDirs() is the program's PATH less the venv's bin in front", () => {
+  assert.deepEqual(commandSearchDirs({ PATH: "/v/bin:/usr/bin:/bin" }, "/v"), ["/usr/bin", "/bin"]);
+  assert.deepEqual(commandSearchDirs({ PATH: "/usr/bin:/v/bin" }, "/v"), ["/usr/bin", "/v/bin"]);
+  assert.deepEqual(commandSearchDirs({ PATH: "/usr/bin" }, null), ["/usr/bin"]);
+  assert.deepEqual(commandSearchDirs({}, null), []);
+  // An unset PATH: the program gets the default, and prime run searches the same.
+  const env = programEnv({}, {
+    venvDir: "/v",
+    refRoot: null,
+    env: null,
+    vars: {},
+    fileVars: {},
+    depth: 0,
+  });
+  assert.deepEqual(commandSearchDirs(env, "/v"), ["/usr/local/bin", "/usr/bin", "/bin"]);
 });
