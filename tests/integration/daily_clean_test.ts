@@ -3,19 +3,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { acquireLock, lockPathFor } from "../../src/state/lock.ts";
+import { pathExists } from "../../src/util.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;
 const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
-
-function exists(p: string): boolean {
-  try {
-    Deno.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test({
   name: "prime clean removes this env's venv and its kept-aside build, reporting the bytes freed" +
@@ -39,9 +31,9 @@ Deno.test({
       r.stderr,
       /removed \.venv and \.prime\/\.venv\.previous, freed \d+(\.\d)? (B|KiB|MiB)/,
     );
-    assert.equal(exists(join(dir, ".venv")), false);
-    assert.equal(exists(join(dir, ".prime", ".venv.previous")), false);
-    assert.equal(exists(join(dir, ".venv-dev")), true, "other envs' venvs are left alone");
+    assert.equal(pathExists(join(dir, ".venv")), false);
+    assert.equal(pathExists(join(dir, ".prime", ".venv.previous")), false);
+    assert.equal(pathExists(join(dir, ".venv-dev")), true, "other envs' venvs are left alone");
     assert.deepEqual(
       [...Deno.readDirSync(join(dir, ".prime"))].map((e) => e.name).filter((n) =>
         n !== ".gitignore" && !n.startsWith(".venv-dev.g")
@@ -56,7 +48,7 @@ Deno.test({
 
     const dev = await runPrime(["-e", "dev", "clean"], { cwd: dir, env });
     assert.match(dev.stderr, /removed \.venv-dev/);
-    assert.equal(exists(join(dir, ".venv-dev")), false);
+    assert.equal(pathExists(join(dir, ".venv-dev")), false);
   },
 });
 
@@ -95,9 +87,9 @@ Deno.test({
       r.stderr,
       /removed the link \.venv \(its target, not made by prime, is left as it is\)/,
     );
-    assert.equal(exists(join(dir, ".venv")), false, "the link is gone");
+    assert.equal(pathExists(join(dir, ".venv")), false, "the link is gone");
     assert.equal(await Deno.readTextFile(join(target, "precious.txt")), "keep me\n");
-    assert.ok(exists(join(target, "pyvenv.cfg")), "the target is untouched");
+    assert.ok(pathExists(join(target, "pyvenv.cfg")), "the target is untouched");
   },
 });
 
@@ -161,17 +153,17 @@ Deno.test({
     assert.match(r.stderr, new RegExp(`removed ${old} \\(unused for 31 days, `));
     assert.match(r.stderr, new RegExp(`kept ${locked}: in use`));
     assert.match(r.stderr, /removed 2 script envs unused for over 30 days and 1 stale pointer/);
-    assert.equal(exists(real), false);
-    assert.equal(exists(link), false);
-    assert.equal(exists(old), false);
-    assert.equal(exists(fresh), true);
-    assert.equal(exists(locked), true);
+    assert.equal(pathExists(real), false);
+    assert.equal(pathExists(link), false);
+    assert.equal(pathExists(old), false);
+    assert.equal(pathExists(fresh), true);
+    assert.equal(pathExists(locked), true);
     assert.equal([...Deno.readDirSync(`${cache}/pointers`)].length, pointers - 1);
 
     const soon = await runPrime(["gc", "--older-than", "2"], { cwd: dir, env });
     assert.equal(soon.code, 0, soon.stderr);
-    assert.equal(exists(fresh), false, "--older-than 2 reaches the 3-day-old env");
-    assert.equal(exists(locked), false, "its lock is free now");
+    assert.equal(pathExists(fresh), false, "--older-than 2 reaches the 3-day-old env");
+    assert.equal(pathExists(locked), false, "its lock is free now");
 
     const rerun = await runPrime([join(dir, "tool.py")], { cwd: dir, env });
     assert.equal(rerun.code, 0, rerun.stderr);

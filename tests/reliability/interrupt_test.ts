@@ -22,15 +22,7 @@ import {
   waitForPath,
   WHY,
 } from "../helpers/reliability.ts";
-
-function exists(p: string): boolean {
-  try {
-    Deno.lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { pathExists } from "../../src/util.ts";
 
 const WHEEL1 = "greeting-1.0-py3-none-any.whl";
 const WHEEL2 = "greeting-2.0-py3-none-any.whl";
@@ -101,7 +93,7 @@ Deno.test({
         if (point.certain) assert.ok(interrupted, `${point.name}: the kill interrupted the build`);
 
         // The invariant: a stamp means a complete env.
-        const stamped = exists(stampPath(venv));
+        const stamped = pathExists(stampPath(venv));
         if (stamped) {
           const imp = await venvPython(venv, "import greeting; print(greeting.__version__)");
           assert.equal(imp.code, 0, `${point.name}: stamped but incomplete: ${imp.out}`);
@@ -206,7 +198,7 @@ Deno.test({
       run.killGroup();
       assert.equal((await run.done).signal, "SIGKILL");
       server.release();
-      if (exists(stampPath(venv))) {
+      if (pathExists(stampPath(venv))) {
         assert.equal((await venvPython(venv, "import greeting")).code, 0);
       }
       const next = await runPrime(["app.py"], { cwd: dir, env });
