@@ -94,6 +94,8 @@ Deno.test({
     }
     assert.ok(named.includes("prime-stamp.json"), `the stamp was named: ${named}`);
     assert.ok(named.includes("_prime_python_path.pth"), `the .pth was named: ${named}`);
+    assert.ok(named.includes("prime-in-use.lock"), `the in-use lock was named: ${named}`);
+    assert.ok(named.some((n) => n.startsWith(".link-")), `the link was named: ${named}`);
   },
 });
 
