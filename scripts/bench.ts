@@ -11,8 +11,8 @@
  * descendants) comes from getrusage(RUSAGE_CHILDREN) through FFI, and is steadier than
  * wall time on a busy machine. Nothing here asserts a timing.
  */
-import { obtainUv } from "../src/drivers/uv_obtain.ts";
-import { cacheDir, sha256Hex } from "../src/state/paths.ts";
+import { obtainUv } from "../src/uv/obtain.ts";
+import { cacheDir, sha256Hex } from "../src/core/paths.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const PRIME = `${ROOT}/scripts/prime`;

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as log from "../src/log.ts";
 import { run } from "../src/process.ts";
-import { fileSha256, writeFileAtomic } from "../src/state/paths.ts";
+import { fileSha256, writeFileAtomic } from "../src/core/paths.ts";
 import { RELEASE_TARGETS } from "../src/release.ts";
 
 /** Exactly the permissions prime runs with (the same list as scripts/prime). */

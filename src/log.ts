@@ -2,7 +2,7 @@
  * The only writer to stderr. Levels: -q (quiet) shows errors only, default shows
  * notes and warnings, -v adds decisions, -vv adds installer commands and output.
  */
-import { writeAll } from "./util.ts";
+import { writeAll } from "./core/files.ts";
 
 let verbosity = 0;
 let quiet = false;

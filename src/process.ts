@@ -2,8 +2,8 @@
  * The only subprocess runner. Every child prime starts (probes, selector, venv,
  * pip, uv) goes through `run`, so tests can swap it for a fake at this seam.
  */
-import { writeAll } from "./util.ts";
-import { errorMessage } from "./errors.ts";
+import { writeAll } from "./core/files.ts";
+import { errorMessage } from "./core/errors.ts";
 
 /** How to start a child. */
 export interface RunOptions {

@@ -3,7 +3,7 @@
  * home is known; this is the one place to change it (scripts/install.sh repeats the
  * value, and tests/unit/release_test.ts fails until the two agree).
  */
-import { PRIME_VERSION } from "./version.ts";
+import { PRIME_VERSION } from "./core/version.ts";
 
 /** The GitHub owner/name that publishes prime's releases. */
 export const RELEASE_REPO = "prime-dev/prime";

@@ -3,7 +3,7 @@
  * `.dist-info`: name, version, wheel tags, files, entry points, whether editable), and
  * which top-level entries are venv machinery rather than the app's.
  */
-import { readDirOrEmpty } from "../util.ts";
+import { readDirOrEmpty } from "../core/files.ts";
 
 /** One installed distribution. */
 export interface Dist {

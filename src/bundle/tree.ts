@@ -5,7 +5,7 @@
  * reported, and modes are normalised to 0755/0644 so a root-installed bundle is
  * readable by every user.
  */
-import { dirname } from "../util.ts";
+import { dirname } from "../core/files.ts";
 
 /** What a copy (or a measurement) saw. */
 export interface TreeStats {

@@ -13,8 +13,8 @@
  * or the wrapper `prime init --wrapper` writes) placed in a repo runs against that
  * repo from any working directory, as if `-C REPO` were given (withDropIn()).
  */
-import { UsageError } from "../errors.ts";
-import { absoluteFrom, dirname, isDirectory, isFile, pathExists } from "../util.ts";
+import { UsageError } from "../core/errors.ts";
+import { absoluteFrom, dirname, isDirectory, isFile, pathExists } from "../core/files.ts";
 
 /** Options that apply to every command. */
 export interface GlobalOptions {

@@ -1,5 +1,5 @@
 /** The entry: the warm path first, then (loaded only when needed) the full CLI. */
-import { tryWarmStart } from "../warm/warm.ts";
+import { tryWarmStart } from "../core/warm.ts";
 import { withDropIn } from "./args.ts";
 
 /**

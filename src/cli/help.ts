@@ -1,5 +1,5 @@
 /** The help text. */
-import { PRIME_VERSION } from "../version.ts";
+import { PRIME_VERSION } from "../core/version.ts";
 
 /** What each command does, beyond its usage line (`prime help CMD`, `prime CMD --help`). */
 const DETAILS: Record<string, string> = {

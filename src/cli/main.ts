@@ -1,11 +1,11 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
 import { type Invocation, readInvocation } from "./args.ts";
 import { commandHelp, helpText, helpTopics } from "./help.ts";
-import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../errors.ts";
-import { PRIME_VERSION } from "../version.ts";
+import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../core/errors.ts";
+import { PRIME_VERSION } from "../core/version.ts";
 import * as log from "../log.ts";
-import { currentDepth, MAX_DEPTH } from "../launch/program_env.ts";
-import { writeAll } from "../util.ts";
+import { currentDepth, MAX_DEPTH } from "../core/program_env.ts";
+import { writeAll } from "../core/files.ts";
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {

@@ -9,14 +9,14 @@ import { resolve } from "node:path";
 import type { Invocation } from "../cli/args.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
-import type { InstallPlan } from "../drivers/driver.ts";
+import type { InstallPlan } from "../installers/driver.ts";
 import { requireRoot } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { type Project, rel } from "../project/project.ts";
-import { ConfigError, UsageError, VenvError } from "../errors.ts";
-import { PRIME_VERSION } from "../version.ts";
+import { ConfigError, UsageError, VenvError } from "../core/errors.ts";
+import { PRIME_VERSION } from "../core/version.ts";
 import { run } from "../process.ts";
-import { sha256Hex, venvPython } from "../state/paths.ts";
+import { sha256Hex, venvPython } from "../core/paths.ts";
 import {
   basename,
   dirname,
@@ -25,7 +25,7 @@ import {
   pathExists,
   readDirOrEmpty,
   statOrNull,
-} from "../util.ts";
+} from "../core/files.ts";
 import * as log from "../log.ts";
 import {
   type Dist,
@@ -44,7 +44,7 @@ import {
 } from "../bundle/tree.ts";
 import { launcherText } from "../bundle/launcher.ts";
 import { formatBytes } from "../state/gc.ts";
-import { IMPORT_PATH_VARS, isolationFlags } from "../launch/program_env.ts";
+import { IMPORT_PATH_VARS, isolationFlags } from "../core/program_env.ts";
 import { BOOT_MODULE, bootText, STUB_PY } from "../bundle/boot_py.ts";
 
 /** What `prime bundle` was asked for. */

@@ -14,13 +14,13 @@ import {
   listGenerations,
   lockGenerations,
   removeGenerationIfUnused,
-} from "../state/generation.ts";
+} from "../core/generation.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { ownCacheDir } from "../state/paths.ts";
-import { VenvError } from "../errors.ts";
+import { ownCacheDir } from "../core/paths.ts";
+import { VenvError } from "../core/errors.ts";
 import * as log from "../log.ts";
-import { basename, lstatOrNull, pathExists } from "../util.ts";
+import { basename, lstatOrNull, pathExists } from "../core/files.ts";
 
 /**
  * Removes an env's venv under the env's lock (a repo env's, or a PEP 723 script env's:

@@ -10,15 +10,15 @@ import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { freshVenv, startProgram } from "../launch/launch.ts";
-import { programEnv } from "../launch/program_env.ts";
-import { readVarsFiles } from "../config/dotenv.ts";
-import { ConfigError, PrimeError } from "../errors.ts";
+import { programEnv } from "../core/program_env.ts";
+import { readVarsFiles } from "../core/dotenv.ts";
+import { ConfigError, PrimeError } from "../core/errors.ts";
 import { isTrusted } from "../state/trust.ts";
-import { judgeVars, userAllowed } from "./env_policy.ts";
+import { judgeVars, userAllowed } from "../shell/env_policy.ts";
 import * as log from "../log.ts";
-import { shellFamily, shellHook } from "./shell_init.ts";
-import { writeAll } from "../util.ts";
-import { readStamp, type StampRun, venvPythonExists } from "../state/stamp.ts";
+import { shellFamily, shellHook } from "../shell/shell_init.ts";
+import { writeAll } from "../core/files.ts";
+import { readStamp, type StampRun, venvPythonExists } from "../core/stamp.ts";
 
 /** What activating an env sets and unsets, in output order. */
 export interface Activation {

@@ -9,15 +9,15 @@ import type { Settings, VenvDriverName } from "../config/types.ts";
 import { DEFAULT_ISOLATION } from "../config/settings.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
-import { envPlan, planWithLockFile } from "../deps/locks.ts";
+import { envPlan, planWithLockFile } from "../pypa/locks.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
-import { readStamp } from "../state/stamp.ts";
-import { PRIME_VERSION } from "../version.ts";
-import { PrimeError } from "../errors.ts";
-import { fromCache, pathWithoutShims, redactUrl } from "../drivers/uv_obtain.ts";
-import { choosePipWheel } from "../drivers/pip.ts";
+import { readStamp } from "../core/stamp.ts";
+import { PRIME_VERSION } from "../core/version.ts";
+import { PrimeError } from "../core/errors.ts";
+import { fromCache, pathWithoutShims, redactUrl } from "../uv/obtain.ts";
+import { choosePipWheel } from "../installers/pip.ts";
 import * as log from "../log.ts";
-import { findOnPath, pathDirs, writeAll } from "../util.ts";
+import { findOnPath, pathDirs, writeAll } from "../core/files.ts";
 import { probePython } from "../python/probe.ts";
 import { isTrusted } from "../state/trust.ts";
 
@@ -140,7 +140,7 @@ export async function gatherInfo(
   let installerSettings: unknown[] = [];
   let uvSettings: unknown[] = [];
   if (s) {
-    const { uvOwnSettings, uvSettingsFromPip } = await import("../drivers/uv.ts");
+    const { uvOwnSettings, uvSettingsFromPip } = await import("../installers/uv.ts");
     installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
       setting: t.setting,
       // An index URL may carry a password: never shown.

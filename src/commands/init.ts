@@ -6,15 +6,15 @@
  */
 import type { GlobalOptions } from "../cli/args.ts";
 import type { PyProject } from "../config/types.ts";
-import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
-import { findRefRoot } from "../project/ref_root.ts";
+import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
+import { findRefRoot } from "../core/ref_root.ts";
 import { readPyProject } from "../config/load.ts";
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
-import { ConfigError, errorMessage } from "../errors.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 import * as log from "../log.ts";
-import { isFile, parentDir } from "../util.ts";
-import { readBoundedText } from "../state/paths.ts";
+import { isFile, parentDir } from "../core/files.ts";
+import { readBoundedText } from "../core/paths.ts";
 
 /** What init found in the directory. */
 export interface InitFacts {

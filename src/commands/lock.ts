@@ -11,15 +11,15 @@ import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { getUv } from "../venv/choose_driver.ts";
-import { findPip } from "../drivers/pip.ts";
+import { findPip } from "../installers/pip.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { readBoundedText, venvPython, writeFileAtomic } from "../state/paths.ts";
-import { InstallError, UsageError, VenvError } from "../errors.ts";
-import { findLock } from "../deps/locks.ts";
+import { readBoundedText, venvPython, writeFileAtomic } from "../core/paths.ts";
+import { InstallError, UsageError, VenvError } from "../core/errors.ts";
+import { findLock } from "../pypa/locks.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
-import { normalizeName } from "../config/pep508.ts";
+import { normalizeName } from "../pypa/pep508.ts";
 
 const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(===?)\s*(\S+)$/;
 

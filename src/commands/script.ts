@@ -11,18 +11,18 @@ import type { PythonInfo } from "../python/types.ts";
 import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { freshVenv, startProgram } from "../launch/launch.ts";
-import { parsePep723 } from "../config/pep723.ts";
+import { parsePep723 } from "../pypa/pep723.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
+import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { readPythonVersionRequirement, scriptSettings } from "../config/settings.ts";
 import { toolUvSettings } from "../config/tool_uv.ts";
-import { errorMessage, UsageError } from "../errors.ts";
-import { ownCacheSubdir, readBoundedText, sha256Hex } from "../state/paths.ts";
-import { extractPep723Raw } from "../config/pep723_scan.ts";
-import { touchLastUsed } from "../warm/warm.ts";
-import { requestKey } from "../state/pointer.ts";
+import { errorMessage, UsageError } from "../core/errors.ts";
+import { ownCacheSubdir, readBoundedText, sha256Hex } from "../core/paths.ts";
+import { extractPep723Raw } from "../core/pep723_scan.ts";
+import { touchLastUsed } from "../core/warm.ts";
+import { requestKey } from "../core/pointer.ts";
 import * as log from "../log.ts";
-import { dirname, isFile } from "../util.ts";
+import { dirname, isFile } from "../core/files.ts";
 
 /** The env a script runs in: its PEP 723 script env, or its repo's (or none). */
 export type ScriptTarget =

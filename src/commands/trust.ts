@@ -5,9 +5,9 @@
  */
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
-import { readVarsFiles } from "../config/dotenv.ts";
+import { readVarsFiles } from "../core/dotenv.ts";
 import { revoke, trust, trustedFiles } from "../state/trust.ts";
-import { judgeVars, userAllowed } from "./env_policy.ts";
+import { judgeVars, userAllowed } from "../shell/env_policy.ts";
 import * as log from "../log.ts";
 
 /** Records (or with `revoke` forgets) trust in this clone's variables. */

@@ -7,10 +7,10 @@
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { pickEnv } from "../config/settings.ts";
-import { readUseChoice, writeUseChoice } from "../state/pointer.ts";
-import { useChoicePath } from "../state/paths.ts";
+import { readUseChoice, writeUseChoice } from "../core/pointer.ts";
+import { useChoicePath } from "../core/paths.ts";
 import * as log from "../log.ts";
-import { writeAll } from "../util.ts";
+import { writeAll } from "../core/files.ts";
 
 /** Describes where the env came from, for `prime use` with no NAME. Pure. */
 export function describeEnvSource(

@@ -5,13 +5,13 @@
  * the user's cache with curl or wget, verifies it and execs it; later runs are
  * offline. The checksums come from the release's SHA256SUMS, fetched once here.
  */
-import { ConfigError, PrimeError } from "../errors.ts";
+import { ConfigError, PrimeError } from "../core/errors.ts";
 import { createExclusive } from "./init.ts";
-import { pathExists } from "../util.ts";
+import { pathExists } from "../core/files.ts";
 import * as log from "../log.ts";
-import { PRIME_VERSION } from "../version.ts";
+import { PRIME_VERSION } from "../core/version.ts";
 import { parseSha256Sums, RELEASE_TARGETS, releaseBaseUrl } from "../release.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage } from "../core/errors.ts";
 
 /** Exit code when prime itself cannot be fetched (README "Exit codes"). */
 export const EXIT_FETCH_PRIME = 8;

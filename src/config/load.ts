@@ -2,11 +2,11 @@
  * Loading the configuration of a ref root: `prime.toml`, else `[tool.prime]` of
  * `pyproject.toml`, plus what prime needs from the pyproject itself.
  */
-import { ConfigError, errorMessage } from "../errors.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 import type { ConfigKeys, LoadedConfig, PyProject } from "./types.ts";
 import { parseToml } from "./toml.ts";
 import { describeType, isTable, setOwn, validateConfig } from "./schema.ts";
-import { readBoundedText } from "../state/paths.ts";
+import { readBoundedText } from "../core/paths.ts";
 import { uvWorkspace } from "./uv_workspace.ts";
 
 function readIfExists(path: string): Promise<string | null> {

@@ -2,9 +2,9 @@
  * `.python-version` files (pyenv and uv dialects) and version requests written in
  * configuration or given to `--python`. Pure, apart from the re-exported finder.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { PythonRequest } from "./types.ts";
-import { isSpecifierSet } from "./version_spec.ts";
+import { isSpecifierSet } from "../pypa/version_spec.ts";
 
 const VERSION =
   /^(\d{1,4})(?:\.(\d{1,4}))?(?:\.(\d{1,4}))?((?:a|b|rc)\d{1,4})?(t|\+freethreaded)?(-dev)?$/;

@@ -3,12 +3,12 @@
  * Strict: wrong types, unknown keys and bad values are ConfigErrors that name the
  * file, the table and the key. Pure.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { ConfigKeys, VenvDriverName } from "./types.ts";
 import { didYouMean } from "./suggest.ts";
 import { requestFromSpecifier } from "./python_version.ts";
-import { checkRequirement } from "./pep508.ts";
-import { hasControlChar } from "../state/paths.ts";
+import { checkRequirement } from "../pypa/pep508.ts";
+import { hasControlChar } from "../core/paths.ts";
 
 /** Where a table was read from, for messages: `{file: "/r/prime.toml", table: "env.dev"}`. */
 export interface ConfigWhere {

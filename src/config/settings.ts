@@ -3,7 +3,7 @@
  * its overrides, fill in the defaults (README "Configuration"), make paths absolute and check
  * that they stay inside the ref root and that configured files exist.
  */
-import { ConfigError, errorMessage } from "../errors.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 import type {
   ConfigKeys,
   EnvSource,
@@ -17,10 +17,10 @@ import type {
 import { ENV_NAME, VENV_DRIVERS } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.ts";
-import { findPythonVersionFileTrail } from "./python_version_scan.ts";
-import { normalizeName } from "./pep508.ts";
-import { isInside, resolvePath, statOrNull } from "../util.ts";
-import { readBoundedText } from "../state/paths.ts";
+import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
+import { normalizeName } from "../pypa/pep508.ts";
+import { isInside, resolvePath, statOrNull } from "../core/files.ts";
+import { readBoundedText } from "../core/paths.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";
 
 /** The env choice and where it came from. */

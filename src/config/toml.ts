@@ -1,6 +1,6 @@
 /** TOML parsing with errors the user can act on. Pure. */
 import { parse, TomlError } from "smol-toml";
-import { ConfigError, errorMessage } from "../errors.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 
 /**
  * Parses TOML text. `position` maps the parser's 1-based line/column to the user's

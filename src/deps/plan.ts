@@ -1,10 +1,10 @@
 /** The install plan: what goes into a venv, in the install order (README "How it works"). */
 import type { Settings } from "../config/types.ts";
-import type { InstallPlan } from "../drivers/driver.ts";
-import { ConfigError, errorMessage } from "../errors.ts";
+import type { InstallPlan } from "../installers/driver.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
 import { parseToml } from "../config/toml.ts";
-import { dirname, normalizePath } from "../util.ts";
-import { readBoundedText } from "../state/paths.ts";
+import { dirname, normalizePath } from "../core/files.ts";
+import { readBoundedText } from "../core/paths.ts";
 
 /** Builds the plan from resolved settings. Pure. */
 export function buildInstallPlan(s: Settings): InstallPlan {

@@ -2,8 +2,8 @@
 import type { Project } from "../project/project.ts";
 import { selectFor } from "../project/project.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { StampRun } from "../state/stamp.ts";
-import { type PointerKey, pointerPath, requestKey, writePointer } from "../state/pointer.ts";
+import type { StampRun } from "../core/stamp.ts";
+import { type PointerKey, pointerPath, requestKey, writePointer } from "../core/pointer.ts";
 import {
   commandSearchDirs,
   currentDepth,
@@ -13,19 +13,19 @@ import {
   pythonNameMismatch,
   pythonNameVersion,
   resolveRunCommand,
-} from "./program_env.ts";
-import { replaceProcess } from "./exec.ts";
-import { readVarsFiles } from "../config/dotenv.ts";
-import { CommandNotFoundError, UsageError, VenvError } from "../errors.ts";
-import { holdGeneration, liveDir } from "../state/generation.ts";
+} from "../core/program_env.ts";
+import { replaceProcess } from "../core/exec.ts";
+import { readVarsFiles } from "../core/dotenv.ts";
+import { CommandNotFoundError, UsageError, VenvError } from "../core/errors.ts";
+import { holdGeneration, liveDir } from "../core/generation.ts";
 import * as log from "../log.ts";
-import { hashInputs, writeBareRecord } from "../state/stamp.ts";
-import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
-import { PRIME_VERSION } from "../version.ts";
-import { writeRoute } from "../project/ref_root.ts";
+import { hashInputs, writeBareRecord } from "../core/stamp.ts";
+import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
+import { PRIME_VERSION } from "../core/version.ts";
+import { writeRoute } from "../core/ref_root.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { venvPython } from "../state/paths.ts";
-import { dirname, isExecutableFile } from "../util.ts";
+import { venvPython } from "../core/paths.ts";
+import { dirname, isExecutableFile } from "../core/files.ts";
 
 /** The program: a script (run by Python, isolated) or a command (`prime run`). */
 export type LaunchTarget =

@@ -2,18 +2,18 @@
 import type { GlobalOptions, Invocation } from "../cli/args.ts";
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
-import { findProjectRoot } from "./ref_root.ts";
+import { findProjectRoot } from "../core/ref_root.ts";
 import { findWorkspaceRoot, type WorkspaceClaim } from "./workspace.ts";
 import { loadConfig } from "../config/load.ts";
 import { pickEnv, readPythonVersionRequirement, resolveSettings } from "../config/settings.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { findPythonVersionFileTrail } from "../config/python_version_scan.ts";
+import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
-import { readUseChoice } from "../state/pointer.ts";
-import { ownCacheDir } from "../state/paths.ts";
+import { readUseChoice } from "../core/pointer.ts";
+import { ownCacheDir } from "../core/paths.ts";
 import * as log from "../log.ts";
-import { EXIT, PrimeError } from "../errors.ts";
-import { isFile, resolvePath } from "../util.ts";
+import { EXIT, PrimeError } from "../core/errors.ts";
+import { isFile, resolvePath } from "../core/files.ts";
 
 /** What every project has, rooted or not. */
 interface ProjectBase {

@@ -6,11 +6,11 @@
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
 import { isUvMember, strings, uvWorkspace } from "../config/uv_workspace.ts";
-import { ancestorConfigFiles } from "./ref_root.ts";
+import { ancestorConfigFiles } from "../core/ref_root.ts";
 import * as log from "../log.ts";
-import { dirname, isFile, resolvePath } from "../util.ts";
-import { errorMessage } from "../errors.ts";
-import { readBoundedText } from "../state/paths.ts";
+import { dirname, isFile, resolvePath } from "../core/files.ts";
+import { errorMessage } from "../core/errors.ts";
+import { readBoundedText } from "../core/paths.ts";
 
 /** Why a directory's ref root is an ancestor's. */
 export interface WorkspaceClaim {

@@ -4,9 +4,9 @@
  */
 import type { RequiredPython } from "../config/types.ts";
 import type { Rejected } from "./types.ts";
-import { compareVersions, KNOWN_MINORS, namesForRequest } from "./specifier.ts";
+import { compareVersions, KNOWN_MINORS, namesForRequest } from "../pypa/specifier.ts";
 import { isShim } from "./probe.ts";
-import { dirname, isExecutableFile, joinPath } from "../util.ts";
+import { dirname, isExecutableFile, joinPath } from "../core/files.ts";
 
 /** The environment variables discovery reads. */
 export interface DiscoverEnv {

@@ -4,9 +4,9 @@
  */
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
-import { checkOwnDir, ownCacheSubdir, sha256Hex, writeFileAtomic } from "../state/paths.ts";
-import { errorMessage } from "../errors.ts";
-import { basename, dirname, joinPath } from "../util.ts";
+import { checkOwnDir, ownCacheSubdir, sha256Hex, writeFileAtomic } from "../core/paths.ts";
+import { errorMessage } from "../core/errors.ts";
+import { basename, dirname, joinPath } from "../core/files.ts";
 
 /** How long one probe may take before the interpreter is given up on. */
 export const PROBE_TIMEOUT_MS = 10_000;

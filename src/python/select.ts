@@ -4,7 +4,7 @@
  */
 import type { PythonRequest, RequiredPython } from "../config/types.ts";
 import type { PythonInfo, Rejected, Selection } from "./types.ts";
-import { PythonNotFoundError } from "../errors.ts";
+import { PythonNotFoundError } from "../core/errors.ts";
 import { run as defaultRun, type Runner, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { type DiscoverEnv, type Discovery, findCandidates } from "./discover.ts";
@@ -15,9 +15,9 @@ import {
   MIN_PYTHON,
   satisfiesAny,
   satisfiesRequest,
-} from "./specifier.ts";
+} from "../pypa/specifier.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { dirname, resolvePath, statOrNull } from "../util.ts";
+import { dirname, resolvePath, statOrNull } from "../core/files.ts";
 
 /** Seconds a selector may run before it counts as failed; PRIME_SELECTOR_TIMEOUT overrides. */
 export const SELECTOR_TIMEOUT_SEC = 30;

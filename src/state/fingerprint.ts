@@ -1,6 +1,6 @@
 /** The fingerprint of a venv's inputs: what the stamp records and freshness compares. */
-import type { StampInput, StampPython } from "./stamp.ts";
-import { sha256Hex } from "./paths.ts";
+import type { StampInput, StampPython } from "../core/stamp.ts";
+import { sha256Hex } from "../core/paths.ts";
 
 /** Everything a venv is built from, in a stable shape. */
 export interface FingerprintInput {

@@ -5,18 +5,18 @@
  * and drop warm pointers whose venv is gone.
  */
 import { acquireLock, lockPathFor } from "./lock.ts";
-import { readPointer } from "./pointer.ts";
-import { readBareRecord } from "./stamp.ts";
-import { readRoute } from "../project/ref_root.ts";
-import { stampPath } from "./paths.ts";
+import { readPointer } from "../core/pointer.ts";
+import { readBareRecord } from "../core/stamp.ts";
+import { readRoute } from "../core/ref_root.ts";
+import { stampPath } from "../core/paths.ts";
 import {
   deleteGeneration,
   listGenerations,
   liveDir,
   lockGenerations,
   removeGenerationIfUnused,
-} from "./generation.ts";
-import { basename, lstatOrNull, readDirOrEmpty, statOrNull } from "../util.ts";
+} from "../core/generation.ts";
+import { basename, lstatOrNull, readDirOrEmpty, statOrNull } from "../core/files.ts";
 
 /** A script env in the cache and when it was last used. */
 export interface ScriptEnvEntry {

@@ -3,9 +3,9 @@
  * lock (flock via Deno.FsFile), released by the kernel when the holder dies, so a
  * kill -9 never leaves a stale lock behind.
  */
-import { errorMessage, LockTimeoutError, VenvError } from "../errors.ts";
-import { ownCacheSubdir, sha256Hex } from "./paths.ts";
-import { dirname } from "../util.ts";
+import { errorMessage, LockTimeoutError, VenvError } from "../core/errors.ts";
+import { ownCacheSubdir, sha256Hex } from "../core/paths.ts";
+import { dirname } from "../core/files.ts";
 
 /** A held lock. */
 export interface HeldLock {

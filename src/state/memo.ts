@@ -3,7 +3,7 @@
  * something slow failed (a uv download, a Python uv could not supply), so the next
  * starts do not pay the timeouts again. Best effort: a read-only cache only costs time.
  */
-import { dirname } from "../util.ts";
+import { dirname } from "../core/files.ts";
 
 /** A memo still in force: when it was written, until when it holds, and its fields. */
 export type Memo = { at: string; until: string } & Record<string, unknown>;

@@ -7,7 +7,7 @@
  * included, needs a new `prime trust`.
  */
 import type { Settings } from "../config/types.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import {
   checkOwnDir,
   ownCacheSubdir,
@@ -15,7 +15,7 @@ import {
   readBoundedText,
   sha256Hex,
   writeFileAtomic,
-} from "./paths.ts";
+} from "../core/paths.ts";
 
 /** How many trusted digests a clone keeps (one per env, or per recent edit). */
 const KEEP = 16;

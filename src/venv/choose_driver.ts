@@ -1,11 +1,11 @@
 /** Choosing the venv driver: the configured one, else uv when it can be had, else pip. */
 import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { VenvDriver } from "../drivers/driver.ts";
+import type { VenvDriver } from "../installers/driver.ts";
 // Types only: uv_obtain.ts itself is imported lazily, on the cold path that needs uv.
-import type { ObtainUvResult, UvTool } from "../drivers/uv_obtain.ts";
-import { createPipDriver, findPip } from "../drivers/pip.ts";
-import { VenvError } from "../errors.ts";
+import type { ObtainUvResult, UvTool } from "../uv/obtain.ts";
+import { createPipDriver, findPip } from "../installers/pip.ts";
+import { VenvError } from "../core/errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
 
@@ -19,7 +19,7 @@ export async function getUv(opts: {
   baseDir?: string;
   retryFailed?: boolean;
 }): Promise<ObtainUvResult> {
-  const { obtainUv } = await import("../drivers/uv_obtain.ts");
+  const { obtainUv } = await import("../uv/obtain.ts");
   return await obtainUv({ ...opts, runner: run, env: Deno.env.toObject() });
 }
 
@@ -59,7 +59,7 @@ export async function makeDriver(
 ): Promise<VenvDriver> {
   if (name === "venv_uv") {
     if (!uv) throw new VenvError("internal: the uv driver was chosen without uv");
-    const { createUvDriver } = await import("../drivers/uv.ts");
+    const { createUvDriver } = await import("../installers/uv.ts");
     return createUvDriver(uv);
   }
   const pip = await findPip(python, { runner: run, cacheDir });

@@ -4,8 +4,8 @@
  */
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { BuildContext, InstallPlan, VenvDriver } from "../drivers/driver.ts";
-import type { Stamp, StampInput, StampPython } from "../state/stamp.ts";
+import type { BuildContext, InstallPlan, VenvDriver } from "../installers/driver.ts";
+import type { Stamp, StampInput, StampPython } from "../core/stamp.ts";
 import {
   hashInputs,
   inputChange,
@@ -13,17 +13,17 @@ import {
   statInputs,
   venvPythonExists,
   writeStamp,
-} from "../state/stamp.ts";
+} from "../core/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
-import { expandGlobs, isGlob } from "../state/stamp.ts";
+import { expandGlobs, isGlob } from "../core/stamp.ts";
 import {
   ensureSelfIgnoringDir,
   hasControlChar,
   readBoundedText,
   stampPath,
   venvPython,
-} from "../state/paths.ts";
-import { writeFileAtomic } from "../state/paths.ts";
+} from "../core/paths.ts";
+import { writeFileAtomic } from "../core/paths.ts";
 import {
   generationOf,
   generationsDir,
@@ -34,13 +34,13 @@ import {
   newGenerationPath,
   publishGeneration,
   removeGenerationIfUnused,
-} from "../state/generation.ts";
+} from "../core/generation.ts";
 import { sweepTrash, TRASH_PREFIX } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
-import { PRIME_VERSION } from "../version.ts";
-import { LOCK_FILES } from "../deps/locks.ts";
-import { ConfigError, diskError, errorMessage, VenvError } from "../errors.ts";
+import { PRIME_VERSION } from "../core/version.ts";
+import { LOCK_FILES } from "../pypa/locks.ts";
+import { ConfigError, diskError, errorMessage, VenvError } from "../core/errors.ts";
 import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import {
@@ -51,7 +51,7 @@ import {
   lstatOrNull,
   pathExists,
   statOrNull,
-} from "../util.ts";
+} from "../core/files.ts";
 
 /** What a venv is built from, computed on the cold path. */
 export interface EnvInputs {

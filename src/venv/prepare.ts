@@ -3,11 +3,11 @@ import type { RequiredPython, Settings, VenvDriverName } from "../config/types.t
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "../project/project.ts";
 import { rel, selectWithRequirement } from "../project/project.ts";
-import { satisfiesAny, versionSatisfies } from "../python/specifier.ts";
+import { satisfiesAny, versionSatisfies } from "../pypa/specifier.ts";
 import { decideDriver, getUv, makeDriver } from "./choose_driver.ts";
 import { planIsEmpty } from "../deps/plan.ts";
-import { envPlan, materializeLock } from "../deps/locks.ts";
-import type { VenvDriver } from "../drivers/driver.ts";
+import { envPlan, materializeLock } from "../pypa/locks.ts";
+import type { VenvDriver } from "../installers/driver.ts";
 import {
   checkFreshness,
   computeEnvInputs,
@@ -16,10 +16,10 @@ import {
   type EnvInputs,
   holdLiveVenv,
 } from "./ensure.ts";
-import { readStamp } from "../state/stamp.ts";
-import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../errors.ts";
+import { readStamp } from "../core/stamp.ts";
+import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../core/errors.ts";
 import { probePython } from "../python/probe.ts";
-import { hasControlChar } from "../state/paths.ts";
+import { hasControlChar } from "../core/paths.ts";
 import * as log from "../log.ts";
 
 /** A prepared env. */
@@ -163,7 +163,7 @@ async function pythonFromUv(
   opts: { cacheDir: string; offline: boolean; projectDir: string },
 ): Promise<PythonInfo> {
   const { cacheDir, offline } = opts;
-  const { uvFindOrInstallPython } = await import("../drivers/uv.ts");
+  const { uvFindOrInstallPython } = await import("../installers/uv.ts");
   // uv is asked for each alternative in turn; what it returns is checked like any
   // other candidate (free-threading and implementation included).
   let probed: Awaited<ReturnType<typeof probePython>> = { error: "uv found nothing" };
@@ -355,7 +355,7 @@ export async function prepareEnv(
         ctx.runner,
         async () => {
           // uv export may need the package index: the user's pip settings apply, as for installs.
-          const { uvSettingsFromPip } = await import("../drivers/uv.ts");
+          const { uvSettingsFromPip } = await import("../installers/uv.ts");
           const t = uvSettingsFromPip(ctx.cwd, ctx.plan.installArgs);
           return { args: t.args, env: t.env };
         },

@@ -1,6 +1,6 @@
 /** Test helper: writes small zip archives (stored or deflated, optionally zip64). */
 import { deflateRawSync } from "node:zlib";
-import { crc32 } from "../../src/drivers/wheel.ts";
+import { crc32 } from "../../src/pypa/wheel.ts";
 
 /** One member to write. */
 export interface FixtureEntry {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BOOT_PY } from "../../src/bundle/boot_py.ts";
 import { python3, tempTree } from "../helpers/fixtures.ts";
-import { versionSatisfies } from "../../src/python/specifier.ts";
+import { versionSatisfies } from "../../src/pypa/specifier.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { run } from "../../src/process.ts";
-import { normaliseScriptText, scanPep723 } from "../../src/config/pep723_scan.ts";
+import { normaliseScriptText, scanPep723 } from "../../src/core/pep723_scan.ts";
 import { python3 } from "../helpers/fixtures.ts";
 
 const REFERENCE = `

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { acquireLock, lockPathFor } from "../../src/state/lock.ts";
-import { pathExists } from "../../src/util.ts";
+import { pathExists } from "../../src/core/files.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;

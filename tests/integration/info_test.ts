@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { pathExists } from "../../src/util.ts";
-import { PRIME_VERSION } from "../../src/version.ts";
+import { pathExists } from "../../src/core/files.ts";
+import { PRIME_VERSION } from "../../src/core/version.ts";
 
 const pythons = pyenvPythons().filter((p) => p.minor.startsWith("3."));
 const ignore = pythons.length < 2;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pyenvPythons, type RealPython, tempTree } from "../helpers/fixtures.ts";
 import { requestFromSpecifier } from "../../src/config/python_version.ts";
 import type { RequiredPython } from "../../src/config/types.ts";
-import { PythonNotFoundError } from "../../src/errors.ts";
+import { PythonNotFoundError } from "../../src/core/errors.ts";
 import { run } from "../../src/process.ts";
 import { fakeRunner } from "../helpers/fake_runner.ts";
 import { findCandidates } from "../../src/python/discover.ts";

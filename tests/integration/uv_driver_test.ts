@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { createUvDriver, uvFindOrInstallPython } from "../../src/drivers/uv.ts";
-import type { BuildContext, InstallPlan } from "../../src/drivers/driver.ts";
+import { createUvDriver, uvFindOrInstallPython } from "../../src/installers/uv.ts";
+import type { BuildContext, InstallPlan } from "../../src/installers/driver.ts";
 import { run } from "../../src/process.ts";
-import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/errors.ts";
+import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/core/errors.ts";
 import { makeZip } from "../helpers/zip.ts";
 import { modernPython, realUv } from "../helpers/uv.ts";
 import { pyenvPythons } from "../helpers/fixtures.ts";

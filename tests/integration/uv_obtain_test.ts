@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/drivers/uv_obtain.ts";
+import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/uv/obtain.ts";
 import { run } from "../../src/process.ts";
 import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "../helpers/uv.ts";
 import { pathWithoutUv } from "../helpers/fixtures.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { PRIME, runFile, runPrime, tempTree, unshareWorks } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 import { RELEASE_TARGETS } from "../../src/release.ts";
-import { PRIME_VERSION } from "../../src/version.ts";
+import { PRIME_VERSION } from "../../src/core/version.ts";
 
 const HOST = Deno.build.os === "darwin"
   ? `${Deno.build.arch}-apple-darwin`

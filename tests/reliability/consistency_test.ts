@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PRIME, readUntil, runPrime, snapshotTree } from "../helpers/fixtures.ts";
-import { stampPath } from "../../src/state/paths.ts";
+import { stampPath } from "../../src/core/paths.ts";
 import {
   APP,
   assertCleanFailure,

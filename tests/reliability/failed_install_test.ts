@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { readStamp } from "../../src/state/stamp.ts";
+import { readStamp } from "../../src/core/stamp.ts";
 import {
   assertCleanFailure,
   greetingLine,

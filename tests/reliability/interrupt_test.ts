@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { stampPath } from "../../src/state/paths.ts";
-import { readStamp } from "../../src/state/stamp.ts";
+import { stampPath } from "../../src/core/paths.ts";
+import { readStamp } from "../../src/core/stamp.ts";
 import {
   greetingLine,
   IGNORE,
@@ -22,7 +22,7 @@ import {
   waitForPath,
   WHY,
 } from "../helpers/reliability.ts";
-import { pathExists } from "../../src/util.ts";
+import { pathExists } from "../../src/core/files.ts";
 
 const WHEEL1 = "greeting-1.0-py3-none-any.whl";
 const WHEEL2 = "greeting-2.0-py3-none-any.whl";

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AS_NOBODY, NOBODY, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
 import { APP, greetingLine, IGNORE, makeRepo, PY, WHY } from "../helpers/reliability.ts";
-import { pointerPath, requestKey } from "../../src/state/pointer.ts";
+import { pointerPath, requestKey } from "../../src/core/pointer.ts";
 import { lockPathFor } from "../../src/state/lock.ts";
-import { PRIME_VERSION } from "../../src/version.ts";
-import { pathExists } from "../../src/util.ts";
+import { PRIME_VERSION } from "../../src/core/version.ts";
+import { pathExists } from "../../src/core/files.ts";
 
 const canSwitch = worksAsNobody("true", []);
 const NEED_UID = canSwitch ? "" : " (skipped: needs root and setpriv to act as a second uid)";

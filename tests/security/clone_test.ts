@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
 import { APP, IGNORE, makeRepo, primeToml, PY, WHY } from "../helpers/reliability.ts";
-import { findOnPath, pathDirs, pathExists } from "../../src/util.ts";
+import { findOnPath, pathDirs, pathExists } from "../../src/core/files.ts";
 
 function which(name: string): string | null {
   return findOnPath(name, pathDirs(Deno.env.get("PATH")));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parseSha256Sums, RELEASE_REPO, releaseBaseUrl } from "../../src/release.ts";
-import { PRIME_VERSION } from "../../src/version.ts";
+import { PRIME_VERSION } from "../../src/core/version.ts";
 import { REPO } from "../helpers/fixtures.ts";
 
 Deno.test("install.sh, README.md, docs/RELEASE.md and the Dockerfile name src/release.ts's repo", () => {
@@ -15,7 +15,7 @@ Deno.test("install.sh, README.md, docs/RELEASE.md and the Dockerfile name src/re
   }
 });
 
-Deno.test("prime's version is written once: src/version.ts, not deno.json", () => {
+Deno.test("prime's version is written once: src/core/version.ts, not deno.json", () => {
   const denoJson = JSON.parse(Deno.readTextFileSync(join(REPO, "deno.json")));
   assert.equal(denoJson.version, undefined);
   assert.match(PRIME_VERSION, /^\d+\.\d+\.\d+(-[\w.]+)?$/);

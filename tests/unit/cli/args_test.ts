@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dropInDir, parseArgs } from "../../../src/cli/args.ts";
-import { UsageError } from "../../../src/errors.ts";
+import { UsageError } from "../../../src/core/errors.ts";
 
 const files = new Set(["app.py", "tool"]);
 const isFile = (p: string) => files.has(p);

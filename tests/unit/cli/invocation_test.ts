@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseInvocation, readInvocation } from "../../../src/cli/args.ts";
-import { UsageError } from "../../../src/errors.ts";
+import { UsageError } from "../../../src/core/errors.ts";
 
 function inv(argv: string[], env: Record<string, string> = {}, cwd = "/work/repo") {
   return parseInvocation(argv, { env: (k) => env[k], cwd, isFile: () => false });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { renderConstraints, selectPins } from "../../../src/commands/lock.ts";
-import { normalizeName } from "../../../src/config/pep508.ts";
+import { normalizeName } from "../../../src/pypa/pep508.ts";
 
 Deno.test("normalizeName() follows PEP 503", () => {
   assert.equal(normalizeName("Foo_Bar.baz--Qux"), "foo-bar-baz-qux");

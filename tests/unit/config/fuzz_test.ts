@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { stringify } from "smol-toml";
-import { PrimeError } from "../../../src/errors.ts";
+import { PrimeError } from "../../../src/core/errors.ts";
 import { parseToml } from "../../../src/config/toml.ts";
 import { validateConfig } from "../../../src/config/schema.ts";
 import { readPyProject } from "../../../src/config/load.ts";
@@ -14,10 +14,10 @@ import {
   parsePythonVersionFile,
   requestFromSpecifier,
 } from "../../../src/config/python_version.ts";
-import { parsePep723 } from "../../../src/config/pep723.ts";
-import { extractPep723Raw } from "../../../src/config/pep723_scan.ts";
-import { parseDotenv } from "../../../src/config/dotenv.ts";
-import { checkRequirement } from "../../../src/config/pep508.ts";
+import { parsePep723 } from "../../../src/pypa/pep723.ts";
+import { extractPep723Raw } from "../../../src/core/pep723_scan.ts";
+import { parseDotenv } from "../../../src/core/dotenv.ts";
+import { checkRequirement } from "../../../src/pypa/pep508.ts";
 import { pick, prng, type Rng } from "../../helpers/prng.ts";
 
 const ALPHABET = [

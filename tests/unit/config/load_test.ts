@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { ConfigError, EXIT, UsageError } from "../../../src/errors.ts";
+import { ConfigError, EXIT, UsageError } from "../../../src/core/errors.ts";
 import { loadConfig } from "../../../src/config/load.ts";
-import { findRefRoot } from "../../../src/project/ref_root.ts";
+import { findRefRoot } from "../../../src/core/ref_root.ts";
 
 async function tree(files: Record<string, string>): Promise<string> {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-cfg-" }));

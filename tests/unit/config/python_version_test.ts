@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, EXIT } from "../../../src/errors.ts";
+import { ConfigError, EXIT } from "../../../src/core/errors.ts";
 import {
   parsePythonRequest,
   parsePythonVersionFile,

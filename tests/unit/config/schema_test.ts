@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, EXIT } from "../../../src/errors.ts";
+import { ConfigError, EXIT } from "../../../src/core/errors.ts";
 import { validateConfig, validateConfigKeys } from "../../../src/config/schema.ts";
 import { editDistance, suggest } from "../../../src/config/suggest.ts";
 

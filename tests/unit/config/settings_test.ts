@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, EXIT } from "../../../src/errors.ts";
+import { ConfigError, EXIT } from "../../../src/core/errors.ts";
 import { loadConfig } from "../../../src/config/load.ts";
 import {
   defaultSettings,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { findWorkspaceRoot } from "../../../src/project/workspace.ts";
-import { routedRoot, writeRoute } from "../../../src/project/ref_root.ts";
+import { routedRoot, writeRoute } from "../../../src/core/ref_root.ts";
 
 function tree(files: Record<string, string>): string {
   const root = Deno.realPathSync(Deno.makeTempDirSync());

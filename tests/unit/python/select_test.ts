@@ -4,7 +4,7 @@ import type { PythonRequest, RequiredPython } from "../../../src/config/types.ts
 import type { PythonInfo } from "../../../src/python/types.ts";
 import type { RunOptions, RunResult } from "../../../src/process.ts";
 import { fakeRunner, notFound, result } from "../../helpers/fake_runner.ts";
-import { PythonNotFoundError } from "../../../src/errors.ts";
+import { PythonNotFoundError } from "../../../src/core/errors.ts";
 import {
   describeRequired,
   pickPython,

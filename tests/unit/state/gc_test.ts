@@ -8,8 +8,8 @@ import {
   removeViaTrash,
 } from "../../../src/state/gc.ts";
 import { acquireLock, lockPathFor } from "../../../src/state/lock.ts";
-import { pointerPath, writePointer } from "../../../src/state/pointer.ts";
-import { routePath, writeRoute } from "../../../src/project/ref_root.ts";
+import { pointerPath, writePointer } from "../../../src/core/pointer.ts";
+import { routePath, writeRoute } from "../../../src/core/ref_root.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 31);

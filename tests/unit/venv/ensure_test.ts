@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { ensureEnv, type EnvInputs } from "../../../src/venv/ensure.ts";
-import { inUseLockPath } from "../../../src/state/generation.ts";
-import type { VenvDriver } from "../../../src/drivers/driver.ts";
-import { InstallError, VenvError } from "../../../src/errors.ts";
-import { readStamp } from "../../../src/state/stamp.ts";
+import { inUseLockPath } from "../../../src/core/generation.ts";
+import type { VenvDriver } from "../../../src/installers/driver.ts";
+import { InstallError, VenvError } from "../../../src/core/errors.ts";
+import { readStamp } from "../../../src/core/stamp.ts";
 import * as log from "../../../src/log.ts";
-import { pathExists as exists } from "../../../src/util.ts";
+import { pathExists as exists } from "../../../src/core/files.ts";
 import { fakeRunner, result } from "../../helpers/fake_runner.ts";
 
 log.setVerbosity(0, true);

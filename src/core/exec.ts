@@ -1,0 +1,248 @@
+/**
+ * Replaces prime with the program (execve through FFI to libc), so the program
+ * keeps prime's PID, gets signals directly and owns its exit status. Where exec is
+ * impossible, the program is spawned, signals are forwarded, and its status is
+ * returned (128+N when signal N killed it). Deno APIs only: this is the warm path.
+ */
+
+import { errorMessage, PrimeError } from "./errors.ts";
+
+const SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** Signal numbers by platform, for the 128+N exit status of the spawn fallback. */
+const COMMON_SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+const SIGNAL_NUMBERS: Record<string, number> = Deno.build.os === "darwin"
+  ? {
+    ...COMMON_SIGNALS,
+    SIGBUS: 10,
+    SIGSYS: 12,
+    SIGURG: 16,
+    SIGSTOP: 17,
+    SIGTSTP: 18,
+    SIGCONT: 19,
+    SIGCHLD: 20,
+    SIGTTIN: 21,
+    SIGTTOU: 22,
+    SIGIO: 23,
+    SIGXCPU: 24,
+    SIGXFSZ: 25,
+    SIGVTALRM: 26,
+    SIGPROF: 27,
+    SIGWINCH: 28,
+    SIGINFO: 29,
+    SIGUSR1: 30,
+    SIGUSR2: 31,
+  }
+  : {
+    ...COMMON_SIGNALS,
+    SIGBUS: 7,
+    SIGUSR1: 10,
+    SIGUSR2: 12,
+    SIGSTKFLT: 16,
+    SIGCHLD: 17,
+    SIGCONT: 18,
+    SIGSTOP: 19,
+    SIGTSTP: 20,
+    SIGTTIN: 21,
+    SIGTTOU: 22,
+    SIGURG: 23,
+    SIGXCPU: 24,
+    SIGXFSZ: 25,
+    SIGVTALRM: 26,
+    SIGPROF: 27,
+    SIGWINCH: 28,
+    SIGIO: 29,
+    SIGPWR: 30,
+    SIGSYS: 31,
+  };
+
+const enc = new TextEncoder();
+
+/**
+ * Deno ignores SIGPIPE, and an ignored signal stays ignored across execve, so the
+ * program would get EPIPE errors where a shell's child dies quietly (`yes | head`).
+ * exec resets it to the default first, as a shell does, and restores it if exec fails.
+ */
+const SIGPIPE = 13; // the same number on Linux and macOS
+const SIG_DFL = null;
+const SIG_IGN = Deno.UnsafePointer.create(1n);
+
+function cString(s: string): Uint8Array<ArrayBuffer> {
+  return enc.encode(s + "\0") as Uint8Array<ArrayBuffer>;
+}
+
+/** A NULL-terminated array of C strings; `keep` holds the buffers alive. */
+function cArray(items: string[]): { ptrs: Uint8Array<ArrayBuffer>; keep: Uint8Array[] } {
+  const keep = items.map(cString);
+  const ptrs = new BigUint64Array(items.length + 1);
+  for (let i = 0; i < keep.length; i++) {
+    ptrs[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(keep[i])));
+  }
+  return { ptrs: new Uint8Array(ptrs.buffer), keep };
+}
+
+function libcName(): string | null {
+  if (Deno.build.os === "linux") return "libc.so.6";
+  if (Deno.build.os === "darwin") return "libSystem.B.dylib";
+  return null;
+}
+
+/** Why exec cannot even be tried here, or null. */
+function execUnavailable(): string | null {
+  if (Deno.env.get("PRIME_NO_EXEC")) return "PRIME_NO_EXEC is set";
+  if (!libcName()) return `exec is not supported on ${Deno.build.os}`;
+  return null;
+}
+
+const LIBC_SYMBOLS = {
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32", nonblocking: true },
+  signal: { parameters: ["i32", "pointer"], result: "pointer", nonblocking: true },
+  // open(2) is variadic only past its flags; a lock file is opened without O_CREAT.
+  open: { parameters: ["buffer", "i32"], result: "i32", nonblocking: true },
+  flock: { parameters: ["i32", "i32"], result: "i32", nonblocking: true },
+  close: { parameters: ["i32"], result: "i32", nonblocking: true },
+} as const;
+
+let libcHandle: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | string | null = null;
+
+/** libc, loaded once; a string says why it cannot be. */
+function loadLibc(): Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | string {
+  if (libcHandle !== null) return libcHandle;
+  const lib = libcName();
+  if (!lib) return libcHandle = `exec is not supported on ${Deno.build.os}`;
+  try {
+    libcHandle = Deno.dlopen(lib, LIBC_SYMBOLS);
+  } catch (e) {
+    libcHandle = `cannot load ${lib}: ${errorMessage(e)}`;
+  }
+  return libcHandle;
+}
+
+const O_RDONLY = 0;
+const LOCK_SH = 1;
+const LOCK_NB = 4;
+
+/**
+ * Takes a shared flock on `path` through a descriptor without close-on-exec, so the
+ * program prime execs (and prime itself, in the spawn fallback) goes on holding it
+ * until it exits. Returns the descriptor, "busy" when someone holds the lock
+ * exclusively (the file is being removed), or "absent" when there is no such file
+ * (or no libc to ask).
+ */
+export async function holdShared(path: string): Promise<number | "busy" | "absent"> {
+  const libc = loadLibc();
+  if (typeof libc === "string") return "absent";
+  const p = cString(path);
+  const fd = await libc.symbols.open(p, O_RDONLY);
+  void p;
+  if (fd < 0) return "absent";
+  if (await libc.symbols.flock(fd, LOCK_SH | LOCK_NB) !== 0) {
+    await libc.symbols.close(fd);
+    return "busy";
+  }
+  return fd;
+}
+
+/** Closes a descriptor from holdShared (releasing its lock). */
+export async function releaseShared(fd: number): Promise<void> {
+  const libc = loadLibc();
+  if (typeof libc !== "string") await libc.symbols.close(fd);
+}
+
+/**
+ * execve(2) `program` with `args` (argv[1..]) and `env`, made from one of Deno's
+ * helper threads.
+ * Binding a synchronous FFI symbol compiles a fast-call trampoline (about 0.7 ms on
+ * every start); a non-blocking one does not. Exec from any thread replaces the whole
+ * process and the caller takes over the PID, so the program sees no difference.
+ * Resolves only if exec failed or is unavailable, with the reason.
+ */
+export async function execveAsync(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<string> {
+  const why = execUnavailable();
+  if (why) return why;
+  const libc = loadLibc();
+  if (typeof libc === "string") return libc;
+  const path = cString(program);
+  const argv = cArray([program, ...args]);
+  const envp = cArray(Object.entries(env).map(([k, v]) => `${k}=${v}`));
+  // Dispositions are per process, so setting it from a helper thread is the same.
+  await libc.symbols.signal(SIGPIPE, SIG_DFL);
+  await libc.symbols.execve(path, argv.ptrs, envp.ptrs);
+  // Still here: exec failed. The buffers stayed referenced until the call returned.
+  void [path, argv.keep, envp.keep];
+  await libc.symbols.signal(SIGPIPE, SIG_IGN);
+  return `execve ${program} failed`;
+}
+
+/** Spawns the program with inherited stdio, forwards signals, and returns its exit status. */
+export async function spawnAndWait(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(program, {
+      args,
+      env,
+      clearEnv: true,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (e) {
+    // The shell's codes: 127 for a program that is not there (or whose #! interpreter
+    // is not), 126 for one that cannot be executed.
+    const notFound = e instanceof Deno.errors.NotFound;
+    throw new PrimeError(
+      `cannot run ${program}: ${errorMessage(e)}`,
+      notFound ? 127 : 126,
+      { hint: notFound ? "check the path and its #! line" : "check that it is executable" },
+    );
+  }
+  const handlers: [Deno.Signal, () => void][] = [];
+  for (const sig of SIGNALS) {
+    const h = () => {
+      try {
+        child.kill(sig);
+      } catch { /* already exited */ }
+    };
+    try {
+      Deno.addSignalListener(sig, h);
+      handlers.push([sig, h]);
+    } catch { /* signal not supported here */ }
+  }
+  const status = await child.status;
+  for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
+  return status.code;
+}
+
+/**
+ * Runs the program in place of prime: exec when possible, else spawn. Returns the
+ * exit code only in the spawn case; a failed spawn throws.
+ */
+export async function replaceProcess(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
+  await execveAsync(program, args, env);
+  return await spawnAndWait(program, args, env);
+}

@@ -1,0 +1,189 @@
+/**
+ * Venv generations. Every build goes into a directory of its own,
+ * `<parent>/.prime/<name>.g<id>`, that only the builder holding the env's lock writes,
+ * and is published by atomically replacing the symlink `<parent>/<name>` (`.venv`)
+ * with one that points at it. A published generation is never changed again, and it is
+ * removed only when no program uses it: a started program holds a shared flock on its
+ * generation's `prime-in-use.lock` (taken before exec, inherited across it), and a
+ * removal needs the exclusive one. So a rebuild, `--refresh`, `clean` or `gc` never
+ * pulls an env from under a running program, an orphaned installer can only ever
+ * write into a generation nobody will publish, and a failed build leaves the link, and
+ * so the previous env, untouched.
+ *
+ * The read side (liveDir) is on the warm path: Deno APIs only, one readlink.
+ */
+import { basename, dirname, lstatOrNull, pathExists } from "./files.ts";
+import { holdShared, releaseShared } from "./exec.ts";
+import { stampPath } from "./paths.ts";
+
+/** The folder, beside the venv path, that holds its generations. */
+export function generationsDir(venvDir: string): string {
+  return `${dirname(venvDir)}/.prime`;
+}
+
+const GEN_ID = /^g[0-9a-z]+$/;
+
+/** Whether `name` (in generationsDir) is a generation of the venv named `venvName`. */
+export function isGenerationName(name: string, venvName: string): boolean {
+  return name.startsWith(`${venvName}.`) && GEN_ID.test(name.slice(venvName.length + 1));
+}
+
+/** The link text prime writes for a generation (relative, so it reads the same everywhere). */
+function linkText(gen: string): string {
+  return `.prime/${basename(gen)}`;
+}
+
+/**
+ * The generation that prime's own link at `venvDir` points at, or null: not a link, or
+ * a link prime did not make (the user's, to a venv elsewhere).
+ */
+export function generationOf(venvDir: string): string | null {
+  let t: string;
+  try {
+    t = Deno.readLinkSync(venvDir);
+  } catch {
+    return null;
+  }
+  const name = t.startsWith(".prime/") ? t.slice(".prime/".length) : null;
+  if (name === null || !isGenerationName(name, basename(venvDir))) return null;
+  return `${generationsDir(venvDir)}/${name}`;
+}
+
+/**
+ * Where a program runs from: the generation behind prime's link, else the venv path
+ * itself (a venv from before generations, or one behind the user's own link).
+ */
+export function liveDir(venvDir: string): string {
+  return generationOf(venvDir) ?? venvDir;
+}
+
+/** The file whose shared flock marks a generation as in use by a running program. */
+export function inUseLockPath(dir: string): string {
+  return `${dir}/prime-in-use.lock`;
+}
+
+/** A fresh generation path for `venvDir` (not created: the venv module creates it). */
+export function newGenerationPath(venvDir: string): string {
+  const id = `g${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  return `${generationsDir(venvDir)}/${basename(venvDir)}.${id}`;
+}
+
+/** Every generation directory of `venvDir` (published or not), sorted by name. */
+export function listGenerations(venvDir: string): string[] {
+  const name = basename(venvDir);
+  const dir = generationsDir(venvDir);
+  try {
+    return [...Deno.readDirSync(dir)]
+      .filter((e) => e.isDirectory && isGenerationName(e.name, name))
+      .map((e) => `${dir}/${e.name}`)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Points `venvDir` at `gen` in one rename(2) of a new link over the old one: a reader
+ * sees the old generation or the new one, never neither. What was at `venvDir` and is
+ * not a link (a venv from before generations, an empty dir) must be moved away first
+ * by the caller.
+ */
+export function publishGeneration(venvDir: string, gen: string): void {
+  const tmp = `${generationsDir(venvDir)}/.link-${Deno.pid}-${
+    Math.random().toString(36).slice(2, 8)
+  }`;
+  Deno.symlinkSync(linkText(gen), tmp);
+  try {
+    Deno.renameSync(tmp, venvDir);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* nothing to clean */ }
+    throw e;
+  }
+}
+
+/**
+ * Removes `gen` unless a program uses it: under its exclusive in-use lock, renamed to
+ * a `.trash-*` name first (so no reader ever sees it half-deleted), then deleted.
+ * Returns "removed", "busy" or "gone".
+ */
+export async function removeGenerationIfUnused(
+  gen: string,
+): Promise<"removed" | "busy" | "gone"> {
+  if (lstatOrNull(gen) === null) return "gone";
+  let f: Deno.FsFile | null = null;
+  try {
+    f = Deno.openSync(inUseLockPath(gen), { read: true });
+  } catch { /* no lock file: never published (an interrupted build) */ }
+  try {
+    if (f !== null && !(await f.tryLock(true))) return "busy";
+    const trash = `${dirname(gen)}/.trash-${basename(gen)}-${Deno.pid}`;
+    try {
+      Deno.renameSync(gen, trash);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return "gone";
+      throw e;
+    }
+    f?.close();
+    f = null;
+    Deno.removeSync(trash, { recursive: true });
+    return "removed";
+  } finally {
+    f?.close();
+  }
+}
+
+/**
+ * Marks `dir` (a generation, or a venv from before generations) as in use by the
+ * program about to be exec'd: a shared flock that the program inherits. False when
+ * the generation is being removed or is gone: the caller must look again.
+ */
+export async function holdGeneration(dir: string): Promise<boolean> {
+  const fd = await holdShared(inUseLockPath(dir));
+  if (fd === "busy") return false;
+  // Checked after the lock: a removal renames the whole dir away under its exclusive
+  // lock, so a stamp still in place now stays in place while the lock is held.
+  if (pathExists(stampPath(dir))) return true;
+  if (typeof fd === "number") await releaseShared(fd);
+  return false;
+}
+
+/**
+ * Takes the in-use lock of every generation in `gens` exclusively, without waiting:
+ * the held files (close them to release), or null (nothing held) when a program uses
+ * any of them. A program runs through the venv path, so it may read whichever
+ * generation the link names now, not only the one it holds: removing a live env
+ * needs all of them free.
+ */
+export async function lockGenerations(gens: string[]): Promise<Deno.FsFile[] | null> {
+  const held: Deno.FsFile[] = [];
+  for (const gen of gens) {
+    let f: Deno.FsFile;
+    try {
+      f = Deno.openSync(inUseLockPath(gen), { read: true });
+    } catch {
+      continue; // no lock file: never published
+    }
+    if (await f.tryLock(true)) {
+      held.push(f);
+      continue;
+    }
+    f.close();
+    for (const h of held) h.close();
+    return null;
+  }
+  return held;
+}
+
+/** Renames a generation to trash and deletes it (its lock, if any, held by the caller). */
+export function deleteGeneration(gen: string): void {
+  const trash = `${dirname(gen)}/.trash-${basename(gen)}-${Deno.pid}`;
+  try {
+    Deno.renameSync(gen, trash);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  Deno.removeSync(trash, { recursive: true });
+}

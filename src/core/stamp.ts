@@ -1,0 +1,354 @@
+/**
+ * Inputs and their records: the stamp (written last inside a venv, of the inputs it
+ * was built from), the declared inputs' globs (uv's `cache-keys` and workspace
+ * `members` syntax) expanded over the tree, and the record of a bare script (no
+ * block, no ref root: no venv, so no stamp). Reading and checking them uses Deno APIs
+ * only, because it is the warm path.
+ */
+import { fileSha256, ownCacheSubdir, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
+import { PRIME_VERSION } from "./version.ts";
+import type { Isolation } from "./program_env.ts";
+import { dirname, isFile, statOrNull } from "./files.ts";
+
+/** One input file and the hash of its content (null: it must not exist). */
+export interface StampInput {
+  path: string;
+  sha256: string | null;
+}
+
+/** The identity of the base interpreter a venv was made from. */
+export interface StampPython {
+  realPath: string;
+  mtimeMs: number;
+  size: number;
+  version: string;
+  implementation: string;
+}
+
+/** What the program is started with, so the warm path needs no configuration parsing. */
+export interface StampRun {
+  refRoot: string | null;
+  env: string | null;
+  vars: Record<string, string>;
+  varsFiles: string[];
+  /** How the program's Python is isolated; absent means "imports" (the default). */
+  isolation?: Isolation;
+}
+
+/** The whole stamp. */
+export interface Stamp {
+  schema: 1;
+  prime: string;
+  fingerprint: string;
+  driver: string;
+  toolVersion: string;
+  createdAt: string;
+  inputs: StampInput[];
+  python: StampPython;
+  run: StampRun;
+  /**
+   * Declared `inputs` globs and the dir they are relative to: the warm path expands
+   * them again, and a file matched now but not recorded is a new input.
+   */
+  inputGlobs?: {
+    root: string;
+    patterns: string[];
+    /**
+     * The mtime of every directory the globs walk, taken after the build when the
+     * matches were still those recorded: while none changes, no directory gained or
+     * lost an entry, and the warm path skips listing them.
+     */
+    dirs?: Record<string, number>;
+  };
+  /**
+   * [mtime ms, size] of glob-matched inputs when they were hashed: a file whose stat is
+   * unchanged is not read again, so a thousand matched files cost stats, not hashes.
+   */
+  inputStats?: Record<string, [number, number]>;
+}
+
+/** Reads a venv's stamp; null when it is missing or unreadable (the venv is then incomplete). */
+export function readStamp(venvDir: string): Stamp | null {
+  try {
+    const s = JSON.parse(Deno.readTextFileSync(stampPath(venvDir)));
+    return isStamp(s) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether parsed JSON has the whole shape of a stamp. A damaged or hand-edited stamp
+ * makes the venv incomplete (rebuilt), never a crash in code that trusts its fields.
+ */
+function isStamp(s: unknown): s is Stamp {
+  const t = s as Partial<Stamp> | null;
+  const str = (v: unknown) => typeof v === "string";
+  const py = t?.python as Partial<StampPython> | undefined;
+  const run = t?.run as Partial<StampRun> | undefined;
+  return !!t && typeof t === "object" && t.schema === 1 && str(t.fingerprint) &&
+    str(t.prime) && str(t.driver) && str(t.createdAt) && Array.isArray(t.inputs) &&
+    t.inputs.every((i) => i && str(i.path) && (i.sha256 === null || str(i.sha256))) &&
+    !!py && str(py.realPath) && str(py.version) && typeof py.mtimeMs === "number" &&
+    typeof py.size === "number" && !!run && typeof run === "object" &&
+    (run.refRoot === null || str(run.refRoot)) && (run.env === null || str(run.env)) &&
+    !!run.vars && typeof run.vars === "object" && Array.isArray(run.varsFiles);
+}
+
+/**
+ * Writes the stamp atomically, as the last step of a build. Readable by all, as the
+ * venv itself is, so another user who may read the repo can run its env; mode 0600
+ * when it holds the configuration's `vars` values (`vars_files` are only named).
+ */
+export function writeStamp(venvDir: string, stamp: Stamp): void {
+  const mode = Object.keys(stamp.run.vars).length ? 0o600 : 0o644;
+  writeFileAtomic(stampPath(venvDir), JSON.stringify(stamp, null, 1) + "\n", mode);
+}
+
+/** Whether a venv's own interpreter is there (a stamp alone does not make it usable). */
+export function venvPythonExists(venvDir: string): boolean {
+  return isFile(venvPython(venvDir));
+}
+
+/** Why an interpreter file no longer matches its recorded identity, or null. */
+export function interpreterChange(
+  p: { realPath: string; mtimeMs: number; size: number },
+): string | null {
+  const st = statOrNull(p.realPath);
+  if (st === null) return `interpreter ${p.realPath} is gone`;
+  if (st.size !== p.size || (st.mtime?.getTime() ?? 0) !== p.mtimeMs) {
+    return `interpreter ${p.realPath} was modified`;
+  }
+  return null;
+}
+
+/**
+ * The first difference between recorded inputs and the same paths now, or null. A
+ * path absent from `before` is a new input.
+ */
+export function inputChange(before: StampInput[], now: StampInput[]): string | null {
+  const was = new Map(before.map((i) => [i.path, i.sha256]));
+  for (const i of now) {
+    if (!was.has(i.path)) return `new input ${i.path}`;
+    const old = was.get(i.path);
+    if (old === i.sha256) continue;
+    if (i.sha256 === null) return `${i.path} was removed`;
+    if (old === null) return `${i.path} appeared`;
+    return `${i.path} changed`;
+  }
+  // A recorded input that is no longer one (a file an `inputs` glob matched was deleted).
+  const current = new Set(now.map((i) => i.path));
+  for (const i of before) {
+    if (current.has(i.path) || i.sha256 === null) continue;
+    return isFile(i.path) ? `${i.path} is no longer an input` : `${i.path} was removed`;
+  }
+  return null;
+}
+
+/** Hashes input files as they are now; a missing file is recorded as null. */
+export async function hashInputs(paths: string[]): Promise<StampInput[]> {
+  return await Promise.all(
+    [...new Set(paths)].map(async (path) => ({ path, sha256: await fileSha256(path) })),
+  );
+}
+
+/**
+ * Checks a stamp against the files and interpreter on disk, without parsing any
+ * configuration. Returns null when fresh, else the reason it is not.
+ */
+export async function staleReason(stamp: Stamp, venvDir: string): Promise<string | null> {
+  if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
+  const changed = interpreterChange(stamp.python);
+  if (changed) return changed;
+  if (!venvPythonExists(venvDir)) return "the venv's python is missing";
+  if (stamp.inputGlobs && !dirsUnchanged(stamp.inputGlobs.dirs)) {
+    const known = new Set(stamp.inputs.map((i) => i.path));
+    for (const f of expandGlobs(stamp.inputGlobs.root, stamp.inputGlobs.patterns)) {
+      if (!known.has(f)) return `new input ${f}`;
+    }
+  }
+  const stats = stamp.inputStats ?? {};
+  const toHash = stamp.inputs.filter((i) => !statUnchanged(i.path, stats[i.path]));
+  return inputChange(toHash, await hashInputs(toHash.map((i) => i.path)));
+}
+
+/** Whether a file's [mtime ms, size] is still the recorded one (no record: unknown, false). */
+function statUnchanged(path: string, was: [number, number] | undefined): boolean {
+  if (!was) return false;
+  const st = statOrNull(path);
+  return st !== null && st.isFile && st.size === was[1] && (st.mtime?.getTime() ?? -1) === was[0];
+}
+
+/** [mtime ms, size] of each existing file, taken before it is hashed (see Stamp.inputStats). */
+export function statInputs(paths: string[]): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const p of paths) {
+    const st = statOrNull(p);
+    if (st?.isFile && st.mtime) out[p] = [st.mtime.getTime(), st.size];
+  }
+  return out;
+}
+
+// ---- Globs relative to a directory, as uv's `cache-keys` and `[tool.uv.workspace]
+// members` write them: `*` and `?` stay within one path segment, `**` spans any
+// number of segments, `[abc]`/`[!abc]` are character classes. The warm path expands
+// declared inputs with them on every start.
+
+/** Compiles a glob to a RegExp over `/`-separated relative paths. Pure. */
+export function globToRegExp(glob: string): RegExp {
+  const segs = glob.replace(/^\.\/+/, "").replace(/\/+$/, "").split(/\/+/);
+  let re = "^";
+  segs.forEach((seg, i) => {
+    const last = i === segs.length - 1;
+    if (seg === "**") {
+      // Zero or more whole segments (and the slash after them, unless it ends the glob).
+      re += last ? ".*" : "(?:[^/]+/)*";
+      return;
+    }
+    for (let j = 0; j < seg.length; j++) {
+      const c = seg[j];
+      if (c === "*") re += "[^/]*";
+      else if (c === "?") re += "[^/]";
+      else if (c === "[") {
+        const end = seg.indexOf("]", j + 2);
+        if (end === -1) re += "\\[";
+        else {
+          let body = seg.slice(j + 1, end);
+          const negate = body.startsWith("!") || body.startsWith("^");
+          if (negate) body = body.slice(1);
+          body = body.replace(/[\\\]^]/g, "\\$&");
+          re += negate ? `[^/${body}]` : `[${body}]`;
+          j = end;
+        }
+      } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+    }
+    if (!last) re += "/";
+  });
+  return new RegExp(re + "$");
+}
+
+/** Whether a glob has any wildcard (else it names one path). Pure. */
+export function isGlob(glob: string): boolean {
+  return /[*?[]/.test(glob);
+}
+
+/** The literal leading directories of a glob (where its walk can start). Pure. */
+function literalPrefix(glob: string): string {
+  const segs = glob.replace(/^\.\/+/, "").split(/\/+/);
+  const out: string[] = [];
+  for (const s of segs.slice(0, -1)) {
+    if (isGlob(s)) break;
+    out.push(s);
+  }
+  return out.join("/");
+}
+
+/** Directories never descended into: venvs, VCS data, caches. */
+const SKIP_DIRS = new Set([".git", ".hg", ".svn", "__pycache__", "node_modules", ".prime"]);
+
+/**
+ * The regular files under `root` that match any of `globs`, as sorted absolute paths.
+ * A literal path matches itself when it is a file. Symlinked directories are not
+ * followed (no cycles), nor are dot-venvs (a dir with pyvenv.cfg) or VCS dirs.
+ */
+export function expandGlobs(
+  root: string,
+  globs: string[],
+  /** When given, receives the mtime (ms) of every directory read, -1 for a missing one. */
+  dirs?: Record<string, number>,
+): string[] {
+  const found = new Set<string>();
+  const walks = new Map<string, RegExp[]>();
+  for (const g of globs) {
+    const clean = g.replace(/^\.\/+/, "");
+    if (!isGlob(clean)) {
+      if (isFile(`${root}/${clean}`)) found.add(`${root}/${clean}`);
+      continue;
+    }
+    const start = literalPrefix(clean);
+    const list = walks.get(start) ?? [];
+    list.push(globToRegExp(clean));
+    walks.set(start, list);
+  }
+  for (const [start, res] of walks) {
+    const walk = (rel: string) => {
+      const abs = rel === "" ? root : `${root}/${rel}`;
+      // The mtime before the listing: an entry added after it changes the mtime.
+      if (dirs) dirs[abs] = statOrNull(abs)?.mtime?.getTime() ?? -1;
+      let entries: Deno.DirEntry[];
+      try {
+        entries = [...Deno.readDirSync(abs)];
+      } catch {
+        return;
+      }
+      if (rel !== "" && entries.some((e) => e.name === "pyvenv.cfg")) {
+        // A venv changes with every install; nothing in it is an input.
+        if (dirs) delete dirs[abs];
+        return;
+      }
+      for (const e of entries) {
+        const p = rel === "" ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory) {
+          if (!SKIP_DIRS.has(e.name)) walk(p);
+        } else if (res.some((re) => re.test(p))) {
+          if (e.isFile || (e.isSymlink && isFile(`${root}/${p}`))) found.add(`${root}/${p}`);
+        }
+      }
+    };
+    walk(start);
+  }
+  return [...found].sort();
+}
+
+/**
+ * Whether no directory of a recorded walk gained or lost an entry since (same mtimes,
+ * still missing where missing): then the globs match the same files as then.
+ */
+export function dirsUnchanged(dirs: Record<string, number> | undefined): boolean {
+  if (!dirs) return false;
+  const list = Object.entries(dirs);
+  if (list.length === 0) return false;
+  for (const [dir, mtime] of list) {
+    if ((statOrNull(dir)?.mtime?.getTime() ?? -1) !== mtime) return false;
+  }
+  return true;
+}
+
+// ---- The warm record of a script with no PEP 723 block and no ref root: such a
+// script runs on the selected interpreter with no venv, so there is no stamp to check.
+// The record (in the cache, under the script directory's pointer) holds what the
+// selection was made from: the interpreter's identity and the `.python-version` files
+// looked at (present with their hash, or required to stay absent).
+
+/** A bare script's selection, as recorded. */
+export interface BareRecord {
+  prime: string;
+  python: { path: string; realPath: string; mtimeMs: number; size: number };
+  inputs: StampInput[];
+}
+
+/** Reads a bare record, or null. */
+export function readBareRecord(path: string): BareRecord | null {
+  try {
+    const r = JSON.parse(Deno.readTextFileSync(path));
+    if (r?.prime !== PRIME_VERSION || typeof r?.python?.path !== "string") return null;
+    if (!Array.isArray(r.inputs)) return null;
+    return r as BareRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the record still holds: same interpreter file, same `.python-version` files. */
+export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
+  if (interpreterChange(r.python) !== null) return false;
+  return inputChange(r.inputs, await hashInputs(r.inputs.map((i) => i.path))) === null;
+}
+
+/** Writes a bare record (best effort: a read-only cache only costs speed). */
+export function writeBareRecord(path: string, r: BareRecord): void {
+  try {
+    ownCacheSubdir(dirname(path));
+    writeFileAtomic(path, JSON.stringify(r) + "\n");
+  } catch { /* best effort */ }
+}

@@ -1,0 +1,222 @@
+/**
+ * The warm path: when a venv's stamp matches its inputs, go straight to exec with no
+ * subprocess, no network, no build lock and no output (only a shared lock on the venv's
+ * generation, held across exec so that no rebuild or gc removes it under the program). This module and what it imports use
+ * Deno APIs only (no npm packages, no node: built-ins), because every script start
+ * pays for what is loaded here. Anything unusual returns, and the cold path decides.
+ */
+import { type Invocation, readInvocation, withDropIn } from "../cli/args.ts";
+import { findProjectRoot, routedRoot } from "./ref_root.ts";
+import { ownCacheDir, readBoundedText, venvPython } from "./paths.ts";
+import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "./pointer.ts";
+import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "./stamp.ts";
+import { holdGeneration, liveDir } from "./generation.ts";
+import {
+  commandSearchDirs,
+  currentDepth,
+  isolationFlags,
+  MAX_DEPTH,
+  outsideVenvWarning,
+  programEnv,
+  resolveRunCommand,
+} from "./program_env.ts";
+import { execveAsync } from "./exec.ts";
+import { extractPep723Raw } from "./pep723_scan.ts";
+import { readVarsFiles } from "./dotenv.ts";
+import { absoluteFrom, dirname, isExecutableFile, writeAll } from "./files.ts";
+
+/**
+ * The ref root, null when there is none, or undefined when the cold path must decide:
+ * a bad start directory, or ancestors' config files whose recorded route (workspace
+ * membership) no longer holds or was never recorded.
+ */
+async function warmRefRoot(startDir: string, cache: string): Promise<string | null | undefined> {
+  let nearest: string | null;
+  try {
+    nearest = findProjectRoot(startDir);
+  } catch {
+    return undefined;
+  }
+  if (nearest === null) return null;
+  return (await routedRoot(cache, nearest)) ?? undefined;
+}
+
+/**
+ * Execs the program if its env is fresh. Returns (having done nothing visible) when
+ * the cold path must run instead, or when exec itself failed.
+ */
+export async function tryWarmStart(argv: string[]): Promise<void> {
+  let inv: Invocation;
+  try {
+    inv = readInvocation(argv);
+  } catch {
+    return; // a bad command line or -C: the cold path reports it
+  }
+  const { options: o, command: c, base } = inv;
+  if (o.refresh || (c.kind !== "script" && c.kind !== "run")) return;
+  const depth = currentDepth(Deno.env.get("PRIME_DEPTH"));
+  if (depth >= MAX_DEPTH) return;
+  // One lstat: a cache another user can write is never trusted (the cold path says why).
+  const cache = ownCacheDir();
+
+  let key;
+  let refRoot: string | null = null;
+  if (c.kind === "script") {
+    let text: string;
+    let scriptDir: string;
+    try {
+      const path = absoluteFrom(base, c.script);
+      text = readBoundedText(path, { as: "script" });
+      scriptDir = dirname(Deno.realPathSync(path));
+    } catch {
+      return;
+    }
+    const raw = extractPep723Raw(text);
+    if (raw !== null) key = requestKey("script", `${scriptDir}\0${raw}`, inv);
+    else {
+      const found = await warmRefRoot(scriptDir, cache);
+      if (found === undefined) return;
+      refRoot = found;
+      if (refRoot === null) {
+        const bare = requestKey("bare", scriptDir, inv);
+        await execBareScript(c.script, c.args, bare, cache, depth, o, base);
+        return;
+      }
+    }
+  } else {
+    const found = await warmRefRoot(base, cache);
+    if (found === undefined || found === null) return;
+    refRoot = found;
+  }
+  if (refRoot !== null) key = requestKey("repo", refRoot, inv);
+  const entry = readPointerEntry(await pointerPath(cache, key!));
+  if (entry === null) return;
+  // The program runs through the venv path (prime's link); what is checked, and held
+  // across exec, is the generation the link names now.
+  const venvDir = entry.venvDir;
+  const live = liveDir(venvDir);
+  const stamp = readStamp(live);
+  // The venv dir may since have been rebuilt for another env, --python or driver: the
+  // pointer names one build (whose fingerprint covers the ref root and the env).
+  if (stamp === null || stamp.fingerprint !== entry.fingerprint) return;
+  if (await staleReason(stamp, live) !== null) return;
+
+  let fileVars: Record<string, string>;
+  try {
+    fileVars = readVarsFiles(stamp.run.varsFiles);
+  } catch {
+    return;
+  }
+  const env = programEnv(Deno.env.toObject(), {
+    venvDir,
+    refRoot: stamp.run.refRoot,
+    env: stamp.run.env,
+    vars: stamp.run.vars,
+    fileVars,
+    depth,
+  });
+  let program: string;
+  let args: string[];
+  if (c.kind === "script") {
+    program = venvPython(venvDir);
+    args = [...isolationFlags(stamp.run.isolation, [c.script], null), c.script, ...c.args];
+    if (refRoot === null) touchLastUsed(venvDir);
+  } else {
+    const r = resolveRunCommand(
+      c.cmd,
+      c.args,
+      { dir: venvDir, version: stamp.python.version, isolation: stamp.run.isolation },
+      commandSearchDirs(env, venvDir),
+      isExecutableFile,
+    );
+    // Not found, the wrong pythonX.Y, or a PATH command that needs a warning: the cold
+    // path explains.
+    if (r === null) return;
+    if (r.fromPath && outsideVenvWarning(c.cmd, r.program, venvDir) !== null) return;
+    program = r.program;
+    args = [...r.prefixArgs, ...c.args];
+  }
+  // Held across exec: no clean or gc removes this env while the program runs, and no
+  // rebuild removes a generation a program holds. One being removed right now sends
+  // this start to the cold path.
+  if (!(await holdGeneration(live))) return;
+  await execIn(base, o, program, args, env, `${venvDir} is fresh`);
+  // exec was impossible here: let the cold path spawn instead.
+}
+
+/** Execs the program (in the -C directory if one was given). Returns if exec failed. */
+async function execIn(
+  base: string,
+  o: { verbose: number; quiet: boolean; directory: string | null },
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+  why: string,
+): Promise<void> {
+  if (o.verbose > 0 && !o.quiet) {
+    writeAll(Deno.stderr, `prime: ${why}; exec ${program}\n`);
+  }
+  if (o.directory) {
+    try {
+      Deno.chdir(base);
+    } catch {
+      return;
+    }
+  }
+  await execveAsync(program, args, env);
+}
+
+/**
+ * A script with no block and no ref root: exec its recorded interpreter, isolated, when
+ * the record still holds (see state/stamp.ts). Returns when it does not.
+ */
+async function execBareScript(
+  script: string,
+  args: string[],
+  key: PointerKey,
+  cache: string,
+  depth: number,
+  o: { verbose: number; quiet: boolean; directory: string | null },
+  base: string,
+): Promise<void> {
+  const record = readBareRecord(await pointerPath(cache, key));
+  if (record === null || !(await bareRecordHolds(record))) return;
+  const env = programEnv(Deno.env.toObject(), {
+    venvDir: null,
+    refRoot: null,
+    env: null,
+    vars: {},
+    fileVars: {},
+    depth,
+  });
+  const flags = isolationFlags(undefined, [script], null);
+  await execIn(base, o, record.python.path, [...flags, script, ...args], env, "no venv (recorded)");
+}
+
+/** Records that a script env was used, for `prime gc`: one utime, no content written. */
+export function touchLastUsed(venvDir: string): void {
+  const f = `${venvDir}/prime-last-used`;
+  const now = new Date();
+  try {
+    Deno.utimeSync(f, now, now);
+  } catch {
+    try {
+      Deno.writeTextFileSync(f, "");
+    } catch { /* read-only cache: gc just sees it as older */ }
+  }
+}
+
+// scripts/prime runs this file. The cold CLI is imported through a specifier held in a
+// variable, so Deno loads its ~50 modules and npm packages only when the warm path did
+// not exec. (main.ts keeps a literal import through entry.ts, which `deno compile`
+// needs to embed the cold path; a compiled binary loads modules from memory anyway.)
+// No top-level await: the cold CLI imports this module (touchLastUsed), and it could
+// not finish loading while this one was still evaluating.
+if (import.meta.main) {
+  const cold: string = "../cli/main.ts";
+  const argv = withDropIn(Deno.args);
+  tryWarmStart(argv)
+    .catch(() => {/* anything unusual: the cold path decides and reports */})
+    .then(() => import(cold))
+    .then(async ({ main }) => Deno.exit(await main(argv)));
+}

@@ -1,0 +1,87 @@
+/** The driver interface shared by the pip and uv drivers. */
+import type { VenvDriverName } from "../config/types.ts";
+import type { PythonInfo } from "../python/types.ts";
+import type { Runner } from "../process.ts";
+
+/** A lock file that decides the project's versions (see src/pypa/locks.ts). */
+export interface LockInPlan {
+  kind: "uv.lock" | "pylock.toml";
+  path: string;
+  /** The dependency groups taken from the lock. */
+  groups: string[];
+  /** A uv workspace whose members the env holds: the lock's pins for all of them. */
+  allPackages?: boolean;
+}
+
+/** What to install, in the install order (README "How it works"). Paths are absolute. */
+export interface InstallPlan {
+  constraints: string | null;
+  requirements: string[];
+  dependencies: string[];
+  groupRequirements: string[];
+  editables: string[];
+  installArgs: string[];
+  /**
+   * The requirement files (of `requirements`) that pin `--hash`es, themselves or
+   * through a nested -r. pip's hash-checking mode then rejects anything unhashed in
+   * the same call, so they are installed in a call of their own. Set by refinePlan().
+   */
+  hashedRequirements?: string[];
+  /**
+   * With `--no-build-isolation` in installArgs: the editables' `[build-system].requires`,
+   * installed before the editables, which are then built in the venv. Set by refinePlan().
+   */
+  buildRequirements?: string[];
+  /**
+   * The requirements file a lock became (of `requirements`): a whole resolution, so it
+   * is installed first in a call of its own with `--no-deps`, as `uv sync` installs
+   * exactly the lock. Set by materializeLock().
+   */
+  lockRequirements?: string;
+  /**
+   * The lock in force: it replaces `[project].dependencies` and the groups, and becomes
+   * a requirements file of pins (installed first) when the build runs.
+   */
+  lock?: LockInPlan;
+}
+
+/** Everything a driver needs for one build. */
+export interface BuildContext {
+  venvDir: string;
+  /** The venv's prompt (its name as users know it, `.venv`, not the build's directory). */
+  prompt?: string;
+  /** Installers run here (the ref root), so relative paths in install_args work. */
+  cwd: string;
+  python: PythonInfo;
+  plan: InstallPlan;
+  runner: Runner;
+  cacheDir: string;
+  offline: boolean;
+  /** Stream installer output to stderr (-vv). */
+  echo: boolean;
+}
+
+/** Creates a venv and installs a plan into it. */
+export interface VenvDriver {
+  name: VenvDriverName;
+  /** Tool version recorded in the stamp (pip's or uv's). */
+  toolVersion: string;
+  /** @throws VenvError (exit 5) */
+  create(ctx: BuildContext): Promise<void>;
+  /** @throws InstallError (exit 6) */
+  install(ctx: BuildContext): Promise<void>;
+}
+
+/**
+ * The environment an installer runs with, on top of prime's: the venv as if activated
+ * (its bin first on PATH, VIRTUAL_ENV), as `source .venv/bin/activate && pip install`
+ * would have it. With --no-build-isolation, build backends look up their tools on PATH
+ * (meson-python runs `meson`, scikit-build-core `cmake`), and those were just
+ * installed into the venv; with isolation, pip and uv put the build env first anyway.
+ */
+export function activatedEnv(
+  venvDir: string,
+  path: string | undefined = Deno.env.get("PATH"),
+): Record<string, string> {
+  return { VIRTUAL_ENV: venvDir, PATH: path ? `${venvDir}/bin:${path}` : `${venvDir}/bin` };
+}

@@ -1,0 +1,326 @@
+/**
+ * The uv driver: `uv venv`, then one `uv pip install` of the whole plan. uv writes
+ * `uv = <version>` into the venv's pyvenv.cfg itself, which marks a uv-built venv.
+ * The user's UV_* variables and uv.toml stay in force (the runner inherits the
+ * environment); uv does not read pip's configuration, so prime translates it
+ * (pip_config.ts) into flags and variables wherever uv has no setting of its own.
+ */
+import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
+import type { PythonRequest } from "../config/types.ts";
+import { pathWithoutShims, type UvTool } from "../uv/obtain.ts";
+import { admitsMinorAtLeast } from "../pypa/specifier.ts";
+import { PythonNotFoundError, VenvError } from "../core/errors.ts";
+import { installFailure } from "./failure.ts";
+import { installerArgs, installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
+import { exitText, run, type Runner, type RunResult, tail } from "../process.ts";
+import { parse as parseToml } from "smol-toml";
+import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "../pypa/pip_config.ts";
+import * as log from "../log.ts";
+import { sha256Hex, venvPython } from "../core/paths.ts";
+import { readMemo, writeMemo } from "../state/memo.ts";
+
+/** The arguments of `uv venv` for a build. */
+export function uvVenvArgs(
+  ctx: Pick<BuildContext, "venvDir" | "python" | "offline" | "prompt">,
+): string[] {
+  // --allow-existing matches `python -m venv` on an existing dir; the python is a
+  // path, so uv must never download one here.
+  const args = ["venv", "--allow-existing", "--no-python-downloads"];
+  if (ctx.offline) args.push("--offline");
+  if (ctx.prompt) args.push("--prompt", ctx.prompt);
+  args.push("--python", ctx.python.path, ctx.venvDir);
+  return args;
+}
+
+/**
+ * The user's pip settings (PIP_*, every pip.conf) as uv flags and variables, for uv
+ * run in `cwd` (whose uv.toml or [tool.uv] uv reads).
+ */
+export function uvSettingsFromPip(
+  cwd: string,
+  installArgs: string[],
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): UvFromPip {
+  const own = readUvOwn(env, cwd, (text) => parseToml(text) as Record<string, unknown>);
+  return uvArgsFromPip(readPipSettings(env), env, own, installArgs);
+}
+
+/**
+ * uv's own settings in force for uv run in `cwd`: the UV_* variables (names only:
+ * values may hold credentials) and the keys of uv's configuration files, each with
+ * where it comes from.
+ */
+export function uvOwnSettings(
+  cwd: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Array<{ setting: string; source: string }> {
+  const out = Object.keys(env).filter((k) => k.startsWith("UV_") && env[k] !== undefined).sort()
+    .map((k) => ({ setting: k, source: "environment" }));
+  const own = readUvOwn(env, cwd, (text) => parseToml(text) as Record<string, unknown>);
+  for (const [k, file] of Object.entries(own.keys)) out.push({ setting: k, source: file });
+  return out;
+}
+
+/**
+ * The arguments of `uv pip install` for a build: the whole plan in the install order,
+ * or one phase of it (installPhases), after the flags translated from pip's settings.
+ */
+export function uvInstallArgs(
+  ctx: Pick<BuildContext, "venvDir" | "plan" | "offline">,
+  planArgs: string[] = installerArgs(ctx.plan),
+  fromPip: string[] = [],
+): string[] {
+  const args = ["pip", "install", "--python", venvPython(ctx.venvDir)];
+  if (ctx.offline) args.push("--offline");
+  args.push(...fromPip, ...planArgs);
+  return args;
+}
+
+/**
+ * Creates the uv driver for a uv obtained by obtainUv(). `env` is the environment whose
+ * pip settings are translated for uv (default Deno.env).
+ */
+export function createUvDriver(
+  uv: UvTool,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): VenvDriver {
+  return {
+    name: "venv_uv",
+    toolVersion: `uv ${uv.version}`,
+    async create(ctx) {
+      const args = uvVenvArgs(ctx);
+      log.trace(`$ ${uv.path} ${args.join(" ")}`);
+      const r = await ctx.runner(uv.path, args, {
+        cwd: ctx.cwd,
+        echo: ctx.echo,
+        timeoutMs: 300_000,
+        dieWithPrime: ctx.python.path,
+      });
+      if (r.code !== 0) {
+        throw new VenvError(
+          `creating the venv ${ctx.venvDir} failed: uv venv exited ${exitText(r)}`,
+          {
+            details: `$ ${uv.path} ${args.join(" ")}\n${tail(r)}`,
+            hint: 'run prime with --refresh, or try venv_driver = "venv_pip"',
+          },
+        );
+      }
+    },
+    async install(ctx) {
+      if (planIsEmpty(ctx.plan)) return;
+      const pip = uvSettingsFromPip(ctx.cwd, ctx.plan.installArgs, env);
+      for (const t of pip.report) {
+        log.debug(`pip's ${t.setting} (from ${t.source}): ${t.passed ? `uv gets ${t.to}` : t.to}`);
+      }
+      // The same calls as the pip driver, so both drivers give the same result.
+      const phases = installPhases(ctx.plan);
+      for (const [i, phase] of phases.entries()) {
+        const args = uvInstallArgs(ctx, phase.args, pip.args);
+        log.trace(`$ ${uv.path} ${args.join(" ")}`);
+        // From the ref root, so relative paths in install_args and its uv.toml apply.
+        const r = await ctx.runner(uv.path, args, {
+          cwd: ctx.cwd,
+          echo: ctx.echo,
+          env: { ...pip.env, ...activatedEnv(ctx.venvDir, env.PATH) },
+          dieWithPrime: ctx.python.path,
+        });
+        if (r.code !== 0) {
+          const which = phaseNote(phases, i);
+          throw installFailure(
+            "uv",
+            `uv pip install exited ${exitText(r)}${which}`,
+            `${uv.path} ${args.join(" ")}`,
+            r,
+            env,
+          );
+        }
+      }
+    },
+  };
+}
+
+/** `==3.12.*` -> `3.12`, `==3.12.1` -> `3.12.1`; anything else -> null. Pure. */
+function exactVersion(spec: string): string | null {
+  const m = /^===?\s*(\d+(?:\.\d+){0,2})(\.\*)?$/.exec(spec.trim());
+  return m ? m[1] : null;
+}
+
+/**
+ * A PythonRequest in uv's request syntax (`3.12`, `cpython@3.12`, `pypy@>=3.9`,
+ * `3.13t`, `>=3.10,<3.13`). uv cannot combine a range with free-threading, so such a
+ * request keeps the range and the caller must check what uv returns. Pure.
+ */
+export function uvPythonRequest(req: PythonRequest | null): string {
+  if (!req) return "3";
+  const spec = req.specifier?.replace(/\s+/g, "") || null;
+  const exact = spec ? exactVersion(spec) : null;
+  let version: string | null;
+  if (exact) version = req.freethreaded ? `${exact}t` : exact;
+  else if (spec) version = spec;
+  else version = req.freethreaded ? "3+freethreaded" : null;
+  const impl = req.implementation?.toLowerCase() ?? null;
+  if (impl && version) return `${impl}@${version}`;
+  return impl ?? version ?? "3";
+}
+
+/** What uvFindOrInstallPython needs. */
+export interface UvPythonOptions {
+  offline: boolean;
+  runner?: Runner;
+  /** The environment to read PATH and UV_PYTHON_* from (default Deno.env). */
+  env?: Record<string, string | undefined>;
+  /** prime's cache dir: a failed download is remembered there (none: not remembered). */
+  cacheDir?: string;
+  /** The ref root, whose uv.toml or [tool.uv] may set python-downloads. */
+  projectDir?: string;
+}
+
+/** The oldest CPython minor uv can download (python-build-standalone starts at 3.8). */
+const UV_DOWNLOAD_MIN_MINOR = 8;
+
+/** How long a failed `uv python install` is remembered. */
+const PYTHON_FAILURE_MEMO_MS = 60 * 60 * 1000;
+
+/**
+ * uv's python-downloads setting and where it comes from: UV_PYTHON_DOWNLOADS, else
+ * `python-downloads` in uv's configuration files, else uv's default (automatic).
+ */
+export function pythonDownloads(
+  env: Record<string, string | undefined>,
+  projectDir: string | undefined,
+): { value: string; source: string } {
+  const v = env.UV_PYTHON_DOWNLOADS?.trim().toLowerCase();
+  if (v) return { value: v, source: `UV_PYTHON_DOWNLOADS=${v}` };
+  if (projectDir) {
+    const own = readUvOwn(env, projectDir, (text) => parseToml(text) as Record<string, unknown>);
+    const c = own.values?.["python-downloads"];
+    if (typeof c === "string") {
+      return {
+        value: c.toLowerCase(),
+        source: `python-downloads = "${c}" in ${own.keys["python-downloads"]}`,
+      };
+    }
+  }
+  return { value: "automatic", source: "uv's default" };
+}
+
+/** uv's reason for a failure on one line: its `error:` line and its last `cause:`. Pure. */
+export function uvReason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const err = lines.find((l) => /^error:/.test(l))?.replace(/^error:\s*/, "") ?? lines[0] ?? "";
+  const causes = lines.filter((l) => /^cause:/.test(l)).map((l) => l.replace(/^cause:\s*/, ""));
+  const last = causes.at(-1);
+  return last && last !== err ? `${err}: ${last}` : err;
+}
+
+async function pythonMemoPath(
+  cacheDir: string,
+  req: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const basis = JSON.stringify([
+    req,
+    env.UV_PYTHON_INSTALL_MIRROR ?? "",
+    env.UV_PYPY_INSTALL_MIRROR ?? "",
+    env.UV_PYTHON_DOWNLOADS_JSON_URL ?? "",
+    env.UV_PYTHON_INSTALL_DIR ?? "",
+  ]);
+  return `${cacheDir}/uv/python-unavailable-${(await sha256Hex(basis)).slice(0, 16)}.json`;
+}
+
+function readPythonMemo(path: string): { at: string; reason: string } | null {
+  const m = readMemo(path);
+  return m === null ? null : { at: m.at, reason: String(m.reason ?? "") };
+}
+
+function writePythonMemo(path: string, reason: string): void {
+  writeMemo(path, PYTHON_FAILURE_MEMO_MS, { reason });
+}
+
+function foundPath(r: RunResult): string | null {
+  if (r.code !== 0) return null;
+  const line = r.stdout.trim().split("\n").at(-1)?.trim();
+  return line && line.startsWith("/") ? line : null;
+}
+
+/**
+ * The interpreter uv finds for a request (null: any Python 3), installing it (`uv python install`) when
+ * none is there. Virtual environments are never returned.
+ * @throws PythonNotFoundError (exit 4) when uv has none and cannot install one
+ */
+export async function uvFindOrInstallPython(
+  uv: UvTool,
+  request: PythonRequest | null,
+  opts: UvPythonOptions,
+): Promise<string> {
+  const runner = opts.runner ?? run;
+  const env = opts.env ?? Deno.env.toObject();
+  const childEnv = { PATH: pathWithoutShims(env.PATH) };
+  const req = uvPythonRequest(request);
+  const what = request?.raw ?? "any Python 3";
+  const find = ["python", "find", "--system", "--no-project", "--no-python-downloads", req];
+  log.debug(`$ ${uv.path} ${find.join(" ")}`);
+  const first = await runner(uv.path, find, { env: childEnv, timeoutMs: 60_000 });
+  const found = foundPath(first);
+  if (found) return found;
+  if (opts.offline) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: uv found none (${req}) and --offline forbids installing one`,
+      { details: tail(first, 5), hint: "install a matching Python, or run without --offline" },
+    );
+  }
+  // Never ask uv for what it cannot supply: its downloads start at CPython 3.8.
+  if (request && !admitsMinorAtLeast(request.specifier, UV_DOWNLOAD_MIN_MINOR)) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: uv can only download Python 3.${UV_DOWNLOAD_MIN_MINOR} and newer, so it was not asked`,
+      { hint: `install ${what} yourself (pyenv install, the OS)` },
+    );
+  }
+  const downloads = pythonDownloads(env, opts.projectDir);
+  if (downloads.value === "never" || downloads.value === "manual") {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: uv found none (${req}), and ${downloads.source} forbids downloading one`,
+      {
+        hint:
+          `install it yourself (\`uv python install ${req}\`, pyenv install), or allow downloads (UV_PYTHON_DOWNLOADS=automatic)`,
+      },
+    );
+  }
+  const memo = opts.cacheDir ? await pythonMemoPath(opts.cacheDir, req, env) : null;
+  const remembered = memo ? readPythonMemo(memo) : null;
+  if (remembered) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: \`uv python install ${req}\` failed at ${remembered.at} (${remembered.reason}); not tried again for an hour`,
+      {
+        hint:
+          `install a matching Python yourself (pyenv, the OS), or check the network and delete ${memo} to retry now`,
+      },
+    );
+  }
+  const install = ["python", "install", req];
+  const mirror = env.UV_PYTHON_INSTALL_MIRROR ? ` from ${env.UV_PYTHON_INSTALL_MIRROR}` : "";
+  log.info(`prime: installing Python ${req} with uv${mirror}`);
+  log.trace(`$ ${uv.path} ${install.join(" ")}`);
+  // One attempt: where downloads are impossible, uv's retries cost 6-13 s on every run.
+  // pip's cert and proxy reach the download too: a corporate CA is needed for any host.
+  const fromPip = uvArgsFromPip(readPipSettings(env), env, { keys: {} }, []).env;
+  const installEnv = { ...fromPip, ...childEnv, UV_HTTP_RETRIES: env.UV_HTTP_RETRIES ?? "0" };
+  const inst = await runner(uv.path, install, { env: installEnv, timeoutMs: 900_000 });
+  if (inst.code !== 0) {
+    const reason = uvReason(inst.stderr || inst.stdout) || `exit ${inst.code}`;
+    if (memo) writePythonMemo(memo, reason);
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: \`uv python install ${req}\`${mirror} failed: ${reason}`,
+      {
+        details: tail(inst, 10),
+        hint: "install a matching Python yourself (pyenv, the OS), or check the network",
+      },
+    );
+  }
+  const again = foundPath(await runner(uv.path, find, { env: childEnv, timeoutMs: 60_000 }));
+  if (again) return again;
+  throw new PythonNotFoundError(
+    `no interpreter for ${what}: uv installed ${req} but cannot find it`,
+    { hint: "run `uv python list` to see what uv has" },
+  );
+}

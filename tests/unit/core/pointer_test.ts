@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { parseInvocation } from "../../../src/cli/args.ts";
+import { pointerPath, requestKey } from "../../../src/core/pointer.ts";
+import { writeUseChoice } from "../../../src/core/pointer.ts";
+
+function inv(argv: string[], env: Record<string, string> = {}, cwd = "/w") {
+  return parseInvocation([...argv, "sync"], { env: (k) => env[k], cwd, isFile: () => false });
+}
+
+Deno.test("requestKey(): a relative --python is made absolute against the base, a version is kept", () => {
+  assert.equal(requestKey("repo", "/r", inv(["--python", "./py"])).pythonOverride, "/w/./py");
+  assert.equal(
+    requestKey("repo", "/r", inv(["-C", "sub", "--python", "bin/py"])).pythonOverride,
+    "/w/sub/bin/py",
+  );
+  assert.equal(requestKey("repo", "/r", inv(["--python", "/abs/py"])).pythonOverride, "/abs/py");
+  assert.equal(requestKey("repo", "/r", inv(["--python", "3.12"])).pythonOverride, "3.12");
+  assert.equal(requestKey("repo", "/r", inv([], { PRIME_PYTHON: "py" })).pythonOverride, "py");
+});
+
+Deno.test("requestKey(): env names and the driver count for repos; scripts ignore the env, bare scripts the driver too", () => {
+  const i = inv(["-e", "dev"], { PRIME_VENV_DRIVER: "venv_uv" });
+  assert.deepEqual(requestKey("repo", "/r", i), {
+    kind: "repo",
+    subject: "/r",
+    envRequest: "dev",
+    pythonOverride: "",
+    driverOverride: "venv_uv",
+  });
+  assert.equal(requestKey("script", "/d\0block", i).envRequest, "");
+  assert.equal(requestKey("script", "/d\0block", i).driverOverride, "venv_uv");
+  assert.equal(requestKey("bare", "/d", i).driverOverride, "");
+});
+
+Deno.test("requestKey(): --env, then PRIME_ENV, then the saved `prime use` choice", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    assert.equal(requestKey("repo", root, inv([])).envRequest, "");
+    writeUseChoice(root, "saved");
+    assert.equal(requestKey("repo", root, inv([])).envRequest, "saved");
+    assert.equal(requestKey("repo", root, inv([], { PRIME_ENV: "ci" })).envRequest, "ci");
+    assert.equal(
+      requestKey("repo", root, inv(["-e", "dev"], { PRIME_ENV: "ci" })).envRequest,
+      "dev",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("pointerPath(): one file per distinct request, the same file for the same request", async () => {
+  const keys = [
+    requestKey("repo", "/r", inv([])),
+    requestKey("repo", "/r", inv(["-e", "dev"])),
+    requestKey("repo", "/r", inv(["--python", "3.12"])),
+    requestKey("repo", "/r", inv([], { PRIME_VENV_DRIVER: "venv_pip" })),
+    requestKey("repo", "/other", inv([])),
+    requestKey("script", "/r", inv([])),
+    requestKey("bare", "/r", inv([])),
+  ];
+  const paths = await Promise.all(keys.map((k) => pointerPath("/cache", k)));
+  assert.equal(new Set(paths).size, keys.length);
+  for (const p of paths) assert.match(p, /^\/cache\/pointers\/[0-9a-f]{32}\.json$/);
+  assert.equal(await pointerPath("/cache", requestKey("repo", "/r", inv([]))), paths[0]);
+});

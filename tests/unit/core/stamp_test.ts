@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import {
+  expandGlobs,
+  globToRegExp,
+  hashInputs,
+  inputChange,
+  readStamp,
+  staleReason,
+  type Stamp,
+  statInputs,
+  writeStamp,
+} from "../../../src/core/stamp.ts";
+import { PRIME_VERSION } from "../../../src/core/version.ts";
+import { isUvMember } from "../../../src/config/uv_workspace.ts";
+
+/** A venv dir with a python, a base "interpreter" file, two inputs and one absent input. */
+async function fixture() {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-stamp-" }));
+  const venv = `${root}/.venv`;
+  Deno.mkdirSync(`${venv}/bin`, { recursive: true });
+  Deno.writeTextFileSync(`${venv}/bin/python`, "", { mode: 0o755 });
+  Deno.writeTextFileSync(`${root}/python3.12`, "interpreter");
+  Deno.writeTextFileSync(`${root}/prime.toml`, "dependencies = []\n");
+  Deno.writeTextFileSync(`${root}/requirements.txt`, "six\n");
+  const st = Deno.statSync(`${root}/python3.12`);
+  const paths = [`${root}/prime.toml`, `${root}/requirements.txt`, `${root}/.python-version`];
+  const stamp: Stamp = {
+    schema: 1,
+    prime: PRIME_VERSION,
+    fingerprint: "fp",
+    driver: "venv_pip",
+    toolVersion: "test",
+    createdAt: new Date(0).toISOString(),
+    inputs: await hashInputs(paths),
+    python: {
+      realPath: `${root}/python3.12`,
+      mtimeMs: st.mtime!.getTime(),
+      size: st.size,
+      version: "3.12.1",
+      implementation: "cpython",
+    },
+    run: { refRoot: root, env: null, vars: {}, varsFiles: [] },
+  };
+  writeStamp(venv, stamp);
+  return { root, venv, stamp };
+}
+
+Deno.test("staleReason(): a stamp that matches its files is fresh; each kind of change is named", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    assert.deepEqual(readStamp(venv), stamp, "the stamp reads back as written");
+    assert.equal(await staleReason(stamp, venv), null);
+
+    Deno.writeTextFileSync(`${root}/requirements.txt`, "six\nattrs\n");
+    assert.equal(await staleReason(stamp, venv), `${root}/requirements.txt changed`);
+    Deno.writeTextFileSync(`${root}/requirements.txt`, "six\n");
+    assert.equal(await staleReason(stamp, venv), null, "an undone edit is fresh again");
+
+    Deno.writeTextFileSync(`${root}/.python-version`, "3.12\n");
+    assert.equal(await staleReason(stamp, venv), `${root}/.python-version appeared`);
+    Deno.removeSync(`${root}/.python-version`);
+
+    Deno.removeSync(`${root}/prime.toml`);
+    assert.equal(await staleReason(stamp, venv), `${root}/prime.toml was removed`);
+    Deno.writeTextFileSync(`${root}/prime.toml`, "dependencies = []\n");
+    assert.equal(await staleReason(stamp, venv), null);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason(): the interpreter, the venv's python and prime's version count too", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    assert.equal(
+      await staleReason({ ...stamp, prime: "0.0.0-old" }, venv),
+      "built by prime 0.0.0-old",
+    );
+    Deno.utimeSync(`${root}/python3.12`, new Date(1_000), new Date(1_000));
+    assert.equal(
+      await staleReason(stamp, venv),
+      `interpreter ${root}/python3.12 was modified`,
+    );
+    Deno.removeSync(`${root}/python3.12`);
+    assert.equal(await staleReason(stamp, venv), `interpreter ${root}/python3.12 is gone`);
+    Deno.writeTextFileSync(`${root}/python3.12`, "interpreter");
+    const st = Deno.statSync(`${root}/python3.12`);
+    const again = { ...stamp, python: { ...stamp.python, mtimeMs: st.mtime!.getTime() } };
+    assert.equal(await staleReason(again, venv), null);
+    Deno.removeSync(`${venv}/bin/python`);
+    assert.equal(await staleReason(again, venv), "the venv's python is missing");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason(): an input whose stat is unchanged is not hashed, and an unchanged walk is not listed", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    Deno.mkdirSync(`${root}/src`);
+    Deno.writeTextFileSync(`${root}/src/a.c`, "int a;\n");
+    const dirs: Record<string, number> = {};
+    const globbed = expandGlobs(root, ["src/*.c"], dirs);
+    const s: Stamp = {
+      ...stamp,
+      inputs: [...stamp.inputs, ...await hashInputs(globbed)],
+      inputGlobs: { root, patterns: ["src/*.c"], dirs },
+      inputStats: statInputs(globbed),
+    };
+    assert.equal(await staleReason(s, venv), null);
+    const keep = Deno.statSync(`${root}/src`).mtime!;
+    const a = Deno.statSync(`${root}/src/a.c`).mtime!;
+
+    // Same size and mtime: the recorded stat vouches for the content (as make's does).
+    Deno.writeTextFileSync(`${root}/src/a.c`, "int b;\n");
+    Deno.utimeSync(`${root}/src/a.c`, a, a);
+    assert.equal(await staleReason(s, venv), null, "a stat-unchanged input is not read");
+    const later = new Date(a.getTime() + 5000);
+    Deno.utimeSync(`${root}/src/a.c`, later, later);
+    assert.equal(await staleReason(s, venv), `${root}/src/a.c changed`);
+    Deno.utimeSync(`${root}/src/a.c`, a, a);
+
+    // A new match in a dir whose mtime is as recorded is not seen: the listing is skipped.
+    Deno.writeTextFileSync(`${root}/src/b.c`, "");
+    Deno.utimeSync(`${root}/src`, keep, keep);
+    assert.equal(await staleReason(s, venv), null, "an unchanged walk is not listed");
+    Deno.utimeSync(`${root}/src`, later, later);
+    assert.equal(await staleReason(s, venv), `new input ${root}/src/b.c`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("inputChange(): a path the stamp never saw is a new input", () => {
+  assert.equal(inputChange([], [{ path: "/a", sha256: null }]), "new input /a");
+  assert.equal(inputChange([{ path: "/a", sha256: "x" }], [{ path: "/a", sha256: "x" }]), null);
+});
+
+Deno.test("readStamp(): garbage, another schema or no stamp at all read as null", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(readStamp(dir), null);
+    Deno.writeTextFileSync(`${dir}/prime-stamp.json`, "{not json");
+    assert.equal(readStamp(dir), null);
+    Deno.writeTextFileSync(
+      `${dir}/prime-stamp.json`,
+      JSON.stringify({ schema: 2, fingerprint: "x" }),
+    );
+    assert.equal(readStamp(dir), null);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+// Globs of declared inputs and workspace members.
+
+Deno.test("globToRegExp() keeps * and ? inside a segment and lets ** span segments", () => {
+  const cases: [string, string, boolean][] = [
+    ["src/**/*.c", "src/a.c", true],
+    ["src/**/*.c", "src/x/y/a.c", true],
+    ["src/**/*.c", "src/x/a.h", false],
+    ["src/**/*.c", "lib/a.c", false],
+    ["*.in", "requirements.in", true],
+    ["*.in", "sub/requirements.in", false],
+    ["./req?.txt", "req1.txt", true],
+    ["req[0-9].txt", "reqa.txt", false],
+    ["req[!0-9].txt", "reqa.txt", true],
+    ["packages/*", "packages/a", true],
+    ["packages/*", "packages/a/b", false],
+    ["data/**", "data/x/y", true],
+    ["a.b", "axb", false],
+  ];
+  for (const [glob, path, want] of cases) {
+    assert.equal(globToRegExp(glob).test(path), want, `${glob} vs ${path}`);
+  }
+});
+
+Deno.test("expandGlobs() finds files, skips venvs and .git, and takes literal paths", () => {
+  const root = Deno.realPathSync(Deno.makeTempDirSync());
+  for (const d of ["src/x", ".venv/lib", ".git", "src/.venv2"]) {
+    Deno.mkdirSync(`${root}/${d}`, { recursive: true });
+  }
+  for (const f of ["src/a.c", "src/x/b.c", "src/x/b.h", ".venv/lib/c.c", ".git/d.c", "req.in"]) {
+    Deno.writeTextFileSync(`${root}/${f}`, "");
+  }
+  Deno.writeTextFileSync(`${root}/src/.venv2/pyvenv.cfg`, "");
+  Deno.writeTextFileSync(`${root}/.venv/pyvenv.cfg`, "");
+  Deno.writeTextFileSync(`${root}/src/.venv2/e.c`, "");
+  assert.deepEqual(expandGlobs(root, ["**/*.c", "req.in", "missing.txt"]), [
+    `${root}/req.in`,
+    `${root}/src/a.c`,
+    `${root}/src/x/b.c`,
+  ]);
+});
+
+Deno.test("isUvMember() matches members and honours exclude", () => {
+  const ws = { members: ["packages/*", "tools/cli"], exclude: ["packages/legacy"] };
+  assert.equal(isUvMember("packages/a", ws), true);
+  assert.equal(isUvMember("packages/legacy", ws), false);
+  assert.equal(isUvMember("tools/cli", ws), true);
+  assert.equal(isUvMember("tools/other", ws), false);
+});

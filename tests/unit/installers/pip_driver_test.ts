@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { createPipDriver, type PipLauncher } from "../../../src/installers/pip.ts";
+import type { BuildContext } from "../../../src/installers/driver.ts";
+import type { Runner } from "../../../src/process.ts";
+import { fakeRunner, result } from "../../helpers/fake_runner.ts";
+import { InstallError, VenvError } from "../../../src/core/errors.ts";
+
+const PIP: PipLauncher = {
+  kind: "wheel",
+  version: "24.0",
+  where: "/py/lib/ensurepip",
+  prefix: (py: string) => ({ program: py, args: ["/c/pip"] }),
+};
+
+function ctx(runner: Runner): BuildContext {
+  return {
+    venvDir: "/r/.venv",
+    cwd: "/r",
+    python: {
+      path: "/py/bin/python3.12",
+      realPath: "/py/bin/python3.12",
+      version: "3.12.1",
+      implementation: "cpython",
+      freethreaded: false,
+      mtimeMs: 0,
+      size: 0,
+    },
+    plan: {
+      constraints: null,
+      requirements: [],
+      dependencies: ["six"],
+      groupRequirements: [],
+      editables: [],
+      installArgs: [],
+    },
+    runner,
+    cacheDir: "/c",
+    offline: false,
+    echo: false,
+  };
+}
+
+Deno.test("a venv killed by its timeout says so, not just its exit code", async () => {
+  const runner = fakeRunner(() => result(137, "", "", { timedOut: true }));
+  await assert.rejects(createPipDriver(PIP).create(ctx(runner)), (e) => {
+    assert.ok(e instanceof VenvError);
+    assert.match(e.message, /failed: venv exited 137 \(timed out\)/);
+    return true;
+  });
+});
+
+Deno.test("a pip killed by a signal says which signal", async () => {
+  const runner = fakeRunner(() => result(137, "", "", { signal: "SIGKILL" }));
+  await assert.rejects(createPipDriver(PIP).install(ctx(runner)), (e) => {
+    assert.ok(e instanceof InstallError);
+    assert.match(e.message, /pip exited on signal SIGKILL/);
+    return true;
+  });
+});

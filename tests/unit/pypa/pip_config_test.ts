@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import {
+  type PipSettings,
+  settingsFromFiles,
+  uvArgsFromPip,
+  withPipVariables,
+} from "../../../src/pypa/pip_config.ts";
+
+const CONF = `[global]
+index-url = https://corp.example/simple
+extra-index-url =
+    https://a.example/simple
+    https://b.example/simple
+trusted-host = corp.example
+cert = /etc/corp-ca.pem
+client_cert = /etc/me.pem
+constraint = /etc/pip-constraints.txt
+proxy = http://proxy.example:3128
+[install]
+find-links = /opt/wheels
+no-index = false
+[download]
+index-url = https://ignored.example/simple
+`;
+
+Deno.test("settingsFromFiles() reads every setting with its file and section", () => {
+  const s = settingsFromFiles([["/etc/pip.conf", CONF]]);
+  assert.deepEqual(s.indexUrl, {
+    value: "https://corp.example/simple",
+    source: "/etc/pip.conf [global]",
+  });
+  assert.deepEqual(s.extraIndexUrls?.value, [
+    "https://a.example/simple",
+    "https://b.example/simple",
+  ]);
+  assert.deepEqual(s.findLinks, { value: ["/opt/wheels"], source: "/etc/pip.conf [install]" });
+  assert.equal(s.noIndex?.value, false);
+  assert.deepEqual(s.trustedHosts?.value, ["corp.example"]);
+  assert.equal(s.cert?.value, "/etc/corp-ca.pem");
+  assert.equal(s.clientCert?.value, "/etc/me.pem");
+  assert.deepEqual(s.constraints?.value, ["/etc/pip-constraints.txt"]);
+  assert.equal(s.proxy?.value, "http://proxy.example:3128");
+});
+
+Deno.test("settingsFromFiles() lets a later file win, and PIP_* variables win over files", () => {
+  const files = settingsFromFiles([
+    ["/etc/pip.conf", "[global]\nindex-url = https://one.example/simple\n"],
+    ["/home/u/.config/pip/pip.conf", "[global]\nindex-url = https://two.example/simple\n"],
+  ]);
+  assert.equal(files.indexUrl?.source, "/home/u/.config/pip/pip.conf [global]");
+  const s = withPipVariables(files, {
+    PIP_INDEX_URL: "https://env.example/simple",
+    PIP_NO_INDEX: "yes",
+    PIP_FIND_LINKS: "/a /b",
+  });
+  assert.deepEqual(s.indexUrl, { value: "https://env.example/simple", source: "PIP_INDEX_URL" });
+  assert.deepEqual(s.noIndex, { value: true, source: "PIP_NO_INDEX" });
+  assert.deepEqual(s.findLinks?.value, ["/a", "/b"]);
+});
+
+Deno.test("uvArgsFromPip() translates every pip setting into uv's flags and variables", () => {
+  const pip = settingsFromFiles([["/etc/pip.conf", CONF + "[global]\nno-index = 1\n"]]);
+  const t = uvArgsFromPip(pip, {}, { keys: {} }, []);
+  assert.deepEqual(t.args, [
+    "--index-url",
+    "https://corp.example/simple",
+    "--extra-index-url",
+    "https://a.example/simple",
+    "--extra-index-url",
+    "https://b.example/simple",
+    "--find-links",
+    "/opt/wheels",
+    "--allow-insecure-host",
+    "corp.example",
+    "--constraint",
+    "/etc/pip-constraints.txt",
+  ]);
+  assert.equal(t.env.SSL_CERT_FILE, "/etc/corp-ca.pem");
+  assert.equal(t.env.SSL_CLIENT_CERT, "/etc/me.pem");
+  assert.equal(t.env.HTTPS_PROXY, "http://proxy.example:3128");
+  assert.equal(t.env.HTTP_PROXY, "http://proxy.example:3128");
+  // [install]'s no-index = false wins over [global]'s no-index = 1, as in pip.
+  assert.ok(t.report.every((r) => r.source.startsWith("/etc/pip.conf")));
+});
+
+Deno.test("uvArgsFromPip() passes nothing uv already has: UV_* variables, uv.toml keys, install_args", () => {
+  const pip: PipSettings = {
+    indexUrl: { value: "https://pip.example/simple", source: "PIP_INDEX_URL" },
+    findLinks: { value: ["/w"], source: "PIP_FIND_LINKS" },
+    noIndex: { value: true, source: "PIP_NO_INDEX" },
+    trustedHosts: { value: ["h"], source: "PIP_TRUSTED_HOST" },
+    user: { value: true, source: "PIP_USER" },
+  };
+  const t = uvArgsFromPip(
+    pip,
+    { UV_DEFAULT_INDEX: "https://uv.example/simple" },
+    { keys: { "find-links": "/repo/uv.toml" } },
+    ["--no-index"],
+  );
+  assert.deepEqual(t.args, ["--allow-insecure-host", "h"]);
+  const why = Object.fromEntries(t.report.map((r) => [r.setting, r.to]));
+  assert.match(why.indexUrl, /UV_DEFAULT_INDEX wins/);
+  assert.match(why.findLinks, /find-links.*\/repo\/uv\.toml wins/);
+  assert.match(why.noIndex, /install_args/);
+  assert.match(why.user, /not passed/);
+});
