@@ -6,7 +6,7 @@
 import type { GlobalOptions } from "../cli/args.ts";
 import type { Settings } from "../config/types.ts";
 import { rel } from "../project/project.ts";
-import { isVenvLike } from "../venv/ensure.ts";
+import { isVenvLike } from "../venv/ownership.ts";
 import {
   deleteGeneration,
   generationOf,

@@ -10,7 +10,7 @@ import { DEFAULT_ISOLATION } from "../config/settings.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
 import { envPlan, planWithLockFile } from "../pypa/locks.ts";
-import { checkFreshness, computeEnvInputs } from "../venv/ensure.ts";
+import { checkFreshness, computeEnvInputs } from "../venv/inputs.ts";
 import { readStamp } from "../core/stamp.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { PrimeError } from "../core/errors.ts";

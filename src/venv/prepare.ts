@@ -8,14 +8,8 @@ import { decideDriver, getUv, makeDriver } from "./choose_driver.ts";
 import { planIsEmpty } from "../deps/plan.ts";
 import { envPlan, materializeLock } from "../pypa/locks.ts";
 import type { VenvDriver } from "../installers/driver.ts";
-import {
-  checkFreshness,
-  computeEnvInputs,
-  ensureEnv,
-  type EnsureResult,
-  type EnvInputs,
-  holdLiveVenv,
-} from "./ensure.ts";
+import { checkFreshness, computeEnvInputs, type EnvInputs } from "./inputs.ts";
+import { ensureEnv, type EnsureResult, holdLiveVenv } from "./build.ts";
 import { readStamp } from "../core/stamp.ts";
 import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../core/errors.ts";
 import { probePython } from "../python/probe.ts";

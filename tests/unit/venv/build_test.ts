@@ -6,7 +6,8 @@
  * which makes the files a real venv and installer would.
  */
 import assert from "node:assert/strict";
-import { ensureEnv, type EnvInputs } from "../../../src/venv/ensure.ts";
+import { ensureEnv } from "../../../src/venv/build.ts";
+import type { EnvInputs } from "../../../src/venv/inputs.ts";
 import { inUseLockPath } from "../../../src/core/generation.ts";
 import type { VenvDriver } from "../../../src/installers/driver.ts";
 import { InstallError, VenvError } from "../../../src/core/errors.ts";

@@ -1,0 +1,272 @@
+/**
+ * Bringing one venv up to date: compare the stamp, and under the env's lock build a new
+ * generation and switch it in. Used by sync, run, script mode and info.
+ */
+import type { BuildContext, InstallPlan, VenvDriver } from "../installers/driver.ts";
+import { readStamp, venvPythonExists, writeStamp } from "../core/stamp.ts";
+import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
+import {
+  generationOf,
+  generationsDir,
+  holdGeneration,
+  inUseLockPath,
+  listGenerations,
+  liveDir,
+  newGenerationPath,
+  removeGenerationIfUnused,
+} from "../core/generation.ts";
+import { sweepTrash } from "../state/gc.ts";
+import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
+import { PRIME_VERSION } from "../core/version.ts";
+import { diskError, VenvError } from "../core/errors.ts";
+import { run, type Runner } from "../process.ts";
+import * as log from "../log.ts";
+import { basename, isDirectory, pathExists } from "../core/files.ts";
+import { checkFreshness, type EnvInputs, pythonIdentity, withDirSnapshot } from "./inputs.ts";
+import {
+  classifyVenvPath,
+  ensureWritableParent,
+  foreignLinkError,
+  foreignVenvError,
+  madeByUv,
+  removeTree,
+  replaceVenvPath,
+} from "./ownership.ts";
+
+/** Writes the python_path .pth file into the venv's site-packages. */
+function writePythonPathPth(venvDir: string, dirs: string[]): void {
+  if (dirs.length === 0) return;
+  // Python runs a .pth line that starts with `import` as code: only absolute paths
+  // with no control characters (so no second line) are ever written.
+  for (const d of dirs) {
+    if (!d.startsWith("/") || hasControlChar(d)) {
+      throw new VenvError(`python_path entry ${JSON.stringify(d)} cannot go into a .pth file`, {
+        hint: "use a directory whose path has no newline or other control character",
+      });
+    }
+  }
+  const sites: string[] = [];
+  try {
+    for (const lib of Deno.readDirSync(`${venvDir}/lib`)) {
+      const sp = `${venvDir}/lib/${lib.name}/site-packages`;
+      if (isDirectory(sp)) sites.push(sp);
+    }
+  } catch { /* no lib dir */ }
+  if (sites.length === 0) {
+    throw new VenvError(`cannot find site-packages in ${venvDir} for python_path`);
+  }
+  for (const sp of sites) {
+    const pth = `${sp}/_prime_python_path.pth`;
+    try {
+      Deno.writeTextFileSync(pth, dirs.join("\n") + "\n");
+    } catch (e) {
+      throw diskError(e, pth) ?? e;
+    }
+  }
+}
+
+/** The result of ensureEnv. */
+export interface EnsureResult {
+  built: boolean;
+  reason: string;
+  seconds: number;
+}
+
+/**
+ * Makes the venv match its inputs. Holds the env's lock while building; waiters
+ * re-check the stamp after the lock is theirs, so concurrent starts build once.
+ * Each build goes into a new generation that is switched in only once complete (see
+ * core/generation.ts), so a failed or killed build leaves the previous env in place.
+ */
+export async function ensureEnv(
+  inputs: EnvInputs,
+  opts: {
+    cacheDir: string;
+    refresh: boolean;
+    offline: boolean;
+    getDriver: () => Promise<VenvDriver>;
+    /**
+     * Turns the plan into what the driver installs, once the venv exists (a lock
+     * becomes a requirements file of pins).
+     */
+    preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
+    label: string;
+    cwd: string;
+    /** Starts the driver's children (the seam unit tests fake). */
+    runner?: Runner;
+  },
+): Promise<EnsureResult> {
+  const t0 = performance.now();
+  const first = checkFreshness(inputs);
+  // Fresh, and held at once: a gc or clean that removes it right now sends this start
+  // through the lock, to build it again.
+  if (first.fresh && !opts.refresh && await holdLiveVenv(inputs.venvDir)) {
+    return { built: false, reason: "fresh", seconds: 0 };
+  }
+  const lock = await acquireLock(
+    await lockPathFor(opts.cacheDir, inputs.venvDir),
+    lockTimeoutSec(),
+    (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${opts.label}`),
+  );
+  try {
+    const again = checkFreshness(inputs);
+    if (again.fresh) {
+      // Another process built it while we waited, or it was fresh all along.
+      if (!opts.refresh) return { built: false, reason: "built by another prime", seconds: 0 };
+      if (again.stamp?.createdAt !== first.stamp?.createdAt) {
+        return { built: false, reason: "rebuilt by another prime", seconds: 0 };
+      }
+    }
+    const reason = opts.refresh ? "--refresh" : again.reason;
+    const venvDir = inputs.venvDir;
+    // Before anything is built: what is at the venv path now, and may prime replace it?
+    const current = classifyVenvPath(venvDir);
+    if (current === "foreign-link" && !opts.refresh) throw foreignLinkError(venvDir);
+    if (!opts.refresh && current !== "foreign-venv") {
+      const kept = keptGeneration(venvDir, inputs.fingerprint);
+      if (kept !== null) {
+        replaceVenvPath(venvDir, kept, current);
+        log.info(`prime: ${opts.label}: restored the previous build, which matches the inputs`);
+        await removeOldGenerations(venvDir);
+        return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
+      }
+    }
+    const driver = await opts.getDriver();
+    if (current === "foreign-venv") {
+      // A venv uv made on the selected interpreter is shared, not replaced: prime
+      // installs into it (as uv sync would) and stamps it.
+      const adopted = !opts.refresh && driver.name === "venv_uv"
+        ? madeByUv(venvDir, inputs.python)
+        : null;
+      if (adopted) {
+        log.info(
+          `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
+        );
+        await buildInto(venvDir, inputs, driver, opts);
+        return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
+      }
+      if (!opts.refresh) throw foreignVenvError(venvDir, inputs.python);
+    }
+    log.info(
+      `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
+    );
+    ensureWritableParent(venvDir);
+    ensureSelfIgnoringDir(generationsDir(venvDir), { noSymlink: true });
+    // A directory of this build's own: nothing else writes into it, and nobody uses it
+    // until the stamp is in and the link is switched.
+    const gen = newGenerationPath(venvDir);
+    try {
+      await driver.create(buildContext(gen, basename(venvDir), inputs, opts));
+      await buildInto(gen, inputs, driver, opts);
+      replaceVenvPath(venvDir, gen, current);
+    } catch (e) {
+      removeTree(gen);
+      if (again.stamp !== null && readStamp(venvDir) !== null) {
+        log.warn(`the build failed; ${opts.label} still holds the previous build, unchanged`);
+      }
+      throw e;
+    }
+    await removeOldGenerations(venvDir);
+    return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    // Held for this process before the lock goes, so no gc or clean can remove the env
+    // between this build and the program's exec (a no-op if there is nothing to hold).
+    await holdLiveVenv(inputs.venvDir);
+    lock.release();
+  }
+}
+
+/**
+ * Marks the live build behind `venvDir` as in use by this process (and the program it
+ * execs): see core/generation.ts. False when there is none, or it is being removed.
+ */
+export async function holdLiveVenv(venvDir: string): Promise<boolean> {
+  return await holdGeneration(liveDir(venvDir));
+}
+
+function buildContext(
+  venvDir: string,
+  prompt: string,
+  inputs: EnvInputs,
+  opts: { cwd: string; cacheDir: string; offline: boolean; runner?: Runner },
+): BuildContext {
+  return {
+    venvDir,
+    prompt,
+    cwd: opts.cwd,
+    python: inputs.python,
+    plan: inputs.plan,
+    runner: opts.runner ?? run,
+    cacheDir: opts.cacheDir,
+    offline: opts.offline,
+    echo: log.getVerbosity() >= 2,
+  };
+}
+
+/**
+ * Installs the plan into a venv that exists (a new generation, or an adopted uv venv)
+ * and stamps it: the in-use lock file, then the stamp, last.
+ */
+async function buildInto(
+  dir: string,
+  inputs: EnvInputs,
+  driver: VenvDriver,
+  opts: {
+    cwd: string;
+    cacheDir: string;
+    offline: boolean;
+    runner?: Runner;
+    preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
+  },
+): Promise<void> {
+  const ctx = buildContext(dir, basename(dir), inputs, opts);
+  // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
+  ensureSelfIgnoringDir(dir);
+  writePythonPathPth(dir, inputs.pythonPath);
+  if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
+  await driver.install(ctx);
+  writeFileAtomic(inUseLockPath(dir), "", 0o644);
+  writeStamp(dir, {
+    schema: 1,
+    prime: PRIME_VERSION,
+    fingerprint: inputs.fingerprint,
+    driver: driver.name,
+    toolVersion: driver.toolVersion,
+    createdAt: new Date().toISOString(),
+    inputs: inputs.inputs,
+    python: pythonIdentity(inputs.python),
+    run: inputs.run,
+    inputGlobs: inputs.inputGlobs && withDirSnapshot(inputs),
+    inputStats: inputs.inputStats,
+  });
+}
+
+/**
+ * A complete generation, other than the live one, whose stamp matches `fingerprint`
+ * (an edit undone while a program still used the old build): switched back to, not
+ * rebuilt.
+ */
+function keptGeneration(venvDir: string, fingerprint: string): string | null {
+  const live = generationOf(venvDir);
+  for (const gen of listGenerations(venvDir).reverse()) {
+    if (gen === live || !pathExists(inUseLockPath(gen))) continue;
+    if (readStamp(gen)?.fingerprint === fingerprint && venvPythonExists(gen)) return gen;
+  }
+  return null;
+}
+
+/**
+ * Removes every generation of `venvDir` but the live one that no program uses, and
+ * leftovers of interrupted removals. One in use stays until a later build, clean or gc.
+ */
+async function removeOldGenerations(venvDir: string): Promise<string[]> {
+  const live = generationOf(venvDir);
+  const kept: string[] = [];
+  for (const gen of listGenerations(venvDir)) {
+    if (gen === live) continue;
+    if (await removeGenerationIfUnused(gen) === "busy") kept.push(gen);
+  }
+  sweepTrash(generationsDir(venvDir));
+  if (kept.length) log.debug(`prime: kept ${kept.join(", ")}: in use by a running program`);
+  return kept;
+}

@@ -1,0 +1,222 @@
+/**
+ * What a venv is built from: the inputs and fingerprint computed on the cold path, and
+ * the freshness check that compares them with the venv's stamp. Reads only.
+ */
+import type { Settings, VenvDriverName } from "../config/types.ts";
+import type { PythonInfo } from "../python/types.ts";
+import type { InstallPlan } from "../installers/driver.ts";
+import type { Stamp, StampInput, StampPython } from "../core/stamp.ts";
+import {
+  expandGlobs,
+  hashInputs,
+  inputChange,
+  isGlob,
+  readStamp,
+  statInputs,
+  venvPythonExists,
+} from "../core/stamp.ts";
+import { fingerprint } from "../state/fingerprint.ts";
+import { readBoundedText } from "../core/paths.ts";
+import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
+import { PRIME_VERSION } from "../core/version.ts";
+import { LOCK_FILES } from "../pypa/locks.ts";
+import { ConfigError, errorMessage } from "../core/errors.ts";
+import { dirname, statOrNull } from "../core/files.ts";
+import { stampDenied } from "./ownership.ts";
+/** What a venv is built from, computed on the cold path. */
+export interface EnvInputs {
+  venvDir: string;
+  driverName: VenvDriverName;
+  python: PythonInfo;
+  plan: InstallPlan;
+  pythonPath: string[];
+  inputs: StampInput[];
+  fingerprint: string;
+  run: Stamp["run"];
+  inputGlobs?: Stamp["inputGlobs"];
+  inputStats?: Stamp["inputStats"];
+}
+
+/** Whether a venv is fresh, and why not. */
+export interface Freshness {
+  fresh: boolean;
+  reason: string;
+  stamp: Stamp | null;
+}
+
+/** The stamp's identity of an interpreter. */
+export function pythonIdentity(p: PythonInfo): StampPython {
+  return {
+    realPath: p.realPath,
+    mtimeMs: p.mtimeMs,
+    size: p.size,
+    version: p.version,
+    implementation: p.implementation,
+  };
+}
+
+/** Files that define an editable project's build. */
+function projectFiles(dir: string): string[] {
+  return [`${dir}/pyproject.toml`, `${dir}/setup.py`, `${dir}/setup.cfg`];
+}
+
+/** Computes the inputs and fingerprint of the venv that `settings` describe. */
+export async function computeEnvInputs(
+  settings: Settings,
+  python: PythonInfo,
+  driverName: VenvDriverName,
+  plan: InstallPlan,
+  runRefRoot: string | null = settings.refRoot,
+): Promise<EnvInputs> {
+  const reqRoots = [...settings.requirements];
+  if (settings.constraintsFile) reqRoots.push(settings.constraintsFile);
+  const reqFiles = await collectRequirementFiles(reqRoots);
+  // Every file whose content (or absence) shapes the env; a missing one hashes to null
+  // and must stay missing.
+  const paths = [
+    ...settings.configFiles,
+    ...(settings.pythonVersionFile ? [settings.pythonVersionFile] : []),
+    ...(settings.selector ? [settings.selector] : []),
+    ...reqFiles,
+    ...settings.probedAbsent,
+  ];
+  if (runRefRoot !== null) {
+    // The ref root's prime.toml and pyproject.toml shape every default (dependencies,
+    // requires-python, groups, build-system), whether or not they hold prime's keys.
+    paths.push(`${runRefRoot}/prime.toml`, `${runRefRoot}/pyproject.toml`);
+    // A lock decides the versions: editing, adding or removing one is an input change.
+    for (const f of LOCK_FILES) paths.push(`${runRefRoot}/${f}`);
+  }
+  const localDirs: string[] = [];
+  for (const f of reqFiles) {
+    try {
+      localDirs.push(...localProjectDirs(readBoundedText(f), f));
+    } catch { /* read again (and reported) by the installer */ }
+  }
+  for (const dir of [...settings.projectDirs, ...localDirs]) paths.push(...projectFiles(dir));
+  // Declared inputs: every file the globs match now (a new match later makes it stale).
+  const inputGlobs = settings.inputs ? { root: settings.refRoot, patterns: settings.inputs } : null;
+  const globbed = inputGlobs ? expandGlobs(inputGlobs.root, inputGlobs.patterns) : [];
+  // Stat before hashing, so an edit during the hash shows as a changed stat later.
+  const inputStats = statInputs(globbed);
+  paths.push(...globbed);
+  // A literal path (no wildcard) is an input even while missing: its appearing counts.
+  for (const g of inputGlobs?.patterns ?? []) {
+    if (!isGlob(g)) paths.push(`${settings.refRoot}/${g.replace(/^\.\/+/, "")}`);
+  }
+  const inputs = await hashInputsOrExplain(paths);
+  const runInfo: Stamp["run"] = {
+    refRoot: runRefRoot,
+    env: settings.env,
+    vars: settings.vars,
+    varsFiles: settings.varsFiles,
+    // Absent for the default, so stamps (and fingerprints) of default envs are unchanged.
+    ...(settings.isolation === "strict" ? { isolation: "strict" as const } : {}),
+  };
+  const fp = await fingerprint({
+    prime: PRIME_VERSION,
+    env: settings.env,
+    driver: driverName,
+    settings: {
+      venvDir: settings.venvDir,
+      plan,
+      pythonPath: settings.pythonPath,
+      run: runInfo,
+      // Absent unless declared, so fingerprints of envs without inputs are unchanged.
+      ...(inputGlobs ? { inputGlobs } : {}),
+    },
+    inputs,
+    python: pythonIdentity(python),
+  });
+  return {
+    venvDir: settings.venvDir,
+    driverName,
+    python,
+    plan,
+    pythonPath: settings.pythonPath,
+    inputs,
+    fingerprint: fp,
+    run: runInfo,
+    ...(inputGlobs ? { inputGlobs, inputStats } : {}),
+  };
+}
+
+/**
+ * hashInputs, with a failure turned into a ConfigError naming the file: an input that
+ * is a directory or unreadable (chmod 000) is bad user input, never an internal error.
+ */
+async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
+  for (const p of paths) {
+    let st: Deno.FileInfo;
+    try {
+      st = await Deno.stat(p);
+    } catch {
+      continue;
+    }
+    if (!st.isFile) {
+      throw new ConfigError(
+        `${p}: not a regular file`,
+        "prime reads it as an input of the venv; replace it with a file, or remove it",
+      );
+    }
+  }
+  try {
+    return await hashInputs(paths);
+  } catch (e) {
+    throw new ConfigError(
+      `cannot read an input of the venv: ${errorMessage(e)}`,
+      "make the file readable, or remove it",
+    );
+  }
+}
+
+/** Compares the venv's stamp with the inputs. Reads only. */
+export function checkFreshness(inputs: EnvInputs): Freshness {
+  const stamp = readStamp(inputs.venvDir);
+  if (stamp === null) {
+    const reason = statOrNull(inputs.venvDir) === null
+      ? "missing"
+      : stampDenied(inputs.venvDir)
+      ? "its stamp is private to the user who built it (it holds the configuration's `vars`)"
+      : "no valid stamp (incomplete or not made by prime)";
+    return { fresh: false, reason, stamp };
+  }
+  if (!venvPythonExists(inputs.venvDir)) {
+    return { fresh: false, reason: "the venv's python is missing", stamp };
+  }
+  if (stamp.fingerprint === inputs.fingerprint) return { fresh: true, reason: "fresh", stamp };
+  return { fresh: false, reason: describeChange(stamp, inputs), stamp };
+}
+function describeChange(stamp: Stamp, inputs: EnvInputs): string {
+  if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
+  if (stamp.driver !== inputs.driverName) {
+    return `built by ${stamp.driver}, now ${inputs.driverName}`;
+  }
+  const p = stamp.python;
+  const q = inputs.python;
+  if (p.realPath !== q.realPath || p.version !== q.version) {
+    return `interpreter changed: ${p.version} ${p.realPath} -> ${q.version} ${q.realPath}`;
+  }
+  if (p.mtimeMs !== q.mtimeMs || p.size !== q.size) return `interpreter ${q.realPath} was modified`;
+  return inputChange(stamp.inputs, inputs.inputs) ?? "configuration changed";
+}
+
+/**
+ * The inputs globs with the mtimes of the directories they walk, taken now (after the
+ * install) and kept only if the globs still match exactly the files that were hashed:
+ * then a later change to the set of matches must change one of those mtimes. Globs
+ * that walk the venv's parent (`**` from the ref root) get none: switching the new
+ * build in changes that directory, and the warm path lists them every time.
+ */
+export function withDirSnapshot(inputs: EnvInputs): Stamp["inputGlobs"] {
+  const g = inputs.inputGlobs!;
+  const dirs: Record<string, number> = {};
+  const now = expandGlobs(g.root, g.patterns, dirs);
+  const hashed = new Set(inputs.inputs.map((i) => i.path));
+  const matched = new Set(now);
+  const same = now.every((f) => hashed.has(f)) &&
+    Object.keys(inputs.inputStats ?? {}).every((f) => matched.has(f));
+  // The venv's own directory changes when the new build is switched in, after this.
+  const walksVenvParent = Object.hasOwn(dirs, dirname(inputs.venvDir));
+  return same && !walksVenvParent ? { ...g, dirs } : g;
+}

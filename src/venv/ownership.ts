@@ -1,0 +1,196 @@
+/**
+ * Who owns the venv path: what is there before a build (prime's own, another tool's,
+ * the user's), whether prime may replace it, and switching it to a new build.
+ */
+import type { PythonInfo } from "../python/types.ts";
+import { readStamp } from "../core/stamp.ts";
+import { stampPath, venvPython } from "../core/paths.ts";
+import { generationOf, generationsDir, publishGeneration } from "../core/generation.ts";
+import { TRASH_PREFIX } from "../state/gc.ts";
+import { errorMessage, VenvError } from "../core/errors.ts";
+import { basename, dirname, isFile, lstatOrNull, pathExists } from "../core/files.ts";
+
+/** Whether the stamp is there but this user may not read it (another user's build). */
+export function stampDenied(venvDir: string): boolean {
+  try {
+    Deno.openSync(stampPath(venvDir)).close();
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.PermissionDenied;
+  }
+}
+
+/**
+ * Whether prime may delete this directory: a venv (pyvenv.cfg, or prime's stamp) or
+ * an empty directory. Anything else, unreadable included, is the user's.
+ */
+export function isVenvLike(dir: string): boolean {
+  if (pathExists(`${dir}/pyvenv.cfg`) || pathExists(stampPath(dir))) return true;
+  return isEmptyDir(dir);
+}
+
+function isEmptyDir(dir: string): boolean {
+  try {
+    for (const _ of Deno.readDirSync(dir)) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a tree; one already gone is fine. */
+export function removeTree(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/** What is at a venv path before a build. */
+export type VenvPathState =
+  | "absent"
+  /** prime's own link to a generation */
+  | "generation"
+  /** a directory prime may replace: empty, or a venv with prime's stamp */
+  | "prime-dir"
+  /** a venv prime did not make: adopted (uv's, on the selected interpreter) or, with --refresh, replaced */
+  | "foreign-venv"
+  /** the user's link: replaced (as a link, the target untouched) only with --refresh */
+  | "foreign-link";
+
+/**
+ * What is at the venv path. prime never deletes or writes into a directory it did not
+ * make unless asked with --refresh (or, for a uv venv on the selected interpreter,
+ * shared by adopting it); anything that is not a venv is never touched.
+ * @throws VenvError (exit 5) for something at the path that is not a venv.
+ */
+export function classifyVenvPath(venvDir: string): VenvPathState {
+  const st = lstatOrNull(venvDir);
+  if (st === null) return "absent";
+  if (st.isSymlink) return generationOf(venvDir) !== null ? "generation" : "foreign-link";
+  if (!st.isDirectory || !isVenvLike(venvDir)) {
+    throw new VenvError(
+      `${venvDir} exists and is not a venv; prime will not delete it`,
+      { hint: "move it away, or set local_venv_dir_rel_path to another place" },
+    );
+  }
+  // prime's own: stamped, or a build an older prime started in place and never finished.
+  const ours = isEmptyDir(venvDir) || readStamp(venvDir) !== null || stampDenied(venvDir) ||
+    pathExists(buildingMarker(venvDir));
+  return ours ? "prime-dir" : "foreign-venv";
+}
+
+/** The refusal to write through a link prime did not make. */
+export function foreignLinkError(venvDir: string): VenvError {
+  let target = "";
+  try {
+    target = ` (to ${Deno.readLinkSync(venvDir)})`;
+  } catch { /* unreadable: named without it */ }
+  return new VenvError(
+    `${venvDir} is a link${target} that prime did not make; prime will not write into its target or replace it`,
+    {
+      hint:
+        "remove the link, or run prime --refresh to replace the link with prime's own venv (the target is left as it is)",
+    },
+  );
+}
+
+/** The refusal to replace a venv prime did not make. */
+export function foreignVenvError(venvDir: string, python: PythonInfo): VenvError {
+  const why = otherToolsVenv(venvDir, python) ?? "it has no prime-stamp.json";
+  return new VenvError(
+    `${venvDir} is a venv that prime did not make (${why}); prime will not delete it`,
+    { hint: "remove it yourself, or run prime --refresh to let prime replace it" },
+  );
+}
+
+/**
+ * Switches the venv path to `gen`. A link (prime's or, with --refresh, the user's) is
+ * replaced in one rename; a directory is first renamed to trash, then deleted once the
+ * link is in place.
+ */
+export function replaceVenvPath(venvDir: string, gen: string, current: VenvPathState): void {
+  const isDir = current === "prime-dir" || current === "foreign-venv";
+  if (!isDir || lstatOrNull(venvDir) === null) {
+    publishGeneration(venvDir, gen);
+    return;
+  }
+  const trash = `${generationsDir(venvDir)}/${TRASH_PREFIX}${basename(venvDir)}-${Deno.pid}`;
+  Deno.renameSync(venvDir, trash);
+  try {
+    publishGeneration(venvDir, gen);
+  } catch (e) {
+    Deno.renameSync(trash, venvDir);
+    throw e;
+  }
+  removeTree(trash);
+}
+
+/**
+ * The uv version that made the venv at `venvDir` (`uv sync`, `uv venv`), when it has no
+ * prime stamp and runs exactly the selected interpreter: such a venv is adopted (prime
+ * installs into it and stamps it) instead of deleted, so uv and prime share `.venv`
+ * without rebuilding each other's. Null otherwise.
+ */
+export function madeByUv(venvDir: string, python: PythonInfo): string | null {
+  if (lstatOrNull(buildingMarker(venvDir))) return null;
+  const key = pyvenvCfg(venvDir);
+  if (key === null) return null;
+  const uv = key("uv");
+  const home = key("home");
+  if (!uv || !home || key("include-system-site-packages") === "true") return null;
+  if (key("version_info") !== python.version) return null;
+  try {
+    const base = Deno.realPathSync(venvPython(venvDir));
+    if (base !== python.realPath) return null;
+    if (!isFile(venvPython(venvDir))) return null;
+  } catch {
+    return null;
+  }
+  return uv;
+}
+
+/** A lookup of the venv's pyvenv.cfg keys (null for a missing key), or null without one. */
+function pyvenvCfg(venvDir: string): ((key: string) => string | null) | null {
+  let cfg: string;
+  try {
+    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
+  } catch {
+    return null;
+  }
+  return (k) => new RegExp(`^\\s*${k}\\s*=\\s*(.*?)\\s*$`, "m").exec(cfg)?.[1] ?? null;
+}
+
+/** The mark of a build prime started and has not stamped yet. */
+function buildingMarker(venvDir: string): string {
+  return `${venvDir}/prime-building`;
+}
+
+/** Why a venv made by another tool (uv's mark in pyvenv.cfg) is rebuilt, or null. */
+function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
+  const key = pyvenvCfg(venvDir);
+  const uv = key?.("uv");
+  if (!uv) return null;
+  const v = key?.("version_info") || "another Python";
+  return `made by uv ${uv} with Python ${v}, not the selected ${python.version} ${python.realPath}; uv sync would keep using a rebuilt one`;
+}
+
+/**
+ * Makes the venv's parent dir and proves it writable, before anything is moved aside,
+ * so a read-only repo fails with a message that says so (not venv's EPERM traceback).
+ */
+export function ensureWritableParent(venvDir: string): void {
+  const parent = dirname(venvDir);
+  try {
+    Deno.mkdirSync(parent, { recursive: true });
+    Deno.removeSync(Deno.makeTempDirSync({ dir: parent, prefix: ".prime-probe-" }));
+  } catch (e) {
+    throw new VenvError(
+      `cannot create the venv ${venvDir}: ${parent} is not writable (${errorMessage(e)})`,
+      {
+        hint: "make the directory writable, or set local_venv_dir_rel_path to a writable place",
+      },
+    );
+  }
+}
