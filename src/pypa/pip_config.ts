@@ -285,9 +285,9 @@ export function readUvOwn(
   return { keys, values };
 }
 
-/** One pip setting as it reaches uv. */
+/** One pip setting as it reaches uv (`indexStrategy`: pip's search rule, see indexStrategy). */
 export interface Translated {
-  setting: keyof PipSettings;
+  setting: keyof PipSettings | "indexStrategy";
   value: string | string[] | boolean;
   source: string;
   /** How uv gets it (`--index-url`, `SSL_CERT_FILE`), or why it does not. */
@@ -305,6 +305,61 @@ export interface UvFromPip {
 /** Whether install_args already set an option (long or short spelling). */
 function inArgs(installArgs: string[], names: string[]): boolean {
   return installArgs.some((a) => names.some((n) => a === n || a.startsWith(`${n}=`)));
+}
+
+/** The value install_args give an option (`--opt v` or `--opt=v`), or null. */
+function argValue(installArgs: string[], name: string): string | null {
+  for (const [i, a] of installArgs.entries()) {
+    if (a === name) return installArgs[i + 1] ?? "";
+    if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+  }
+  return null;
+}
+
+/** pip's search rule in uv's words: every index, the best version wins. */
+export const PIP_INDEX_STRATEGY = "unsafe-best-match";
+
+/**
+ * The index strategy uv gets when prime passes it pip's extra indexes. pip searches
+ * every index and takes the best match; uv's default (`first-index`) stops at the
+ * first index that has the package, so pip's settings would mean something else
+ * under uv. pip's rule is passed unless the user set uv's own (UV_INDEX_STRATEGY,
+ * `index-strategy` in uv.toml or [tool.uv], or --index-strategy in install_args),
+ * which then wins. Null when no extra index of pip's reaches uv: uv's rule is then the
+ * only one in play. One rule for every uv call that resolves (`uv pip install`, build
+ * requirements, `uv export`/`uv sync` of a lock). Pure.
+ */
+export function indexStrategy(
+  pipExtraIndexesPassed: boolean,
+  env: Record<string, string | undefined>,
+  uvOwn: UvOwn,
+  installArgs: string[],
+): Translated | null {
+  const own = (value: string, source: string): Translated => ({
+    setting: "indexStrategy",
+    value,
+    source,
+    to: `not passed: uv's own rule wins over pip's (${PIP_INDEX_STRATEGY})`,
+    passed: false,
+  });
+  const fromVar = env.UV_INDEX_STRATEGY?.trim();
+  const fromFile = uvOwn.keys["index-strategy"];
+  const fromArgs = argValue(installArgs, "--index-strategy");
+  if (fromVar) return pipExtraIndexesPassed ? own(fromVar, "UV_INDEX_STRATEGY") : null;
+  if (fromFile !== undefined) {
+    return pipExtraIndexesPassed
+      ? own(String(uvOwn.values?.["index-strategy"] ?? "?"), fromFile)
+      : null;
+  }
+  if (fromArgs !== null) return pipExtraIndexesPassed ? own(fromArgs, "install_args") : null;
+  if (!pipExtraIndexesPassed) return null;
+  return {
+    setting: "indexStrategy",
+    value: PIP_INDEX_STRATEGY,
+    source: "pip's rule: pip searches every index for the best version",
+    to: "--index-strategy",
+    passed: true,
+  };
 }
 
 /**
@@ -357,6 +412,16 @@ export function uvArgsFromPip(
     "--extra-index-url",
     (v: string[]) => v.forEach((u) => args.push("--extra-index-url", u)),
   );
+  const strategy = indexStrategy(
+    report.some((t) => t.setting === "extraIndexUrls" && t.passed),
+    env,
+    uvOwn,
+    installArgs,
+  );
+  if (strategy) {
+    if (strategy.passed) args.push("--index-strategy", String(strategy.value));
+    report.push(strategy);
+  }
   add("findLinks", "--find-links", (v: string[]) => v.forEach((u) => args.push("--find-links", u)));
   add("noIndex", "--no-index", () => args.push("--no-index"), ["--no-index"]);
   add(

@@ -258,3 +258,83 @@ Deno.test({
     }
   },
 });
+
+/** A PEP 503 index as files (`file://.../simple`): one page per project, as pip and uv read one. */
+async function fileIndex(wheelsByName: Record<string, string[]>): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "prime-test-file-index-" });
+  const files = join(root, "files");
+  await Deno.mkdir(files);
+  const names: string[] = [];
+  for (const [name, versions] of Object.entries(wheelsByName)) {
+    names.push(name);
+    await Deno.mkdir(join(root, "simple", name), { recursive: true });
+    const links: string[] = [];
+    for (const v of versions) {
+      const whl = (await makeWheel(files, name, v)).split("/").at(-1)!;
+      links.push(`<a href="../../files/${whl}">${whl}</a>`);
+    }
+    await Deno.writeTextFile(
+      join(root, "simple", name, "index.html"),
+      `<html><body>${links.join("\n")}</body></html>\n`,
+    );
+  }
+  await Deno.writeTextFile(
+    join(root, "simple", "index.html"),
+    `<html><body>${names.map((n) => `<a href="${n}/">${n}</a>`).join("\n")}</body></html>\n`,
+  );
+  return `file://${root}/simple`;
+}
+
+Deno.test({
+  name:
+    "pip.conf's index-url and extra-index-url keep pip's meaning under uv: the best match from every index, under both drivers" +
+    why,
+  ignore,
+  async fn() {
+    // B (index-url) has 1.0 and 2.0; A (extra-index-url) has 2.0 only. uv's own rule
+    // (first-index) would stop at A, which has no version < 2.
+    const b = await fileIndex({ pkgx: ["1.0", "2.0"] });
+    const a = await fileIndex({ pkgx: ["2.0"] });
+    const conf = join(await Deno.makeTempDir(), "pip.conf");
+    // pip reads the global files too when PIP_CONFIG_FILE names one: none from
+    // XDG_CONFIG_DIRS, and this file's empty values replace /etc/pip.conf's.
+    await Deno.writeTextFile(
+      conf,
+      `[global]\nindex-url = ${b}\nextra-index-url = ${a}\nfind-links =\nconstraint =\nno-index = false\n`,
+    );
+    const dir = await tempTree({
+      "prime.toml": `required_python_version = "${py!.minor}"\ndependencies = ["pkgx<2"]\n`,
+      "app.py": "import pkgx; print(pkgx.__version__)",
+    });
+    const e = env(await Deno.makeTempDir(), {
+      PIP_CONFIG_FILE: conf,
+      XDG_CONFIG_DIRS: await Deno.makeTempDir(),
+    });
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["app.py"], { cwd: dir, env: { ...e, PRIME_VENV_DRIVER: driver } });
+      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), "1.0", driver);
+    }
+    const info = await runPrime(["-v", "info"], { cwd: dir, env: e });
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(
+      info.stdout,
+      /indexStrategy = unsafe-best-match  \(from pip's rule: pip searches every index for the best version; uv: --index-strategy\)/,
+    );
+
+    // uv's own rule, set by the user, wins: uv then stops at A and finds no pkgx<2.
+    const own = await runPrime(["sync"], {
+      cwd: dir,
+      env: { ...e, PRIME_VENV_DRIVER: "venv_uv", UV_INDEX_STRATEGY: "first-index" },
+    });
+    assert.equal(own.code, 6, own.stderr);
+    const info2 = await runPrime(["-v", "info"], {
+      cwd: dir,
+      env: { ...e, UV_INDEX_STRATEGY: "first-index" },
+    });
+    assert.match(
+      info2.stdout,
+      /indexStrategy = first-index  \(from UV_INDEX_STRATEGY; uv: not passed: uv's own rule wins/,
+    );
+  },
+});

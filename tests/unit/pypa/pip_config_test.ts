@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  indexStrategy,
   type PipSettings,
   settingsFromFiles,
   uvArgsFromPip,
@@ -68,6 +69,8 @@ Deno.test("uvArgsFromPip() translates every pip setting into uv's flags and vari
     "https://a.example/simple",
     "--extra-index-url",
     "https://b.example/simple",
+    "--index-strategy",
+    "unsafe-best-match",
     "--find-links",
     "/opt/wheels",
     "--allow-insecure-host",
@@ -80,7 +83,9 @@ Deno.test("uvArgsFromPip() translates every pip setting into uv's flags and vari
   assert.equal(t.env.HTTPS_PROXY, "http://proxy.example:3128");
   assert.equal(t.env.HTTP_PROXY, "http://proxy.example:3128");
   // [install]'s no-index = false wins over [global]'s no-index = 1, as in pip.
-  assert.ok(t.report.every((r) => r.source.startsWith("/etc/pip.conf")));
+  assert.ok(
+    t.report.every((r) => r.setting === "indexStrategy" || r.source.startsWith("/etc/pip.conf")),
+  );
 });
 
 Deno.test("uvArgsFromPip() passes nothing uv already has: UV_* variables, uv.toml keys, install_args", () => {
@@ -103,4 +108,49 @@ Deno.test("uvArgsFromPip() passes nothing uv already has: UV_* variables, uv.tom
   assert.match(why.findLinks, /find-links.*\/repo\/uv\.toml wins/);
   assert.match(why.noIndex, /install_args/);
   assert.match(why.user, /not passed/);
+});
+
+Deno.test("indexStrategy() gives uv pip's rule with pip's extra indexes, unless uv's own rule is set", () => {
+  const cases: Array<
+    [
+      string,
+      boolean,
+      Record<string, string>,
+      Record<string, string>,
+      string[],
+      string | null,
+      boolean | null,
+    ]
+  > = [
+    ["pip's extra indexes reach uv", true, {}, {}, [], "unsafe-best-match", true],
+    ["no extra index of pip's", false, {}, {}, [], null, null],
+    ["UV_INDEX_STRATEGY", true, { UV_INDEX_STRATEGY: "first-index" }, {}, [], "first-index", false],
+    ["uv.toml", true, {}, { "index-strategy": "/r/uv.toml" }, [], "unsafe-first-match", false],
+    ["install_args", true, {}, {}, ["--index-strategy=first-index"], "first-index", false],
+    [
+      "a user's rule with no pip index",
+      false,
+      { UV_INDEX_STRATEGY: "first-index" },
+      {},
+      [],
+      null,
+      null,
+    ],
+  ];
+  for (const [what, passed, env, keys, args, value, toUv] of cases) {
+    const values = keys["index-strategy"] ? { "index-strategy": "unsafe-first-match" } : {};
+    const got = indexStrategy(passed, env, { keys, values }, args);
+    assert.equal(got?.value ?? null, value, what);
+    assert.equal(got?.passed ?? null, toUv, what);
+  }
+  const pip: PipSettings = {
+    extraIndexUrls: { value: ["https://a.example/simple"], source: "/etc/pip.conf [global]" },
+  };
+  const own = uvArgsFromPip(
+    pip,
+    { UV_EXTRA_INDEX_URL: "https://uv.example/simple" },
+    { keys: {} },
+    [],
+  );
+  assert.ok(!own.args.includes("--index-strategy"), "uv's own extra indexes keep uv's rule");
 });
