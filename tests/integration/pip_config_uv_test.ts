@@ -319,7 +319,7 @@ Deno.test({
     assert.equal(info.code, 0, info.stderr);
     assert.match(
       info.stdout,
-      /indexStrategy = unsafe-best-match  \(from pip's rule: pip searches every index for the best version; uv: --index-strategy\)/,
+      /indexStrategy = unsafe-best-match {2}\(from pip's rule: pip searches every index for the best version; uv: --index-strategy\)/,
     );
 
     // uv's own rule, set by the user, wins: uv then stops at A and finds no pkgx<2.
@@ -334,7 +334,7 @@ Deno.test({
     });
     assert.match(
       info2.stdout,
-      /indexStrategy = first-index  \(from UV_INDEX_STRATEGY; uv: not passed: uv's own rule wins/,
+      /indexStrategy = first-index {2}\(from UV_INDEX_STRATEGY; uv: not passed: uv's own rule wins/,
     );
   },
 });
