@@ -30,7 +30,7 @@ interface Options {
   compare: string[] | null;
 }
 
-/** The table's sections, in order; `--only` picks some (all of them update README). */
+/** The table's sections, in order; `--only` picks some. */
 const SECTIONS = ["warm", "cli", "cold", "wheels", "many", "memory"];
 
 function parseOptions(argv: string[]): Options {
@@ -697,11 +697,7 @@ async function main() {
   ].join("\n");
   console.log(doc);
   if (opts.write) {
-    writeSection(
-      opts.out,
-      doc,
-      SECTIONS.every((s) => opts.only.has(s)) && opts.out === `${ROOT}/docs/BENCH.md`,
-    );
+    writeSection(opts.out, doc);
     console.error(`bench: wrote ${opts.out}`);
   }
   await Deno.remove(work, { recursive: true }).catch(() => {});
@@ -734,7 +730,7 @@ async function memory(python: string, cwd: string, cmds: [string, string[]][]): 
 }
 
 /** Replaces the generated part of docs/BENCH.md, keeping the hand-written notes below it. */
-function writeSection(path: string, doc: string, updateReadme: boolean) {
+function writeSection(path: string, doc: string) {
   const MARK = "<!-- end of generated benchmark tables -->";
   let rest = "";
   try {
@@ -743,17 +739,10 @@ function writeSection(path: string, doc: string, updateReadme: boolean) {
     if (i >= 0) rest = old.slice(i + MARK.length);
   } catch { /* first write */ }
   Deno.writeTextFileSync(path, `${doc}\n${MARK}${rest}`);
-  // A full run to the default file also refreshes the README's copy, between its markers.
-  const readme = `${ROOT}/README.md`;
-  const [START, END] = ["<!-- BENCH:START -->", "<!-- BENCH:END -->"];
-  const text = Deno.readTextFileSync(readme);
-  const a = text.indexOf(START), b = text.indexOf(END);
-  if (updateReadme && a >= 0 && b > a) {
-    Deno.writeTextFileSync(readme, `${text.slice(0, a + START.length)}\n${doc}\n${text.slice(b)}`);
-  }
+  // The README links to docs/BENCH.md and keeps no copy of the tables (it is one page).
   // Keep `deno fmt --check` (deno task check) clean: it aligns the tables.
   new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", "--config", `${ROOT}/deno.json`, path, readme],
+    args: ["fmt", "--quiet", "--config", `${ROOT}/deno.json`, path],
     stdout: "null",
     stderr: "null",
   })

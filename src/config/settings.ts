@@ -1,6 +1,6 @@
 /**
  * Turning a loaded configuration into the settings of one env: pick the env, apply
- * its overrides, fill in the defaults (README "Configuration"), make paths absolute and check
+ * its overrides, fill in the defaults (docs/configuration.md), make paths absolute and check
  * that they stay inside the ref root and that configured files exist.
  */
 import { ConfigError, errorMessage } from "../core/errors.ts";
@@ -235,7 +235,7 @@ function requiredPython(
   return { required: { requests: [], value: null, source: "none" }, file: trail.path };
 }
 
-/** The isolation of a program when none is configured (see README "Isolation"). */
+/** The isolation of a program when none is configured (docs/how-it-works.md "Isolation"). */
 export const DEFAULT_ISOLATION = "imports";
 
 /**
@@ -333,7 +333,7 @@ export function scriptSettings(s: {
 
 /**
  * Resolves the settings of the picked env: `[env.NAME]` keys replace base keys, then
- * the defaults (README "Configuration") apply. `driverOverride` is PRIME_VENV_DRIVER.
+ * the defaults (docs/configuration.md) apply. `driverOverride` is PRIME_VENV_DRIVER.
  * @throws ConfigError (exit 3) for paths outside the ref root, missing configured
  * files, unknown dependency groups and a bad driver override.
  */

@@ -1,4 +1,4 @@
-/** The install plan: what goes into a venv, in the install order (README "How it works"). */
+/** The install plan: what goes into a venv, in the install order (docs/how-it-works.md). */
 import type { Settings } from "../config/types.ts";
 import type { InstallPlan } from "../installers/driver.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";

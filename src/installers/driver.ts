@@ -13,7 +13,7 @@ export interface LockInPlan {
   allPackages?: boolean;
 }
 
-/** What to install, in the install order (README "How it works"). Paths are absolute. */
+/** What to install, in the install order (docs/how-it-works.md). Paths are absolute. */
 export interface InstallPlan {
   constraints: string | null;
   requirements: string[];

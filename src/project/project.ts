@@ -164,7 +164,7 @@ export async function selectWithRequirement(
   const selection = await selectPython(req, {
     override,
     overrideSource: p.override?.source,
-    // --python (a path or a version) comes before the selector (README "How it works").
+    // --python (a path or a version) comes before the selector (docs/how-it-works.md).
     selector: p.override ? null : p.settings?.selector ?? null,
     refRoot: p.refRoot,
     cacheDir: p.cache,

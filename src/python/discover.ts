@@ -1,5 +1,5 @@
 /**
- * Finding interpreter candidates on disk, in README "How it works" order. Nothing is run here:
+ * Finding interpreter candidates on disk, in docs/how-it-works.md order. Nothing is run here:
  * candidates are only stat'ed (and shims recognised by their first bytes).
  */
 import type { RequiredPython } from "../config/types.ts";

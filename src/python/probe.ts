@@ -99,7 +99,7 @@ async function readCache(file: string): Promise<CacheEntry | null> {
 async function writeCache(file: string, entry: CacheEntry): Promise<void> {
   // A cache that cannot be written only costs a probe next time.
   try {
-    // The cache dir and its subfolders are private (0700): README "Files prime writes".
+    // The cache dir and its subfolders are private (0700): docs/DESIGN.md "Files prime writes".
     await Deno.mkdir(dirname(dirname(file)), { recursive: true, mode: 0o700 });
     ownCacheSubdir(dirname(file));
     writeFileAtomic(file, JSON.stringify(entry) + "\n", 0o600);

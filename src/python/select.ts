@@ -1,6 +1,6 @@
 /**
  * Selecting the interpreter: the override, then the selector script, then a search
- * that checks the version of everything it finds (README "How it works", step 1).
+ * that checks the version of everything it finds (docs/how-it-works.md, step 1).
  */
 import type { PythonRequest, RequiredPython } from "../config/types.ts";
 import type { PythonInfo, Rejected, Selection } from "./types.ts";

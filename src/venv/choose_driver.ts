@@ -9,7 +9,7 @@ import { VenvError } from "../core/errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
 
-/** Obtains uv in README "Decisions" order (PATH, cache, helper venv, wheel). */
+/** Obtains uv in docs/how-it-works.md "Obtaining uv" order (PATH, cache, helper venv, wheel). */
 export async function getUv(opts: {
   cacheDir: string;
   python: PythonInfo | null;

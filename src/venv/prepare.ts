@@ -26,7 +26,7 @@ export interface Prepared {
 }
 
 /**
- * A `.python-version` pin wins over `[project].requires-python` (README "Configuration"), but
+ * A `.python-version` pin wins over `[project].requires-python` (docs/configuration.md), but
  * a pin the project itself rules out is almost always a mistake: say so (uv refuses).
  */
 function warnRequiresPythonConflict(p: Project, s: Settings, python: PythonInfo): void {
