@@ -30,7 +30,7 @@ export const ALLOWED: readonly { file: string; code: string; why: string }[] = [
       "the binary enters at main.ts, whose cold path is a literal import (src/cli/entry.ts)",
   },
   {
-    file: "src/cli/args.ts",
+    file: "src/core/invocation.ts",
     code: "return Deno.execPath();",
     why: "used only when no launcher path is known, to find the directory the binary " +
       "itself sits in; it is never run as `deno`",

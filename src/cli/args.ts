@@ -1,40 +1,33 @@
 /**
- * The one place that reads what a start of prime was asked to do: the command line,
- * the PRIME_* overrides from the environment, and the working directory, into one
- * Invocation value that the warm and the cold path both use. Parsing is pure (file
- * checks and the environment come in as functions); readInvocation() is the one place
- * that takes them from the process. Deno APIs only: the warm path uses it.
- *
- * prime's options stop at the script or the command: everything after SCRIPT or
- * `run CMD` belongs to the program untouched. node:util parseArgs cannot stop at the
- * first positional, so this is a small hand-written loop.
- *
- * Also the drop-in entry: a prime executable (the binary, a symlink to scripts/prime,
- * or the wrapper `prime init --wrapper` writes) placed in a repo runs against that
- * repo from any working directory, as if `-C REPO` were given (withDropIn()).
+ * The command line's subcommands: parsing each one's own options, on top of the top
+ * level that src/core/invocation.ts reads (global options, a script or `run CMD`, the
+ * overrides, the drop-in check), which the warm path shares.
  */
 import { UsageError } from "../core/errors.ts";
-import { absoluteFrom, dirname, isDirectory, isFile, pathExists } from "../core/files.ts";
+import {
+  COMMAND_NAMES,
+  type GlobalOptions,
+  type Invocation as CoreInvocation,
+  invocationContext,
+  type InvocationSource,
+  type LaunchCommand,
+  parseTopLevel,
+  processSource,
+  resolveBase,
+  takeGlobalOption,
+  unknownOption,
+} from "../core/invocation.ts";
 
-/** Options that apply to every command. */
-export interface GlobalOptions {
-  verbose: number;
-  quiet: boolean;
-  env: string | null;
-  directory: string | null;
-  python: string | null;
-  refresh: boolean;
-  offline: boolean;
-}
+export type { GlobalOptions, Overrides } from "../core/invocation.ts";
+export { defaultOptions } from "../core/invocation.ts";
 
 /** The shell dialects `prime env` prints. */
 export type ShellKind = "sh" | "fish" | "json";
 
 /** What the user asked for. */
 export type Command =
+  | LaunchCommand
   | { kind: "sync" }
-  | { kind: "script"; script: string; args: string[] }
-  | { kind: "run"; cmd: string; args: string[] }
   | { kind: "info"; json: boolean; script?: string }
   | { kind: "env"; shell: ShellKind }
   | { kind: "shell"; args: string[] }
@@ -62,168 +55,22 @@ export interface ParsedArgs {
 }
 
 /** The subcommand names; a bare word matching one of these is never a script. */
-export const SUBCOMMANDS = [
-  "sync",
-  "run",
-  "info",
-  "env",
-  "shell",
-  "init",
-  "use",
-  "trust",
-  "lock",
-  "clean",
-  "gc",
-  "bundle",
-  "help",
-] as const;
-
-const VALUE_OPTIONS: Record<string, "env" | "directory" | "python"> = {
-  "-e": "env",
-  "--env": "env",
-  "-C": "directory",
-  "--directory": "directory",
-  "--python": "python",
-};
-
-/** Default options. */
-export function defaultOptions(): GlobalOptions {
-  return {
-    verbose: 0,
-    quiet: false,
-    env: null,
-    directory: null,
-    python: null,
-    refresh: false,
-    offline: false,
-  };
-}
-
-/**
- * Consumes one global option at argv[i] if it is one. Returns the number of
- * arguments used (0 when argv[i] is not a global option).
- */
-function takeGlobal(argv: string[], i: number, o: GlobalOptions): number {
-  const a = argv[i];
-  if (a === "-v" || a === "--verbose") {
-    o.verbose++;
-    return 1;
-  }
-  // Clustered short flags, as in any Unix tool: -vv, -vq, -qv, -vC DIR, -vqeNAME.
-  const cluster = /^-([vq]+)([eC].*)?$/.exec(a);
-  if (cluster && (cluster[1].length > 1 || cluster[2] !== undefined)) {
-    for (const f of cluster[1]) {
-      if (f === "v") o.verbose++;
-      else o.quiet = true;
-    }
-    if (cluster[2] === undefined) return 1;
-    return takeGlobal([...argv.slice(0, i), `-${cluster[2]}`, ...argv.slice(i + 1)], i, o);
-  }
-  if (a === "-q" || a === "--quiet") {
-    o.quiet = true;
-    return 1;
-  }
-  if (a === "--refresh") {
-    o.refresh = true;
-    return 1;
-  }
-  if (a === "--offline") {
-    o.offline = true;
-    return 1;
-  }
-  const eq = a.indexOf("=");
-  if (a.startsWith("--") && eq > 0 && VALUE_OPTIONS[a.slice(0, eq)]) {
-    const value = a.slice(eq + 1);
-    if (value === "") throw new UsageError(`option ${a.slice(0, eq)} needs a value`);
-    o[VALUE_OPTIONS[a.slice(0, eq)]] = value;
-    return 1;
-  }
-  const key = VALUE_OPTIONS[a];
-  if (key) {
-    const value = argv[i + 1];
-    if (value === undefined || value === "") throw new UsageError(`option ${a} needs a value`);
-    o[key] = value;
-    return 2;
-  }
-  // -eNAME and -CDIR, the short forms with an attached value.
-  if (/^-[eC]./.test(a)) {
-    o[VALUE_OPTIONS[a.slice(0, 2)]] = a.slice(2);
-    return 1;
-  }
-  return 0;
-}
-
-function unknownOption(a: string): UsageError {
-  return new UsageError(`unknown option ${a}`, "run `prime --help` for the options");
-}
+export const SUBCOMMANDS = COMMAND_NAMES;
 
 /**
  * Parses argv. `isFile` says whether a bare word names an existing file (then it is a
  * script). @throws UsageError (exit 2)
  */
 export function parseArgs(argv: string[], isFile: (path: string) => boolean): ParsedArgs {
-  const o = defaultOptions();
-  let i = 0;
-  let dashdash = false;
-  while (i < argv.length) {
-    const a = argv[i];
-    if (a === "--") {
-      dashdash = true;
-      i++;
-      break;
-    }
-    if (a === "-h" || a === "--help") return { options: o, command: { kind: "help", topic: null } };
-    if (a === "-V" || a === "--version") return { options: o, command: { kind: "version" } };
-    if (!a.startsWith("-") || a === "-") break;
-    const used = takeGlobal(argv, i, o);
-    if (used === 0) throw unknownOption(a);
-    i += used;
-  }
-  if (i >= argv.length) return { options: o, command: { kind: "sync" } };
-
-  const word = argv[i];
-  const rest = argv.slice(i + 1);
-  if (word.includes("/")) {
-    return { options: o, command: { kind: "script", script: word, args: rest } };
-  }
-  if (!dashdash && (SUBCOMMANDS as readonly string[]).includes(word)) {
-    return { options: o, command: parseSubcommand(word, rest, o) };
-  }
-  if (dashdash && word === "run") return { options: o, command: parseSubcommand(word, rest, o) };
-  // With -C DIR a bare script name is looked up in DIR, as `git -C` would.
-  const candidate = o.directory && !word.startsWith("/")
-    ? `${o.directory.replace(/\/+$/, "")}/${word}`
-    : word;
-  // A FIFO or device there is a script that is not a file: script.ts says so (exit 2).
-  if (word !== "" && (isFile(candidate) || (pathExists(candidate) && !isDirectory(candidate)))) {
-    return { options: o, command: { kind: "script", script: word, args: rest } };
-  }
-  throw new UsageError(
-    `unknown command or script: ${word}`,
-    `commands are ${SUBCOMMANDS.join(", ")}; a script must be an existing file`,
-  );
+  const { options: o, command: top } = parseTopLevel(argv, isFile);
+  if (top.kind !== "subcommand") return { options: o, command: top };
+  return { options: o, command: parseSubcommand(top.name, top.rest, o) };
 }
 
 function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Command {
-  // `prime run --help`, `prime shell -h`: help, before anything is taken as CMD or -c.
-  if ((name === "run" || name === "shell") && (rest[0] === "-h" || rest[0] === "--help")) {
+  // `prime shell -h`: help, before anything is taken as -c.
+  if (name === "shell" && (rest[0] === "-h" || rest[0] === "--help")) {
     return { kind: "help", topic: name };
-  }
-  if (name === "run") {
-    let i = 0;
-    while (i < rest.length && rest[i].startsWith("-") && rest[i] !== "-") {
-      if (rest[i] === "--") {
-        i++;
-        break;
-      }
-      const used = takeGlobal(rest, i, o);
-      if (used === 0) throw unknownOption(rest[i]);
-      i += used;
-    }
-    if (i >= rest.length) {
-      throw new UsageError("run needs a command", "for example: prime run python -m pytest");
-    }
-    return { kind: "run", cmd: rest[i], args: rest.slice(i + 1) };
   }
   if (name === "shell") {
     // `prime shell -c CMD` passes -c and what follows to the shell.
@@ -234,7 +81,7 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
         args.push(...rest.slice(rest[i] === "--" ? i + 1 : i));
         break;
       }
-      const used = takeGlobal(rest, i, o);
+      const used = takeGlobalOption(rest, i, o);
       if (used === 0) throw unknownOption(rest[i]);
       i += used;
     }
@@ -284,7 +131,7 @@ function parseSubcommand(name: string, rest: string[], o: GlobalOptions): Comman
       continue;
     }
     if (a.startsWith("-") && a !== "-") {
-      const used = takeGlobal(rest, i, o);
+      const used = takeGlobalOption(rest, i, o);
       if (used === 0) throw unknownOption(a);
       i += used - 1;
       continue;
@@ -348,7 +195,7 @@ function parseBundle(rest: string[], o: GlobalOptions): Command {
     if (a === "--dry-run") c.dryRun = true;
     else if (a === "--deps-only") c.depsOnly = true;
     else if (a.startsWith("-") && a !== "-") {
-      const used = takeGlobal(rest, i, o);
+      const used = takeGlobalOption(rest, i, o);
       if (used === 0) throw unknownOption(a);
       i += used - 1;
     } else if (c.entry === null) c.entry = a;
@@ -375,55 +222,16 @@ function parseBundle(rest: string[], o: GlobalOptions): Command {
   return c;
 }
 
-/** Settings that replace configuration for one start, and where each came from. */
-export interface Overrides {
-  /** `--python`, else PRIME_PYTHON: an interpreter path or a version. */
-  python: { value: string; source: "--python" | "PRIME_PYTHON" } | null;
-  /** `--env`, else PRIME_ENV (the saved `prime use` choice comes after both). */
-  env: { value: string; source: "--env" | "PRIME_ENV" } | null;
-  /** PRIME_VENV_DRIVER, as given (validated where the settings are resolved). */
-  driver: string | null;
-}
-
 /** One start of prime: argv + environment + working directory, read once. */
-export interface Invocation extends ParsedArgs {
-  /**
-   * The -C directory, else the working directory (absolute): paths on the command
-   * line are relative to it, the ref root is searched from it, and programs run there.
-   */
-  base: string;
-  overrides: Overrides;
-}
+export type Invocation = CoreInvocation<Command>;
 
 /**
  * Builds the Invocation from argv, an environment lookup and the working directory.
  * Empty PRIME_* values count as unset. Pure. @throws UsageError (exit 2)
  */
-export function parseInvocation(
-  argv: string[],
-  ctx: { env: (name: string) => string | undefined; cwd: string; isFile: (p: string) => boolean },
-): Invocation {
+export function parseInvocation(argv: string[], ctx: InvocationSource): Invocation {
   const { options, command } = parseArgs(argv, ctx.isFile);
-  const envPython = ctx.env("PRIME_PYTHON") || null;
-  const envName = ctx.env("PRIME_ENV") || null;
-  return {
-    options,
-    command,
-    base: options.directory === null ? ctx.cwd : absoluteFrom(ctx.cwd, options.directory),
-    overrides: {
-      python: options.python !== null
-        ? { value: options.python, source: "--python" }
-        : envPython !== null
-        ? { value: envPython, source: "PRIME_PYTHON" }
-        : null,
-      env: options.env !== null
-        ? { value: options.env, source: "--env" }
-        : envName !== null
-        ? { value: envName, source: "PRIME_ENV" }
-        : null,
-      driver: ctx.env("PRIME_VENV_DRIVER") || null,
-    },
-  };
+  return { options, command, ...invocationContext(options, ctx) };
 }
 
 /**
@@ -431,85 +239,7 @@ export function parseInvocation(
  * @throws UsageError (exit 2) for a bad command line or a -C that is not a directory.
  */
 export function readInvocation(argv: string[]): Invocation {
-  const inv = parseInvocation(argv, {
-    env: (k) => Deno.env.get(k),
-    cwd: Deno.cwd(),
-    isFile,
-  });
-  if (inv.options.directory !== null) {
-    let real: string | null = null;
-    try {
-      real = Deno.realPathSync(inv.base);
-    } catch { /* reported below */ }
-    if (real === null || !isDirectory(real)) {
-      throw new UsageError(
-        `-C ${inv.options.directory}: not a directory`,
-        "pass an existing directory to -C/--directory",
-      );
-    }
-    inv.base = real;
-  }
+  const inv = parseInvocation(argv, processSource());
+  inv.base = resolveBase(inv);
   return inv;
-}
-
-// ---- The drop-in entry (see the module header). The warm path runs it on every start.
-
-/**
- * The variable scripts/prime and the wrapper set to the path they were started by
- * (their `$0`, symlinks not followed). It is consumed at start-up, so programs and
- * nested primes never see it.
- */
-export const LAUNCHER_VAR = "PRIME_LAUNCHER";
-
-/** Files that make a directory a ref root on its own (see project/ref_root.ts). */
-const ROOT_MARKERS = ["prime.toml", "pyproject.toml", ".python-version", "requirements.txt"];
-
-/**
- * The path this process was started by: PRIME_LAUNCHER when a launcher set it, else
- * (a compiled binary) argv[0] when it holds a `/` (Linux /proc/self/cmdline), else the
- * executable itself. Removes PRIME_LAUNCHER from the environment.
- */
-export function launcherPath(): string {
-  const given = Deno.env.get(LAUNCHER_VAR);
-  if (given !== undefined) {
-    Deno.env.delete(LAUNCHER_VAR);
-    if (given !== "") return given;
-  }
-  if (Deno.build.os === "linux") {
-    try {
-      const argv0 = Deno.readTextFileSync("/proc/self/cmdline").split("\0")[0];
-      // Without a `/` it was found on PATH; the executable's own path says where.
-      if (argv0.includes("/")) return argv0;
-    } catch { /* no /proc: fall through */ }
-  }
-  return Deno.execPath();
-}
-
-/**
- * The directory a drop-in prime stands for, or null: the launcher's directory when
- * it holds prime.toml, pyproject.toml, .python-version or requirements.txt.
- * `exists` is a seam for tests.
- */
-export function dropInDir(
-  launcher: string,
-  cwd: string,
-  exists: (p: string) => boolean = isFile,
-): string | null {
-  // `./prime` names cwd itself: drop the `.` segments (`..` stays; -C resolves it).
-  const dir = dirname(absoluteFrom(cwd, launcher)).replace(/(\/\.)+(?=\/|$)/g, "") || "/";
-  const base = dir === "/" ? "" : dir;
-  return ROOT_MARKERS.some((m) => exists(`${base}/${m}`)) ? dir : null;
-}
-
-/**
- * argv with `-C DIR` in front when prime was started as a drop-in (a `-C` the user
- * gives comes later, so it wins). Anything unexpected leaves argv as it is.
- */
-export function withDropIn(argv: string[]): string[] {
-  try {
-    const dir = dropInDir(launcherPath(), Deno.cwd());
-    return dir === null ? argv : ["-C", dir, ...argv];
-  } catch {
-    return argv;
-  }
 }

@@ -1,10 +1,10 @@
 /** The entry: the warm path first, then (loaded only when needed) the full CLI. */
 import { tryWarmStart } from "../core/warm.ts";
-import { withDropIn } from "./args.ts";
+import { withDropIn } from "../core/invocation.ts";
 
 /**
  * Runs prime with `argv` and returns the exit code (when it did not exec). A drop-in
- * binary (one placed in a repo) runs as if `-C REPO` were given: see withDropIn() in args.ts.
+ * binary (one placed in a repo) runs as if `-C REPO` were given: see withDropIn() in core/invocation.ts.
  */
 export async function runCli(args: string[]): Promise<number> {
   const argv = withDropIn(args);

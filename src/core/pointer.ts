@@ -18,7 +18,7 @@ import {
 } from "./paths.ts";
 import { ConfigError, diskError, errorMessage, VenvError } from "./errors.ts";
 import { absoluteFrom, dirname } from "./files.ts";
-import type { Invocation } from "../cli/args.ts";
+import type { InvocationContext } from "./invocation.ts";
 
 /** The request a pointer is keyed on. */
 export interface PointerKey {
@@ -41,7 +41,7 @@ export interface PointerKey {
 export function requestKey(
   kind: PointerKey["kind"],
   subject: string,
-  inv: Pick<Invocation, "base" | "overrides">,
+  inv: InvocationContext,
 ): PointerKey {
   const python = inv.overrides.python?.value ?? "";
   return {

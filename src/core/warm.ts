@@ -5,7 +5,7 @@
  * Deno APIs only (no npm packages, no node: built-ins), because every script start
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
-import { type Invocation, readInvocation, withDropIn } from "../cli/args.ts";
+import { type Invocation, readTopLevelInvocation, withDropIn } from "./invocation.ts";
 import { findProjectRoot, routedRoot } from "./ref_root.ts";
 import { ownCacheDir, readBoundedText, venvPython } from "./paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "./pointer.ts";
@@ -48,7 +48,7 @@ async function warmRefRoot(startDir: string, cache: string): Promise<string | nu
 export async function tryWarmStart(argv: string[]): Promise<void> {
   let inv: Invocation;
   try {
-    inv = readInvocation(argv);
+    inv = readTopLevelInvocation(argv);
   } catch {
     return; // a bad command line or -C: the cold path reports it
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dropInDir, parseArgs } from "../../../src/cli/args.ts";
+import { parseArgs } from "../../../src/cli/args.ts";
 import { UsageError } from "../../../src/core/errors.ts";
 
 const files = new Set(["app.py", "tool"]);
@@ -118,32 +118,4 @@ Deno.test("parseArgs() takes a SCRIPT for info and clean", () => {
   assert.deepEqual(cmd(["clean", "tools/s.py"]), { kind: "clean", script: "tools/s.py" });
   assert.deepEqual(cmd(["clean"]), { kind: "clean" });
   assert.throws(() => cmd(["clean", "a.py", "b.py"]), /clean: unexpected argument b\.py/);
-});
-
-// The drop-in entry.
-
-const dropInFiles = (...paths: string[]) => (p: string) => paths.includes(p);
-
-Deno.test("dropInDir() is the launcher's directory when it holds a ref root's file", () => {
-  for (const marker of ["prime.toml", "pyproject.toml", ".python-version", "requirements.txt"]) {
-    assert.equal(dropInDir("/repo/prime", "/elsewhere", dropInFiles(`/repo/${marker}`)), "/repo");
-  }
-});
-
-Deno.test("dropInDir() resolves a relative launcher against the working directory", () => {
-  assert.equal(dropInDir("./prime", "/repo", dropInFiles("/repo/prime.toml")), "/repo");
-  assert.equal(dropInDir("./././prime", "/", dropInFiles("/prime.toml")), "/");
-  assert.equal(
-    dropInDir("../prime", "/repo/sub", dropInFiles("/repo/sub/../prime.toml")),
-    "/repo/sub/..",
-  );
-});
-
-Deno.test("dropInDir() is null for a prime on PATH (no ref root's file beside it)", () => {
-  assert.equal(
-    dropInDir("/home/u/.local/bin/prime", "/repo", dropInFiles("/repo/prime.toml")),
-    null,
-  );
-  assert.equal(dropInDir("/prime", "/", dropInFiles("/etc/prime.toml")), null);
-  assert.equal(dropInDir("/prime", "/", dropInFiles("/prime.toml")), "/");
 });
