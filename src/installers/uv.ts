@@ -7,7 +7,8 @@
  */
 import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
-import { pathWithoutShims, type UvTool } from "../uv/obtain.ts";
+import { pathWithoutShims } from "../uv/obtain.ts";
+import type { UvTool } from "../uv/release.ts";
 import { admitsMinorAtLeast } from "../pypa/specifier.ts";
 import { PythonNotFoundError, VenvError } from "../core/errors.ts";
 import { installFailure } from "./failure.ts";

@@ -3,7 +3,8 @@ import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { VenvDriver } from "../installers/driver.ts";
 // Types only: uv_obtain.ts itself is imported lazily, on the cold path that needs uv.
-import type { ObtainUvResult, UvTool } from "../uv/obtain.ts";
+import type { ObtainUvResult } from "../uv/obtain.ts";
+import type { UvTool } from "../uv/release.ts";
 import { createPipDriver, findPip } from "../installers/pip.ts";
 import { VenvError } from "../core/errors.ts";
 import { run } from "../process.ts";

@@ -3,7 +3,8 @@
  * wheel (downloaded once with pip, kept in a temp dir shared by the test run and
  * checked by sha256 before reuse), and a uv taken from it the way prime takes it.
  */
-import { obtainUv, UV_VERSION, UV_WHEEL_SHA256, type UvTool } from "../../src/uv/obtain.ts";
+import { obtainUv } from "../../src/uv/obtain.ts";
+import { UV_VERSION, UV_WHEEL_SHA256, type UvTool } from "../../src/uv/release.ts";
 import { run } from "../../src/process.ts";
 import type { PythonInfo } from "../../src/python/types.ts";
 import { python3 } from "./fixtures.ts";

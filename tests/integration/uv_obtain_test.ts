@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { obtainUv, UV_VERSION, uvCachePointer } from "../../src/uv/obtain.ts";
+import { obtainUv } from "../../src/uv/obtain.ts";
+import { UV_VERSION } from "../../src/uv/release.ts";
+import { uvCachePointer } from "../../src/uv/cache.ts";
 import { run } from "../../src/process.ts";
 import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "../helpers/uv.ts";
 import { pathWithoutUv } from "../helpers/fixtures.ts";

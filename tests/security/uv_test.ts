@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { helperPython, pathWithoutUv, runPrime } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, primeToml, WHY } from "../helpers/reliability.ts";
-import { UV_VERSION, UV_WHEEL_SHA256 } from "../../src/uv/obtain.ts";
+import { UV_VERSION, UV_WHEEL_SHA256 } from "../../src/uv/release.ts";
 import { pathExists } from "../../src/core/files.ts";
 
 /** The name of the real uv wheel for this host, which the attacker copies. */

@@ -1,18 +1,20 @@
 import assert from "node:assert/strict";
+import { obtainUv } from "../../../src/uv/obtain.ts";
 import {
   DEFAULT_INDEX_URL,
-  macosFromDarwin,
-  obtainUv,
   packageSources,
   parseSimplePage,
-  parseUvVersion,
   projectPageUrl,
   redactUrl,
+} from "../../../src/uv/index_client.ts";
+import { macosFromDarwin } from "../../../src/uv/platform.ts";
+import {
+  parseUvVersion,
   UV_VERSION,
   UV_WHEEL_SHA256,
-  uvCachePointer,
   versionAtLeast,
-} from "../../../src/uv/obtain.ts";
+} from "../../../src/uv/release.ts";
+import { uvCachePointer } from "../../../src/uv/cache.ts";
 import { parsePipConf, pipConfigFiles } from "../../../src/pypa/pip_config.ts";
 import type { Runner } from "../../../src/process.ts";
 import { type Call, fakeRunner, result } from "../../helpers/fake_runner.ts";
