@@ -6,8 +6,8 @@ const DETAILS: Record<string, string> = {
   sync: `Selects the interpreter, builds the venv if any input changed (under a lock), and
 prints one summary line on stderr. Nothing happens when the env is up to date.`,
   run: `Runs CMD with the env active: VIRTUAL_ENV set, the venv's bin first on PATH.
-python, python3 and the venv's python3.X are the venv's python, isolated (-s; -P for
--c, -m and the REPL, so the working directory is not importable). CMD is looked up
+python, python3 and the venv's python3.X are the venv's python, isolated (-s; -c, -m
+and the REPL see the working directory, as with plain python). CMD is looked up
 in the venv's bin, then on PATH, with a warning when a PATH command would use
 another Python (a shim, an entry point, pip). A python3.X that is not the venv's is
 exit 2. A command found nowhere is exit 127.

@@ -75,7 +75,7 @@ function bundleIsolation(s: Settings) {
   const mode = s.isolation === "strict" ? "strict" as const : "imports" as const;
   return {
     mode,
-    flags: isolationFlags(mode, ["prime-bundle.py"], null),
+    flags: isolationFlags(mode),
     removedVars: IMPORT_PATH_VARS,
     // As with `python app.py`: the script's own directory is importable, except in strict mode.
     scriptDirImportable: mode === "imports",

@@ -40,51 +40,13 @@ export const IMPORT_PATH_VARS = [
 export type Isolation = "imports" | "strict";
 
 /**
- * Whether python's arguments run a script file (then python puts the script's own
- * directory first on sys.path), rather than `-c`, `-m`, stdin or the REPL (then it puts
- * the working directory first). Only the options that take a value need knowing.
+ * The interpreter flags that isolate a program run as `python ARGS`: `-s` (no user
+ * site), so sys.path[0] is what plain python puts there, the script's own directory,
+ * or for `-c`, `-m`, stdin and the REPL the working directory (as `python -m pytest`
+ * and `uv run python -m pytest` have it in a flat-layout repo). `strict`: `-I`.
  */
-export function runsScriptFile(args: string[]): boolean {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--") return i + 1 < args.length && args[i + 1] !== "-";
-    if (a === "-") return false;
-    if (!a.startsWith("-")) return true;
-    if (a.startsWith("--")) {
-      if (a === "--check-hash-based-pycs") i++;
-      continue;
-    }
-    for (let j = 1; j < a.length; j++) {
-      const ch = a[j];
-      if (ch === "c" || ch === "m") return false;
-      if (ch === "W" || ch === "X") {
-        if (j === a.length - 1) i++;
-        break;
-      }
-    }
-  }
-  return false;
-}
-
-/** `3.11.4` → true when at least 3.11 (the first with `-P`, no unsafe sys.path[0]). */
-function hasSafePath(version: string | null): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
-  return m !== null && (Number(m[1]) > 3 || (Number(m[1]) === 3 && Number(m[2]) >= 11));
-}
-
-/**
- * The interpreter flags that isolate a program run as `python ARGS`. A script keeps its
- * own directory on sys.path (as `python app.py` and `uv run` do); `-c`, `-m` and the
- * REPL never get the working directory (`-P`, or `-I` before 3.11, which has no `-P`).
- */
-export function isolationFlags(
-  isolation: Isolation | undefined,
-  pythonArgs: string[],
-  version: string | null,
-): string[] {
-  if (isolation === "strict") return ["-I"];
-  if (runsScriptFile(pythonArgs)) return ["-s"];
-  return hasSafePath(version) ? ["-s", "-P"] : ["-I"];
+export function isolationFlags(isolation: Isolation | undefined): string[] {
+  return isolation === "strict" ? ["-I"] : ["-s"];
 }
 
 /**
@@ -165,7 +127,6 @@ export function pythonNameMismatch(cmd: string, version: string): string | null 
  */
 export function resolveRunCommand(
   cmd: string,
-  args: string[],
   venv: RunVenv | null,
   pathDirs: string[],
   isExecutable: (p: string) => boolean,
@@ -174,7 +135,7 @@ export function resolveRunCommand(
     if (pythonNameMismatch(cmd, venv.version) !== null) return null;
     return {
       program: venvPython(venv.dir),
-      prefixArgs: isolationFlags(venv.isolation, args, venv.version),
+      prefixArgs: isolationFlags(venv.isolation),
       fromPath: false,
     };
   }

@@ -119,12 +119,11 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   let args: string[];
   if (c.kind === "script") {
     program = venvPython(venvDir);
-    args = [...isolationFlags(stamp.run.isolation, [c.script], null), c.script, ...c.args];
+    args = [...isolationFlags(stamp.run.isolation), c.script, ...c.args];
     if (refRoot === null) touchLastUsed(venvDir);
   } else {
     const r = resolveRunCommand(
       c.cmd,
-      c.args,
       { dir: venvDir, version: stamp.python.version, isolation: stamp.run.isolation },
       commandSearchDirs(env, venvDir),
       isExecutableFile,
@@ -189,7 +188,7 @@ async function execBareScript(
     fileVars: {},
     depth,
   });
-  const flags = isolationFlags(undefined, [script], null);
+  const flags = isolationFlags(undefined);
   await execIn(base, o, record.python.path, [...flags, script, ...args], env, "no venv (recorded)");
 }
 

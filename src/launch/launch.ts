@@ -119,7 +119,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       if (spec.project.refRoot === null) await recordBareScript(spec, target.script, sel.python!);
     }
     program = python;
-    args = [...isolationFlags(isolation, [target.script], null), target.script, ...target.args];
+    args = [...isolationFlags(isolation), target.script, ...target.args];
   } else {
     const cmd = target.cmd;
     const venv = built && venvDir
@@ -136,7 +136,6 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     }
     let resolved = resolveRunCommand(
       cmd,
-      target.args,
       venv,
       commandSearchDirs(env, venvDir),
       isExecutableFile,
@@ -155,7 +154,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
       const py = (await selectFor(spec.project, required, false)).python!;
       resolved = {
         program: py.path,
-        prefixArgs: isolationFlags(isolation, target.args, py.version),
+        prefixArgs: isolationFlags(isolation),
         fromPath: false,
       };
     }

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 
-// -P (no unsafe sys.path[0] for -c and -m) is 3.11+.
 const py = python3("3.11");
 const ignore = py === undefined;
 const why = ignore ? " (skipped: no Python >= 3.11 under $PYENV_ROOT/versions)" : "";
@@ -176,32 +175,44 @@ Deno.test({
 });
 
 Deno.test({
-  name: "prime run python -c, -m and -i never import from the working directory" + why,
+  name:
+    "prime run python -c, -m and -i see the working directory as plain python does; strict does not" +
+    why,
   ignore,
   async fn() {
+    // A flat-layout repo: the package beside its tests, nothing installed.
     const dir = await tempTree({
       "prime.toml": `required_python_version = "${py!.minor}"\nvenv_driver = "venv_pip"\n`,
       "sub/planted_cwd.py": "",
-      "sub/pkgmod.py": "print('ran pkgmod from the working directory')\n",
+      "sub/mypkg/__init__.py": "V = 7\n",
+      "sub/check_mypkg.py": "import mypkg; print('mypkg', mypkg.V)\n",
     });
     const { env } = await hostile(py!.minor);
     const cwd = join(dir, "sub");
     const c = await runPrime(
-      ["run", "python", "-c", "import sys; print(sys.flags.dev_mode, sys.path[0] != '')"],
+      ["run", "python", "-c", "import sys, mypkg; print(sys.flags.dev_mode, sys.path[0] == '')"],
       { cwd, env },
     );
     assert.equal(c.code, 0, c.stderr);
     assert.equal(c.stdout.trim(), "True True");
-    const m = await runPrime(["run", "python", "-m", "pkgmod"], { cwd, env });
-    assert.notEqual(m.code, 0, "pkgmod in the working directory is not importable");
-    assert.match(m.stderr, /No module named pkgmod/);
+    const m = await runPrime(["run", "python", "-m", "check_mypkg"], { cwd, env });
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal(m.stdout.trim(), "mypkg 7", "-m puts the working directory first");
     const i = await runPrime(["run", "python", "-i"], {
       cwd,
       env,
-      stdin: "import planted_cwd\n",
+      stdin: "import planted_cwd; print('imported', planted_cwd.__name__)\n",
     });
     assert.doesNotMatch(i.stdout + i.stderr, /PYTHONSTARTUP ran/, "PYTHONSTARTUP never runs");
-    assert.match(i.stderr, /No module named 'planted_cwd'/);
+    assert.match(i.stdout, /imported planted_cwd/);
+
+    await Deno.writeTextFile(
+      join(dir, "prime.toml"),
+      `required_python_version = "${py!.minor}"\nvenv_driver = "venv_pip"\nisolation = "strict"\n`,
+    );
+    const strict = await runPrime(["run", "python", "-m", "check_mypkg"], { cwd, env });
+    assert.notEqual(strict.code, 0, "under strict, the working directory is not importable");
+    assert.match(strict.stderr, /No module named check_mypkg/);
   },
 });
 

@@ -47,43 +47,33 @@ Deno.test("currentDepth() reads PRIME_DEPTH and treats garbage as 0", () => {
 Deno.test("resolveRunCommand() maps python names to the venv's python, isolated", () => {
   const exe = (p: string) => ["/v/bin/pytest", "/usr/bin/ls"].includes(p);
   const venv = { dir: "/v", version: "3.12.4" };
-  assert.deepEqual(resolveRunCommand("python3.12", ["-c", "1"], venv, ["/usr/bin"], exe), {
+  assert.deepEqual(resolveRunCommand("python3.12", venv, ["/usr/bin"], exe), {
     program: "/v/bin/python",
-    prefixArgs: ["-s", "-P"],
+    prefixArgs: ["-s"],
     fromPath: false,
   });
   assert.deepEqual(
-    resolveRunCommand("python", ["app.py"], venv, [], exe)?.prefixArgs,
+    resolveRunCommand("python", venv, [], exe)?.prefixArgs,
     ["-s"],
-    "a script keeps its own directory on sys.path",
   );
   assert.deepEqual(
-    resolveRunCommand("python", [], { ...venv, isolation: "strict" }, [], exe)?.prefixArgs,
+    resolveRunCommand("python", { ...venv, isolation: "strict" }, [], exe)?.prefixArgs,
     ["-I"],
   );
-  assert.equal(resolveRunCommand("python3.10", [], venv, ["/usr/bin"], exe), null);
-  assert.deepEqual(resolveRunCommand("pytest", [], venv, ["/usr/bin"], exe)?.fromPath, false);
-  assert.deepEqual(resolveRunCommand("ls", [], venv, ["/usr/bin"], exe), {
+  assert.equal(resolveRunCommand("python3.10", venv, ["/usr/bin"], exe), null);
+  assert.deepEqual(resolveRunCommand("pytest", venv, ["/usr/bin"], exe)?.fromPath, false);
+  assert.deepEqual(resolveRunCommand("ls", venv, ["/usr/bin"], exe), {
     program: "/usr/bin/ls",
     prefixArgs: [],
     fromPath: true,
   });
-  assert.equal(resolveRunCommand("nope", [], venv, ["/usr/bin"], exe), null);
+  assert.equal(resolveRunCommand("nope", venv, ["/usr/bin"], exe), null);
 });
 
-Deno.test("isolationFlags() keeps the cwd off sys.path for -c, -m and the REPL", () => {
-  assert.deepEqual(isolationFlags(undefined, ["app.py", "-c"], "3.12.1"), ["-s"]);
-  assert.deepEqual(isolationFlags(undefined, ["-u", "-W", "error", "app.py"], "3.12.1"), ["-s"]);
-  assert.deepEqual(isolationFlags(undefined, ["-Wd", "-m", "pkg"], "3.12.1"), ["-s", "-P"]);
-  assert.deepEqual(isolationFlags(undefined, ["-Bc", "print(1)"], "3.13.0"), ["-s", "-P"]);
-  assert.deepEqual(isolationFlags(undefined, ["-X", "dev", "-"], "3.11.0"), ["-s", "-P"]);
-  assert.deepEqual(isolationFlags(undefined, [], "3.12.1"), ["-s", "-P"]);
-  assert.deepEqual(
-    isolationFlags(undefined, ["-m", "pkg"], "3.10.14"),
-    ["-I"],
-    "no -P before 3.11",
-  );
-  assert.deepEqual(isolationFlags("strict", ["app.py"], "3.12.1"), ["-I"]);
+Deno.test("isolationFlags() is -s, as plain python's sys.path, and -I under strict", () => {
+  assert.deepEqual(isolationFlags(undefined), ["-s"]);
+  assert.deepEqual(isolationFlags("imports"), ["-s"]);
+  assert.deepEqual(isolationFlags("strict"), ["-I"]);
 });
 
 Deno.test("pythonNameMismatch() names a python3.X that is not the venv's", () => {
