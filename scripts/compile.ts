@@ -12,6 +12,7 @@ import * as log from "../src/log.ts";
 import { run } from "../src/process.ts";
 import { fileSha256, writeFileAtomic } from "../src/core/paths.ts";
 import { RELEASE_TARGETS } from "../src/release.ts";
+import { readGitHead } from "../src/cli/version.ts";
 
 /** Exactly the permissions prime runs with (the same list as scripts/prime). */
 export const PRIME_PERMISSIONS: readonly string[] = [
@@ -170,6 +171,31 @@ export async function compileMain(args: string[]): Promise<number> {
   // A SHA256SUMS from an earlier run must not vouch for a dist that this run changes.
   await Deno.remove(join(dist, "SHA256SUMS")).catch(() => {});
 
+  // The binary names its commit in --version (no .git beside it): written into the
+  // source for the compile only, and put back whatever happens.
+  const infoPath = join(root, "src", "cli", "build_info.ts");
+  const infoBefore = Deno.readTextFileSync(infoPath);
+  Deno.writeTextFileSync(infoPath, buildInfoSource(infoBefore, readGitHead(root)));
+  try {
+    return await compileTargets(targets, { root, dist, deno, denortBin });
+  } finally {
+    Deno.writeTextFileSync(infoPath, infoBefore);
+  }
+}
+
+/** src/cli/build_info.ts with BUILD_COMMIT set to `commit` (null: left as it is). Pure. */
+export function buildInfoSource(source: string, commit: string | null): string {
+  if (commit === null) return source;
+  return source.replace(
+    /^export const BUILD_COMMIT: string \| null = .*;$/m,
+    `export const BUILD_COMMIT: string | null = ${JSON.stringify(commit)};`,
+  );
+}
+
+async function compileTargets(
+  targets: string[],
+  { root, dist, deno, denortBin }: { root: string; dist: string; deno: string; denortBin?: string },
+): Promise<number> {
   const sums: { name: string; hex: string }[] = [];
   for (const target of targets) {
     const name = `prime-${target}`;

@@ -1,8 +1,10 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
-import { type Invocation, readInvocation } from "./args.ts";
+import { type Invocation, readInvocation, SUBCOMMANDS } from "./args.ts";
+import { UnknownCommandError } from "../core/invocation.ts";
+import { suggest } from "../config/suggest.ts";
 import { commandHelp, helpText, helpTopics } from "./help.ts";
 import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../core/errors.ts";
-import { PRIME_VERSION } from "../core/version.ts";
+import { versionText } from "./version.ts";
 import * as log from "../log.ts";
 import { currentDepth, MAX_DEPTH } from "../core/program_env.ts";
 import { writeAll } from "../core/files.ts";
@@ -29,8 +31,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await dispatch(inv);
   } catch (e) {
-    return reportError(e, verbose);
+    return reportError(withSuggestion(e), verbose);
   }
+}
+
+/**
+ * A mistyped command gets the one it probably meant, as with uv and git; still exit 2,
+ * since running a guess could do what the user did not ask for. A word that looks like
+ * a file name (`app.py`, `./x`) is a missing script, not a typo.
+ */
+function withSuggestion(e: unknown): unknown {
+  if (!(e instanceof UnknownCommandError) || e.word.includes(".")) return e;
+  const near = suggest(e.word, SUBCOMMANDS);
+  return near === null ? e : new UnknownCommandError(e.word, near);
 }
 
 /**
@@ -86,7 +99,7 @@ async function dispatch(inv: Invocation): Promise<number> {
       writeAll(Deno.stdout, helpText());
       return 0;
     case "version":
-      writeAll(Deno.stdout, `prime ${PRIME_VERSION}\n`);
+      writeAll(Deno.stdout, versionText());
       return 0;
     case "sync": {
       const { syncCommand } = await import("../commands/sync.ts");

@@ -35,8 +35,8 @@ export class UsageError extends PrimeError {
 
 /** Invalid configuration, .python-version or PEP 723 block (exit 3). */
 export class ConfigError extends PrimeError {
-  constructor(message: string, hint?: string) {
-    super(message, EXIT.CONFIG, { hint });
+  constructor(message: string, hint?: string, details?: string) {
+    super(message, EXIT.CONFIG, { hint, details });
   }
 }
 

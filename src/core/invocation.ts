@@ -197,10 +197,22 @@ export function parseTopLevel(
   if (word !== "" && (isFile(candidate) || (pathExists(candidate) && !isDirectory(candidate)))) {
     return { options: o, command: { kind: "script", script: word, args: rest } };
   }
-  throw new UsageError(
-    `unknown command or script: ${word}`,
-    `commands are ${COMMAND_NAMES.join(", ")}; a script must be an existing file`,
-  );
+  throw new UnknownCommandError(word);
+}
+
+/**
+ * A word that is neither a command nor a script (exit 2). The cold CLI adds the command
+ * it probably meant (src/cli/main.ts), so the suggestion code stays off the warm path.
+ */
+export class UnknownCommandError extends UsageError {
+  constructor(readonly word: string, near: string | null = null) {
+    super(
+      `unknown command or script: ${word}${near === null ? "" : `; did you mean \`${near}\`?`}`,
+      near === null
+        ? `commands are ${COMMAND_NAMES.join(", ")}; a script must be an existing file`
+        : `run \`prime ${near}\` (\`prime help\` lists every command); a script must be an existing file`,
+    );
+  }
 }
 
 /** `run [OPTIONS] CMD ARGS...`: global options may come before CMD. */

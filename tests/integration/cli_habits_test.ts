@@ -95,3 +95,24 @@ Deno.test({
     assert.throws(() => Deno.statSync(before.venv.path), Deno.errors.NotFound);
   },
 });
+
+Deno.test("a mistyped command is exit 2 with the command it probably meant", async () => {
+  const dir = await tempTree({});
+  const env = testEnv(await Deno.makeTempDir());
+  for (const [typo, meant] of [["snyc", "sync"], ["inof", "info"], ["lcok", "lock"]]) {
+    const r = await runPrime([typo], { cwd: dir, env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`unknown command or script: ${typo}; did you mean \`${meant}\`\\?`),
+    );
+    assert.doesNotMatch(r.stderr, /commands are /);
+  }
+  // A missing script, or a word far from every command, gets the list instead of a guess.
+  for (const word of ["app.py", "frobnicate"]) {
+    const r = await runPrime([word], { cwd: dir, env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.doesNotMatch(r.stderr, /did you mean/);
+    assert.match(r.stderr, /commands are sync, run, info/);
+  }
+});

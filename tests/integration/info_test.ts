@@ -133,7 +133,12 @@ Deno.test("info prints a human summary, and --help/--version work", async () => 
   assert.match(r.stdout, /ref root: +.*prime-test-/);
   assert.match(r.stdout, /venv: +.*\.venv/);
   const v = await runPrime(["--version"], { cwd: dir, env });
-  assert.match(v.stdout, /^prime \d+\.\d+\.\d+\n$/);
+  // The commit it was built from (or "from source" outside a git checkout), the target, Deno.
+  assert.match(
+    v.stdout,
+    /^prime \d+\.\d+\.\d+ \(([0-9a-f]{12}|[0-9a-f]{12} from source|from source), [\w-]+, deno \d+\.\d+\.\d+\)\n$/,
+  );
+  assert.ok(v.stdout.includes(Deno.build.target), v.stdout);
   const h = await runPrime(["--help"], { cwd: dir, env });
   assert.match(h.stdout, /Usage:/);
 });

@@ -126,7 +126,7 @@ Deno.test("loadConfig() keeps integers too large for JavaScript numbers as valid
 const BAD: Array<[string, Record<string, string>, RegExp]> = [
   ["a TOML syntax error in prime.toml", {
     "prime.toml": 'venv_driver = "venv_pip"\nrequirements = [\n',
-  }, /prime\.toml:3:1: invalid TOML: /],
+  }, /prime\.toml:2:17: invalid TOML: `\[` is not closed/],
   [
     "a TOML syntax error in pyproject.toml",
     { "pyproject.toml": "[project\n" },

@@ -171,9 +171,9 @@ const BAD: Array<[string, string, RegExp]> = [
     /^s\.py:5: a second `# \/\/\/ script` block \(the first starts at line 1\)$/,
   ],
   [
-    "bad TOML, with the script's line and column",
+    "bad TOML, with the script's line and column (the line that left `[` open)",
     "x = 1\n# /// script\n# dependencies = [\n# ///\n",
-    /^s\.py:4:\d+: invalid TOML: /,
+    /^s\.py:3:19: invalid TOML: `\[` is not closed/,
   ],
   [
     "a duplicate key",
