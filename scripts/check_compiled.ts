@@ -30,6 +30,12 @@ export const ALLOWED: readonly { file: string; code: string; why: string }[] = [
       "the binary enters at main.ts, whose cold path is a literal import (src/cli/entry.ts)",
   },
   {
+    file: "src/cli/main.ts",
+    code: "return await import(spec) as LoadedModules[K];",
+    why: "each specifier load() takes is named literally in src/cli/entry.ts EMBEDDED, " +
+      "which `deno check` keeps complete (its type is keyed by LoadedModules)",
+  },
+  {
     file: "src/core/invocation.ts",
     code: "return Deno.execPath();",
     why: "used only when no launcher path is known, to find the directory the binary " +

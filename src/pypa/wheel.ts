@@ -2,7 +2,16 @@
  * Reading wheels with no Python: a minimal zip reader (central directory, stored and
  * deflate entries, zip64 sizes) and the choice of a wheel by platform tag. Pure: no I/O.
  */
-import { inflateRawSync } from "node:zlib";
+
+/**
+ * node:zlib's inflateRawSync, fetched when a deflated member is first read: a static
+ * import costs every cold start that reaches this module about 15 ms of CPU (the pip
+ * driver imports it), and most starts never unzip anything.
+ */
+function inflateRawSync(raw: Uint8Array): Uint8Array {
+  const zlib = process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
+  return zlib.inflateRawSync(raw);
+}
 
 /** One member of a zip archive, as its central directory describes it. */
 export interface ZipEntry {
