@@ -121,6 +121,12 @@ Options (they stop at SCRIPT or CMD; \`--\` also ends them):
       --python PATH|VER    use this interpreter or version, skipping selection
       --refresh            rebuild the venv from scratch
       --offline            no network: never download uv or Pythons
+      --group NAME         also install dependency group NAME (repeatable)
+      --only-group NAME    install group NAME alone: not the project or its dependencies
+      --no-group NAME      leave group NAME out (wins over the others); --no-dev: dev
+      --no-default-groups  leave out the default groups (dev, [tool.uv] default-groups)
+      --all-groups         install every dependency group
+      --extra NAME         install the project's extra NAME (repeatable); --all-extras: all
   -V, --version            print the version
   -h, --help               print this help (prime help CMD, prime CMD --help: one command)
   Short options combine: -vq, -vv, -vC DIR.

@@ -96,10 +96,21 @@ export function renderStarterConfig(f: InitFacts): string {
   }
   add('# project_dirs = ["."]', "");
   const groups = Object.keys(f.pyproject?.dependencyGroups ?? {});
-  add("# PEP 735 dependency groups (pyproject.toml [dependency-groups]) to install.");
-  if (groups.length > 0) add(`# pyproject.toml defines: ${groups.join(", ")}.`);
   add(
-    `# dependency_groups = [${q(groups[0] ?? "dev")}]`,
+    "# PEP 735 dependency groups (pyproject.toml [dependency-groups]) installed by default,",
+    '# or "all". Default: [tool.uv] default-groups, else "dev", as uv does; `prime bundle`',
+    "# takes none. --group, --only-group, --no-dev, --no-default-groups change it per run.",
+  );
+  if (groups.length > 0) add(`# pyproject.toml defines: ${groups.join(", ")}.`);
+  add(`# dependency_groups = [${q(groups[0] ?? "dev")}]`, "");
+  const extras = Object.keys(f.pyproject?.optionalDependencies ?? {});
+  add(
+    "# The project's extras ([project.optional-dependencies]) installed by default, or",
+    '# "all". Default: none; --extra and --all-extras add to them per run.',
+  );
+  if (extras.length > 0) add(`# pyproject.toml defines: ${extras.join(", ")}.`);
+  add(
+    `# extras = [${q(extras[0] ?? "cli")}]`,
     "",
     "# A constraints file passed to the installer. Default: constraints.txt if it exists.",
     "# `prime lock` pins the env's packages there.",

@@ -6,6 +6,7 @@
  *   - else the selected interpreter, isolated, and no venv.
  */
 import type { Invocation } from "../cli/args.ts";
+import { isEmptyGroupRequest } from "../core/invocation.ts";
 import type { Pep723Block, RequiredPython, Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";
@@ -100,6 +101,12 @@ export async function resolveScript(inv: Invocation, script: string): Promise<Sc
   // A block makes the script independent of any repo around it (as with
   // `uv run --script`): that repo's configuration is not even read.
   if (block === null) return { kind: "repo", project: await loadProject(inv, file.dir) };
+  if (!isEmptyGroupRequest(inv.options.groups)) {
+    // As uv: a block has no groups or extras; the flags are named, not obeyed.
+    log.warn(
+      `${script} has a PEP 723 block, which has no dependency groups or extras: --group, --only-group, --no-group, --no-dev, --no-default-groups, --all-groups, --extra and --all-extras are ignored`,
+    );
+  }
   const scriptDir = file.dir;
   const raw = extractPep723Raw(file.text) ?? block.raw;
   const req = blockRequirement(block, script, scriptDir);

@@ -33,7 +33,12 @@ export function readPyProject(doc: Record<string, unknown>, path: string): PyPro
   const fail = (table: string, detail: string): never => {
     throw new ConfigError(`${path}: [${table}] ${detail}`);
   };
-  const out: PyProject = { path, dependencies: [], hasBuildSystem: false, dependencyGroups: {} };
+  const out: PyProject = {
+    path,
+    dependencies: [],
+    hasBuildSystem: false,
+    dependencyGroups: {},
+  };
   const project = doc.project;
   if (project !== undefined) {
     if (!isTable(project)) fail("project", `must be a table, found ${describeType(project)}`);
@@ -54,6 +59,17 @@ export function readPyProject(doc: Record<string, unknown>, path: string): PyPro
         fail("project", "`dependencies` must be an array of strings");
       }
       out.dependencies = [...(deps as string[])];
+    }
+    const optional = p["optional-dependencies"];
+    if (optional !== undefined) {
+      if (!isTable(optional)) fail("project", "`optional-dependencies` must be a table");
+      out.optionalDependencies = {};
+      for (const [name, items] of Object.entries(optional as Record<string, unknown>)) {
+        if (!Array.isArray(items) || items.some((d) => typeof d !== "string")) {
+          fail("project", `\`optional-dependencies.${name}\` must be an array of strings`);
+        }
+        setOwn(out.optionalDependencies!, name, [...(items as string[])]);
+      }
     }
   }
   if (doc["build-system"] !== undefined) {
@@ -87,7 +103,44 @@ export function readPyProject(doc: Record<string, unknown>, path: string): PyPro
       setOwn(out.dependencyGroups, name, list);
     }
   }
+  readToolUvGroups(doc, out);
   return out;
+}
+
+/**
+ * `[tool.uv] default-groups` (a list, or "all") and the legacy `[tool.uv]
+ * dev-dependencies`, which uv adds to the `dev` group.
+ * @throws ConfigError for values uv refuses too.
+ */
+function readToolUvGroups(doc: Record<string, unknown>, out: PyProject): void {
+  const tool = doc.tool;
+  const uv = isTable(tool) ? tool.uv : undefined;
+  if (!isTable(uv)) return;
+  const where = `${out.path}: [tool.uv]`;
+  const dg = uv["default-groups"];
+  if (dg !== undefined) {
+    if (dg === "all") out.uvDefaultGroups = "all";
+    else if (Array.isArray(dg) && dg.every((g) => typeof g === "string")) {
+      out.uvDefaultGroups = [...dg];
+    } else {
+      throw new ConfigError(
+        `${where} \`default-groups\` must be a list of group names or "all", found ${
+          describeType(dg)
+        }`,
+      );
+    }
+  }
+  const dev = uv["dev-dependencies"];
+  if (dev !== undefined) {
+    if (!Array.isArray(dev) || dev.some((d) => typeof d !== "string")) {
+      throw new ConfigError(`${where} \`dev-dependencies\` must be an array of strings`);
+    }
+    const key = Object.keys(out.dependencyGroups).find((k) =>
+      k.replace(/[-_.]+/g, "-").toLowerCase() === "dev"
+    );
+    if (key === undefined) setOwn(out.dependencyGroups, "dev", [...dev]);
+    else out.dependencyGroups[key] = [...out.dependencyGroups[key], ...dev];
+  }
 }
 
 /**

@@ -31,12 +31,15 @@ const LIST_KEYS = [
   "dependencies",
   "project_dirs",
   "dependency_groups",
+  "extras",
   "install_args",
   "python_path",
   "vars_files",
   "inputs",
 ] as const;
 const TABLE_KEYS = ["vars"] as const;
+/** List keys that also take the string "all" (every group, every extra). */
+const ALL_OR_LIST_KEYS = new Set(["dependency_groups", "extras"]);
 
 /** Every key of ConfigKeys, plus `env` (only valid at the top level). */
 export const CONFIG_KEYS: readonly string[] = [...STRING_KEYS, ...LIST_KEYS, ...TABLE_KEYS];
@@ -119,11 +122,18 @@ export function validateConfigKeys(
       if (value.trim() === "") fail(where, `\`${key}\` must not be empty`);
       out[key] = value;
     } else if ((LIST_KEYS as readonly string[]).includes(key)) {
+      // Like uv's default-groups: a list, or "all".
+      if (ALL_OR_LIST_KEYS.has(key) && value === "all") {
+        out[key] = "all";
+        continue;
+      }
       if (!Array.isArray(value)) {
         fail(
           where,
           `\`${key}\` must be an array of strings, found ${describeType(value)}`,
-          `write it as ${key} = ["..."]`,
+          ALL_OR_LIST_KEYS.has(key)
+            ? `write it as ${key} = ["..."], or ${key} = "all"`
+            : `write it as ${key} = ["..."]`,
         );
       }
       value.forEach((item, i) => {
@@ -220,11 +230,18 @@ function checkValues(keys: ConfigKeys, where: ConfigWhere): void {
       fail(where, `\`dependencies\` item \`${dep}\` is not a valid PEP 508 requirement: ${why}`);
     }
   });
-  keys.dependency_groups?.forEach((g) => {
-    if (!GROUP_NAME.test(g)) {
-      fail(where, `\`dependency_groups\` item \`${g}\` is not a valid group name`);
+  for (const key of ["dependency_groups", "extras"] as const) {
+    const v = keys[key];
+    if (v === undefined || v === "all") continue;
+    for (const g of v) {
+      if (!GROUP_NAME.test(g)) {
+        fail(
+          where,
+          `\`${key}\` item \`${g}\` is not a valid ${key === "extras" ? "extra" : "group"} name`,
+        );
+      }
     }
-  });
+  }
   keys.inputs?.forEach((g) => {
     if (g.startsWith("/") || g.split("/").includes("..")) {
       fail(

@@ -6,7 +6,9 @@
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import type {
   ConfigKeys,
+  DeclaredDeps,
   EnvSource,
+  GroupRequest,
   LoadedConfig,
   Pep723Block,
   PythonRequest,
@@ -18,7 +20,12 @@ import { ENV_NAME, VENV_DRIVERS } from "./schema.ts";
 import { didYouMean } from "./suggest.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
-import { normalizeName } from "../pypa/pep508.ts";
+import {
+  emptyGroupRequest,
+  extraRequirements,
+  resolveDependencyGroups,
+  selectDeps,
+} from "../deps/plan.ts";
 import { isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";
@@ -121,58 +128,6 @@ function mustExist(c: PathCheck, key: string, p: string, abs: string, kind: "fil
     } (${abs})`,
     found === null ? `create it, or remove it from \`${key}\`` : `point \`${key}\` at a ${what}`,
   );
-}
-
-/**
- * Expands PEP 735 dependency groups, following `include-group`.
- * @throws ConfigError for unknown groups and include cycles.
- */
-export function resolveDependencyGroups(
-  groups: Record<string, Array<string | { "include-group": string }>>,
-  names: string[],
-  file: string,
-): string[] {
-  const byKey = new Map<
-    string,
-    { name: string; items: Array<string | { "include-group": string }> }
-  >();
-  for (const [name, items] of Object.entries(groups)) {
-    byKey.set(normalizeName(name), { name, items });
-  }
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const expand = (name: string, stack: string[], from: string | null): void => {
-    const g = byKey.get(normalizeName(name));
-    if (g === undefined) {
-      const known = [...byKey.values()].map((v) => v.name);
-      throw new ConfigError(
-        `${file}: dependency group \`${name}\`${
-          from === null ? "" : ` (included by \`${from}\`)`
-        } is not defined${didYouMean(name, known)}`,
-        known.length > 0
-          ? `defined groups: ${known.join(", ")}`
-          : "add it to [dependency-groups] in pyproject.toml",
-      );
-    }
-    if (stack.includes(normalizeName(name))) {
-      throw new ConfigError(
-        `${file}: [dependency-groups] include cycle: ${
-          [...stack.map((k) => byKey.get(k)!.name), g.name].join(" -> ")
-        }`,
-        "remove one of the include-group entries",
-      );
-    }
-    for (const item of g.items) {
-      if (typeof item === "string") {
-        if (!seen.has(item)) {
-          seen.add(item);
-          out.push(item);
-        }
-      } else expand(item["include-group"], [...stack, normalizeName(name)], g.name);
-    }
-  };
-  for (const n of names) expand(n, [], null);
-  return out;
 }
 
 function configLabel(loaded: LoadedConfig, env: string | null, fromEnv: boolean): string {
@@ -340,11 +295,50 @@ export function scriptSettings(s: {
 export function resolveSettings(
   loaded: LoadedConfig,
   pick: EnvPick,
-  opts: { driverOverride?: string } = {},
+  opts: SettingsOptions = {},
 ): Promise<Settings> {
   // Sync inside: every step is a stat or a small read, and a promise per stat would
   // only slow the cold path down.
   return Promise.resolve().then(() => resolveSettingsSync(loaded, pick, opts));
+}
+
+/** What a start adds to the configuration when settings are resolved. */
+export interface SettingsOptions {
+  /** PRIME_VENV_DRIVER. */
+  driverOverride?: string;
+  /** The group and extra flags of this start. */
+  groups?: GroupRequest;
+  /** `prime bundle`: a deployment, which takes no default groups. */
+  deployment?: boolean;
+}
+
+/**
+ * What the ref root declares (groups, extras) and installs by default: prime's
+ * `dependency_groups` and `extras` keys, else `[tool.uv] default-groups`, else `dev`.
+ */
+function declaredDepsOf(
+  loaded: LoadedConfig,
+  merged: ConfigKeys,
+  c: PathCheck,
+): DeclaredDeps {
+  const py = loaded.pyproject;
+  let defaultGroups: string[] | "all" = ["dev"];
+  let defaultGroupsSource = "uv's default";
+  if (merged.dependency_groups !== undefined) {
+    defaultGroups = merged.dependency_groups;
+    defaultGroupsSource = c.label("dependency_groups");
+  } else if (py?.uvDefaultGroups !== undefined) {
+    defaultGroups = py.uvDefaultGroups;
+    defaultGroupsSource = `${py.path} [tool.uv] default-groups`;
+  }
+  return {
+    groups: Object.keys(py?.dependencyGroups ?? {}),
+    extras: Object.keys(py?.optionalDependencies ?? {}),
+    defaultGroups,
+    defaultGroupsSource,
+    defaultExtras: merged.extras ?? [],
+    file: py?.path ?? null,
+  };
 }
 
 /** The venv dir: configured, else `.venv` or `.venv-NAME`; never the ref root or `.prime`. */
@@ -468,7 +462,7 @@ function constraintsOf(
 function resolveSettingsSync(
   loaded: LoadedConfig,
   pick: EnvPick,
-  opts: { driverOverride?: string },
+  opts: SettingsOptions,
 ): Settings {
   const env = pick.env;
   const overrides: ConfigKeys = env !== null && Object.hasOwn(loaded.envs, env)
@@ -517,22 +511,54 @@ function resolveSettingsSync(
     }
   }
 
-  const dependencyGroups = [...(merged.dependency_groups ?? [])];
-  let groupRequirements: string[] = [];
-  if (dependencyGroups.length > 0) {
-    if (loaded.pyproject === null) {
-      throw new ConfigError(
-        `${
-          c.label("dependency_groups")
-        }: groups need [dependency-groups] in ${root}/pyproject.toml, which does not exist`,
-        "create pyproject.toml with a [dependency-groups] table, or remove dependency_groups",
-      );
-    }
-    groupRequirements = resolveDependencyGroups(
+  // The groups and extras: the defaults, then this start's flags (uv's meanings).
+  const declaredDeps = declaredDepsOf(loaded, merged, c);
+  const configuredGroups = merged.dependency_groups;
+  if (
+    loaded.pyproject === null && configuredGroups !== undefined && configuredGroups.length > 0
+  ) {
+    throw new ConfigError(
+      `${
+        c.label("dependency_groups")
+      }: groups need [dependency-groups] in ${root}/pyproject.toml, which does not exist`,
+      "create pyproject.toml with a [dependency-groups] table, or remove dependency_groups",
+    );
+  }
+  const deps = selectDeps(declaredDeps, opts.groups ?? emptyGroupRequest(), {
+    deployment: opts.deployment,
+  });
+  const dependencyGroups = deps.groups;
+  const groupRequirements = dependencyGroups.length === 0 || loaded.pyproject === null
+    ? []
+    : resolveDependencyGroups(
       loaded.pyproject.dependencyGroups,
       dependencyGroups,
       loaded.pyproject.path,
     );
+  if (deps.extras.length > 0 && loaded.pyproject) {
+    if (projectDirs.includes(root)) {
+      // Merged with the extras project_dirs gives it (`.[cli]`).
+      const had = (projectExtras[root] ?? "[]").slice(1, -1).split(",").filter(Boolean);
+      projectExtras[root] = `[${[...new Set([...had, ...deps.extras])].join(",")}]`;
+    } else {
+      // A project that cannot be installed: its extras' requirements go in directly.
+      for (
+        const r of extraRequirements(
+          loaded.pyproject.optionalDependencies ?? {},
+          deps.extras,
+          loaded.pyproject.name,
+        )
+      ) {
+        if (!dependencies.includes(r)) dependencies.push(r);
+      }
+    }
+  }
+  if (!deps.project) {
+    // --only-group: the groups alone, without the project or its dependencies.
+    requirements.length = 0;
+    dependencies.length = 0;
+    projectDirs.length = 0;
+    for (const k of Object.keys(projectExtras)) delete projectExtras[k];
   }
 
   const { constraintsFile, constraintsTarget } = constraintsOf(c, merged, env, probedAbsent);
@@ -561,6 +587,8 @@ function resolveSettingsSync(
     dependencies,
     dependencyGroups,
     groupRequirements,
+    declaredDeps,
+    deps,
     projectDirs,
     ...(Object.keys(projectExtras).length > 0 ? { projectExtras } : {}),
     constraintsFile,

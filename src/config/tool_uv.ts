@@ -96,9 +96,9 @@ export function toolUvSettings(
 const INDEX_KEYS = ["index-url", "extra-index-url", "find-links", "no-index", "index"];
 
 /**
- * Keys only uv's project commands (`uv sync`, `uv run`) read: `uv pip install`, which
- * the uv driver runs, ignores them too, and prime's own keys decide the same things
- * (`dependency_groups`, `project_dirs`), so a pip build is no different there.
+ * Keys only uv's project commands (`uv sync`, `uv run`) read, and which prime carries
+ * out itself under either driver: `default-groups` and `dev-dependencies` select the
+ * groups (config/load.ts, deps/plan.ts), `package` is decided by prime's `project_dirs`.
  */
 const PROJECT_ONLY = ["default-groups", "dev-dependencies", "package"];
 

@@ -1,4 +1,7 @@
 /** Shared shapes of the configuration layer. Pure types, no code. */
+import type { GroupRequest } from "../core/invocation.ts";
+
+export type { GroupRequest };
 
 export type VenvDriverName = "venv_uv" | "venv_pip";
 
@@ -11,7 +14,10 @@ export interface ConfigKeys {
   requirements?: string[];
   dependencies?: string[];
   project_dirs?: string[];
-  dependency_groups?: string[];
+  /** The groups installed by default (replaces `dev` / `[tool.uv] default-groups`), or "all". */
+  dependency_groups?: string[] | "all";
+  /** The root project's extras installed by default, or "all". */
+  extras?: string[] | "all";
   constraints_file?: string;
   install_args?: string[];
   python_path?: string[];
@@ -32,6 +38,10 @@ export interface PyProject {
   hasBuildSystem: boolean;
   /** PEP 735 [dependency-groups], raw. */
   dependencyGroups: Record<string, Array<string | { "include-group": string }>>;
+  /** `[project.optional-dependencies]`, raw. */
+  optionalDependencies?: Record<string, string[]>;
+  /** `[tool.uv] default-groups`, when set. */
+  uvDefaultGroups?: string[] | "all";
   /** `[tool.uv.workspace]`, when the pyproject declares a uv workspace. */
   uvWorkspace?: { members: string[]; exclude: string[] };
 }
@@ -92,9 +102,14 @@ export interface Settings {
   venvDir: string;
   requirements: string[];
   dependencies: string[];
+  /** The selected dependency groups (see deps/plan.ts selectDeps), as declared. */
   dependencyGroups: string[];
   /** PEP 508 strings of the selected dependency groups, include-group resolved. */
   groupRequirements: string[];
+  /** The groups and extras a start installs unless its flags say otherwise, and why. */
+  declaredDeps?: DeclaredDeps;
+  /** The selection applied (groups, extras, whether the project is in), when there is a pyproject. */
+  deps?: DepsSelection;
   projectDirs: string[];
   /** Extras to install a project dir with (`/abs/dir` → `[cli]`), from `project_dirs = [".[cli]"]`. */
   projectExtras?: Record<string, string>;
@@ -140,4 +155,30 @@ export interface Pep723Block {
   tool: Pep723Tool;
   /** 1-based line of the `# /// script` line. */
   line: number;
+}
+
+/** What a project declares, and what it installs when no flag says otherwise. */
+export interface DeclaredDeps {
+  /** `[dependency-groups]` names as written, in file order. */
+  groups: string[];
+  /** `[project.optional-dependencies]` names as written, in file order. */
+  extras: string[];
+  /** The groups installed by default (`dev`, unless configured), or every group. */
+  defaultGroups: string[] | "all";
+  /** Where defaultGroups came from, for messages and `prime info`. */
+  defaultGroupsSource: string;
+  /** Extras installed by default (prime's `extras` key), or every extra. */
+  defaultExtras: string[] | "all";
+  /** The pyproject.toml the names are declared in, for messages (null: none). */
+  file: string | null;
+}
+
+/** The groups and extras a build installs: the result of selectDeps(). */
+export interface DepsSelection {
+  /** The groups to install, as declared, in file order. */
+  groups: string[];
+  /** False with `--only-group`: the project and its dependencies are left out. */
+  project: boolean;
+  /** The root project's extras to install, as declared, in file order. */
+  extras: string[];
 }

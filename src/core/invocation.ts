@@ -16,6 +16,111 @@
 import { UsageError } from "./errors.ts";
 import { absoluteFrom, dirname, isDirectory, isFile, pathExists } from "./files.ts";
 
+// ---- The dependency-group and extra flags of one start (uv's `--group`, `--only-group`,
+// `--no-group`, `--no-dev`, `--no-default-groups`, `--all-groups`, `--extra`,
+// `--all-extras`), as given. The warm path parses them and keys its pointer on them, so
+// an env built for another selection is never run; deps/plan.ts (selectDeps) gives
+// them their meaning.
+
+/** The flags as given (`--no-dev` is `--no-group dev`). */
+export interface GroupRequest {
+  groups: string[];
+  onlyGroups: string[];
+  noGroups: string[];
+  noDefaultGroups: boolean;
+  allGroups: boolean;
+  extras: string[];
+  allExtras: boolean;
+}
+
+/** The request of a start that gives none of the flags. */
+export function emptyGroupRequest(): GroupRequest {
+  return {
+    groups: [],
+    onlyGroups: [],
+    noGroups: [],
+    noDefaultGroups: false,
+    allGroups: false,
+    extras: [],
+    allExtras: false,
+  };
+}
+
+/** Whether a request gives any of the flags. */
+export function isEmptyGroupRequest(r: GroupRequest): boolean {
+  return r.groups.length === 0 && r.onlyGroups.length === 0 && r.noGroups.length === 0 &&
+    !r.noDefaultGroups && !r.allGroups && r.extras.length === 0 && !r.allExtras;
+}
+
+/** A group or extra name in its normal form (PEP 503 / PEP 735). */
+function normal(name: string): string {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+
+/** The request as one canonical string (empty for no flags), for request keys. */
+export function groupRequestKey(r: GroupRequest): string {
+  if (isEmptyGroupRequest(r)) return "";
+  const sorted = (xs: string[]) => [...new Set(xs.map(normal))].sort().join(",");
+  return [
+    `g=${sorted(r.groups)}`,
+    `o=${sorted(r.onlyGroups)}`,
+    `n=${sorted(r.noGroups)}`,
+    `d=${r.noDefaultGroups ? 1 : 0}`,
+    `a=${r.allGroups ? 1 : 0}`,
+    `e=${sorted(r.extras)}`,
+    `x=${r.allExtras ? 1 : 0}`,
+  ].join(";");
+}
+
+/** What a group or extra name may look like (PEP 685 / PEP 735 names). */
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** The flags that take a name, and where each puts it. */
+const NAMED: Record<string, "groups" | "onlyGroups" | "noGroups" | "extras"> = {
+  "--group": "groups",
+  "--only-group": "onlyGroups",
+  "--no-group": "noGroups",
+  "--extra": "extras",
+};
+
+/**
+ * Consumes one group/extra flag at argv[i] into `r`. Returns the number of arguments
+ * used (0 when argv[i] is not one of them), or an error message for a flag with a
+ * missing or malformed name.
+ */
+export function takeGroupFlag(argv: string[], i: number, r: GroupRequest): number | string {
+  const a = argv[i];
+  if (a === "--no-dev") {
+    r.noGroups.push("dev");
+    return 1;
+  }
+  if (a === "--no-default-groups") {
+    r.noDefaultGroups = true;
+    return 1;
+  }
+  if (a === "--all-groups") {
+    r.allGroups = true;
+    return 1;
+  }
+  if (a === "--all-extras") {
+    r.allExtras = true;
+    return 1;
+  }
+  const eq = a.indexOf("=");
+  const flag = eq > 0 ? a.slice(0, eq) : a;
+  const field = NAMED[flag];
+  if (field === undefined) return 0;
+  const value = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
+  if (value === undefined || value === "") return `option ${flag} needs a name`;
+  if (!NAME.test(value)) {
+    return `option ${flag}: \`${value}\` is not a valid ${
+      field === "extras" ? "extra" : "group"
+    } name`;
+  }
+  r[field].push(value);
+  return eq > 0 ? 1 : 2;
+}
+
 /** Options that apply to every command. */
 export interface GlobalOptions {
   verbose: number;
@@ -25,6 +130,8 @@ export interface GlobalOptions {
   python: string | null;
   refresh: boolean;
   offline: boolean;
+  /** The dependency groups and extras asked for (`--group`, `--no-dev`, `--extra`, ...). */
+  groups: GroupRequest;
 }
 
 /**
@@ -81,6 +188,7 @@ export function defaultOptions(): GlobalOptions {
     python: null,
     refresh: false,
     offline: false,
+    groups: emptyGroupRequest(),
   };
 }
 
@@ -117,6 +225,9 @@ export function takeGlobalOption(argv: string[], i: number, o: GlobalOptions): n
     o.offline = true;
     return 1;
   }
+  const group = takeGroupFlag(argv, i, o.groups);
+  if (typeof group === "string") throw new UsageError(group);
+  if (group > 0) return group;
   const eq = a.indexOf("=");
   if (a.startsWith("--") && eq > 0 && VALUE_OPTIONS[a.slice(0, eq)]) {
     const value = a.slice(eq + 1);
@@ -241,6 +352,8 @@ export interface Overrides {
   env: { value: string; source: "--env" | "PRIME_ENV" } | null;
   /** PRIME_VENV_DRIVER, as given (validated where the settings are resolved). */
   driver: string | null;
+  /** The group and extra flags (`--group`, `--no-dev`, ...); absent means none. */
+  groups?: GroupRequest;
 }
 
 /** Where a start runs and what it overrides: what the request key is built from. */
@@ -290,6 +403,7 @@ export function invocationContext(
         ? { value: envName, source: "PRIME_ENV" }
         : null,
       driver: ctx.env("PRIME_VENV_DRIVER") || null,
+      ...(isEmptyGroupRequest(options.groups) ? {} : { groups: options.groups }),
     },
   };
 }

@@ -18,7 +18,7 @@ import {
 } from "./paths.ts";
 import { ConfigError, diskError, errorMessage, VenvError } from "./errors.ts";
 import { absoluteFrom, dirname } from "./files.ts";
-import type { InvocationContext } from "./invocation.ts";
+import { groupRequestKey, type InvocationContext } from "./invocation.ts";
 
 /** The request a pointer is keyed on. */
 export interface PointerKey {
@@ -28,6 +28,8 @@ export interface PointerKey {
   envRequest: string;
   pythonOverride: string;
   driverOverride: string;
+  /** The group and extra flags (`--group`, `--no-dev`, ...), canonical; empty for none. */
+  groups?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface PointerKey {
  * bare script), the env asked for (repos only: --env, PRIME_ENV, then `prime use`),
  * --python/PRIME_PYTHON with a relative path made absolute against the invocation's
  * base (so `--python ./py` from two directories are two requests), and
- * PRIME_VENV_DRIVER.
+ * PRIME_VENV_DRIVER, and the group and extra flags (repos only: a script has no groups).
  */
 export function requestKey(
   kind: PointerKey["kind"],
@@ -51,14 +53,16 @@ export function requestKey(
     pythonOverride: python.includes("/") ? absoluteFrom(inv.base, python) : python,
     // A bare script has no venv, so no driver.
     driverOverride: kind === "bare" ? "" : inv.overrides.driver ?? "",
+    groups: kind === "repo" && inv.overrides.groups ? groupRequestKey(inv.overrides.groups) : "",
   };
 }
 
 /** The pointer file for a request. */
 export async function pointerPath(cache: string, key: PointerKey): Promise<string> {
-  const h = await sha256Hex(
-    [key.kind, key.subject, key.envRequest, key.pythonOverride, key.driverOverride].join("\0"),
-  );
+  const parts = [key.kind, key.subject, key.envRequest, key.pythonOverride, key.driverOverride];
+  // Added only when flags were given, so the pointers of plain requests keep their names.
+  if (key.groups) parts.push(key.groups);
+  const h = await sha256Hex(parts.join("\0"));
   return `${cache}/pointers/${h.slice(0, 32)}.json`;
 }
 

@@ -9,6 +9,10 @@ export interface LockInPlan {
   path: string;
   /** The dependency groups taken from the lock. */
   groups: string[];
+  /** The root project's extras taken from the lock (absent: none). */
+  extras?: string[];
+  /** `--only-group`: the groups alone, not the project's dependencies. */
+  onlyGroups?: boolean;
   /** A uv workspace whose members the env holds: the lock's pins for all of them. */
   allPackages?: boolean;
 }

@@ -92,6 +92,9 @@ export async function loadProject(
   });
   const settings = await resolveSettings(loaded, pick, {
     driverOverride: inv.overrides.driver ?? undefined,
+    groups: inv.options.groups,
+    // A bundle is a deployment: no default groups, as `uv sync --no-dev` in a container.
+    deployment: inv.command.kind === "bundle",
   });
   for (const w of settings.warnings ?? []) log.warn(w);
   if (settings.env) log.debug(`env: ${settings.env} (from ${settings.envSource})`);

@@ -7,7 +7,7 @@
  */
 import type { InstallPlan, LockInPlan } from "../installers/driver.ts";
 import type { PyProject, Settings } from "../config/types.ts";
-import { buildInstallPlan, pinsHashes, refinePlan } from "../deps/plan.ts";
+import { buildInstallPlan, pinsHashes, refinePlan, uvSelectionArgs } from "../deps/plan.ts";
 import { ConfigError, EXIT, InstallError, PrimeError } from "../core/errors.ts";
 import { parseToml } from "../config/toml.ts";
 import type { Runner } from "../process.ts";
@@ -21,11 +21,24 @@ export const LOCK_FILES = ["uv.lock", "pylock.toml"] as const;
 /**
  * The lock in force for a ref root: `uv.lock` when the ref root also has a
  * pyproject.toml (uv.lock means nothing without one), else `pylock.toml`, else null.
- * `groups` are the env's dependency groups.
+ * `groups` are the env's dependency groups; `sel` the rest of its selection (extras,
+ * --only-group), when there is one.
  */
-export function findLock(refRoot: string, groups: string[]): LockInPlan | null {
+export function findLock(
+  refRoot: string,
+  groups: string[],
+  sel?: Settings["deps"],
+): LockInPlan | null {
   if (isFile(`${refRoot}/uv.lock`) && isFile(`${refRoot}/pyproject.toml`)) {
-    return { kind: "uv.lock", path: `${refRoot}/uv.lock`, groups: [...groups] };
+    // Set only when they say something, so the plans (and fingerprints) of envs
+    // without extras or --only-group stay as they were.
+    return {
+      kind: "uv.lock",
+      path: `${refRoot}/uv.lock`,
+      groups: [...groups],
+      ...(sel && sel.extras.length > 0 ? { extras: [...sel.extras] } : {}),
+      ...(sel && !sel.project ? { onlyGroups: true } : {}),
+    };
   }
   if (isFile(`${refRoot}/pylock.toml`)) {
     return { kind: "pylock.toml", path: `${refRoot}/pylock.toml`, groups: [...groups] };
@@ -45,7 +58,11 @@ export function planWithLock(
   pyproject: PyProject | null,
 ): InstallPlan {
   if (lock === null) return plan;
-  const fromProject = new Set(pyproject?.dependencies ?? []);
+  // The lock pins the project's dependencies and its extras' alike.
+  const fromProject = new Set([
+    ...(pyproject?.dependencies ?? []),
+    ...Object.values(pyproject?.optionalDependencies ?? {}).flat(),
+  ]);
   return {
     ...plan,
     dependencies: plan.dependencies.filter((d) => !fromProject.has(d)),
@@ -65,7 +82,7 @@ export async function envPlan(
 ): Promise<InstallPlan> {
   const plan = await refinePlan(buildInstallPlan(s));
   if (runRefRoot === null) return plan;
-  const lock = findLock(runRefRoot, s.dependencyGroups);
+  const lock = findLock(runRefRoot, s.dependencyGroups, s.deps);
   // A workspace root's env holds its members (settings.ts), so the lock must pin theirs too.
   if (lock?.kind === "uv.lock" && pyproject?.uvWorkspace) {
     if (s.projectDirs.some((d) => d !== runRefRoot)) lock.allPackages = true;
@@ -163,9 +180,14 @@ export function uvExportArgs(lock: LockInPlan, python: string, offline: boolean)
     "--no-emit-project",
     "--no-header",
     "--no-annotate",
-    "--no-default-groups",
   );
-  for (const g of lock.groups) args.push("--group", g);
+  args.push(
+    ...uvSelectionArgs({
+      groups: lock.groups,
+      project: !lock.onlyGroups,
+      extras: lock.extras ?? [],
+    }),
+  );
   if (lock.allPackages) args.push("--all-packages");
   return args;
 }

@@ -1,3 +1,4 @@
+import { emptyGroupRequest } from "../../../src/core/invocation.ts";
 import assert from "node:assert/strict";
 import { parseArgs } from "../../../src/cli/args.ts";
 import { UsageError } from "../../../src/core/errors.ts";
@@ -63,6 +64,40 @@ Deno.test("parseArgs() collects global options before and after the subcommand",
     python: "3.12",
     refresh: true,
     offline: true,
+    groups: emptyGroupRequest(),
+  });
+});
+
+Deno.test("parseArgs() takes uv's group and extra flags before a script, run CMD or sync", () => {
+  const { options, command } = parseArgs(
+    [
+      "--group",
+      "lint",
+      "run",
+      "--no-dev",
+      "--extra=cli",
+      "--only-group",
+      "docs",
+      "pytest",
+      "--group",
+    ],
+    isFile,
+  );
+  assert.deepEqual(options.groups, {
+    ...emptyGroupRequest(),
+    groups: ["lint"],
+    noGroups: ["dev"],
+    extras: ["cli"],
+    onlyGroups: ["docs"],
+  });
+  // After CMD, everything is the program's.
+  assert.deepEqual(command, { kind: "run", cmd: "pytest", args: ["--group"] });
+  const sync = parseArgs(["sync", "--no-default-groups", "--all-groups", "--all-extras"], isFile);
+  assert.deepEqual(sync.options.groups, {
+    ...emptyGroupRequest(),
+    noDefaultGroups: true,
+    allGroups: true,
+    allExtras: true,
   });
 });
 
@@ -74,6 +109,8 @@ const bad: [string, string[], RegExp][] = [
   ["a bad --shell", ["env", "--shell", "tcsh"], /--shell must be/],
   ["a bad --older-than", ["gc", "--older-than", "soon"], /--older-than needs a number/],
   ["an extra argument", ["sync", "extra"], /unexpected argument extra/],
+  ["--group without a name", ["sync", "--group"], /--group needs a name/],
+  ["a malformed --extra", ["--extra", "a b", "sync"], /`a b` is not a valid extra name/],
 ];
 for (const [name, argv, re] of bad) {
   Deno.test(`parseArgs() rejects ${name} with a usage error (exit 2)`, () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { resolveDependencyGroups } from "../../../src/deps/plan.ts";
 import { ConfigError, EXIT } from "../../../src/core/errors.ts";
 import { loadConfig } from "../../../src/config/load.ts";
 import {
   defaultSettings,
   pickEnv,
   readPythonVersionRequirement,
-  resolveDependencyGroups,
   resolveSettings,
   scriptSettings,
 } from "../../../src/config/settings.ts";
@@ -198,7 +198,7 @@ Deno.test("resolveSettings() resolves dependency groups through include-group", 
   });
   const cfg = await loadConfig(root);
   const s = await resolveSettings(cfg, pickEnv(cfg, {}));
-  assert.deepEqual(s.dependencyGroups, ["Test"]);
+  assert.deepEqual(s.dependencyGroups, ["test"]);
   assert.deepEqual(s.groupRequirements, ["pytest", "ruff", "mypy"]);
   await Deno.remove(root, { recursive: true });
 });

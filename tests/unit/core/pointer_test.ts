@@ -26,10 +26,23 @@ Deno.test("requestKey(): env names and the driver count for repos; scripts ignor
     envRequest: "dev",
     pythonOverride: "",
     driverOverride: "venv_uv",
+    groups: "",
   });
   assert.equal(requestKey("script", "/d\0block", i).envRequest, "");
   assert.equal(requestKey("script", "/d\0block", i).driverOverride, "venv_uv");
   assert.equal(requestKey("bare", "/d", i).driverOverride, "");
+});
+
+Deno.test("requestKey(): group and extra flags make another request for a repo, and a plain one keeps its pointer", async () => {
+  const plain = requestKey("repo", "/r", inv([]));
+  const noDev = requestKey("repo", "/r", inv(["--no-dev"]));
+  assert.notEqual(noDev.groups, "");
+  assert.notEqual(await pointerPath("/c", plain), await pointerPath("/c", noDev));
+  assert.equal(
+    await pointerPath("/c", plain),
+    await pointerPath("/c", { ...plain, groups: undefined }),
+  );
+  assert.equal(requestKey("script", "/d\0block", inv(["--no-dev"])).groups, "");
 });
 
 Deno.test("requestKey(): --env, then PRIME_ENV, then the saved `prime use` choice", async () => {
