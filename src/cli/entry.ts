@@ -1,7 +1,7 @@
 /** The entry: the warm path first, then (loaded only when needed) the full CLI. */
 import { tryWarmStart } from "../core/warm.ts";
 import { withDropIn } from "../core/invocation.ts";
-import type { LoadedModules } from "./main.ts";
+import type { LoadedModules } from "./load.ts";
 
 /**
  * Runs prime with `argv` and returns the exit code (when it did not exec). A drop-in
@@ -17,9 +17,9 @@ export async function runCli(args: string[]): Promise<number> {
 }
 
 /**
- * Never called: names each module main.ts loads by a value (load()), literally, so
+ * Never called: names each module load.ts loads by a value (load()), literally, so
  * `deno compile`, which enters here, embeds them. The type makes `deno check` fail
- * when main.ts loads a module this does not name.
+ * when load() is asked for a module this does not name.
  */
 export const EMBEDDED: { [K in keyof LoadedModules]: () => Promise<LoadedModules[K]> } = {
   "../commands/bundle.ts": () => import("../commands/bundle.ts"),

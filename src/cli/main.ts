@@ -1,8 +1,9 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
-import { type Invocation, readInvocation, SUBCOMMANDS } from "./args.ts";
-import { UnknownCommandError } from "../core/invocation.ts";
+import { type Invocation, readInvocation } from "./args.ts";
+import { COMMAND_NAMES, UnknownCommandError } from "../core/invocation.ts";
 import { suggest } from "../config/suggest.ts";
-import { commandHelp, helpText, helpTopics } from "./help.ts";
+import { commandSpec } from "./commands.ts";
+import { load } from "./load.ts";
 import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../core/errors.ts";
 import { versionText } from "./version.ts";
 import * as log from "../log.ts";
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
  */
 function withSuggestion(e: unknown): unknown {
   if (!(e instanceof UnknownCommandError) || e.word.includes(".")) return e;
-  const near = suggest(e.word, SUBCOMMANDS);
+  const near = suggest(e.word, COMMAND_NAMES);
   return near === null ? e : new UnknownCommandError(e.word, near);
 }
 
@@ -81,140 +82,17 @@ async function dispatch(inv: Invocation): Promise<number> {
       throw new UsageError(`-C ${o.directory}: ${errorMessage(e)}`);
     }
   }
-  // Commands, and the project loading they share, are imported on demand: --help,
-  // --version and a bad command line pay only for parsing.
-  switch (c.kind) {
-    case "help":
-      if (c.topic !== null) {
-        const text = commandHelp(c.topic);
-        if (text === null) {
-          throw new UsageError(
-            `no help for \`${c.topic}\`: it is not a command`,
-            `commands are ${helpTopics().join(", ")}`,
-          );
-        }
-        writeAll(Deno.stdout, text);
-        return 0;
-      }
-      writeAll(Deno.stdout, helpText());
-      return 0;
-    case "version":
-      writeAll(Deno.stdout, versionText());
-      return 0;
-    case "sync": {
-      const { syncCommand } = await load("../commands/sync.ts");
-      return await syncCommand(await rooted(inv, "sync"));
-    }
-    case "info": {
-      const { infoCommand } = await load("../commands/info.ts");
-      if (c.script === undefined) return await infoCommand(await project(inv), c.json);
-      const { resolveScript } = await load("../commands/script.ts");
-      const t = await resolveScript(inv, c.script);
-      return t.kind === "block"
-        ? await infoCommand(t.project, c.json, t)
-        : await infoCommand(t.project, c.json);
-    }
-    case "script": {
-      const { scriptCommand } = await load("../commands/script.ts");
-      return await scriptCommand(inv, c.script, c.args);
-    }
-    case "run": {
-      const { runCommand } = await load("../commands/run.ts");
-      return await runCommand(await project(inv), c.cmd, c.args);
-    }
-    case "init": {
-      if (c.wrapper) {
-        const { wrapperCommand } = await load("../commands/wrapper.ts");
-        return await wrapperCommand(startDir);
-      }
-      const { initCommand } = await load("../commands/init.ts");
-      return await initCommand(o, startDir);
-    }
-    case "use": {
-      const { useCommand } = await load("../commands/use.ts");
-      return await useCommand(await rooted(inv, "use", true), c.name);
-    }
-    case "trust": {
-      const { trustCommand } = await load("../commands/trust.ts");
-      return await trustCommand(await rooted(inv, "trust"), c.revoke);
-    }
-    case "env":
-    case "shell": {
-      const { envCommand, shellCommand } = await load("../commands/env.ts");
-      const p = await rooted(inv, c.kind);
-      return c.kind === "env" ? await envCommand(p, c.shell) : await shellCommand(p, c.args);
-    }
-    case "lock": {
-      const { lockCommand } = await load("../commands/lock.ts");
-      return await lockCommand(await rooted(inv, "lock"));
-    }
-    case "clean": {
-      const { cleanCommand } = await load("../commands/clean.ts");
-      if (c.script === undefined) return await cleanCommand(await rooted(inv, "clean"));
-      const { resolveScript } = await load("../commands/script.ts");
-      const t = await resolveScript(inv, c.script);
-      if (t.kind === "block") {
-        const { selectFor } = await load("../project/project.ts");
-        const py = (await selectFor(t.project, t.settings.required, false)).python!;
-        return await cleanCommand({
-          cache: t.project.cache,
-          settings: { ...t.settings, venvDir: await t.venvDirFor(py) },
-        });
-      }
-      if (t.project.refRoot === null) {
-        log.info(`prime: nothing to clean: ${c.script} has no block and no ref root, so no venv`);
-        return 0;
-      }
-      return await cleanCommand(t.project);
-    }
-    case "gc": {
-      const { gcCommand } = await load("../commands/clean.ts");
-      return await gcCommand(o, c.olderThanDays);
-    }
-    case "bundle": {
-      const { bundleCommand } = await load("../commands/bundle.ts");
-      return await bundleCommand(inv, c);
-    }
+  // Commands, and the project loading they share, are imported on demand (the table's
+  // run(), through load()): --help, --version and a bad command line pay only for parsing.
+  if (c.kind === "version") {
+    writeAll(Deno.stdout, versionText());
+    return 0;
   }
-}
-
-/** The modules the cold CLI loads on demand, by specifier (types only). */
-export interface LoadedModules {
-  "../commands/bundle.ts": typeof import("../commands/bundle.ts");
-  "../commands/clean.ts": typeof import("../commands/clean.ts");
-  "../commands/env.ts": typeof import("../commands/env.ts");
-  "../commands/info.ts": typeof import("../commands/info.ts");
-  "../commands/init.ts": typeof import("../commands/init.ts");
-  "../commands/lock.ts": typeof import("../commands/lock.ts");
-  "../commands/run.ts": typeof import("../commands/run.ts");
-  "../commands/script.ts": typeof import("../commands/script.ts");
-  "../commands/sync.ts": typeof import("../commands/sync.ts");
-  "../commands/trust.ts": typeof import("../commands/trust.ts");
-  "../commands/use.ts": typeof import("../commands/use.ts");
-  "../commands/wrapper.ts": typeof import("../commands/wrapper.ts");
-  "../project/project.ts": typeof import("../project/project.ts");
-}
-
-/**
- * Imports a module of the cold CLI by a specifier held in a value. Deno reads and
- * parses every literal `import("...")` target when it builds the graph at start-up
- * (not only when the import runs), which made `--version` read all 73 modules; a
- * value is followed only when the import runs. The compiled binary enters through
- * src/cli/entry.ts, whose EMBEDDED names each of these literally so `deno compile`
- * embeds them. The type argument is type-only: Deno's run-time graph skips it.
- */
-export async function load<K extends keyof LoadedModules>(spec: K): Promise<LoadedModules[K]> {
-  return await import(spec) as LoadedModules[K];
-}
-
-/** The project of the invocation (loaded on demand). */
-async function project(inv: Invocation) {
-  const { loadProject } = await load("../project/project.ts");
-  return await loadProject(inv, inv.base);
-}
-
-/** The project of the invocation, which must have a ref root (loaded on demand). */
-async function rooted(inv: Invocation, what: string, tolerateStaleChoice = false) {
-  const { requireRoot } = await load("../project/project.ts");
-  return await requireRoot(inv, what, tolerateStaleChoice);
+  if (c.kind === "script") {
+    const { scriptCommand } = await load("../commands/script.ts");
+    return await scriptCommand(inv, c.script, c.args);
+  }
+  const spec = commandSpec(c.kind);
+  if (spec === undefined) throw new Error(`no command table entry for ${c.kind}`);
+  return await spec.run(inv, c);
 }

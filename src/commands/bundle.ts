@@ -4,7 +4,9 @@
  * hands the rest to the bundle pipeline (src/bundle/build.ts).
  */
 import { resolve } from "node:path";
-import type { Invocation } from "../cli/args.ts";
+import type { Invocation as CoreInvocation } from "../core/invocation.ts";
+
+type Invocation = CoreInvocation<unknown>;
 import type { Settings } from "../config/types.ts";
 import { type Project, requireRoot } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";

@@ -3,7 +3,7 @@
  * have gone unused. Both remove crash-safely (rename to trash, then delete) and
  * report what they freed on stderr.
  */
-import type { GlobalOptions } from "../cli/args.ts";
+import type { GlobalOptions } from "../core/invocation.ts";
 import type { Settings } from "../config/types.ts";
 import { rel } from "../project/project.ts";
 import { isVenvLike } from "../venv/ownership.ts";

@@ -5,7 +5,6 @@
  * started by prime gets. Variable values go to stdout only, never to stderr or logs:
  * they may hold secrets.
  */
-import type { ShellKind } from "../cli/args.ts";
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
@@ -19,6 +18,9 @@ import * as log from "../log.ts";
 import { shellFamily, shellHook } from "../shell/shell_init.ts";
 import { writeAll } from "../core/files.ts";
 import { readStamp, type StampRun, venvPythonExists } from "../core/stamp.ts";
+
+/** The shell dialects `prime env` prints. */
+export type ShellKind = "sh" | "fish" | "json";
 
 /** What activating an env sets and unsets, in output order. */
 export interface Activation {

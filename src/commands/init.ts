@@ -4,7 +4,7 @@
  * never overwrites: an existing prime.toml (or a [tool.prime] table) is a
  * configuration error (exit 3) and nothing is touched.
  */
-import type { GlobalOptions } from "../cli/args.ts";
+import type { GlobalOptions } from "../core/invocation.ts";
 import type { PyProject } from "../config/types.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { findRefRoot } from "../core/ref_root.ts";

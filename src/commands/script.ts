@@ -5,8 +5,9 @@
  *   - else the env of the ref root found from the script's own directory;
  *   - else the selected interpreter, isolated, and no venv.
  */
-import type { Invocation } from "../cli/args.ts";
-import { isEmptyGroupRequest } from "../core/invocation.ts";
+import { type Invocation as CoreInvocation, isEmptyGroupRequest } from "../core/invocation.ts";
+
+type Invocation = CoreInvocation<unknown>;
 import type { Pep723Block, RequiredPython, Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";

@@ -1,5 +1,8 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
-import type { GlobalOptions, Invocation } from "../cli/args.ts";
+import type { GlobalOptions, Invocation as CoreInvocation } from "../core/invocation.ts";
+
+/** An invocation, whatever its command (the project needs its options and base). */
+type Invocation = CoreInvocation<unknown>;
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
 import { findProjectRoot } from "../core/ref_root.ts";

@@ -13,7 +13,7 @@ const cases: [string, string[], unknown][] = [
     script: "./sync",
     args: ["-v"],
   }],
-  ["a subcommand name wins over a file", ["info"], { kind: "info", json: false }],
+  ["a subcommand name wins over a file", ["info"], { kind: "info", json: false, script: null }],
   ["an existing bare file is a script", ["tool", "--help"], {
     kind: "script",
     script: "tool",
@@ -34,7 +34,7 @@ const cases: [string, string[], unknown][] = [
     script: "app.py",
     args: ["--version"],
   }],
-  ["info --json", ["info", "--json"], { kind: "info", json: true }],
+  ["info --json", ["info", "--json"], { kind: "info", json: true, script: null }],
   ["env --shell=fish", ["env", "--shell=fish"], { kind: "env", shell: "fish" }],
   ["gc --older-than 7", ["gc", "--older-than", "7"], { kind: "gc", olderThanDays: 7 }],
   ["use with a name", ["use", "dev"], { kind: "use", name: "dev" }],
@@ -153,6 +153,6 @@ Deno.test("parseArgs() takes a SCRIPT for info and clean", () => {
   const cmd = (argv: string[]) => parseArgs(argv, () => false).command;
   assert.deepEqual(cmd(["info", "--json", "s.py"]), { kind: "info", json: true, script: "s.py" });
   assert.deepEqual(cmd(["clean", "tools/s.py"]), { kind: "clean", script: "tools/s.py" });
-  assert.deepEqual(cmd(["clean"]), { kind: "clean" });
+  assert.deepEqual(cmd(["clean"]), { kind: "clean", script: null });
   assert.throws(() => cmd(["clean", "a.py", "b.py"]), /clean: unexpected argument b\.py/);
 });
