@@ -67,7 +67,7 @@ export interface CommandSpec<C extends { kind: string } = { kind: string }> {
   /** Checks the parsed command as a whole. @throws UsageError */
   check?(c: C): C;
   /** Runs the command, loading its module on demand; returns the exit code. */
-  run(inv: Invocation<unknown>, c: C): Promise<number>;
+  run(inv: Invocation<{ kind: string }>, c: C): Promise<number>;
 }
 
 function command<C extends { kind: string }>(spec: CommandSpec<C>): CommandSpec<C> {
@@ -92,13 +92,17 @@ function parseDays(v: string): number {
 }
 
 /** The project of the invocation (loaded on demand). */
-async function project(inv: Invocation<unknown>) {
+async function project(inv: Invocation<{ kind: string }>) {
   const { loadProject } = await load("../project/project.ts");
   return await loadProject(inv, inv.base);
 }
 
 /** The project of the invocation, which must have a ref root (loaded on demand). */
-async function rooted(inv: Invocation<unknown>, what: string, tolerateStaleChoice = false) {
+async function rooted(
+  inv: Invocation<{ kind: string }>,
+  what: string,
+  tolerateStaleChoice = false,
+) {
   const { requireRoot } = await load("../project/project.ts");
   return await requireRoot(inv, what, tolerateStaleChoice);
 }

@@ -6,7 +6,6 @@
 import { resolve } from "node:path";
 import type { Invocation as CoreInvocation } from "../core/invocation.ts";
 
-type Invocation = CoreInvocation<unknown>;
 import type { Settings } from "../config/types.ts";
 import { type Project, requireRoot } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
@@ -19,6 +18,9 @@ import {
   realOrSelf,
 } from "../bundle/build.ts";
 import { classifyEntry, entryIsScript } from "../bundle/entry.ts";
+
+/** An invocation, whatever its command (what is used here: its options and base). */
+type Invocation = CoreInvocation<{ kind: string }>;
 
 /** Runs `prime bundle`. */
 export async function bundleCommand(

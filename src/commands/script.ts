@@ -7,7 +7,6 @@
  */
 import { type Invocation as CoreInvocation, isEmptyGroupRequest } from "../core/invocation.ts";
 
-type Invocation = CoreInvocation<unknown>;
 import type { Pep723Block, RequiredPython, Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";
@@ -25,6 +24,9 @@ import { touchLastUsed } from "../core/warm.ts";
 import { requestKey } from "../core/pointer.ts";
 import * as log from "../log.ts";
 import { dirname, isFile } from "../core/files.ts";
+
+/** An invocation, whatever its command (what is used here: its options and base). */
+type Invocation = CoreInvocation<{ kind: string }>;
 
 /** The env a script runs in: its PEP 723 script env, or its repo's (or none). */
 export type ScriptTarget =

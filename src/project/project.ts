@@ -1,8 +1,6 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
 import type { GlobalOptions, Invocation as CoreInvocation } from "../core/invocation.ts";
 
-/** An invocation, whatever its command (the project needs its options and base). */
-type Invocation = CoreInvocation<unknown>;
 import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
 import { findProjectRoot } from "../core/ref_root.ts";
@@ -17,6 +15,9 @@ import { ownCacheDir } from "../core/paths.ts";
 import * as log from "../log.ts";
 import { EXIT, PrimeError } from "../core/errors.ts";
 import { isFile, resolvePath } from "../core/files.ts";
+
+/** An invocation, whatever its command (what is used here: its options and base). */
+type Invocation = CoreInvocation<{ kind: string }>;
 
 /** What every project has, rooted or not. */
 interface ProjectBase {
