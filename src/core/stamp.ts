@@ -35,6 +35,18 @@ export interface StampRun {
   isolation?: Isolation;
 }
 
+/**
+ * The venv's site-packages as the build left it: another tool (`uv sync --no-dev`,
+ * `pip install`) that installs or removes a package changes the directory's mtime, and
+ * then its distributions are compared (see siteChange).
+ */
+export interface StampSite {
+  dir: string;
+  mtimeMs: number;
+  /** `name==version` of each distribution (normalised, sorted; pip, setuptools, wheel left out). */
+  dists: string[];
+}
+
 /** The whole stamp. */
 export interface Stamp {
   schema: 1;
@@ -65,6 +77,8 @@ export interface Stamp {
    * unchanged is not read again, so a thousand matched files cost stats, not hashes.
    */
   inputStats?: Record<string, [number, number]>;
+  /** The distributions installed, when the build recorded them. */
+  site?: StampSite;
 }
 
 /** Reads a venv's stamp; null when it is missing or unreadable (the venv is then incomplete). */
@@ -103,6 +117,78 @@ function isStamp(s: unknown): s is Stamp {
 export function writeStamp(venvDir: string, stamp: Stamp): void {
   const mode = Object.keys(stamp.run.vars).length ? 0o600 : 0o644;
   writeFileAtomic(stampPath(venvDir), JSON.stringify(stamp, null, 1) + "\n", mode);
+}
+
+/** Tools a venv may hold or lose without its configuration changing (uv sync drops pip). */
+const SEED_DISTS = new Set(["pip", "setuptools", "wheel"]);
+
+/**
+ * The distributions in a site-packages dir, from its `*.dist-info` names: normalised
+ * `name==version`, sorted, seed tools left out. Null when the dir cannot be read.
+ */
+export function listDists(dir: string): string[] | null {
+  const out: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      const m = /^(.+?)-([^-]+)\.dist-info$/.exec(e.name);
+      if (!m) continue;
+      const name = m[1].replace(/[-_.]+/g, "-").toLowerCase();
+      if (!SEED_DISTS.has(name)) out.push(`${name}==${m[2]}`);
+    }
+  } catch {
+    return null;
+  }
+  return out.sort();
+}
+
+/**
+ * What another tool changed in the venv's packages since the build, or null. One stat
+ * while the directory is as the build left it; a listing only after it changed (a new
+ * `__pycache__` there changes nothing that counts).
+ */
+export function siteChange(site: StampSite | undefined): string | null {
+  if (!site) return null;
+  const st = statOrNull(site.dir);
+  if (st !== null && (st.mtime?.getTime() ?? -1) === site.mtimeMs) return null;
+  const now = st === null ? null : listDists(site.dir);
+  if (now === null) return `${site.dir} is gone`;
+  const was = new Set(site.dists);
+  const added = now.filter((d) => !was.has(d));
+  const have = new Set(now);
+  const removed = site.dists.filter((d) => !have.has(d));
+  if (added.length === 0 && removed.length === 0) return null;
+  const list = [...removed.map((d) => `-${d}`), ...added.map((d) => `+${d}`)];
+  return `its packages changed since prime built it (${list.slice(0, 4).join(", ")}${
+    list.length > 4 ? `, ... ${list.length - 4} more` : ""
+  }): another tool installed or removed them`;
+}
+
+/** The site-packages of a venv dir and its distributions now, for the stamp; undefined without one. */
+export function recordSite(venvDir: string): StampSite | undefined {
+  let dir: string | undefined;
+  try {
+    for (const lib of Deno.readDirSync(`${venvDir}/lib`)) {
+      const sp = `${venvDir}/lib/${lib.name}/site-packages`;
+      if (statOrNull(sp)?.isDirectory) {
+        dir = sp;
+        break;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  if (dir === undefined) return undefined;
+  const real = (() => {
+    try {
+      return Deno.realPathSync(dir);
+    } catch {
+      return dir;
+    }
+  })();
+  const mtimeMs = statOrNull(real)?.mtime?.getTime();
+  const dists = listDists(real);
+  if (mtimeMs === undefined || dists === null) return undefined;
+  return { dir: real, mtimeMs, dists };
 }
 
 /** Whether a venv's own interpreter is there (a stamp alone does not make it usable). */
@@ -158,7 +244,7 @@ export async function hashInputs(paths: string[]): Promise<StampInput[]> {
  */
 export async function staleReason(stamp: Stamp, venvDir: string): Promise<string | null> {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
-  const changed = interpreterChange(stamp.python);
+  const changed = interpreterChange(stamp.python) ?? siteChange(stamp.site);
   if (changed) return changed;
   if (!venvPythonExists(venvDir)) return "the venv's python is missing";
   if (stamp.inputGlobs && !dirsUnchanged(stamp.inputGlobs.dirs)) {

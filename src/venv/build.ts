@@ -3,7 +3,7 @@
  * generation and switch it in. Used by sync, run, script mode and info.
  */
 import type { BuildContext, InstallPlan, VenvDriver } from "../installers/driver.ts";
-import { readStamp, venvPythonExists, writeStamp } from "../core/stamp.ts";
+import { readStamp, recordSite, venvPythonExists, writeStamp } from "../core/stamp.ts";
 import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
 import {
   generationOf,
@@ -238,6 +238,7 @@ async function buildInto(
     run: inputs.run,
     inputGlobs: inputs.inputGlobs && withDirSnapshot(inputs),
     inputStats: inputs.inputStats,
+    site: recordSite(dir),
   });
 }
 

@@ -12,6 +12,7 @@ import {
   inputChange,
   isGlob,
   readStamp,
+  siteChange,
   statInputs,
   venvPythonExists,
 } from "../core/stamp.ts";
@@ -184,7 +185,12 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
   if (!venvPythonExists(inputs.venvDir)) {
     return { fresh: false, reason: "the venv's python is missing", stamp };
   }
-  if (stamp.fingerprint === inputs.fingerprint) return { fresh: true, reason: "fresh", stamp };
+  if (stamp.fingerprint === inputs.fingerprint) {
+    // The same inputs, but another tool (uv sync --no-dev, pip) changed the packages.
+    const site = siteChange(stamp.site);
+    if (site !== null) return { fresh: false, reason: site, stamp };
+    return { fresh: true, reason: "fresh", stamp };
+  }
   return { fresh: false, reason: describeChange(stamp, inputs), stamp };
 }
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {

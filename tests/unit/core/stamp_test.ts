@@ -5,6 +5,8 @@ import {
   hashInputs,
   inputChange,
   readStamp,
+  recordSite,
+  siteChange,
   staleReason,
   type Stamp,
   statInputs,
@@ -199,4 +201,24 @@ Deno.test("isUvMember() matches members and honours exclude", () => {
   assert.equal(isUvMember("packages/legacy", ws), false);
   assert.equal(isUvMember("tools/cli", ws), true);
   assert.equal(isUvMember("tools/other", ws), false);
+});
+
+Deno.test("siteChange() is one stat while site-packages is untouched, and names what another tool added or removed", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  const sp = `${root}/lib/python3.12/site-packages`;
+  await Deno.mkdir(`${sp}/pytest-8.0.dist-info`, { recursive: true });
+  await Deno.mkdir(`${sp}/Rich_Text-1.0.dist-info`);
+  await Deno.mkdir(`${sp}/pip-24.0.dist-info`);
+  const site = recordSite(root)!;
+  assert.deepEqual(site.dists, ["pytest==8.0", "rich-text==1.0"]);
+  assert.equal(siteChange(site), null);
+  // A __pycache__ or a dropped pip changes the mtime, not the distributions.
+  await Deno.mkdir(`${sp}/__pycache__`);
+  await Deno.remove(`${sp}/pip-24.0.dist-info`);
+  assert.equal(siteChange({ ...site, mtimeMs: site.mtimeMs - 1 }), null);
+  await Deno.remove(`${sp}/pytest-8.0.dist-info`);
+  await Deno.mkdir(`${sp}/ruff-0.1.dist-info`);
+  assert.match(siteChange({ ...site, mtimeMs: -1 })!, /-pytest==8\.0, \+ruff==0\.1/);
+  assert.equal(siteChange(undefined), null);
+  await Deno.remove(root, { recursive: true });
 });
