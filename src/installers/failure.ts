@@ -6,8 +6,9 @@
  * the environment the installer ran with.
  */
 import { InstallError } from "../core/errors.ts";
-import { type RunResult, tail } from "../process.ts";
+import type { RunResult } from "../process.ts";
 import { truthy } from "../pypa/pip_config.ts";
+import * as log from "../log.ts";
 
 /** Which installer produced the output. */
 export type Installer = "pip" | "uv";
@@ -19,6 +20,13 @@ export interface FailureInput {
   output: string;
   /** The environment the installer ran with (PIP_*, UV_*, ...). */
   env?: Record<string, string | undefined>;
+  /** prime ran with --offline (pip with --no-index, uv with --offline). */
+  offline?: boolean;
+  /**
+   * prime's verbosity, which decides where the installer's output is: streamed above
+   * (-vv), printed in full after the error (-v), or only its reason (default).
+   */
+  verbosity?: number;
 }
 
 /** A classified failure. */
@@ -45,6 +53,9 @@ const NETWORK =
 
 const PYVER_HINT =
   `pin a version that supports this Python, or require a Python it supports (required_python_version or .python-version; prime info shows the selected interpreter), ${RERUN}`;
+
+/** pip found versions of a requirement, and none of them matches. */
+const SOME_VERSIONS = /\(from versions: (?!none\))[^)]+\)/;
 
 /** The cause when nothing more specific is recognised. */
 const GENERIC_CAUSE: FailureCause = {
@@ -198,6 +209,30 @@ const CAUSES: CauseRule[] = [
     },
   },
   {
+    // Before not-found: with the network off, "not found" means "not here", not "no such package".
+    id: "offline",
+    match({ installer, output, offline }) {
+      const uvSaid = /network was disabled|was not found in the cache/i.test(output);
+      const name = firstMatch(output, [
+        /Because (\S+) was not found in the cache/,
+        /No matching distribution found for (\S+)/,
+        /Could not find a version that satisfies the requirement (\S+)/,
+        /Because (\S+) was not found in the (?:package registry|provided package locations)/,
+      ]);
+      if (!uvSaid && !(offline && name !== null)) return null;
+      const what = name ? `\`${name}\`` : "a requirement";
+      const where = installer === "uv"
+        ? "uv's cache or the local find-links"
+        : "the local find-links";
+      return {
+        summary:
+          `${what} is not in ${where}, and the install ran offline (prime --offline, or UV_OFFLINE), so no index was asked`,
+        hint:
+          `run once without --offline (uv then caches it), or put its wheel in a find-links directory (PIP_FIND_LINKS, find-links in pip.conf, install_args), ${RERUN}`,
+      };
+    },
+  },
+  {
     id: "not-found",
     match({ output }) {
       const name = firstMatch(output, [
@@ -210,6 +245,10 @@ const CAUSES: CauseRule[] = [
         /Package `?([^`\s]+)`? not found/,
       ]);
       if (name === null) return null;
+      // Versions exist, none matches: a resolution failure, not a missing name.
+      if (SOME_VERSIONS.test(output) || /Because only [^\n]* is available/.test(output)) {
+        return null;
+      }
       // pip retries an unreachable index, then says "from versions: none": the cause
       // is the network, not the name.
       if (/\(from versions: none\)/.test(output) && NETWORK.test(output)) return null;
@@ -218,6 +257,39 @@ const CAUSES: CauseRule[] = [
         summary: `${what} was not found on the package sources in force`,
         hint:
           `check its name and version, and the index settings (prime info -v shows each one and where it comes from), ${RERUN}`,
+      };
+    },
+  },
+  {
+    // Before compile: a build whose own requirements cannot be resolved never ran a
+    // compiler, so the C-compiler hint would send the user the wrong way.
+    id: "resolution",
+    match({ output, verbosity }) {
+      const build = /Failed to resolve requirements from `build-system\.requires`/.test(output) ||
+        /pip subprocess to install build dependencies did not run successfully/.test(output);
+      if (
+        !build && !SOME_VERSIONS.test(output) &&
+        !/No solution found when resolving|ResolutionImpossible|conflicting dependencies/.test(
+          output,
+        )
+      ) return null;
+      const project = firstMatch(output, [
+        /Failed to build `([^` @]+)/,
+        /Processing \S*?([^/\s]+)\s*$/m,
+      ]);
+      const what = project ? ` of \`${project}\`` : "";
+      const firstIndex = /--index-strategy unsafe-best-match/.test(output);
+      return {
+        summary: build
+          ? `the build requirements${what} ([build-system].requires) cannot be resolved: no version matches (see the reason ${
+            (verbosity ?? 0) >= 2 ? "above" : "below"
+          })`
+          : `no set of versions satisfies the requirements together (see the reason ${
+            (verbosity ?? 0) >= 2 ? "above" : "below"
+          })`,
+        hint: firstIndex
+          ? `uv takes each package from the first index that has it (uv's own rule, from UV_INDEX_STRATEGY, uv.toml or [tool.uv]); if you trust every index equally, set index-strategy = "unsafe-best-match" there (docs/SECURITY.md says what that means), ${RERUN}`
+          : `loosen or fix the version bounds the reason names, or check the index settings (prime info -v shows each one), ${RERUN}`,
       };
     },
   },
@@ -263,7 +335,7 @@ const CAUSES: CauseRule[] = [
   {
     // After the network causes: a build that fails to download its own tools is theirs.
     id: "compile",
-    match({ output }) {
+    match({ output, verbosity }) {
       const name = firstMatch(output, [
         /Failed building wheel for (\S+)/,
         /Failed to build `([^` @]+)/,
@@ -281,10 +353,12 @@ const CAUSES: CauseRule[] = [
         return null;
       }
       const what = name ? `\`${name}\`` : "a package";
+      const v = verbosity ?? 0;
+      const where = v >= 2 ? "above" : v === 1 ? "below" : "with prime -v";
       return {
         summary: compiler
-          ? `building ${what} from source failed: its compile step failed (see the compiler's errors above)`
-          : `building ${what} from source failed (see the build output above)`,
+          ? `building ${what} from source failed: its compile step failed (see the compiler's errors ${where})`
+          : `building ${what} from source failed (see the build output ${where})`,
         hint:
           `install what its build needs (a C compiler and the Python headers: build-essential and python3-dev, or the dev packages its errors name), or pin a version with a wheel for this Python and platform; with --no-build-isolation its [build-system].requires must install first (prime does that for project_dirs); -vv shows the whole build, ${RERUN}`,
       };
@@ -322,9 +396,42 @@ export function classifyFailure(input: FailureInput, rules: CauseRule[] = CAUSES
   return GENERIC_CAUSE;
 }
 
+/** Lines of an installer's output that say why it failed; the rest is progress. */
+const REASON =
+  /^(?:ERROR|error|cause|Caused by|hint):|^× |(?:^|: )(?:fatal )?error: |returned non-zero exit status/;
+/** Reason lines that only repeat another one (pip's summaries of a failed build). */
+const ECHO =
+  /^× |Failed building wheel for|Failed to build installable wheels|Could not build wheels for|subprocess-exited-with-error|See above for output/;
+
 /**
- * The InstallError (exit 6) for a failed installer run: the command, the tail of its
- * output, and the cause's summary and hint.
+ * The installer's own reason for a failure, at most `max` lines, in its order: its
+ * `error:`/`ERROR:`/`cause:`/`hint:` lines and a compiler's `error:` lines. Over the
+ * limit, pip's repeated summaries go first, then the middle of the chain (the first
+ * line says what failed, the last ones why). The last lines of the output when none
+ * matches. Pure.
+ */
+export function installerReason(output: string, max = 4): string[] {
+  const lines: string[] = [];
+  for (const raw of output.split("\n")) {
+    const l = raw.trim();
+    if (!l || !REASON.test(l) || /subprocess-exited-with-error/.test(l)) continue;
+    if (!lines.includes(l)) lines.push(l);
+  }
+  if (lines.length === 0) {
+    return output.split("\n").map((l) => l.trim()).filter(Boolean).slice(-max);
+  }
+  while (lines.length > max) {
+    const echo = lines.findIndex((l) => ECHO.test(l));
+    lines.splice(echo >= 0 ? echo : 1, 1);
+  }
+  return lines;
+}
+
+/**
+ * The InstallError (exit 6) for a failed installer run: the cause's summary and hint,
+ * and under them the installer's own reason in at most 4 lines; with -v the command
+ * and the whole output instead (with -vv the output was streamed already, so only the
+ * command).
  */
 export function installFailure(
   installer: Installer,
@@ -332,11 +439,20 @@ export function installFailure(
   command: string,
   result: RunResult,
   env?: Record<string, string | undefined>,
+  opts: { offline?: boolean; verbosity?: number } = {},
 ): InstallError {
-  const output = result.stdout + "\n" + result.stderr;
-  const cause = classifyFailure({ installer, output, env });
+  const output = (result.stdout + "\n" + result.stderr).trim();
+  const verbosity = opts.verbosity ?? log.getVerbosity();
+  const cause = classifyFailure({ installer, output, env, offline: opts.offline, verbosity });
+  let details: string;
+  if (verbosity >= 2) details = `$ ${command}`;
+  else if (verbosity === 1) details = `$ ${command}\n${output}`;
+  else details = installerReason(output).map((l) => `  ${l}`).join("\n");
+  const more = verbosity >= 1
+    ? ""
+    : "; prime -v shows the command and the installer's whole output";
   return new InstallError(
     `installing dependencies failed: ${what}${cause.summary ? `: ${cause.summary}` : ""}`,
-    { details: `$ ${command}\n${tail(result)}`, hint: cause.hint },
+    { details, hint: cause.hint + more },
   );
 }

@@ -279,6 +279,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
             `${program} ${full.join(" ")}`,
             r,
             Deno.env.toObject(),
+            { offline: ctx.offline },
           );
         }
       }

@@ -133,6 +133,7 @@ export function createUvDriver(
             `${uv.path} ${args.join(" ")}`,
             r,
             env,
+            { offline: ctx.offline },
           );
         }
       }
@@ -270,7 +271,8 @@ export async function uvFindOrInstallPython(
       { details: tail(first, 5), hint: "install a matching Python, or run without --offline" },
     );
   }
-  // Never ask uv for what it cannot supply: its downloads start at CPython 3.8.
+  // Never ask uv for what it cannot supply: its downloads start at CPython 3.8. A
+  // request for a Python that does not exist yet (3.99) is uv's to refuse.
   if (request && !admitsMinorAtLeast(request.specifier, UV_DOWNLOAD_MIN_MINOR)) {
     throw new PythonNotFoundError(
       `no interpreter for ${what}: uv can only download Python 3.${UV_DOWNLOAD_MIN_MINOR} and newer, so it was not asked`,
@@ -310,11 +312,15 @@ export async function uvFindOrInstallPython(
   if (inst.code !== 0) {
     const reason = uvReason(inst.stderr || inst.stdout) || `exit ${inst.code}`;
     if (memo) writePythonMemo(memo, reason);
+    // uv knows its downloads without the network: no download means no such build.
+    const noBuild = /No download found/i.test(reason);
     throw new PythonNotFoundError(
       `no interpreter for ${what}: \`uv python install ${req}\`${mirror} failed: ${reason}`,
       {
-        details: tail(inst, 10),
-        hint: "install a matching Python yourself (pyenv, the OS), or check the network",
+        details: noBuild ? undefined : tail(inst, 10),
+        hint: noBuild
+          ? `uv has no build of Python ${req} for this platform (\`uv python list --all-versions\` shows what it has): require a released Python, or install this one yourself (pyenv, the OS)`
+          : "install a matching Python yourself (pyenv, the OS), or check the network",
       },
     );
   }

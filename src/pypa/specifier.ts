@@ -110,7 +110,7 @@ function minorCouldSatisfy(minor: number, spec: string): boolean {
  */
 export function admitsMinorAtLeast(spec: string | null, minMinor: number): boolean {
   if (spec === null || !isValidSpecifier(spec)) return true;
-  for (let m = minMinor; m <= 40; m++) if (minorCouldSatisfy(m, spec)) return true;
+  for (let m = minMinor; m <= 200; m++) if (minorCouldSatisfy(m, spec)) return true;
   return false;
 }
 

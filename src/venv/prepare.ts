@@ -163,12 +163,14 @@ async function pythonFromUv(
   let probed: Awaited<ReturnType<typeof probePython>> = { error: "uv found nothing" };
   const alternatives = required.requests.length ? required.requests : [null];
   const why: string[] = [];
+  const hints: string[] = [];
   for (const req of alternatives) {
     let path: string;
     try {
       path = await uvFindOrInstallPython(uv, req, opts);
     } catch (e) {
       why.push(errorMessage(e));
+      if (e instanceof PythonNotFoundError && e.hint) hints.push(e.hint);
       continue;
     }
     probed = await probePython(path, { cacheDir });
@@ -187,7 +189,10 @@ async function pythonFromUv(
       } (from ${required.source}), and uv could not supply one`,
       {
         details: [describeRejected(selection), ...why.map((w) => `  uv: ${w}`)].join("\n"),
-        hint: offline
+        // uv's own next step when it had one answer (no such build, downloads off).
+        hint: alternatives.length === 1 && hints.length === 1
+          ? hints[0]
+          : offline
           ? "drop --offline so uv may download it, or install one (pyenv install)"
           : "install one (pyenv install, uv python install), or pass --python PATH",
       },

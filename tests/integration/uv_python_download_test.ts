@@ -81,3 +81,20 @@ Deno.test({
     assert.match(r.stderr, /uv can only download Python 3\.8 and newer, so it was not asked/);
   },
 });
+
+Deno.test({
+  name: "a Python that does not exist (3.99) gets uv's own answer, not the 3.8-and-newer refusal" +
+    (uv.ok ? "" : ` (skipped: ${uv.why})`),
+  ignore: !uv.ok,
+  async fn() {
+    const { dir, env } = await setup("3.99");
+    // uv knows its downloads without the network; a proxy that refuses keeps it so.
+    const e = { ...env, HTTPS_PROXY: `http://127.0.0.1:${closedPort()}`, ALL_PROXY: "" };
+    const r = await runPrime(["sync"], { cwd: dir, env: e });
+    assert.equal(r.code, 4, r.stderr);
+    assert.doesNotMatch(r.stderr, /uv can only download Python 3\.8 and newer/);
+    assert.match(r.stderr, /uv python install 3\.99` failed: No download found for request/);
+    assert.match(r.stderr, /hint: uv has no build of Python 3\.99 for this platform/);
+    assert.doesNotMatch(r.stderr, /check the network/);
+  },
+});

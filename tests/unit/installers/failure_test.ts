@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   classifyFailure,
   type FailureInput,
+  installerReason,
   installFailure,
 } from "../../../src/installers/failure.ts";
 
@@ -109,7 +110,44 @@ const PIP_HASH_DIR =
 const UV_HASH_EDITABLE =
   "error: In `--require-hashes` mode, all requirements must have a hash, but none were provided for: file:///tmp/cap/proj";
 
+// uv 0.13.9 and pip 24: a build whose [build-system].requires has no matching version,
+// uv's first-index rule set by the user, and misses with the network off.
+const UV_BUILD_REQUIRES = `Resolved 1 package in 2ms
+   Building proj @ file:///tmp/ucap/proj
+error: Failed to build \`proj @ file:///tmp/ucap/proj\`
+  cause: Failed to resolve requirements from \`build-system.requires\`
+  cause: No solution found when resolving: \`setuptools<1\`
+  cause: Because only setuptools==50.0 is available and you require setuptools<1, we can conclude that your requirements are unsatisfiable.`;
+const UV_FIRST_INDEX = `error: No solution found when resolving dependencies
+  cause: Because only pkgx==2.0 is available and you require pkgx<2, we can conclude that your requirements are unsatisfiable.
+
+hint: \`pkgx\` was found on file:///tmp/a/simple, but not at the requested version (pkgx<2). A compatible version may be available on a subsequent index (e.g., file:///tmp/b/simple). By default, uv will only consider versions that are published on the first index that contains a given package, to avoid dependency confusion attacks. If all indexes are equally trusted, use \`--index-strategy unsafe-best-match\` to consider all versions from all indexes, regardless of the order in which they were defined.`;
+const UV_OFFLINE = `Using Python 3.12.1 environment at: v
+error: No solution found when resolving dependencies
+  cause: Because requests was not found in the cache and you require requests, we can conclude that your requirements are unsatisfiable.
+
+hint: Packages were unavailable because the network was disabled. When the network is disabled, registry packages may only be read from the cache.`;
+const PIP_BUILD_COMPILE_FULL = `Processing ./cext
+  Building wheel for cext (pyproject.toml): started
+  error: subprocess-exited-with-error
+
+  × Building wheel for cext (pyproject.toml) did not run successfully.
+  │ exit code: 1
+  ╰─> [12 lines of output]
+      running build_ext
+      building 'cext' extension
+      gcc -c cext.c -o build/cext.o
+${PIP_COMPILE}`;
+
 const cases: Array<[string, FailureInput, string]> = [
+  [
+    "uv's unresolvable build requirements",
+    { installer: "uv", output: UV_BUILD_REQUIRES },
+    "resolution",
+  ],
+  ["uv stopping at the first index", { installer: "uv", output: UV_FIRST_INDEX }, "resolution"],
+  ["uv with the network off", { installer: "uv", output: UV_OFFLINE }, "offline"],
+  ["pip with --offline", { installer: "pip", output: PIP_NOT_FOUND, offline: true }, "offline"],
   ["pip on a full disk", { installer: "pip", output: PIP_NO_SPACE }, "no-space"],
   ["uv on a full disk", { installer: "uv", output: UV_NO_SPACE }, "no-space"],
   ["pip over its quota", { installer: "pip", output: PIP_QUOTA }, "no-space"],
@@ -176,18 +214,97 @@ Deno.test("classifyFailure() names the missing package", () => {
   assert.match(classifyFailure({ installer: "pip", output: PIP_NOT_FOUND }).summary, /`foo`/);
 });
 
-Deno.test("installFailure() is exit 6 with the command, the output's tail and the cause", () => {
-  const e = installFailure("pip", "pip exited 1", "pip install foo", {
-    code: 1,
-    signal: null,
-    stdout: "",
-    stderr: PIP_USER,
-    timedOut: false,
+Deno.test("installFailure() is exit 6: the cause, at most 4 lines of the installer's reason, -v for all", () => {
+  const res = (stderr: string) => ({ code: 1, signal: null, stdout: "", stderr, timedOut: false });
+  const e = installFailure("pip", "pip exited 1", "pip install foo", res(PIP_USER), {}, {
+    verbosity: 0,
   });
   assert.equal(e.exitCode, 6);
   assert.match(e.message, /^installing dependencies failed: pip exited 1: pip was told to install/);
-  assert.match(e.details ?? "", /^\$ pip install foo\n.*--user/s);
-  assert.match(e.hint ?? "", /PIP_USER/);
+  assert.equal(e.details, `  ${PIP_USER}`);
+  assert.match(e.hint ?? "", /PIP_USER.*; prime -v shows the command and the installer's whole/);
+
+  const full = installFailure(
+    "pip",
+    "pip exited 1",
+    "pip install ./cext",
+    res(PIP_BUILD_COMPILE_FULL),
+    {},
+    {
+      verbosity: 0,
+    },
+  );
+  const lines = (full.details ?? "").split("\n");
+  assert.ok(lines.length <= 4, full.details);
+  assert.ok(lines.some((l) => /cext\.c:1:1: error: unknown type name/.test(l)), full.details);
+  assert.doesNotMatch(full.details ?? "", /running build_ext|\$ pip install/);
+  assert.match(full.message, /see the compiler's errors with prime -v/);
+
+  const v = installFailure(
+    "pip",
+    "pip exited 1",
+    "pip install ./cext",
+    res(PIP_BUILD_COMPILE_FULL),
+    {},
+    {
+      verbosity: 1,
+    },
+  );
+  assert.match(v.details ?? "", /^\$ pip install \.\/cext\n.*running build_ext/s);
+  assert.match(v.message, /see the compiler's errors below/);
+  assert.doesNotMatch(v.hint ?? "", /prime -v shows/);
+  const vv = installFailure(
+    "pip",
+    "pip exited 1",
+    "pip install ./cext",
+    res(PIP_BUILD_COMPILE_FULL),
+    {},
+    {
+      verbosity: 2,
+    },
+  );
+  assert.equal(vv.details, "$ pip install ./cext", "-vv streamed the output already");
+  assert.match(vv.message, /see the compiler's errors above/);
+});
+
+Deno.test("installerReason() keeps uv's chain and the compiler's error, at most 4 lines", () => {
+  assert.deepEqual(installerReason(UV_BUILD_REQUIRES), [
+    "error: Failed to build `proj @ file:///tmp/ucap/proj`",
+    "cause: Failed to resolve requirements from `build-system.requires`",
+    "cause: No solution found when resolving: `setuptools<1`",
+    "cause: Because only setuptools==50.0 is available and you require setuptools<1, we can conclude that your requirements are unsatisfiable.",
+  ]);
+  assert.deepEqual(installerReason(UV_COMPILE), [
+    "error: Failed to build `cext @ file:///tmp/cap/cext`",
+    "cause: Call to `setuptools.build_meta:__legacy__.build_wheel` failed (exit status: 1)",
+    "cext.c:1:1: error: unknown type name 'this'",
+    "error: Command '['gcc', '-c', 'cext.c']' returned non-zero exit status 1.",
+  ]);
+  assert.deepEqual(installerReason("Collecting x\nsomething odd\nexit"), [
+    "Collecting x",
+    "something odd",
+    "exit",
+  ]);
+});
+
+Deno.test("a resolution failure never gets the C-compiler hint; an offline miss says offline", () => {
+  const c = (input: FailureInput) => classifyFailure(input);
+  const build = c({ installer: "uv", output: UV_BUILD_REQUIRES });
+  assert.match(
+    build.summary,
+    /build requirements of `proj` \(\[build-system\]\.requires\) cannot be resolved/,
+  );
+  assert.doesNotMatch(build.hint, /compiler|build-essential/);
+  assert.match(c({ installer: "uv", output: UV_FIRST_INDEX }).hint, /unsafe-best-match/);
+  assert.match(
+    c({ installer: "uv", output: UV_OFFLINE }).summary,
+    /`requests` is not in uv's cache.*offline/,
+  );
+  assert.match(
+    c({ installer: "pip", output: PIP_NOT_FOUND, offline: true }).summary,
+    /`foo` is not in the local find-links.*offline/,
+  );
+  assert.equal(c({ installer: "pip", output: PIP_NOT_FOUND }).id, "not-found", "online: not found");
 });
 
 Deno.test("classifyFailure() names the package, the Python and the host where the output has them", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { PythonRequest } from "../../../src/config/types.ts";
 import {
+  admitsMinorAtLeast,
   compareVersions,
   isPrerelease,
   isValidSpecifier,
@@ -169,4 +170,12 @@ Deno.test("namesForRequest() gives PATH names in the documented order, with t an
     ],
   ];
   for (const [r, want] of cases) assert.deepEqual(namesForRequest(r), want, JSON.stringify(r));
+});
+
+Deno.test("admitsMinorAtLeast() sees a future minor (3.99) as at least 3.8, and 2.7 or <3.8 as not", () => {
+  assert.equal(admitsMinorAtLeast("==3.99.*", 8), true);
+  assert.equal(admitsMinorAtLeast(">=3.40", 8), true);
+  assert.equal(admitsMinorAtLeast("==2.7.*", 8), false);
+  assert.equal(admitsMinorAtLeast("<3.8", 8), false);
+  assert.equal(admitsMinorAtLeast(null, 8), true);
 });
