@@ -5,7 +5,6 @@
  * real uv, local wheels only.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { realUv } from "../helpers/uv.ts";
 
