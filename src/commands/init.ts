@@ -11,6 +11,7 @@ import { findRefRoot } from "../core/ref_root.ts";
 import { readPyProject } from "../config/load.ts";
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
+import { exampleLine } from "../config/keys.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import * as log from "../log.ts";
 import { isFile, parentDir } from "../core/files.ts";
@@ -67,13 +68,13 @@ export function renderStarterConfig(f: InitFacts): string {
     "",
     "# An executable, relative to this directory, run as `SELECTOR REQUIRED_VERSION`. It",
     "# prints an interpreter path as its last line; empty output means no opinion.",
-    '# python_selector_file_rel_path = "tools/select-python"',
+    exampleLine("python_selector_file_rel_path"),
     "",
     "# venv_uv or venv_pip. Default: uv when it can be had, else venv and pip.",
-    '# venv_driver = "venv_uv"',
+    exampleLine("venv_driver"),
     "",
     "# Where the venv lives. Default: .venv, or .venv-NAME for env NAME.",
-    '# local_venv_dir_rel_path = ".venv"',
+    exampleLine("local_venv_dir_rel_path"),
     "",
     "# Requirements files, each installed with -r. Default: requirements.txt if it exists.",
   );
@@ -82,7 +83,7 @@ export function renderStarterConfig(f: InitFacts): string {
   add(
     "",
     "# PEP 508 requirements, installed after the requirements files.",
-    '# dependencies = ["requests>=2.31"]',
+    exampleLine("dependencies"),
     "",
     '# Directories installed as editable projects. Default: ["."] when pyproject.toml has',
     "# [build-system]; without one, its [project].dependencies are installed instead.",
@@ -94,7 +95,7 @@ export function renderStarterConfig(f: InitFacts): string {
       "# pyproject.toml has no [build-system], so its [project].dependencies are installed.",
     );
   }
-  add('# project_dirs = ["."]', "");
+  add(exampleLine("project_dirs"), "");
   const groups = Object.keys(f.pyproject?.dependencyGroups ?? {});
   add(
     "# PEP 735 dependency groups (pyproject.toml [dependency-groups]) installed by default,",
@@ -114,30 +115,30 @@ export function renderStarterConfig(f: InitFacts): string {
     "",
     "# A constraints file passed to the installer. Default: constraints.txt if it exists.",
     "# `prime lock` pins the env's packages there.",
-    '# constraints_file = "constraints.txt"',
+    exampleLine("constraints_file"),
     "",
     "# Extra installer arguments (--index-url, --find-links, --no-index, ...).",
-    '# install_args = ["--index-url", "https://pypi.org/simple"]',
+    exampleLine("install_args"),
     "",
     "# Directories, relative to this one, made importable in the venv (a .pth file).",
-    '# python_path = ["src"]',
+    exampleLine("python_path"),
     "",
     "# Environment variables for the program.",
-    '# vars = { APP_MODE = "development" }',
+    exampleLine("vars"),
     "",
     "# dotenv files read for the program, such as a git-ignored .env for secrets.",
-    '# vars_files = [".env"]',
+    exampleLine("vars_files"),
     "",
     "# Files prime cannot know shape the env (globs): a requirements.in that setuptools",
     "# reads, C sources of an in-place extension. A change to any rebuilds it.",
-    '# inputs = ["requirements.in", "src/**/*.c"]',
+    exampleLine("inputs"),
     "",
     '# "imports" (the default): only the venv and the script\'s own directory are',
     '# importable, while PYTHONUNBUFFERED and other runtime settings pass. "strict": python -I.',
-    '# isolation = "strict"',
+    exampleLine("isolation"),
     "",
     "# The env used when none is picked with --env, PRIME_ENV or `prime use NAME`.",
-    '# default_env = "dev"',
+    exampleLine("default_env"),
     "",
     "# An env: a table holding any keys above; they replace the base values for that",
     "# env, which gets its own venv (.venv-dev). Pick it with `prime use dev`.",

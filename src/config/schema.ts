@@ -9,6 +9,7 @@ import { didYouMean } from "./suggest.ts";
 import { requestFromSpecifier } from "./python_version.ts";
 import { checkRequirement } from "../pypa/pep508.ts";
 import { hasControlChar } from "../core/paths.ts";
+import { CONFIG_KEY_TABLE, configKey, type KeyType } from "./keys.ts";
 
 /** Where a table was read from, for messages: `{file: "/r/prime.toml", table: "env.dev"}`. */
 export interface ConfigWhere {
@@ -17,49 +18,29 @@ export interface ConfigWhere {
   table: string;
 }
 
-const STRING_KEYS = [
-  "required_python_version",
-  "python_selector_file_rel_path",
-  "venv_driver",
-  "local_venv_dir_rel_path",
-  "constraints_file",
-  "default_env",
-  "isolation",
-] as const;
-const LIST_KEYS = [
-  "requirements",
-  "dependencies",
-  "project_dirs",
-  "dependency_groups",
-  "extras",
-  "install_args",
-  "python_path",
-  "vars_files",
-  "inputs",
-] as const;
-const TABLE_KEYS = ["vars"] as const;
+/** The names of the keys of one type, from the table. */
+function keysOf(...types: KeyType[]): Set<string> {
+  return new Set(CONFIG_KEY_TABLE.filter((k) => types.includes(k.type)).map((k) => k.name));
+}
+const STRING_KEYS = keysOf("string");
+const LIST_KEYS = keysOf("list", "list-or-all");
 /** List keys that also take the string "all" (every group, every extra). */
-const ALL_OR_LIST_KEYS = new Set(["dependency_groups", "extras"]);
+const ALL_OR_LIST_KEYS = keysOf("list-or-all");
+const TOP_LEVEL_ONLY = new Set<string>(
+  CONFIG_KEY_TABLE.filter((k) => k.topLevelOnly).map((k) => k.name),
+);
 
-/** Every key of ConfigKeys, plus `env` (only valid at the top level). */
-export const CONFIG_KEYS: readonly string[] = [...STRING_KEYS, ...LIST_KEYS, ...TABLE_KEYS];
+/** Every key of ConfigKeys (`env` too is valid, at the top level only). */
+export const CONFIG_KEYS: readonly string[] = CONFIG_KEY_TABLE.map((k) => k.name);
 /** The venv drivers prime knows. */
-export const VENV_DRIVERS: readonly VenvDriverName[] = ["venv_uv", "venv_pip"];
-/** The isolation modes (see launch/program_env.ts). */
-export const ISOLATION: readonly string[] = ["imports", "strict"];
+export const VENV_DRIVERS = configKey("venv_driver").choices as readonly VenvDriverName[];
+/** The isolation modes (see core/program_env.ts). */
+export const ISOLATION: readonly string[] = configKey("isolation").choices!;
 /** What an env name may look like. */
 export const ENV_NAME = /^[A-Za-z0-9_.-]+$/;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
-const PATH_KEYS = new Set([
-  "python_selector_file_rel_path",
-  "local_venv_dir_rel_path",
-  "constraints_file",
-  "requirements",
-  "project_dirs",
-  "python_path",
-  "vars_files",
-]);
+const PATH_KEYS = new Set<string>(CONFIG_KEY_TABLE.filter((k) => k.path).map((k) => k.name));
 
 /** True for a TOML table (smol-toml gives null-prototype objects; dates are objects too). */
 export function isTable(v: unknown): v is Record<string, unknown> {
@@ -112,16 +93,16 @@ export function validateConfigKeys(
         opts.isEnv ? "envs do not nest; move it to the top level" : undefined,
       );
     }
-    if (key === "default_env" && opts.isEnv) {
-      fail(where, "`default_env` is only allowed at the top level", "move it out of the env table");
+    if (TOP_LEVEL_ONLY.has(key) && opts.isEnv) {
+      fail(where, `\`${key}\` is only allowed at the top level`, "move it out of the env table");
     }
-    if ((STRING_KEYS as readonly string[]).includes(key)) {
+    if (STRING_KEYS.has(key)) {
       if (typeof value !== "string") {
         fail(where, `\`${key}\` must be a string, found ${describeType(value)}`);
       }
       if (value.trim() === "") fail(where, `\`${key}\` must not be empty`);
       out[key] = value;
-    } else if ((LIST_KEYS as readonly string[]).includes(key)) {
+    } else if (LIST_KEYS.has(key)) {
       // Like uv's default-groups: a list, or "all".
       if (ALL_OR_LIST_KEYS.has(key) && value === "all") {
         out[key] = "all";

@@ -17,6 +17,7 @@ import type {
   VenvDriverName,
 } from "./types.ts";
 import { ENV_NAME, VENV_DRIVERS } from "./schema.ts";
+import { configKey } from "./keys.ts";
 import { didYouMean } from "./suggest.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
@@ -191,7 +192,7 @@ function requiredPython(
 }
 
 /** The isolation of a program when none is configured (docs/how-it-works.md "Isolation"). */
-export const DEFAULT_ISOLATION = "imports";
+export const DEFAULT_ISOLATION = configKey("isolation").value as "imports" | "strict";
 
 /**
  * The settings of an env that configures nothing: the defaults both a repo env and a
