@@ -18,9 +18,40 @@ import {
   realOrSelf,
 } from "../bundle/build.ts";
 import { classifyEntry, entryIsScript } from "../bundle/entry.ts";
+import { selectDeps } from "../deps/plan.ts";
+import { ownCacheSubdir, sha256Hex } from "../core/paths.ts";
+import { touchLastUsed } from "../core/warm.ts";
 
 /** An invocation, whatever its command (what is used here: its options and base). */
 type Invocation = CoreInvocation<{ kind: string }>;
+
+/**
+ * A bundle is a deployment: it leaves out the default groups (dev), which the repo's
+ * env holds (settings.ts resolves a bundle's settings so). When that changes what is
+ * installed, the bundle is made from an env of its own in the cache (beside the script
+ * envs, touched on each use like them), so `prime bundle`
+ * and `prime run` never rebuild `.venv` back and forth. Null: the repo's env serves.
+ */
+function deploymentEnv(
+  inv: Invocation,
+  cache: string,
+  s: Settings,
+): Parameters<typeof prepareEnv>[2] | null {
+  if (!s.declaredDeps || !s.deps) return null;
+  const everyday = selectDeps(s.declaredDeps, inv.options.groups);
+  if (everyday.groups.join("\0") === s.deps.groups.join("\0")) return null;
+  return {
+    label: "the bundle's env (no default groups)",
+    venvDirFor: async (py) => {
+      const key = await sha256Hex(
+        [s.refRoot, s.env ?? "", s.deps!.groups.join(","), s.deps!.extras.join(","), py.realPath]
+          .join("\0"),
+      );
+      // Beside the script envs, so `prime gc` removes it once unused.
+      return `${ownCacheSubdir(`${cache}/scripts`)}/bundle-${key.slice(0, 24)}`;
+    },
+  };
+}
 
 /** Runs `prime bundle`. */
 export async function bundleCommand(
@@ -52,6 +83,9 @@ export async function bundleCommand(
     p = await requireRoot(inv, "bundle");
     s0 = p.settings;
   }
+  if (p.refRoot !== null && !prepOpts.venvDirFor) {
+    prepOpts = deploymentEnv(inv, p.cache, s0) ?? prepOpts;
+  }
   const iso = bundleIsolation(s0);
   const entry = req.entry === null ? null : classifyEntry(req.entry);
   // A DIR that is a symlink keeps its link: the bundle goes where it points.
@@ -59,6 +93,8 @@ export async function bundleCommand(
   if (out !== null) checkOutput(out, s0);
 
   const prepared = await prepareEnv(p, s0, prepOpts);
+  // A cached env (the script's, or the deployment's): used now, as far as gc knows.
+  if (prepOpts.venvDirFor) touchLastUsed(prepared.inputs.venvDir);
   return await buildBundle(req, {
     prepared,
     entry,
