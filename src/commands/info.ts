@@ -178,6 +178,18 @@ export async function gatherInfo(
     cache_dir: p.cache,
     installer_settings: installerSettings,
     uv_settings: uvSettings,
+    // The project's dependency groups and extras, and which this start installs.
+    groups: s?.declaredDeps && s.deps && s.declaredDeps.file !== null
+      ? {
+        declared: s.declaredDeps.groups,
+        default: s.declaredDeps.defaultGroups,
+        default_source: s.declaredDeps.defaultGroupsSource,
+        installed: s.deps.groups,
+        extras: s.declaredDeps.extras,
+        extras_installed: s.deps.extras,
+        project_installed: s.deps.project,
+      }
+      : null,
     plan: s
       ? {
         requirements: s.requirements,
@@ -291,6 +303,31 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
         : "imports (python -s; import-path variables removed, other PYTHON* settings pass)"
     }`,
   );
+  const groups = i.groups as
+    | {
+      declared: string[];
+      default: string[] | "all";
+      default_source: string;
+      installed: string[];
+      extras: string[];
+      extras_installed: string[];
+      project_installed: boolean;
+    }
+    | null;
+  if (groups) {
+    const def = groups.default === "all" ? "all" : groups.default.join(", ") || "none";
+    const mark = (names: string[], on: string[]) =>
+      names.length ? names.map((n) => `${n} ${on.includes(n) ? "[x]" : "[ ]"}`).join(", ") : "none";
+    lines.push(
+      `groups:     ${
+        mark(groups.declared, groups.installed)
+      } (default: ${def}, from ${groups.default_source})`,
+      `extras:     ${mark(groups.extras, groups.extras_installed)}`,
+    );
+    if (!groups.project_installed) {
+      lines.push("            (--only-group: the project and its dependencies are left out)");
+    }
+  }
   if (plan) {
     for (const [k, v] of Object.entries(plan)) {
       if (k === "install_calls") {
