@@ -79,32 +79,63 @@ export function raw(text: string): void {
   if (!quiet) writeAll(Deno.stderr, text.endsWith("\n") ? text : text + "\n");
 }
 
-/** A piece of long work: a spinner with elapsed time on a terminal, a plain line otherwise. */
+/**
+ * A piece of long work: a spinner with elapsed time on a terminal, a plain line otherwise.
+ * `live` says whether updates are drawn; off a terminal (or with -vv or -q) nothing
+ * moves, so a log gets plain lines only.
+ */
 export interface Progress {
+  readonly live: boolean;
+  /** What is happening now, after the label: `3/15 numpy`. Drawn on the next frame. */
+  update(detail: string): void;
   done(): void;
 }
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/** Shows `label` while work runs (nothing with -q; a plain line without a terminal or with -vv). */
-export function progress(label: string): Progress {
-  if (quiet) return { done() {} };
+/**
+ * Shows `label` while work runs (nothing with -q; a plain line without a terminal or
+ * with -vv, unless `plainLine` is false because a line already said it).
+ */
+export function progress(label: string, plainLine = true): Progress {
+  if (quiet) return { live: false, update() {}, done() {} };
   if (!Deno.stderr.isTerminal() || verbosity >= 2) {
-    write(`prime: ${label}...`);
-    return { done() {} };
+    if (plainLine) write(`prime: ${label}...`);
+    return { live: false, update() {}, done() {} };
   }
   const t0 = performance.now();
   let i = 0;
+  let detail = "";
   const draw = () => {
     const s = ((performance.now() - t0) / 1000).toFixed(1);
+    const what = detail ? ` ${paint("bold", detail)}` : "";
+    // One line, cut to the terminal's width, so a redraw never wraps.
+    let cols = 80;
+    try {
+      cols = Deno.consoleSize().columns;
+    } catch { /* not a console after all */ }
+    const plain = `X ${label}${detail ? " " + detail : ""} ${s}s`;
+    const over = plain.length - (cols - 1);
+    const shown = over > 0 && detail.length > over
+      ? ` ${paint("bold", detail.slice(0, detail.length - over - 1) + "…")}`
+      : what;
     writeAll(
       Deno.stderr,
-      `\r\x1b[K${paint("cyan", FRAMES[i++ % FRAMES.length])} ${label} ${paint("dim", s + "s")}`,
+      `\r\x1b[K${paint("cyan", FRAMES[i++ % FRAMES.length])} ${label}${shown} ${
+        paint("dim", s + "s")
+      }`,
     );
   };
   draw();
   const timer = setInterval(draw, 100);
   return {
+    live: true,
+    update(d: string) {
+      // Drawn at once, not on the next tick: a fast installer's steps still show.
+      if (d === detail) return;
+      detail = d;
+      draw();
+    },
     done() {
       clearInterval(timer);
       writeAll(Deno.stderr, "\r\x1b[K");

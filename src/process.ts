@@ -19,6 +19,11 @@ export interface RunOptions {
   /** Copy the child's output to prime's stderr as it arrives (for -vv). */
   echo?: boolean;
   /**
+   * Called with each complete line of output (stdout and stderr alike) as it arrives,
+   * without its newline: how installers' progress is read while they run.
+   */
+  onLine?: (line: string) => void;
+  /**
    * A Python interpreter that starts the child with a parent-death signal (Linux), so
    * the child is killed when prime dies, even by `kill -9`. For installers: an
    * orphaned pip or uv must never go on writing into a venv.
@@ -47,11 +52,27 @@ async function pump(
   stream: ReadableStream<Uint8Array>,
   chunks: Uint8Array[],
   echo: boolean,
+  onLine?: (line: string) => void,
 ): Promise<void> {
+  const lines = onLine ? new TextDecoder() : null;
+  let partial = "";
   for await (const chunk of stream) {
     chunks.push(chunk);
     if (echo) writeAll(Deno.stderr, chunk);
+    if (lines !== null) {
+      const parts = (partial + lines.decode(chunk, { stream: true })).split(/\r?\n|\r/);
+      partial = parts.pop() ?? "";
+      for (const l of parts) safely(onLine!, l);
+    }
   }
+  if (lines !== null && partial !== "") safely(onLine!, partial);
+}
+
+/** A progress display must never break the run it watches. */
+function safely(f: (line: string) => void, line: string): void {
+  try {
+    f(line);
+  } catch { /* progress only */ }
 }
 
 function join(chunks: Uint8Array[]): string {
@@ -197,8 +218,8 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   const echo = opts.echo ?? false;
   const [status] = await Promise.all([
     child.status,
-    pump(child.stdout, out, echo),
-    pump(child.stderr, err, echo),
+    pump(child.stdout, out, echo, opts.onLine),
+    pump(child.stderr, err, echo, opts.onLine),
   ]);
   if (timer !== undefined) clearTimeout(timer);
   return {

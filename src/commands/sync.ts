@@ -2,17 +2,21 @@
 import { rel, type RootedProject } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import * as log from "../log.ts";
+import { describeChanges } from "../venv/changes.ts";
 
 /** Makes the env fresh and prints one summary line on stderr. */
 export async function syncCommand(p: RootedProject): Promise<number> {
   const s = p.settings;
   const prepared = await prepareEnv(p, s);
   const r = prepared.result;
-  const what = r.built ? `built in ${r.seconds.toFixed(1)}s (${r.reason})` : "up to date";
+  const changed = r.changes ? ` ${describeChanges(r.changes)};` : "";
+  const what = r.built
+    ? `built in ${r.seconds.toFixed(1)}s (${r.reason}):${changed}`
+    : "up to date:";
   log.info(
     `prime: ${
       rel(s.venvDir, s.refRoot)
-    } ${what}: Python ${prepared.python.version}, ${prepared.inputs.driverName}${
+    } ${what} Python ${prepared.python.version}, ${prepared.inputs.driverName}${
       s.env ? `, env ${s.env}` : ""
     }`,
   );

@@ -63,6 +63,11 @@ export interface BuildContext {
   offline: boolean;
   /** Stream installer output to stderr (-vv). */
   echo: boolean;
+  /**
+   * Shows per-package progress (`3/15 numpy`) on a terminal; unset off one, where the
+   * installers run exactly as they would without it.
+   */
+  progress?: (detail: string) => void;
 }
 
 /** Creates a venv and installs a plan into it. */

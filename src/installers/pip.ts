@@ -19,6 +19,7 @@ import { compareVersions, versionSatisfies } from "../pypa/specifier.ts";
 import * as log from "../log.ts";
 import { ownCacheSubdir, venvPython } from "../core/paths.ts";
 import { basename, isFile } from "../core/files.ts";
+import { type Watch, watchPip } from "./progress.ts";
 
 /** How pip is started for a venv. */
 export interface PipLauncher {
@@ -230,6 +231,33 @@ export async function findPip(
   return null;
 }
 
+/**
+ * On a terminal: pip's progress bar off (its log lines are read instead) and, from pip
+ * 23 on (where `--report` is no longer experimental), the resolved set as JSON in a temp
+ * file, which prime reads when pip starts installing. Adds to `args`.
+ */
+function pipWatch(ctx: BuildContext, version: string, args: string[]): Watch {
+  args.push("--progress-bar", "off");
+  let report: string | null = null;
+  const major = Number(version.split(".")[0]);
+  if (major >= 23 && !args.includes("--report")) {
+    report = `${Deno.makeTempDirSync({ prefix: "prime-pip-report-" })}/report.json`;
+    args.push("--report", report);
+  }
+  const w = watchPip(ctx.venvDir, report, ctx.progress!);
+  return {
+    line: w.line,
+    stop() {
+      w.stop();
+      if (report !== null) {
+        try {
+          Deno.removeSync(report.replace(/\/report\.json$/, ""), { recursive: true });
+        } catch { /* already gone */ }
+      }
+    },
+  };
+}
+
 /** Creates the pip driver for a given launcher. */
 export function createPipDriver(pip: PipLauncher): VenvDriver {
   return {
@@ -264,13 +292,15 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
           ...phase.args,
         ];
         if (ctx.offline && !full.includes("--no-index")) full.push("--no-index");
+        const watch = ctx.progress ? pipWatch(ctx, pip.version, full) : null;
         log.trace(`$ ${program} ${full.join(" ")}`);
         const r = await ctx.runner(program, full, {
           echo: ctx.echo,
           cwd: ctx.cwd,
           env: { PIP_NO_INPUT: "1", ...activatedEnv(ctx.venvDir) },
           dieWithPrime: ctx.python.path,
-        });
+          onLine: watch?.line,
+        }).finally(() => watch?.stop());
         if (r.code !== 0) {
           const which = phaseNote(phases, i);
           throw installFailure(

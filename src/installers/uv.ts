@@ -19,6 +19,7 @@ import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "../py
 import * as log from "../log.ts";
 import { sha256Hex, venvPython } from "../core/paths.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
+import { uvCacheDir, watchUv } from "./progress.ts";
 
 /** The arguments of `uv venv` for a build. */
 export function uvVenvArgs(
@@ -119,12 +120,19 @@ export function createUvDriver(
         const args = uvInstallArgs(ctx, phase.args, pip.args);
         log.trace(`$ ${uv.path} ${args.join(" ")}`);
         // From the ref root, so relative paths in install_args and its uv.toml apply.
+        // On a terminal, uv names what it must still download (uv_installer at debug
+        // level; RUST_LOG only if the user set none), and its cache shows each one done.
+        const watch = ctx.progress ? watchUv(uvCacheDir(env), ctx.progress) : null;
+        const logEnv: Record<string, string> = watch && env.RUST_LOG === undefined
+          ? { RUST_LOG: "uv_installer=debug" }
+          : {};
         const r = await ctx.runner(uv.path, args, {
           cwd: ctx.cwd,
           echo: ctx.echo,
-          env: { ...pip.env, ...activatedEnv(ctx.venvDir, env.PATH) },
+          env: { ...pip.env, ...activatedEnv(ctx.venvDir, env.PATH), ...logEnv },
           dieWithPrime: ctx.python.path,
-        });
+          onLine: watch?.line,
+        }).finally(() => watch?.stop());
         if (r.code !== 0) {
           const which = phaseNote(phases, i);
           throw installFailure(
@@ -308,7 +316,10 @@ export async function uvFindOrInstallPython(
   // pip's cert and proxy reach the download too: a corporate CA is needed for any host.
   const fromPip = uvArgsFromPip(readPipSettings(env), env, { keys: {} }, []).env;
   const installEnv = { ...fromPip, ...childEnv, UV_HTTP_RETRIES: env.UV_HTTP_RETRIES ?? "0" };
-  const inst = await runner(uv.path, install, { env: installEnv, timeoutMs: 900_000 });
+  const spin = log.progress(`downloading Python ${req}`, false);
+  const inst = await runner(uv.path, install, { env: installEnv, timeoutMs: 900_000 }).finally(
+    () => spin.done(),
+  );
   if (inst.code !== 0) {
     const reason = uvReason(inst.stderr || inst.stdout) || `exit ${inst.code}`;
     if (memo) writePythonMemo(memo, reason);

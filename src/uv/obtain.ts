@@ -214,12 +214,17 @@ async function fromHelperVenv(
     ...opts.installArgs,
   ];
   log.trace(`$ ${start.program} ${args.join(" ")}`);
+  // A spinner on a terminal (a plain line off one), with pip's download in hand.
+  const spin = log.progress(`pip install uv==${UV_VERSION}`, false);
   const pip = await runner(start.program, args, {
     ...base,
     cwd: opts.baseDir,
     env: { ...base.env, PIP_NO_INPUT: "1" },
     timeoutMs: 600_000,
-  });
+    onLine: spin.live
+      ? (l) => /^\s*(Downloading|Installing)/.test(l) && spin.update(l.trim())
+      : undefined,
+  }).finally(() => spin.done());
   if (pip.code !== 0) {
     tried.push(`helper venv: pip install uv==${UV_VERSION} failed: ${lastLine(tail(pip))}`);
     return null;
@@ -276,7 +281,10 @@ async function fromWheel(
       }
       const verb = isRemote(pick.url) ? "downloading" : "unpacking";
       log.info(`prime: ${verb} ${pick.filename} from ${redactUrl(source)}`);
-      const bytes = await download(pick, fetchFn, source, UV_WHEEL_MAX_BYTES);
+      const spin = log.progress(`${verb} uv ${UV_VERSION}`, false);
+      const bytes = await download(pick, fetchFn, source, UV_WHEEL_MAX_BYTES).finally(() =>
+        spin.done()
+      );
       // prime's own table decides: an index's hash only adds a check (a repo's
       // install_args may name any index or directory).
       const pinned = (opts.pinnedHashes ?? UV_WHEEL_SHA256)[pick.filename];

@@ -2,6 +2,7 @@
  * Bringing one venv up to date: compare the stamp, and under the env's lock build a new
  * generation and switch it in. Used by sync, run, script mode and info.
  */
+import { diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
 import type { BuildContext, InstallPlan, VenvDriver } from "../installers/driver.ts";
 import { readStamp, recordSite, venvPythonExists, writeStamp } from "../core/stamp.ts";
 import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
@@ -70,6 +71,8 @@ export interface EnsureResult {
   built: boolean;
   reason: string;
   seconds: number;
+  /** What the build changed (set when built). */
+  changes?: PackageChanges;
 }
 
 /**
@@ -142,8 +145,10 @@ export async function ensureEnv(
         log.info(
           `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
         );
+        const before = packagesIn(venvDir);
         await buildInto(venvDir, inputs, driver, opts);
-        return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
+        const changes = diffPackages(before, packagesIn(venvDir));
+        return { built: true, reason, seconds: (performance.now() - t0) / 1000, changes };
       }
       if (!opts.refresh) throw foreignVenvError(venvDir, inputs.python);
     }
@@ -155,9 +160,12 @@ export async function ensureEnv(
     // A directory of this build's own: nothing else writes into it, and nobody uses it
     // until the stamp is in and the link is switched.
     const gen = newGenerationPath(venvDir);
+    let changes: PackageChanges;
     try {
       await driver.create(buildContext(gen, basename(venvDir), inputs, opts));
       await buildInto(gen, inputs, driver, opts);
+      // What was live before (none for a first build, or a venv being replaced).
+      changes = diffPackages(packagesIn(venvDir), packagesIn(gen));
       replaceVenvPath(venvDir, gen, current);
     } catch (e) {
       removeTree(gen);
@@ -167,7 +175,7 @@ export async function ensureEnv(
       throw e;
     }
     await removeOldGenerations(venvDir);
-    return { built: true, reason, seconds: (performance.now() - t0) / 1000 };
+    return { built: true, reason, seconds: (performance.now() - t0) / 1000, changes };
   } finally {
     // Held for this process before the lock goes, so no gc or clean can remove the env
     // between this build and the program's exec (a no-op if there is nothing to hold).

@@ -47,24 +47,31 @@ function warnRequiresPythonConflict(p: Project, s: Settings, python: PythonInfo)
   }
 }
 
-/** Wraps a driver so its two long steps show progress. */
+/**
+ * Wraps a driver so its two long steps show progress; on a terminal the install step
+ * also shows per-package progress (`3/15 numpy`) read from the installer.
+ */
 function withProgress(d: VenvDriver): VenvDriver {
-  const step = async (label: string, f: () => Promise<void>) => {
-    const p = log.progress(label);
-    try {
-      await f();
-    } finally {
-      p.done();
-    }
-  };
   return {
     name: d.name,
     toolVersion: d.toolVersion,
-    create: (ctx) => step("creating the venv", () => d.create(ctx)),
-    install: (ctx) =>
-      planIsEmpty(ctx.plan)
-        ? d.install(ctx)
-        : step(`installing with ${d.toolVersion}`, () => d.install(ctx)),
+    create: async (ctx) => {
+      const p = log.progress("creating the venv");
+      try {
+        await d.create(ctx);
+      } finally {
+        p.done();
+      }
+    },
+    install: async (ctx) => {
+      if (planIsEmpty(ctx.plan)) return await d.install(ctx);
+      const p = log.progress(`installing with ${d.toolVersion}`);
+      try {
+        await d.install(p.live ? { ...ctx, progress: p.update } : ctx);
+      } finally {
+        p.done();
+      }
+    },
   };
 }
 
