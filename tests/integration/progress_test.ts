@@ -53,6 +53,7 @@ async function repo(driver: "venv_pip" | "venv_uv", extraEnv: Record<string, str
 
 /** The `done/total` details the spinner drew (bold text after the label). */
 function counts(tty: string): string[] {
+  // deno-lint-ignore no-control-regex -- the terminal's escape codes are what is read
   return [...tty.matchAll(/installing with \S+ [\d.]+ (?:\x1b\[1m)?(\d+\/\d+)[^\r\x1b]*/g)].map((
     m,
   ) => m[1]);
@@ -87,6 +88,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
       const p = await runPrime(["sync"], { cwd: piped.dir, env: piped.env });
       assert.equal(p.code, 0, p.stderr);
       assert.doesNotMatch(p.stderr, /\d+\/\d+/);
+      // deno-lint-ignore no-control-regex -- no escape code may reach a log
       assert.doesNotMatch(p.stderr, /\r|\x1b/);
       assert.match(p.stderr, /^prime: installing with \S+ [\d.]+\.\.\.$/m);
       assert.match(p.stderr, /5 installed; Python/);
