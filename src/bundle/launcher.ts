@@ -5,7 +5,7 @@
  * better one if needed), removes the import-path variables, and execs the bootstrap.
  * Pure.
  */
-import { shQuote } from "../commands/env.ts";
+import { shQuote } from "../shell/quote.ts";
 
 /** What the launcher is generated from. */
 export interface LauncherSpec {

@@ -66,8 +66,11 @@ export interface CommandSpec<C extends { kind: string } = { kind: string }> {
   parsedByCore?: true;
   /** Checks the parsed command as a whole. @throws UsageError */
   check?(c: C): C;
-  /** Runs the command, loading its module on demand; returns the exit code. */
-  run(inv: Invocation<{ kind: string }>, c: C): Promise<number>;
+  /**
+   * Runs the command, loading its module on demand; returns the exit code. Absent for
+   * `help`, which main.ts runs itself.
+   */
+  run?(inv: Invocation<{ kind: string }>, c: C): Promise<number>;
 }
 
 function command<C extends { kind: string }>(spec: CommandSpec<C>): CommandSpec<C> {
@@ -465,10 +468,7 @@ must be empty or an earlier bundle. --deps-only writes lib/ (and the manifest) a
     details: `Prints help: for all of prime, or for one command (prime help info).`,
     options: [],
     args: [{ name: "COMMAND", key: "topic" }],
-    async run(_inv, c) {
-      const { printHelp } = await import("./help.ts");
-      return printHelp(c.topic);
-    },
+    // Built into main.ts (as --version is): help.ts reads this table.
   }),
 ] as const;
 

@@ -3,6 +3,7 @@ import { type Invocation, readInvocation } from "./args.ts";
 import { COMMAND_NAMES, UnknownCommandError } from "../core/invocation.ts";
 import { suggest } from "../config/suggest.ts";
 import { commandSpec } from "./commands.ts";
+import { printHelp } from "./help.ts";
 import { load } from "./load.ts";
 import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../core/errors.ts";
 import { versionText } from "./version.ts";
@@ -88,11 +89,12 @@ async function dispatch(inv: Invocation): Promise<number> {
     writeAll(Deno.stdout, versionText());
     return 0;
   }
+  if (c.kind === "help") return printHelp(c.topic);
   if (c.kind === "script") {
     const { scriptCommand } = await load("../commands/script.ts");
     return await scriptCommand(inv, c.script, c.args);
   }
   const spec = commandSpec(c.kind);
-  if (spec === undefined) throw new Error(`no command table entry for ${c.kind}`);
+  if (spec?.run === undefined) throw new Error(`no command table entry runs ${c.kind}`);
   return await spec.run(inv, c);
 }

@@ -18,6 +18,7 @@ import * as log from "../log.ts";
 import { shellFamily, shellHook } from "../shell/shell_init.ts";
 import { writeAll } from "../core/files.ts";
 import { readStamp, type StampRun, venvPythonExists } from "../core/stamp.ts";
+import { fishQuote, shQuote } from "../shell/quote.ts";
 
 /** The shell dialects `prime env` prints. */
 export type ShellKind = "sh" | "fish" | "json";
@@ -99,16 +100,6 @@ export function computeActivation(
   else unset.push(ACTIVE_VARS);
   unset.push("PYTHONHOME", "PYTHONPATH");
   return { activation: { set, unset }, skipped };
-}
-
-/** Quotes a value for POSIX sh: single quotes, with `'` written as `'\''`. Pure. */
-export function shQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
-/** Quotes a value for fish: single quotes, where only `\\` and `\'` are escapes. Pure. */
-export function fishQuote(value: string): string {
-  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 }
 
 /**

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, python3, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { fishQuote, shQuote } from "../../src/commands/env.ts";
+import { fishQuote, shQuote } from "../../src/shell/quote.ts";
 
 const py = python3("3.8");
 const ignore = py === undefined;

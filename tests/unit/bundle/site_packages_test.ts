@@ -7,7 +7,7 @@ import {
 } from "../../../src/bundle/site_packages.ts";
 import { parseArgs } from "../../../src/cli/args.ts";
 import { launcherText } from "../../../src/bundle/launcher.ts";
-import { shQuote } from "../../../src/commands/env.ts";
+import { shQuote } from "../../../src/shell/quote.ts";
 
 Deno.test("recordPaths() reads plain and quoted CSV paths", () => {
   assert.deepEqual(

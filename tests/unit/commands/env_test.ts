@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  computeActivation,
-  fishQuote,
-  formatActivation,
-  shQuote,
-} from "../../../src/commands/env.ts";
+import { computeActivation, formatActivation } from "../../../src/commands/env.ts";
+import { fishQuote, shQuote } from "../../../src/shell/quote.ts";
 
 Deno.test("shQuote() wraps in single quotes and writes ' as '\\''", () => {
   const table: Array<[string, string]> = [
