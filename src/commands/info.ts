@@ -22,15 +22,21 @@ import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../core/files.ts";
 import { probePython } from "../python/probe.ts";
 import { isTrusted } from "../state/trust.ts";
+import type {
+  InfoReport,
+  InstallerSettingReport,
+  PythonReport,
+  VenvReport,
+} from "./info_report.ts";
 
 /** Gathers the facts `info` reports, as plain data. */
 export async function gatherInfo(
   p: Project,
   script?: ScriptEnvInfo,
-): Promise<Record<string, unknown>> {
+): Promise<InfoReport> {
   let s = script?.settings ?? p.settings;
   let required = { value: p.required.value, source: p.required.source };
-  let python: Record<string, unknown>;
+  let python: PythonReport;
   let pyInfo = null;
   const selector = p.override ? null : s?.selector ?? null;
   if (selector !== null) {
@@ -39,7 +45,10 @@ export async function gatherInfo(
     const stamp = readStamp(s!.venvDir);
     const probed = stamp ? await probePython(stamp.python.realPath, { cacheDir: p.cache }) : null;
     pyInfo = probed !== null && !("error" in probed) ? probed : null;
-    const would = { command: [selector, p.required.value ?? ""], cwd: p.refRoot };
+    const would = {
+      command: [selector, p.required.value ?? ""] as [string, string],
+      cwd: p.refRoot,
+    };
     python = {
       path: pyInfo?.path ?? null,
       real_path: pyInfo?.realPath ?? null,
@@ -77,7 +86,7 @@ export async function gatherInfo(
       python = { path: null, version: null, source: null, error: e.message, rejected: [] };
     }
   }
-  let venv: Record<string, unknown> | null = null;
+  let venv: VenvReport | null = null;
   // A script env's directory depends on the interpreter.
   if (script && s && pyInfo) s = { ...s, venvDir: await script.venvDirFor(pyInfo) };
   const plan = s ? await envPlan(s, p.loaded?.pyproject ?? null, p.refRoot) : null;
@@ -139,8 +148,8 @@ export async function gatherInfo(
     }
   }
   // Where each installer setting comes from (pip's files and variables), and how uv gets it.
-  let installerSettings: unknown[] = [];
-  let uvSettings: unknown[] = [];
+  let installerSettings: InstallerSettingReport[] = [];
+  let uvSettings: InfoReport["uv_settings"] = [];
   if (s) {
     const { uvOwnSettings, uvSettingsFromPip } = await import("../installers/uv.ts");
     installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
@@ -238,18 +247,18 @@ export async function infoCommand(
   return 0;
 }
 
-function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
-  const req = i.required_python_version as { value: string | null; source: string };
-  const py = i.python as Record<string, unknown>;
-  const venv = i.venv as Record<string, unknown> | null;
-  const ws = i.workspace as { member: string; named_in: string; via: string } | null;
-  const plan = i.plan as Record<string, unknown[] | string | null> | null;
-  const selector = py.selector as { command: string[]; cwd: string } | undefined;
+function humanInfo(i: InfoReport, verbose: boolean): string {
+  const req = i.required_python_version;
+  const py = i.python;
+  const venv = i.venv;
+  const ws = i.workspace;
+  const plan = i.plan;
+  const selector = py.selector;
   const lines = [
     `prime ${i.prime_version}`,
     `ref root:   ${i.ref_root ?? "(none: no prime.toml or pyproject.toml found)"}`,
     ...(ws ? [`            (workspace root: ${ws.named_in} names ${ws.member} in ${ws.via})`] : []),
-    `config:     ${(i.config_files as string[]).join(", ") || "(none: zero-config defaults)"}`,
+    `config:     ${i.config_files.join(", ") || "(none: zero-config defaults)"}`,
     `env:        ${i.env ?? "(default)"}${i.env_source ? ` (from ${i.env_source})` : ""}`,
     `requires:   ${
       req.value === null
@@ -271,7 +280,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
       } in ${selector.cwd} (not run: info runs no repo code; a build runs it)`,
     );
   }
-  const rejected = (py.rejected as { path: string; reason: string }[]) ?? [];
+  const rejected = py.rejected;
   if (rejected.length) {
     lines.push(`rejected:`);
     for (const r of rejected) lines.push(`  ${r.path}: ${r.reason}`);
@@ -281,17 +290,13 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
       `venv:       ${venv.path} (${venv.driver}: ${driverProse(String(venv.driver_source))})`,
       `fresh:      ${venv.fresh ? "yes" : `no: ${venv.reason}`}`,
     );
-    const pip = venv.pip as
-      | { version: string | null; wheel: string | null; source: string; note: string | null }
-      | undefined;
+    const pip = venv.pip;
     if (pip && verbose) {
       const from = pip.source === "bundled"
         ? "the interpreter's own bundled wheel"
         : "the host's shared wheels";
       lines.push(`pip:        ${pip.wheel ? `${pip.version} (${from}: ${pip.wheel})` : pip.note}`);
-      for (
-        const r of (venv.pip as { passed_over: { wheel: string; reason: string }[] }).passed_over
-      ) {
+      for (const r of pip.passed_over) {
         lines.push(`  passed over ${r.wheel}: ${r.reason}`);
       }
     }
@@ -303,17 +308,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
         : "imports (python -s; import-path variables removed, other PYTHON* settings pass)"
     }`,
   );
-  const groups = i.groups as
-    | {
-      declared: string[];
-      default: string[] | "all";
-      default_source: string;
-      installed: string[];
-      extras: string[];
-      extras_installed: string[];
-      project_installed: boolean;
-    }
-    | null;
+  const groups = i.groups;
   if (groups) {
     const def = groups.default === "all" ? "all" : groups.default.join(", ") || "none";
     const mark = (names: string[], on: string[]) =>
@@ -331,7 +326,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
   if (plan) {
     for (const [k, v] of Object.entries(plan)) {
       if (k === "install_calls") {
-        const calls = v as string[];
+        const calls = plan.install_calls;
         if (calls.length > 1) {
           lines.push(`install:    ${calls.length} calls: ${calls.join("; then ")}`);
         }
@@ -352,7 +347,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
     );
   }
   lines.push(`cache:      ${i.cache_dir}`);
-  const settings = i.installer_settings as Array<Record<string, unknown>>;
+  const settings = i.installer_settings;
   if (log.getVerbosity() >= 1) {
     lines.push(
       settings.length
@@ -363,7 +358,7 @@ function humanInfo(i: Record<string, unknown>, verbose: boolean): string {
       const v = Array.isArray(t.value) ? t.value.join(" ") : String(t.value);
       lines.push(`  ${t.setting} = ${v}  (from ${t.source}; uv: ${t.uv})`);
     }
-    const own = i.uv_settings as Array<{ setting: string; source: string }>;
+    const own = i.uv_settings;
     if (own.length) {
       lines.push("uv's own settings (they win over pip's):");
       for (const t of own) lines.push(`  ${t.setting}  (from ${t.source})`);
