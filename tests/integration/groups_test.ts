@@ -1,0 +1,228 @@
+/**
+ * Dependency groups and extras as uv does them: `dev` and `[tool.uv] default-groups`
+ * installed by default, uv's flags, a bundle that leaves dev out, and `uv sync` and
+ * prime taking turns on one `.venv` with the real uv.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { buildRepo, python3, type Repo, runFile, runPrime } from "../helpers/fixtures.ts";
+import { PIP_ISOLATED, realUv } from "../helpers/uv.ts";
+
+const py = python3("3.8");
+const ignore = py === undefined;
+const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+
+/** The packages each group and extra brings: one tiny wheel each. */
+const WHEELS: [string, string][] = [
+  ["richx", "1.0"],
+  ["pytestx", "1.0"],
+  ["ruffx", "1.0"],
+  ["docsx", "1.0"],
+  ["clix", "1.0"],
+  ["webx", "1.0"],
+];
+
+/** Prints which of the test's packages the env can import, comma-separated. */
+const PROBE = "import importlib.util as u; print(','.join(m for m in " +
+  JSON.stringify(WHEELS.map((w) => w[0])) + " if u.find_spec(m)))";
+
+const PYPROJECT = `[project]
+name = "app"
+version = "0.1"
+requires-python = ">=3.8"
+dependencies = ["richx"]
+
+[project.optional-dependencies]
+cli = ["clix"]
+web = ["webx"]
+
+[dependency-groups]
+dev = ["pytestx", {include-group = "lint"}]
+lint = ["ruffx"]
+docs = ["docsx"]
+`;
+
+/** A repo of PYPROJECT (plus `extra` text) installing from its own wheels, with pip. */
+async function groupsRepo(extra = "", env: Record<string, string> = {}): Promise<Repo> {
+  return await buildRepo({
+    files: {
+      "pyproject.toml": PYPROJECT + extra,
+      "prime.toml": 'install_args = ["--no-index", "--find-links", "wheels"]\n',
+      "app.py": "import richx\nprint('app', richx.__version__)\n",
+    },
+    wheels: WHEELS.map(([n, v]) => [n, v]),
+    env: { PRIME_PYTHON: py!.path, PRIME_VENV_DRIVER: "venv_pip", ...env },
+  });
+}
+
+/** What the env of `prime FLAGS run` can import. */
+async function importable(r: Repo, flags: string[] = []): Promise<string> {
+  const out = await runPrime([...flags, "run", "python", "-c", PROBE], { cwd: r.dir, env: r.env });
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout.trim();
+}
+
+Deno.test({
+  name: `prime run imports a package of the dev group, as uv run does${why}`,
+  ignore,
+  async fn() {
+    const r = await groupsRepo();
+    // The issue's case: `prime run python -m pytest` said "No module named pytest".
+    assert.equal(await importable(r), "richx,pytestx,ruffx");
+  },
+});
+
+Deno.test({
+  name:
+    `[tool.uv] default-groups is honoured, and --group, --only-group, --no-group, --no-dev, --no-default-groups, --all-groups, --extra, --all-extras change the env as in uv${why}`,
+  ignore,
+  async fn() {
+    const r = await groupsRepo('\n[tool.uv]\ndefault-groups = ["docs"]\n');
+    assert.equal(await importable(r), "richx,docsx");
+    assert.equal(await importable(r, ["--group", "lint"]), "richx,ruffx,docsx");
+    // --no-dev leaves dev out, not the other default groups.
+    assert.equal(await importable(r, ["--no-dev", "--group", "dev"]), "richx,docsx");
+    assert.equal(await importable(r, ["--no-default-groups"]), "richx");
+    assert.equal(await importable(r, ["--only-group", "lint"]), "ruffx");
+    assert.equal(
+      await importable(r, ["--all-groups", "--no-group", "docs"]),
+      "richx,pytestx,ruffx",
+    );
+    assert.equal(await importable(r, ["--extra", "cli"]), "richx,docsx,clix");
+    assert.equal(await importable(r, ["--all-extras"]), "richx,docsx,clix,webx");
+    // The warm path never runs an env built for another selection: each start here
+    // asked for another one, and the plain request gets the default env back.
+    const again = await runPrime(["-v", "run", "python", "-c", PROBE], {
+      cwd: r.dir,
+      env: r.env,
+    });
+    assert.equal(again.stdout.trim(), "richx,docsx");
+    assert.match(again.stderr, /building|built/, "the env held the --all-extras build");
+    const warm = await runPrime(["-v", "run", "python", "-c", PROBE], { cwd: r.dir, env: r.env });
+    assert.match(warm.stderr, /is fresh; exec/);
+    // uv's refusals and names.
+    const both = await runPrime(["--only-group", "lint", "--extra", "cli", "sync"], {
+      cwd: r.dir,
+      env: r.env,
+    });
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /--only-group cannot be used with --extra/);
+    const typo = await runPrime(["--group", "lnit", "sync"], { cwd: r.dir, env: r.env });
+    assert.equal(typo.code, 3, typo.stderr);
+    assert.match(typo.stderr, /group `lnit` \(from --group\) is not defined.*did you mean `lint`/s);
+  },
+});
+
+Deno.test({
+  name: `prime.toml dependency_groups and extras (in [env.NAME] too) replace uv's defaults${why}`,
+  ignore,
+  async fn() {
+    const r = await groupsRepo();
+    await Deno.writeTextFile(
+      join(r.dir, "prime.toml"),
+      'install_args = ["--no-index", "--find-links", "wheels"]\ndependency_groups = ["docs"]\nextras = ["web"]\n[env.ci]\ndependency_groups = "all"\nextras = []\n',
+    );
+    assert.equal(await importable(r), "richx,docsx,webx");
+    assert.equal(await importable(r, ["-e", "ci"]), "richx,pytestx,ruffx,docsx");
+    const info = await runPrime(["info"], { cwd: r.dir, env: r.env });
+    assert.match(info.stdout, /groups: +dev \[ \], lint \[ \], docs \[x\] \(default: docs, from /);
+    assert.match(info.stdout, /extras: +cli \[ \], web \[x\]/);
+  },
+});
+
+Deno.test({
+  name: `prime bundle leaves the dev group out unless --group, and .venv keeps it${why}`,
+  ignore,
+  async fn() {
+    const r = await groupsRepo();
+    const sync = await runPrime(["sync"], { cwd: r.dir, env: r.env });
+    assert.equal(sync.code, 0, sync.stderr);
+    const lib = (out: string) =>
+      [...Deno.readDirSync(join(out, "lib"))].map((e) => e.name).filter((n) =>
+        !n.includes(".") && !n.startsWith("_")
+      ).sort().join(",");
+    const plain = join(r.dir, "dist", "plain");
+    const b1 = await runPrime(["bundle", "app.py", "-o", plain], { cwd: r.dir, env: r.env });
+    assert.equal(b1.code, 0, b1.stderr);
+    assert.equal(lib(plain), "richx");
+    const withLint = join(r.dir, "dist", "lint");
+    const b2 = await runPrime(["bundle", "--group", "lint", "app.py", "-o", withLint], {
+      cwd: r.dir,
+      env: r.env,
+    });
+    assert.equal(b2.code, 0, b2.stderr);
+    assert.equal(lib(withLint), "richx,ruffx");
+    // The repo's env was not rebuilt without dev (nor back).
+    const after = await runPrime(["-v", "run", "python", "-c", PROBE], { cwd: r.dir, env: r.env });
+    assert.equal(after.stdout.trim(), "richx,pytestx,ruffx");
+    assert.doesNotMatch(after.stderr, /building|built/);
+  },
+});
+
+// ---- `uv sync` and prime taking turns, with the real uv.
+
+const uv = ignore ? { ok: false as const, why: "no Python >= 3.8" } : await realUv();
+const uvIgnore = ignore || !uv.ok;
+const uvWhy = uv.ok ? "" : ` (skipped: ${uv.why})`;
+
+/** Runs the real uv in the repo, offline from its wheels, with no config of the machine's. */
+async function uvSync(r: Repo, flags: string[] = []) {
+  const env: Record<string, string> = { ...r.env };
+  for (const [k, v] of Object.entries(PIP_ISOLATED)) if (v === undefined) delete env[k];
+  const out = await runFile(
+    uv.ok ? uv.value.path : "uv",
+    ["sync", "--python", py!.path, ...flags],
+    {
+      cwd: r.dir,
+      env: {
+        ...env,
+        UV_NO_CONFIG: "1",
+        UV_NO_INDEX: "1",
+        UV_FIND_LINKS: join(r.dir, "wheels"),
+        UV_CACHE_DIR: join(r.cache, "uv-cache"),
+        UV_PYTHON_DOWNLOADS: "never",
+      },
+    },
+  );
+  assert.equal(out.code, 0, out.stderr);
+  return out;
+}
+
+for (const driver of ["venv_uv", "venv_pip"]) {
+  Deno.test({
+    name:
+      `uv sync and prime (${driver}) take turns on .venv with default-groups: no rebuild, and a change uv made is never reported fresh${uvWhy}`,
+    ignore: uvIgnore,
+    async fn() {
+      const r = await groupsRepo('\n[tool.uv]\ndefault-groups = ["dev", "docs"]\n', {
+        PRIME_VENV_DRIVER: driver,
+        PATH: `${dirname(uv.ok ? uv.value.path : "/")}:${Deno.env.get("PATH")}`,
+      });
+      const prime = async (args: string[]) => {
+        const out = await runPrime(args, { cwd: r.dir, env: r.env });
+        assert.equal(out.code, 0, out.stderr);
+        return out;
+      };
+      // uv first makes .venv and uv.lock (the pip driver adopts a uv venv only once
+      // the adoption of other tools' venvs lands: it starts from its own build).
+      if (driver === "venv_uv") await uvSync(r);
+      else await prime(["sync"]);
+      await uvSync(r);
+      await prime(["sync"]);
+      await uvSync(r);
+      const last = await prime(["sync"]);
+      assert.match(last.stderr, /up to date/, last.stderr);
+      const info = await prime(["info"]);
+      assert.match(info.stdout, /fresh: +yes/);
+      assert.equal(await importable(r), "richx,pytestx,ruffx,docsx");
+      // uv changes the packages: prime says so, and the next start puts them back.
+      await uvSync(r, ["--no-dev"]);
+      const stale = await prime(["info"]);
+      assert.match(stale.stdout, /fresh: +no: its packages changed .*-pytestx==1\.0/);
+      assert.equal(await importable(r), "richx,pytestx,ruffx,docsx");
+      await uvSync(r);
+      const settled = await prime(["-v", "sync"]);
+      assert.match(settled.stderr, /up to date/, settled.stderr);
+    },
+  });
+}
