@@ -7,7 +7,8 @@
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { pickEnv } from "../config/settings.ts";
-import { readUseChoice, writeUseChoice } from "../core/pointer.ts";
+import { readUseChoice } from "../core/use_choice.ts";
+import { writeUseChoice } from "../project/use_choice.ts";
 import { useChoicePath } from "../core/paths.ts";
 import * as log from "../log.ts";
 import { writeAll } from "../core/files.ts";

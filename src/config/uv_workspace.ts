@@ -1,6 +1,6 @@
 /** uv workspaces as pyproject.toml declares them (`[tool.uv.workspace]`). */
 import { isTable } from "./schema.ts";
-import { globToRegExp } from "../core/stamp.ts";
+import { globToRegExp } from "../core/glob.ts";
 
 /** The strings of a TOML array (other items dropped); [] for anything else. Pure. */
 export function strings(v: unknown): string[] {

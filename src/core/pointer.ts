@@ -3,20 +3,10 @@
  * (ref root or PEP 723 block, env request, overrides) to the venv that serves it,
  * so the warm path finds the venv and its stamp without parsing configuration.
  * Losing a pointer only costs one cold check; it never decides freshness.
- *
- * Also this clone's env choice made with `prime use`, kept in `<ref root>/.prime/env`:
- * it is part of the request a repo's pointer is keyed on.
+ * The env choice `prime use` saved (use_choice.ts) is part of a repo's request.
  */
-import {
-  ensureSelfIgnoringDir,
-  ownCacheSubdir,
-  readBoundedText,
-  refuseLink,
-  sha256Hex,
-  useChoicePath,
-  writeFileAtomic,
-} from "./paths.ts";
-import { ConfigError, diskError, errorMessage, VenvError } from "./errors.ts";
+import { ownCacheSubdir, sha256Hex, writeFileAtomic } from "./paths.ts";
+import { readUseChoice } from "./use_choice.ts";
 import { absoluteFrom, dirname } from "./files.ts";
 import { groupRequestKey, type InvocationContext } from "./invocation.ts";
 
@@ -102,55 +92,4 @@ export function writePointer(path: string, venvDir: string, fingerprint = ""): v
     ownCacheSubdir(dirname(path));
     writeFileAtomic(path, JSON.stringify({ venvDir, fingerprint }) + "\n");
   } catch { /* best effort */ }
-}
-
-// ---- The `prime use` choice, in `<ref root>/.prime/env`.
-
-/**
- * The chosen env name, or null. Only a regular file counts: a committed symlink
- * (say to a file outside the clone) is not read, so nothing of its target is shown.
- * Deno APIs only (warm path).
- */
-export function readUseChoice(refRoot: string): string | null {
-  try {
-    const path = useChoicePath(refRoot);
-    if (!Deno.lstatSync(path).isFile || !Deno.lstatSync(`${refRoot}/.prime`).isDirectory) {
-      return null;
-    }
-    const name = readBoundedText(path, { limit: 4096 }).trim();
-    return name === "" ? null : name;
-  } catch {
-    return null;
-  }
-}
-
-/** Saves (or with null clears) the choice. The folder ignores itself in git. */
-export function writeUseChoice(refRoot: string, name: string | null): string {
-  const dir = `${refRoot}/.prime`;
-  const path = useChoicePath(refRoot);
-  // Never through a link: a clone may commit `.prime` or `.prime/env` as one.
-  refuseLink(dir, true);
-  if (name === null) {
-    try {
-      Deno.removeSync(path); // a link is removed, never followed
-    } catch { /* nothing chosen */ }
-    return path;
-  }
-  try {
-    ensureSelfIgnoringDir(dir, { noSymlink: true });
-    refuseLink(path);
-    writeFileAtomic(path, name + "\n");
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    // A full, over-quota or read-only disk is exit 5 naming the file, like every write
-    // (writeFileAtomic has made it one already; mkdir has not).
-    if (e instanceof VenvError) throw e;
-    const disk = diskError(e, path);
-    if (disk) throw disk;
-    throw new ConfigError(
-      `cannot save the env choice in ${path}: ${errorMessage(e)}`,
-      `${dir} must be a writable directory prime owns; move whatever is there away`,
-    );
-  }
-  return path;
 }

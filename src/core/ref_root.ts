@@ -5,15 +5,11 @@
  * directory with `.python-version` (so a repo with only those works with no config,
  * and so does `prime sub/tool.py` in it). Synchronous and Deno APIs only: the warm
  * path runs it on every start.
- *
- * Also the warm half of workspace routes: which ancestors' config files were read when
- * a directory's ref root was decided, and the record of that decision, so a warm start
- * in a workspace member finds the workspace root without parsing any TOML (the
- * decision itself is project/workspace.ts's, on the cold path).
+
+ * (Workspace membership, which can make an ancestor the ref root, is route.ts's.)
  */
 import { errorMessage, UsageError } from "./errors.ts";
-import { fileSha256, sha256Hex, writeFileAtomic } from "./paths.ts";
-import { dirname, isFile, parentDir, pathExists } from "./files.ts";
+import { isFile, parentDir, pathExists } from "./files.ts";
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
@@ -87,71 +83,4 @@ function realHome(): string | undefined {
   } catch {
     return home;
   }
-}
-
-// ---- Workspace routes, the warm half (see the module header).
-
-/** The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest first. */
-export function ancestorConfigFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
-    const base = d === "/" ? "" : d;
-    for (const name of ["prime.toml", "pyproject.toml"]) {
-      if (isFile(`${base}/${name}`)) out.push(`${base}/${name}`);
-    }
-  }
-  return out;
-}
-
-/** A decided route: `member` (the nearest config dir) belongs to the ref root `root`. */
-export interface RouteRecord {
-  member: string;
-  root: string;
-  /** Every ancestor config file read for the decision, with its content hash. */
-  ancestors: { path: string; sha256: string | null }[];
-}
-
-/** Where the route of a member dir is recorded. */
-export async function routePath(cache: string, member: string): Promise<string> {
-  return `${cache}/pointers/route-${(await sha256Hex(member)).slice(0, 32)}.json`;
-}
-
-/** Reads a route record, or null. */
-export function readRoute(path: string): RouteRecord | null {
-  try {
-    const r = JSON.parse(Deno.readTextFileSync(path));
-    if (typeof r?.member !== "string" || typeof r.root !== "string") return null;
-    if (!Array.isArray(r.ancestors)) return null;
-    return r as RouteRecord;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The ref root a route gives for `member`, when the record still holds: the same
- * ancestor config files exist, with the same content. Else null (decide again).
- */
-export async function routedRoot(cache: string, member: string): Promise<string | null> {
-  const now = ancestorConfigFiles(member);
-  if (now.length === 0) return member;
-  const r = readRoute(await routePath(cache, member));
-  if (r === null || r.member !== member || r.ancestors.length !== now.length) return null;
-  for (const [i, a] of r.ancestors.entries()) {
-    if (a.path !== now[i] || (await fileSha256(a.path)) !== a.sha256) return null;
-  }
-  return r.root;
-}
-
-/** Records a route (best effort: a read-only cache only costs speed). */
-export async function writeRoute(cache: string, member: string, root: string): Promise<void> {
-  const ancestors = await Promise.all(
-    ancestorConfigFiles(member).map(async (path) => ({ path, sha256: await fileSha256(path) })),
-  );
-  if (ancestors.length === 0) return;
-  try {
-    const path = await routePath(cache, member);
-    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileAtomic(path, JSON.stringify({ member, root, ancestors }) + "\n");
-  } catch { /* best effort */ }
 }

@@ -6,7 +6,8 @@
  * pays for what is loaded here. Anything unusual returns, and the cold path decides.
  */
 import { type Invocation, readTopLevelInvocation, withDropIn } from "./invocation.ts";
-import { findProjectRoot, routedRoot } from "./ref_root.ts";
+import { findProjectRoot } from "./ref_root.ts";
+import { routedRoot } from "./route.ts";
 import { ownCacheDir, readBoundedText, venvPython } from "./paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "./pointer.ts";
 import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "./stamp.ts";

@@ -22,7 +22,7 @@ import * as log from "../log.ts";
 import { hashInputs, writeBareRecord } from "../core/stamp.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
-import { writeRoute } from "../core/ref_root.ts";
+import { writeRoute } from "../project/workspace.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
 import { venvPython } from "../core/paths.ts";
 import { dirname, isExecutableFile } from "../core/files.ts";

@@ -10,7 +10,7 @@ import { pickEnv, readPythonVersionRequirement, resolveSettings } from "../confi
 import { requestFromSpecifier } from "../config/python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
-import { readUseChoice } from "../core/pointer.ts";
+import { readUseChoice } from "../core/use_choice.ts";
 import { ownCacheDir } from "../core/paths.ts";
 import * as log from "../log.ts";
 import { EXIT, PrimeError } from "../core/errors.ts";

@@ -6,11 +6,11 @@
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
 import { isUvMember, strings, uvWorkspace } from "../config/uv_workspace.ts";
-import { ancestorConfigFiles } from "../core/ref_root.ts";
+import { ancestorConfigFiles, routePath } from "../core/route.ts";
 import * as log from "../log.ts";
 import { dirname, isFile, resolvePath } from "../core/files.ts";
 import { errorMessage } from "../core/errors.ts";
-import { readBoundedText } from "../core/paths.ts";
+import { fileSha256, readBoundedText, writeFileAtomic } from "../core/paths.ts";
 
 /** Why a directory's ref root is an ancestor's. */
 export interface WorkspaceClaim {
@@ -90,4 +90,17 @@ export function findWorkspaceRoot(member: string): WorkspaceClaim | null {
 
 function ancestorHasPrimeToml(dir: string): boolean {
   return isFile(`${dir === "/" ? "" : dir}/prime.toml`);
+}
+
+/** Records a route (best effort: a read-only cache only costs speed). */
+export async function writeRoute(cache: string, member: string, root: string): Promise<void> {
+  const ancestors = await Promise.all(
+    ancestorConfigFiles(member).map(async (path) => ({ path, sha256: await fileSha256(path) })),
+  );
+  if (ancestors.length === 0) return;
+  try {
+    const path = await routePath(cache, member);
+    Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileAtomic(path, JSON.stringify({ member, root, ancestors }) + "\n");
+  } catch { /* best effort */ }
 }

@@ -7,7 +7,7 @@
 import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "../core/pointer.ts";
 import { readBareRecord } from "../core/stamp.ts";
-import { readRoute } from "../core/ref_root.ts";
+import { readRoute } from "../core/route.ts";
 import { stampPath } from "../core/paths.ts";
 import {
   deleteGeneration,

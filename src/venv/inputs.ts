@@ -6,11 +6,10 @@ import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { InstallPlan } from "../installers/driver.ts";
 import type { Stamp, StampInput, StampPython } from "../core/stamp.ts";
+import { expandGlobs, isGlob } from "../core/glob.ts";
 import {
-  expandGlobs,
   hashInputs,
   inputChange,
-  isGlob,
   readStamp,
   siteChange,
   statInputs,

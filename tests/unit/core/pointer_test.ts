@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseInvocation } from "../../../src/cli/args.ts";
 import { pointerPath, requestKey } from "../../../src/core/pointer.ts";
-import { writeUseChoice } from "../../../src/core/pointer.ts";
+import { writeUseChoice } from "../../../src/project/use_choice.ts";
 
 function inv(argv: string[], env: Record<string, string> = {}, cwd = "/w") {
   return parseInvocation([...argv, "sync"], { env: (k) => env[k], cwd, isFile: () => false });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { findWorkspaceRoot } from "../../../src/project/workspace.ts";
-import { routedRoot, writeRoute } from "../../../src/core/ref_root.ts";
+import { routedRoot } from "../../../src/core/route.ts";
+import { writeRoute } from "../../../src/project/workspace.ts";
 
 function tree(files: Record<string, string>): string {
   const root = Deno.realPathSync(Deno.makeTempDirSync());

@@ -9,7 +9,8 @@ import {
 } from "../../../src/state/gc.ts";
 import { acquireLock, lockPathFor } from "../../../src/state/lock.ts";
 import { pointerPath, writePointer } from "../../../src/core/pointer.ts";
-import { routePath, writeRoute } from "../../../src/core/ref_root.ts";
+import { routePath } from "../../../src/core/route.ts";
+import { writeRoute } from "../../../src/project/workspace.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 31);

@@ -1,0 +1,60 @@
+/**
+ * Workspace routes, the warm half: which ancestors' config files were read when a
+ * directory's ref root was decided, and the record of that decision, so a warm start in
+ * a workspace member finds the workspace root without parsing any TOML. The decision
+ * and the record's writing are project/workspace.ts's, on the cold path. Deno APIs only.
+ */
+import { fileSha256, sha256Hex } from "./paths.ts";
+import { isFile, parentDir } from "./files.ts";
+
+/** The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest first. */
+export function ancestorConfigFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
+    const base = d === "/" ? "" : d;
+    for (const name of ["prime.toml", "pyproject.toml"]) {
+      if (isFile(`${base}/${name}`)) out.push(`${base}/${name}`);
+    }
+  }
+  return out;
+}
+
+/** A decided route: `member` (the nearest config dir) belongs to the ref root `root`. */
+export interface RouteRecord {
+  member: string;
+  root: string;
+  /** Every ancestor config file read for the decision, with its content hash. */
+  ancestors: { path: string; sha256: string | null }[];
+}
+
+/** Where the route of a member dir is recorded. */
+export async function routePath(cache: string, member: string): Promise<string> {
+  return `${cache}/pointers/route-${(await sha256Hex(member)).slice(0, 32)}.json`;
+}
+
+/** Reads a route record, or null. */
+export function readRoute(path: string): RouteRecord | null {
+  try {
+    const r = JSON.parse(Deno.readTextFileSync(path));
+    if (typeof r?.member !== "string" || typeof r.root !== "string") return null;
+    if (!Array.isArray(r.ancestors)) return null;
+    return r as RouteRecord;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The ref root a route gives for `member`, when the record still holds: the same
+ * ancestor config files exist, with the same content. Else null (decide again).
+ */
+export async function routedRoot(cache: string, member: string): Promise<string | null> {
+  const now = ancestorConfigFiles(member);
+  if (now.length === 0) return member;
+  const r = readRoute(await routePath(cache, member));
+  if (r === null || r.member !== member || r.ancestors.length !== now.length) return null;
+  for (const [i, a] of r.ancestors.entries()) {
+    if (a.path !== now[i] || (await fileSha256(a.path)) !== a.sha256) return null;
+  }
+  return r.root;
+}
