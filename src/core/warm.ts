@@ -8,23 +8,16 @@
 import { type Invocation, readTopLevelInvocation, withDropIn } from "./invocation.ts";
 import { findProjectRoot } from "./ref_root.ts";
 import { routedRoot } from "./route.ts";
-import { ownCacheDir, readBoundedText, venvPython } from "./paths.ts";
+import { ownCacheDir, readBoundedText } from "./paths.ts";
 import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "./pointer.ts";
 import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "./stamp.ts";
 import { holdGeneration, liveDir } from "./generation.ts";
-import {
-  commandSearchDirs,
-  currentDepth,
-  isolationFlags,
-  MAX_DEPTH,
-  outsideVenvWarning,
-  programEnv,
-  resolveRunCommand,
-} from "./program_env.ts";
+import { currentDepth, MAX_DEPTH } from "./program_env.ts";
+import { planLaunch } from "./launch_plan.ts";
 import { execveAsync } from "./exec.ts";
 import { extractPep723Raw } from "./pep723_scan.ts";
 import { readVarsFiles } from "./dotenv.ts";
-import { absoluteFrom, dirname, isExecutableFile, writeAll } from "./files.ts";
+import { absoluteFrom, dirname, writeAll } from "./files.ts";
 
 /**
  * The ref root, null when there is none, or undefined when the cold path must decide:
@@ -108,39 +101,24 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   } catch {
     return;
   }
-  const env = programEnv(Deno.env.toObject(), {
-    venvDir,
-    refRoot: stamp.run.refRoot,
-    env: stamp.run.env,
-    vars: stamp.run.vars,
+  const plan = planLaunch({
+    target: c,
+    venv: { dir: venvDir, version: stamp.python.version },
+    run: stamp.run,
     fileVars,
+    inherited: Deno.env.toObject(),
     depth,
+    interpreter: null,
   });
-  let program: string;
-  let args: string[];
-  if (c.kind === "script") {
-    program = venvPython(venvDir);
-    args = [...isolationFlags(stamp.run.isolation), c.script, ...c.args];
-    if (refRoot === null) touchLastUsed(venvDir);
-  } else {
-    const r = resolveRunCommand(
-      c.cmd,
-      { dir: venvDir, version: stamp.python.version, isolation: stamp.run.isolation },
-      commandSearchDirs(env, venvDir),
-      isExecutableFile,
-    );
-    // Not found, the wrong pythonX.Y, or a PATH command that needs a warning: the cold
-    // path explains.
-    if (r === null) return;
-    if (r.fromPath && outsideVenvWarning(c.cmd, r.program, venvDir) !== null) return;
-    program = r.program;
-    args = [...r.prefixArgs, ...c.args];
-  }
+  // Not found, the wrong pythonX.Y, or a PATH command that needs a warning: the cold
+  // path explains.
+  if (plan.kind !== "plan" || plan.warning !== null) return;
+  if (c.kind === "script" && refRoot === null) touchLastUsed(venvDir);
   // Held across exec: no clean or gc removes this env while the program runs, and no
   // rebuild removes a generation a program holds. One being removed right now sends
   // this start to the cold path.
   if (!(await holdGeneration(live))) return;
-  await execIn(base, o, program, args, env, `${venvDir} is fresh`);
+  await execIn(base, o, plan.program, plan.args, plan.env, `${venvDir} is fresh`);
   // exec was impossible here: let the cold path spawn instead.
 }
 
@@ -181,16 +159,17 @@ async function execBareScript(
 ): Promise<void> {
   const record = readBareRecord(await pointerPath(cache, key));
   if (record === null || !(await bareRecordHolds(record))) return;
-  const env = programEnv(Deno.env.toObject(), {
-    venvDir: null,
-    refRoot: null,
-    env: null,
-    vars: {},
+  const plan = planLaunch({
+    target: { kind: "script", script, args },
+    venv: null,
+    run: { refRoot: null, env: null, vars: {}, varsFiles: [] },
     fileVars: {},
+    inherited: Deno.env.toObject(),
     depth,
+    interpreter: record.python.path,
   });
-  const flags = isolationFlags(undefined);
-  await execIn(base, o, record.python.path, [...flags, script, ...args], env, "no venv (recorded)");
+  if (plan.kind !== "plan") return;
+  await execIn(base, o, plan.program, plan.args, plan.env, "no venv (recorded)");
 }
 
 /** Records that a script env was used, for `prime gc`: one utime, no content written. */

@@ -4,16 +4,8 @@ import { selectFor } from "../project/project.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../core/stamp.ts";
 import { type PointerKey, pointerPath, requestKey, writePointer } from "../core/pointer.ts";
-import {
-  commandSearchDirs,
-  currentDepth,
-  isolationFlags,
-  outsideVenvWarning,
-  programEnv,
-  pythonNameMismatch,
-  pythonNameVersion,
-  resolveRunCommand,
-} from "../core/program_env.ts";
+import { currentDepth, pythonNameVersion } from "../core/program_env.ts";
+import { planLaunch } from "../core/launch_plan.ts";
 import { replaceProcess } from "../core/exec.ts";
 import { readVarsFiles } from "../core/dotenv.ts";
 import { CommandNotFoundError, UsageError, VenvError } from "../core/errors.ts";
@@ -24,8 +16,8 @@ import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { writeRoute } from "../project/workspace.ts";
 import { requestFromSpecifier } from "../config/python_version.ts";
-import { venvPython } from "../core/paths.ts";
-import { dirname, isExecutableFile } from "../core/files.ts";
+
+import { dirname } from "../core/files.ts";
 
 /** The program: a script (run by Python, isolated) or a command (`prime run`). */
 export type LaunchTarget =
@@ -97,84 +89,48 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   // program exits (see state/generation.ts).
   if (venvDir !== null && !spec.followRebuilds) await pinLiveDir(venvDir);
   const run = built?.run ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
-  const env = programEnv(Deno.env.toObject(), {
-    venvDir,
-    refRoot: run.refRoot,
-    env: run.env,
-    vars: run.vars,
-    fileVars: readVarsFiles(run.varsFiles),
-    depth: currentDepth(Deno.env.get("PRIME_DEPTH")),
-  });
-  Object.assign(env, spec.extraEnv ?? {});
-  let program: string;
-  let args: string[];
-  const isolation = run.isolation;
   const target = spec.target;
-  if (target.kind === "script") {
-    let python: string;
-    if (venvDir) python = venvPython(venvDir);
-    else {
+  // With no venv, a script and a python command run on the selected interpreter.
+  let interpreter: string | null = null;
+  if (built === null) {
+    if (target.kind === "script") {
       const sel = await selectFor(spec.project, spec.project.required, false);
-      python = sel.python!.path;
+      interpreter = sel.python!.path;
       if (spec.project.refRoot === null) await recordBareScript(spec, target.script, sel.python!);
-    }
-    program = python;
-    args = [...isolationFlags(isolation), target.script, ...target.args];
-  } else {
-    const cmd = target.cmd;
-    const venv = built && venvDir
-      ? { dir: venvDir, version: built.python.version, isolation }
-      : null;
-    const mismatch = venv ? pythonNameMismatch(cmd, venv.version) : null;
-    if (mismatch !== null) {
-      throw new UsageError(
-        mismatch,
-        `run \`prime run python\`, or make the env ${pythonNameVersion(cmd)} with --python ${
-          pythonNameVersion(cmd)
-        } or required_python_version`,
-      );
-    }
-    let resolved = resolveRunCommand(
-      cmd,
-      venv,
-      commandSearchDirs(env, venvDir),
-      isExecutableFile,
-    );
-    const named = pythonNameVersion(cmd);
-    if (built === null && named !== null) {
-      // No venv: `python3.10` means an interpreter of that version, not whatever
-      // the project's requirement selects.
-      const required = named
-        ? {
-          requests: [requestFromSpecifier(named, `prime run ${cmd}`)],
-          value: named,
-          source: `prime run ${cmd}`,
-        }
-        : spec.project.required;
-      const py = (await selectFor(spec.project, required, false)).python!;
-      resolved = {
-        program: py.path,
-        prefixArgs: isolationFlags(isolation),
-        fromPath: false,
-      };
-    }
-    if (resolved === null) {
-      // 127, as a shell says it: `prime run` stands in for the shell here.
-      throw new CommandNotFoundError(
-        `command not found: ${cmd}`,
-        venvDir ? `it is neither in ${venvDir}/bin nor on PATH` : "it is not on PATH",
-      );
-    }
-    if (resolved.fromPath && venvDir) {
-      const w = outsideVenvWarning(cmd, resolved.program, venvDir);
-      if (w) {
-        log.warn(w.message);
-        log.info(`  hint: ${w.hint}`);
+    } else {
+      const named = pythonNameVersion(target.cmd);
+      if (named !== null) {
+        // `python3.10` means an interpreter of that version, not whatever the
+        // project's requirement selects.
+        const required = named
+          ? {
+            requests: [requestFromSpecifier(named, `prime run ${target.cmd}`)],
+            value: named,
+            source: `prime run ${target.cmd}`,
+          }
+          : spec.project.required;
+        interpreter = (await selectFor(spec.project, required, false)).python!.path;
       }
     }
-    program = resolved.program;
-    args = [...resolved.prefixArgs, ...target.args];
   }
+  const planned = planLaunch({
+    target: target.kind === "script" ? target : { kind: "run", cmd: target.cmd, args: target.args },
+    venv: built && { dir: built.dir, version: built.python.version },
+    run,
+    fileVars: readVarsFiles(run.varsFiles),
+    inherited: Deno.env.toObject(),
+    depth: currentDepth(Deno.env.get("PRIME_DEPTH")),
+    interpreter,
+    extraEnv: spec.extraEnv,
+  });
+  if (planned.kind === "mismatch") throw new UsageError(planned.message, planned.hint);
+  // 127, as a shell says it: `prime run` stands in for the shell here.
+  if (planned.kind === "not-found") throw new CommandNotFoundError(planned.message, planned.hint);
+  if (planned.warning) {
+    log.warn(planned.warning.message);
+    log.info(`  hint: ${planned.warning.hint}`);
+  }
+  const { program, args, env } = planned;
   const p = spec.project;
   if (built?.pointer) {
     writePointer(await pointerPath(p.cache, built.pointer), built.dir, built.fingerprint);
