@@ -1,0 +1,88 @@
+/**
+ * scripts/prime runs the warm path as one bundled file (src/.build/warm.js), which it
+ * builds when a src/core file or deno.json is newer, and it falls back to the sources
+ * where no bundle can be built. Each test works on a copy of the launcher and the
+ * sources, so the repo's own bundle is never touched.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { buildRepo, REPO, runPrime } from "../helpers/fixtures.ts";
+
+/** A copy of what scripts/prime runs (no .build), with its tools in `tools`. */
+async function copyLauncher(tools: string): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "prime-launcher-" });
+  for (const f of ["deno.json", "deno.lock", "main.ts"]) {
+    await Deno.copyFile(join(REPO, f), join(root, f));
+  }
+  for (const d of ["src", "scripts"]) {
+    const out = await new Deno.Command("cp", { args: ["-R", join(REPO, d), root] }).output();
+    assert.ok(out.success, `cp ${d}`);
+  }
+  await Deno.remove(join(root, "src", ".build"), { recursive: true }).catch(() => {});
+  await Deno.symlink(tools, join(root, ".tools"));
+  return root;
+}
+
+/** The pinned Deno's tools dir (the one this test runs with, scripts/test's). */
+function realTools(): string {
+  return Deno.realPathSync(join(REPO, ".tools"));
+}
+
+/** A repo whose env is built (the warm path can serve it next). */
+async function warmRepo() {
+  const repo = await buildRepo({
+    files: { "prime.toml": 'venv_driver = "venv_pip"\n', "app.py": "print('hi')\n" },
+  });
+  const first = await runPrime(["app.py"], { cwd: repo.dir, env: repo.env });
+  assert.equal(first.code, 0, first.stderr);
+  return repo;
+}
+
+Deno.test("scripts/prime builds the warm bundle, runs the warm path from it, and rebuilds it when a core source is newer", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await warmRepo();
+  const bundle = join(root, "src", ".build", "warm.js");
+  const r = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /is fresh; exec/, "the warm path ran");
+  const built = Deno.statSync(bundle);
+  const text = Deno.readTextFileSync(bundle);
+  assert.doesNotMatch(text, /from\s*["'](npm:|node:)/, "the bundle loads no npm or node: module");
+  assert.match(text, /tryWarmStart/);
+  // A source saved later (git pull, an edit) makes it stale.
+  const later = new Date(built.mtime!.getTime() + 5000);
+  Deno.utimeSync(join(root, "src", "core", "files.ts"), later, later);
+  const again = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /is fresh; exec/);
+  const rebuilt = Deno.statSync(bundle).mtime!.getTime();
+  assert.ok(rebuilt > built.mtime!.getTime(), "rebuilt after the newer source");
+});
+
+Deno.test("where no bundle can be built the warm path runs from the sources, and the build is not tried on every start", async () => {
+  // A Deno whose `bundle` fails (as offline before esbuild was fetched): the seam is
+  // the tools dir, whose deno logs each bundle attempt and runs the real one otherwise.
+  const tools = await Deno.makeTempDir({ prefix: "prime-tools-" });
+  const log = join(tools, "bundle.log");
+  await Deno.mkdir(join(tools, "deno-2.9.6"));
+  await Deno.writeTextFile(
+    join(tools, "deno-2.9.6", "deno"),
+    `#!/bin/sh\nif [ "$1" = bundle ]; then echo x >>'${log}'; exit 1; fi\nexec '${
+      join(realTools(), "deno-2.9.6", "deno")
+    }' "$@"\n`,
+    { mode: 0o755 },
+  );
+  await Deno.symlink(join(realTools(), "deno_dir"), join(tools, "deno_dir"));
+  const root = await copyLauncher(tools);
+  const prime = join(root, "scripts", "prime");
+  const repo = await warmRepo();
+  for (let i = 0; i < 2; i++) {
+    const r = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /is fresh; exec/, "the warm path ran from the sources");
+    assert.equal(r.stdout, "hi\n");
+  }
+  assert.equal(Deno.readTextFileSync(log), "x\n", "one attempt for the two starts");
+  assert.throws(() => Deno.statSync(join(root, "src", ".build", "warm.js")));
+});
