@@ -5,7 +5,8 @@
  * Losing a pointer only costs one cold check; it never decides freshness.
  * The env choice `prime use` saved (use_choice.ts) is part of a repo's request.
  */
-import { ownCacheSubdir, sha256Hex, writeFileAtomic } from "./paths.ts";
+import { ownCacheSubdir, writeFileAtomic } from "./paths.ts";
+import { fastHash } from "./hash.ts";
 import { readUseChoice } from "./use_choice.ts";
 import { absoluteFrom, dirname } from "./files.ts";
 import { groupRequestKey, type InvocationContext } from "./invocation.ts";
@@ -47,13 +48,19 @@ export function requestKey(
   };
 }
 
-/** The pointer file for a request. */
-export async function pointerPath(cache: string, key: PointerKey): Promise<string> {
+/** The request as one string: what a pointer is named after and records. */
+export function pointerRequest(key: PointerKey): string {
   const parts = [key.kind, key.subject, key.envRequest, key.pythonOverride, key.driverOverride];
-  // Added only when flags were given, so the pointers of plain requests keep their names.
   if (key.groups) parts.push(key.groups);
-  const h = await sha256Hex(parts.join("\0"));
-  return `${cache}/pointers/${h.slice(0, 32)}.json`;
+  return parts.join("\0");
+}
+
+/**
+ * The pointer file for a request, named by a fast hash (no WebCrypto on the warm path):
+ * the file records the whole request, and readers compare it.
+ */
+export function pointerPath(cache: string, key: PointerKey): string {
+  return `${cache}/pointers/${fastHash(pointerRequest(key))}.json`;
 }
 
 /** What a pointer records: the venv, and the fingerprint of the build it was written for. */
@@ -62,11 +69,12 @@ export interface PointerEntry {
   fingerprint: string;
 }
 
-/** Reads a pointer, or null. */
-export function readPointerEntry(path: string): PointerEntry | null {
+/** Reads a pointer, or null; with `request`, null unless it was written for that request. */
+export function readPointerEntry(path: string, request?: string): PointerEntry | null {
   try {
     const p = JSON.parse(Deno.readTextFileSync(path));
     if (typeof p?.venvDir !== "string") return null;
+    if (request !== undefined && p.request !== request) return null;
     return {
       venvDir: p.venvDir,
       fingerprint: typeof p.fingerprint === "string" ? p.fingerprint : "",
@@ -87,9 +95,14 @@ export function readPointer(path: string): string | null {
  * drivers) can name the same venv dir, and the warm path must never run a build that
  * was made for another of them.
  */
-export function writePointer(path: string, venvDir: string, fingerprint = ""): void {
+export function writePointer(
+  path: string,
+  venvDir: string,
+  fingerprint = "",
+  request?: string,
+): void {
   try {
     ownCacheSubdir(dirname(path));
-    writeFileAtomic(path, JSON.stringify({ venvDir, fingerprint }) + "\n");
+    writeFileAtomic(path, JSON.stringify({ venvDir, fingerprint, request }) + "\n");
   } catch { /* best effort */ }
 }

@@ -4,7 +4,8 @@
  * a workspace member finds the workspace root without parsing any TOML. The decision
  * and the record's writing are project/workspace.ts's, on the cold path. Deno APIs only.
  */
-import { fileSha256, sha256Hex } from "./paths.ts";
+import { fileSha256 } from "./paths.ts";
+import { fastHash } from "./hash.ts";
 import { isFile, parentDir } from "./files.ts";
 
 /** The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest first. */
@@ -28,8 +29,9 @@ export interface RouteRecord {
 }
 
 /** Where the route of a member dir is recorded. */
-export async function routePath(cache: string, member: string): Promise<string> {
-  return `${cache}/pointers/route-${(await sha256Hex(member)).slice(0, 32)}.json`;
+export function routePath(cache: string, member: string): string {
+  // A fast hash: the record names its member, and readRoute()'s caller compares it.
+  return `${cache}/pointers/route-${fastHash(member)}.json`;
 }
 
 /** Reads a route record, or null. */
@@ -51,7 +53,7 @@ export function readRoute(path: string): RouteRecord | null {
 export async function routedRoot(cache: string, member: string): Promise<string | null> {
   const now = ancestorConfigFiles(member);
   if (now.length === 0) return member;
-  const r = readRoute(await routePath(cache, member));
+  const r = readRoute(routePath(cache, member));
   if (r === null || r.member !== member || r.ancestors.length !== now.length) return null;
   for (const [i, a] of r.ancestors.entries()) {
     if (a.path !== now[i] || (await fileSha256(a.path)) !== a.sha256) return null;

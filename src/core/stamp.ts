@@ -286,13 +286,16 @@ export interface BareRecord {
   prime: string;
   python: { path: string; realPath: string; mtimeMs: number; size: number };
   inputs: StampInput[];
+  /** The request it was written for (see pointerRequest()): readers compare it. */
+  request?: string;
 }
 
-/** Reads a bare record, or null. */
-export function readBareRecord(path: string): BareRecord | null {
+/** Reads a bare record, or null; with `request`, null unless written for that request. */
+export function readBareRecord(path: string, request?: string): BareRecord | null {
   try {
     const r = JSON.parse(Deno.readTextFileSync(path));
     if (r?.prime !== PRIME_VERSION || typeof r?.python?.path !== "string") return null;
+    if (request !== undefined && r.request !== request) return null;
     if (!Array.isArray(r.inputs)) return null;
     return r as BareRecord;
   } catch {

@@ -9,7 +9,13 @@ import { type Invocation, readTopLevelInvocation, withDropIn } from "./invocatio
 import { findProjectRoot } from "./ref_root.ts";
 import { routedRoot } from "./route.ts";
 import { ownCacheDir, readBoundedText } from "./paths.ts";
-import { type PointerKey, pointerPath, readPointerEntry, requestKey } from "./pointer.ts";
+import {
+  type PointerKey,
+  pointerPath,
+  pointerRequest,
+  readPointerEntry,
+  requestKey,
+} from "./pointer.ts";
 import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "./stamp.ts";
 import { holdGeneration, liveDir } from "./generation.ts";
 import { currentDepth, MAX_DEPTH } from "./program_env.ts";
@@ -83,7 +89,7 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
     refRoot = found;
   }
   if (refRoot !== null) key = requestKey("repo", refRoot, inv);
-  const entry = readPointerEntry(await pointerPath(cache, key!));
+  const entry = readPointerEntry(pointerPath(cache, key!), pointerRequest(key!));
   if (entry === null) return;
   // The program runs through the venv path (prime's link); what is checked, and held
   // across exec, is the generation the link names now.
@@ -157,7 +163,7 @@ async function execBareScript(
   o: { verbose: number; quiet: boolean; directory: string | null },
   base: string,
 ): Promise<void> {
-  const record = readBareRecord(await pointerPath(cache, key));
+  const record = readBareRecord(pointerPath(cache, key), pointerRequest(key));
   if (record === null || !(await bareRecordHolds(record))) return;
   const plan = planLaunch({
     target: { kind: "script", script, args },

@@ -3,7 +3,13 @@ import type { Project } from "../project/project.ts";
 import { selectFor } from "../project/project.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { StampRun } from "../core/stamp.ts";
-import { type PointerKey, pointerPath, requestKey, writePointer } from "../core/pointer.ts";
+import {
+  type PointerKey,
+  pointerPath,
+  pointerRequest,
+  requestKey,
+  writePointer,
+} from "../core/pointer.ts";
 import { currentDepth, pythonNameVersion } from "../core/program_env.ts";
 import { planLaunch } from "../core/launch_plan.ts";
 import { replaceProcess } from "../core/exec.ts";
@@ -133,10 +139,11 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   const { program, args, env } = planned;
   const p = spec.project;
   if (built?.pointer) {
-    writePointer(await pointerPath(p.cache, built.pointer), built.dir, built.fingerprint);
+    const key = built.pointer;
+    writePointer(pointerPath(p.cache, key), built.dir, built.fingerprint, pointerRequest(key));
   } else if (built && p.refRoot !== null) {
     const key = requestKey("repo", p.refRoot, p.invocation);
-    writePointer(await pointerPath(p.cache, key), built.dir, built.fingerprint);
+    writePointer(pointerPath(p.cache, key), built.dir, built.fingerprint, pointerRequest(key));
     if (p.nearestRoot) {
       // How the warm path gets from the nearest config dir to the ref root (itself, or
       // the workspace root that claims it) without parsing the ancestors' TOML.
@@ -166,9 +173,10 @@ async function recordBareScript(
   const trail = findPythonVersionFileTrail(scriptDir);
   const inputs = await hashInputs([...trail.checked, ...(trail.path ? [trail.path] : [])]);
   const key = requestKey("bare", scriptDir, spec.project.invocation);
-  writeBareRecord(await pointerPath(spec.project.cache, key), {
+  writeBareRecord(pointerPath(spec.project.cache, key), {
     prime: PRIME_VERSION,
     python: { path: py.path, realPath: py.realPath, mtimeMs: py.mtimeMs, size: py.size },
     inputs,
+    request: pointerRequest(key),
   });
 }

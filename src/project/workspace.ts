@@ -99,7 +99,7 @@ export async function writeRoute(cache: string, member: string, root: string): P
   );
   if (ancestors.length === 0) return;
   try {
-    const path = await routePath(cache, member);
+    const path = routePath(cache, member);
     Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeFileAtomic(path, JSON.stringify({ member, root, ancestors }) + "\n");
   } catch { /* best effort */ }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AS_NOBODY, NOBODY, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
 import { APP, greetingLine, IGNORE, makeRepo, PY, WHY } from "../helpers/reliability.ts";
-import { pointerPath, requestKey } from "../../src/core/pointer.ts";
+import { pointerPath, pointerRequest, requestKey } from "../../src/core/pointer.ts";
 import { lockPathFor } from "../../src/state/lock.ts";
 import { PRIME_VERSION } from "../../src/core/version.ts";
 import { pathExists } from "../../src/core/files.ts";
@@ -42,10 +42,11 @@ Deno.test({
     const stage = await Deno.makeTempDir({ prefix: "prime-stage-" });
     await Deno.chmod(stage, 0o755);
     const evil = join(cache, "evil");
-    const pointer = await pointerPath(
-      cache,
-      requestKey("repo", dir, { base: dir, overrides: { env: null, python: null, driver: null } }),
-    );
+    const key = requestKey("repo", dir, {
+      base: dir,
+      overrides: { env: null, python: null, driver: null },
+    });
+    const pointer = pointerPath(cache, key);
     const sh = Deno.statSync("/bin/sh");
     const stamp = {
       schema: 1,
@@ -68,6 +69,7 @@ Deno.test({
       [pointer.slice(cache.length + 1)]: JSON.stringify({
         venvDir: evil,
         fingerprint: "planted",
+        request: pointerRequest(key),
       }),
       "evil/prime-stamp.json": JSON.stringify(stamp),
       "evil/bin/python": `#!/bin/sh\ntouch ${mark}\n`,

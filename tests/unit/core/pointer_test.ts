@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { parseInvocation } from "../../../src/cli/args.ts";
-import { pointerPath, requestKey } from "../../../src/core/pointer.ts";
+import {
+  pointerPath,
+  pointerRequest,
+  readPointerEntry,
+  requestKey,
+  writePointer,
+} from "../../../src/core/pointer.ts";
 import { writeUseChoice } from "../../../src/project/use_choice.ts";
 
 function inv(argv: string[], env: Record<string, string> = {}, cwd = "/w") {
@@ -37,10 +43,10 @@ Deno.test("requestKey(): group and extra flags make another request for a repo, 
   const plain = requestKey("repo", "/r", inv([]));
   const noDev = requestKey("repo", "/r", inv(["--no-dev"]));
   assert.notEqual(noDev.groups, "");
-  assert.notEqual(await pointerPath("/c", plain), await pointerPath("/c", noDev));
+  assert.notEqual(pointerPath("/c", plain), pointerPath("/c", noDev));
   assert.equal(
-    await pointerPath("/c", plain),
-    await pointerPath("/c", { ...plain, groups: undefined }),
+    pointerPath("/c", plain),
+    pointerPath("/c", { ...plain, groups: undefined }),
   );
   assert.equal(requestKey("script", "/d\0block", inv(["--no-dev"])).groups, "");
 });
@@ -71,8 +77,28 @@ Deno.test("pointerPath(): one file per distinct request, the same file for the s
     requestKey("script", "/r", inv([])),
     requestKey("bare", "/r", inv([])),
   ];
-  const paths = await Promise.all(keys.map((k) => pointerPath("/cache", k)));
+  const paths = keys.map((k) => pointerPath("/cache", k));
   assert.equal(new Set(paths).size, keys.length);
   for (const p of paths) assert.match(p, /^\/cache\/pointers\/[0-9a-f]{32}\.json$/);
-  assert.equal(await pointerPath("/cache", requestKey("repo", "/r", inv([]))), paths[0]);
+  assert.equal(pointerPath("/cache", requestKey("repo", "/r", inv([]))), paths[0]);
+});
+
+Deno.test("readPointerEntry(): a pointer is read only for the request it was written for", () => {
+  const cache = Deno.makeTempDirSync();
+  try {
+    const key = requestKey("repo", "/r", inv([]));
+    const other = requestKey("repo", "/other", inv([]));
+    const path = pointerPath(cache, key);
+    writePointer(path, "/r/.venv", "fp", pointerRequest(key));
+    assert.deepEqual(readPointerEntry(path, pointerRequest(key)), {
+      venvDir: "/r/.venv",
+      fingerprint: "fp",
+    });
+    // As if the hash of another request named the same file.
+    assert.equal(readPointerEntry(path, pointerRequest(other)), null);
+    writePointer(path, "/r/.venv", "fp");
+    assert.equal(readPointerEntry(path, pointerRequest(key)), null, "no request recorded");
+  } finally {
+    Deno.removeSync(cache, { recursive: true });
+  }
 });

@@ -93,14 +93,14 @@ Deno.test("collectGarbage() removes old unlocked envs, keeps fresh and locked on
 Deno.test("collectGarbage() drops pointers to gone venvs and leftover trash", async () => {
   const cache = await Deno.makeTempDir();
   const kept = fakeEnv(cache, "kept", 1);
-  const keepPtr = await pointerPath(cache, {
+  const keepPtr = pointerPath(cache, {
     kind: "script",
     subject: "a",
     envRequest: "",
     pythonOverride: "",
     driverOverride: "",
   });
-  const orphanPtr = await pointerPath(cache, {
+  const orphanPtr = pointerPath(cache, {
     kind: "repo",
     subject: "/gone",
     envRequest: "",
@@ -117,8 +117,8 @@ Deno.test("collectGarbage() drops pointers to gone venvs and leftover trash", as
   Deno.writeTextFileSync(`${ws}/member/pyproject.toml`, "");
   await writeRoute(cache, `${ws}/member`, ws);
   await writeRoute(cache, `${ws}/gone`, ws);
-  const keepRoute = await routePath(cache, `${ws}/member`);
-  const goneRoute = await routePath(cache, `${ws}/gone`);
+  const keepRoute = routePath(cache, `${ws}/member`);
+  const goneRoute = routePath(cache, `${ws}/gone`);
   Deno.mkdirSync(`${cache}/scripts/.trash-x-1-abc/bin`, { recursive: true });
   const r = await collectGarbage(cache, { olderThanDays: 30, nowMs: NOW });
   assert.deepEqual(
