@@ -39,7 +39,7 @@ Deno.test("requestKey(): env names and the driver count for repos; scripts ignor
   assert.equal(requestKey("bare", "/d", i).driverOverride, "");
 });
 
-Deno.test("requestKey(): group and extra flags make another request for a repo, and a plain one keeps its pointer", async () => {
+Deno.test("requestKey(): group and extra flags make another request for a repo, and a plain one keeps its pointer", () => {
   const plain = requestKey("repo", "/r", inv([]));
   const noDev = requestKey("repo", "/r", inv(["--no-dev"]));
   assert.notEqual(noDev.groups, "");
@@ -67,7 +67,7 @@ Deno.test("requestKey(): --env, then PRIME_ENV, then the saved `prime use` choic
   }
 });
 
-Deno.test("pointerPath(): one file per distinct request, the same file for the same request", async () => {
+Deno.test("pointerPath(): one file per distinct request, the same file for the same request", () => {
   const keys = [
     requestKey("repo", "/r", inv([])),
     requestKey("repo", "/r", inv(["-e", "dev"])),
