@@ -88,7 +88,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "planted modules in the working directory and PYTHONPATH are not imported" + why,
+  name:
+    "planted modules in PYTHONPATH, and in the cwd of a script that lies elsewhere, are not imported; -c sees the cwd as python does" +
+    why,
   ignore,
   async fn() {
     const { dir, env } = await makeRepo();
@@ -107,14 +109,19 @@ Deno.test({
     const out = JSON.parse(r.stdout);
     assert.match(out.greeting_file, /\.venv\/lib\/python[^/]+\/site-packages\/greeting/);
     assert.equal(out.pythonpath, null, "PYTHONPATH is removed from the program's environment");
-    // -c and -m put the working directory first under plain python; not under prime.
+    // -c and -m put the working directory first, as under plain python (issue 23: a
+    // flat-layout `python -m pytest` imports the package); PYTHONPATH stays removed.
     await Deno.mkdir(join(dir, "sub"));
-    await Deno.writeTextFile(join(dir, "sub", "greeting.py"), "raise SystemExit('planted')\n");
-    const code = "import greeting, json; print(greeting.__file__)";
+    await Deno.writeTextFile(join(dir, "sub", "greeting.py"), "print('from cwd')\n");
+    const code =
+      "import os, greeting, json; print(greeting.__file__, os.environ.get('PYTHONPATH'))";
     for (const round of ["cold", "warm"]) {
-      const c = await runPrime(["run", "python", "-c", code], { cwd: join(dir, "sub"), env });
+      const c = await runPrime(["run", "python", "-c", code], {
+        cwd: join(dir, "sub"),
+        env: { ...env, PYTHONPATH: join(cwd, "evil") },
+      });
       assert.equal(c.code, 0, `${round}: ${c.stderr}`);
-      assert.match(c.stdout, /site-packages/);
+      assert.match(c.stdout, /sub\/greeting\.py None/, `${round}: ${c.stdout}`);
     }
   },
 });
