@@ -79,6 +79,17 @@ export interface VenvDriver {
   create(ctx: BuildContext): Promise<void>;
   /** @throws InstallError (exit 6) */
   install(ctx: BuildContext): Promise<void>;
+  /**
+   * One step that creates the venv at `ctx.venvDir` and installs the plan (the uv
+   * driver's `uv sync` of a project with a uv.lock), or null when the plan needs more
+   * than that step can do. The step resolves false when it made nothing after all (uv
+   * found the lock stale): create() then install() build the env, and report. The
+   * step shows per-package progress through `progress`, as install() through ctx.progress.
+   * @throws InstallError (exit 6)
+   */
+  createAndInstall?(
+    ctx: BuildContext,
+  ): ((progress?: BuildContext["progress"]) => Promise<boolean>) | null;
 }
 
 /**

@@ -1,11 +1,18 @@
 /**
- * The uv driver: `uv venv`, then one `uv pip install` of the whole plan. uv writes
+ * The uv driver: one `uv sync` for a project whose uv.lock decides the env, else
+ * `uv venv`, then one `uv pip install` of the whole plan. uv writes
  * `uv = <version>` into the venv's pyvenv.cfg itself, which marks a uv-built venv.
  * The user's UV_* variables and uv.toml stay in force (the runner inherits the
  * environment); uv does not read pip's configuration, so prime translates it
  * (pip_config.ts) into flags and variables wherever uv has no setting of its own.
  */
-import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
+import {
+  activatedEnv,
+  type BuildContext,
+  type InstallPlan,
+  type LockInPlan,
+  type VenvDriver,
+} from "./driver.ts";
 import type { PythonRequest } from "../config/types.ts";
 import { pathWithoutShims } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
@@ -20,6 +27,7 @@ import * as log from "../log.ts";
 import { sha256Hex, venvPython } from "../core/paths.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
 import { uvCacheDir, watchUv } from "./progress.ts";
+import { exportSourceArgs, uvLockSelectionArgs } from "../pypa/locks.ts";
 
 /** The arguments of `uv venv` for a build. */
 export function uvVenvArgs(
@@ -78,6 +86,87 @@ export function uvInstallArgs(
   return args;
 }
 
+/** install_args flags that `uv sync` takes with pip's meaning, and whether each takes a value. */
+const SYNC_FLAGS: Record<string, boolean> = {
+  "--no-index": false,
+  "--index-url": true,
+  "-i": true,
+  "--extra-index-url": true,
+  "--find-links": true,
+  "-f": true,
+  "--index-strategy": true,
+  "--allow-insecure-host": true,
+  "--keyring-provider": true,
+  "--exclude-newer": true,
+  "--compile-bytecode": false,
+  "--link-mode": true,
+  "--no-build": false,
+};
+
+/**
+ * Why a plan cannot be built by one `uv sync`, or null when it can: the env must be
+ * exactly what uv.lock gives for its groups (and, in a workspace, its members), with
+ * the project itself when it is packaged; anything prime adds on top (its own
+ * requirements, dependencies, constraints, an editable elsewhere, an install_args flag
+ * `uv sync` does not take) needs `uv pip install`. `refRoot` is the lock's project. Pure.
+ */
+export function uvSyncBlocker(plan: InstallPlan, refRoot: string): string | null {
+  const lock = plan.lock;
+  if (!lock || lock.kind !== "uv.lock") return "no uv.lock";
+  if (plan.requirements.length > 0) return "requirements files";
+  if (plan.constraints !== null) return "a constraints file";
+  if (plan.dependencies.length > 0) return "dependencies beside the lock's";
+  if (plan.groupRequirements.length > 0) return "group requirements beside the lock's";
+  if ((plan.buildRequirements ?? []).length > 0) return "build requirements (--no-build-isolation)";
+  for (const e of plan.editables) {
+    if (e !== refRoot && !(lock.allPackages && !e.includes("["))) return `the editable ${e}`;
+  }
+  for (let i = 0; i < plan.installArgs.length; i++) {
+    const a = plan.installArgs[i];
+    const [flag, inline] = a.startsWith("--") && a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), true]
+      : [a, false];
+    if (!Object.hasOwn(SYNC_FLAGS, flag)) return `install_args ${a}`;
+    if (SYNC_FLAGS[flag] && !inline) i++;
+  }
+  return null;
+}
+
+/**
+ * The arguments of the `uv sync` that builds an env from its uv.lock: the lock checked
+ * against pyproject.toml (`--locked`: prime never re-resolves a lock), the selected
+ * interpreter by path, the lock's selection, the sources translated from pip's
+ * settings (less `--constraint`, which uv sync does not take: the lock decides the
+ * versions), then install_args. The env's path goes in UV_PROJECT_ENVIRONMENT.
+ */
+export function uvSyncArgs(
+  ctx: Pick<BuildContext, "python" | "offline" | "plan">,
+  lock: LockInPlan,
+  fromPip: string[] = [],
+): string[] {
+  const args = ["sync", "--locked", "--no-python-downloads"];
+  if (ctx.offline) args.push("--offline");
+  args.push("--python", ctx.python.path, ...uvLockSelectionArgs(lock));
+  args.push(...exportSourceArgs(fromPip), ...ctx.plan.installArgs);
+  return args;
+}
+
+/**
+ * uv variables that would change what `uv sync` does to the env prime asked for: the
+ * lock mode (--frozen conflicts with --locked), skipping the sync, the groups (prime's
+ * selection is explicit), another env. Unset for that call only.
+ */
+const SYNC_UNSET = [
+  "UV_FROZEN",
+  "UV_LOCKED",
+  "UV_NO_SYNC",
+  "UV_DEV",
+  "UV_NO_DEV",
+  "UV_NO_DEFAULT_GROUPS",
+  "UV_ACTIVE",
+  "UV_PYTHON",
+];
+
 /**
  * Creates the uv driver for a uv obtained by obtainUv(). `env` is the environment whose
  * pip settings are translated for uv (default Deno.env).
@@ -92,11 +181,13 @@ export function createUvDriver(
     async create(ctx) {
       const args = uvVenvArgs(ctx);
       log.trace(`$ ${uv.path} ${args.join(" ")}`);
+      // No supervisor (a Python start, the cost of this step again): `uv venv` of a
+      // path downloads nothing, runs no build, and writes only into this build's own
+      // generation, which nobody publishes if prime dies.
       const r = await ctx.runner(uv.path, args, {
         cwd: ctx.cwd,
         echo: ctx.echo,
         timeoutMs: 300_000,
-        dieWithPrime: ctx.python.path,
       });
       if (r.code !== 0) {
         throw new VenvError(
@@ -107,6 +198,53 @@ export function createUvDriver(
           },
         );
       }
+    },
+    createAndInstall(ctx) {
+      const blocker = uvSyncBlocker(ctx.plan, ctx.cwd);
+      if (blocker !== null) {
+        if (ctx.plan.lock) log.debug(`uv sync cannot build this env alone (${blocker})`);
+        return null;
+      }
+      return async (progress) => {
+        const pip = uvSettingsFromPip(ctx.cwd, ctx.plan.installArgs, env);
+        const args = uvSyncArgs(ctx, ctx.plan.lock!, pip.args);
+        log.trace(`$ UV_PROJECT_ENVIRONMENT=${ctx.venvDir} ${uv.path} ${args.join(" ")}`);
+        // Per-package progress on a terminal, as for uv pip install (see install()).
+        const watch = progress ? watchUv(uvCacheDir(env), progress) : null;
+        const logEnv: Record<string, string> = watch && env.RUST_LOG === undefined
+          ? { RUST_LOG: "uv_installer=debug" }
+          : {};
+        // From the ref root, whose pyproject.toml and uv.lock uv reads.
+        const r = await ctx.runner(uv.path, args, {
+          cwd: ctx.cwd,
+          echo: ctx.echo,
+          env: {
+            ...pip.env,
+            ...activatedEnv(ctx.venvDir, env.PATH),
+            ...logEnv,
+            UV_PROJECT_ENVIRONMENT: ctx.venvDir,
+          },
+          unsetEnv: SYNC_UNSET,
+          dieWithPrime: ctx.python.path,
+          onLine: watch?.line,
+        }).finally(() => watch?.stop());
+        if (r.code === 0) return true;
+        if (/needs to be updated/i.test(r.stdout + r.stderr)) {
+          // A stale lock, or one that records other indexes than pip's settings name:
+          // the export route tells them apart and says which (LockStaleError).
+          log.debug("uv sync --locked: the lock needs updating; checking it with uv export");
+          removeTreeIfAny(ctx.venvDir);
+          return false;
+        }
+        throw installFailure(
+          "uv",
+          `uv sync exited ${exitText(r)}`,
+          `UV_PROJECT_ENVIRONMENT=${ctx.venvDir} ${uv.path} ${args.join(" ")}`,
+          r,
+          env,
+          { offline: ctx.offline },
+        );
+      };
     },
     async install(ctx) {
       if (planIsEmpty(ctx.plan)) return;
@@ -147,6 +285,12 @@ export function createUvDriver(
       }
     },
   };
+}
+
+function removeTreeIfAny(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch { /* never made */ }
 }
 
 /** `==3.12.*` -> `3.12`, `==3.12.1` -> `3.12.1`; anything else -> null. Pure. */

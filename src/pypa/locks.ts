@@ -180,14 +180,23 @@ export function uvExportArgs(lock: LockInPlan, python: string, offline: boolean)
     "--no-emit-project",
     "--no-header",
     "--no-annotate",
+    ...uvLockSelectionArgs(lock),
   );
-  args.push(
-    ...uvSelectionArgs({
-      groups: lock.groups,
-      project: !lock.onlyGroups,
-      extras: lock.extras ?? [],
-    }),
-  );
+  return args;
+}
+
+/**
+ * The arguments that ask `uv export` or `uv sync` for exactly what the env takes from
+ * the lock: the selection (uvSelectionArgs: uv's own defaults off, as prime has
+ * applied them) and, in a workspace, every member. One function, so the export and
+ * the sync of a lock never differ. Pure.
+ */
+export function uvLockSelectionArgs(lock: LockInPlan): string[] {
+  const args = uvSelectionArgs({
+    groups: lock.groups,
+    project: !lock.onlyGroups,
+    extras: lock.extras ?? [],
+  });
   if (lock.allPackages) args.push("--all-packages");
   return args;
 }
@@ -210,7 +219,7 @@ export interface ExportSources {
  * rejects ("unexpected argument"); the lock decides the versions there, and the
  * install that follows still gets the constraints.
  */
-function exportSourceArgs(args: string[]): string[] {
+export function exportSourceArgs(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--constraint") i++;

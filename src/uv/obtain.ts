@@ -14,7 +14,7 @@ import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { chooseWheel, extractZipMember } from "../pypa/wheel.ts";
-import { sha256Hex, venvPython } from "../core/paths.ts";
+import { readBoundedText, sha256Hex, venvPython, writeFileAtomic } from "../core/paths.ts";
 import { readPipConf, readPipSettings } from "../pypa/pip_config.ts";
 import { executablesOnPath, pathDirs } from "../core/files.ts";
 import { errorMessage } from "../core/errors.ts";
@@ -124,17 +124,66 @@ async function versionOf(
   return v ? { version: v } : { error: `\`${path} --version\` printed no version` };
 }
 
+/** The file's identity: a uv replaced or upgraded in place changes at least one field. */
+function fileIdentity(path: string): string | null {
+  try {
+    const st = Deno.statSync(path);
+    return JSON.stringify([st.dev, st.ino, st.size, st.mtime?.getTime(), st.ctime?.getTime()]);
+  } catch {
+    return null;
+  }
+}
+
+/** Where the version of the uv last found on PATH is remembered. */
+function pathVersionFile(cacheDir: string): string {
+  return `${cacheDir}/uv/path-version.json`;
+}
+
+/**
+ * `uv --version` of a uv on PATH, remembered in the user's cache against the binary's
+ * identity (device, inode, size, mtime, ctime): every uv-driver build asked it again,
+ * one subprocess (about 15 ms) for an answer that changes only when uv does.
+ */
+async function pathVersionOf(
+  candidate: string,
+  runner: Runner,
+  base: RunOptions,
+  cacheDir: string | undefined,
+): Promise<{ version: string } | { error: string }> {
+  const id = cacheDir === undefined ? null : fileIdentity(candidate);
+  if (id !== null) {
+    try {
+      const m = JSON.parse(readBoundedText(pathVersionFile(cacheDir!)));
+      if (m.path === candidate && m.id === id && typeof m.version === "string") {
+        return { version: m.version };
+      }
+    } catch { /* none yet, or unreadable: ask uv */ }
+  }
+  const v = await versionOf(candidate, runner, base);
+  if (id !== null && "version" in v) {
+    try {
+      Deno.mkdirSync(`${cacheDir}/uv`, { recursive: true, mode: 0o700 });
+      writeFileAtomic(
+        pathVersionFile(cacheDir!),
+        JSON.stringify({ path: candidate, id, version: v.version }),
+      );
+    } catch { /* a read-only cache: asked again next time */ }
+  }
+  return v;
+}
+
 /** Route 1: the first supported `uv` on PATH (shim directories are skipped). */
 async function fromPath(
   pathVar: string | undefined,
   runner: Runner,
   base: RunOptions,
   tried: string[],
+  cacheDir?: string,
 ): Promise<UvTool | null> {
   let seen = false;
   for (const candidate of executablesOnPath("uv", pathDirs(pathWithoutShims(pathVar)))) {
     seen = true;
-    const v = await versionOf(candidate, runner, base);
+    const v = await pathVersionOf(candidate, runner, base, cacheDir);
     if ("error" in v) {
       tried.push(`PATH: ${v.error}`);
       continue;
@@ -333,7 +382,7 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
   const base = childEnv(opts.env);
   const tried: string[] = [];
 
-  const onPath = await fromPath(env.PATH, runner, base, tried);
+  const onPath = await fromPath(env.PATH, runner, base, tried, opts.cacheDir);
   if (onPath) {
     log.debug(`uv: ${onPath.path} (uv ${onPath.version}, from PATH)`);
     return { ...onPath, source: "path" };

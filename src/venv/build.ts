@@ -162,8 +162,12 @@ export async function ensureEnv(
     const gen = newGenerationPath(venvDir);
     let changes: PackageChanges;
     try {
-      await driver.create(buildContext(gen, basename(venvDir), inputs, opts));
-      await buildInto(gen, inputs, driver, opts);
+      const ctx = buildContext(gen, basename(venvDir), inputs, opts);
+      // One `uv sync` where it can make the whole env; else create, then install.
+      const oneStep = driver.createAndInstall?.(ctx) ?? null;
+      const done = oneStep !== null && await oneStep();
+      if (!done) await driver.create(ctx);
+      await buildInto(gen, inputs, driver, opts, done);
       // What was live before (none for a first build, or a venv being replaced).
       changes = diffPackages(packagesIn(venvDir), packagesIn(gen));
       replaceVenvPath(venvDir, gen, current);
@@ -213,7 +217,8 @@ function buildContext(
 
 /**
  * Installs the plan into a venv that exists (a new generation, or an adopted uv venv)
- * and stamps it: the in-use lock file, then the stamp, last.
+ * and stamps it: the in-use lock file, then the stamp, last. `installed`: the driver
+ * already installed the plan while creating the venv (createAndInstall).
  */
 async function buildInto(
   dir: string,
@@ -226,13 +231,16 @@ async function buildInto(
     runner?: Runner;
     preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
   },
+  installed = false,
 ): Promise<void> {
   const ctx = buildContext(dir, basename(dir), inputs, opts);
   // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
   ensureSelfIgnoringDir(dir);
   writePythonPathPth(dir, inputs.pythonPath);
-  if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
-  await driver.install(ctx);
+  if (!installed) {
+    if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
+    await driver.install(ctx);
+  }
   writeFileAtomic(inUseLockPath(dir), "", 0o644);
   writeStamp(dir, {
     schema: 1,

@@ -72,6 +72,18 @@ function withProgress(d: VenvDriver): VenvDriver {
         p.done();
       }
     },
+    createAndInstall: (ctx) => {
+      const oneStep = d.createAndInstall?.(ctx) ?? null;
+      if (oneStep === null) return null;
+      return async () => {
+        const p = log.progress(`syncing with ${d.toolVersion}`);
+        try {
+          return await oneStep(p.live ? p.update : undefined);
+        } finally {
+          p.done();
+        }
+      };
+    },
   };
 }
 

@@ -6,10 +6,12 @@ import {
   uvInstallArgs,
   uvPythonRequest,
   uvReason,
+  uvSyncArgs,
+  uvSyncBlocker,
   uvVenvArgs,
 } from "../../../src/installers/uv.ts";
 import { pathWithoutShims } from "../../../src/uv/obtain.ts";
-import type { BuildContext, InstallPlan } from "../../../src/installers/driver.ts";
+import type { BuildContext, InstallPlan, LockInPlan } from "../../../src/installers/driver.ts";
 import type { PythonRequest } from "../../../src/config/types.ts";
 import type { Runner, RunResult } from "../../../src/process.ts";
 import { type Call, fakeRunner, result } from "../../helpers/fake_runner.ts";
@@ -370,4 +372,107 @@ Deno.test("uvFindOrInstallPython() tries a download once, without retries, and r
     }),
     /from https:\/\/other\.example\/pbs failed/,
   );
+});
+
+const LOCK: LockInPlan = { kind: "uv.lock", path: "/r/uv.lock", groups: [] };
+
+Deno.test("uvSyncBlocker() lets one uv sync build exactly what uv.lock gives, and nothing more", () => {
+  const cases: Array<[string, Partial<InstallPlan>, string | null]> = [
+    ["the lock alone", { lock: LOCK }, null],
+    ["the packaged project itself", { lock: LOCK, editables: ["/r"] }, null],
+    ["uv's own index flags", {
+      lock: LOCK,
+      installArgs: ["--no-index", "--find-links", "w", "-f", "x", "--index-url=https://i/simple"],
+    }, null],
+    ["no lock", {}, "no uv.lock"],
+    ["a pylock.toml", { lock: { ...LOCK, kind: "pylock.toml" } }, "no uv.lock"],
+    ["prime's requirements", { lock: LOCK, requirements: ["/r/req.txt"] }, "requirements files"],
+    ["prime's constraints", { lock: LOCK, constraints: "/r/c.txt" }, "a constraints file"],
+    ["prime's dependencies", { lock: LOCK, dependencies: ["six"] }, "dependencies"],
+    ["an editable elsewhere", { lock: LOCK, editables: ["/lib"] }, "the editable /lib"],
+    ["the project with extras", { lock: LOCK, editables: ["/r[cli]"] }, "the editable /r[cli]"],
+    ["a pip-only flag", { lock: LOCK, installArgs: ["--no-deps"] }, "install_args --no-deps"],
+    ["--no-build-isolation", {
+      lock: LOCK,
+      installArgs: ["--no-build-isolation"],
+      buildRequirements: ["setuptools"],
+    }, "build requirements"],
+  ];
+  for (const [what, plan, want] of cases) {
+    const got = uvSyncBlocker({ ...EMPTY_PLAN, ...plan }, "/r");
+    if (want === null) assert.equal(got, null, what);
+    else assert.ok(got?.startsWith(want), `${what}: ${got}`);
+  }
+  // A workspace root's env holds its members: uv sync --all-packages installs them.
+  const ws = { ...LOCK, allPackages: true };
+  assert.equal(
+    uvSyncBlocker({ ...EMPTY_PLAN, lock: ws, editables: ["/r", "/r/pkgs/a"] }, "/r"),
+    null,
+  );
+});
+
+Deno.test("uvSyncArgs() checks the lock, pins the interpreter, and drops pip's --constraint", () => {
+  const c = ctx(recorder([], () => result(0)), { lock: LOCK, installArgs: ["--no-index"] }, true);
+  const args = uvSyncArgs(c, { ...LOCK, groups: ["test"] }, [
+    "--index-url",
+    "https://corp/simple",
+    "--constraint",
+    "/etc/c.txt",
+  ]);
+  assert.deepEqual(args, [
+    "sync",
+    "--locked",
+    "--no-python-downloads",
+    "--offline",
+    "--python",
+    "/py/bin/python3.12",
+    "--no-default-groups",
+    "--group",
+    "test",
+    "--index-url",
+    "https://corp/simple",
+    "--no-index",
+  ]);
+});
+
+Deno.test("the uv driver builds a uv.lock project with one supervised uv sync into the generation", async () => {
+  const calls: Call[] = [];
+  const c = ctx(recorder(calls, () => result(0)), { lock: LOCK, editables: ["/r"] });
+  const step = createUvDriver(UV, { ...NO_PIP_CONFIG, UV_FROZEN: "1" }).createAndInstall!(c);
+  assert.ok(step !== null);
+  assert.equal(await step(), true);
+  assert.equal(calls.length, 1);
+  assert.deepEqual(calls[0].args.slice(0, 2), ["sync", "--locked"]);
+  assert.equal(calls[0].opts?.env?.UV_PROJECT_ENVIRONMENT, "/r/.venv");
+  assert.equal(calls[0].opts?.cwd, "/r", "uv reads the ref root's pyproject.toml and uv.lock");
+  assert.equal(calls[0].opts?.dieWithPrime, c.python.path, "an orphaned uv sync is killed");
+  assert.ok(calls[0].opts?.unsetEnv?.includes("UV_FROZEN"), "UV_FROZEN would clash with --locked");
+});
+
+Deno.test("the uv driver leaves a plan beyond the lock to uv venv and uv pip install", () => {
+  const c = ctx(recorder([], () => result(0)), { lock: LOCK, dependencies: ["six"] });
+  assert.equal(createUvDriver(UV, NO_PIP_CONFIG).createAndInstall!(c), null);
+});
+
+Deno.test("a stale lock makes the uv sync step give way (the export route says why); other failures are exit 6", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const stale = recorder([], () =>
+      result(
+        2,
+        "",
+        "error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided.",
+      ));
+    const c = { ...ctx(stale, { lock: LOCK }), venvDir: `${dir}/gen` };
+    Deno.mkdirSync(c.venvDir);
+    assert.equal(await createUvDriver(UV, NO_PIP_CONFIG).createAndInstall!(c)!(), false);
+    assert.throws(() => Deno.statSync(c.venvDir), "what uv made is removed");
+    const broken = recorder([], () => result(1, "", "error: No solution found"));
+    await assert.rejects(
+      createUvDriver(UV, NO_PIP_CONFIG).createAndInstall!(ctx(broken, { lock: LOCK }))!(),
+      (e) => e instanceof InstallError && /uv sync exited 1/.test(e.message),
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -635,3 +635,26 @@ Deno.test("obtainUv() remembers a failed download for an hour, unless told to re
     await Deno.remove(cache, { recursive: true });
   }
 });
+
+Deno.test("obtainUv() asks a uv on PATH for its version once, and again once the binary changes", async () => {
+  const dir = await Deno.makeTempDir();
+  const cache = await Deno.makeTempDir();
+  try {
+    const uv = `${dir}/uv`;
+    Deno.writeTextFileSync(uv, "#!/bin/sh\n", { mode: 0o755 });
+    let version = "0.13.1";
+    const runner = fakeRunner(() => result(0, `uv ${version} (test)\n`));
+    const opts = { cacheDir: cache, installArgs: [], offline: true, runner, env: { PATH: dir } };
+    assert.deepEqual(await obtainUv(opts), { path: uv, version: "0.13.1", source: "path" });
+    assert.deepEqual(await obtainUv(opts), { path: uv, version: "0.13.1", source: "path" });
+    assert.equal(runner.calls.length, 1, "the second start reads the remembered version");
+    // An upgrade in place (uv self update) writes a new binary.
+    version = "0.13.9";
+    Deno.writeTextFileSync(uv, "#!/bin/sh\n# new\n", { mode: 0o755 });
+    assert.deepEqual(await obtainUv(opts), { path: uv, version: "0.13.9", source: "path" });
+    assert.equal(runner.calls.length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(cache, { recursive: true });
+  }
+});
