@@ -267,10 +267,11 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
       const prompt = ctx.prompt ? ["--prompt", ctx.prompt] : [];
       const args = ["-I", "-m", "venv", "--without-pip", ...prompt, ctx.venvDir];
       log.trace(`$ ${ctx.python.path} ${args.join(" ")}`);
+      // No supervisor (one more Python start): `venv --without-pip` downloads and
+      // builds nothing, and writes only into this build's unpublished generation.
       const r = await ctx.runner(ctx.python.path, args, {
         echo: ctx.echo,
         timeoutMs: 300_000,
-        dieWithPrime: ctx.python.path,
       });
       if (r.code !== 0) {
         throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${exitText(r)}`, {
