@@ -316,3 +316,55 @@ Deno.test({
     assert.equal(r.stdout, "");
   },
 });
+
+/** The dist-info names in a venv's site-packages, sorted. */
+function distInfos(venv: string): string[] {
+  const lib = join(venv, "lib");
+  const out: string[] = [];
+  for (const d of Deno.readDirSync(lib)) {
+    for (const e of Deno.readDirSync(join(lib, d.name, "site-packages"))) {
+      if (e.name.endsWith(".dist-info")) out.push(e.name);
+    }
+  }
+  return out.sort();
+}
+
+Deno.test({
+  name: "the uv driver builds a locked project with one `uv sync`, as `uv sync` itself does" + why,
+  ignore,
+  async fn() {
+    const { dir, links, env } = await lockedRepo();
+    // A dev group, installed by default as uv does (issue 23), and pinned by the lock.
+    await makeWheel(links, "devtool", "1.0");
+    await Deno.writeTextFile(
+      join(dir, "pyproject.toml"),
+      PYPROJECT("privpkg") + '\n[dependency-groups]\ndev = ["devtool"]\n',
+    );
+    await uvRun(["lock", "--no-index", "--find-links", links, "--python", py!.path], dir, env);
+    const r = await runPrime(["-vv", "sync"], {
+      cwd: dir,
+      env: { ...env, PRIME_VENV_DRIVER: "venv_uv" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /UV_PROJECT_ENVIRONMENT=\S+ \S+ sync --locked /);
+    for (const step of ["uv venv", "uv export", "uv pip install"]) {
+      assert.ok(!r.stderr.includes(`/uv ${step.slice(3)} `), `no ${step}: ${r.stderr}`);
+    }
+    // Side by side: `uv sync` in a copy of the repo makes the same packages.
+    const copy = await tempTree({
+      "pyproject.toml": await Deno.readTextFile(join(dir, "pyproject.toml")),
+      "uv.lock": await Deno.readTextFile(join(dir, "uv.lock")),
+    });
+    await uvRun(["sync", "--locked", "--no-index", "-f", links, "--python", py!.path], copy, env);
+    const ours = distInfos(join(dir, ".venv"));
+    assert.deepEqual(ours, distInfos(join(copy, ".venv")));
+    assert.ok(ours.some((d) => d.startsWith("devtool-1.0")), ours.join(" "));
+    assert.ok(ours.some((d) => d.startsWith("privpkg-1.0")), ours.join(" "));
+    const again = await runPrime(["app.py"], {
+      cwd: dir,
+      env: { ...env, PRIME_VENV_DRIVER: "venv_uv" },
+    });
+    assert.equal(again.stdout.trim(), "1.0", again.stderr);
+    assert.doesNotMatch(again.stderr, /building/);
+  },
+});
