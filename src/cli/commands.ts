@@ -332,15 +332,36 @@ as with direnv allow. Read them first. --revoke forgets this clone.`,
       return await trustCommand(await rooted(inv, "trust"), c.revoke);
     },
   }),
-  command<{ kind: "lock" }>({
+  command<{ kind: "lock"; upgrade: boolean; upgradePackages: string[] }>({
     name: "lock",
     summary: "pin the env's packages in the constraints file",
     details: `Freezes the env's third-party packages (not its editable projects) into
-constraints.txt (constraints-NAME.txt for env NAME), which later builds install under.`,
-    options: [],
-    async run(inv) {
+constraints.txt (constraints-NAME.txt for env NAME), which later builds install under.
+--upgrade drops every pin and resolves again (the newest versions the requirements
+allow); --upgrade-package NAME does so for NAME only, the other pins holding. Both
+rebuild the env first and print each pin that moved.
+
+  prime lock --upgrade
+  prime lock --upgrade-package requests`,
+    options: [
+      {
+        short: "-U",
+        long: "--upgrade",
+        help: "resolve every package anew, ignoring the current pins",
+        key: "upgrade",
+      },
+      {
+        short: "-P",
+        long: "--upgrade-package",
+        value: "NAME",
+        repeat: true,
+        help: "resolve NAME anew, keeping the other pins (repeatable)",
+        key: "upgradePackages",
+      },
+    ],
+    async run(inv, c) {
       const { lockCommand } = await load("../commands/lock.ts");
-      return await lockCommand(await rooted(inv, "lock"));
+      return await lockCommand(await rooted(inv, "lock"), c);
     },
   }),
   command<{ kind: "clean"; script: string | null }>({

@@ -3,6 +3,8 @@
  * and runs no code from the repo (the selector included: it shows what a build would
  * run instead).
  */
+import { readBoundedText } from "../core/paths.ts";
+import { readPins } from "../pypa/constraints.ts";
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
@@ -206,6 +208,8 @@ export async function gatherInfo(
         dependency_groups: s.dependencyGroups,
         project_dirs: s.projectDirs.map((d) => d + (s.projectExtras?.[d] ?? "")),
         constraints_file: s.constraintsFile,
+        // What `prime lock` pinned there (`name==version`), as the next build installs it.
+        pins: s.constraintsFile ? pinsOf(s.constraintsFile) : [],
         // A lock in force pins [project].dependencies and the groups (installed first,
         // in a call of its own).
         lock_file: plan!.lock?.path ?? null,
@@ -228,6 +232,15 @@ export async function gatherInfo(
 export interface ScriptEnvInfo {
   settings: Settings;
   venvDirFor: (py: PythonInfo) => Promise<string>;
+}
+
+/** The pins of a constraints file (empty when it is missing or unreadable). */
+function pinsOf(path: string): string[] {
+  try {
+    return readPins(readBoundedText(path)).map((p) => `${p.name}==${p.version}`);
+  } catch {
+    return [];
+  }
 }
 
 /** A URL with a password gets it replaced; anything else is shown as written. */

@@ -20,6 +20,7 @@ import { findLock } from "../pypa/locks.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { normalizeName } from "../pypa/pep508.ts";
+import { dropPins, pinChanges, readPins } from "../pypa/constraints.ts";
 
 const PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(===?)\s*(\S+)$/;
 
@@ -139,8 +140,22 @@ async function freezeVenv(
   return r.stdout;
 }
 
-/** Pins the env's third-party packages in its constraints file. */
-export async function lockCommand(p: RootedProject): Promise<number> {
+/** What `prime lock` was asked to move: nothing, every pin, or some packages' pins. */
+export interface LockUpgrade {
+  upgrade: boolean;
+  upgradePackages: string[];
+}
+
+/**
+ * Pins the env's third-party packages in its constraints file. With `--upgrade` (or
+ * `--upgrade-package NAME`, repeatable) the pins (or NAME's) are dropped first and the
+ * env is built again from scratch, so the installer resolves them anew, the other pins
+ * holding; then the result is pinned. A failed build puts the old file back.
+ */
+export async function lockCommand(
+  p: RootedProject,
+  up: LockUpgrade = { upgrade: false, upgradePackages: [] },
+): Promise<number> {
   const s = p.settings;
   const label = rel(s.venvDir, s.refRoot);
   const inForce = findLock(s.refRoot, s.dependencyGroups);
@@ -156,9 +171,29 @@ export async function lockCommand(p: RootedProject): Promise<number> {
         : "regenerate it with the tool that wrote it (`uv export --format pylock.toml`, `pip lock`); prime picks the change up on the next run",
     );
   }
-  const prepared = await prepareEnv(p, s, { label });
-  const driver = prepared.inputs.driverName;
   const target = s.constraintsTarget ?? `${s.refRoot}/constraints.txt`;
+  const upgrading = up.upgrade || up.upgradePackages.length > 0;
+  let original: string | null = null;
+  try {
+    original = readBoundedText(target);
+  } catch { /* nothing pinned yet */ }
+  if (upgrading && original !== null) {
+    const relaxed = dropPins(original, up.upgrade ? "all" : up.upgradePackages);
+    for (const name of relaxed.missing) {
+      log.warn(`${name} has no pin in ${rel(target, s.refRoot)}; it is resolved anew anyway`);
+    }
+    writeFileAtomic(target, relaxed.text);
+  }
+  let prepared: Awaited<ReturnType<typeof prepareEnv>>;
+  try {
+    // An upgrade rebuilds from scratch, so nothing installed before holds a version back.
+    const q = upgrading ? { ...p, options: { ...p.options, refresh: true } } : p;
+    prepared = await prepareEnv(q, s, { label });
+  } catch (e) {
+    if (upgrading && original !== null) writeFileAtomic(target, original);
+    throw e;
+  }
+  const driver = prepared.inputs.driverName;
   const lock = await acquireLock(
     await lockPathFor(p.cache, s.venvDir),
     lockTimeoutSec(),
@@ -181,13 +216,14 @@ export async function lockCommand(p: RootedProject): Promise<number> {
     python: prepared.python.version,
     driver,
   });
-  let before: string | null = null;
-  try {
-    before = readBoundedText(target);
-  } catch { /* first lock */ }
+  const before = original;
   const shown = rel(target, s.refRoot);
   const changed = before !== text;
   if (changed) writeFileAtomic(target, text);
+  // As `uv lock --upgrade` says what moved.
+  for (const line of pinChanges(readPins(before ?? ""), readPins(text))) {
+    log.info(`prime: ${line}`);
+  }
   // The target is always the file the configuration then uses (config/settings.ts
   // defaults env NAME to constraints-NAME.txt once it exists).
   if (!changed) log.info(`prime: ${shown} is up to date (${pins.length} pins)`);
