@@ -95,6 +95,8 @@ export interface PlanReport {
   dependency_groups: string[];
   project_dirs: string[];
   constraints_file: string | null;
+  /** What `prime lock` pinned in the constraints file (`name==version`). */
+  pins: string[];
   lock_file: string | null;
   install_args: string[];
   /** More than one when pip needs it (a lock, hash-pinned files, --no-build-isolation). */
