@@ -15,6 +15,7 @@ import type { Invocation } from "../core/invocation.ts";
 import type { ShellKind } from "../commands/env.ts";
 import * as log from "../log.ts";
 import { load } from "./load.ts";
+import { writeAll } from "../core/files.ts";
 
 /** One option of a command (or a global one). At least one of `long` and `short`. */
 export interface OptionSpec {
@@ -47,6 +48,8 @@ export interface ArgSpec {
   key: string;
   /** Shown unbracketed in the usage line (the command's check() enforces it). */
   required?: boolean;
+  /** The words it takes, for completions (check() enforces them). */
+  choices?: readonly string[];
 }
 
 /** One subcommand. */
@@ -481,6 +484,34 @@ must be empty or an earlier bundle. --deps-only writes lib/ (and the manifest) a
     async run(inv, c) {
       const { bundleCommand } = await load("../commands/bundle.ts");
       return await bundleCommand(inv, c);
+    },
+  }),
+  command<{ kind: "completions"; shell: string | null }>({
+    name: "completions",
+    summary: "print a completion script for bash, zsh or fish",
+    details: `Prints a completion script for SHELL, generated from prime's command table: the
+commands, their options and the global ones, with values where they are known.
+
+  eval "$(prime completions bash)"          # in ~/.bashrc
+  source <(prime completions zsh)           # in ~/.zshrc (after compinit)
+  prime completions fish > ~/.config/fish/completions/prime.fish`,
+    args: [{ name: "SHELL", key: "shell", required: true, choices: ["bash", "zsh", "fish"] }],
+    options: [],
+    check(c) {
+      if (c.shell === null || !["bash", "zsh", "fish"].includes(c.shell)) {
+        throw new UsageError(
+          c.shell === null
+            ? "completions needs a SHELL: bash, zsh or fish"
+            : `completions: no script for ${c.shell}; there are bash, zsh and fish`,
+          "for example: prime completions bash",
+        );
+      }
+      return c;
+    },
+    async run(_inv, c) {
+      const { completionScript } = await import("./completions.ts");
+      writeAll(Deno.stdout, completionScript(c.shell as "bash" | "zsh" | "fish"));
+      return 0;
     },
   }),
   command<{ kind: "help"; topic: string | null }>({

@@ -151,6 +151,7 @@ export const COMMAND_NAMES = [
   "clean",
   "gc",
   "bundle",
+  "completions",
   "help",
 ] as const;
 

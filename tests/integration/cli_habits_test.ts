@@ -116,3 +116,103 @@ Deno.test("a mistyped command is exit 2 with the command it probably meant", asy
     assert.match(r.stderr, /commands are sync, run, info/);
   }
 });
+
+/** Whether a shell is installed (the completion tests for it skip, named, where not). */
+function has(shell: string): boolean {
+  return new Deno.Command("sh", { args: ["-c", `command -v ${shell}`], stdout: "null" })
+    .outputSync().success;
+}
+
+async function completions(shell: string): Promise<string> {
+  const dir = await tempTree();
+  const r = await runPrime(["completions", shell], { cwd: dir, env: testEnv(dir) });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+async function sh(cmd: string[], stdin = ""): Promise<{ code: number; out: string }> {
+  const p = new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = p.stdin.getWriter();
+  await w.write(new TextEncoder().encode(stdin));
+  await w.close();
+  const o = await p.output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+Deno.test("prime completions bash passes bash -n and completes commands, options and values", async () => {
+  const script = await completions("bash");
+  const file = join(await tempTree(), "prime.bash");
+  await Deno.writeTextFile(file, script);
+  assert.equal((await sh(["bash", "-n", file])).code, 0);
+  const probe = `source ${file}
+t() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _prime; echo "$*|\${COMPREPLY[*]}"; }
+t prime sy; t prime info --j; t prime env --shell fi; t prime lock --upgrade-; t prime -v lo; t prime completions z; t prime help bun
+`;
+  const r = await sh(["bash", "-c", probe]);
+  assert.equal(r.code, 0, r.out);
+  assert.deepEqual(r.out.trim().split("\n"), [
+    "prime sy|sync",
+    "prime info --j|--json",
+    "prime env --shell fi|fish",
+    "prime lock --upgrade-|--upgrade-package",
+    "prime -v lo|lock",
+    "prime completions z|zsh",
+    "prime help bun|bundle",
+  ]);
+  // Unknown shells are a usage error.
+  const dir = await tempTree();
+  const bad = await runPrime(["completions", "tcsh"], { cwd: dir, env: testEnv(dir) });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /no script for tcsh; there are bash, zsh and fish/);
+});
+
+Deno.test({
+  name: "prime completions zsh passes zsh -n and completes an option in a real zsh" +
+    (has("zsh") ? "" : " (skipped: no zsh)"),
+  ignore: !has("zsh"),
+  async fn() {
+    const file = join(await tempTree(), "_prime");
+    await Deno.writeTextFile(file, await completions("zsh"));
+    assert.equal((await sh(["zsh", "-n", file])).code, 0);
+    // A real interactive zsh on a pty (zsh/zpty): TAB after `--upgrade-` completes it.
+    const driver = `zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z 'PS1="> "; autoload -Uz compinit; compinit -u -D; source ${file}'
+sleep 1
+zpty -w -n z $'prime lock --upgrade-\\t'
+sleep 2
+out=""
+while zpty -r -t z chunk; do out+=$chunk; done
+print -r -- "$out"
+zpty -d z
+`;
+    const r = await sh(["zsh", "-f", "-c", driver]);
+    assert.match(r.out, /prime lock --upgrade-package/, r.out);
+  },
+});
+
+Deno.test({
+  name: "prime completions fish parses and completes with fish's complete -C" +
+    (has("fish") ? "" : " (skipped: no fish)"),
+  ignore: !has("fish"),
+  async fn() {
+    const file = join(await tempTree(), "prime.fish");
+    await Deno.writeTextFile(file, await completions("fish"));
+    assert.equal((await sh(["fish", "--no-execute", file])).code, 0);
+    const r = await sh([
+      "fish",
+      "--no-config",
+      "-c",
+      `source ${file}; complete -C 'prime sy'; complete -C 'prime info --j'; complete -C 'prime completions b'`,
+    ]);
+    assert.equal(r.code, 0, r.out);
+    const words = r.out.trim().split("\n").map((l) => l.split("\t")[0]);
+    assert.deepEqual(words, ["sync", "--json", "bash"]);
+  },
+});
