@@ -6,7 +6,7 @@
  */
 import type { PythonInfo } from "../python/types.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
-import type { InstallPlan } from "../installers/driver.ts";
+import type { InstallPlan } from "../deps/plan.ts";
 import type { Prepared } from "../venv/prepare.ts";
 import { rel } from "../project/project.ts";
 import { UsageError, VenvError } from "../core/errors.ts";

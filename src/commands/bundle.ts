@@ -18,7 +18,7 @@ import {
   realOrSelf,
 } from "../bundle/build.ts";
 import { classifyEntry, entryIsScript } from "../bundle/entry.ts";
-import { selectDeps } from "../deps/plan.ts";
+import { selectDeps } from "../config/dependency_groups.ts";
 import { ownCacheSubdir, sha256Hex } from "../core/paths.ts";
 import { touchLastUsed } from "../core/warm.ts";
 

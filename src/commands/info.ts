@@ -5,13 +5,14 @@
  */
 import { readBoundedText } from "../core/paths.ts";
 import { readPins } from "../pypa/constraints.ts";
+import { choosePipWheel } from "../python/pip.ts";
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import { DEFAULT_ISOLATION } from "../config/settings.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
-import { envPlan, planWithLockFile } from "../pypa/locks.ts";
+import { envPlan, planWithLockFile } from "../deps/locks.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/inputs.ts";
 import { readStamp } from "../core/stamp.ts";
 import { PRIME_VERSION } from "../core/version.ts";
@@ -19,7 +20,6 @@ import { PrimeError } from "../core/errors.ts";
 import { pathWithoutShims } from "../uv/obtain.ts";
 import { fromCache } from "../uv/cache.ts";
 import { redactUrl } from "../uv/index_client.ts";
-import { choosePipWheel } from "../installers/pip.ts";
 import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../core/files.ts";
 import { probePython } from "../python/probe.ts";

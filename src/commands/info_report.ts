@@ -3,8 +3,8 @@
  * down here once, and gatherInfo() and the human summary both read it. Field names are
  * snake_case, as printed. Pure types, no code.
  */
+import type { PipRejected } from "../python/pip.ts";
 import type { Rejected } from "../python/types.ts";
-import type { PipRejected } from "../installers/pip.ts";
 import type { EnvSource } from "../config/types.ts";
 
 /** Everything `prime info` decided, and where from. */

@@ -6,17 +6,17 @@
  * else `constraints.txt` for the base env, or `constraints-NAME.txt` for env NAME, so
  * envs with different packages do not overwrite each other's pins.
  */
+import { findPip } from "../python/pip.ts";
 import type { Settings } from "../config/types.ts";
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { getUv } from "../venv/choose_driver.ts";
-import { findPip } from "../installers/pip.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { readBoundedText, venvPython, writeFileAtomic } from "../core/paths.ts";
 import { InstallError, UsageError, VenvError } from "../core/errors.ts";
-import { findLock } from "../pypa/locks.ts";
+import { findLock } from "../deps/locks.ts";
 import { run, tail } from "../process.ts";
 import * as log from "../log.ts";
 import { normalizeName } from "../pypa/pep508.ts";

@@ -5,15 +5,16 @@
  *   - else the env of the ref root found from the script's own directory;
  *   - else the selected interpreter, isolated, and no venv.
  */
+import type { RequiredPython } from "../python/types.ts";
 import { type Invocation as CoreInvocation, isEmptyGroupRequest } from "../core/invocation.ts";
 
-import type { Pep723Block, RequiredPython, Settings } from "../config/types.ts";
+import type { Pep723Block, Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
 import { freshVenv, startProgram } from "../launch/launch.ts";
-import { parsePep723 } from "../pypa/pep723.ts";
-import { requestFromSpecifier } from "../config/python_version.ts";
+import { parsePep723 } from "../config/pep723.ts";
+import { requestFromSpecifier } from "../python/python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { readPythonVersionRequirement, scriptSettings } from "../config/settings.ts";
 import { toolUvSettings } from "../config/tool_uv.ts";

@@ -6,7 +6,7 @@
 import { ConfigError } from "../core/errors.ts";
 import type { ConfigKeys, VenvDriverName } from "./types.ts";
 import { didYouMean } from "./suggest.ts";
-import { requestFromSpecifier } from "./python_version.ts";
+import { requestFromSpecifier } from "../python/python_version.ts";
 import { checkRequirement } from "../pypa/pep508.ts";
 import { hasControlChar } from "../core/paths.ts";
 import { CONFIG_KEY_TABLE, configKey, type KeyType } from "./keys.ts";

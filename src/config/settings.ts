@@ -3,6 +3,8 @@
  * its overrides, fill in the defaults (docs/configuration.md), make paths absolute and check
  * that they stay inside the ref root and that configured files exist.
  */
+import type { PythonRequest } from "../pypa/specifier.ts";
+import type { RequiredPython } from "../python/types.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import type {
   ConfigKeys,
@@ -11,22 +13,16 @@ import type {
   GroupRequest,
   LoadedConfig,
   Pep723Block,
-  PythonRequest,
-  RequiredPython,
   Settings,
   VenvDriverName,
 } from "./types.ts";
 import { ENV_NAME, VENV_DRIVERS } from "./schema.ts";
 import { configKey } from "./keys.ts";
 import { didYouMean } from "./suggest.ts";
-import { parsePythonVersionFile, requestFromSpecifier } from "./python_version.ts";
+import { parsePythonVersionFile, requestFromSpecifier } from "../python/python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
-import {
-  emptyGroupRequest,
-  extraRequirements,
-  resolveDependencyGroups,
-  selectDeps,
-} from "../deps/plan.ts";
+import { emptyGroupRequest } from "../core/invocation.ts";
+import { extraRequirements, resolveDependencyGroups, selectDeps } from "./dependency_groups.ts";
 import { isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";

@@ -98,7 +98,7 @@ const INDEX_KEYS = ["index-url", "extra-index-url", "find-links", "no-index", "i
 /**
  * Keys only uv's project commands (`uv sync`, `uv run`) read, and which prime carries
  * out itself under either driver: `default-groups` and `dev-dependencies` select the
- * groups (config/load.ts, deps/plan.ts), `package` is decided by prime's `project_dirs`.
+ * groups (config/load.ts, config/dependency_groups.ts), `package` is decided by prime's `project_dirs`.
  */
 const PROJECT_ONLY = ["default-groups", "dev-dependencies", "package"];
 

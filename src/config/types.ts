@@ -1,5 +1,6 @@
 /** Shared shapes of the configuration layer. Pure types, no code. */
 import type { GroupRequest } from "../core/invocation.ts";
+import type { RequiredPython } from "../python/types.ts";
 
 export type { GroupRequest };
 
@@ -60,28 +61,6 @@ export interface LoadedConfig {
   warnings?: string[];
 }
 
-/** One acceptable interpreter, from a .python-version line, a specifier or --python. */
-export interface PythonRequest {
-  /** The text as the user wrote it. */
-  raw: string;
-  /** A PEP 440 specifier set (`==3.12.*`, `>=3.10,<3.13`), or null for any version. */
-  specifier: string | null;
-  /** `cpython`, `pypy`, or null for any. */
-  implementation: string | null;
-  /** `3.13t`: a free-threaded build is required. */
-  freethreaded: boolean;
-}
-
-/** The version requirement and where it came from. */
-export interface RequiredPython {
-  /** Alternatives in order; the first one satisfiable wins. Empty means any Python 3. */
-  requests: PythonRequest[];
-  /** For display: the text as written (joined with " | " for several lines), or null. */
-  value: string | null;
-  /** `prime.toml`, `pyproject.toml [tool.prime]`, `/abs/.python-version`, `[project].requires-python`, `PEP 723 block`, or `none`. */
-  source: string;
-}
-
 /** Where the env name came from. */
 export type EnvSource = "--env" | "PRIME_ENV" | "prime use" | "default_env" | null;
 
@@ -102,7 +81,7 @@ export interface Settings {
   venvDir: string;
   requirements: string[];
   dependencies: string[];
-  /** The selected dependency groups (see deps/plan.ts selectDeps), as declared. */
+  /** The selected dependency groups (see config/dependency_groups.ts selectDeps), as declared. */
   dependencyGroups: string[];
   /** PEP 508 strings of the selected dependency groups, include-group resolved. */
   groupRequirements: string[];

@@ -19,7 +19,7 @@ import { absoluteFrom, dirname, isDirectory, isFile, pathExists } from "./files.
 // ---- The dependency-group and extra flags of one start (uv's `--group`, `--only-group`,
 // `--no-group`, `--no-dev`, `--no-default-groups`, `--all-groups`, `--extra`,
 // `--all-extras`), as given. The warm path parses them and keys its pointer on them, so
-// an env built for another selection is never run; deps/plan.ts (selectDeps) gives
+// an env built for another selection is never run; config/dependency_groups.ts (selectDeps) gives
 // them their meaning.
 
 /** The flags as given (`--no-dev` is `--no-group dev`). */

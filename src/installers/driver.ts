@@ -2,52 +2,7 @@
 import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { Runner } from "../process.ts";
-
-/** A lock file that decides the project's versions (see src/pypa/locks.ts). */
-export interface LockInPlan {
-  kind: "uv.lock" | "pylock.toml";
-  path: string;
-  /** The dependency groups taken from the lock. */
-  groups: string[];
-  /** The root project's extras taken from the lock (absent: none). */
-  extras?: string[];
-  /** `--only-group`: the groups alone, not the project's dependencies. */
-  onlyGroups?: boolean;
-  /** A uv workspace whose members the env holds: the lock's pins for all of them. */
-  allPackages?: boolean;
-}
-
-/** What to install, in the install order (docs/how-it-works.md). Paths are absolute. */
-export interface InstallPlan {
-  constraints: string | null;
-  requirements: string[];
-  dependencies: string[];
-  groupRequirements: string[];
-  editables: string[];
-  installArgs: string[];
-  /**
-   * The requirement files (of `requirements`) that pin `--hash`es, themselves or
-   * through a nested -r. pip's hash-checking mode then rejects anything unhashed in
-   * the same call, so they are installed in a call of their own. Set by refinePlan().
-   */
-  hashedRequirements?: string[];
-  /**
-   * With `--no-build-isolation` in installArgs: the editables' `[build-system].requires`,
-   * installed before the editables, which are then built in the venv. Set by refinePlan().
-   */
-  buildRequirements?: string[];
-  /**
-   * The requirements file a lock became (of `requirements`): a whole resolution, so it
-   * is installed first in a call of its own with `--no-deps`, as `uv sync` installs
-   * exactly the lock. Set by materializeLock().
-   */
-  lockRequirements?: string;
-  /**
-   * The lock in force: it replaces `[project].dependencies` and the groups, and becomes
-   * a requirements file of pins (installed first) when the build runs.
-   */
-  lock?: LockInPlan;
-}
+import type { InstallPlan } from "../deps/plan.ts";
 
 /** Everything a driver needs for one build. */
 export interface BuildContext {

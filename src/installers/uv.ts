@@ -6,14 +6,9 @@
  * environment); uv does not read pip's configuration, so prime translates it
  * (pip_config.ts) into flags and variables wherever uv has no setting of its own.
  */
-import {
-  activatedEnv,
-  type BuildContext,
-  type InstallPlan,
-  type LockInPlan,
-  type VenvDriver,
-} from "./driver.ts";
-import type { PythonRequest } from "../config/types.ts";
+import type { PythonRequest } from "../pypa/specifier.ts";
+import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
+import type { InstallPlan, LockInPlan } from "../deps/plan.ts";
 import { pathWithoutShims } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
 import { admitsMinorAtLeast } from "../pypa/specifier.ts";
@@ -27,7 +22,7 @@ import * as log from "../log.ts";
 import { sha256Hex, venvPython } from "../core/paths.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
 import { uvCacheDir, watchUv } from "./progress.ts";
-import { exportSourceArgs, uvLockSelectionArgs } from "../pypa/locks.ts";
+import { exportSourceArgs, uvLockSelectionArgs } from "../deps/locks.ts";
 
 /** The arguments of `uv venv` for a build. */
 export function uvVenvArgs(

@@ -21,7 +21,7 @@ import { hashInputs, writeBareRecord } from "../core/stamp.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { writeRoute } from "../project/workspace.ts";
-import { requestFromSpecifier } from "../config/python_version.ts";
+import { requestFromSpecifier } from "../python/python_version.ts";
 
 import { dirname } from "../core/files.ts";
 

@@ -1,13 +1,14 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
+import type { RequiredPython } from "../python/types.ts";
 import type { GlobalOptions, Invocation as CoreInvocation } from "../core/invocation.ts";
 
-import type { LoadedConfig, RequiredPython, Settings } from "../config/types.ts";
+import type { LoadedConfig, Settings } from "../config/types.ts";
 import type { Selection } from "../python/types.ts";
 import { findProjectRoot } from "../core/ref_root.ts";
 import { findWorkspaceRoot, type WorkspaceClaim } from "./workspace.ts";
 import { loadConfig } from "../config/load.ts";
 import { pickEnv, readPythonVersionRequirement, resolveSettings } from "../config/settings.ts";
-import { requestFromSpecifier } from "../config/python_version.ts";
+import { requestFromSpecifier } from "../python/python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { selectPython } from "../python/select.ts";
 import { readUseChoice } from "../core/use_choice.ts";

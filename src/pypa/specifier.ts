@@ -11,8 +11,19 @@
  * - No specifier means any Python 3 of at least `MIN_PYTHON`.
  */
 import { compare, explain, satisfies, valid } from "@renovatebot/pep440";
-import type { PythonRequest } from "../config/types.ts";
 import { isSpecifierSet } from "./version_spec.ts";
+
+/** One acceptable interpreter, from a .python-version line, a specifier or --python. */
+export interface PythonRequest {
+  /** The text as the user wrote it. */
+  raw: string;
+  /** A PEP 440 specifier set (`==3.12.*`, `>=3.10,<3.13`), or null for any version. */
+  specifier: string | null;
+  /** `cpython`, `pypy`, or null for any. */
+  implementation: string | null;
+  /** `3.13t`: a free-threaded build is required. */
+  freethreaded: boolean;
+}
 
 /** The oldest Python prime selects at all: 3.4 is the first with `-I`, which every run uses. */
 export const MIN_PYTHON = "3.4";

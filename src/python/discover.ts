@@ -2,7 +2,7 @@
  * Finding interpreter candidates on disk, in docs/how-it-works.md order. Nothing is run here:
  * candidates are only stat'ed (and shims recognised by their first bytes).
  */
-import type { RequiredPython } from "../config/types.ts";
+import type { RequiredPython } from "./types.ts";
 import type { Rejected } from "./types.ts";
 import { compareVersions, KNOWN_MINORS, namesForRequest } from "../pypa/specifier.ts";
 import { isShim } from "./probe.ts";

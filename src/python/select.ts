@@ -2,7 +2,8 @@
  * Selecting the interpreter: the override, then the selector script, then a search
  * that checks the version of everything it finds (docs/how-it-works.md, step 1).
  */
-import type { PythonRequest, RequiredPython } from "../config/types.ts";
+import type { PythonRequest } from "../pypa/specifier.ts";
+import type { RequiredPython } from "./types.ts";
 import type { PythonInfo, Rejected, Selection } from "./types.ts";
 import { PythonNotFoundError } from "../core/errors.ts";
 import { run as defaultRun, type Runner, tail } from "../process.ts";
@@ -16,7 +17,7 @@ import {
   satisfiesAny,
   satisfiesRequest,
 } from "../pypa/specifier.ts";
-import { requestFromSpecifier } from "../config/python_version.ts";
+import { requestFromSpecifier } from "./python_version.ts";
 import { dirname, resolvePath, statOrNull } from "../core/files.ts";
 
 /** Seconds a selector may run before it counts as failed; PRIME_SELECTOR_TIMEOUT overrides. */

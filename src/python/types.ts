@@ -1,4 +1,15 @@
 /** Shared shapes of interpreter discovery and selection. Pure types, no code. */
+import type { PythonRequest } from "../pypa/specifier.ts";
+
+/** The version requirement and where it came from. */
+export interface RequiredPython {
+  /** Alternatives in order; the first one satisfiable wins. Empty means any Python 3. */
+  requests: PythonRequest[];
+  /** For display: the text as written (joined with " | " for several lines), or null. */
+  value: string | null;
+  /** `prime.toml`, `pyproject.toml [tool.prime]`, `/abs/.python-version`, `[project].requires-python`, `PEP 723 block`, or `none`. */
+  source: string;
+}
 
 /** A probed interpreter. Identity (realPath, mtimeMs, size) keys the probe cache and the stamp. */
 export interface PythonInfo {

@@ -9,7 +9,7 @@
  * Routes 3 and 4 build aside in a temp dir and rename into place, so an interrupted
  * attempt never leaves a half-made cache entry.
  */
-import { findPip } from "../installers/pip.ts";
+import { findPip } from "../python/pip.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { run, type Runner, type RunOptions, tail } from "../process.ts";
 import * as log from "../log.ts";

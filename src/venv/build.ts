@@ -3,7 +3,8 @@
  * generation and switch it in. Used by sync, run, script mode and info.
  */
 import { diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
-import type { BuildContext, InstallPlan, VenvDriver } from "../installers/driver.ts";
+import type { BuildContext, VenvDriver } from "../installers/driver.ts";
+import type { InstallPlan } from "../deps/plan.ts";
 import { readStamp, recordSite, venvPythonExists, writeStamp } from "../core/stamp.ts";
 import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
 import {

@@ -1,11 +1,12 @@
 /** Choosing the venv driver: the configured one, else uv when it can be had, else pip. */
+import { findPip } from "../python/pip.ts";
 import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { VenvDriver } from "../installers/driver.ts";
 // Types only: uv_obtain.ts itself is imported lazily, on the cold path that needs uv.
 import type { ObtainUvResult } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
-import { createPipDriver, findPip } from "../installers/pip.ts";
+import { createPipDriver } from "../installers/pip.ts";
 import { VenvError } from "../core/errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";

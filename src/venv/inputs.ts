@@ -4,7 +4,7 @@
  */
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
-import type { InstallPlan } from "../installers/driver.ts";
+import type { InstallPlan } from "../deps/plan.ts";
 import type { Stamp, StampInput, StampPython } from "../core/stamp.ts";
 import { expandGlobs, isGlob } from "../core/glob.ts";
 import {
@@ -19,7 +19,7 @@ import { fingerprint } from "../state/fingerprint.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
-import { LOCK_FILES } from "../pypa/locks.ts";
+import { LOCK_FILES } from "../deps/locks.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import { dirname, statOrNull } from "../core/files.ts";
 import { stampDenied } from "./ownership.ts";

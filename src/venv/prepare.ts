@@ -1,12 +1,13 @@
 /** Bringing a repo env or a script env to fresh, shared by sync, run, script mode and info. */
-import type { RequiredPython, Settings, VenvDriverName } from "../config/types.ts";
+import type { RequiredPython } from "../python/types.ts";
+import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "../project/project.ts";
 import { rel, selectWithRequirement } from "../project/project.ts";
 import { satisfiesAny, versionSatisfies } from "../pypa/specifier.ts";
 import { decideDriver, getUv, makeDriver } from "./choose_driver.ts";
 import { planIsEmpty } from "../deps/plan.ts";
-import { envPlan, materializeLock } from "../pypa/locks.ts";
+import { envPlan, materializeLock } from "../deps/locks.ts";
 import type { VenvDriver } from "../installers/driver.ts";
 import { checkFreshness, computeEnvInputs, type EnvInputs } from "./inputs.ts";
 import { ensureEnv, type EnsureResult, holdLiveVenv } from "./build.ts";

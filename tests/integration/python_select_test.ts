@@ -3,11 +3,11 @@
  * dynamically), the real PATH (pyenv shims first, where they exist) and real
  * selector scripts written into temp dirs.
  */
+import type { RequiredPython } from "../../src/python/types.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, type RealPython, tempTree } from "../helpers/fixtures.ts";
-import { requestFromSpecifier } from "../../src/config/python_version.ts";
-import type { RequiredPython } from "../../src/config/types.ts";
+import { requestFromSpecifier } from "../../src/python/python_version.ts";
 import { PythonNotFoundError } from "../../src/core/errors.ts";
 import { run } from "../../src/process.ts";
 import { fakeRunner } from "../helpers/fake_runner.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createUvDriver, uvFindOrInstallPython } from "../../src/installers/uv.ts";
-import type { BuildContext, InstallPlan } from "../../src/installers/driver.ts";
+import type { BuildContext } from "../../src/installers/driver.ts";
+import type { InstallPlan } from "../../src/deps/plan.ts";
 import { run } from "../../src/process.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/core/errors.ts";
 import { makeZip } from "../helpers/zip.ts";

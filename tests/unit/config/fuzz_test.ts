@@ -13,8 +13,8 @@ import { readPyProject } from "../../../src/config/load.ts";
 import {
   parsePythonVersionFile,
   requestFromSpecifier,
-} from "../../../src/config/python_version.ts";
-import { parsePep723 } from "../../../src/pypa/pep723.ts";
+} from "../../../src/python/python_version.ts";
+import { parsePep723 } from "../../../src/config/pep723.ts";
 import { extractPep723Raw } from "../../../src/core/pep723_scan.ts";
 import { parseDotenv } from "../../../src/core/dotenv.ts";
 import { checkRequirement } from "../../../src/pypa/pep508.ts";

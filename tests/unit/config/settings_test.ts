@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveDependencyGroups } from "../../../src/deps/plan.ts";
+import { resolveDependencyGroups } from "../../../src/config/dependency_groups.ts";
 import { ConfigError, EXIT } from "../../../src/core/errors.ts";
 import { loadConfig } from "../../../src/config/load.ts";
 import {

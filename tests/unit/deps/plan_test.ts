@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
 import {
-  type DeclaredDeps,
-  type DepsSelection,
-  emptyGroupRequest,
-  extraRequirements,
-  type GroupRequest,
-  groupRequestKey,
   installerArgs,
   installPhases,
   localProjectDirs,
   nestedRequirementFiles,
   pinsHashes,
-  selectDeps,
   uvSelectionArgs,
 } from "../../../src/deps/plan.ts";
+import type { DeclaredDeps, DepsSelection, GroupRequest } from "../../../src/config/types.ts";
+import { emptyGroupRequest, groupRequestKey } from "../../../src/core/invocation.ts";
+import { extraRequirements, selectDeps } from "../../../src/config/dependency_groups.ts";
 
 Deno.test("nestedRequirementFiles() finds -r/-c in every spelling, relative to the file", () => {
   const text = [

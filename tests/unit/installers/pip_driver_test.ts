@@ -1,5 +1,6 @@
+import type { PipLauncher } from "../../../src/python/pip.ts";
 import assert from "node:assert/strict";
-import { createPipDriver, type PipLauncher } from "../../../src/installers/pip.ts";
+import { createPipDriver } from "../../../src/installers/pip.ts";
 import type { BuildContext } from "../../../src/installers/driver.ts";
 import type { Runner } from "../../../src/process.ts";
 import { fakeRunner, result } from "../../helpers/fake_runner.ts";

@@ -1,3 +1,4 @@
+import type { PythonRequest } from "../../../src/pypa/specifier.ts";
 import assert from "node:assert/strict";
 import {
   createUvDriver,
@@ -11,8 +12,8 @@ import {
   uvVenvArgs,
 } from "../../../src/installers/uv.ts";
 import { pathWithoutShims } from "../../../src/uv/obtain.ts";
-import type { BuildContext, InstallPlan, LockInPlan } from "../../../src/installers/driver.ts";
-import type { PythonRequest } from "../../../src/config/types.ts";
+import type { BuildContext } from "../../../src/installers/driver.ts";
+import type { InstallPlan, LockInPlan } from "../../../src/deps/plan.ts";
 import type { Runner, RunResult } from "../../../src/process.ts";
 import { type Call, fakeRunner, result } from "../../helpers/fake_runner.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../../src/core/errors.ts";

@@ -1,5 +1,5 @@
+import type { PythonRequest } from "../../../src/pypa/specifier.ts";
 import assert from "node:assert/strict";
-import type { PythonRequest } from "../../../src/config/types.ts";
 import {
   admitsMinorAtLeast,
   compareVersions,

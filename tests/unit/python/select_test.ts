@@ -1,6 +1,7 @@
+import type { PythonRequest } from "../../../src/pypa/specifier.ts";
+import type { RequiredPython } from "../../../src/python/types.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { PythonRequest, RequiredPython } from "../../../src/config/types.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
 import type { RunOptions, RunResult } from "../../../src/process.ts";
 import { fakeRunner, notFound, result } from "../../helpers/fake_runner.ts";

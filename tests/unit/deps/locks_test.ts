@@ -4,8 +4,8 @@ import {
   pylockToRequirements,
   splitEditables,
   uvExportArgs,
-} from "../../../src/pypa/locks.ts";
-import type { InstallPlan } from "../../../src/installers/driver.ts";
+} from "../../../src/deps/locks.ts";
+import type { InstallPlan } from "../../../src/deps/plan.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
 
 const PLAN: InstallPlan = {

@@ -4,7 +4,7 @@ import {
   parsePythonRequest,
   parsePythonVersionFile,
   requestFromSpecifier,
-} from "../../../src/config/python_version.ts";
+} from "../../../src/python/python_version.ts";
 
 type Want = [specifier: string | null, implementation: string | null, freethreaded: boolean];
 

@@ -4,14 +4,14 @@
  * prime's own `[tool.prime]` table. Pure.
  */
 import { ConfigError } from "../core/errors.ts";
-import type { Pep723Block, Pep723Tool } from "../config/types.ts";
+import type { Pep723Block, Pep723Tool } from "./types.ts";
 import { type ScannedBlock, scanPep723 } from "../core/pep723_scan.ts";
-import { parseToml } from "../config/toml.ts";
-import { describeType, isTable, VENV_DRIVERS } from "../config/schema.ts";
+import { parseToml } from "./toml.ts";
+import { describeType, isTable, VENV_DRIVERS } from "./schema.ts";
 import { hasControlChar } from "../core/paths.ts";
-import { didYouMean } from "../config/suggest.ts";
-import { isSpecifierSet, isVersion } from "./version_spec.ts";
-import { checkRequirement } from "./pep508.ts";
+import { didYouMean } from "./suggest.ts";
+import { isSpecifierSet, isVersion } from "../pypa/version_spec.ts";
+import { checkRequirement } from "../pypa/pep508.ts";
 
 const TOP_KEYS = ["requires-python", "dependencies", "tool"];
 const TOOL_KEYS = ["install_args", "venv_driver", "python_path", "isolation"];

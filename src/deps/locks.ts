@@ -5,9 +5,9 @@
  * `uv export --locked` for uv.lock (which also refuses a lock that is out of date with
  * pyproject.toml), and prime's own reading of pylock.toml for pip (uv reads it as is).
  */
-import type { InstallPlan, LockInPlan } from "../installers/driver.ts";
+import type { InstallPlan, LockInPlan } from "./plan.ts";
 import type { PyProject, Settings } from "../config/types.ts";
-import { buildInstallPlan, pinsHashes, refinePlan, uvSelectionArgs } from "../deps/plan.ts";
+import { buildInstallPlan, pinsHashes, refinePlan, uvSelectionArgs } from "./plan.ts";
 import { ConfigError, EXIT, InstallError, PrimeError } from "../core/errors.ts";
 import { parseToml } from "../config/toml.ts";
 import type { Runner } from "../process.ts";

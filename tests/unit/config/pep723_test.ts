@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, EXIT } from "../../../src/core/errors.ts";
-import { parsePep723 } from "../../../src/pypa/pep723.ts";
+import { parsePep723 } from "../../../src/config/pep723.ts";
 import { extractPep723Raw, scanPep723 } from "../../../src/core/pep723_scan.ts";
 
 // The example from the PEP's specification.

@@ -2,8 +2,8 @@
  * `.python-version` files (pyenv and uv dialects) and version requests written in
  * configuration or given to `--python`. Pure, apart from the re-exported finder.
  */
+import type { PythonRequest } from "../pypa/specifier.ts";
 import { ConfigError } from "../core/errors.ts";
-import type { PythonRequest } from "./types.ts";
 import { isSpecifierSet } from "../pypa/version_spec.ts";
 
 const VERSION =

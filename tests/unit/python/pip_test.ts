@@ -1,5 +1,5 @@
+import { choosePipWheel, wheelRequiresPython } from "../../../src/python/pip.ts";
 import assert from "node:assert/strict";
-import { choosePipWheel, wheelRequiresPython } from "../../../src/installers/pip.ts";
 import type { PythonInfo } from "../../../src/python/types.ts";
 import { makeZip } from "../../helpers/zip.ts";
 
