@@ -9,7 +9,7 @@ import type { Runner } from "../process.ts";
 import { listZipEntries, readZipEntry } from "../pypa/wheel.ts";
 import { compareVersions, versionSatisfies } from "../pypa/specifier.ts";
 import * as log from "../log.ts";
-import { ownCacheSubdir, venvPython } from "../core/paths.ts";
+import { ownCacheSubdir } from "../core/paths.ts";
 import { basename, isFile } from "../core/files.ts";
 
 /** How pip is started for a venv. */
