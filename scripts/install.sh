@@ -119,6 +119,10 @@ download() {
     while IFS= read -r line || [ -n "$line" ]; do
       if [ -n "$line" ]; then reason=$line; fi
     done <"$tmp_dir/download.log"
+    if [ -z "${PRIME_INSTALL_BASE_URL:-}" ]; then
+      # The default host is the placeholder repo until prime has a real release home.
+      die "could not download $1: ${reason:-$downloader exited with status $dl_status} ($PRIME_RELEASE_REPO_PLACEHOLDER is a placeholder release host: set PRIME_INSTALL_BASE_URL to the directory holding prime-<target> and SHA256SUMS)"
+    fi
     die "could not download $1: ${reason:-$downloader exited with status $dl_status}"
   fi
 }

@@ -8,6 +8,18 @@ import { PRIME_VERSION } from "./core/version.ts";
 /** The GitHub owner/name that publishes prime's releases. */
 export const RELEASE_REPO = "prime-dev/prime";
 
+/**
+ * The one setting that points every consumer at another release host (a mirror, a
+ * local build, the project's real home while RELEASE_REPO is a placeholder): the URL
+ * of the directory holding prime-<target> and SHA256SUMS. scripts/install.sh, the
+ * `prime init --wrapper` wrapper at run time and `prime init --wrapper` itself read it.
+ */
+export const RELEASE_BASE_VAR = "PRIME_INSTALL_BASE_URL";
+
+/** What to tell a user whose fetch from the default (placeholder) host failed. */
+export const PLACEHOLDER_HINT =
+  `${RELEASE_REPO} is a placeholder release host until prime has a real home: set ${RELEASE_BASE_VAR} to the directory holding prime-<target> and SHA256SUMS (a mirror, or file://…/dist of a local build)`;
+
 /** The targets a release ships (`deno compile --target`), in the order they are built. */
 export const RELEASE_TARGETS: readonly string[] = [
   "x86_64-unknown-linux-gnu",

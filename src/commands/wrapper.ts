@@ -10,7 +10,13 @@ import { createExclusive } from "./init.ts";
 import { pathExists } from "../core/files.ts";
 import * as log from "../log.ts";
 import { PRIME_VERSION } from "../core/version.ts";
-import { parseSha256Sums, RELEASE_TARGETS, releaseBaseUrl } from "../release.ts";
+import {
+  parseSha256Sums,
+  PLACEHOLDER_HINT,
+  RELEASE_BASE_VAR,
+  RELEASE_TARGETS,
+  releaseBaseUrl,
+} from "../release.ts";
 import { errorMessage } from "../core/errors.ts";
 
 /** Exit code when prime itself cannot be fetched (README "Exit codes"). */
@@ -115,8 +121,11 @@ exec "$bin" "$@"
 `;
 }
 
-/** Fetches a URL's text, with a timeout, or throws a PrimeError (exit 8). */
-async function fetchText(url: string): Promise<string> {
+/**
+ * Fetches a URL's text, with a timeout, or throws a PrimeError (exit 8). `fromDefault`:
+ * the URL is on the default host, which is still a placeholder (src/release.ts).
+ */
+async function fetchText(url: string, fromDefault = false): Promise<string> {
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
@@ -124,13 +133,17 @@ async function fetchText(url: string): Promise<string> {
     // fetch's own message is only "fetch failed"; the cause says why (DNS, TLS, refused).
     const cause = e instanceof Error && e.cause !== undefined ? `: ${errorMessage(e.cause)}` : "";
     throw new PrimeError(`cannot fetch ${url}: ${errorMessage(e)}${cause}`, EXIT_FETCH_PRIME, {
-      hint: "check the network, or set PRIME_INSTALL_BASE_URL to a mirror of the release files",
+      hint: fromDefault
+        ? PLACEHOLDER_HINT
+        : "check the network, or set PRIME_INSTALL_BASE_URL to a mirror of the release files",
     });
   }
   if (!res.ok) {
     await res.body?.cancel();
     throw new PrimeError(`cannot fetch ${url}: HTTP ${res.status}`, EXIT_FETCH_PRIME, {
-      hint: `is prime ${PRIME_VERSION} released? set PRIME_INSTALL_BASE_URL to a mirror otherwise`,
+      hint: fromDefault
+        ? PLACEHOLDER_HINT
+        : `is prime ${PRIME_VERSION} released? set PRIME_INSTALL_BASE_URL to a mirror otherwise`,
     });
   }
   return await res.text();
@@ -148,10 +161,10 @@ export async function wrapperCommand(startDir: string): Promise<number> {
   const dir = Deno.realPathSync(startDir);
   const target = `${dir}/prime`;
   if (pathExists(target)) throw exists(target);
-  const fromEnv = Deno.env.get("PRIME_INSTALL_BASE_URL");
+  const fromEnv = Deno.env.get(RELEASE_BASE_VAR);
   const baseUrl = releaseBaseUrl(PRIME_VERSION);
   const fetchBase = (fromEnv || baseUrl).replace(/\/+$/, "");
-  const listed = parseSha256Sums(await fetchText(`${fetchBase}/SHA256SUMS`));
+  const listed = parseSha256Sums(await fetchText(`${fetchBase}/SHA256SUMS`, !fromEnv));
   const sums: Record<string, string> = {};
   const missing: string[] = [];
   for (const t of RELEASE_TARGETS) {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseSha256Sums, RELEASE_REPO, releaseBaseUrl } from "../../src/release.ts";
+import {
+  parseSha256Sums,
+  PLACEHOLDER_HINT,
+  RELEASE_BASE_VAR,
+  RELEASE_REPO,
+  releaseBaseUrl,
+} from "../../src/release.ts";
+import { renderWrapper } from "../../src/commands/wrapper.ts";
 import { PRIME_VERSION } from "../../src/core/version.ts";
 import { REPO } from "../helpers/fixtures.ts";
 
@@ -49,4 +56,20 @@ Deno.test("parseSha256Sums() reads sha256sum text, binary-mode names and CRLF", 
     `${a}  prime-x\r\n${b} *prime-y\nnot a line\n${"c".repeat(63)}  short\n`,
   );
   assert.deepEqual([...m], [["prime-x", a], ["prime-y", "b".repeat(64)]]);
+});
+
+Deno.test("one setting points install.sh, the wrapper and prime init --wrapper at a release host", () => {
+  assert.equal(RELEASE_BASE_VAR, "PRIME_INSTALL_BASE_URL");
+  const sh = Deno.readTextFileSync(join(REPO, "scripts", "install.sh"));
+  assert.match(sh, new RegExp(`base_url=\\$\\{${RELEASE_BASE_VAR}:-\\$DEFAULT_BASE_URL\\}`));
+  const wrapper = renderWrapper({ version: "1.2.3", baseUrl: "https://example/r", sums: {} });
+  assert.match(wrapper, new RegExp(`base_url=\\$\\{${RELEASE_BASE_VAR}:-'https://example/r'\\}`));
+  const init = Deno.readTextFileSync(join(REPO, "src", "commands", "wrapper.ts"));
+  assert.match(init, /Deno\.env\.get\(RELEASE_BASE_VAR\)/);
+  // The README names the placeholder as one, and the setting that replaces it.
+  const readme = Deno.readTextFileSync(join(REPO, "README.md"));
+  assert.match(readme, new RegExp(`\`${RELEASE_REPO}\` is a \\*\\*placeholder\\*\\*`));
+  assert.ok(readme.includes(RELEASE_BASE_VAR));
+  assert.ok(PLACEHOLDER_HINT.includes(RELEASE_REPO) && PLACEHOLDER_HINT.includes(RELEASE_BASE_VAR));
+  assert.ok(sh.includes("is a placeholder release host: set PRIME_INSTALL_BASE_URL"));
 });
