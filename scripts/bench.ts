@@ -3,8 +3,8 @@
  * each against named peers measured in the same run, in alternating order. Prints a
  * Markdown table and (unless --no-write) writes it to docs/BENCH.md with the machine.
  *
- *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cli,cold,wheels,many,memory]
- *                 [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]
+ *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cli,cold,wheels,rebuild,many,memory]
+ *                 [--python PATH] [--prime-bin PATH] [--prime PATH] [--no-write] [--out FILE]
  *   scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...   (ad hoc, first = baseline)
  *
  * Wall time is measured around each spawn; CPU time (user+sys of the child and its
@@ -15,7 +15,8 @@ import { obtainUv } from "../src/uv/obtain.ts";
 import { cacheDir, sha256Hex } from "../src/core/paths.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const PRIME = `${ROOT}/scripts/prime`;
+/** The prime measured: scripts/prime, or `--prime PATH` (another checkout's, for before/after). */
+let PRIME = `${ROOT}/scripts/prime`;
 
 interface Options {
   runs: number;
@@ -31,7 +32,7 @@ interface Options {
 }
 
 /** The table's sections, in order; `--only` picks some. */
-const SECTIONS = ["warm", "cli", "cold", "wheels", "many", "memory"];
+const SECTIONS = ["warm", "cli", "cold", "wheels", "rebuild", "many", "memory"];
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
@@ -56,6 +57,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === "--only") o.only = new Set(next().split(","));
     else if (a === "--python") o.python = next();
     else if (a === "--prime-bin") o.primeBin = next();
+    else if (a === "--prime") PRIME = next();
     else if (a === "--no-write") o.write = false;
     else if (a === "--out") o.out = next();
     else if (a === "--compare") {
@@ -64,7 +66,8 @@ function parseOptions(argv: string[]): Options {
     } else if (a === "-h" || a === "--help") {
       console.log(
         `usage: scripts/bench [--runs N] [--cold-runs N] [--only ${SECTIONS.join(",")}]\n` +
-          "                     [--python PATH] [--prime-bin PATH] [--no-write] [--out FILE]\n" +
+          "                     [--python PATH] [--prime-bin PATH] [--prime PATH] [--no-write]\n" +
+          "                     [--out FILE]\n" +
           "       scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...",
       );
       Deno.exit(0);
@@ -491,6 +494,18 @@ async function main() {
           baseline: "`deno run` of an empty file (floor)",
         },
         {
+          name: "`prime --help`",
+          cmd: [PRIME, "--help"],
+          cwd: proj,
+          baseline: "`deno run` of an empty file (floor)",
+        },
+        {
+          name: "`prime info` (fresh env)",
+          cmd: [PRIME, "info"],
+          cwd: proj,
+          baseline: "`deno run` of an empty file (floor)",
+        },
+        {
           name: "`prime env` (fresh env, as direnv runs it)",
           cmd: [PRIME, "env"],
           cwd: proj,
@@ -683,6 +698,125 @@ async function main() {
       table("Cold build, 10 local wheels", await measure(cases, opts.coldRuns), opts.coldRuns),
     );
   }
+
+  // --- rebuild against uv (issue 24) --------------------------------------------
+  // A uv-driver `prime sync` that must rebuild, against what uv itself does for the
+  // same project, with warm caches: each pair in one run, in alternating order.
+  if (opts.only.has("rebuild") && uv) {
+    const deps = names.map((n) => `"${n}==1.0"`).join(", ");
+    const pyproject = `[project]\nname = "benchapp"\nversion = "0.1"\n` +
+      `requires-python = ">=3.8"\ndependencies = [${deps}]\n`;
+    const uvArgs = ["--no-index", "--find-links", wheels, "--python", py.path];
+    const dirFor = (name: string, files: Record<string, string>) => {
+      const dir = `${work}/rebuild-${name}`;
+      Deno.mkdirSync(dir, { recursive: true });
+      for (const [f, text] of Object.entries(files)) Deno.writeTextFileSync(`${dir}/${f}`, text);
+      return dir;
+    };
+    // prime's copy and uv's copy of each project: `uv sync` writes uv.lock, and each
+    // side must find the project as its own runs left it.
+    const primeToml = `venv_driver = "venv_uv"\ninstall_args = ${tomlArgs}\n`;
+    const locked = { "pyproject.toml": pyproject };
+    const lockP = dirFor("lock-prime", { ...locked, "prime.toml": primeToml });
+    const lockU = dirFor("lock-uv", locked);
+    await sh([uv, "lock", "-q", ...uvArgs], { cwd: lockU });
+    Deno.copyFileSync(`${lockU}/uv.lock`, `${lockP}/uv.lock`);
+    const freeP = dirFor("nolock-prime", { ...locked, "prime.toml": primeToml });
+    const freeU = dirFor("nolock-uv", locked);
+    const reqText = names.map((n) => `${n}==1.0\n`).join("");
+    const reqP = dirFor("req-prime", { "requirements.txt": reqText, "prime.toml": primeToml });
+    const reqU = dirFor("req-uv", { "requirements.txt": reqText });
+    const hello = `${ROOT}/examples/hello`;
+    const helloP = dirFor("hello-prime", {
+      "app.py": Deno.readTextFileSync(`${hello}/app.py`),
+      "prime.toml": Deno.readTextFileSync(`${hello}/prime.toml`),
+    });
+    const helloU = `${work}/rebuild-hello-uv`;
+    Deno.mkdirSync(helloU);
+    for (const d of [helloP, helloU]) {
+      Deno.mkdirSync(`${d}/wheels`);
+      for (const e of Deno.readDirSync(`${hello}/wheels`)) {
+        Deno.copyFileSync(`${hello}/wheels/${e.name}`, `${d}/wheels/${e.name}`);
+      }
+    }
+    const rm = (dir: string, ...what: string[]) => () => {
+      for (const w of what) {
+        try {
+          Deno.removeSync(`${dir}/${w}`, { recursive: true });
+        } catch { /* first run */ }
+      }
+    };
+    const venvPip = (dir: string, install: string) => [
+      "/bin/sh",
+      "-c",
+      `"$0" venv -q --python "$1" .venv && "$0" pip install -q ${install}`,
+      uv,
+      py.path,
+    ];
+    const cases: Case[] = [
+      {
+        name: "pyproject + uv.lock: `rm -rf .venv && uv sync`",
+        cmd: [uv, "sync", "-q", ...uvArgs],
+        cwd: lockU,
+        setup: rm(lockU, ".venv"),
+      },
+      {
+        name: "pyproject + uv.lock: `prime sync`",
+        cmd: [PRIME, "sync", "-q"],
+        cwd: lockP,
+        setup: rmBuild(lockP),
+        baseline: "pyproject + uv.lock: `rm -rf .venv && uv sync`",
+      },
+      {
+        name: "pyproject, no lock: `rm -rf .venv uv.lock && uv sync`",
+        cmd: [uv, "sync", "-q", ...uvArgs],
+        cwd: freeU,
+        setup: rm(freeU, ".venv", "uv.lock"),
+      },
+      {
+        name: "pyproject, no lock: `prime sync`",
+        cmd: [PRIME, "sync", "-q"],
+        cwd: freeP,
+        setup: rmBuild(freeP),
+        baseline: "pyproject, no lock: `rm -rf .venv uv.lock && uv sync`",
+      },
+      {
+        name: "requirements.txt: `uv venv && uv pip install -r`",
+        cmd: venvPip(reqU, `--no-index --find-links ${wheels} -r requirements.txt`),
+        cwd: reqU,
+        setup: rm(reqU, ".venv"),
+      },
+      {
+        name: "requirements.txt: `prime sync`",
+        cmd: [PRIME, "sync", "-q"],
+        cwd: reqP,
+        setup: rmBuild(reqP),
+        baseline: "requirements.txt: `uv venv && uv pip install -r`",
+      },
+      {
+        name: "examples/hello: `uv venv && uv pip install`",
+        cmd: venvPip(helloU, "--no-index --find-links wheels greeting==1.0"),
+        cwd: helloU,
+        setup: rm(helloU, ".venv"),
+      },
+      {
+        name: "examples/hello: `prime sync`, uv driver",
+        cmd: [PRIME, "sync", "-q"],
+        cwd: helloP,
+        env: { PRIME_VENV_DRIVER: "venv_uv" },
+        setup: rmBuild(helloP),
+        baseline: "examples/hello: `uv venv && uv pip install`",
+      },
+    ];
+    console.error(`bench: rebuild against uv (${opts.coldRuns} runs)`);
+    sections.push(
+      table(
+        "Rebuild against uv (uv driver, warm caches)",
+        await measure(cases, opts.coldRuns),
+        opts.coldRuns,
+      ),
+    );
+  } else if (opts.only.has("rebuild")) notes.push("rebuild against uv: no uv, not measured.");
 
   const doc = [
     "## Benchmarks",

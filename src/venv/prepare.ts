@@ -5,12 +5,16 @@ import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "../project/project.ts";
 import { rel, selectWithRequirement } from "../project/project.ts";
 import { satisfiesAny, versionSatisfies } from "../pypa/specifier.ts";
-import { decideDriver, getUv, makeDriver } from "./choose_driver.ts";
 import { planIsEmpty } from "../deps/plan.ts";
 import { envPlan, materializeLock } from "../deps/locks.ts";
 import type { VenvDriver } from "../installers/driver.ts";
 import { checkFreshness, computeEnvInputs, type EnvInputs } from "./inputs.ts";
-import { ensureEnv, type EnsureResult, holdLiveVenv } from "./build.ts";
+// Types only: the build (build.ts) and the driver choice (choose_driver.ts, which
+// loads the pip driver) are imported when a build needs them, so a start that finds
+// its env fresh (run, env, info, shell) does not evaluate them.
+import type { EnsureResult } from "./build.ts";
+import type { decideDriver } from "./choose_driver.ts";
+import { holdGeneration, liveDir } from "../core/generation.ts";
 import { readStamp } from "../core/stamp.ts";
 import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../core/errors.ts";
 import { probePython } from "../python/probe.ts";
@@ -46,6 +50,14 @@ function warnRequiresPythonConflict(p: Project, s: Settings, python: PythonInfo)
       `Python ${python.version} (from ${s.pythonVersionFile}) does not satisfy requires-python ${rp} in ${pyproject.path}`,
     );
   }
+}
+
+/**
+ * Marks the live build behind `venvDir` as in use by this process (as build.ts's
+ * holdLiveVenv, without loading the build). False when there is none.
+ */
+async function holdLive(venvDir: string): Promise<boolean> {
+  return await holdGeneration(liveDir(venvDir));
 }
 
 /**
@@ -143,7 +155,7 @@ async function freshWithoutSelector(
     await envPlan(settings, p.loaded?.pyproject ?? null, p.refRoot),
     p.refRoot,
   );
-  if (!checkFreshness(inputs).fresh || !(await holdLiveVenv(inputs.venvDir))) return null;
+  if (!checkFreshness(inputs).fresh || !(await holdLive(inputs.venvDir))) return null;
   log.debug(`prime: ${settings.venvDir} is fresh; the selector is not run`);
   return {
     settings,
@@ -232,6 +244,7 @@ async function choosePython(p: Project, settings: Settings): Promise<ChosenPytho
   let python = selection.python;
   let decided: DriverDecision | null = null;
   if (python === null) {
+    const { decideDriver } = await import("./choose_driver.ts");
     decided = await decideDriver({
       configured: settings.driver,
       cacheDir: p.cache,
@@ -309,7 +322,7 @@ export async function prepareEnv(
       // No driver configured: the one that built the venv stands while it is fresh,
       // so a fresh env never waits for uv to be found.
       const inputs = await compute(stamp.driver);
-      if (!o.refresh && checkFreshness(inputs).fresh && await holdLiveVenv(inputs.venvDir)) {
+      if (!o.refresh && checkFreshness(inputs).fresh && await holdLive(inputs.venvDir)) {
         return {
           settings,
           selection,
@@ -322,6 +335,7 @@ export async function prepareEnv(
   }
   let inputs = driverName ? await compute(driverName) : null;
   const getDecided = async () => {
+    const { decideDriver } = await import("./choose_driver.ts");
     decided ??= await decideDriver({
       configured: settings.driver,
       cacheDir: p.cache,
@@ -337,6 +351,18 @@ export async function prepareEnv(
     if (d.note) log.info(`prime: note: ${d.note}`);
     inputs = await compute(d.name);
   }
+  // Fresh (what ensureEnv checks first): nothing of the build is loaded.
+  if (!o.refresh && checkFreshness(inputs).fresh && await holdLive(inputs.venvDir)) {
+    return {
+      settings,
+      selection,
+      python,
+      inputs,
+      result: { built: false, reason: "fresh", seconds: 0 },
+    };
+  }
+  const { ensureEnv } = await import("./build.ts");
+  const { getUv, makeDriver } = await import("./choose_driver.ts");
   const result = await ensureEnv(inputs, {
     cacheDir: p.cache,
     refresh: o.refresh,
