@@ -746,7 +746,7 @@ async function main() {
         } catch { /* first run */ }
       }
     };
-    const venvPip = (dir: string, install: string) => [
+    const venvPip = (install: string) => [
       "/bin/sh",
       "-c",
       `"$0" venv -q --python "$1" .venv && "$0" pip install -q ${install}`,
@@ -782,7 +782,7 @@ async function main() {
       },
       {
         name: "requirements.txt: `uv venv && uv pip install -r`",
-        cmd: venvPip(reqU, `--no-index --find-links ${wheels} -r requirements.txt`),
+        cmd: venvPip(`--no-index --find-links ${wheels} -r requirements.txt`),
         cwd: reqU,
         setup: rm(reqU, ".venv"),
       },
@@ -795,7 +795,7 @@ async function main() {
       },
       {
         name: "examples/hello: `uv venv && uv pip install`",
-        cmd: venvPip(helloU, "--no-index --find-links wheels greeting==1.0"),
+        cmd: venvPip("--no-index --find-links wheels greeting==1.0"),
         cwd: helloU,
         setup: rm(helloU, ".venv"),
       },
