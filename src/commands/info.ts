@@ -13,6 +13,7 @@ import { DEFAULT_ISOLATION } from "../config/settings.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
 import { envPlan, planWithLockFile } from "../deps/locks.ts";
+import { includedGroups } from "../config/dependency_groups.ts";
 import { checkFreshness, computeEnvInputs } from "../venv/inputs.ts";
 import { readStamp } from "../core/stamp.ts";
 import { PRIME_VERSION } from "../core/version.ts";
@@ -196,6 +197,7 @@ export async function gatherInfo(
         default: s.declaredDeps.defaultGroups,
         default_source: s.declaredDeps.defaultGroupsSource,
         installed: s.deps.groups,
+        included: includedGroups(p.loaded?.pyproject?.dependencyGroups ?? {}, s.deps.groups),
         extras: s.declaredDeps.extras,
         extras_installed: s.deps.extras,
         project_installed: s.deps.project,
@@ -324,11 +326,15 @@ function humanInfo(i: InfoReport, verbose: boolean): string {
   const groups = i.groups;
   if (groups) {
     const def = groups.default === "all" ? "all" : groups.default.join(", ") || "none";
-    const mark = (names: string[], on: string[]) =>
-      names.length ? names.map((n) => `${n} ${on.includes(n) ? "[x]" : "[ ]"}`).join(", ") : "none";
+    const mark = (names: string[], on: string[], via: string[] = []) =>
+      names.length
+        ? names.map((n) =>
+          `${n} ${on.includes(n) ? "[x]" : via.includes(n) ? "[x] (included)" : "[ ]"}`
+        ).join(", ")
+        : "none";
     lines.push(
       `groups:     ${
-        mark(groups.declared, groups.installed)
+        mark(groups.declared, groups.installed, groups.included)
       } (default: ${def}, from ${groups.default_source})`,
       `extras:     ${mark(groups.extras, groups.extras_installed)}`,
     );

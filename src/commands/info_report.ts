@@ -83,6 +83,8 @@ export interface GroupsReport {
   default: string[] | "all";
   default_source: string;
   installed: string[];
+  /** Groups not selected themselves whose requirements come in through `include-group`. */
+  included: string[];
   extras: string[];
   extras_installed: string[];
   project_installed: boolean;

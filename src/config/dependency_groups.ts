@@ -157,6 +157,35 @@ export function resolveDependencyGroups(
 }
 
 /**
+ * The groups that `names` include through `include-group`, themselves not in `names`,
+ * as declared: their requirements are installed too. Unknown names are skipped. Pure.
+ */
+export function includedGroups(
+  groups: Record<string, Array<string | { "include-group": string }>>,
+  names: string[],
+): string[] {
+  const byKey = new Map(Object.entries(groups).map(([k, v]) => [normalizeName(k), { k, v }]));
+  const top = new Set(names.map(normalizeName));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const visit = (name: string) => {
+    const g = byKey.get(normalizeName(name));
+    if (!g) return;
+    for (const item of g.v) {
+      if (typeof item === "string") continue;
+      const key = normalizeName(item["include-group"]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const inc = byKey.get(key);
+      if (inc && !top.has(key)) out.push(inc.k);
+      visit(item["include-group"]);
+    }
+  };
+  for (const n of names) visit(n);
+  return out;
+}
+
+/**
  * The requirements of extras of a project that cannot be installed as a package (no
  * [build-system]): each extra's items, with the project's references to itself
  * (`app[cli]` in `all = ["app[cli]"]`) expanded instead of installed. Pure.

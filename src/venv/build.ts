@@ -138,10 +138,9 @@ export async function ensureEnv(
     const driver = await opts.getDriver();
     if (current === "foreign-venv") {
       // A venv uv made on the selected interpreter is shared, not replaced: prime
-      // installs into it (as uv sync would) and stamps it.
-      const adopted = !opts.refresh && driver.name === "venv_uv"
-        ? madeByUv(venvDir, inputs.python)
-        : null;
+      // installs into it (as uv sync would) and stamps it, with either driver (pip
+      // runs from outside the venv, `pip --python`, so uv's venv needs no pip).
+      const adopted = opts.refresh ? null : madeByUv(venvDir, inputs.python);
       if (adopted) {
         log.info(
           `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,

@@ -203,17 +203,16 @@ for (const driver of ["venv_uv", "venv_pip"]) {
         assert.equal(out.code, 0, out.stderr);
         return out;
       };
-      // uv first makes .venv and uv.lock (the pip driver adopts a uv venv only once
-      // the adoption of other tools' venvs lands: it starts from its own build).
-      if (driver === "venv_uv") await uvSync(r);
-      else await prime(["sync"]);
+      // uv first makes .venv and uv.lock; prime adopts that venv with either driver.
       await uvSync(r);
-      await prime(["sync"]);
+      const adopt = await prime(["sync"]);
+      assert.match(adopt.stderr, /adopting \.venv \(made by uv/, adopt.stderr);
       await uvSync(r);
       const last = await prime(["sync"]);
       assert.match(last.stderr, /up to date/, last.stderr);
       const info = await prime(["info"]);
       assert.match(info.stdout, /fresh: +yes/);
+      assert.match(info.stdout, /groups: +dev \[x\], lint \[x\] \(included\), docs \[x\]/);
       assert.equal(await importable(r), "richx,pytestx,ruffx,docsx");
       // uv changes the packages: prime says so, and the next start puts them back.
       await uvSync(r, ["--no-dev"]);

@@ -9,7 +9,11 @@ import {
 } from "../../../src/deps/plan.ts";
 import type { DeclaredDeps, DepsSelection, GroupRequest } from "../../../src/config/types.ts";
 import { emptyGroupRequest, groupRequestKey } from "../../../src/core/invocation.ts";
-import { extraRequirements, selectDeps } from "../../../src/config/dependency_groups.ts";
+import {
+  extraRequirements,
+  includedGroups,
+  selectDeps,
+} from "../../../src/config/dependency_groups.ts";
 
 Deno.test("nestedRequirementFiles() finds -r/-c in every spelling, relative to the file", () => {
   const text = [
@@ -331,4 +335,16 @@ Deno.test("groupRequestKey() is empty without flags and canonical with them", ()
     groupRequestKey({ ...emptyGroupRequest(), groups: ["a"] }),
     groupRequestKey({ ...emptyGroupRequest(), onlyGroups: ["a"] }),
   );
+});
+
+Deno.test("includedGroups() names the groups that come in through include-group, once", () => {
+  const groups = {
+    dev: ["pytest", { "include-group": "Lint" }, { "include-group": "types" }],
+    lint: ["ruff", { "include-group": "types" }],
+    types: ["mypy"],
+    docs: ["sphinx"],
+  };
+  assert.deepEqual(includedGroups(groups, ["dev"]), ["lint", "types"]);
+  assert.deepEqual(includedGroups(groups, ["dev", "types"]), ["lint"]);
+  assert.deepEqual(includedGroups(groups, ["docs"]), []);
 });
