@@ -3,6 +3,7 @@
  * them, on top of the top level that src/core/invocation.ts reads (global options, a
  * script or `run CMD`, the overrides, the drop-in check), which the warm path shares.
  */
+import type { CommandSpec, OptionSpec } from "./command_spec.ts";
 import { UsageError } from "../core/errors.ts";
 import {
   type GlobalOptions,
@@ -16,7 +17,7 @@ import {
   takeGlobalOption,
   unknownOption,
 } from "../core/invocation.ts";
-import { type CommandSpec, commandSpec, type OptionSpec, type TableCommand } from "./commands.ts";
+import { commandSpec, type TableCommand } from "./commands.ts";
 
 export type { GlobalOptions, Overrides } from "../core/invocation.ts";
 export { defaultOptions } from "../core/invocation.ts";

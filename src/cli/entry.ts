@@ -35,4 +35,5 @@ export const EMBEDDED: { [K in keyof LoadedModules]: () => Promise<LoadedModules
   "../commands/use.ts": () => import("../commands/use.ts"),
   "../commands/wrapper.ts": () => import("../commands/wrapper.ts"),
   "../project/project.ts": () => import("../project/project.ts"),
+  "./completions.ts": () => import("./completions.ts"),
 };

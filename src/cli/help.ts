@@ -1,15 +1,10 @@
 /** The help text, read from the command table (commands.ts). */
+import type { CommandSpec, OptionSpec } from "./command_spec.ts";
+import { optionsOf } from "./command_spec.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { UsageError } from "../core/errors.ts";
 import { writeAll } from "../core/files.ts";
-import {
-  COMMANDS,
-  type CommandSpec,
-  commandSpec,
-  GLOBAL_OPTIONS,
-  optionsOf,
-  type OptionSpec,
-} from "./commands.ts";
+import { COMMANDS, commandSpec, GLOBAL_OPTIONS } from "./commands.ts";
 
 /** Where the summaries start in the usage list. */
 const SUMMARY_COLUMN = 39;

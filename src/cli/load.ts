@@ -18,6 +18,7 @@ export interface LoadedModules {
   "../commands/use.ts": typeof import("../commands/use.ts");
   "../commands/wrapper.ts": typeof import("../commands/wrapper.ts");
   "../project/project.ts": typeof import("../project/project.ts");
+  "./completions.ts": typeof import("./completions.ts");
 }
 
 /**

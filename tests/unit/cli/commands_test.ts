@@ -1,11 +1,7 @@
+import type { CommandSpec, OptionSpec } from "../../../src/cli/command_spec.ts";
+import { optionsOf } from "../../../src/cli/command_spec.ts";
 import assert from "node:assert/strict";
-import {
-  COMMANDS,
-  type CommandSpec,
-  GLOBAL_OPTIONS,
-  optionsOf,
-  type OptionSpec,
-} from "../../../src/cli/commands.ts";
+import { COMMANDS, GLOBAL_OPTIONS } from "../../../src/cli/commands.ts";
 import { commandHelp, helpText } from "../../../src/cli/help.ts";
 import { parseArgs } from "../../../src/cli/args.ts";
 import { COMMAND_NAMES, defaultOptions, takeGlobalOption } from "../../../src/core/invocation.ts";
