@@ -7,10 +7,10 @@ import { readBoundedText } from "../core/paths.ts";
 import { readPins } from "../pypa/constraints.ts";
 import { choosePipWheel } from "../python/pip.ts";
 import type { Project } from "../project/project.ts";
-import { selectWithRequirement } from "../project/project.ts";
+import { selectWithRequirement, withChoiceInputs } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import { DEFAULT_ISOLATION } from "../config/settings.ts";
-import type { PythonInfo } from "../python/types.ts";
+import type { PythonInfo, Selection } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
 import { envPlan, planWithLockFile } from "../deps/locks.ts";
 import { includedGroups } from "../config/dependency_groups.ts";
@@ -41,6 +41,7 @@ export async function gatherInfo(
   let required = { value: p.required.value, source: p.required.source };
   let python: PythonReport;
   let pyInfo = null;
+  let choiceSelection: Selection | null = null;
   const selector = p.override ? null : s?.selector ?? null;
   if (selector !== null) {
     // The selector is the repo's code: info never runs it. It reports the interpreter
@@ -81,8 +82,13 @@ export async function gatherInfo(
         implementation: sel.python?.implementation ?? null,
         source: sel.python ? sel.source : null,
         satisfies: sel.satisfies ?? (sel.python !== null),
+        // The user's choice that decided (UV_PYTHON, pyenv, asdf, mise, PATH), and
+        // the ones looked at before it that did not.
+        choice: sel.choice ?? null,
+        choices_ignored: sel.ignoredChoices ?? [],
         rejected: sel.rejected,
       };
+      choiceSelection = sel;
       if (!sel.python) python.note = "nothing local satisfies; the uv driver would ask uv for one";
     } catch (e) {
       if (!(e instanceof PrimeError)) throw e;
@@ -120,7 +126,7 @@ export async function gatherInfo(
     let reason = "missing";
     if (pyInfo) {
       const inputs = await computeEnvInputs(
-        s,
+        choiceSelection ? withChoiceInputs(s, choiceSelection) : s,
         pyInfo,
         driver,
         plan!,
@@ -288,6 +294,20 @@ function humanInfo(i: InfoReport, verbose: boolean): string {
         : `none: ${py.error ?? py.note}`
     }`,
   ];
+  const choice = py.choice;
+  const ignored = py.choices_ignored ?? [];
+  if (py.path && py.source === "search") {
+    lines.push(
+      `chosen by:  ${
+        choice
+          ? `your choice ${choice.rule} = ${choice.value}`
+          : req.value === null
+          ? "the first python3 on PATH (nothing chose a version)"
+          : "the highest version that satisfies (nothing you set chose one)"
+      }`,
+    );
+    for (const c of ignored) lines.push(`  ignored: ${c.rule} = ${c.value}: ${c.why}`);
+  }
   if (selector) {
     lines.push(
       `selector:   ${selector.command[0]} ${

@@ -40,6 +40,10 @@ export interface PythonReport {
   implementation?: string | null;
   source: string | null;
   satisfies?: boolean;
+  /** The user's choice that decided (UV_PYTHON, pyenv, asdf, mise, PATH), if one did. */
+  choice?: { rule: string; value: string } | null;
+  /** The user's choices looked at before it that did not decide, and why. */
+  choices_ignored?: Array<{ rule: string; value: string; why: string }>;
   rejected: Rejected[];
   /** The selector a build would run (info never runs it). */
   selector?: { command: [string, string]; cwd: string | null; run: false };

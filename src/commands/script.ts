@@ -11,7 +11,7 @@ import { type Invocation as CoreInvocation, isEmptyGroupRequest } from "../core/
 import type { Pep723Block, Settings } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import { type BareProject, bareProject, loadProject, type Project } from "../project/project.ts";
-import { prepareEnv } from "../venv/prepare.ts";
+import { prepareEnv, warnActiveVenv } from "../venv/prepare.ts";
 import { freshVenv, startProgram } from "../launch/launch.ts";
 import { parsePep723 } from "../config/pep723.ts";
 import { requestFromSpecifier } from "../python/python_version.ts";
@@ -62,6 +62,7 @@ export async function scriptCommand(
   }
   const project = t.project;
   if (project.refRoot !== null) {
+    warnActiveVenv(project.settings.venvDir);
     const prepared = await prepareEnv(project, project.settings);
     return await startProgram({ project, target, venv: freshVenv(prepared) });
   }

@@ -1,12 +1,13 @@
 /** `prime sync` (and bare `prime`): bring the env up to date and say so in one line. */
 import { rel, type RootedProject } from "../project/project.ts";
-import { prepareEnv } from "../venv/prepare.ts";
+import { prepareEnv, warnActiveVenv } from "../venv/prepare.ts";
 import * as log from "../log.ts";
 import { describeChanges } from "../venv/changes.ts";
 
 /** Makes the env fresh and prints one summary line on stderr. */
 export async function syncCommand(p: RootedProject): Promise<number> {
   const s = p.settings;
+  warnActiveVenv(s.venvDir);
   const prepared = await prepareEnv(p, s);
   const r = prepared.result;
   const changed = r.changes ? ` ${describeChanges(r.changes)};` : "";

@@ -171,7 +171,10 @@ function requiredPython(
   if (trail.path !== null) {
     const required = readPythonVersionRequirement(trail.path, warnings);
     if (required !== null) return { required, file: trail.path };
-    warnings.push(`${trail.path}: no usable version in the file; ignoring it`);
+    // Only `system` (pyenv's Python on PATH) is a choice, not a requirement: no warning.
+    if (!/^\s*system\s*$/m.test(readBoundedText(trail.path))) {
+      warnings.push(`${trail.path}: no usable version in the file; ignoring it`);
+    }
   }
   const rp = loaded.pyproject?.requiresPython;
   if (rp !== undefined && loaded.pyproject) {

@@ -355,6 +355,11 @@ export interface Overrides {
   driver: string | null;
   /** The group and extra flags (`--group`, `--no-dev`, ...); absent means none. */
   groups?: GroupRequest;
+  /**
+   * UV_PYTHON and PYENV_VERSION, the user's Python choices that live in the
+   * environment (docs/DESIGN.md "The user's Python"); absent when both are unset.
+   */
+  pythonChoice?: string;
 }
 
 /** Where a start runs and what it overrides: what the request key is built from. */
@@ -404,9 +409,19 @@ export function invocationContext(
         ? { value: envName, source: "PRIME_ENV" }
         : null,
       driver: ctx.env("PRIME_VENV_DRIVER") || null,
+      ...pythonChoiceOverride(ctx.env),
       ...(isEmptyGroupRequest(options.groups) ? {} : { groups: options.groups }),
     },
   };
+}
+
+/** UV_PYTHON and PYENV_VERSION as one key part, or nothing when both are unset. Pure. */
+function pythonChoiceOverride(
+  env: (name: string) => string | undefined,
+): { pythonChoice?: string } {
+  const uv = env("UV_PYTHON") ?? "";
+  const pyenv = env("PYENV_VERSION") ?? "";
+  return uv || pyenv ? { pythonChoice: `${uv}\0${pyenv}` } : {};
 }
 
 /** This process's environment, working directory and file check. */

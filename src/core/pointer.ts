@@ -21,6 +21,8 @@ export interface PointerKey {
   driverOverride: string;
   /** The group and extra flags (`--group`, `--no-dev`, ...), canonical; empty for none. */
   groups?: string;
+  /** UV_PYTHON and PYENV_VERSION (they choose among satisfying Pythons); empty for none. */
+  pythonChoice?: string;
 }
 
 /**
@@ -29,7 +31,8 @@ export interface PointerKey {
  * bare script), the env asked for (repos only: --env, PRIME_ENV, then `prime use`),
  * --python/PRIME_PYTHON with a relative path made absolute against the invocation's
  * base (so `--python ./py` from two directories are two requests), and
- * PRIME_VENV_DRIVER, and the group and extra flags (repos only: a script has no groups).
+ * PRIME_VENV_DRIVER, the group and extra flags (repos only: a script has no groups), and
+ * UV_PYTHON/PYENV_VERSION (which choose among the Pythons that satisfy).
  */
 export function requestKey(
   kind: PointerKey["kind"],
@@ -45,6 +48,8 @@ export function requestKey(
     // A bare script has no venv, so no driver.
     driverOverride: kind === "bare" ? "" : inv.overrides.driver ?? "",
     groups: kind === "repo" && inv.overrides.groups ? groupRequestKey(inv.overrides.groups) : "",
+    // A bare script has no venv, so no interpreter of its own to keep.
+    pythonChoice: kind === "bare" ? "" : inv.overrides.pythonChoice ?? "",
   };
 }
 
@@ -52,6 +57,7 @@ export function requestKey(
 export function pointerRequest(key: PointerKey): string {
   const parts = [key.kind, key.subject, key.envRequest, key.pythonOverride, key.driverOverride];
   if (key.groups) parts.push(key.groups);
+  if (key.pythonChoice) parts.push(`python-choice\0${key.pythonChoice}`);
   return parts.join("\0");
 }
 

@@ -1,5 +1,6 @@
 /** Resolving what the user's command applies to: ref root, config, env, interpreter. */
 import type { RequiredPython } from "../python/types.ts";
+import { readPythonChoices } from "../config/python_choice.ts";
 import type { GlobalOptions, Invocation as CoreInvocation } from "../core/invocation.ts";
 
 import type { LoadedConfig, Settings } from "../config/types.ts";
@@ -169,17 +170,33 @@ export async function selectWithRequirement(
       };
     }
   }
+  const env = Deno.env.toObject();
   const selection = await selectPython(req, {
     override,
     overrideSource: p.override?.source,
+    // What the user already chose (UV_PYTHON, pyenv, asdf, mise, PATH) decides among
+    // the interpreters that satisfy the requirement.
+    choices: readPythonChoices(p.refRoot ?? p.startDir, env),
     // --python (a path or a version) comes before the selector (docs/how-it-works.md).
     selector: p.override ? null : p.settings?.selector ?? null,
     refRoot: p.refRoot,
     cacheDir: p.cache,
-    env: Deno.env.toObject(),
+    env,
     allowMissing,
   });
   return { selection, required: req };
+}
+
+/**
+ * The settings with the files the user's Python choice was read from added to the
+ * inputs (as files whose appearance counts): editing `.tool-versions`, `mise.toml` or
+ * pyenv's global version, when it decided or could have, makes the env stale, so the
+ * warm path never keeps a Python the user has since changed.
+ */
+export function withChoiceInputs(settings: Settings, selection: Selection): Settings {
+  const files = selection.choiceFiles ?? [];
+  if (files.length === 0) return settings;
+  return { ...settings, probedAbsent: [...new Set([...settings.probedAbsent, ...files])] };
 }
 
 /** A path relative to the ref root, for messages. */

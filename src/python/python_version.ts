@@ -131,9 +131,11 @@ export function parsePythonVersionFile(
         requests.push(req);
         continue;
       }
-      const reason = word.toLowerCase() === "system"
-        ? "pyenv's `system` names no version; prime searches PATH anyway"
-        : "not a Python version request (expected 3.12, 3.12.1, cpython@3.12, pypy3.10, 3.13t or >=3.10,<3.13)";
+      // pyenv's `system`: the Python on PATH outside pyenv. It names no version, so it
+      // is no requirement; it is the user's choice (config/python_choice.ts).
+      if (word === "system") continue;
+      const reason =
+        "not a Python version request (expected 3.12, 3.12.1, cpython@3.12, pypy3.10, 3.13t or >=3.10,<3.13)";
       warnings.push(`${file}:${i + 1}: ignored \`${printable(word)}\`: ${reason}`);
     }
   });

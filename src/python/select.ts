@@ -4,7 +4,7 @@
  */
 import type { PythonRequest } from "../pypa/specifier.ts";
 import type { RequiredPython } from "./types.ts";
-import type { PythonInfo, Rejected, Selection } from "./types.ts";
+import type { IgnoredChoice, PythonChoice, PythonInfo, Rejected, Selection } from "./types.ts";
 import { PythonNotFoundError } from "../core/errors.ts";
 import { run as defaultRun, type Runner, tail } from "../process.ts";
 import * as log from "../log.ts";
@@ -42,6 +42,11 @@ export interface SelectOptions {
   runner?: Runner;
   /** Return `python: null` instead of throwing when nothing satisfies (the uv driver may install one). */
   allowMissing?: boolean;
+  /**
+   * The user's choices (readPythonChoices), in preference order: among the
+   * interpreters that satisfy the requirement, the first choice naming one decides.
+   */
+  choices?: PythonChoice[];
   /** Test seam: replaces candidate discovery. */
   discover?: (required: RequiredPython, env: DiscoverEnv) => Promise<Discovery>;
 }
@@ -78,17 +83,38 @@ function whyNot(info: PythonInfo, required: RequiredPython): string {
   return `${describeInfo(info)} does not satisfy ${describeRequired(required)}`;
 }
 
+/** Whether an interpreter is one a choice names. */
+export function matchesChoice(info: PythonInfo, c: PythonChoice): boolean {
+  return c.paths.includes(info.realPath) || c.requests.some((r) => satisfiesRequest(info, r));
+}
+
+/** The highest version among interpreters (the first on a tie). */
+function highest(infos: PythonInfo[]): PythonInfo {
+  let best = infos[0];
+  for (const i of infos) if (compareVersions(i.version, best.version) > 0) best = i;
+  return best;
+}
+
 /**
  * Chooses among probed candidates (pure). Requests are tried in order and the first
- * one that anything satisfies wins. Within it, final releases beat pre-releases;
- * for a specifier the highest version wins; with no specifier the first candidate
- * wins, respecting PATH order. Ties go to the earlier candidate. Every other
- * candidate is returned with the reason it was not chosen.
+ * one that anything satisfies wins. Within it, the user's choices decide first (the
+ * first choice that names a satisfying interpreter; the highest such one); else final
+ * releases beat pre-releases, and for a specifier the highest version wins, with no
+ * specifier the first candidate, respecting PATH order. Ties go to the earlier
+ * candidate. Every other candidate is returned with the reason it was not chosen, and
+ * every choice consulted before the deciding one with the reason it did not decide.
  */
 export function pickPython(
   required: RequiredPython,
   probed: Probed[],
-): { python: PythonInfo | null; rejected: Rejected[] } {
+  choices: PythonChoice[] = [],
+): {
+  python: PythonInfo | null;
+  rejected: Rejected[];
+  choice: PythonChoice | null;
+  ignoredChoices: IgnoredChoice[];
+  choiceFiles: string[];
+} {
   const usable = probed.flatMap((p) => "error" in p.result ? [] : [p.result]);
   // No requests means "any Python 3": one pseudo-request with no constraints but the floor.
   const requests: Array<PythonRequest | null> = required.requests.length
@@ -98,16 +124,35 @@ export function pickPython(
     r === null ? satisfiesAny(info, []) : satisfiesRequest(info, r);
   let chosen: PythonInfo | null = null;
   let winning: PythonRequest | null = null;
+  let byChoice: PythonChoice | null = null;
+  const ignoredChoices: IgnoredChoice[] = [];
+  const choiceFiles: string[] = [];
   for (const r of requests) {
     const sat = usable.filter((i) => fits(i, r));
     if (sat.length === 0) continue;
+    winning = r;
+    for (const c of choices) {
+      choiceFiles.push(...c.files);
+      if (c.requests.length === 0 && c.paths.length === 0) continue;
+      const named = sat.filter((i) => matchesChoice(i, c));
+      if (named.length) {
+        chosen = highest(named);
+        byChoice = c;
+        break;
+      }
+      const elsewhere = usable.find((i) => matchesChoice(i, c));
+      ignoredChoices.push({
+        rule: c.rule,
+        value: c.value,
+        why: elsewhere
+          ? `${describeInfo(elsewhere)} does not satisfy ${describeRequired(required)}`
+          : "no such interpreter was found",
+      });
+    }
+    if (chosen !== null) break;
     const finals = sat.filter((i) => !isPrerelease(i.version));
     const pool = finals.length ? finals : sat;
-    chosen = pool[0];
-    if (r !== null && r.specifier !== null) {
-      for (const i of pool) if (compareVersions(i.version, chosen.version) > 0) chosen = i;
-    }
-    winning = r;
+    chosen = r !== null && r.specifier !== null ? highest(pool) : pool[0];
     break;
   }
   const rejected: Rejected[] = [];
@@ -129,13 +174,18 @@ export function pickPython(
           winning ? describeRequest(winning) : "an earlier one"
         } was satisfied first`,
       });
+    } else if (byChoice !== null && !matchesChoice(info, byChoice)) {
+      rejected.push({
+        path: p.path,
+        reason: `${describeInfo(info)}: not your choice (${byChoice.rule} = ${byChoice.value})`,
+      });
     } else if (isPrerelease(info.version) && !isPrerelease(chosen.version)) {
       rejected.push({
         path: p.path,
         reason: `${describeInfo(info)} is a pre-release; a final release satisfies too`,
       });
     } else if (
-      winning !== null && winning.specifier !== null &&
+      (byChoice !== null || (winning !== null && winning.specifier !== null)) &&
       compareVersions(info.version, chosen.version) < 0
     ) {
       rejected.push({
@@ -149,7 +199,13 @@ export function pickPython(
       });
     }
   }
-  return { python: chosen, rejected };
+  return {
+    python: chosen,
+    rejected,
+    choice: byChoice,
+    ignoredChoices,
+    choiceFiles: [...new Set(choiceFiles)],
+  };
 }
 
 /** Probes paths with bounded parallelism, keeping their order. */
@@ -339,11 +395,20 @@ export async function selectPython(
     cacheDir: opts.cacheDir,
     runner: opts.runner,
   });
-  const picked = pickPython(required, probed);
+  const picked = pickPython(required, probed, opts.choices ?? []);
   const rejected = [...discovery.rejected, ...picked.rejected];
+  const chose = {
+    choice: picked.choice ? { rule: picked.choice.rule, value: picked.choice.value } : null,
+    ignoredChoices: picked.ignoredChoices,
+    choiceFiles: picked.choiceFiles,
+  };
   if (picked.python !== null) {
-    log.debug(`prime: python ${picked.python.path} (${picked.python.version}) from the search`);
-    return { python: picked.python, source: "search", rejected, satisfies: true };
+    log.debug(
+      `prime: python ${picked.python.path} (${picked.python.version}) from the search${
+        picked.choice ? `, your choice ${picked.choice.rule} = ${picked.choice.value}` : ""
+      }`,
+    );
+    return { python: picked.python, source: "search", rejected, satisfies: true, ...chose };
   }
   if (opts.allowMissing) return { python: null, source: "search", rejected, satisfies: false };
   const details = rejected.length

@@ -31,6 +31,34 @@ export interface Rejected {
   reason: string;
 }
 
+/**
+ * One place where the user already chose a Python (UV_PYTHON, PYENV_VERSION,
+ * `.python-version`, `.tool-versions`, mise, pyenv's global version, PATH), in the
+ * order of preference of docs/DESIGN.md "The user's Python".
+ */
+export interface PythonChoice {
+  /** The rule, as `prime info` names it: `UV_PYTHON`, `/repo/.tool-versions`, ... */
+  rule: string;
+  /** What it says, as written (`3.11`, `system`). */
+  value: string;
+  /** The versions it names: an interpreter satisfying any of them matches. */
+  requests: PythonRequest[];
+  /** Or the exact interpreters it names (real paths): `system`, a pyenv install. */
+  paths: string[];
+  /**
+   * Files whose content or appearance decides this choice: inputs of the env when
+   * this choice, or one after it, decides the interpreter.
+   */
+  files: string[];
+}
+
+/** A choice that did not decide, and why. */
+export interface IgnoredChoice {
+  rule: string;
+  value: string;
+  why: string;
+}
+
 /** The result of selection. */
 export interface Selection {
   /** Null only when `allowMissing` was set and nothing satisfied. */
@@ -42,4 +70,10 @@ export interface Selection {
    * search; an override path is used even when false, and the caller decides.
    */
   satisfies: boolean;
+  /** The user's choice that decided among the satisfying interpreters, if one did. */
+  choice?: { rule: string; value: string } | null;
+  /** The user's choices consulted before it (or all, when none decided), and why not. */
+  ignoredChoices?: IgnoredChoice[];
+  /** Files the decision read (the consulted choices' files): inputs of the env. */
+  choiceFiles?: string[];
 }

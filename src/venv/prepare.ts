@@ -3,7 +3,7 @@ import type { RequiredPython } from "../python/types.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import type { PythonInfo, Selection } from "../python/types.ts";
 import type { Project } from "../project/project.ts";
-import { rel, selectWithRequirement } from "../project/project.ts";
+import { rel, selectWithRequirement, withChoiceInputs } from "../project/project.ts";
 import { satisfiesAny, versionSatisfies } from "../pypa/specifier.ts";
 import { planIsEmpty } from "../deps/plan.ts";
 import { envPlan, materializeLock } from "../deps/locks.ts";
@@ -310,7 +310,7 @@ export async function prepareEnv(
   if (opts.venvDirFor) settings = { ...settings, venvDir: await opts.venvDirFor(python) };
   checkVenvLocation(settings);
   const plan = await envPlan(settings, p.loaded?.pyproject ?? null, runRefRoot);
-  const final = settings;
+  const final = withChoiceInputs(settings, selection);
   const compute = (name: VenvDriverName) =>
     computeEnvInputs(final, python!, name, plan, runRefRoot);
 
@@ -410,6 +410,34 @@ export async function prepareEnv(
     await warnUvOnlySettings(`${runRefRoot}/pyproject.toml`);
   }
   return { settings, selection, python, inputs, result };
+}
+
+/**
+ * One warning when another venv is active (VIRTUAL_ENV), as `uv run` and `uv sync`
+ * give: prime ignores it and uses the project's env. Quiet for the project's own env
+ * (its stable path, or a generation of it behind an older `activate`).
+ */
+export function warnActiveVenv(
+  venvDir: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): void {
+  const active = env.VIRTUAL_ENV?.replace(/\/+$/, "");
+  if (!active || active === venvDir) return;
+  const real = (p: string) => {
+    try {
+      return Deno.realPathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const parent = venvDir.slice(0, venvDir.lastIndexOf("/"));
+  if (real(active) === real(venvDir) || active.startsWith(`${parent}/.prime/`)) return;
+  log.warn(
+    `VIRTUAL_ENV=${active} is not this project's env (${venvDir}) and is ignored: prime uses ${venvDir}`,
+  );
+  log.info(
+    "  hint: `deactivate` it, or activate this env instead (source .venv/bin/activate, prime shell)",
+  );
 }
 
 /**

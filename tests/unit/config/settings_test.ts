@@ -131,9 +131,8 @@ Deno.test("resolveSettings() finds default files and a .python-version above the
   ]);
   assert.deepEqual(s.dependencies, ["rich", "attrs"]);
   assert.deepEqual(s.projectDirs, []);
-  assert.deepEqual(s.warnings, [
-    `${top}/.python-version:3: ignored \`system\`: pyenv's \`system\` names no version; prime searches PATH anyway`,
-  ]);
+  // pyenv's `system` is the user's choice of the Python on PATH: no warning.
+  assert.deepEqual(s.warnings, []);
   await Deno.remove(top, { recursive: true });
 });
 
@@ -354,13 +353,23 @@ Deno.test("resolveSettings() lets a configured but missing constraints file wait
 });
 
 Deno.test("resolveSettings() falls through a .python-version with no usable line, with a warning", async () => {
-  const root = await tree({ "prime.toml": "", ".python-version": "system\n" });
+  const root = await tree({ "prime.toml": "", ".python-version": "myenv\n" });
   const cfg = await loadConfig(root);
   const s = await resolveSettings(cfg, pickEnv(cfg, {}));
   assert.equal(s.pythonVersionFile, `${root}/.python-version`);
   assert.equal(s.required.source, "none");
   assert.equal(s.warnings?.length, 2);
   assert.match(s.warnings![1], /no usable version/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("resolveSettings() takes a .python-version of `system` as no requirement, silently", async () => {
+  const root = await tree({ "prime.toml": "", ".python-version": "system\n" });
+  const cfg = await loadConfig(root);
+  const s = await resolveSettings(cfg, pickEnv(cfg, {}));
+  assert.equal(s.pythonVersionFile, `${root}/.python-version`);
+  assert.equal(s.required.source, "none");
+  assert.deepEqual(s.warnings, []);
   await Deno.remove(root, { recursive: true });
 });
 

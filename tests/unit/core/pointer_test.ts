@@ -33,6 +33,7 @@ Deno.test("requestKey(): env names and the driver count for repos; scripts ignor
     pythonOverride: "",
     driverOverride: "venv_uv",
     groups: "",
+    pythonChoice: "",
   });
   assert.equal(requestKey("script", "/d\0block", i).envRequest, "");
   assert.equal(requestKey("script", "/d\0block", i).driverOverride, "venv_uv");
@@ -49,6 +50,17 @@ Deno.test("requestKey(): group and extra flags make another request for a repo, 
     pointerPath("/c", { ...plain, groups: undefined }),
   );
   assert.equal(requestKey("script", "/d\0block", inv(["--no-dev"])).groups, "");
+});
+
+Deno.test("requestKey(): UV_PYTHON and PYENV_VERSION make another request; unset, the pointer keeps its name", () => {
+  const plain = requestKey("repo", "/r", inv([]));
+  const pyenv = requestKey("repo", "/r", inv([], { PYENV_VERSION: "3.11" }));
+  const uv = requestKey("repo", "/r", inv([], { UV_PYTHON: "3.11" }));
+  assert.notEqual(pointerPath("/c", plain), pointerPath("/c", pyenv));
+  assert.notEqual(pointerPath("/c", pyenv), pointerPath("/c", uv));
+  assert.equal(pointerPath("/c", plain), pointerPath("/c", { ...plain, pythonChoice: undefined }));
+  assert.notEqual(requestKey("script", "/d\0b", inv([], { UV_PYTHON: "3.11" })).pythonChoice, "");
+  assert.equal(requestKey("bare", "/d", inv([], { UV_PYTHON: "3.11" })).pythonChoice, "");
 });
 
 Deno.test("requestKey(): --env, then PRIME_ENV, then the saved `prime use` choice", async () => {

@@ -102,9 +102,8 @@ const FILES: Array<[string, string, string[], string[]]> = [
   ], []],
   ["pyenv's several versions on one line", "3.12 3.11\n", ["==3.12.*", "==3.11.*"], []],
   ["a range with spaces", ">=3.10, <3.13\n", [">=3.10,<3.13"], []],
-  ["system", "system\n3.12\n", ["==3.12.*"], [
-    "f:1: ignored `system`: pyenv's `system` names no version",
-  ]],
+  // pyenv's `system` is a choice (the Python on PATH), not a requirement, and no warning.
+  ["system", "system\n3.12\n", ["==3.12.*"], []],
   ["unknown words", "3.12\nmyenv\n", ["==3.12.*"], [
     "f:2: ignored `myenv`: not a Python version request",
   ]],

@@ -410,3 +410,46 @@ Deno.test("selectPython() turns every selector failure into exit 4 naming the se
     }
   });
 });
+
+Deno.test("pickPython() takes the user's first choice that names a satisfying Python, else the highest", () => {
+  const probed = [
+    info("/p/3.13", "3.13.0"),
+    info("/p/3.12", "3.12.1"),
+    info("/p/3.11", "3.11.7"),
+    info("/p/3.9", "3.9.18"),
+  ];
+  const choice = (rule: string, value: string, paths: string[] = [], files: string[] = []) => ({
+    rule,
+    value,
+    requests: paths.length ? [] : [req(`==${value}.*`)],
+    paths,
+    files,
+  });
+  const none = { rule: "mise.toml", value: "", requests: [], paths: [], files: ["/r/mise.toml"] };
+  const got = pickPython(required(">=3.10"), probed, [
+    choice("UV_PYTHON", "3.9", [], []),
+    none,
+    choice("pyenv global (/root/version)", "3.11", [], ["/root/version"]),
+    choice("the first python3 on PATH", "/p/3.12", ["/p/3.12"]),
+  ]);
+  assert.equal(got.python?.version, "3.11.7");
+  assert.equal(got.choice?.rule, "pyenv global (/root/version)");
+  assert.deepEqual(got.ignoredChoices.map((c) => [c.rule, /does not satisfy/.test(c.why)]), [
+    ["UV_PYTHON", true],
+  ]);
+  assert.deepEqual(got.choiceFiles, ["/r/mise.toml", "/root/version"], "up to the deciding one");
+  assert.match(
+    got.rejected.find((r) => r.path === "/p/3.13")!.reason,
+    /not your choice \(pyenv global/,
+  );
+
+  const path = pickPython(required(">=3.10"), probed, [
+    choice("the first python3 on PATH", "/p/3.12", ["/p/3.12"]),
+  ]);
+  assert.equal(path.python?.version, "3.12.1", "an exact interpreter by its real path");
+
+  const nothing = pickPython(required(">=3.10"), probed, [choice("UV_PYTHON", "3.8"), none]);
+  assert.equal(nothing.python?.version, "3.13.0", "no choice decides: the highest");
+  assert.equal(nothing.choice, null);
+  assert.deepEqual(nothing.choiceFiles, ["/r/mise.toml"], "every consulted file counts");
+});

@@ -1,0 +1,276 @@
+/**
+ * The Pythons the user already chose, outside prime: uv's and pyenv's variables, the
+ * version files of pyenv, asdf and mise, pyenv's global version, and the python3 on
+ * PATH, in the order of docs/DESIGN.md "The user's Python". Selection prefers, among
+ * the interpreters that satisfy the requirement, the first choice that names one of
+ * them. Reads files (bounded), runs nothing.
+ */
+import type { PythonChoice } from "../python/types.ts";
+import type { PythonRequest } from "../pypa/specifier.ts";
+import { parsePythonRequest } from "../python/python_version.ts";
+import { readBoundedText } from "../core/paths.ts";
+import { isExecutableFile, isFile, joinPath, parentDir, readDirOrEmpty } from "../core/files.ts";
+import { compareVersions } from "../pypa/specifier.ts";
+import { parseToml } from "./toml.ts";
+
+/** The environment the choices are read from. */
+export type ChoiceEnv = Record<string, string | undefined>;
+
+/** pyenv's root: $PYENV_ROOT, else ~/.pyenv (null when neither can be named). */
+function pyenvRoot(env: ChoiceEnv): string | null {
+  const r = env.PYENV_ROOT || (env.HOME ? joinPath(env.HOME, ".pyenv") : null);
+  return r ? r.replace(/\/+$/, "") : null;
+}
+
+function realPathOrNull(p: string): string | null {
+  try {
+    return Deno.realPathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Python on PATH outside every version manager: what pyenv's `system` means. The
+ * first python3 (then python) in a PATH directory that is not a shims directory.
+ */
+export function systemPython(env: ChoiceEnv): string | null {
+  const dirs = (env.PATH ?? "").split(":").filter((d) => d.startsWith("/"));
+  for (const name of ["python3", "python"]) {
+    for (const d of dirs) {
+      if (/\/shims\/?$/.test(d)) continue;
+      const p = joinPath(d, name);
+      if (isExecutableFile(p)) return realPathOrNull(p);
+    }
+  }
+  return null;
+}
+
+/**
+ * The first python3 on PATH, as a shell would run it. A pyenv shim counts as the
+ * version pyenv would run (PYENV_VERSION, else its global version); other shims, and a
+ * pyenv shim for `system`, are passed over for the next entry.
+ */
+export function firstPathPython(env: ChoiceEnv): string | null {
+  const root = pyenvRoot(env);
+  for (const d of (env.PATH ?? "").split(":").filter((x) => x.startsWith("/"))) {
+    const p = joinPath(d, "python3");
+    if (!isExecutableFile(p)) continue;
+    if (/\/shims\/?$/.test(d)) {
+      if (root === null || d.replace(/\/+$/, "") !== `${root}/shims`) continue;
+      const names = env.PYENV_VERSION || readPyenvGlobal(root)?.join(":") || "";
+      const hit = names.split(":").map((n) => pyenvInstall(root, n.trim())).find((x) => x);
+      if (hit) return hit;
+      continue;
+    }
+    return realPathOrNull(p);
+  }
+  return null;
+}
+
+/** The versions in pyenv's global version file, or null when it has none. */
+function readPyenvGlobal(root: string): string[] | null {
+  try {
+    const words = readBoundedText(`${root}/version`, { limit: 4096 }).split(/\s+/)
+      .filter((w) => w && !w.startsWith("#"));
+    return words.length ? words : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The interpreter (real path) of a pyenv version name: the install of that name, else
+ * the newest install it is a prefix of (`3.11` -> `3.11.7`), as pyenv resolves it.
+ */
+function pyenvInstall(root: string, name: string): string | null {
+  if (!name || name === "system" || name.includes("/") || name.startsWith(".")) return null;
+  const bin = (v: string) => {
+    const b = `${root}/versions/${v}/bin`;
+    return isExecutableFile(`${b}/python3`)
+      ? `${b}/python3`
+      : isExecutableFile(`${b}/python`)
+      ? `${b}/python`
+      : null;
+  };
+  const exact = bin(name);
+  if (exact) return realPathOrNull(exact);
+  const matches = readDirOrEmpty(`${root}/versions`).map((e) => e.name)
+    .filter((d) => d.startsWith(`${name}.`) && /^\d+(\.\d+)*$/.test(d))
+    .sort(compareVersions).reverse();
+  for (const m of matches) {
+    const b = bin(m);
+    if (b) return realPathOrNull(b);
+  }
+  return null;
+}
+
+/** A choice from version words (`3.11`, `system`, `pypy3.10`); pyenv names resolve to installs. */
+function choiceOf(
+  rule: string,
+  words: string[],
+  files: string[],
+  env: ChoiceEnv,
+  pyenv: boolean,
+): PythonChoice | null {
+  const requests: PythonRequest[] = [];
+  const paths: string[] = [];
+  const root = pyenvRoot(env);
+  for (const w of words) {
+    if (w === "system") {
+      const sys = systemPython(env);
+      if (sys) paths.push(sys);
+      continue;
+    }
+    if (w.includes("/")) {
+      const real = realPathOrNull(w);
+      if (real) paths.push(real);
+      continue;
+    }
+    const installed = pyenv && root ? pyenvInstall(root, w) : null;
+    if (installed) {
+      paths.push(installed);
+      continue;
+    }
+    const req = parsePythonRequest(w);
+    if (req) requests.push(req);
+  }
+  if (words.length === 0) return null;
+  return { rule, value: words.join(" "), requests, paths, files };
+}
+
+/** The nearest `name` in `from` or above, and every path looked at up to it. */
+function trail(from: string, names: string[]): { found: string | null; checked: string[] } {
+  const checked: string[] = [];
+  let dir: string | null = from.length > 1 ? from.replace(/\/+$/, "") : from;
+  while (dir !== null) {
+    for (const n of names) {
+      const p = `${dir === "/" ? "" : dir}/${n}`;
+      checked.push(p);
+      if (isFile(p)) return { found: p, checked };
+    }
+    dir = parentDir(dir);
+  }
+  return { found: null, checked };
+}
+
+/** The words of a `.python-version` (comments and blank lines skipped). */
+function pythonVersionWords(text: string): string[] {
+  return text.replace(/^\uFEFF/, "").split("\n").flatMap((l) => {
+    const line = l.replace(/#.*$/, "").trim();
+    if (!line) return [];
+    // A specifier line (`>=3.10, <3.13`) is one request.
+    return /[<>=!~,]/.test(line) ? [line] : line.split(/\s+/);
+  });
+}
+
+/** The python versions of an asdf `.tool-versions` (`python 3.11.7 3.12.1`). */
+export function toolVersionsWords(text: string): string[] {
+  for (const l of text.split("\n")) {
+    const words = l.replace(/#.*$/, "").trim().split(/\s+/);
+    if (words[0] === "python") return words.slice(1).filter((w) => !/^(ref|path):/.test(w));
+  }
+  return [];
+}
+
+/** The python versions of a mise config (`[tools] python = "3.11"`, a list, or `{ version }`). */
+export function miseWords(doc: Record<string, unknown>): string[] {
+  const tools = doc.tools as Record<string, unknown> | undefined;
+  const v = tools?.python;
+  const one = (x: unknown): string[] => {
+    if (typeof x === "string") return x.split(/\s+/).filter(Boolean);
+    if (x && typeof x === "object" && typeof (x as { version?: unknown }).version === "string") {
+      return [(x as { version: string }).version];
+    }
+    return [];
+  };
+  // `latest` asks for the newest, which is what prime picks with no choice anyway.
+  return (Array.isArray(v) ? v.flatMap(one) : one(v)).filter((w) =>
+    w !== "latest" && !/^(ref|path|prefix|sub-\d+):/.test(w)
+  );
+}
+
+/** A source that names nothing now: only its files (their appearing would) count. */
+function absent(rule: string, files: string[]): PythonChoice {
+  return { rule, value: "", requests: [], paths: [], files };
+}
+
+function readText(path: string): string | null {
+  try {
+    return readBoundedText(path, { limit: 64 * 1024 });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The user's choices for a project whose configuration starts at `startDir` (null: no
+ * project), in preference order. --python/PRIME_PYTHON is not among them: it replaces
+ * the requirement before any choice is looked at.
+ */
+export function readPythonChoices(startDir: string | null, env: ChoiceEnv): PythonChoice[] {
+  const out: PythonChoice[] = [];
+  const push = (c: PythonChoice | null) => c && out.push(c);
+  const uvPython = env.UV_PYTHON?.trim();
+  if (uvPython) push(choiceOf("UV_PYTHON", [uvPython], [], env, false));
+  const pyenvVersion = env.PYENV_VERSION?.trim();
+  if (pyenvVersion) {
+    push(choiceOf("PYENV_VERSION", pyenvVersion.split(":").filter(Boolean), [], env, true));
+  }
+  const home = env.HOME?.replace(/\/+$/, "") || null;
+  if (startDir !== null) {
+    const pv = trail(startDir, [".python-version"]);
+    const pvText = pv.found ? readText(pv.found) : null;
+    out.push(
+      (pvText === null
+        ? null
+        : choiceOf(pv.found!, pythonVersionWords(pvText), pv.checked, env, false)) ??
+        absent(".python-version", pv.checked),
+    );
+    // asdf looks up from the directory, then in HOME.
+    const tv = trail(startDir, [".tool-versions"]);
+    const homeTv = home ? `${home}/.tool-versions` : null;
+    const tvFile = tv.found ?? (homeTv && isFile(homeTv) ? homeTv : null);
+    const tvFiles = tv.found || !homeTv ? tv.checked : [...tv.checked, homeTv];
+    const tvText = tvFile ? readText(tvFile) : null;
+    out.push(
+      (tvText !== null
+        ? choiceOf(tvFile!, toolVersionsWords(tvText), tvFiles, env, false)
+        : null) ??
+        absent(".tool-versions", tvFiles),
+    );
+    const mise = trail(startDir, ["mise.toml", ".mise.toml"]);
+    let miseChoice: PythonChoice | null = null;
+    const miseText = mise.found ? readText(mise.found) : null;
+    if (miseText !== null) {
+      try {
+        miseChoice = choiceOf(
+          mise.found!,
+          miseWords(parseToml(miseText, mise.found!)),
+          mise.checked,
+          env,
+          false,
+        );
+      } catch { /* not valid TOML: mise reports its own file's errors */ }
+    }
+    out.push(miseChoice ?? absent("mise.toml", mise.checked));
+  }
+  const root = pyenvRoot(env);
+  if (root !== null && (isFile(`${root}/version`) || isExecutableFile(`${root}/bin/pyenv`))) {
+    const file = `${root}/version`;
+    const words = readPyenvGlobal(root);
+    const rule = `pyenv global (${file})`;
+    out.push((words ? choiceOf(rule, words, [file], env, true) : null) ?? absent(rule, [file]));
+  }
+  const first = firstPathPython(env);
+  if (first) {
+    out.push({
+      rule: "the first python3 on PATH",
+      value: first,
+      requests: [],
+      paths: [first],
+      files: [],
+    });
+  }
+  return out;
+}
