@@ -104,6 +104,12 @@ export function readPyProject(doc: Record<string, unknown>, path: string): PyPro
     }
   }
   readToolUvGroups(doc, out);
+  const poetryDeps = isTable(doc.tool) && isTable(doc.tool.poetry)
+    ? doc.tool.poetry.dependencies
+    : undefined;
+  if (isTable(poetryDeps) && typeof poetryDeps.python === "string") {
+    out.poetryPython = poetryDeps.python;
+  }
   return out;
 }
 

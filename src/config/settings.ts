@@ -25,6 +25,7 @@ import { emptyGroupRequest } from "../core/invocation.ts";
 import { extraRequirements, resolveDependencyGroups, selectDeps } from "./dependency_groups.ts";
 import { isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
+import { poetryConstraint } from "../pypa/poetry.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";
 
 /** The env choice and where it came from. */
@@ -187,7 +188,42 @@ function requiredPython(
       file: trail.path,
     };
   }
+  const poetry = loaded.pyproject?.poetryPython;
+  if (poetry !== undefined && loaded.pyproject) {
+    const source = "[tool.poetry.dependencies].python";
+    const alts = poetryConstraint(poetry);
+    if (alts === null) {
+      throw new ConfigError(
+        `${loaded.pyproject.path}: ${source}: \`${poetry}\` is not a constraint prime can read`,
+        "write it as poetry documents (^3.10, ~3.10, >=3.9,<4.0), or set [project] requires-python",
+      );
+    }
+    // One alternative with no bound (`*`) admits every Python: no requirement.
+    if (!alts.includes("")) {
+      return {
+        required: {
+          requests: alts.map((a) =>
+            requestFromSpecifier(a, `${loaded.pyproject!.path}: ${source}`)
+          ),
+          value: poetry,
+          source,
+        },
+        file: trail.path,
+      };
+    }
+  }
   return { required: { requests: [], value: null, source: "none" }, file: trail.path };
+}
+
+/**
+ * A `poetry.lock` that no lock prime reads stands beside: prime does not install from
+ * it, and says so (docs/DESIGN.md "Poetry projects"), instead of ignoring it silently.
+ */
+function poetryLockWarning(refRoot: string): string | null {
+  const lock = `${refRoot}/poetry.lock`;
+  if (!statOrNull(lock)?.isFile) return null;
+  if (["uv.lock", "pylock.toml"].some((f) => statOrNull(`${refRoot}/${f}`)?.isFile)) return null;
+  return `${lock} is not read: prime resolves the project's dependencies again instead of installing the lock's pins; to install exactly the lock, \`poetry export -o requirements.txt\` and set requirements = ["requirements.txt"], or \`uv lock\` (uv.lock is honoured)`;
 }
 
 /** The isolation of a program when none is configured (docs/how-it-works.md "Isolation"). */
@@ -487,6 +523,8 @@ function resolveSettingsSync(
     probedAbsent,
     warnings,
   );
+  const poetryLock = poetryLockWarning(loaded.refRoot);
+  if (poetryLock) warnings.push(poetryLock);
 
   let selector: string | null = null;
   if (merged.python_selector_file_rel_path !== undefined) {

@@ -35,6 +35,8 @@ export interface PyProject {
   path: string;
   name?: string;
   requiresPython?: string;
+  /** `[tool.poetry.dependencies] python`, in poetry's syntax (`^3.10`). */
+  poetryPython?: string;
   dependencies: string[];
   hasBuildSystem: boolean;
   /** PEP 735 [dependency-groups], raw. */
