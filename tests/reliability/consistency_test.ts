@@ -77,14 +77,13 @@ Deno.test({
 
 Deno.test({
   name:
-    "-q keeps the reason for a failed build: the command, the installer's last lines, the hint" +
+    "-q keeps the reason for a failed build: the cause, the installer's reason, the hint" +
     WHY,
   ignore: IGNORE,
   async fn() {
     const { dir, env } = await makeRepo({ toml: primeToml(["nothere==1.0"]), files: { APP } });
     const r = await runPrime(["-q", "sync"], { cwd: dir, env });
     assertCleanFailure(r, 6, "prime -q sync with a missing dependency");
-    assert.match(r.stderr, /^\$ .* install .*nothere==1\.0/m, "the failed command");
     assert.match(r.stderr, /No matching distribution found for nothere==1\.0/, "pip's reason");
     assert.match(r.stderr, /hint: /, "the next step");
     assert.doesNotMatch(r.stderr, /building|creating the venv/, "-q still hides progress");
