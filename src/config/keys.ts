@@ -37,7 +37,7 @@ export const CONFIG_KEY_TABLE: readonly ConfigKeySpec[] = [
     name: "required_python_version",
     type: "string",
     default:
-      "`.python-version` (searched upward from the ref root), else `[project].requires-python`, else any Python 3",
+      "`.python-version` (searched upward from the ref root), else `[project].requires-python`, else poetry's `[tool.poetry.dependencies].python`, else any Python 3",
     doc: 'the Python the repo needs: a PEP 440 specifier or a bare version ("3.11": any 3.11.x)',
     example: '"3.12"',
   },
