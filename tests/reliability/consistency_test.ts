@@ -76,8 +76,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "-q keeps the reason for a failed build: the cause, the installer's reason, the hint" +
+  name: "-q keeps the reason for a failed build: the cause, the installer's reason, the hint" +
     WHY,
   ignore: IGNORE,
   async fn() {
