@@ -75,8 +75,10 @@ export async function makeWheel(
   version: string,
   deps: string[] = [],
   tag?: string,
+  /** Console scripts that run the package's main(), which prints its arguments. */
+  entries: string[] = [],
 ): Promise<string> {
-  const tagArg = tag ? [`--tag=${tag}`] : [];
+  const tagArg = [...(tag ? [`--tag=${tag}`] : []), ...entries.map((e) => `--entry=${e}`)];
   const script = join(REPO, "tests", "helpers", "make_wheel.py");
   const out = await new Deno.Command(helperPython(), {
     args: ["-I", script, ...tagArg, dir, name, version, ...deps],

@@ -1,8 +1,9 @@
-"""Writes a minimal wheel: make_wheel.py [--tag=TAG] OUTDIR NAME VERSION [DEP ...].
+"""Writes a minimal wheel: make_wheel.py [--tag=TAG] [--entry=SCRIPT] OUTDIR NAME VERSION [DEP ...].
 
 The package NAME (a module NAME/__init__.py) gets hello() and __version__; each DEP
 becomes a Requires-Dist line. --tag gives it another wheel tag than py3-none-any
-(its content stays pure Python: a stand-in for a binary wheel). Used by tests and the bundled example, so installs stay
+(its content stays pure Python: a stand-in for a binary wheel). --entry=SCRIPT adds a
+console script SCRIPT that runs NAME's main(), which prints its arguments. Used by tests and the bundled example, so installs stay
 hermetic (--no-index --find-links) with no build backend.
 """
 import base64
@@ -20,7 +21,8 @@ def record_line(path, data):
 def main():
     tags = [a[len("--tag="):] for a in sys.argv[1:] if a.startswith("--tag=")]
     tag = tags[-1] if tags else "py3-none-any"
-    argv = [a for a in sys.argv[1:] if not a.startswith("--tag=")]
+    entries = [a[len("--entry="):] for a in sys.argv[1:] if a.startswith("--entry=")]
+    argv = [a for a in sys.argv[1:] if not a.startswith(("--tag=", "--entry="))]
     out, name, version = argv[0], argv[1], argv[2]
     deps = argv[3:]
     mod = name.replace("-", "_")
@@ -29,7 +31,22 @@ def main():
         "%s/__init__.py" % mod: (
             "__version__ = %r\n\ndef hello(who):\n    return 'hello, %%s, from %s %s' %% who\n"
             % (version, name, version)
+            + (
+                "\ndef main():\n    import sys\n    print('%s', *sys.argv[1:])\n" % name
+                if entries
+                else ""
+            )
         ).encode(),
+        **(
+            {
+                "%s/entry_points.txt" % dist: (
+                    "[console_scripts]\n"
+                    + "".join("%s = %s:main\n" % (e, mod) for e in entries)
+                ).encode()
+            }
+            if entries
+            else {}
+        ),
         "%s/METADATA" % dist: (
             "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s"
             % (name, version, "".join("Requires-Dist: %s\n" % d for d in deps))
