@@ -1,7 +1,7 @@
 /**
  * A `[tool.uv]` table (in a PEP 723 block or the ref root's pyproject.toml) is never
- * dropped in silence: the index settings both installers understand are honoured as
- * installer arguments, and every other setting that changes what gets installed is
+ * dropped in silence: the index settings both installers understand, and a block's
+ * `exclude-newer`, are honoured as installer arguments, and every other setting that changes what gets installed is
  * named in a warning. Settings that change nothing prime builds (cache-dir, managed,
  * python-preference, ...) pass without a word. Pure.
  */
@@ -72,6 +72,12 @@ export function toolUvSettings(
         if (entry.explicit === true) continue; // used only by [tool.uv.sources], named there
         installArgs.push(entry.default === true ? "--index-url" : "--extra-index-url", entry.url);
       }
+    } else if (key === "exclude-newer") {
+      // uv's `--exclude-newer`; the pip driver passes it as pip's `--uploaded-prior-to`
+      // or refuses (installers/pip.ts), so it is never dropped in silence.
+      if (typeof value === "string" && value.trim() !== "") {
+        installArgs.push("--exclude-newer", value.trim());
+      } else bad.push(key);
     } else if (UNHONOURED.includes(key)) ignored.push(key);
   }
   const warnings: string[] = [];

@@ -9,7 +9,7 @@
  * So the venv holds only what the project asked for, like a uv venv.
  */
 import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
-import { VenvError } from "../core/errors.ts";
+import { InstallError, VenvError } from "../core/errors.ts";
 import { installFailure } from "./failure.ts";
 import { installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
 import { exitText, tail } from "../process.ts";
@@ -45,6 +45,39 @@ function pipWatch(ctx: BuildContext, version: string, args: string[]): Watch {
   };
 }
 
+/** The first pip with `--uploaded-prior-to` (uv's `--exclude-newer`). */
+export const PIP_UPLOADED_PRIOR_TO_SINCE = 26;
+
+/**
+ * install_args as this pip takes them: uv's `--exclude-newer DATE` (from a PEP 723
+ * block's `[tool.uv] exclude-newer`, or install_args) becomes pip's
+ * `--uploaded-prior-to DATE`. Pure.
+ * @throws InstallError (exit 6) when this pip has no such option: installing without the
+ * cut-off would install something newer than the script asks for.
+ */
+export function pipInstallArgs(args: string[], pipVersion: string): string[] {
+  const at = args.findIndex((a) => a === "--exclude-newer" || a.startsWith("--exclude-newer="));
+  if (at < 0) return args;
+  const major = Number(pipVersion.split(".")[0]);
+  if (!(major >= PIP_UPLOADED_PRIOR_TO_SINCE)) {
+    const value = args[at].includes("=") ? args[at].split("=").slice(1).join("=") : args[at + 1];
+    throw new InstallError(
+      `exclude-newer = "${value}" cannot be applied: pip ${pipVersion} has no --uploaded-prior-to (pip ${PIP_UPLOADED_PRIOR_TO_SINCE}.0 and later have it)`,
+      {
+        hint:
+          'build with uv (venv_driver = "venv_uv", or PRIME_VENV_DRIVER=venv_uv), which applies it as --exclude-newer, or drop exclude-newer',
+      },
+    );
+  }
+  return args.map((a) =>
+    a === "--exclude-newer"
+      ? "--uploaded-prior-to"
+      : a.startsWith("--exclude-newer=")
+      ? a.replace("--exclude-newer=", "--uploaded-prior-to=")
+      : a
+  );
+}
+
 /** Creates the pip driver for a given launcher. */
 export function createPipDriver(pip: PipLauncher): VenvDriver {
   return {
@@ -77,7 +110,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
           "install",
           "--disable-pip-version-check",
           "--no-input",
-          ...phase.args,
+          ...pipInstallArgs(phase.args, pip.version),
         ];
         if (ctx.offline && !full.includes("--no-index")) full.push("--no-index");
         const watch = ctx.progress ? pipWatch(ctx, pip.version, full) : null;

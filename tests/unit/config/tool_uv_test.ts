@@ -37,11 +37,12 @@ Deno.test("toolUvSettings() names every result-changing setting it does not appl
     "constraint-dependencies": ["a<2"],
     "find-links": 3,
   }, "s.py [tool.uv]");
-  assert.deepEqual(r.installArgs, []);
+  // exclude-newer is applied (as --exclude-newer; pip: --uploaded-prior-to or refused).
+  assert.deepEqual(r.installArgs, ["--exclude-newer", "2024-01-01T00:00:00Z"]);
   assert.equal(r.warnings.length, 2);
   assert.match(
     r.warnings[0],
-    /^s\.py \[tool\.uv\]: prime does not apply `exclude-newer`, `prerelease`, `constraint-dependencies`;/,
+    /^s\.py \[tool\.uv\]: prime does not apply `prerelease`, `constraint-dependencies`;/,
   );
   assert.match(r.warnings[1], /ignored `find-links`: not a value uv accepts/);
 });

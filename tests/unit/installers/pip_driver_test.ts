@@ -1,6 +1,6 @@
 import type { PipLauncher } from "../../../src/python/pip.ts";
 import assert from "node:assert/strict";
-import { createPipDriver } from "../../../src/installers/pip.ts";
+import { createPipDriver, pipInstallArgs } from "../../../src/installers/pip.ts";
 import type { BuildContext } from "../../../src/installers/driver.ts";
 import type { Runner } from "../../../src/process.ts";
 import { fakeRunner, result } from "../../helpers/fake_runner.ts";
@@ -57,4 +57,24 @@ Deno.test("a pip killed by a signal says which signal", async () => {
     assert.match(e.message, /pip exited on signal SIGKILL/);
     return true;
   });
+});
+
+Deno.test("pipInstallArgs() passes uv's --exclude-newer as --uploaded-prior-to, or refuses an older pip", () => {
+  assert.deepEqual(pipInstallArgs(["--no-index", "x"], "24.2"), ["--no-index", "x"]);
+  assert.deepEqual(pipInstallArgs(["--exclude-newer", "2024-01-01", "x"], "26.0"), [
+    "--uploaded-prior-to",
+    "2024-01-01",
+    "x",
+  ]);
+  assert.deepEqual(pipInstallArgs(["--exclude-newer=2024-01-01"], "26.1"), [
+    "--uploaded-prior-to=2024-01-01",
+  ]);
+  assert.throws(
+    () => pipInstallArgs(["--exclude-newer", "2024-01-01"], "24.2"),
+    (e) =>
+      e instanceof InstallError &&
+      /exclude-newer = "2024-01-01" cannot be applied: pip 24\.2 has no --uploaded-prior-to/.test(
+        e.message,
+      ),
+  );
 });
