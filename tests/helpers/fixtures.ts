@@ -75,7 +75,10 @@ export async function makeWheel(
   version: string,
   deps: string[] = [],
   tag?: string,
-  /** Console scripts that run the package's main(), which prints its arguments. */
+  /**
+   * Console scripts that run the package's main(), which prints its arguments, or
+   * `NAME=module:function`.
+   */
   entries: string[] = [],
 ): Promise<string> {
   const tagArg = [...(tag ? [`--tag=${tag}`] : []), ...entries.map((e) => `--entry=${e}`)];

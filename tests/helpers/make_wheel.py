@@ -1,9 +1,10 @@
-"""Writes a minimal wheel: make_wheel.py [--tag=TAG] [--entry=SCRIPT] OUTDIR NAME VERSION [DEP ...].
+"""Writes a minimal wheel: make_wheel.py [--tag=TAG] [--entry=SCRIPT[=MOD:FUNC]] OUTDIR NAME VERSION [DEP ...].
 
 The package NAME (a module NAME/__init__.py) gets hello() and __version__; each DEP
 becomes a Requires-Dist line. --tag gives it another wheel tag than py3-none-any
 (its content stays pure Python: a stand-in for a binary wheel). --entry=SCRIPT adds a
-console script SCRIPT that runs NAME's main(), which prints its arguments. Used by tests and the bundled example, so installs stay
+console script SCRIPT that runs NAME's main(), which prints its arguments (or
+MOD:FUNC, a function of another module: the app's own, say). Used by tests and the bundled example, so installs stay
 hermetic (--no-index --find-links) with no build backend.
 """
 import base64
@@ -41,7 +42,10 @@ def main():
             {
                 "%s/entry_points.txt" % dist: (
                     "[console_scripts]\n"
-                    + "".join("%s = %s:main\n" % (e, mod) for e in entries)
+                    + "".join(
+                        "%s = %s\n" % tuple(e.split("=", 1)) if "=" in e else "%s = %s:main\n" % (e, mod)
+                        for e in entries
+                    )
                 ).encode()
             }
             if entries
