@@ -1,16 +1,20 @@
 /**
  * Venv generations. Every build goes into a directory of its own,
- * `<parent>/.prime/<name>.g<id>`, that only the builder holding the env's lock writes,
- * and is published by atomically replacing the symlink `<parent>/<name>` (`.venv`)
- * with one that points at it. A published generation is never changed again, and it is
- * removed only when no program uses it: a started program holds a shared flock on its
- * generation's `prime-in-use.lock` (taken before exec, inherited across it), and a
- * removal needs the exclusive one. So a rebuild, `--refresh`, `clean` or `gc` never
- * pulls an env from under a running program, an orphaned installer can only ever
- * write into a generation nobody will publish, and a failed build leaves the link, and
- * so the previous env, untouched.
+ * `<parent>/.prime/<name>.g<id>`, that only the builder holding the env's lock writes.
+ * The venv path (`.venv`) is a real directory of links into the live generation
+ * (`bin -> .prime-live/bin`, `lib -> .prime-live/lib`, `pyvenv.cfg`, ...), and
+ * `.venv/.prime-live -> ../.prime/<name>.g<id>` names that generation: a build is
+ * published by renaming a new `.prime-live` over the old one (src/venv/layout.ts). A
+ * published generation is never changed again by prime, and it is removed only when
+ * no program uses it: a started program holds a shared flock on its generation's
+ * `prime-in-use.lock` (taken before exec, inherited across it), and a removal needs the
+ * exclusive one. So a rebuild, `--refresh`, `clean` or `gc` never pulls an env from
+ * under a running program, an orphaned installer can only ever write into a generation
+ * nobody will publish, and a failed build leaves the link, and so the previous env,
+ * untouched. Before, `.venv` itself was the link (`.venv -> .prime/<name>.g<id>`); that
+ * form is still read, and replaced at the next build.
  *
- * The read side (liveDir) is on the warm path: Deno APIs only, one readlink.
+ * The read side (liveDir) is on the warm path: Deno APIs only, one lstat, one readlink.
  */
 import { basename, dirname, lstatOrNull, pathExists } from "./files.ts";
 import { holdShared, releaseShared } from "./exec.ts";
@@ -28,25 +32,41 @@ export function isGenerationName(name: string, venvName: string): boolean {
   return name.startsWith(`${venvName}.`) && GEN_ID.test(name.slice(venvName.length + 1));
 }
 
-/** The link text prime writes for a generation (relative, so it reads the same everywhere). */
-function linkText(gen: string): string {
-  return `.prime/${basename(gen)}`;
+/** The link, inside the venv dir, that names its live generation. */
+export const LIVE_LINK = ".prime-live";
+
+/** The text of LIVE_LINK for a generation (relative, so a moved repo keeps working). */
+export function liveLinkText(gen: string): string {
+  return `../.prime/${basename(gen)}`;
 }
 
 /**
- * The generation that prime's own link at `venvDir` points at, or null: not a link, or
- * a link prime did not make (the user's, to a venv elsewhere).
+ * The generation that the venv dir at `venvDir` (or prime's older link there) names,
+ * or null: a venv of its own (an adopted one), the user's link to a venv elsewhere,
+ * or nothing.
  */
 export function generationOf(venvDir: string): string | null {
+  const st = lstatOrNull(venvDir);
+  if (st === null) return null;
+  // Only a real directory's LIVE_LINK: through the user's link to another repo's .venv
+  // it would name that repo's generation as if it were this one's.
+  const [link, prefix] = st.isSymlink
+    ? [venvDir, ".prime/"]
+    : [`${venvDir}/${LIVE_LINK}`, "../.prime/"];
   let t: string;
   try {
-    t = Deno.readLinkSync(venvDir);
+    t = Deno.readLinkSync(link);
   } catch {
     return null;
   }
-  const name = t.startsWith(".prime/") ? t.slice(".prime/".length) : null;
+  const name = t.startsWith(prefix) ? t.slice(prefix.length) : null;
   if (name === null || !isGenerationName(name, basename(venvDir))) return null;
   return `${generationsDir(venvDir)}/${name}`;
+}
+
+/** Whether `venvDir` is prime's link from before the venv dir (`.venv -> .prime/…`). */
+export function isOldLink(venvDir: string): boolean {
+  return lstatOrNull(venvDir)?.isSymlink === true && generationOf(venvDir) !== null;
 }
 
 /**
@@ -79,27 +99,6 @@ export function listGenerations(venvDir: string): string[] {
       .sort();
   } catch {
     return [];
-  }
-}
-
-/**
- * Points `venvDir` at `gen` in one rename(2) of a new link over the old one: a reader
- * sees the old generation or the new one, never neither. What was at `venvDir` and is
- * not a link (a venv from before generations, an empty dir) must be moved away first
- * by the caller.
- */
-export function publishGeneration(venvDir: string, gen: string): void {
-  const tmp = `${generationsDir(venvDir)}/.link-${Deno.pid}-${
-    Math.random().toString(36).slice(2, 8)
-  }`;
-  Deno.symlinkSync(linkText(gen), tmp);
-  try {
-    Deno.renameSync(tmp, venvDir);
-  } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* nothing to clean */ }
-    throw e;
   }
 }
 

@@ -29,8 +29,9 @@ export function uvVenvArgs(
   ctx: Pick<BuildContext, "venvDir" | "python" | "offline" | "prompt">,
 ): string[] {
   // --allow-existing matches `python -m venv` on an existing dir; the python is a
-  // path, so uv must never download one here.
-  const args = ["venv", "--allow-existing", "--no-python-downloads"];
+  // path, so uv must never download one here. --quiet: its "Activate with: source
+  // <dir>/bin/activate" would name the generation, never what users activate (.venv).
+  const args = ["venv", "--quiet", "--allow-existing", "--no-python-downloads"];
   if (ctx.offline) args.push("--offline");
   if (ctx.prompt) args.push("--prompt", ctx.prompt);
   args.push("--python", ctx.python.path, ctx.venvDir);

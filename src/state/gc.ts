@@ -60,8 +60,8 @@ export function listScriptEnvs(cache: string): ScriptEnvEntry[] {
   const dir = `${cache}/scripts`;
   const out: ScriptEnvEntry[] = [];
   for (const e of readDirOrEmpty(dir)) {
-    // A script env is prime's link to its live generation (or, from before
-    // generations, a directory).
+    // A script env is prime's venv dir of links into its live generation (or, from
+    // older primes, a link to it, or a venv directory).
     if ((!e.isDirectory && !e.isSymlink) || e.name.startsWith(".")) continue;
     const path = `${dir}/${e.name}`;
     out.push({ path, lastUsedMs: lastUsedMs(path) });
@@ -212,7 +212,8 @@ export async function collectGarbage(
       try {
         if (live === env.path) gone = removeViaTrash(env.path, scripts);
         else {
-          Deno.removeSync(env.path);
+          // Links only (to the generations, deleted next): their targets are not followed.
+          Deno.removeSync(env.path, { recursive: true });
           for (const g of gens) deleteGeneration(g);
         }
       } finally {

@@ -24,13 +24,14 @@ import { diskError, VenvError } from "../core/errors.ts";
 import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import { basename, isDirectory, pathExists } from "../core/files.ts";
+import { nameVenvPath, sweepStaged } from "./layout.ts";
 import { checkFreshness, type EnvInputs, pythonIdentity, withDirSnapshot } from "./inputs.ts";
 import {
+  adoptableVenv,
   classifyVenvPath,
   ensureWritableParent,
   foreignLinkError,
   foreignVenvError,
-  madeByUv,
   removeTree,
   replaceVenvPath,
 } from "./ownership.ts";
@@ -137,13 +138,14 @@ export async function ensureEnv(
     }
     const driver = await opts.getDriver();
     if (current === "foreign-venv") {
-      // A venv uv made on the selected interpreter is shared, not replaced: prime
-      // installs into it (as uv sync would) and stamps it, with either driver (pip
-      // runs from outside the venv, `pip --python`, so uv's venv needs no pip).
-      const adopted = opts.refresh ? null : madeByUv(venvDir, inputs.python);
+      // A venv made on the selected interpreter (by uv, python -m venv, virtualenv) is
+      // shared, not replaced: prime installs into it (as uv sync would) and stamps it,
+      // with either driver (pip runs from outside the venv, `pip --python`, so a venv
+      // without pip needs none).
+      const adopted = opts.refresh ? null : adoptableVenv(venvDir, inputs.python);
       if (adopted) {
         log.info(
-          `prime: adopting ${opts.label} (made by uv ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
+          `prime: adopting ${opts.label} (made by ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
         );
         const before = packagesIn(venvDir);
         await buildInto(venvDir, inputs, driver, opts);
@@ -167,7 +169,7 @@ export async function ensureEnv(
       const oneStep = driver.createAndInstall?.(ctx) ?? null;
       const done = oneStep !== null && await oneStep();
       if (!done) await driver.create(ctx);
-      await buildInto(gen, inputs, driver, opts, done);
+      await buildInto(gen, inputs, driver, opts, { installed: done, venvDir });
       // What was live before (none for a first build, or a venv being replaced).
       changes = diffPackages(packagesIn(venvDir), packagesIn(gen));
       replaceVenvPath(venvDir, gen, current);
@@ -216,9 +218,11 @@ function buildContext(
 }
 
 /**
- * Installs the plan into a venv that exists (a new generation, or an adopted uv venv)
+ * Installs the plan into a venv that exists (a new generation, or an adopted venv)
  * and stamps it: the in-use lock file, then the stamp, last. `installed`: the driver
- * already installed the plan while creating the venv (createAndInstall).
+ * already installed the plan while creating the venv (createAndInstall). A
+ * generation's paths are made to name `venvDir`, the path everyone uses, before the
+ * stamp (layout.ts).
  */
 async function buildInto(
   dir: string,
@@ -231,16 +235,17 @@ async function buildInto(
     runner?: Runner;
     preparePlan?: (ctx: BuildContext, driver: VenvDriver) => Promise<InstallPlan>;
   },
-  installed = false,
+  extra: { installed?: boolean; venvDir?: string } = {},
 ): Promise<void> {
   const ctx = buildContext(dir, basename(dir), inputs, opts);
   // Like uv and Python 3.13's venv: git never sees the venv, whatever made it.
   ensureSelfIgnoringDir(dir);
   writePythonPathPth(dir, inputs.pythonPath);
-  if (!installed) {
+  if (!extra.installed) {
     if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
     await driver.install(ctx);
   }
+  if (extra.venvDir !== undefined && extra.venvDir !== dir) nameVenvPath(dir, extra.venvDir);
   writeFileAtomic(inUseLockPath(dir), "", 0o644);
   writeStamp(dir, {
     schema: 1,
@@ -284,6 +289,7 @@ async function removeOldGenerations(venvDir: string): Promise<string[]> {
     if (await removeGenerationIfUnused(gen) === "busy") kept.push(gen);
   }
   sweepTrash(generationsDir(venvDir));
+  sweepStaged(venvDir);
   if (kept.length) log.debug(`prime: kept ${kept.join(", ")}: in use by a running program`);
   return kept;
 }

@@ -21,7 +21,8 @@ import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { LOCK_FILES } from "../deps/locks.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
-import { dirname, statOrNull } from "../core/files.ts";
+import { basename, dirname, statOrNull } from "../core/files.ts";
+import { isOldLink } from "../core/generation.ts";
 import { stampDenied } from "./ownership.ts";
 /** What a venv is built from, computed on the cold path. */
 export interface EnvInputs {
@@ -184,13 +185,18 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
   if (!venvPythonExists(inputs.venvDir)) {
     return { fresh: false, reason: "the venv's python is missing", stamp };
   }
-  if (stamp.fingerprint === inputs.fingerprint) {
-    // The same inputs, but another tool (uv sync --no-dev, pip) changed the packages.
-    const site = siteChange(stamp.site);
-    if (site !== null) return { fresh: false, reason: site, stamp };
-    return { fresh: true, reason: "fresh", stamp };
+  if (stamp.fingerprint !== inputs.fingerprint) {
+    return { fresh: false, reason: describeChange(stamp, inputs), stamp };
   }
-  return { fresh: false, reason: describeChange(stamp, inputs), stamp };
+  // The same inputs, but another tool (uv sync --no-dev, pip) changed the packages.
+  const site = siteChange(stamp.site);
+  if (site !== null) return { fresh: false, reason: site, stamp };
+  if (isOldLink(inputs.venvDir)) {
+    // Its scripts and activate name the generation: rebuilt as a venv dir (layout.ts).
+    const name = basename(inputs.venvDir);
+    return { fresh: false, reason: `${name} is a link made by an older prime`, stamp };
+  }
+  return { fresh: true, reason: "fresh", stamp };
 }
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;

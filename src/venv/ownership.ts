@@ -5,7 +5,8 @@
 import type { PythonInfo } from "../python/types.ts";
 import { readStamp } from "../core/stamp.ts";
 import { stampPath, venvPython } from "../core/paths.ts";
-import { generationOf, generationsDir, publishGeneration } from "../core/generation.ts";
+import { generationOf, generationsDir } from "../core/generation.ts";
+import { isPrimeVenvDir, removeStaged, stageVenvDir, switchVenvDir } from "./layout.ts";
 import { TRASH_PREFIX } from "../state/gc.ts";
 import { errorMessage, VenvError } from "../core/errors.ts";
 import { basename, dirname, isFile, lstatOrNull, pathExists } from "../core/files.ts";
@@ -21,12 +22,12 @@ export function stampDenied(venvDir: string): boolean {
 }
 
 /**
- * Whether prime may delete this directory: a venv (pyvenv.cfg, or prime's stamp) or
- * an empty directory. Anything else, unreadable included, is the user's.
+ * Whether prime may delete this directory: a venv (pyvenv.cfg, or prime's stamp),
+ * prime's venv dir (its generation gone) or an empty directory. Anything else, unreadable included, is the user's.
  */
 export function isVenvLike(dir: string): boolean {
   if (pathExists(`${dir}/pyvenv.cfg`) || pathExists(stampPath(dir))) return true;
-  return isEmptyDir(dir);
+  return isEmptyDir(dir) || isPrimeVenvDir(dir);
 }
 
 function isEmptyDir(dir: string): boolean {
@@ -50,25 +51,28 @@ export function removeTree(dir: string): void {
 /** What is at a venv path before a build. */
 export type VenvPathState =
   | "absent"
-  /** prime's own link to a generation */
-  | "generation"
+  /** prime's venv dir of links into a generation (layout.ts) */
+  | "venv-dir"
+  /** prime's link to a generation, as an older prime made it: replaced by a venv dir */
+  | "old-link"
   /** a directory prime may replace: empty, or a venv with prime's stamp */
   | "prime-dir"
-  /** a venv prime did not make: adopted (uv's, on the selected interpreter) or, with --refresh, replaced */
+  /** a venv prime did not make: adopted (on the selected interpreter) or, with --refresh, replaced */
   | "foreign-venv"
   /** the user's link: replaced (as a link, the target untouched) only with --refresh */
   | "foreign-link";
 
 /**
  * What is at the venv path. prime never deletes or writes into a directory it did not
- * make unless asked with --refresh (or, for a uv venv on the selected interpreter,
+ * make unless asked with --refresh (or, for a venv on the selected interpreter,
  * shared by adopting it); anything that is not a venv is never touched.
  * @throws VenvError (exit 5) for something at the path that is not a venv.
  */
 export function classifyVenvPath(venvDir: string): VenvPathState {
   const st = lstatOrNull(venvDir);
   if (st === null) return "absent";
-  if (st.isSymlink) return generationOf(venvDir) !== null ? "generation" : "foreign-link";
+  if (st.isSymlink) return generationOf(venvDir) !== null ? "old-link" : "foreign-link";
+  if (st.isDirectory && isPrimeVenvDir(venvDir)) return "venv-dir";
   if (!st.isDirectory || !isVenvLike(venvDir)) {
     throw new VenvError(
       `${venvDir} exists and is not a venv; prime will not delete it`,
@@ -106,41 +110,50 @@ export function foreignVenvError(venvDir: string, python: PythonInfo): VenvError
 }
 
 /**
- * Switches the venv path to `gen`. A link (prime's or, with --refresh, the user's) is
- * replaced in one rename; a directory is first renamed to trash, then deleted once the
- * link is in place.
+ * Switches the venv path to `gen`. prime's venv dir is switched by one rename inside
+ * it (layout.ts). Anything else is replaced by a venv dir made aside: renamed in where
+ * there is nothing, else the old one (a link, as a link: its target is never touched;
+ * a directory) is first renamed to trash, then deleted once the venv dir is in.
  */
 export function replaceVenvPath(venvDir: string, gen: string, current: VenvPathState): void {
-  const isDir = current === "prime-dir" || current === "foreign-venv";
-  if (!isDir || lstatOrNull(venvDir) === null) {
-    publishGeneration(venvDir, gen);
+  if (current === "venv-dir") {
+    switchVenvDir(venvDir, gen);
+    return;
+  }
+  const staged = stageVenvDir(venvDir, gen);
+  if (lstatOrNull(venvDir) === null) {
+    try {
+      Deno.renameSync(staged, venvDir);
+    } catch (e) {
+      removeStaged(staged);
+      throw e;
+    }
     return;
   }
   const trash = `${generationsDir(venvDir)}/${TRASH_PREFIX}${basename(venvDir)}-${Deno.pid}`;
   Deno.renameSync(venvDir, trash);
   try {
-    publishGeneration(venvDir, gen);
+    Deno.renameSync(staged, venvDir);
   } catch (e) {
     Deno.renameSync(trash, venvDir);
+    removeStaged(staged);
     throw e;
   }
   removeTree(trash);
 }
 
 /**
- * The uv version that made the venv at `venvDir` (`uv sync`, `uv venv`), when it has no
- * prime stamp and runs exactly the selected interpreter: such a venv is adopted (prime
- * installs into it and stamps it) instead of deleted, so uv and prime share `.venv`
- * without rebuilding each other's. Null otherwise.
+ * What made the venv at `venvDir` (`uv 0.13.9`, `python -m venv`, `virtualenv 20.26.3`),
+ * when it has no prime stamp and runs exactly the selected interpreter: such a venv
+ * is adopted (prime installs into it and stamps it) instead of refused, as uv uses a
+ * `.venv` it finds, so uv, `python -m venv` and prime share `.venv`. Null otherwise.
  */
-export function madeByUv(venvDir: string, python: PythonInfo): string | null {
+export function adoptableVenv(venvDir: string, python: PythonInfo): string | null {
   if (lstatOrNull(buildingMarker(venvDir))) return null;
   const key = pyvenvCfg(venvDir);
   if (key === null) return null;
-  const uv = key("uv");
-  const home = key("home");
-  if (!uv || !home || key("include-system-site-packages") === "true") return null;
-  if (key("version_info") !== python.version) return null;
+  if (!key("home") || key("include-system-site-packages") === "true") return null;
+  if (cfgVersion(key) !== python.version) return null;
   try {
     const base = Deno.realPathSync(venvPython(venvDir));
     if (base !== python.realPath) return null;
@@ -148,7 +161,22 @@ export function madeByUv(venvDir: string, python: PythonInfo): string | null {
   } catch {
     return null;
   }
-  return uv;
+  return madeBy(key);
+}
+
+/** The tool a pyvenv.cfg names (uv's and virtualenv's write their version). */
+function madeBy(key: (k: string) => string | null): string {
+  const uv = key("uv");
+  if (uv) return `uv ${uv}`;
+  const virtualenv = key("virtualenv");
+  if (virtualenv) return `virtualenv ${virtualenv}`;
+  return "python -m venv";
+}
+
+/** The Python version a pyvenv.cfg records (`3.12.1.final.0` as `3.12.1`), or null. */
+function cfgVersion(key: (k: string) => string | null): string | null {
+  const v = key("version_info") ?? key("version");
+  return v?.split(".").slice(0, 3).join(".") ?? null;
 }
 
 /** A lookup of the venv's pyvenv.cfg keys (null for a missing key), or null without one. */
@@ -167,13 +195,17 @@ function buildingMarker(venvDir: string): string {
   return `${venvDir}/prime-building`;
 }
 
-/** Why a venv made by another tool (uv's mark in pyvenv.cfg) is rebuilt, or null. */
+/** Why a venv made by another tool on another interpreter is not adopted, or null. */
 function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
   const key = pyvenvCfg(venvDir);
-  const uv = key?.("uv");
-  if (!uv) return null;
-  const v = key?.("version_info") || "another Python";
-  return `made by uv ${uv} with Python ${v}, not the selected ${python.version} ${python.realPath}; uv sync would keep using a rebuilt one`;
+  if (key === null || !key("home")) return null;
+  const who = madeBy(key);
+  if (key("include-system-site-packages") === "true") {
+    return `made by ${who} with the system site-packages, which prime's venvs never see`;
+  }
+  const v = cfgVersion(key) || "another Python";
+  const then = who.startsWith("uv ") ? "; uv sync would keep using a rebuilt one" : "";
+  return `made by ${who} with Python ${v}, not the selected ${python.version} ${python.realPath}${then}`;
 }
 
 /**

@@ -124,16 +124,16 @@ Deno.test({
     const env = testEnv(cache, { PRIME_VENV_DRIVER: "venv_pip" });
     const run = await runPrime([join(dir, "tool.py")], { cwd: dir, env });
     assert.equal(run.code, 0, run.stderr);
-    // The program runs through the script env's link to its live generation.
+    // The program runs through the script env's venv dir, of links to its live generation.
     const link = run.stdout.trim();
     assert.ok(link.startsWith(`${cache}/scripts/`), link);
-    const real = Deno.realPathSync(link);
+    const real = Deno.realPathSync(`${link}/bin/..`);
     assert.ok(real.startsWith(`${cache}/scripts/.prime/`), real);
     const pointers = [...Deno.readDirSync(`${cache}/pointers`)].length;
     assert.ok(pointers >= 1, "the run recorded a warm pointer");
     // Never touched since it was built: gc falls back to the stamp's time.
     try {
-      Deno.removeSync(`${real}/prime-last-used`);
+      Deno.removeSync(`${link}/prime-last-used`);
     } catch { /* not written on a cold run */ }
     backdate(`${real}/prime-stamp.json`, 45);
 

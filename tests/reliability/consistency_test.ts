@@ -266,7 +266,7 @@ Deno.test({
     const asked = await runPrime(["--refresh", "app.py"], { cwd: dir, env });
     assert.equal(asked.code, 0, asked.stderr);
     assert.equal(asked.stdout, `${greetingLine()} []\n`);
-    assert.ok(Deno.readLinkSync(join(dir, ".venv")).startsWith(".prime/.venv.g"));
+    assert.ok(Deno.readLinkSync(join(dir, ".venv", ".prime-live")).startsWith("../.prime/.venv.g"));
     assert.deepEqual(
       snapshotTree(elsewhere),
       before,

@@ -64,6 +64,7 @@ Deno.test("uvVenvArgs() pins the interpreter by path and never downloads one", (
   const c = ctx(recorder([], () => result(0)));
   assert.deepEqual(uvVenvArgs(c), [
     "venv",
+    "--quiet",
     "--allow-existing",
     "--no-python-downloads",
     "--python",
@@ -128,7 +129,7 @@ Deno.test("the uv driver runs uv venv and uv pip install with the obtained uv", 
   await d.create(c);
   await d.install(c);
   assert.deepEqual(calls.map((x) => [x.cmd, x.args[0], x.args[1]]), [
-    [UV.path, "venv", "--allow-existing"],
+    [UV.path, "venv", "--quiet"],
     [UV.path, "pip", "install"],
   ]);
   assert.ok(calls[1].args.includes("--offline"));

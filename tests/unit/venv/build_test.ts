@@ -131,24 +131,36 @@ function generations(root: string): string[] {
   }
 }
 
+/** The generation `.venv` names (its `.prime-live` link), as a name in `.prime`. */
+function liveGen(root: string): string {
+  const t = Deno.readLinkSync(`${root}/.venv/.prime-live`);
+  assert.match(t, /^\.\.\/\.prime\/\.venv\.g[0-9a-z]+$/);
+  return t.slice("../.prime/".length);
+}
+
+/** Asserts `.venv` is prime's venv dir: a real directory that git ignores, of links. */
+function assertVenvDir(root: string): void {
+  assert.ok(Deno.lstatSync(`${root}/.venv`).isDirectory);
+  assert.equal(Deno.readTextFileSync(`${root}/.venv/.gitignore`), "*\n");
+  assert.equal(Deno.readLinkSync(`${root}/.venv/bin`), ".prime-live/bin");
+  assert.equal(Deno.readLinkSync(`${root}/.venv/pyvenv.cfg`), ".prime-live/pyvenv.cfg");
+}
+
 Deno.test("ensureEnv() rebuilds from scratch in a new generation, keeping the old one while it is held", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
-    const first = Deno.readLinkSync(`${root}/.venv`);
-    assert.match(first, /^\.prime\/\.venv\.g[0-9a-z]+$/);
+    assertVenvDir(root);
+    const first = liveGen(root);
     const r = await ensure(root, inputs(root, "fp2", ["attrs"]));
     assert.equal(r.built, true);
     assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp2");
     assert.ok(exists(`${root}/.venv/installed-attrs`));
     assert.ok(!exists(`${root}/.venv/installed-six`), "removed requirements really go");
-    assert.notEqual(Deno.readLinkSync(`${root}/.venv`), first);
+    assert.notEqual(liveGen(root), first);
+    assertVenvDir(root);
     // This process still holds the first build (prime holds what it checked or built
     // until it execs), so it stays; the next build by another process removes it.
-    assert.deepEqual(
-      generations(root),
-      [first.slice(".prime/".length), Deno.readLinkSync(`${root}/.venv`).slice(".prime/".length)]
-        .sort(),
-    );
+    assert.deepEqual(generations(root), [first, liveGen(root)].sort());
     assert.ok(exists(`${root}/.prime/.gitignore`), "the generations folder ignores itself");
   });
 });
@@ -156,9 +168,9 @@ Deno.test("ensureEnv() rebuilds from scratch in a new generation, keeping the ol
 Deno.test("ensureEnv() leaves the live venv untouched when a build fails", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
-    const live = Deno.readLinkSync(`${root}/.venv`);
+    const live = liveGen(root);
     await assert.rejects(ensure(root, inputs(root, "fp2", ["broken"])), InstallError);
-    assert.equal(Deno.readLinkSync(`${root}/.venv`), live);
+    assert.equal(liveGen(root), live);
     assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp1");
     assert.ok(exists(`${root}/.venv/installed-six`));
     assert.equal(generations(root).length, 1, "the failed build's generation is removed");
@@ -194,7 +206,7 @@ Deno.test("ensureEnv() after an interrupted build: the live venv is fresh, the p
 Deno.test("ensureEnv() keeps a generation a program uses, and switches back to it when it matches", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
-    const old = Deno.realPathSync(`${root}/.venv`);
+    const old = `${root}/.prime/${liveGen(root)}`;
     // A running program's shared lock, as prime takes it before exec.
     const held = await Deno.open(inUseLockPath(old), { read: true });
     await held.lock(false);
@@ -205,24 +217,38 @@ Deno.test("ensureEnv() keeps a generation a program uses, and switches back to i
       const r = await ensure(root, inputs(root, "fp1", ["six"]), runner);
       assert.deepEqual([r.built, r.reason], [false, "restored"]);
       assert.equal(runner.calls.length, 0);
-      assert.equal(Deno.realPathSync(`${root}/.venv`), old);
+      assert.equal(`${root}/.prime/${liveGen(root)}`, old);
     } finally {
       held.close();
     }
   });
 });
 
-Deno.test("ensureEnv() replaces a stamped .venv directory from before generations with a link", async () => {
+Deno.test("ensureEnv() replaces a stamped .venv directory from before generations with a venv dir", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
     // Make it what an older prime left: a real directory with a stamp.
-    const gen = Deno.realPathSync(`${root}/.venv`);
-    Deno.removeSync(`${root}/.venv`);
+    const gen = `${root}/.prime/${liveGen(root)}`;
+    Deno.removeSync(`${root}/.venv`, { recursive: true });
     Deno.renameSync(gen, `${root}/.venv`);
     const r = await ensure(root, inputs(root, "fp2", ["attrs"]));
     assert.equal(r.built, true);
-    assert.ok(Deno.lstatSync(`${root}/.venv`).isSymlink);
+    assertVenvDir(root);
     assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp2");
+  });
+});
+
+Deno.test("ensureEnv() rebuilds prime's older link (.venv -> .prime/.venv.g...) as a venv dir, fresh or not", async () => {
+  await withRoot(async (root) => {
+    await ensure(root, inputs(root, "fp1", ["six"]));
+    const gen = liveGen(root);
+    Deno.removeSync(`${root}/.venv`, { recursive: true });
+    Deno.symlinkSync(`.prime/${gen}`, `${root}/.venv`);
+    const r = await ensure(root, inputs(root, "fp1", ["six"]));
+    assert.deepEqual([r.built, r.reason], [true, ".venv is a link made by an older prime"]);
+    assertVenvDir(root);
+    assert.notEqual(liveGen(root), gen);
+    assert.equal((await ensure(root, inputs(root, "fp1", ["six"]))).reason, "fresh");
   });
 });
 
@@ -239,7 +265,7 @@ Deno.test("ensureEnv() refuses a venv prime did not make unless asked with refre
     assert.ok(exists(`${root}/.venv/pyvenv.cfg`), "untouched");
     const r = await ensure(root, inputs(root, "fp1", ["six"]), venvAndInstaller(), true);
     assert.equal(r.built, true);
-    assert.ok(Deno.lstatSync(`${root}/.venv`).isSymlink);
+    assertVenvDir(root);
   });
 });
 

@@ -1,0 +1,94 @@
+/** The venv dir's mechanics: rewriting a generation's paths, and switching the links. */
+import assert from "node:assert/strict";
+import {
+  isPrimeVenvDir,
+  nameVenvPath,
+  replaceAll,
+  stageVenvDir,
+  switchVenvDir,
+} from "../../../src/venv/layout.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+Deno.test("replaceAll() replaces every occurrence, at either end and back to back, or says none", () => {
+  const table: [string, string, string, string | null][] = [
+    ["#!/r/.prime/.venv.g1/bin/python\n", "/.prime/.venv.g1", "/.venv", "#!/r/.venv/bin/python\n"],
+    ["/.prime/.venv.g1/.prime/.venv.g1", "/.prime/.venv.g1", "/.venv", "/.venv/.venv"],
+    ["x/.prime/.venv.g12", "/.prime/.venv.g1", "/v", "x/v2"],
+    ["//.prime/.venv.g", "/.prime/.venv.g1", "/v", null],
+    ["", "/a", "/b", null],
+  ];
+  for (const [data, from, to, want] of table) {
+    const got = replaceAll(enc.encode(data), enc.encode(from), enc.encode(to));
+    assert.equal(got === null ? null : dec.decode(got), want, data);
+  }
+});
+
+Deno.test("nameVenvPath() makes scripts, activate and pyvenv.cfg name the venv path, leaving links and binaries", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  const gen = `${root}/.prime/.venv.gabc`;
+  const venv = `${root}/.venv`;
+  Deno.mkdirSync(`${gen}/bin`, { recursive: true });
+  const files: Record<string, [string, string]> = {
+    "bin/serve": [`#!${gen}/bin/python\nimport sys\n`, `#!${venv}/bin/python\nimport sys\n`],
+    // pip's and uv's form for a path too long (or with spaces) for a #! line.
+    "bin/long": [
+      `#!/bin/sh\n'''exec' '${gen}/bin/python' "$0" "$@"\n' '''\n`,
+      `#!/bin/sh\n'''exec' '${venv}/bin/python' "$0" "$@"\n' '''\n`,
+    ],
+    "bin/activate": [`VIRTUAL_ENV='${gen}'\n`, `VIRTUAL_ENV='${venv}'\n`],
+    "bin/activate.fish": [`set -gx VIRTUAL_ENV "${gen}"\n`, `set -gx VIRTUAL_ENV "${venv}"\n`],
+    "bin/other": ["#!/bin/sh\necho .venv.gabc\n", "#!/bin/sh\necho .venv.gabc\n"],
+    "pyvenv.cfg": [
+      `home = /py/bin\ncommand = /py/bin/python -m venv ${gen}\n`,
+      `home = /py/bin\ncommand = /py/bin/python -m venv ${venv}\n`,
+    ],
+  };
+  for (const [f, [text]] of Object.entries(files)) Deno.writeTextFileSync(`${gen}/${f}`, text);
+  const big = new Uint8Array((1 << 20) + 1);
+  big.set(enc.encode(gen));
+  Deno.writeFileSync(`${gen}/bin/tool`, big);
+  Deno.symlinkSync(`${gen}/bin/serve`, `${gen}/bin/python`);
+  nameVenvPath(gen, venv);
+  for (const [f, [, want]] of Object.entries(files)) {
+    assert.equal(Deno.readTextFileSync(`${gen}/${f}`), want, f);
+  }
+  assert.deepEqual(Deno.readFileSync(`${gen}/bin/tool`), big, "a file over 1 MiB is left");
+  assert.equal(Deno.readLinkSync(`${gen}/bin/python`), `${gen}/bin/serve`, "links are left");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("switchVenvDir() links a new generation's entries and drops the ones it lacks", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  const g1 = `${root}/.prime/.venv.g1`;
+  const g2 = `${root}/.prime/.venv.g2`;
+  for (const [g, extra] of [[g1, "share"], [g2, "etc"]]) {
+    Deno.mkdirSync(`${g}/bin`, { recursive: true });
+    Deno.mkdirSync(`${g}/${extra}`);
+    Deno.writeTextFileSync(`${g}/pyvenv.cfg`, g);
+    Deno.writeTextFileSync(`${g}/.gitignore`, "*\n");
+  }
+  const venv = `${root}/.venv`;
+  Deno.renameSync(stageVenvDir(venv, g1), venv);
+  assert.ok(isPrimeVenvDir(venv));
+  assert.equal(Deno.readTextFileSync(`${venv}/pyvenv.cfg`), g1);
+  // Files a tool wrote into .venv itself stay: uv's lock, someone's notes.
+  Deno.writeTextFileSync(`${venv}/.lock`, "");
+  Deno.writeTextFileSync(`${venv}/etc`, "mine");
+  switchVenvDir(venv, g2);
+  assert.equal(Deno.readTextFileSync(`${venv}/pyvenv.cfg`), g2);
+  const names = [...Deno.readDirSync(venv)].map((e) => e.name).sort();
+  assert.deepEqual(names, [".gitignore", ".lock", ".prime-live", "bin", "etc", "pyvenv.cfg"]);
+  assert.equal(Deno.readTextFileSync(`${venv}/etc`), "mine");
+  assert.equal(Deno.readTextFileSync(`${venv}/.gitignore`), "*\n");
+  assert.ok(isPrimeVenvDir(venv), "what a tool wrote into it does not make it someone else's");
+  // A clone's committed `.venv/bin -> elsewhere`, or a real bin, is not prime's.
+  Deno.removeSync(`${venv}/bin`);
+  Deno.symlinkSync("/usr/bin", `${venv}/bin`);
+  assert.ok(!isPrimeVenvDir(venv));
+  Deno.removeSync(`${venv}/bin`);
+  Deno.mkdirSync(`${venv}/bin`);
+  assert.ok(!isPrimeVenvDir(venv));
+  await Deno.remove(root, { recursive: true });
+});
