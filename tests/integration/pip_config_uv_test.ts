@@ -338,3 +338,48 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "uv.lock pins from pip.conf's second index install under both drivers (pip's search rule)" +
+    why,
+  ignore,
+  async fn() {
+    const b = await fileIndex({ pkgx: ["1.0", "2.0"] });
+    const a = await fileIndex({ pkgx: ["2.0"] });
+    const conf = join(await Deno.makeTempDir(), "pip.conf");
+    await Deno.writeTextFile(
+      conf,
+      `[global]\nindex-url = ${b}\nextra-index-url = ${a}\nfind-links =\nconstraint =\nno-index = false\n`,
+    );
+    const dir = await tempTree({
+      "pyproject.toml": `[project]\nname = "locked"\nversion = "0"\nrequires-python = ">=${
+        py!.minor
+      }"\ndependencies = ["pkgx<2"]\n`,
+      "app.py": "import pkgx; print(pkgx.__version__)",
+    });
+    const e = env(await Deno.makeTempDir(), {
+      PIP_CONFIG_FILE: conf,
+      XDG_CONFIG_DIRS: await Deno.makeTempDir(),
+    });
+    // The lock, as its author made it with uv (pkgx 1.0 from B).
+    const lock = await new Deno.Command(uv.ok ? uv.value.path : "uv", {
+      args: ["lock", "--python", py!.path],
+      cwd: dir,
+      env: {
+        ...e,
+        UV_INDEX_URL: b,
+        UV_EXTRA_INDEX_URL: a,
+        UV_INDEX_STRATEGY: "unsafe-best-match",
+        UV_CACHE_DIR: await Deno.makeTempDir(),
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(lock.code, 0, new TextDecoder().decode(lock.stderr));
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["app.py"], { cwd: dir, env: { ...e, PRIME_VENV_DRIVER: driver } });
+      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), "1.0", driver);
+    }
+  },
+});
