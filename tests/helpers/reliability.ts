@@ -5,14 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRepo, PRIME, type PrimeRun, python3, type Repo } from "./fixtures.ts";
+import { buildRepo, PRIME, type PrimeRun, type Repo } from "./fixtures.ts";
+import { requirePython } from "./requires.ts";
 
+const suite = requirePython();
 /** The Python the suite builds venvs with. */
-export const PY = python3("3.8");
+export const PY = suite.py;
 /** Set when the suite cannot run here. */
-export const IGNORE = PY === undefined;
+export const IGNORE = suite.ignore;
 /** Appended to test names when they are skipped. */
-export const WHY = IGNORE ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+export const WHY = suite.why;
 
 /** The program every repo runs: prints the greeting and its argv. */
 export const APP = `import sys, greeting

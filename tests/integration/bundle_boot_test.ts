@@ -5,12 +5,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BOOT_PY } from "../../src/bundle/boot_py.ts";
-import { python3, tempTree } from "../helpers/fixtures.ts";
+import { tempTree } from "../helpers/fixtures.ts";
+import { requirePython } from "../helpers/requires.ts";
 import { versionSatisfies } from "../../src/pypa/specifier.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 /** Evaluates `expr` for each case with the bootstrap's functions in scope; returns the results. */
 async function evalBoot(cases: unknown[], expr: string): Promise<unknown[]> {

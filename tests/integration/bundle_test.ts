@@ -13,13 +13,15 @@ import {
   tempTree,
   testEnv,
 } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 import { listFiles } from "../../src/bundle/tree.ts";
 import { realUv } from "../helpers/uv.ts";
 
 const py312 = pyenvPythons().find((p) => p.minor === "3.12");
 const py311 = pyenvPythons().find((p) => p.minor === "3.11");
-const ignore = py312 === undefined;
-const why = ignore ? " (skipped: no CPython 3.12 under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requires(
+  need(py312 !== undefined, "no CPython 3.12 under $PYENV_ROOT/versions"),
+);
 
 /** Whether this process may make namespaces (unshare -n -m needs root). */
 const canUnshare = await (async () => {
@@ -321,7 +323,7 @@ Deno.test({
 
 Deno.test({
   name: "a bundle with a binary wheel refuses a Python of another minor version" +
-    (py311 === undefined ? " (skipped: needs CPython 3.11 and 3.12 under pyenv)" : why),
+    (requires(need(py311, "needs CPython 3.11 and 3.12 under pyenv")).why || why),
   ignore: ignore || py311 === undefined,
   async fn() {
     const { dir, env } = await makeProject("", {}, ["greeting==1.0", "fastthing"], ">=3.10");
@@ -608,7 +610,7 @@ const uv = realUvResult?.ok ? realUvResult.value.path : null;
 
 Deno.test({
   name: "with the uv driver, the project is installed into lib/ by uv, and runs" +
-    (ignore ? why : realUvResult?.ok === false ? ` (skipped: ${realUvResult.why})` : ""),
+    (ignore ? why : realUvResult ? requires(realUvResult).why : ""),
   ignore: ignore || uv === null,
   async fn() {
     const { dir, env } = await makeShoutProject();
@@ -662,7 +664,9 @@ const otherUser = await (async () => {
 
 Deno.test({
   name: "a bundle built under umask 077 is readable and runs as another user" +
-    (otherUser ? why : " (skipped: needs root, setpriv, and a python3 >= 3.8 in /usr/bin or /bin)"),
+    (requires(need(otherUser, "needs root, setpriv, and a python3 >= 3.8 in /usr/bin or /bin"))
+      .why ||
+      why),
   ignore: ignore || !otherUser,
   async fn() {
     const { dir, env } = await makeProject("", {}, ["greeting==1.0"], ">=3.8");

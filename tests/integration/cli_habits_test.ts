@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { IGNORE, WHY } from "../helpers/reliability.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 Deno.test("prime help info and prime info --help print the info command's help", async () => {
   const env = testEnv(await Deno.makeTempDir());
@@ -174,7 +175,7 @@ t prime sy; t prime info --j; t prime env --shell fi; t prime lock --upgrade-; t
 
 Deno.test({
   name: "prime completions zsh passes zsh -n and completes an option in a real zsh" +
-    (has("zsh") ? "" : " (skipped: no zsh)"),
+    requires(need(has("zsh"), "no zsh")).why,
   ignore: !has("zsh"),
   async fn() {
     const file = join(await tempTree(), "_prime");
@@ -199,7 +200,7 @@ zpty -d z
 
 Deno.test({
   name: "prime completions fish parses and completes with fish's complete -C" +
-    (has("fish") ? "" : " (skipped: no fish)"),
+    requires(need(has("fish"), "no fish")).why,
   ignore: !has("fish"),
   async fn() {
     const file = join(await tempTree(), "prime.fish");

@@ -13,6 +13,7 @@ import {
   tempTree,
   unshareWorks,
 } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const HAVE_SYSTEM_PYTHON = (() => {
@@ -23,11 +24,10 @@ const HAVE_SYSTEM_PYTHON = (() => {
   }
 })();
 const OFFLINE = unshareWorks("-n");
-const WHY = !HAVE_SYSTEM_PYTHON
-  ? " (skipped: no /usr/bin/python3 on this host)"
-  : !OFFLINE
-  ? " (skipped: `unshare -n` is not permitted here)"
-  : "";
+const WHY = requires(
+  need(HAVE_SYSTEM_PYTHON, "no /usr/bin/python3 on this host"),
+  need(OFFLINE, "`unshare -n` is not permitted here"),
+).why;
 
 /** Prints its PID and "ready", then waits; SIGTERM prints and exits 0. */
 const WAITER = `import os, signal, time, greeting

@@ -1,13 +1,12 @@
 /** `prime clean` and `prime gc`: removing venvs and unused script envs, and saying what was freed. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { requirePython } from "../helpers/requires.ts";
 import { acquireLock, lockPathFor } from "../../src/state/lock.ts";
 import { pathExists } from "../../src/core/files.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 Deno.test({
   name: "prime clean removes this env's venv and its kept-aside build, reporting the bytes freed" +

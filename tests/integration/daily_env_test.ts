@@ -1,12 +1,11 @@
 /** `prime env` and `prime shell`: the env's activation for eval, direnv and a subshell. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { makeWheel, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requirePython, requires } from "../helpers/requires.ts";
 import { fishQuote, shQuote } from "../../src/shell/quote.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 function which(name: string): string | null {
   for (const d of ["/usr/bin", "/bin", "/usr/local/bin"]) {
@@ -49,7 +48,7 @@ async function runWith(
 
 Deno.test({
   name: "shQuote() output evaluates in a real sh to the original values" +
-    (sh ? "" : " (skipped: no sh in /usr/bin or /bin)"),
+    requires(need(sh, "no sh in /usr/bin or /bin")).why,
   ignore: sh === null,
   async fn() {
     for (const v of TRICKY) {
@@ -61,7 +60,7 @@ Deno.test({
 
 Deno.test({
   name: "fishQuote() output evaluates in a real fish to the original values" +
-    (fish ? "" : " (skipped: fish is not installed)"),
+    requires(need(fish, "fish is not installed")).why,
   ignore: fish === null,
   async fn() {
     for (const v of TRICKY) {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 Deno.test("prime init writes a commented prime.toml from what the repo has", async () => {
   const dir = await tempTree({
@@ -65,7 +66,7 @@ Deno.test("prime -C DIR init writes into DIR, and says nothing about a .gitignor
 const py = python3("3.8");
 Deno.test({
   name: "a prime.toml written by init is accepted by prime info" +
-    (py ? "" : " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)"),
+    requires(need(py, "no Python >= 3.8 under $PYENV_ROOT/versions")).why,
   ignore: py === undefined,
   async fn() {
     const dir = await tempTree({ ".python-version": `${py!.minor}\n`, "requirements.txt": "\n" });

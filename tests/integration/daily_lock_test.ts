@@ -1,19 +1,11 @@
 /** `prime lock`: pins from the real venv, then syncs that install under them. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  buildRepo,
-  makeWheel,
-  python3,
-  type Repo,
-  runPrime,
-  tempTree,
-} from "../helpers/fixtures.ts";
+import { buildRepo, makeWheel, type Repo, runPrime, tempTree } from "../helpers/fixtures.ts";
+import { requirePython, requires } from "../helpers/requires.ts";
 import { realUv } from "../helpers/uv.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 const PROBE = ["run", "python", "-c", "import greeting; print(greeting.hello('x'))"];
 
@@ -173,7 +165,7 @@ const uv = realUvResult?.ok ? realUvResult.value.path : null;
 
 Deno.test({
   name: "prime lock with the uv driver pins through uv pip freeze" +
-    (ignore ? why : realUvResult?.ok === false ? ` (skipped: ${realUvResult.why})` : ""),
+    (ignore ? why : realUvResult ? requires(realUvResult).why : ""),
   ignore: ignore || uv === null,
   async fn() {
     const { dir, env } = await makeRepo();

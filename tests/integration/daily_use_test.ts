@@ -1,11 +1,10 @@
 /** `prime use`: this clone's env choice, printed, saved, cleared and validated. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { requirePython } from "../helpers/requires.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 async function makeRepo(extra = "") {
   const dir = await tempTree({

@@ -5,22 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  makeWheel,
-  pathWithoutUv,
-  python3,
-  runPrime,
-  tempTree,
-  testEnv,
-} from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { makeWheel, pathWithoutUv, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires, requireUv } from "../helpers/requires.ts";
 
-const py = python3("3.8");
-const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
-const ignore = !uv.ok;
-const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const { py, uv, ignore, why } = await requireUv();
 const noUvPath = pathWithoutUv();
-const noUvWhy = noUvPath ? why : " (skipped: this host has a uv in /usr/bin or /bin)";
+const noUvWhy = requires(need(noUvPath, "this host has a uv in /usr/bin or /bin")).why || why;
 
 async function repo(toml = "") {
   const dir = await tempTree({

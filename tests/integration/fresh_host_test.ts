@@ -13,9 +13,10 @@ import {
   tempTree,
   unshareWorks,
 } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const OFFLINE = unshareWorks("-n");
-const WHY = OFFLINE ? "" : " (skipped: `unshare -n` is not permitted here)";
+const WHY = requires(need(OFFLINE, "`unshare -n` is not permitted here")).why;
 
 function show(r: PrimeRun): string {
   return `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
@@ -83,11 +84,8 @@ const FROM_SOURCE = !Deno.env.get("PRIME_BIN");
 Deno.test({
   name:
     `from source, a first run that cannot fetch prime's npm packages is exit 8 with one clear message${
-      !OFFLINE
-        ? WHY
-        : FROM_SOURCE
-        ? ""
-        : " (skipped: PRIME_BIN is set; this checks the launcher from source)"
+      WHY ||
+      requires(need(FROM_SOURCE, "PRIME_BIN is set; this checks the launcher from source")).why
     }`,
   ignore: !OFFLINE || !FROM_SOURCE,
   async fn() {

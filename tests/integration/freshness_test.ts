@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const pys = pyenvPythons().filter((p) => p.minor.startsWith("3.") && Number(p.minor.slice(2)) >= 8);
-const ignore = pys.length < 2;
-const why = ignore ? " (skipped: needs two Pythons >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requires(
+  need(pys.length >= 2, "needs two Pythons >= 3.8 under $PYENV_ROOT/versions"),
+);
 const [lo, hi] = [pys[0], pys.at(-1)!];
 
 const SHOW = `import sys, os

@@ -5,12 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { buildRepo, python3, type Repo, runFile, runPrime } from "../helpers/fixtures.ts";
+import { buildRepo, type Repo, runFile, runPrime } from "../helpers/fixtures.ts";
+import { requirePython, requires } from "../helpers/requires.ts";
 import { PIP_ISOLATED, realUv } from "../helpers/uv.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 /** The packages each group and extra brings: one tiny wheel each. */
 const WHEELS: [string, string][] = [
@@ -163,7 +162,7 @@ Deno.test({
 
 const uv = ignore ? { ok: false as const, why: "no Python >= 3.8" } : await realUv();
 const uvIgnore = ignore || !uv.ok;
-const uvWhy = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const uvWhy = requires(uv).why;
 
 /** Runs the real uv in the repo, offline from its wheels, with no config of the machine's. */
 async function uvSync(r: Repo, flags: string[] = []) {

@@ -2,12 +2,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 import { pathExists } from "../../src/core/files.ts";
 import { PRIME_VERSION } from "../../src/core/version.ts";
 
 const pythons = pyenvPythons().filter((p) => p.minor.startsWith("3."));
-const ignore = pythons.length < 2;
-const why = ignore ? " (skipped: needs two Python 3 versions under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requires(
+  need(pythons.length >= 2, "needs two Python 3 versions under $PYENV_ROOT/versions"),
+);
 
 async function info(dir: string, extraEnv: Record<string, string> = {}, args: string[] = []) {
   const env = testEnv(await Deno.makeTempDir(), extraEnv);

@@ -5,13 +5,10 @@
  * real uv, local wheels only.
  */
 import assert from "node:assert/strict";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { requireUv } from "../helpers/requires.ts";
 
-const py = python3("3.8");
-const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
-const ignore = !uv.ok;
-const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const { py, uv, ignore, why } = await requireUv();
 const DRIVERS = ["venv_uv", "venv_pip"];
 
 async function setup(files: Record<string, string>) {

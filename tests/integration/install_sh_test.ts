@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { need, requires } from "../helpers/requires.ts";
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const INSTALL_SH = join(ROOT, "scripts", "install.sh");
@@ -457,9 +458,8 @@ for (const shell of shells) {
   });
 
   Deno.test({
-    name: wget
-      ? `install.sh ${under} downloads with wget when curl is absent`
-      : `install.sh ${under} downloads with wget when curl is absent (skipped: wget not found on PATH)`,
+    name: `install.sh ${under} downloads with wget when curl is absent` +
+      requires(need(wget, `wget not found on PATH`)).why,
     ignore: !wget,
     async fn() {
       const s = await scratch({ downloader: "wget" });
@@ -481,9 +481,8 @@ for (const shell of shells) {
   });
 
   Deno.test({
-    name: shasum
-      ? `install.sh ${under} verifies with shasum when sha256sum is absent`
-      : `install.sh ${under} verifies with shasum when sha256sum is absent (skipped: shasum not found on PATH)`,
+    name: `install.sh ${under} verifies with shasum when sha256sum is absent` +
+      requires(need(shasum, `shasum not found on PATH`)).why,
     ignore: !shasum,
     async fn() {
       const s = await scratch({ hasher: "shasum" });
@@ -521,9 +520,8 @@ for (const shell of shells) {
 
 const hostTarget = Deno.build.target;
 Deno.test({
-  name: TARGETS.includes(hostTarget)
-    ? "install.sh picks this host's own target with the real uname"
-    : `install.sh picks this host's own target with the real uname (skipped: ${hostTarget} is not a release target)`,
+  name: "install.sh picks this host's own target with the real uname" +
+    requires(need(TARGETS.includes(hostTarget), `${hostTarget} is not a release target`)).why,
   ignore: !TARGETS.includes(hostTarget) || !curl || !sha256sum || !findTool("sh"),
   async fn() {
     const s = await scratch({ uname: null });

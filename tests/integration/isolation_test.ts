@@ -6,11 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { requirePython } from "../helpers/requires.ts";
 
-const py = python3("3.11");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.11 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython("3.11");
 
 /** Reports what the program can import and which settings it sees, as JSON. */
 const PROBE = `import sys, os, json

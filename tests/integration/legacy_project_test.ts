@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { PIP_ISOLATED } from "../helpers/uv.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const py = python3("3.8");
 // The last releases for Python 3.8. pip's fallback for a project with no [build-system]
@@ -68,12 +69,10 @@ async function setuptoolsWheel(): Promise<string | null> {
 }
 
 const wheel = await setuptoolsWheel();
-const ignore = wheel === null;
-const why = py === undefined
-  ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)"
-  : ignore
-  ? ` (skipped: cannot download setuptools ${SETUPTOOLS} from PyPI)`
-  : "";
+const { ignore, why } = requires(
+  need(py, "no Python >= 3.8 under $PYENV_ROOT/versions"),
+  need(wheel, `cannot download setuptools ${SETUPTOOLS} from PyPI`),
+);
 
 const SETUP_PY = (dep: string, extra = "") =>
   `from setuptools import setup

@@ -10,18 +10,14 @@ import {
   makeBackendWheel,
   makeWheel,
   pathWithoutUv,
-  python3,
   runPrime,
   tempTree,
   testEnv,
 } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { need, requires, requireUv } from "../helpers/requires.ts";
 import { run } from "../../src/process.ts";
 
-const py = python3("3.8");
-const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
-const ignore = !uv.ok;
-const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const { py, uv, ignore, why } = await requireUv();
 
 const PYPROJECT = (dep: string) =>
   `[project]\nname = "lockdemo"\nversion = "0.1"\nrequires-python = ">=3.8"\ndependencies = ["${dep}"]\n`;
@@ -299,7 +295,7 @@ const noUvPath = pathWithoutUv();
 
 Deno.test({
   name: "the pip driver with a uv.lock and no uv to be had is exit 6 naming the fix" +
-    (why || (noUvPath ? "" : " (skipped: this host has a uv in /usr/bin or /bin)")),
+    (why || requires(need(noUvPath, "this host has a uv in /usr/bin or /bin")).why),
   ignore: ignore || noUvPath === null,
   async fn() {
     const { dir, env } = await lockedRepo();

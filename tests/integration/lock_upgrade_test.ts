@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, makeWheel, runPrime } from "../helpers/fixtures.ts";
 import { realUv } from "../helpers/uv.ts";
+import { requires } from "../helpers/requires.ts";
 
 const uv = await realUv();
 
@@ -17,7 +18,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
   const noUv = driver === "venv_uv" && !uv.ok;
   Deno.test({
     name: `prime lock --upgrade-package NAME moves NAME only, --upgrade moves all (${driver})` +
-      (noUv && !uv.ok ? ` (skipped: ${uv.why})` : ""),
+      (noUv ? requires(uv).why : ""),
     ignore: noUv,
     async fn() {
       const extra: Record<string, string> = driver === "venv_uv" && uv.ok

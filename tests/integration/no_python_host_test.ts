@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { makeWheel, runPrime, tempTree, testEnv, unshareWorks } from "../helpers/fixtures.ts";
 import { serveWheels } from "../helpers/reliability.ts";
 import { uvWheel } from "../helpers/uv.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
 /** uv rewrites this prefix of a download URL to UV_PYTHON_INSTALL_MIRROR. */
@@ -123,7 +124,7 @@ exec "$@"`;
 Deno.test({
   name:
     `with no Python anywhere, prime gets uv from 127.0.0.1, a CPython from a local mirror, and runs the program${
-      WHY ? ` (skipped: ${WHY})` : ""
+      requires(need(!WHY, WHY)).why
     }`,
   ignore: WHY !== "",
   async fn() {

@@ -14,6 +14,7 @@ import {
   testEnv,
 } from "../helpers/fixtures.ts";
 import { realUv } from "../helpers/uv.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const py = python3("3.8");
 const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
@@ -68,7 +69,7 @@ for (const d of drivers) {
   Deno.test({
     name:
       `${d.name}: a hash-pinned requirements file, an unpinned dependency and an editable project install together` +
-      (d.skip ? ` (skipped: ${d.skip})` : ""),
+      requires(need(!d.skip, d.skip ?? "")).why,
     ignore: d.skip !== null,
     async fn() {
       const dir = await projectRepo(
@@ -119,7 +120,7 @@ install_args = ["--no-index", "--find-links", "wheels"]
 
   Deno.test({
     name: `${d.name}: one installer call when nothing needs more (no hashes, build isolation on)` +
-      (d.skip ? ` (skipped: ${d.skip})` : ""),
+      requires(need(!d.skip, d.skip ?? "")).why,
     ignore: d.skip !== null,
     async fn() {
       const dir = await projectRepo(
@@ -142,7 +143,7 @@ install_args = ["--no-index", "--find-links", "wheels"]
     Deno.test({
       name:
         `${d.name}: a --no-build-isolation project gets its build backend (from ${where}) before it is built` +
-        (d.skip ? ` (skipped: ${d.skip})` : ""),
+        requires(need(!d.skip, d.skip ?? "")).why,
       ignore: d.skip !== null,
       async fn() {
         const dir = await projectRepo(

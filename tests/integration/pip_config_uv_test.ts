@@ -6,14 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires, requireUv } from "../helpers/requires.ts";
 import { testCertificates } from "../helpers/tls.ts";
 
-const py = python3("3.8");
-const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
-const ignore = !uv.ok;
-const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const { py, uv, ignore, why } = await requireUv();
 
 /** A PEP 503 index over the wheels in `dir` on 127.0.0.1 (HTTPS when given a cert). */
 function serveIndex(dir: string, tls?: { cert: string; key: string }) {
@@ -181,7 +178,7 @@ const tls = uv.ok ? await testCertificates() : null;
 Deno.test({
   name:
     "an HTTPS index whose CA is only pip.conf's `cert` works under uv; without it, exit 6 says TLS" +
-    (why || (tls ? "" : " (skipped: no openssl to make a certificate)")),
+    (why || requires(need(tls, "no openssl to make a certificate")).why),
   ignore: ignore || tls === null,
   async fn() {
     const index = serveIndex(await wheels(), { cert: tls!.cert, key: tls!.key });

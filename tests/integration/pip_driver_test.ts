@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 /** The interpreter's own bundled pip version (ensurepip/_bundled), or null. */
 function ownBundledPip(pythonPath: string, minor: string): string | null {
@@ -24,7 +25,7 @@ for (const minor of ["3.6", "3.7"]) {
   const py = pyenvPythons().find((p) => p.minor === minor);
   Deno.test({
     name: `Python ${minor} with the pip driver runs the interpreter's own bundled pip` +
-      (py ? "" : ` (skipped: no Python ${minor} under $PYENV_ROOT/versions)`),
+      requires(need(py !== undefined, `no Python ${minor} under $PYENV_ROOT/versions`)).why,
     ignore: py === undefined,
     async fn() {
       const dir = await tempTree({
@@ -65,7 +66,7 @@ const modern = pyenvPythons().filter((p) => /^3\.(\d\d|[89])$/.test(p.minor)).at
 Deno.test({
   name:
     "a dependency that needs another Python is exit 6 with its own cause and hint, not the generic one" +
-    (modern ? "" : " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)"),
+    requires(need(modern, "no Python >= 3.8 under $PYENV_ROOT/versions")).why,
   ignore: modern === undefined,
   async fn() {
     const dir = await tempTree({

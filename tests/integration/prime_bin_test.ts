@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { PRIME, REPO, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { stripComments } from "../../scripts/check_compiled.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 /** Set (with PRIME_BIN) when the suite runs under a logging stand-in, as in .ci/run. */
 const STANDIN_LOG = Deno.env.get("PRIME_BIN_LOG");
@@ -35,7 +36,7 @@ function lines(path: string): string[] {
 
 Deno.test({
   name: `runPrime() starts the PRIME_BIN stand-in${
-    STANDIN_LOG ? "" : " (skipped: PRIME_BIN_LOG not set; the next test and .ci/run set it)"
+    requires(need(STANDIN_LOG, "PRIME_BIN_LOG not set; the next test and .ci/run set it")).why
   }`,
   ignore: !STANDIN_LOG,
   async fn() {
@@ -55,7 +56,7 @@ Deno.test({
 
 Deno.test({
   name: `a suite run with PRIME_BIN set spawns that executable, not scripts/prime${
-    STANDIN_LOG ? " (skipped: already inside such a run)" : ""
+    requires(need(!STANDIN_LOG, "already inside such a run")).why
   }`,
   ignore: !!STANDIN_LOG,
   async fn() {

@@ -6,12 +6,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, PRIME, runPrime } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 import { realUv } from "../helpers/uv.ts";
 
 const uv = await realUv();
 const HAS_SCRIPT = new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
   .outputSync().success;
-const WHY = HAS_SCRIPT ? "" : " (skipped: no `script` for a pty)";
+const WHY = requires(need(HAS_SCRIPT, "no `script` for a pty")).why;
 
 const WHEELS: [string, string, string[]?][] = [
   ["pkg1", "1.0"],
@@ -63,7 +64,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
   const noUv = driver === "venv_uv" && !uv.ok;
   Deno.test({
     name: `on a terminal, a ${driver} install shows done/total per package; piped, no count` +
-      (noUv ? ` (skipped: ${!uv.ok && uv.why})` : WHY),
+      (noUv ? requires(uv).why : WHY),
     ignore: !HAS_SCRIPT || noUv,
     async fn() {
       const uvEnv: Record<string, string> = uv.ok

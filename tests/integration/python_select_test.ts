@@ -14,6 +14,7 @@ import { fakeRunner } from "../helpers/fake_runner.ts";
 import { findCandidates } from "../../src/python/discover.ts";
 import { probeCachePath, probePython } from "../../src/python/probe.ts";
 import { selectPython } from "../../src/python/select.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const PYENV_ROOT = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
 const pythons = pyenvPythons();
@@ -62,9 +63,8 @@ function cmpVersion(a: string, b: string): number {
 }
 
 Deno.test({
-  name: py310
-    ? "selectPython() finds pyenv's 3.10 on the real PATH, skipping the shims"
-    : "selectPython() finds pyenv's 3.10 (skipped: no 3.10 under $PYENV_ROOT/versions)",
+  name: "selectPython() finds pyenv's 3.10 on the real PATH, skipping the shims" +
+    requires(need(py310, "no 3.10 under $PYENV_ROOT/versions")).why,
   ignore: py310 === undefined,
   fn: async () => {
     const cacheDir = await tempTree();
@@ -88,9 +88,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: py3.length >= 2
-    ? "selectPython() picks the highest version that satisfies a range"
-    : "selectPython() range (skipped: fewer than two Python 3 versions under $PYENV_ROOT/versions)",
+  name: "selectPython() picks the highest version that satisfies a range" +
+    requires(need(py3.length >= 2, "fewer than two Python 3 versions under $PYENV_ROOT/versions"))
+      .why,
   ignore: py3.length < 2,
   fn: async () => {
     // An upper bound that excludes the newest pyenv Python, so "highest" is not trivial.
@@ -113,9 +113,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: pythons.length
-    ? "selectPython() hits the probe cache on the second run and starts no interpreter"
-    : "selectPython() probe cache (skipped: no Pythons under $PYENV_ROOT/versions)",
+  name: "selectPython() hits the probe cache on the second run and starts no interpreter" +
+    requires(need(pythons.length, "no Pythons under $PYENV_ROOT/versions")).why,
   ignore: pythons.length === 0,
   fn: async () => {
     const cacheDir = await tempTree();
@@ -142,9 +141,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: py2
-    ? "probePython() learns Python 2's version, and the search rejects it with a reason"
-    : "probePython() Python 2 (skipped: no 2.x under $PYENV_ROOT/versions)",
+  name: "probePython() learns Python 2's version, and the search rejects it with a reason" +
+    requires(need(py2, "no 2.x under $PYENV_ROOT/versions")).why,
   ignore: py2 === undefined,
   fn: async () => {
     const cacheDir = await tempTree();
@@ -160,9 +158,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: py3.length
-    ? "selectPython() lists every rejected candidate when nothing satisfies"
-    : "selectPython() unsatisfiable (skipped: no Python 3 under $PYENV_ROOT/versions)",
+  name: "selectPython() lists every rejected candidate when nothing satisfies" +
+    requires(need(py3.length, "no Python 3 under $PYENV_ROOT/versions")).why,
   ignore: py3.length === 0,
   fn: async () => {
     const cacheDir = await tempTree();
@@ -183,9 +180,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: py3.length >= 2
-    ? "selectPython() uses an override path as is, reporting that it does not satisfy"
-    : "selectPython() override (skipped: fewer than two Python 3 versions under $PYENV_ROOT/versions)",
+  name: "selectPython() uses an override path as is, reporting that it does not satisfy" +
+    requires(need(py3.length >= 2, "fewer than two Python 3 versions under $PYENV_ROOT/versions"))
+      .why,
   ignore: py3.length < 2,
   fn: async () => {
     const cacheDir = await tempTree();
@@ -211,7 +208,7 @@ function withSelector(
   fn: (p: RealPython) => Promise<void>,
 ): void {
   Deno.test({
-    name: p ? name : `${name} (skipped: no Python 3 under $PYENV_ROOT/versions)`,
+    name: name + requires(need(p, "no Python 3 under $PYENV_ROOT/versions")).why,
     ignore: p === undefined,
     fn: () => fn(p!),
   });

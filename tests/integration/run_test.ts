@@ -9,17 +9,15 @@ import {
   makeWheel,
   PRIME,
   pyenvPythons,
-  python3,
   type Repo,
   runPrime,
   snapshotTree,
   tempTree,
   testEnv,
 } from "../helpers/fixtures.ts";
+import { need, requirePython, requires } from "../helpers/requires.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { py, ignore, why } = requirePython();
 
 const APP = `import sys, os, json
 import greeting
@@ -206,7 +204,7 @@ const two = pyenvPythons().filter((p) =>
 );
 Deno.test({
   name: "a changed .python-version rebuilds the env on the new interpreter" +
-    (two.length < 2 ? " (skipped: needs two Pythons >= 3.8 under pyenv)" : ""),
+    requires(need(two.length >= 2, "needs two Pythons >= 3.8 under pyenv")).why,
   ignore: two.length < 2,
   async fn() {
     const [a, b] = [two[0], two.at(-1)!];
@@ -279,7 +277,7 @@ const pair = pyenvPythons().filter((p) =>
 Deno.test({
   name:
     "a bare script's interpreter is recorded for warm starts, and a new .python-version above it re-selects" +
-    (pair.length < 2 ? " (skipped: needs two Pythons >= 3.8 under pyenv)" : ""),
+    requires(need(pair.length >= 2, "needs two Pythons >= 3.8 under pyenv")).why,
   ignore: pair.length < 2,
   async fn() {
     const top = await tempTree({

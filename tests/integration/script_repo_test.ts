@@ -7,11 +7,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const pys = pyenvPythons().filter((p) => Number(p.minor.split(".")[1]) >= 8);
 const [older, newer] = [pys.at(-2), pys.at(-1)];
-const ignore = older === undefined || newer === undefined;
-const why = ignore ? " (skipped: needs two Pythons >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requires(
+  need(
+    newer !== undefined && older !== undefined,
+    "needs two Pythons >= 3.8 under $PYENV_ROOT/versions",
+  ),
+);
 
 const SHOW = "import sys, greeting\nprint(greeting.hello('t'), '%d.%d' % sys.version_info[:2])\n";
 

@@ -8,16 +8,14 @@ import {
   makeWheel,
   PRIME,
   pyenvPythons,
-  python3,
   runPrime,
   snapshotTree,
   tempTree,
   testEnv,
 } from "../helpers/fixtures.ts";
+import { need, requirePython, requires } from "../helpers/requires.ts";
 
-const py = python3("3.8");
-const ignore = py === undefined;
-const why = ignore ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requirePython();
 
 function script(deps: string[], requires = ">=3.8", extra = ""): string {
   return `#!/usr/bin/env prime
@@ -117,7 +115,7 @@ const minors = pyenvPythons().filter((p) =>
 );
 Deno.test({
   name: "requires-python steers the interpreter, and two interpreters never share an env" +
-    (minors.length < 2 ? " (skipped: needs two Pythons >= 3.8 under pyenv)" : ""),
+    requires(need(minors.length >= 2, "needs two Pythons >= 3.8 under pyenv")).why,
   ignore: minors.length < 2,
   async fn() {
     const low = minors[0];

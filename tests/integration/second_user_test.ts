@@ -15,6 +15,7 @@ import {
   testEnv,
   worksAsNobody,
 } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 /** An interpreter on PATH that the other uid can run too (pyenv's may sit in a private HOME). */
 function sharedPython(): string | null {
@@ -33,10 +34,9 @@ function sharedPython(): string | null {
 
 const python = sharedPython();
 const canPrime = python !== null && worksAsNobody(PRIME, ["--version"]);
-const ignore = !canPrime;
-const why = ignore
-  ? " (skipped: needs root, setpriv, and a python3 and prime the uid 65534 can run)"
-  : "";
+const { ignore, why } = requires(
+  need(canPrime, "needs root, setpriv, and a python3 and prime the uid 65534 can run"),
+);
 
 Deno.test({
   name: "another user runs a read-only repo's built env warm and cold, with no rebuild" + why,

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PRIME, python3, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const py = python3("3.8");
 
@@ -61,7 +62,7 @@ for (const name of ["bash", "zsh", "fish"]) {
     : null;
   Deno.test({
     name: `prime shell (${name}, through a pty) activates the env after the user's rc file` +
-      (missing ? ` (skipped: ${missing})` : ""),
+      requires(need(!missing, missing ?? "")).why,
     ignore: missing !== null,
     async fn() {
       const { dir, env } = await setup();
@@ -88,7 +89,7 @@ for (const name of ["bash", "zsh", "fish"]) {
 
 Deno.test({
   name: "prime env --shell zsh and --shell bash print the sh dialect" +
-    (py === undefined ? " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)" : ""),
+    requires(need(py !== undefined, "no Python >= 3.8 under $PYENV_ROOT/versions")).why,
   ignore: py === undefined,
   async fn() {
     const dir = await tempTree({

@@ -7,11 +7,12 @@ import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../src/co
 import { makeZip } from "../helpers/zip.ts";
 import { modernPython, realUv } from "../helpers/uv.ts";
 import { pyenvPythons } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const uv = await realUv();
 const python = await modernPython();
 const ready = uv.ok && python.ok;
-const skip = !uv.ok ? ` (skipped: ${uv.why})` : !python.ok ? ` (skipped: ${python.why})` : "";
+const skip = requires(uv, python).why;
 
 const EMPTY_PLAN: InstallPlan = {
   constraints: null,
@@ -185,7 +186,7 @@ const py311 = pyenvPythons().find((p) => p.minor === "3.11");
 
 Deno.test({
   name: `uvFindOrInstallPython() finds an interpreter on PATH for a version request${
-    !uv.ok ? skip : py311 ? "" : " (skipped: no pyenv CPython 3.11)"
+    requires(uv, need(py311, "no pyenv CPython 3.11")).why
   }`,
   ignore: !uv.ok || !py311,
   async fn() {
@@ -204,7 +205,7 @@ Deno.test({
 
 Deno.test({
   name: `uvFindOrInstallPython() offline with no match is PythonNotFoundError (exit 4)${
-    uv.ok ? "" : ` (skipped: ${uv.why})`
+    requires(uv).why
   }`,
   ignore: !uv.ok,
   async fn() {

@@ -6,12 +6,13 @@ import { run } from "../../src/process.ts";
 import { modernPython, PIP_ISOLATED, realUv, uvWheel } from "../helpers/uv.ts";
 import { pathWithoutUv } from "../helpers/fixtures.ts";
 import { testCertificates } from "../helpers/tls.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const wheel = await uvWheel();
 const uv = await realUv();
 const python = await modernPython();
-const needWheel = wheel.ok ? "" : ` (skipped: ${wheel.why})`;
-const needUv = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const needWheel = requires(wheel).why;
+const needUv = requires(uv).why;
 
 async function versionOf(path: string): Promise<string> {
   const r = await run(path, ["--version"]);
@@ -160,11 +161,7 @@ Deno.test({
 
 Deno.test({
   name: `obtainUv() pip-installs uv from PyPI into a helper venv${
-    !python.ok
-      ? ` (skipped: ${python.why})`
-      : pathWithoutUv() === null
-      ? " (skipped: this host has a uv in /usr/bin or /bin)"
-      : ""
+    requires(python, need(pathWithoutUv(), "this host has a uv in /usr/bin or /bin")).why
   }`,
   ignore: !python.ok || pathWithoutUv() === null,
   async fn() {
@@ -224,7 +221,7 @@ const tls = wheel.ok ? await testCertificates() : null;
 
 Deno.test({
   name: `obtainUv() takes the uv wheel from an HTTPS index whose CA only pip.conf's cert names${
-    needWheel || (tls ? "" : " (skipped: no openssl to make a certificate)")
+    needWheel || requires(need(tls, "no openssl to make a certificate")).why
   }`,
   ignore: !wheel.ok || tls === null,
   async fn() {

@@ -6,14 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 import { realUv } from "../helpers/uv.ts";
 
 const uv = pyenvPythons().length ? await realUv() : { ok: false as const, why: "no pyenv Pythons" };
 // A CPython uv can download that this machine does not have.
 const WANT = "3.10.4";
 const have = pyenvPythons().some((p) => p.version === WANT);
-const ignore = !uv.ok || have;
-const why = !uv.ok ? ` (skipped: ${uv.why})` : have ? ` (skipped: ${WANT} is installed here)` : "";
+const { ignore, why } = requires(uv, need(!have, `${WANT} is installed here`));
 
 /** A port nothing listens on: the mirror refuses at once, with no network needed. */
 function closedPort(): number {
@@ -71,7 +71,7 @@ Deno.test({
 const have35 = pyenvPythons().some((p) => p.minor === "3.5");
 Deno.test({
   name: "uv is never asked to download a Python older than 3.8 (3.5 here)" +
-    (!uv.ok ? ` (skipped: ${uv.why})` : have35 ? " (skipped: a 3.5 is installed here)" : ""),
+    requires(uv, need(!have35, "a 3.5 is installed here")).why,
   ignore: !uv.ok || have35,
   async fn() {
     const { dir, env } = await setup("3.5");
@@ -84,7 +84,7 @@ Deno.test({
 
 Deno.test({
   name: "a Python that does not exist (3.99) gets uv's own answer, not the 3.8-and-newer refusal" +
-    (uv.ok ? "" : ` (skipped: ${uv.why})`),
+    requires(uv).why,
   ignore: !uv.ok,
   async fn() {
     const { dir, env } = await setup("3.99");

@@ -19,6 +19,7 @@ import {
   venvPython,
   WHY,
 } from "../helpers/reliability.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 /** One catalogue entry. */
 interface Case {
@@ -742,7 +743,7 @@ for (const c of CATALOGUE) {
   const suffix = c.knownBug
     ? ` (known bug: ${c.knownBug})`
     : skipWhy
-    ? ` (skipped: ${skipWhy})`
+    ? requires(need(false, skipWhy)).why
     : WHY;
   Deno.test({
     name: `bad input, ${c.area}: ${c.name} -> exit ${c.code}${suffix}`,

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 import { assertCleanFailure, PY } from "../helpers/reliability.ts";
 
 async function sh(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
@@ -30,7 +31,7 @@ async function tmpfsUnavailable(): Promise<string | null> {
 const why = PY === undefined
   ? "no Python >= 3.8 under $PYENV_ROOT/versions"
   : await tmpfsUnavailable();
-const WHY = why ? ` (skipped: ${why})` : "";
+const WHY = requires(need(why === null, why ?? "")).why;
 
 /** Inodes in use on the file system at `dir`. */
 async function inodesUsed(dir: string): Promise<number> {

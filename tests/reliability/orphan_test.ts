@@ -19,6 +19,7 @@ import {
   spawnGroup,
   WHY,
 } from "../helpers/reliability.ts";
+import { requires } from "../helpers/requires.ts";
 
 const WHEEL1 = "greeting-1.0-py3-none-any.whl";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -49,7 +50,7 @@ async function leftovers(needle: string): Promise<number[]> {
 }
 
 const uv = IGNORE ? null : await realUv();
-const uvWhy = uv && !uv.ok ? ` (skipped: ${uv.why})` : "";
+const uvWhy = uv ? requires(uv).why : "";
 
 const CASES: Array<{ driver: "venv_pip" | "venv_uv"; signal: Deno.Signal; group?: true }> = [
   { driver: "venv_pip", signal: "SIGKILL" },

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PRIME, readUntil, runPrime } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 /** Prints its PID and "ready", then waits; handlers print the signal and exit 0 or 3. */
 const WAITER = `import os, signal, sys, time
@@ -129,7 +130,7 @@ Deno.test({
 
 Deno.test({
   name: "an exec'd command gets SIGPIPE at its default disposition, as from a shell" +
-    (Deno.build.os !== "linux" ? " (skipped: reads /proc, Linux only)" : WHY),
+    (requires(need(Deno.build.os === "linux", "reads /proc, Linux only")).why || WHY),
   ignore: IGNORE || Deno.build.os !== "linux",
   async fn() {
     const { dir, env } = await prepared();

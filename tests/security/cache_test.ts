@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AS_NOBODY, NOBODY, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 import { APP, greetingLine, IGNORE, makeRepo, PY, WHY } from "../helpers/reliability.ts";
 import { pointerPath, pointerRequest, requestKey } from "../../src/core/pointer.ts";
 import { lockPathFor } from "../../src/state/lock.ts";
@@ -14,7 +15,7 @@ import { PRIME_VERSION } from "../../src/core/version.ts";
 import { pathExists } from "../../src/core/files.ts";
 
 const canSwitch = worksAsNobody("true", []);
-const NEED_UID = canSwitch ? "" : " (skipped: needs root and setpriv to act as a second uid)";
+const NEED_UID = requires(need(canSwitch, "needs root and setpriv to act as a second uid")).why;
 
 /** Runs `sh -c script` as the attacker uid. */
 async function asAttacker(script: string, cwd: string): Promise<void> {

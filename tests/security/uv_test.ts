@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { helperPython, pathWithoutUv, runPrime } from "../helpers/fixtures.ts";
-import { IGNORE, makeRepo, primeToml, WHY } from "../helpers/reliability.ts";
+import { need, requires } from "../helpers/requires.ts";
+import { IGNORE, makeRepo, primeToml } from "../helpers/reliability.ts";
 import { UV_VERSION, UV_WHEEL_SHA256 } from "../../src/uv/release.ts";
 import { pathExists } from "../../src/core/files.ts";
 
@@ -52,9 +53,11 @@ for name in names:
 }
 
 const noUvPath = pathWithoutUv();
-const skip = IGNORE || noUvPath === null || hostWheelName() === null;
-const why = WHY + (noUvPath === null ? " (skipped: this host has a uv in /usr/bin or /bin)" : "") +
-  (hostWheelName() === null ? " (skipped: prime pins no uv wheel for this platform)" : "");
+const { ignore: skip, why } = requires(
+  need(!IGNORE, "no Python >= 3.8 under $PYENV_ROOT/versions"),
+  need(noUvPath !== null, "this host has a uv in /usr/bin or /bin"),
+  need(hostWheelName() !== null, "prime pins no uv wheel for this platform"),
+);
 
 Deno.test({
   name: "a repo's --find-links with a fake uv 0.13.9 (both routes) never reaches the uv cache" +
