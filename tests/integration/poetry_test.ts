@@ -5,11 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const pys = pyenvPythons().filter((p) => /^3\.\d+$/.test(p.minor) && Number(p.minor.slice(2)) >= 8);
 const oldest = pys[0];
-const ignore = pys.length < 2;
-const why = ignore ? " (skipped: needs two Python minors >= 3.8 under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requires(
+  need(pys.length >= 2, "needs two Python minors >= 3.8 under $PYENV_ROOT/versions"),
+);
 
 Deno.test({
   name: 'poetry\'s python = "~3.X" is the requirement, and poetry.lock is named in a warning' + why,

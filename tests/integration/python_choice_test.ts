@@ -9,14 +9,19 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const REAL_ROOT = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
 const modern = pyenvPythons().filter((p) =>
   /^3\.\d+$/.test(p.minor) && Number(p.minor.slice(2)) >= 10
 );
 const [low, high] = [modern[0], modern.at(-1)];
-const ignore = modern.length < 2 || low.minor === high!.minor;
-const why = ignore ? " (skipped: needs two Python minors >= 3.10 under $PYENV_ROOT/versions)" : "";
+const { ignore, why } = requires(
+  need(
+    modern.length >= 2 && low.minor !== high!.minor,
+    "needs two Python minors >= 3.10 under $PYENV_ROOT/versions",
+  ),
+);
 
 const SHOW = 'import sys; print("%d.%d" % sys.version_info[:2])';
 
