@@ -116,11 +116,12 @@ export function watchPip(
   let inHand = "";
   const render = () => {
     if (names === null) {
+      // While pip resolves, the total is not known yet: counts, not a fraction.
       const n = found.size;
       show(
-        fetched > 0
-          ? `${Math.min(fetched, n)}/${n} fetched, ${inHand}`
-          : `resolving: ${n} found${inHand ? `, ${inHand}` : ""}`,
+        `resolving: ${n} found${fetched > 0 ? ` (${fetched} downloaded)` : ""}${
+          inHand ? `, ${inHand}` : ""
+        }`,
       );
       return;
     }
@@ -148,7 +149,11 @@ export function watchPip(
             fromReport = reportNames(Deno.readTextFileSync(reportPath));
           } catch { /* older pip, or not written */ }
         }
-        names = fromReport ?? e.names;
+        // pip's line gives its install order (the package in hand); the report, the
+        // resolved set (the total), when pip wrote one.
+        names = fromReport !== null && fromReport.length === e.names.length
+          ? e.names
+          : fromReport ?? e.names;
         const site = sitePackagesOf(venvDir);
         // Already there before this call (an earlier phase): not this call's work.
         before = new Set(
