@@ -4,7 +4,7 @@
  * hands the rest to the bundle pipeline (src/bundle/build.ts).
  */
 import { resolve } from "node:path";
-import type { Invocation as CoreInvocation } from "../core/invocation.ts";
+import { emptyGroupRequest, type Invocation as CoreInvocation } from "../core/invocation.ts";
 
 import type { Settings } from "../config/types.ts";
 import { type Project, requireRoot } from "../project/project.ts";
@@ -38,7 +38,7 @@ function deploymentEnv(
   s: Settings,
 ): Parameters<typeof prepareEnv>[2] | null {
   if (!s.declaredDeps || !s.deps) return null;
-  const everyday = selectDeps(s.declaredDeps, inv.options.groups);
+  const everyday = selectDeps(s.declaredDeps, inv.overrides.groups ?? emptyGroupRequest());
   if (everyday.groups.join("\0") === s.deps.groups.join("\0")) return null;
   return {
     label: "the bundle's env (no default groups)",

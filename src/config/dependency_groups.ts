@@ -29,6 +29,7 @@ export function selectDeps(
     );
   };
   if (req.onlyGroups.length > 0) {
+    if (req.groups.length > 0) conflict("--group", "--only-group");
     if (req.extras.length > 0) conflict("--only-group", "--extra");
     if (req.allExtras) conflict("--only-group", "--all-extras");
     if (req.allGroups) conflict("--only-group", "--all-groups");

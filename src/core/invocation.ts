@@ -121,6 +121,44 @@ export function takeGroupFlag(argv: string[], i: number, r: GroupRequest): numbe
   return eq > 0 ? 1 : 2;
 }
 
+/** clap's BoolishValueParser, as uv reads its boolean variables; null for anything else. */
+function boolish(v: string): boolean | null {
+  const t = v.trim().toLowerCase();
+  if (["y", "yes", "t", "true", "on", "1"].includes(t)) return true;
+  if (["n", "no", "f", "false", "off", "0"].includes(t)) return false;
+  return null;
+}
+
+/**
+ * The request with uv's variables applied as uv applies them: UV_NO_DEV (`--no-dev`),
+ * UV_NO_DEFAULT_GROUPS (`--no-default-groups`) and UV_NO_GROUP (`--no-group`, names
+ * split on spaces). A driver that runs `uv sync` passes them on to uv, so prime's
+ * selection must be uv's. Returns an error message for a value uv refuses too.
+ */
+export function withUvGroupEnv(
+  r: GroupRequest,
+  env: (name: string) => string | undefined,
+): GroupRequest | string {
+  const out = { ...r, noGroups: [...r.noGroups] };
+  for (
+    const [name, apply] of [
+      ["UV_NO_DEV", () => out.noGroups.push("dev")],
+      ["UV_NO_DEFAULT_GROUPS", () => out.noDefaultGroups = true],
+    ] as const
+  ) {
+    const v = env(name);
+    if (v === undefined || v === "") continue;
+    const b = boolish(v);
+    if (b === null) return `${name}=${v}: not a boolean uv accepts (1, true, yes, on, or 0, ...)`;
+    if (b) apply();
+  }
+  for (const g of (env("UV_NO_GROUP") ?? "").split(" ").filter(Boolean)) {
+    if (!NAME.test(g)) return `UV_NO_GROUP: \`${g}\` is not a valid group name`;
+    if (!out.noGroups.includes(g)) out.noGroups.push(g);
+  }
+  return out;
+}
+
 /** Options that apply to every command. */
 export interface GlobalOptions {
   verbose: number;
@@ -387,7 +425,8 @@ export interface InvocationSource {
 
 /**
  * The base and the overrides of a parsed command line. Empty PRIME_* values count as
- * unset. Pure.
+ * unset; uv's group variables join the group flags (withUvGroupEnv). Pure.
+ * @throws UsageError (exit 2) for a UV_NO_DEV, UV_NO_DEFAULT_GROUPS or UV_NO_GROUP uv refuses.
  */
 export function invocationContext(
   options: GlobalOptions,
@@ -395,6 +434,8 @@ export function invocationContext(
 ): InvocationContext {
   const envPython = ctx.env("PRIME_PYTHON") || null;
   const envName = ctx.env("PRIME_ENV") || null;
+  const groups = withUvGroupEnv(options.groups, ctx.env);
+  if (typeof groups === "string") throw new UsageError(groups);
   return {
     base: options.directory === null ? ctx.cwd : absoluteFrom(ctx.cwd, options.directory),
     overrides: {
@@ -410,7 +451,7 @@ export function invocationContext(
         : null,
       driver: ctx.env("PRIME_VENV_DRIVER") || null,
       ...pythonChoiceOverride(ctx.env),
-      ...(isEmptyGroupRequest(options.groups) ? {} : { groups: options.groups }),
+      ...(isEmptyGroupRequest(groups) ? {} : { groups }),
     },
   };
 }

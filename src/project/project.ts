@@ -98,7 +98,8 @@ export async function loadProject(
   });
   const settings = await resolveSettings(loaded, pick, {
     driverOverride: inv.overrides.driver ?? undefined,
-    groups: inv.options.groups,
+    // The flags, with UV_NO_DEV, UV_NO_DEFAULT_GROUPS and UV_NO_GROUP as uv reads them.
+    groups: inv.overrides.groups,
     // A bundle is a deployment: no default groups, as `uv sync --no-dev` in a container.
     deployment: inv.command.kind === "bundle",
   });

@@ -89,6 +89,8 @@ Deno.test({
     );
     assert.equal(await importable(r, ["--extra", "cli"]), "richx,docsx,clix");
     assert.equal(await importable(r, ["--all-extras"]), "richx,docsx,clix,webx");
+    // uv's variables mean what they mean to uv (a uv sync that prime runs reads them too).
+    assert.equal(await importable({ ...r, env: { ...r.env, UV_NO_GROUP: "docs" } }), "richx");
     // The warm path never runs an env built for another selection: each start here
     // asked for another one, and the plain request gets the default env back.
     const again = await runPrime(["-v", "run", "python", "-c", PROBE], {

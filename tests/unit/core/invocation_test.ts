@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { dropInDir, parseTopLevel } from "../../../src/core/invocation.ts";
+import {
+  dropInDir,
+  emptyGroupRequest,
+  invocationContext,
+  parseTopLevel,
+  withUvGroupEnv,
+} from "../../../src/core/invocation.ts";
 
 Deno.test("parseTopLevel() leaves a subcommand's arguments to src/cli/", () => {
   const { options, command } = parseTopLevel(["-v", "info", "--json"], () => false);
@@ -46,4 +52,32 @@ Deno.test("dropInDir() is null for a prime on PATH (no ref root's file beside it
   );
   assert.equal(dropInDir("/prime", "/", dropInFiles("/etc/prime.toml")), null);
   assert.equal(dropInDir("/prime", "/", dropInFiles("/prime.toml")), "/");
+});
+
+Deno.test("withUvGroupEnv() reads UV_NO_DEV, UV_NO_DEFAULT_GROUPS and UV_NO_GROUP as uv does", () => {
+  const env = (vars: Record<string, string>) => (k: string) => vars[k];
+  assert.deepEqual(withUvGroupEnv(emptyGroupRequest(), env({})), emptyGroupRequest());
+  assert.deepEqual(
+    withUvGroupEnv(
+      { ...emptyGroupRequest(), groups: ["docs"] },
+      env({ UV_NO_DEV: "true", UV_NO_DEFAULT_GROUPS: "0", UV_NO_GROUP: "lint  docs" }),
+    ),
+    { ...emptyGroupRequest(), groups: ["docs"], noGroups: ["dev", "lint", "docs"] },
+  );
+  assert.equal(
+    (withUvGroupEnv(emptyGroupRequest(), env({ UV_NO_DEFAULT_GROUPS: "Yes" })) as {
+      noDefaultGroups: boolean;
+    }).noDefaultGroups,
+    true,
+  );
+  assert.match(
+    String(withUvGroupEnv(emptyGroupRequest(), env({ UV_NO_DEV: "maybe" }))),
+    /UV_NO_DEV/,
+  );
+  // They are part of the request, as flags are: another selection, another pointer.
+  const ctx = invocationContext(parseTopLevel([], () => false).options, {
+    env: env({ UV_NO_DEV: "1" }),
+    cwd: "/r",
+  });
+  assert.deepEqual(ctx.overrides.groups?.noGroups, ["dev"]);
 });

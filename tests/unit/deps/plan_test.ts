@@ -263,6 +263,12 @@ Deno.test("selectDeps() takes no default groups for a deployment, but takes --gr
 
 const REFUSED: Array<[string, Partial<GroupRequest>, Partial<DeclaredDeps>, RegExp]> = [
   [
+    "--group with --only-group",
+    { groups: ["dev"], onlyGroups: ["lint"] },
+    {},
+    /--group .*--only-group/,
+  ],
+  [
     "--only-group with --extra",
     { onlyGroups: ["lint"], extras: ["cli"] },
     {},
