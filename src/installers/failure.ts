@@ -428,6 +428,22 @@ export function installerReason(output: string, max = 4): string[] {
 }
 
 /**
+ * The details of any failed installer run, by verbosity: at most 4 lines of its own
+ * reason (default), the command and the whole output (-v), the command only (-vv,
+ * which streamed the output already).
+ */
+export function failureDetails(
+  command: string,
+  result: RunResult,
+  verbosity: number = log.getVerbosity(),
+): string {
+  const output = (result.stdout + "\n" + result.stderr).trim();
+  if (verbosity >= 2) return `$ ${command}`;
+  if (verbosity === 1) return `$ ${command}\n${output}`;
+  return installerReason(output).map((l) => `  ${l}`).join("\n");
+}
+
+/**
  * The InstallError (exit 6) for a failed installer run: the cause's summary and hint,
  * and under them the installer's own reason in at most 4 lines; with -v the command
  * and the whole output instead (with -vv the output was streamed already, so only the
@@ -444,10 +460,7 @@ export function installFailure(
   const output = (result.stdout + "\n" + result.stderr).trim();
   const verbosity = opts.verbosity ?? log.getVerbosity();
   const cause = classifyFailure({ installer, output, env, offline: opts.offline, verbosity });
-  let details: string;
-  if (verbosity >= 2) details = `$ ${command}`;
-  else if (verbosity === 1) details = `$ ${command}\n${output}`;
-  else details = installerReason(output).map((l) => `  ${l}`).join("\n");
+  const details = failureDetails(command, result, verbosity);
   const more = verbosity >= 1
     ? ""
     : "; prime -v shows the command and the installer's whole output";

@@ -10,9 +10,9 @@
  */
 import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
 import { InstallError, VenvError } from "../core/errors.ts";
-import { installFailure } from "./failure.ts";
+import { failureDetails, installFailure } from "./failure.ts";
 import { installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
-import { exitText, tail } from "../process.ts";
+import { exitText } from "../process.ts";
 import * as log from "../log.ts";
 import { venvPython } from "../core/paths.ts";
 import { type Watch, watchPip } from "./progress.ts";
@@ -95,7 +95,7 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
       });
       if (r.code !== 0) {
         throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${exitText(r)}`, {
-          details: tail(r),
+          details: failureDetails(`${ctx.python.path} ${args.join(" ")}`, r),
           hint: 'check that the interpreter\'s venv module works, or try venv_driver = "venv_uv"',
         });
       }

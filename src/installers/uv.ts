@@ -13,7 +13,7 @@ import { pathWithoutShims } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
 import { admitsMinorAtLeast } from "../pypa/specifier.ts";
 import { PythonNotFoundError, VenvError } from "../core/errors.ts";
-import { installFailure } from "./failure.ts";
+import { failureDetails, installFailure } from "./failure.ts";
 import { installerArgs, installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
 import { exitText, run, type Runner, type RunResult, tail } from "../process.ts";
 import { parse as parseToml } from "smol-toml";
@@ -189,7 +189,7 @@ export function createUvDriver(
         throw new VenvError(
           `creating the venv ${ctx.venvDir} failed: uv venv exited ${exitText(r)}`,
           {
-            details: `$ ${uv.path} ${args.join(" ")}\n${tail(r)}`,
+            details: failureDetails(`${uv.path} ${args.join(" ")}`, r),
             hint: 'run prime with --refresh, or try venv_driver = "venv_pip"',
           },
         );
