@@ -14,7 +14,7 @@
  * any working directory, as if `-C REPO` were given (withDropIn()).
  */
 import { UsageError } from "./errors.ts";
-import { absoluteFrom, dirname, isDirectory, isFile, pathExists } from "./files.ts";
+import { absoluteFrom, dirname, isDirectory, isFile, listedIsFile, pathExists } from "./files.ts";
 
 // ---- The dependency-group and extra flags of one start (uv's `--group`, `--only-group`,
 // `--no-group`, `--no-dev`, `--no-default-groups`, `--all-groups`, `--extra`,
@@ -557,7 +557,9 @@ export function dropInDir(
  */
 export function withDropIn(argv: string[]): string[] {
   try {
-    const dir = dropInDir(launcherPath(), Deno.cwd());
+    // One listing of the launcher's directory, not a stat per marker: they are missing
+    // beside a prime on PATH, and each missing one would throw.
+    const dir = dropInDir(launcherPath(), Deno.cwd(), listedIsFile());
     return dir === null ? argv : ["-C", dir, ...argv];
   } catch {
     return argv;

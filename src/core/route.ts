@@ -6,18 +6,39 @@
  */
 import { fileSha256 } from "./paths.ts";
 import { fastHash } from "./hash.ts";
-import { isFile, parentDir } from "./files.ts";
+import { isFile, parentDir, statOrNull } from "./files.ts";
 
-/** The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest first. */
-export function ancestorConfigFiles(dir: string): string[] {
+/**
+ * The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest
+ * first. With `known` (a route's record), an ancestor whose mtime is still the recorded
+ * one gained or lost no entry since, so its recorded files are taken without a stat
+ * (two stats that throw per ancestor are the usual cost otherwise).
+ */
+export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] {
   const out: string[] = [];
   for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
     const base = d === "/" ? "" : d;
+    const was = known?.dirs?.[d];
+    if (was !== undefined && was === mtimeOf(d)) {
+      for (const a of known!.ancestors) if (parentDir(a.path) === d) out.push(a.path);
+      continue;
+    }
     for (const name of ["prime.toml", "pyproject.toml"]) {
       if (isFile(`${base}/${name}`)) out.push(`${base}/${name}`);
     }
   }
   return out;
+}
+
+/** The mtime (ms) of each strict ancestor of `dir`, -1 for one that cannot be stat'ed. */
+export function ancestorMtimes(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let d = parentDir(dir); d !== null; d = parentDir(d)) out[d] = mtimeOf(d);
+  return out;
+}
+
+function mtimeOf(dir: string): number {
+  return statOrNull(dir)?.mtime?.getTime() ?? -1;
 }
 
 /** A decided route: `member` (the nearest config dir) belongs to the ref root `root`. */
@@ -26,6 +47,8 @@ export interface RouteRecord {
   root: string;
   /** Every ancestor config file read for the decision, with its content hash. */
   ancestors: { path: string; sha256: string | null }[];
+  /** The ancestors' mtimes, taken before their files were looked at (see ancestorConfigFiles). */
+  dirs?: Record<string, number>;
 }
 
 /** Where the route of a member dir is recorded. */
@@ -51,10 +74,11 @@ export function readRoute(path: string): RouteRecord | null {
  * ancestor config files exist, with the same content. Else null (decide again).
  */
 export async function routedRoot(cache: string, member: string): Promise<string | null> {
-  const now = ancestorConfigFiles(member);
+  const rec = readRoute(routePath(cache, member));
+  const r = rec?.member === member ? rec : null;
+  const now = ancestorConfigFiles(member, r ?? undefined);
   if (now.length === 0) return member;
-  const r = readRoute(routePath(cache, member));
-  if (r === null || r.member !== member || r.ancestors.length !== now.length) return null;
+  if (r === null || r.ancestors.length !== now.length) return null;
   for (const [i, a] of r.ancestors.entries()) {
     if (a.path !== now[i] || (await fileSha256(a.path)) !== a.sha256) return null;
   }

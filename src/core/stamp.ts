@@ -7,7 +7,7 @@
 import { fileSha256, ownCacheSubdir, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
-import { dirname, isFile, statOrNull } from "./files.ts";
+import { basename, dirname, dirNames, isFile, lstatOrNull, statOrNull } from "./files.ts";
 import { dirsUnchanged, expandGlobs } from "./glob.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
@@ -73,10 +73,11 @@ export interface Stamp {
     dirs?: Record<string, number>;
   };
   /**
-   * [mtime ms, size] of glob-matched inputs when they were hashed: a file whose stat is
-   * unchanged is not read again, so a thousand matched files cost stats, not hashes.
+   * [mtime ms, size, inode] of the inputs when they were hashed (older stamps: of the
+   * glob-matched ones, without the inode): a file whose stat is unchanged is not read
+   * again, so a thousand inputs cost stats, not hashes.
    */
-  inputStats?: Record<string, [number, number]>;
+  inputStats?: Record<string, number[]>;
   /** The distributions installed, when the build recorded them. */
   site?: StampSite;
 }
@@ -253,24 +254,70 @@ export async function staleReason(stamp: Stamp, venvDir: string): Promise<string
       if (!known.has(f)) return `new input ${f}`;
     }
   }
-  const stats = stamp.inputStats ?? {};
-  const toHash = stamp.inputs.filter((i) => !statUnchanged(i.path, stats[i.path]));
-  return inputChange(toHash, await hashInputs(toHash.map((i) => i.path)));
+  return inputChange(...await changedInputs(stamp.inputs, stamp.inputStats ?? {}));
 }
 
-/** Whether a file's [mtime ms, size] is still the recorded one (no record: unknown, false). */
-function statUnchanged(path: string, was: [number, number] | undefined): boolean {
+/**
+ * The inputs that may have changed, and their state now, for inputChange(). The hash
+ * stays the truth, but only what may have changed is hashed: a file whose stat is
+ * the recorded one is not read, and a file recorded as absent that no listing or
+ * lstat finds is still absent. So an unchanged start hashes nothing, and the usual
+ * miss costs no exception (a listing answers for every absent name in a directory).
+ */
+export async function changedInputs(
+  inputs: StampInput[],
+  stats: NonNullable<Stamp["inputStats"]>,
+): Promise<[StampInput[], StampInput[]]> {
+  const maybe = inputs.filter((i) => i.sha256 !== null && !statUnchanged(i.path, stats[i.path]));
+  const gone = mayExist(inputs.filter((i) => i.sha256 === null).map((i) => i.path));
+  const toHash = [...maybe, ...inputs.filter((i) => i.sha256 === null && gone.has(i.path))];
+  return [toHash, await hashInputs(toHash.map((i) => i.path))];
+}
+
+/**
+ * Which of `paths` (recorded as absent) may exist now. Several in one directory: one
+ * listing; one alone: one lstat. A missing directory answers for all of its names.
+ */
+function mayExist(paths: string[]): Set<string> {
+  const byDir = new Map<string, string[]>();
+  for (const p of paths) {
+    const d = dirname(p);
+    const list = byDir.get(d);
+    if (list) list.push(p);
+    else byDir.set(d, [p]);
+  }
+  const out = new Set<string>();
+  for (const [dir, list] of byDir) {
+    if (list.length === 1) {
+      if (lstatOrNull(list[0]) !== null) out.add(list[0]);
+      continue;
+    }
+    const names = dirNames(dir);
+    for (const p of list) if (names === null || names.has(basename(p))) out.add(p);
+  }
+  return out;
+}
+
+/**
+ * Whether a file's [mtime ms, size, inode] is still the recorded one (no record:
+ * unknown, false). Records from before the inode was kept compare the first two.
+ */
+function statUnchanged(path: string, was: number[] | undefined): boolean {
   if (!was) return false;
   const st = statOrNull(path);
-  return st !== null && st.isFile && st.size === was[1] && (st.mtime?.getTime() ?? -1) === was[0];
+  return st !== null && st.isFile && st.size === was[1] &&
+    (st.mtime?.getTime() ?? -1) === was[0] && (was.length < 3 || st.ino === was[2]);
 }
 
-/** [mtime ms, size] of each existing file, taken before it is hashed (see Stamp.inputStats). */
-export function statInputs(paths: string[]): Record<string, [number, number]> {
-  const out: Record<string, [number, number]> = {};
+/**
+ * [mtime ms, size, inode] of each existing file, taken before it is hashed (see
+ * Stamp.inputStats).
+ */
+export function statInputs(paths: string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
   for (const p of paths) {
     const st = statOrNull(p);
-    if (st?.isFile && st.mtime) out[p] = [st.mtime.getTime(), st.size];
+    if (st?.isFile && st.mtime) out[p] = [st.mtime.getTime(), st.size, st.ino ?? 0];
   }
   return out;
 }
@@ -306,7 +353,7 @@ export function readBareRecord(path: string, request?: string): BareRecord | nul
 /** Whether the record still holds: same interpreter file, same `.python-version` files. */
 export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
   if (interpreterChange(r.python) !== null) return false;
-  return inputChange(r.inputs, await hashInputs(r.inputs.map((i) => i.path))) === null;
+  return inputChange(...await changedInputs(r.inputs, {})) === null;
 }
 
 /** Writes a bare record (best effort: a read-only cache only costs speed). */

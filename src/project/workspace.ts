@@ -6,7 +6,7 @@
 import { parseToml } from "../config/toml.ts";
 import { isTable } from "../config/schema.ts";
 import { isUvMember, strings, uvWorkspace } from "../config/uv_workspace.ts";
-import { ancestorConfigFiles, routePath } from "../core/route.ts";
+import { ancestorConfigFiles, ancestorMtimes, routePath } from "../core/route.ts";
 import * as log from "../log.ts";
 import { dirname, isFile, resolvePath } from "../core/files.ts";
 import { errorMessage } from "../core/errors.ts";
@@ -94,13 +94,16 @@ function ancestorHasPrimeToml(dir: string): boolean {
 
 /** Records a route (best effort: a read-only cache only costs speed). */
 export async function writeRoute(cache: string, member: string, root: string): Promise<void> {
+  // Also with no ancestor config file: the ancestors' mtimes spare the warm path from
+  // looking for one in each (see ancestorConfigFiles). Taken first, so a file made
+  // while this runs changes a recorded mtime.
+  const dirs = ancestorMtimes(member);
   const ancestors = await Promise.all(
     ancestorConfigFiles(member).map(async (path) => ({ path, sha256: await fileSha256(path) })),
   );
-  if (ancestors.length === 0) return;
   try {
     const path = routePath(cache, member);
     Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    writeFileAtomic(path, JSON.stringify({ member, root, ancestors }) + "\n");
+    writeFileAtomic(path, JSON.stringify({ member, root, ancestors, dirs }) + "\n");
   } catch { /* best effort */ }
 }

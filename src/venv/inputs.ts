@@ -36,6 +36,8 @@ export interface EnvInputs {
   run: Stamp["run"];
   inputGlobs?: Stamp["inputGlobs"];
   inputStats?: Stamp["inputStats"];
+  /** The files the `inputs` globs matched when they were hashed. */
+  globbed?: string[];
 }
 
 /** Whether a venv is fresh, and why not. */
@@ -98,13 +100,13 @@ export async function computeEnvInputs(
   // Declared inputs: every file the globs match now (a new match later makes it stale).
   const inputGlobs = settings.inputs ? { root: settings.refRoot, patterns: settings.inputs } : null;
   const globbed = inputGlobs ? expandGlobs(inputGlobs.root, inputGlobs.patterns) : [];
-  // Stat before hashing, so an edit during the hash shows as a changed stat later.
-  const inputStats = statInputs(globbed);
   paths.push(...globbed);
   // A literal path (no wildcard) is an input even while missing: its appearing counts.
   for (const g of inputGlobs?.patterns ?? []) {
     if (!isGlob(g)) paths.push(`${settings.refRoot}/${g.replace(/^\.\/+/, "")}`);
   }
+  // Stat before hashing, so an edit during the hash shows as a changed stat later.
+  const inputStats = statInputs(paths);
   const inputs = await hashInputsOrExplain(paths);
   const runInfo: Stamp["run"] = {
     refRoot: runRefRoot,
@@ -138,7 +140,8 @@ export async function computeEnvInputs(
     inputs,
     fingerprint: fp,
     run: runInfo,
-    ...(inputGlobs ? { inputGlobs, inputStats } : {}),
+    inputStats,
+    ...(inputGlobs ? { inputGlobs, globbed } : {}),
   };
 }
 
@@ -226,7 +229,7 @@ export function withDirSnapshot(inputs: EnvInputs): Stamp["inputGlobs"] {
   const hashed = new Set(inputs.inputs.map((i) => i.path));
   const matched = new Set(now);
   const same = now.every((f) => hashed.has(f)) &&
-    Object.keys(inputs.inputStats ?? {}).every((f) => matched.has(f));
+    (inputs.globbed ?? []).every((f) => matched.has(f));
   // The venv's own directory changes when the new build is switched in, after this.
   const walksVenvParent = Object.hasOwn(dirs, dirname(inputs.venvDir));
   return same && !walksVenvParent ? { ...g, dirs } : g;

@@ -3,6 +3,7 @@ import {
   absoluteFrom,
   basename,
   dirname,
+  dirNames,
   executablesOnPath,
   findOnPath,
   isDirectory,
@@ -10,6 +11,7 @@ import {
   isFile,
   isInside,
   joinPath,
+  listedIsFile,
   lstatOrNull,
   normalizePath,
   parentDir,
@@ -163,4 +165,26 @@ Deno.test("isInside() is true for the root and below it, never for a sibling pre
   assert.equal(isInside("/r", "/rx"), false);
   assert.equal(isInside("/r", "/"), false);
   assert.equal(isInside("/", "/anything"), true);
+});
+
+Deno.test("dirNames() lists a directory, is empty for a missing one; listedIsFile() agrees with isFile()", () => {
+  const dir = Deno.realPathSync(Deno.makeTempDirSync());
+  try {
+    Deno.writeTextFileSync(`${dir}/a.toml`, "");
+    Deno.mkdirSync(`${dir}/sub.toml`);
+    Deno.symlinkSync(`${dir}/a.toml`, `${dir}/link.toml`);
+    Deno.symlinkSync(`${dir}/gone`, `${dir}/dangling.toml`);
+    assert.deepEqual(
+      [...dirNames(dir)!].sort(),
+      ["a.toml", "dangling.toml", "link.toml", "sub.toml"],
+    );
+    assert.deepEqual(dirNames(`${dir}/missing`), new Set());
+    const check = listedIsFile();
+    for (const name of ["a.toml", "sub.toml", "link.toml", "dangling.toml", "none.toml"]) {
+      assert.equal(check(`${dir}/${name}`), isFile(`${dir}/${name}`), name);
+    }
+    assert.equal(check(`${dir}/missing/x`), false);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  changedInputs,
   hashInputs,
   inputChange,
   readStamp,
@@ -64,6 +65,35 @@ Deno.test("staleReason(): a stamp that matches its files is fresh; each kind of 
     assert.equal(await staleReason(stamp, venv), `${root}/prime.toml was removed`);
     Deno.writeTextFileSync(`${root}/prime.toml`, "dependencies = []\n");
     assert.equal(await staleReason(stamp, venv), null);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("changedInputs(): with every stat recorded nothing is hashed; absent files are found by one listing per directory", async () => {
+  const { root } = await fixture();
+  try {
+    const absent = ["setup.py", "uv.lock", "pylock.toml"].map((f) => `${root}/${f}`);
+    const paths = [`${root}/prime.toml`, `${root}/requirements.txt`, ...absent];
+    const stats = statInputs(paths);
+    const inputs = await hashInputs(paths);
+    const missingDir = [`${root}/nodir/a.txt`, `${root}/nodir/b.txt`];
+    const all = [...inputs, ...missingDir.map((path) => ({ path, sha256: null }))];
+    assert.deepEqual(await changedInputs(all, stats), [[], []], "nothing read, nothing hashed");
+    // A new file beside the absent ones: seen in the listing.
+    Deno.writeTextFileSync(`${root}/uv.lock`, "");
+    Deno.mkdirSync(`${root}/nodir`);
+    Deno.writeTextFileSync(`${root}/nodir/b.txt`, "");
+    const [was, now] = await changedInputs(all, stats);
+    assert.deepEqual(was.map((i) => i.path), [`${root}/uv.lock`, `${root}/nodir/b.txt`]);
+    assert.equal(inputChange(was, now), `${root}/uv.lock appeared`);
+    // The same size and mtime but another file (an editor's rename): the inode differs.
+    const st = Deno.statSync(`${root}/prime.toml`);
+    Deno.writeTextFileSync(`${root}/prime.toml.new`, "dependencies = []\n");
+    Deno.renameSync(`${root}/prime.toml.new`, `${root}/prime.toml`);
+    Deno.utimeSync(`${root}/prime.toml`, st.atime!, st.mtime!);
+    const [maybe] = await changedInputs(inputs, stats);
+    assert.ok(maybe.some((i) => i.path === `${root}/prime.toml`), "hashed again: a new inode");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
