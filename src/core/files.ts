@@ -141,6 +141,20 @@ export function listedIsFile(): (p: string) => boolean {
   };
 }
 
+/**
+ * pathExists() by listings (a name in its directory's listing is there, lstat's
+ * answer): no exception for a missing name. Each directory is listed once.
+ */
+export function listedExists(): (p: string) => boolean {
+  const lists = new Map<string, Set<string> | null>();
+  return (p) => {
+    const dir = dirname(p);
+    let names = lists.get(dir);
+    if (names === undefined) lists.set(dir, names = dirNames(dir));
+    return names === null ? pathExists(p) : names.has(basename(p));
+  };
+}
+
 /** Whether anything is at `p` (a dangling link counts). */
 export function pathExists(p: string): boolean {
   return lstatOrNull(p) !== null;

@@ -9,7 +9,7 @@
  * (Workspace membership, which can make an ancestor the ref root, is route.ts's.)
  */
 import { errorMessage, UsageError } from "./errors.ts";
-import { isFile, parentDir, pathExists } from "./files.ts";
+import { listedExists, listedIsFile, parentDir } from "./files.ts";
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
@@ -35,9 +35,11 @@ function realStartDir(startDir: string): string {
 
 /** findRefRootSync() from a real directory path. */
 function refRootFrom(real: string): string | null {
+  // By listings: a missing config file costs no exception (see listedExists).
+  const exists = listedExists();
   for (let dir = real;;) {
     const base = dir === "/" ? "" : dir;
-    if (pathExists(`${base}/prime.toml`) || pathExists(`${base}/pyproject.toml`)) return dir;
+    if (exists(`${base}/prime.toml`) || exists(`${base}/pyproject.toml`)) return dir;
     const parent = parentDir(dir);
     if (parent === null) return null;
     dir = parent;
@@ -66,6 +68,7 @@ export function findProjectRoot(startDir: string): string | null {
   if (found !== null) return found;
   const home = realHome();
   // `pyenv local` in $HOME writes ~/.python-version: a preference, not a project.
+  const isFile = listedIsFile();
   if (real !== home && real !== "/" && isFile(`${real}/.python-version`)) return real;
   for (let dir: string | null = real; dir !== null && dir !== "/"; dir = parentDir(dir)) {
     if (dir === home) break;

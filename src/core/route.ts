@@ -6,7 +6,7 @@
  */
 import { fileSha256 } from "./paths.ts";
 import { fastHash } from "./hash.ts";
-import { isFile, parentDir, statOrNull } from "./files.ts";
+import { listedIsFile, parentDir, statOrNull } from "./files.ts";
 
 /**
  * The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest
@@ -16,6 +16,7 @@ import { isFile, parentDir, statOrNull } from "./files.ts";
  */
 export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] {
   const out: string[] = [];
+  const isFile = listedIsFile();
   for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
     const base = d === "/" ? "" : d;
     const was = known?.dirs?.[d];

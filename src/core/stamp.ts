@@ -275,8 +275,9 @@ export async function changedInputs(
 }
 
 /**
- * Which of `paths` (recorded as absent) may exist now. Several in one directory: one
- * listing; one alone: one lstat. A missing directory answers for all of its names.
+ * Which of `paths` (recorded as absent) may exist now: one listing per directory, so
+ * no lstat fails (an exception costs tens of microseconds, the first one of a process
+ * far more). A missing directory answers for all of its names.
  */
 function mayExist(paths: string[]): Set<string> {
   const byDir = new Map<string, string[]>();
@@ -288,10 +289,6 @@ function mayExist(paths: string[]): Set<string> {
   }
   const out = new Set<string>();
   for (const [dir, list] of byDir) {
-    if (list.length === 1) {
-      if (lstatOrNull(list[0]) !== null) out.add(list[0]);
-      continue;
-    }
     const names = dirNames(dir);
     for (const p of list) if (names === null || names.has(basename(p))) out.add(p);
   }

@@ -4,6 +4,7 @@
  * only). Saving it is project/use_choice.ts's.
  */
 import { readBoundedText, useChoicePath } from "./paths.ts";
+import { listedExists } from "./files.ts";
 
 /**
  * The chosen env name, or null. Only a regular file counts: a committed symlink
@@ -13,6 +14,9 @@ import { readBoundedText, useChoicePath } from "./paths.ts";
 export function readUseChoice(refRoot: string): string | null {
   try {
     const path = useChoicePath(refRoot);
+    // Listings first: with no choice saved (the usual case) no lstat fails.
+    const exists = listedExists();
+    if (!exists(`${refRoot}/.prime`) || !exists(path)) return null;
     if (!Deno.lstatSync(path).isFile || !Deno.lstatSync(`${refRoot}/.prime`).isDirectory) {
       return null;
     }
