@@ -3,8 +3,9 @@
  * each against named peers measured in the same run, in alternating order. Prints a
  * Markdown table and (unless --no-write) writes it to docs/BENCH.md with the machine.
  *
- *   scripts/bench [--runs N] [--cold-runs N] [--only warm,cli,cold,wheels,rebuild,many,memory]
- *                 [--python PATH] [--prime-bin PATH] [--prime PATH] [--no-write] [--out FILE]
+ *   scripts/bench [--runs N] [--cold-runs N] [--only warm,own,cli,cold,wheels,rebuild,many,memory]
+ *                 [--python PATH] [--prime-bin PATH] [--prime PATH] [--base CHECKOUT]
+ *                 [--no-write] [--out FILE]
  *   scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...   (ad hoc, first = baseline)
  *
  * Wall time is measured around each spawn; CPU time (user+sys of the child and its
@@ -25,6 +26,8 @@ interface Options {
   python: string | null;
   /** A compiled prime binary to add to the warm-start table. */
   primeBin: string | null;
+  /** Another checkout (say of an older commit) whose scripts/prime the `own` rows also time. */
+  base: string | null;
   write: boolean;
   out: string;
   /** Ad-hoc mode: shell commands to compare, the first one the baseline. */
@@ -32,7 +35,7 @@ interface Options {
 }
 
 /** The table's sections, in order; `--only` picks some. */
-const SECTIONS = ["warm", "cli", "cold", "wheels", "rebuild", "many", "memory"];
+const SECTIONS = ["warm", "own", "cli", "cold", "wheels", "rebuild", "many", "memory"];
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
@@ -41,6 +44,7 @@ function parseOptions(argv: string[]): Options {
     only: new Set(SECTIONS),
     python: null,
     primeBin: null,
+    base: null,
     write: true,
     out: `${ROOT}/docs/BENCH.md`,
     compare: null,
@@ -58,6 +62,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === "--python") o.python = next();
     else if (a === "--prime-bin") o.primeBin = next();
     else if (a === "--prime") PRIME = next();
+    else if (a === "--base") o.base = next();
     else if (a === "--no-write") o.write = false;
     else if (a === "--out") o.out = next();
     else if (a === "--compare") {
@@ -66,8 +71,8 @@ function parseOptions(argv: string[]): Options {
     } else if (a === "-h" || a === "--help") {
       console.log(
         `usage: scripts/bench [--runs N] [--cold-runs N] [--only ${SECTIONS.join(",")}]\n` +
-          "                     [--python PATH] [--prime-bin PATH] [--prime PATH] [--no-write]\n" +
-          "                     [--out FILE]\n" +
+          "                     [--python PATH] [--prime-bin PATH] [--prime PATH] [--base CHECKOUT]\n" +
+          "                     [--no-write] [--out FILE]\n" +
           "       scripts/bench [--runs N] --compare 'SHELL CMD' 'SHELL CMD'...",
       );
       Deno.exit(0);
@@ -374,7 +379,7 @@ async function main() {
   const notes: string[] = [];
 
   // --- warm start -------------------------------------------------------------
-  if (["warm", "cli", "many", "memory"].some((s) => opts.only.has(s))) {
+  if (["warm", "own", "cli", "many", "memory"].some((s) => opts.only.has(s))) {
     const proj = `${work}/warm`;
     Deno.mkdirSync(proj, { recursive: true });
     Deno.writeTextFileSync(
@@ -476,6 +481,21 @@ async function main() {
     if (opts.only.has("warm")) {
       console.error(`bench: warm start (${opts.runs} runs)`);
       sections.push(table("Warm start", await measure(cases, opts.runs), opts.runs));
+    }
+
+    if (opts.only.has("own")) {
+      sections.push(
+        await ownCost({
+          opts,
+          work,
+          proj,
+          inputsProj,
+          script,
+          emptyTs,
+          denoBin,
+          tomlArgs,
+        }),
+      );
     }
 
     // The cold CLI's fixed cost: what every command that is not a warm start pays
@@ -835,6 +855,119 @@ async function main() {
     console.error(`bench: wrote ${opts.out}`);
   }
   await Deno.remove(work, { recursive: true }).catch(() => {});
+}
+
+/**
+ * prime's own warm cost: each warm start timed in alternation with its floor, the same
+ * program run by its venv's python right after an empty `deno run` (one `sh -c`, as
+ * scripts/prime is one sh), so the difference of the medians is what prime itself adds.
+ * And `inputs` globs over 1,000 and 10,000 files against the same repo without them.
+ * With --base, another checkout's scripts/prime (say the commit before a change) is
+ * timed in the same alternation.
+ */
+async function ownCost(c: {
+  opts: Options;
+  work: string;
+  proj: string;
+  inputsProj: string;
+  script: string;
+  emptyTs: string;
+  denoBin: string;
+  tomlArgs: string;
+}): Promise<string> {
+  const { proj, denoBin, emptyTs } = c;
+  const primes: [string, string][] = [["", PRIME]];
+  if (c.opts.base) {
+    primes.push([
+      ` (${c.opts.base.replace(/\/+$/, "").split("/").pop()})`,
+      `${c.opts.base}/scripts/prime`,
+    ]);
+  }
+  // The program each start execs, from -v's "exec PROGRAM" (the warm path's own line).
+  const execOf = async (args: string[], cwd: string): Promise<string> => {
+    const out = await new Deno.Command(PRIME, {
+      args: ["-v", ...args],
+      cwd,
+      env: childEnv,
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const m = / is fresh; exec (\S+)/.exec(new TextDecoder().decode(out.stderr));
+    if (!m) throw new Error(`prime ${args.join(" ")} did not take the warm path`);
+    return m[1];
+  };
+  const floor = (
+    python: string,
+    args: string[],
+  ) => [
+    "/bin/sh",
+    "-c",
+    `"$0" run --no-config --no-lock "$1" && shift 2 && exec "$@"`,
+    denoBin,
+    emptyTs,
+    python,
+    ...args,
+  ];
+  // Files for the `inputs` rows: 1,000 in 20 dirs exists already; 10,000 in 100 dirs.
+  const bigInputs = `${c.work}/warm-inputs-10k`;
+  for (let d = 0; d < 100; d++) {
+    Deno.mkdirSync(`${bigInputs}/src/mod${d}`, { recursive: true });
+    for (let f = 0; f < 100; f++) {
+      Deno.writeTextFileSync(`${bigInputs}/src/mod${d}/f${f}.c`, `int f${d}_${f};\n`);
+    }
+  }
+  Deno.writeTextFileSync(
+    `${bigInputs}/prime.toml`,
+    `venv_driver = "venv_pip"\ndependencies = ["benchpkg0==1.0"]\ninstall_args = ${c.tomlArgs}\n` +
+      `inputs = ["src/**/*.c"]\n`,
+  );
+  Deno.writeTextFileSync(`${bigInputs}/app.py`, PROGRAM);
+  const cases: Case[] = [];
+  const rows: [string, string[], string, string[]][] = [
+    ["`prime app.py` (repo)", ["app.py"], proj, ["-s", "app.py"]],
+    ["`prime script.py` (PEP 723)", ["script.py"], proj, ["-s", "script.py"]],
+    ["`prime run python -c pass`", ["run", "python", "-c", "pass"], proj, ["-s", "-c", "pass"]],
+  ];
+  for (const [name, args, cwd, pyArgs] of rows) {
+    for (const [, prime] of primes) {
+      await sh([prime, ...args], { cwd });
+      await sh([prime, ...args], { cwd });
+    }
+    const python = await execOf(args, cwd);
+    const floorName = `floor of ${name}: empty \`deno run\`, then its python`;
+    cases.push({ name: floorName, cmd: floor(python, pyArgs), cwd });
+    for (const [label, prime] of primes) {
+      cases.push({ name: `${name}${label}`, cmd: [prime, ...args], cwd, baseline: floorName });
+    }
+  }
+  for (const [label, prime] of primes) {
+    for (const dir of [c.inputsProj, bigInputs]) {
+      await sh([prime, "app.py"], { cwd: dir });
+      await sh([prime, "app.py"], { cwd: dir });
+    }
+    await execOf(["app.py"], bigInputs);
+    const plain = `\`prime app.py\` (repo)${label}`;
+    cases.push({
+      name: `\`prime app.py\`, \`inputs\` matching 1,000 files${label}`,
+      cmd: [prime, "app.py"],
+      cwd: c.inputsProj,
+      baseline: plain,
+    });
+    cases.push({
+      name: `\`prime app.py\`, \`inputs\` matching 10,000 files${label}`,
+      cmd: [prime, "app.py"],
+      cwd: bigInputs,
+      baseline: plain,
+    });
+  }
+  console.error(`bench: prime's own warm cost (${c.opts.runs} runs)`);
+  return table(
+    "prime's own warm cost (paired with its floor)",
+    await measure(cases, c.opts.runs),
+    c.opts.runs,
+  ) + "\nEach prime row minus its floor (the +ms) is what prime itself adds to a start;\n" +
+    "the `inputs` rows are against the same repo without `inputs`.\n";
 }
 
 /** Peak RSS via a Python parent's getrusage(RUSAGE_CHILDREN).ru_maxrss (see docs). */
