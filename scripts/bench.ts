@@ -903,7 +903,7 @@ async function ownCost(c: {
   ) => [
     "/bin/sh",
     "-c",
-    `"$0" run --no-config --no-lock "$1" && shift 2 && exec "$@"`,
+    `"$0" run --no-config --no-lock "$1" && shift && exec "$@"`,
     denoBin,
     emptyTs,
     python,
