@@ -113,12 +113,21 @@ export function readDirOrEmpty(dir: string): Deno.DirEntry[] {
 }
 
 /**
+ * The size past which a directory is not listed: a directory's size grows with its
+ * entries (ext4: a 4 KiB block per hundred or so), and listing thousands of names
+ * (a shared /tmp) costs far more than the few stats it would save.
+ */
+const LIST_MAX_BYTES = 32 * 1024;
+
+/**
  * The names in a directory: an empty set when it does not exist (nothing is in it),
- * null when it cannot be listed. One listing answers for many names with no
- * exception per missing one (a failed stat costs tens of microseconds).
+ * null when it cannot be listed or is too large to be worth it (LIST_MAX_BYTES). One
+ * listing answers for many names with no exception per missing one (a failed stat
+ * costs tens of microseconds, the first of a process far more).
  */
 export function dirNames(dir: string): Set<string> | null {
   try {
+    if (Deno.statSync(dir).size > LIST_MAX_BYTES) return null;
     const names = new Set<string>();
     for (const e of Deno.readDirSync(dir)) names.add(e.name);
     return names;
