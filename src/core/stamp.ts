@@ -7,7 +7,7 @@
 import { fileSha256, ownCacheSubdir, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
-import { basename, dirname, dirNames, isFile, lstatOrNull, statOrNull } from "./files.ts";
+import { basename, dirname, dirNames, isFile, statOrNull } from "./files.ts";
 import { dirsUnchanged, expandGlobs } from "./glob.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
