@@ -1,12 +1,11 @@
 /** Choosing the venv driver: the configured one, else uv when it can be had, else pip. */
-import { findPip } from "../python/pip.ts";
 import type { VenvDriverName } from "../config/types.ts";
 import type { PythonInfo } from "../python/types.ts";
 import type { VenvDriver } from "../installers/driver.ts";
-// Types only: uv_obtain.ts itself is imported lazily, on the cold path that needs uv.
+// Types only: obtaining uv and each driver (pip's with its wheel reader) are imported
+// lazily, on the cold path that needs them.
 import type { ObtainUvResult } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
-import { createPipDriver } from "../installers/pip.ts";
 import { VenvError } from "../core/errors.ts";
 import { run } from "../process.ts";
 import * as log from "../log.ts";
@@ -64,6 +63,8 @@ export async function makeDriver(
     const { createUvDriver } = await import("../installers/uv.ts");
     return createUvDriver(uv);
   }
+  const { findPip } = await import("../python/pip.ts");
+  const { createPipDriver } = await import("../installers/pip.ts");
   const pip = await findPip(python, { runner: run, cacheDir });
   if (pip === null) {
     throw new VenvError(
