@@ -301,6 +301,8 @@ function humanInfo(i: InfoReport, verbose: boolean): string {
       `chosen by:  ${
         choice
           ? `your choice ${choice.rule} = ${choice.value}`
+          : req.source === "--python" || req.source === "PRIME_PYTHON"
+          ? `${req.source} ${req.value} (the highest that matches)`
           : req.value === null
           ? "the first python3 on PATH (nothing chose a version)"
           : "the highest version that satisfies (nothing you set chose one)"

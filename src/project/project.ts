@@ -177,7 +177,8 @@ export async function selectWithRequirement(
     overrideSource: p.override?.source,
     // What the user already chose (UV_PYTHON, pyenv, asdf, mise, PATH) decides among
     // the interpreters that satisfy the requirement.
-    choices: readPythonChoices(p.refRoot ?? p.startDir, env),
+    // (--python/PRIME_PYTHON is the first rule: it decides alone.)
+    choices: p.override ? [] : readPythonChoices(p.refRoot ?? p.startDir, env),
     // --python (a path or a version) comes before the selector (docs/how-it-works.md).
     selector: p.override ? null : p.settings?.selector ?? null,
     refRoot: p.refRoot,
