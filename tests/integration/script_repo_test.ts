@@ -90,7 +90,7 @@ Deno.test({
 # [tool.uv]
 # no-index = true
 # find-links = ["wheels"]
-# exclude-newer = "2024-01-01T00:00:00Z"
+# prerelease = "allow"
 # [tool.prime]
 # venv_driver = "venv_pip"
 # ///
@@ -105,7 +105,8 @@ ${SHOW}`,
       r.stderr,
       /warning: app\.py:3: script block: ignored unknown key `requires-pyhton`; did you mean `requires-python`\?/,
     );
-    assert.match(r.stderr, /warning: app\.py \[tool\.uv\]: prime does not apply `exclude-newer`/);
+    // (exclude-newer is applied: exclude_newer_test.ts.)
+    assert.match(r.stderr, /warning: app\.py \[tool\.uv\]: prime does not apply `prerelease`/);
   },
 });
 
