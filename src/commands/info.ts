@@ -3,8 +3,9 @@
  * and runs no code from the repo (the selector included: it shows what a build would
  * run instead).
  */
+import { parseToml } from "../config/toml.ts";
 import { readBoundedText } from "../core/paths.ts";
-import { readPins } from "../pypa/constraints.ts";
+import { lockFilePins, readPins } from "../pypa/constraints.ts";
 import { choosePipWheel } from "../python/pip.ts";
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement, withChoiceInputs } from "../project/project.ts";
@@ -216,8 +217,13 @@ export async function gatherInfo(
         dependency_groups: s.dependencyGroups,
         project_dirs: s.projectDirs.map((d) => d + (s.projectExtras?.[d] ?? "")),
         constraints_file: s.constraintsFile,
-        // What `prime lock` pinned there (`name==version`), as the next build installs it.
-        pins: s.constraintsFile ? pinsOf(s.constraintsFile) : [],
+        // What the versions are held to (`name==version`): the lock in force (uv.lock,
+        // pylock.toml), else what `prime lock` pinned in the constraints file.
+        pins: plan!.lock
+          ? lockPinsOf(plan!.lock.path)
+          : s.constraintsFile
+          ? pinsOf(s.constraintsFile)
+          : [],
         // A lock in force pins [project].dependencies and the groups (installed first,
         // in a call of its own).
         lock_file: plan!.lock?.path ?? null,
@@ -240,6 +246,15 @@ export async function gatherInfo(
 export interface ScriptEnvInfo {
   settings: Settings;
   venvDirFor: (py: PythonInfo) => Promise<string>;
+}
+
+/** The packages a lock file pins (empty when it is unreadable). */
+function lockPinsOf(path: string): string[] {
+  try {
+    return lockFilePins(readBoundedText(path), (text) => parseToml(text, path));
+  } catch {
+    return [];
+  }
 }
 
 /** The pins of a constraints file (empty when it is missing or unreadable). */
@@ -371,6 +386,13 @@ function humanInfo(i: InfoReport, verbose: boolean): string {
         if (calls.length > 1) {
           lines.push(`install:    ${calls.length} calls: ${calls.join("; then ")}`);
         }
+        continue;
+      }
+      if (k === "pins" && Array.isArray(v) && v.length > 8 && !verbose) {
+        // A lock may pin hundreds: the first few, and where the rest are.
+        lines.push(
+          `${"pins:".padEnd(12)}${v.length}: ${v.slice(0, 8).join(", ")}, ... (-v lists all)`,
+        );
         continue;
       }
       if (Array.isArray(v) ? v.length : v) {

@@ -60,3 +60,27 @@ export function pinChanges(before: Pin[], after: Pin[]): string[] {
   for (const p of before) if (!now.has(p.key)) out.push(`${p.name} ${p.version} (gone)`);
   return out;
 }
+
+/**
+ * The packages a uv.lock or pylock.toml pins, as `name==version`, sorted: every
+ * `[[package]]` (uv.lock) or `[[packages]]` (PEP 751) entry with a version, except the
+ * project itself and workspace members (uv's `editable`/`virtual` sources, which are
+ * installed from the tree, not pinned). `parseToml` is the caller's TOML reader.
+ */
+export function lockFilePins(
+  text: string,
+  parseToml: (text: string) => Record<string, unknown>,
+): string[] {
+  const doc = parseToml(text);
+  const entries = (doc.package ?? doc.packages) as unknown;
+  if (!Array.isArray(entries)) return [];
+  const out: string[] = [];
+  for (const e of entries as Record<string, unknown>[]) {
+    const source = e.source as Record<string, unknown> | undefined;
+    if (source && ("editable" in source || "virtual" in source)) continue;
+    if (typeof e.name === "string" && typeof e.version === "string") {
+      out.push(`${e.name}==${e.version}`);
+    }
+  }
+  return out.sort();
+}
