@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRepo, REPO, runPrime } from "../helpers/fixtures.ts";
+import { buildRepo, REPO, runPrime } from "../../helpers/fixtures.ts";
 
 /** A copy of what scripts/prime runs (no .build), with its tools in `tools`. */
 async function copyLauncher(tools: string): Promise<string> {
