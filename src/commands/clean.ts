@@ -13,6 +13,7 @@ import {
   generationsDir,
   listGenerations,
   lockGenerations,
+  ownGenerationsDir,
   removeGenerationIfUnused,
 } from "../core/generation.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
@@ -20,7 +21,7 @@ import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { ownCacheDir } from "../core/paths.ts";
 import { VenvError } from "../core/errors.ts";
 import * as log from "../log.ts";
-import { basename, lstatOrNull, pathExists } from "../core/files.ts";
+import { basename, isInside, lstatOrNull, pathExists } from "../core/files.ts";
 
 /**
  * Removes an env's venv under the env's lock (a repo env's, or a PEP 723 script env's:
@@ -33,6 +34,22 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
   const venv = s.venvDir;
   const label = rel(venv, s.refRoot);
   const primeDir = generationsDir(venv);
+  // Deletes only inside the ref root's own `.prime/` (a script env's: the cache's),
+  // resolved by real path: never through a `.prime` link a clone committed.
+  const root = isInside(p.cache, venv) ? p.cache : s.refRoot;
+  const own = ownGenerationsDir(venv, root) !== null;
+  if (!own) {
+    const st = lstatOrNull(venv);
+    if (st !== null && !st.isSymlink) {
+      throw new VenvError(
+        `${primeDir} is a link, or lies outside ${root} by its real path; prime deletes nothing through it`,
+        { hint: `remove it yourself (\`rm ${primeDir}\`), then run prime clean again` },
+      );
+    }
+    log.warn(
+      `${rel(primeDir, s.refRoot)} is a link or lies outside ${root}: prime deletes nothing there`,
+    );
+  }
   const lock = await acquireLock(
     await lockPathFor(p.cache, venv),
     lockTimeoutSec(),
@@ -44,8 +61,8 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
     const removed: string[] = [];
     // A running program reads through the link, whichever generation it names: while
     // any is held, the env stays (locked first, so no start slips in between).
-    const gens = listGenerations(venv);
-    const ours = generationOf(venv) !== null;
+    const gens = own ? listGenerations(venv) : [];
+    const ours = own && generationOf(venv) !== null;
     const held = ours ? await lockGenerations(gens) : [];
     if (held === null) {
       throw new VenvError(
@@ -80,7 +97,7 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
       for (const h of held) h.close();
     }
     // Generations made after the listing (none under the env's lock) or not prime's.
-    for (const gen of listGenerations(venv)) {
+    for (const gen of own ? listGenerations(venv) : []) {
       const bytes = treeSize(gen);
       const r = await removeGenerationIfUnused(gen);
       if (r === "removed") freed += bytes;
@@ -88,12 +105,12 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
     }
     // The kept-aside copy of prime versions before generations.
     const legacy = `${primeDir}/${basename(venv)}.previous`;
-    if (pathExists(legacy)) {
+    if (own && pathExists(legacy)) {
       freed += treeSize(legacy);
       removeViaTrash(legacy, primeDir);
       removed.push(rel(legacy, s.refRoot));
     }
-    for (const t of sweepTrash(primeDir)) log.debug(`prime: deleted leftover ${t}`);
+    for (const t of own ? sweepTrash(primeDir) : []) log.debug(`prime: deleted leftover ${t}`);
     for (const b of busy) {
       log.info(`prime: kept ${b}: a running program uses it (the next clean or build removes it)`);
     }

@@ -17,8 +17,9 @@ import { judgeVars, userAllowed } from "../shell/env_policy.ts";
 import * as log from "../log.ts";
 import { shellFamily, shellHook } from "../shell/shell_init.ts";
 import { writeAll } from "../core/files.ts";
-import { readStamp, type StampRun, venvPythonExists } from "../core/stamp.ts";
+import { type StampRun, venvPythonExists } from "../core/stamp.ts";
 import { fishQuote, shQuote } from "../shell/quote.ts";
+import { vouchedStamp } from "../core/record.ts";
 
 /** The shell dialects `prime env` prints. */
 export type ShellKind = "sh" | "fish" | "json";
@@ -188,12 +189,17 @@ export async function envCommand(p: RootedProject, shell: ShellKind): Promise<nu
     venvDir = prepared.inputs.venvDir;
     run = prepared.inputs.run;
   } catch (e) {
-    const previous = p.settings ? readStamp(p.settings.venvDir) : null;
+    // The previous build only if the user's cache records it: a stamp committed by a
+    // clone must never choose what reaches the user's shell.
+    const previous = p.settings ? vouchedStamp(p.cache, p.settings.venvDir).stamp : null;
     if (!(e instanceof PrimeError) || previous === null || !venvPythonExists(p.settings!.venvDir)) {
       throw e;
     }
     venvDir = p.settings!.venvDir;
-    run = previous.run;
+    // The variables are the configuration's as it is now (what `prime trust` judged),
+    // not those the previous build was made with.
+    const s = p.settings!;
+    run = { ...previous.run, vars: s.vars, varsFiles: s.varsFiles };
     failure = e;
   }
   let vars: Record<string, string>;

@@ -15,8 +15,7 @@ import type { PythonInfo, Selection } from "../python/types.ts";
 import { installPhases } from "../deps/plan.ts";
 import { envPlan, planWithLockFile } from "../deps/locks.ts";
 import { includedGroups } from "../config/dependency_groups.ts";
-import { checkFreshness, computeEnvInputs } from "../venv/inputs.ts";
-import { readStamp } from "../core/stamp.ts";
+import { checkFreshness, computeEnvInputs, recordedStamp } from "../venv/inputs.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { PrimeError } from "../core/errors.ts";
 import { pathWithoutShims } from "../uv/obtain.ts";
@@ -47,7 +46,9 @@ export async function gatherInfo(
   if (selector !== null) {
     // The selector is the repo's code: info never runs it. It reports the interpreter
     // the existing venv was built with, and the command a build would run.
-    const stamp = readStamp(s!.venvDir);
+    // Only the interpreter of a build the user's cache records: a clone can commit a
+    // stamp naming a program of its own, and probing runs it.
+    const { stamp } = recordedStamp(p.cache, s!.venvDir);
     const probed = stamp ? await probePython(stamp.python.realPath, { cacheDir: p.cache }) : null;
     pyInfo = probed !== null && !("error" in probed) ? probed : null;
     const would = {
@@ -101,7 +102,8 @@ export async function gatherInfo(
   if (script && s && pyInfo) s = { ...s, venvDir: await script.venvDirFor(pyInfo) };
   const plan = s ? await envPlan(s, p.loaded?.pyproject ?? null, p.refRoot) : null;
   if (s) {
-    const stamp = readStamp(s.venvDir);
+    const recorded = recordedStamp(p.cache, s.venvDir);
+    const stamp = recorded.stamp;
     let driver: VenvDriverName;
     let driverSource: string | null;
     if (s.driver) [driver, driverSource] = [s.driver, s.driverSource];
@@ -133,10 +135,11 @@ export async function gatherInfo(
         plan!,
         script ? null : s.refRoot,
       );
-      const f = checkFreshness(inputs);
+      const f = checkFreshness(inputs, p.cache);
       fresh = f.fresh;
       reason = f.reason;
     } else if (stamp) reason = "no interpreter satisfies the requirement";
+    else if (recorded.reason !== "missing") reason = recorded.reason;
     venv = {
       path: s.venvDir,
       driver,

@@ -81,17 +81,57 @@ ${cases}
   *) die "this wrapper pins no checksum for prime-$target" ;;
 esac
 
-cache=\${PRIME_CACHE_DIR:-\${XDG_CACHE_HOME:-\${HOME:?HOME is not set: set PRIME_CACHE_DIR}/.cache}/prime}
+# The cache, found as prime finds it (docs/SECURITY.md): PRIME_CACHE_DIR (a relative
+# one against the current directory), else XDG_CACHE_HOME/prime when it is absolute (the
+# XDG spec says to ignore a relative one: it would name a dir in whatever clone the
+# shell is in), else HOME/.cache/prime with an absolute HOME.
+case \${PRIME_CACHE_DIR:-} in
+  /*) cache=$PRIME_CACHE_DIR ;;
+  ?*) cache=$(pwd)/$PRIME_CACHE_DIR ;;
+  *)
+    case \${XDG_CACHE_HOME:-} in
+      /*) cache=$XDG_CACHE_HOME/prime ;;
+      *)
+        case \${HOME:-} in
+          /*) cache=$HOME/.cache/prime ;;
+          *)
+            printf 'prime wrapper: error: %s\\n' "no cache dir: PRIME_CACHE_DIR, an absolute XDG_CACHE_HOME and HOME are all unset (set HOME, or PRIME_CACHE_DIR to a directory only you can write)" >&2
+            exit 5
+            ;;
+        esac
+        ;;
+    esac
+    ;;
+esac
 bin=$cache/dist/$version/prime-$target
 # The cache must be the user's alone (as prime itself insists, docs/SECURITY.md): a
 # binary another user could plant there is never run.
-for p in "$cache" "$cache/dist" "\${bin%/*}" "$bin"; do
+for p in "$cache" "$cache/dist" "\${bin%/*}" "$bin" "$bin.verified"; do
   [ -e "$p" ] || continue
   if [ -n "$(find "$p" -maxdepth 0 \\( ! -user "$(id -u)" -o -perm -0020 -o -perm -0002 \\) -print 2>/dev/null)" ]; then
     printf 'prime wrapper: error: %s\\n' "$p is owned or writable by another user; not running prime from it (chmod 700 it if it is yours, or set PRIME_CACHE_DIR)" >&2
     exit 5
   fi
 done
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then got=$(sha256sum "$1")
+  elif command -v shasum >/dev/null 2>&1; then got=$(shasum -a 256 "$1")
+  else die "neither sha256sum nor shasum is installed: install one of them and run this again"; fi
+  got=\${got%% *}
+}
+# What proves that $bin is the very file this wrapper verified: the checksum and its
+# \`ls -lni\` line (inode, size, time), recorded right after the check. Any other file
+# there (a copy, a file committed into a cache inside a clone) is hashed again before it
+# runs, and one that does not match is deleted and downloaded again.
+if [ -x "$bin" ] && [ "$(cat "$bin.verified" 2>/dev/null)" != "$want $(ls -lni "$bin")" ]; then
+  sha256_of "$bin"
+  if [ "$got" = "$want" ]; then
+    (umask 077 && printf '%s\\n' "$want $(ls -lni "$bin")" >"$bin.verified.$$" && mv -f "$bin.verified.$$" "$bin.verified") || true
+  else
+    echo "prime wrapper: $bin does not match the pinned sha256; downloading it again" >&2
+    rm -f "$bin" "$bin.verified" || die "cannot remove $bin"
+  fi
+fi
 if [ ! -x "$bin" ]; then
   (umask 077 && mkdir -p "\${bin%/*}") || die "cannot create \${bin%/*}"
   tmp=$bin.download.$$
@@ -107,12 +147,10 @@ if [ ! -x "$bin" ]; then
   else
     die "neither curl nor wget is installed: install one of them and run this again"
   fi
-  if command -v sha256sum >/dev/null 2>&1; then got=$(sha256sum "$tmp")
-  elif command -v shasum >/dev/null 2>&1; then got=$(shasum -a 256 "$tmp")
-  else die "neither sha256sum nor shasum is installed: install one of them and run this again"; fi
-  got=\${got%% *}
+  sha256_of "$tmp"
   [ "$got" = "$want" ] || die "checksum mismatch for prime-$target from $url: expected $want, got $got; nothing was kept"
   chmod 755 "$tmp" && mv -f "$tmp" "$bin" || die "cannot install $bin"
+  (umask 077 && printf '%s\\n' "$want $(ls -lni "$bin")" >"$bin.verified") || true
   trap - EXIT
 fi
 PRIME_LAUNCHER=$0

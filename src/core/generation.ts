@@ -16,13 +16,33 @@
  *
  * The read side (liveDir) is on the warm path: Deno APIs only, one lstat, one readlink.
  */
-import { basename, dirname, lstatOrNull, pathExists } from "./files.ts";
+import { basename, dirname, isInside, lstatOrNull, pathExists } from "./files.ts";
 import { holdShared, releaseShared } from "./exec.ts";
 import { stampPath } from "./paths.ts";
 
 /** The folder, beside the venv path, that holds its generations. */
 export function generationsDir(venvDir: string): string {
   return `${dirname(venvDir)}/.prime`;
+}
+
+/**
+ * The venv's generations dir when prime may list, lock and delete in it: the `.prime`
+ * of the venv's own parent, a real directory (not a link, or missing), in a parent that
+ * resolves inside `root` (the ref root, or the cache for a script env). Null otherwise:
+ * a clone can commit `.prime -> ../other/.prime`, and `clean` must never follow it.
+ */
+export function ownGenerationsDir(venvDir: string, root: string): string | null {
+  const dir = generationsDir(venvDir);
+  try {
+    const realRoot = Deno.realPathSync(root);
+    const realParent = Deno.realPathSync(dirname(venvDir));
+    if (!isInside(realRoot, realParent)) return null;
+  } catch {
+    return null;
+  }
+  const st = lstatOrNull(dir);
+  if (st === null) return dir;
+  return st.isDirectory && !st.isSymlink ? dir : null;
 }
 
 const GEN_ID = /^g[0-9a-z]+$/;

@@ -101,6 +101,64 @@ export function ownCacheSubdir(dir: string): string {
   return dir;
 }
 
+/** Whether a cache dir passes checkOwnDir (a missing one does): the warm path's form, no throw. */
+export function isOwnDir(dir: string): boolean {
+  try {
+    checkOwnDir(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let myUid: number | null | undefined;
+
+/**
+ * Reads a file prime keeps in its cache (a pointer, a record): null unless it is a
+ * regular file of at most `limit` bytes, owned by the current user and writable by no
+ * one else, judged on the open descriptor (fstat), so that an entry another uid planted
+ * while the cache was open is never read, whatever the dir's mode is now. An lstat
+ * first keeps a planted FIFO from blocking the open. Deno APIs only (warm path).
+ */
+export function readOwnCacheFile(path: string, limit: number): string | null {
+  try {
+    if (!Deno.lstatSync(path).isFile) return null;
+  } catch {
+    return null;
+  }
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(path, { read: true });
+  } catch {
+    return null;
+  }
+  try {
+    const st = f.statSync();
+    if (myUid === undefined) myUid = Deno.uid();
+    if (!st.isFile || st.size > limit || unsafeFileReason(st, myUid) !== null) return null;
+    const buf = new Uint8Array(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const got = f.readSync(buf.subarray(n));
+      if (got === null) break;
+      n += got;
+      if (n === buf.length) return null; // it grew past what fstat said: a writer is at work
+    }
+    return new TextDecoder().decode(buf.subarray(0, n));
+  } catch {
+    return null;
+  } finally {
+    f.close();
+  }
+}
+
+/** Why a cache file's stat makes it untrustworthy (another owner, group/other-writable), or null. */
+export function unsafeFileReason(st: Deno.FileInfo, uid: number | null): string | null {
+  if (uid !== null && st.uid !== null && st.uid !== uid) return `is owned by uid ${st.uid}`;
+  if (((st.mode ?? 0) & 0o022) !== 0) return "is writable by others";
+  return null;
+}
+
 /** The most a configuration input (prime.toml, pyproject.toml, .python-version, vars files, requirements, .prime/env) may hold. */
 export const CONFIG_MAX_BYTES = 1024 * 1024;
 /** The most a script prime reads for its PEP 723 block may hold. */
@@ -227,14 +285,20 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
 }
 
 /**
+ * The most an input file is hashed up to: a lock file (uv.lock, pylock.toml) or a file
+ * an `inputs` glob names may well pass CONFIG_MAX_BYTES, and its edits must count.
+ */
+export const INPUT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
  * Hex SHA-256 of an input file's content, or null when it does not exist. A FIFO, a
- * device or a file past CONFIG_MAX_BYTES hashes as `unreadable: ...`, which matches
+ * device or a file past INPUT_MAX_BYTES hashes as `unreadable: ...`, which matches
  * no recorded hash: the cold path then reads it and reports why.
  */
 export async function fileSha256(path: string): Promise<string | null> {
   try {
     // A sync read: these are small files, and an async op costs a round trip per file.
-    return await sha256Hex(readBounded(path));
+    return await sha256Hex(readBounded(path, { limit: INPUT_MAX_BYTES }));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
     if (e instanceof ConfigError) return `unreadable: ${e.message}`;

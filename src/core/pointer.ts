@@ -5,7 +5,7 @@
  * Losing a pointer only costs one cold check; it never decides freshness.
  * The env choice `prime use` saved (use_choice.ts) is part of a repo's request.
  */
-import { ownCacheSubdir, writeFileAtomic } from "./paths.ts";
+import { isOwnDir, ownCacheSubdir, readOwnCacheFile, writeFileAtomic } from "./paths.ts";
 import { fastHash } from "./hash.ts";
 import { readUseChoice } from "./use_choice.ts";
 import { absoluteFrom, dirname } from "./files.ts";
@@ -75,10 +75,20 @@ export interface PointerEntry {
   fingerprint: string;
 }
 
-/** Reads a pointer, or null; with `request`, null unless it was written for that request. */
+/** The most a pointer file may hold (it is a few hundred bytes). */
+const POINTER_MAX_BYTES = 64 * 1024;
+
+/**
+ * Reads a pointer, or null; with `request`, null unless it was written for that
+ * request. Only from a `pointers/` dir and a file that are the user's and writable by
+ * no one else (checked on the open file, see readOwnCacheFile).
+ */
 export function readPointerEntry(path: string, request?: string): PointerEntry | null {
   try {
-    const p = JSON.parse(Deno.readTextFileSync(path));
+    if (!isOwnDir(dirname(path))) return null;
+    const text = readOwnCacheFile(path, POINTER_MAX_BYTES);
+    if (text === null) return null;
+    const p = JSON.parse(text);
     if (typeof p?.venvDir !== "string") return null;
     if (request !== undefined && p.request !== request) return null;
     return {

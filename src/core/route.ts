@@ -4,9 +4,9 @@
  * a workspace member finds the workspace root without parsing any TOML. The decision
  * and the record's writing are project/workspace.ts's, on the cold path. Deno APIs only.
  */
-import { fileSha256 } from "./paths.ts";
+import { fileSha256, isOwnDir, readOwnCacheFile } from "./paths.ts";
 import { fastHash } from "./hash.ts";
-import { listedIsFile, parentDir, statOrNull } from "./files.ts";
+import { dirname, listedIsFile, parentDir, statOrNull } from "./files.ts";
 
 /**
  * The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest
@@ -61,7 +61,10 @@ export function routePath(cache: string, member: string): string {
 /** Reads a route record, or null. */
 export function readRoute(path: string): RouteRecord | null {
   try {
-    const r = JSON.parse(Deno.readTextFileSync(path));
+    // The user's own file in the user's own dir, bounded (see readOwnCacheFile).
+    const text = isOwnDir(dirname(path)) ? readOwnCacheFile(path, 1024 * 1024) : null;
+    if (text === null) return null;
+    const r = JSON.parse(text);
     if (typeof r?.member !== "string" || typeof r.root !== "string") return null;
     if (!Array.isArray(r.ancestors)) return null;
     return r as RouteRecord;

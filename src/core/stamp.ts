@@ -4,7 +4,16 @@
  * record of a bare script (no block, no ref root: no venv, so no stamp). Reading and checking them uses Deno APIs
  * only, because it is the warm path.
  */
-import { fileSha256, ownCacheSubdir, stampPath, venvPython, writeFileAtomic } from "./paths.ts";
+import {
+  fileSha256,
+  isOwnDir,
+  ownCacheSubdir,
+  readBoundedText,
+  readOwnCacheFile,
+  stampPath,
+  venvPython,
+  writeFileAtomic,
+} from "./paths.ts";
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
 import { basename, dirname, dirNames, isFile, statOrNull } from "./files.ts";
@@ -82,10 +91,17 @@ export interface Stamp {
   site?: StampSite;
 }
 
-/** Reads a venv's stamp; null when it is missing or unreadable (the venv is then incomplete). */
+/** The most a stamp (or a record holding one) may hold: thousands of declared inputs fit. */
+export const STAMP_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads the stamp file in a venv dir; null when it is missing, unreadable, not a
+ * regular file, past STAMP_MAX_BYTES or malformed. It is a copy for people and tools:
+ * a clone can commit one, so nothing is decided from it (see record.ts).
+ */
 export function readStamp(venvDir: string): Stamp | null {
   try {
-    const s = JSON.parse(Deno.readTextFileSync(stampPath(venvDir)));
+    const s = JSON.parse(readBoundedText(stampPath(venvDir), { limit: STAMP_MAX_BYTES }));
     return isStamp(s) ? s : null;
   } catch {
     return null;
@@ -96,7 +112,7 @@ export function readStamp(venvDir: string): Stamp | null {
  * Whether parsed JSON has the whole shape of a stamp. A damaged or hand-edited stamp
  * makes the venv incomplete (rebuilt), never a crash in code that trusts its fields.
  */
-function isStamp(s: unknown): s is Stamp {
+export function isStamp(s: unknown): s is Stamp {
   const t = s as Partial<Stamp> | null;
   const str = (v: unknown) => typeof v === "string";
   const py = t?.python as Partial<StampPython> | undefined;
@@ -114,10 +130,13 @@ function isStamp(s: unknown): s is Stamp {
  * Writes the stamp atomically, as the last step of a build. Readable by all, as the
  * venv itself is, so another user who may read the repo can run its env; mode 0600
  * when it holds the configuration's `vars` values (`vars_files` are only named).
+ * Returns the text written (its hash goes into the build's record, see record.ts).
  */
-export function writeStamp(venvDir: string, stamp: Stamp): void {
+export function writeStamp(venvDir: string, stamp: Stamp): string {
   const mode = Object.keys(stamp.run.vars).length ? 0o600 : 0o644;
-  writeFileAtomic(stampPath(venvDir), JSON.stringify(stamp, null, 1) + "\n", mode);
+  const text = JSON.stringify(stamp, null, 1) + "\n";
+  writeFileAtomic(stampPath(venvDir), text, mode);
+  return text;
 }
 
 /** Tools a venv may hold or lose without its configuration changing (uv sync drops pip). */
@@ -337,7 +356,10 @@ export interface BareRecord {
 /** Reads a bare record, or null; with `request`, null unless written for that request. */
 export function readBareRecord(path: string, request?: string): BareRecord | null {
   try {
-    const r = JSON.parse(Deno.readTextFileSync(path));
+    if (!isOwnDir(dirname(path))) return null;
+    const text = readOwnCacheFile(path, STAMP_MAX_BYTES);
+    if (text === null) return null;
+    const r = JSON.parse(text);
     if (r?.prime !== PRIME_VERSION || typeof r?.python?.path !== "string") return null;
     if (request !== undefined && r.request !== request) return null;
     if (!Array.isArray(r.inputs)) return null;

@@ -16,8 +16,9 @@ import {
   readPointerEntry,
   requestKey,
 } from "./pointer.ts";
-import { bareRecordHolds, readBareRecord, readStamp, staleReason } from "./stamp.ts";
-import { holdGeneration, liveDir } from "./generation.ts";
+import { bareRecordHolds, readBareRecord, staleReason } from "./stamp.ts";
+import { vouchedStamp } from "./record.ts";
+import { holdGeneration } from "./generation.ts";
 import { currentDepth, MAX_DEPTH } from "./program_env.ts";
 import { planLaunch } from "./launch_plan.ts";
 import { execveAsync } from "./exec.ts";
@@ -94,11 +95,14 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   // The program runs through the venv path (prime's link); what is checked, and held
   // across exec, is the generation the link names now.
   const venvDir = entry.venvDir;
-  const live = liveDir(venvDir);
-  const stamp = readStamp(live);
+  // The stamp as the user's cache recorded the build (never the venv's own file, which
+  // a clone can commit): see record.ts.
+  const vouched = vouchedStamp(cache, venvDir);
+  if (vouched.stamp === null) return;
+  const { stamp, dir: live } = vouched;
   // The venv dir may since have been rebuilt for another env, --python or driver: the
   // pointer names one build (whose fingerprint covers the ref root and the env).
-  if (stamp === null || stamp.fingerprint !== entry.fingerprint) return;
+  if (stamp.fingerprint !== entry.fingerprint) return;
   if (await staleReason(stamp, live) !== null) return;
 
   let fileVars: Record<string, string>;

@@ -14,6 +14,10 @@ import type { Runner } from "../process.ts";
 import { tail } from "../process.ts";
 import * as log from "../log.ts";
 import { isFile } from "../core/files.ts";
+import { readBoundedText } from "../core/paths.ts";
+
+/** The most a pylock.toml may hold: a large lock, but never /dev/zero. */
+export const PYLOCK_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The lock file names prime reads, in the order it prefers them. */
 export const LOCK_FILES = ["uv.lock", "pylock.toml"] as const;
@@ -138,7 +142,11 @@ export async function materializeLock(
   let text: string;
   let editables: string[] = [];
   if (lock.kind === "pylock.toml") {
-    text = pylockToRequirements(Deno.readTextFileSync(lock.path), lock.path);
+    // Bounded, regular files only (a lock is the repo's input), with room for big locks.
+    text = pylockToRequirements(
+      readBoundedText(lock.path, { limit: PYLOCK_MAX_BYTES }),
+      lock.path,
+    );
   } else {
     const uv = await uvPath();
     if (uv === null) {

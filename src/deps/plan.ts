@@ -76,10 +76,98 @@ export function buildInstallPlan(s: Settings): InstallPlan {
   };
 }
 
-/** Whether the plan installs anything at all. */
+/**
+ * Whether the plan installs anything at all: `install_args` can name requirements too
+ * (`-r extra.txt`, `-e ./lib`, a package), and then pip or uv must run.
+ */
 export function planIsEmpty(p: InstallPlan): boolean {
   return p.requirements.length === 0 && p.dependencies.length === 0 &&
-    p.groupRequirements.length === 0 && p.editables.length === 0;
+    p.groupRequirements.length === 0 && p.editables.length === 0 &&
+    !installArgsRefs(p.installArgs, "/").installs;
+}
+
+/** pip install's options that take a value (a value is never a package). */
+const VALUE_OPTIONS = new Set([
+  "-r",
+  "--requirement",
+  "-c",
+  "--constraint",
+  "-e",
+  "--editable",
+  "-i",
+  "--index-url",
+  "--extra-index-url",
+  "-f",
+  "--find-links",
+  "-t",
+  "--target",
+  "--platform",
+  "--python-version",
+  "--implementation",
+  "--abi",
+  "--root",
+  "--prefix",
+  "--src",
+  "--upgrade-strategy",
+  "--progress-bar",
+  "--log",
+  "--log-file",
+  "--cache-dir",
+  "--cert",
+  "--client-cert",
+  "--trusted-host",
+  "--timeout",
+  "--retries",
+  "--proxy",
+  "--exists-action",
+  "--global-option",
+  "-C",
+  "--config-settings",
+  "--report",
+  "--no-binary",
+  "--only-binary",
+  "--python",
+  "--keyring-provider",
+  "--use-feature",
+  "--use-deprecated",
+  "--root-user-action",
+  "--resume-retries",
+  "--group",
+]);
+
+/**
+ * What `install_args` names besides options, read as pip reads them: the requirement
+ * (`-r f`, `-rf`, `--requirement f`, `--requirement=f`) and constraint files, resolved
+ * against `cwd` (where the installer runs), and whether it installs anything itself
+ * (`-r`, `-e`, a package). Pure.
+ */
+export function installArgsRefs(
+  args: string[],
+  cwd: string,
+): { files: string[]; installs: boolean } {
+  const files: string[] = [];
+  let installs = false;
+  const file = (f: string) => files.push(f.startsWith("/") ? f : normalizePath(`${cwd}/${f}`));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const long = /^(--[a-z-]+)=(.*)$/.exec(a);
+    const short = /^(-[rce])(.+)$/.exec(a);
+    const [opt, inline] = long ? [long[1], long[2]] : short ? [short[1], short[2]] : [a, null];
+    if (!opt.startsWith("-")) {
+      installs = true; // a package
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(opt)) continue;
+    const value = inline ?? args[++i];
+    if (value === undefined) break;
+    if (opt === "-r" || opt === "--requirement") {
+      installs = true;
+      if (!/^[a-z]+:\/\//i.test(value)) file(value);
+    } else if (opt === "-c" || opt === "--constraint") {
+      if (!/^[a-z]+:\/\//i.test(value)) file(value);
+    } else if (opt === "-e" || opt === "--editable") installs = true;
+  }
+  return { files, installs };
 }
 
 /** The installer arguments for a plan (shared by pip and uv: both read pip's syntax). */

@@ -4,7 +4,13 @@
  */
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
-import { checkOwnDir, ownCacheSubdir, sha256Hex, writeFileAtomic } from "../core/paths.ts";
+import {
+  checkOwnDir,
+  ownCacheSubdir,
+  readBoundedText,
+  sha256Hex,
+  writeFileAtomic,
+} from "../core/paths.ts";
 import { errorMessage } from "../core/errors.ts";
 import { basename, dirname, joinPath } from "../core/files.ts";
 
@@ -87,10 +93,10 @@ function isCacheEntry(d: unknown): d is CacheEntry {
     e.implementation !== "" && typeof e.freethreaded === "boolean";
 }
 
-async function readCache(file: string): Promise<CacheEntry | null> {
+function readCache(file: string): CacheEntry | null {
   try {
     checkOwnDir(dirname(file)); // an entry another user could write is never trusted
-    const data = JSON.parse(await Deno.readTextFile(file));
+    const data = JSON.parse(readBoundedText(file, { limit: 64 * 1024 }));
     if (isCacheEntry(data)) return data;
   } catch { /* missing, corrupt or not the user's alone: probe again */ }
   return null;
@@ -181,7 +187,7 @@ export async function probePython(
   const mtimeMs = stat.mtime?.getTime() ?? 0;
   const size = stat.size;
   const file = await probeCachePath(opts.cacheDir, realPath);
-  const cached = await readCache(file);
+  const cached = readCache(file);
   if (
     cached !== null && cached.realPath === realPath && cached.mtimeMs === mtimeMs &&
     cached.size === size

@@ -8,7 +8,7 @@
 
 /** Why a variable name may not reach an interactive shell, or null when it may. */
 export function refusedReason(name: string): string | null {
-  if (SHELL_CONTROL.has(name) || /^(BASH_|ZSH_|KSH_|fish_)/.test(name)) {
+  if (SHELL_CONTROL.has(name) || /^(BASH_|ZSH_|KSH_|fish_|FISH_)/.test(name)) {
     return "controls the shell (it can run code at the next prompt or command)";
   }
   if (/^(LD_|DYLD_)/.test(name)) return "controls the dynamic loader (code in every command)";
@@ -17,35 +17,83 @@ export function refusedReason(name: string): string | null {
   return null;
 }
 
+/**
+ * The variables a shell reads that run code, load files, redirect commands, change how
+ * input is parsed, or write or truncate the user's files (history, traces), taken from
+ * each shell's manual rather than from memory: bash(1) 5.2, "Shell Variables"; zsh
+ * 5.9's zshparam(1), "Parameters Used By The Shell"; fish 3.6's fish-language(1),
+ * "Special variables"; dash(1), "Environment". Names a manual lists that only change
+ * display or limits (COLUMNS, TIMEFORMAT, LANG, LC_*) are not here. Every `BASH_*`,
+ * `ZSH_*`, `KSH_*`, `fish_*` and `FISH_*` name is refused by prefix as well.
+ */
 const SHELL_CONTROL = new Set([
-  "BASH_ENV",
-  "ENV",
-  "PROMPT_COMMAND",
-  "PS0",
+  // Run code: sourced at startup, or expanded (command substitution) at each prompt.
+  "BASH_ENV", // bash
+  "ENV", // bash --posix, sh, dash, zsh in sh emulation
+  "ZDOTDIR", // zsh: where .zshrc is read from
+  "PROMPT_COMMAND", // bash
+  "PS0", // bash
   "PS1",
   "PS2",
   "PS3",
-  "PS4",
-  "PROMPT",
+  "PS4", // bash, zsh, dash (PS4 with xtrace)
+  "PROMPT", // zsh
+  "PROMPT2",
+  "PROMPT3",
+  "PROMPT4",
+  "prompt", // zsh, the same as PS1
   "RPROMPT",
+  "RPROMPT2",
   "RPS1",
   "RPS2",
   "SPROMPT",
+  "PROMPT_EOL_MARK", // zsh: prompt-expanded
+  "POSTEDIT", // zsh: written to the terminal after each edit
+  "MAIL", // bash, zsh, dash: MAILPATH's message is expanded (command substitution)
+  "MAILPATH",
+  "MAILCHECK",
+  "NULLCMD", // zsh: the command a redirection with no command runs
+  "READNULLCMD",
+  "STTY", // zsh: run as `stty` before each external command
+  "FCEDIT", // bash, zsh: the editor `fc` runs
+  "EDITOR", // bash(1) `fc` falls back to it (git and others run it too)
+  "VISUAL",
+  "BROWSER", // fish: `help` runs it
+  "ARGV0", // zsh: argv[0] of every external command
+  // Load code or data: functions, modules, readline bindings (which can run commands),
+  // terminal descriptions.
+  "FPATH", // zsh (ksh)
+  "MODULE_PATH", // zsh
+  "INPUTRC", // bash readline
+  "TERMINFO", // zsh, and readline through ncurses
+  "TERMINFO_DIRS",
+  // Redirect commands or directories, or change how a typed line is parsed.
   "IFS",
   "CDPATH",
-  "FPATH",
-  "SHELLOPTS",
+  "EXECIGNORE", // bash: hides executables from the PATH search
+  "GLOBIGNORE", // bash: what `*` matches (so what `rm *` removes)
+  "histchars", // bash, zsh: the history expansion characters
+  "HISTCHARS", // zsh
+  "KEYBOARD_HACK", // zsh: ignores an odd trailing quote
+  "SHELLOPTS", // bash: options set at startup
   "BASHOPTS",
-  "GLOBIGNORE",
-  "HISTFILE",
-  "HISTCONTROL",
+  "POSIXLY_CORRECT", // bash: posix mode
+  "FUNCNEST", // bash, zsh: a low value breaks the user's functions
+  // Write or truncate the user's files.
+  "HISTFILE", // bash, zsh
+  "HISTSIZE", // bash, zsh, dash: a small value drops history
+  "HISTFILESIZE", // bash: 0 truncates ~/.bash_history at the next exit
+  "SAVEHIST", // zsh
+  "HISTCONTROL", // bash: what is (not) saved
   "HISTIGNORE",
-  "INPUTRC",
-  "ZDOTDIR",
-  "TMOUT",
-  "MAILPATH",
-  "SHELL",
+  "HISTORY_IGNORE", // zsh
+  "HISTTIMEFORMAT", // bash: turns timestamps on in the history file
+  "TMPPREFIX", // zsh: where temp files for =(...) and here-documents go
+  // End the session or change whose it is.
+  "TMOUT", // bash, zsh: exits an idle shell
+  "IGNOREEOF",
   "HOME",
+  "SHELL",
 ]);
 
 const PYTHON_IMPORT = new Set([

@@ -8,6 +8,7 @@ import { acquireLock, lockPathFor } from "./lock.ts";
 import { readPointer } from "../core/pointer.ts";
 import { readBareRecord } from "../core/stamp.ts";
 import { readRoute } from "../core/route.ts";
+import { pruneRecords } from "../core/record.ts";
 import { stampPath } from "../core/paths.ts";
 import {
   deleteGeneration,
@@ -35,6 +36,8 @@ export interface GcReport {
   pointers: string[];
   /** Leftovers of interrupted removals, deleted. */
   trash: string[];
+  /** Build records whose directory is gone, removed. */
+  records: number;
   bytes: number;
 }
 
@@ -176,7 +179,15 @@ export async function collectGarbage(
   opts: { olderThanDays: number; nowMs?: number },
 ): Promise<GcReport> {
   const scripts = `${cache}/scripts`;
-  const report: GcReport = { removed: [], busy: [], kept: 0, pointers: [], trash: [], bytes: 0 };
+  const report: GcReport = {
+    removed: [],
+    busy: [],
+    kept: 0,
+    pointers: [],
+    trash: [],
+    records: 0,
+    bytes: 0,
+  };
   report.trash = [...sweepTrash(scripts), ...sweepTrash(`${scripts}/.prime`)];
   const all = listScriptEnvs(cache);
   const now = opts.nowMs ?? Date.now();
@@ -256,5 +267,8 @@ export async function collectGarbage(
     }
   } catch { /* no generations */ }
   report.pointers = removeOrphanPointers(cache);
+  // Records of builds that are gone (core/record.ts): a directory made again at the
+  // same path is another one, and is vouched for only by its own build.
+  report.records = pruneRecords(cache);
   return report;
 }

@@ -4,7 +4,7 @@
  * kill -9 never leaves a stale lock behind.
  */
 import { errorMessage, LockTimeoutError, VenvError } from "../core/errors.ts";
-import { ownCacheSubdir, sha256Hex } from "../core/paths.ts";
+import { ownCacheSubdir, readBoundedText, sha256Hex } from "../core/paths.ts";
 import { dirname } from "../core/files.ts";
 
 /** A held lock. */
@@ -20,7 +20,7 @@ export async function lockPathFor(cache: string, target: string): Promise<string
 
 function holderPid(path: string): string {
   try {
-    return Deno.readTextFileSync(path).trim() || "unknown";
+    return readBoundedText(path, { limit: 4096 }).trim() || "unknown";
   } catch {
     return "unknown";
   }

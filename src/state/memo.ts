@@ -4,6 +4,7 @@
  * starts do not pay the timeouts again. Best effort: a read-only cache only costs time.
  */
 import { dirname } from "../core/files.ts";
+import { readBoundedText } from "../core/paths.ts";
 
 /** A memo still in force: when it was written, until when it holds, and its fields. */
 export type Memo = { at: string; until: string } & Record<string, unknown>;
@@ -11,7 +12,7 @@ export type Memo = { at: string; until: string } & Record<string, unknown>;
 /** Reads a memo, or null when it is missing, unreadable or expired. */
 export function readMemo(path: string): Memo | null {
   try {
-    const m = JSON.parse(Deno.readTextFileSync(path));
+    const m = JSON.parse(readBoundedText(path, { limit: 1024 * 1024 }));
     if (typeof m?.until !== "string" || Date.parse(m.until) <= Date.now()) return null;
     return { ...m, at: String(m.at), until: m.until };
   } catch {

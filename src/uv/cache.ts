@@ -4,7 +4,7 @@
  * a recent failure to obtain one.
  */
 import * as log from "../log.ts";
-import { checkOwnDir, sha256Hex, writeFileAtomic } from "../core/paths.ts";
+import { checkOwnDir, readBoundedText, sha256Hex, writeFileAtomic } from "../core/paths.ts";
 import { isExecutableFile } from "../core/files.ts";
 import { errorMessage } from "../core/errors.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
@@ -29,7 +29,7 @@ export function fromCache(cacheDir: string, tried: string[]): UvTool | null {
     return null;
   }
   try {
-    const p = JSON.parse(Deno.readTextFileSync(uvCachePointer(cacheDir))) as
+    const p = JSON.parse(readBoundedText(uvCachePointer(cacheDir), { limit: 64 * 1024 })) as
       & Partial<UvTool>
       & { verified?: unknown };
     if (
@@ -74,15 +74,37 @@ export function commitToCache(cacheDir: string, staged: string, version: string)
   return { path: finalPath, version };
 }
 
-/** Build dirs left by a killed prime; an hour is far longer than any real attempt. */
+/** The prefix of a build dir: `.build-<pid>-`, so that one whose prime is gone can be told apart. */
+export function buildDirPrefix(pid = Deno.pid): string {
+  return `.build-${pid}-`;
+}
+
+/** Whether process `pid` is alive (Linux: /proc; elsewhere unknown, so yes). */
+function processAlive(pid: number): boolean {
+  if (Deno.build.os !== "linux") return true;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Build dirs left by a killed prime: those whose prime is gone (the pid in the name),
+ * and any older than an hour, far longer than any real attempt. Run before an attempt
+ * and again after a success, so a killed attempt leaves nothing behind for long.
+ */
 export function removeStaleBuilds(uvDir: string): void {
   const cutoff = Date.now() - 3_600_000;
   try {
     for (const e of Deno.readDirSync(uvDir)) {
       if (!e.name.startsWith(".build-")) continue;
       const p = `${uvDir}/${e.name}`;
+      const pid = Number(/^\.build-(\d+)-/.exec(e.name)?.[1] ?? NaN);
       try {
-        if ((Deno.statSync(p).mtime?.getTime() ?? Infinity) < cutoff) {
+        const dead = Number.isInteger(pid) && pid !== Deno.pid && !processAlive(pid);
+        if (dead || (Deno.statSync(p).mtime?.getTime() ?? Infinity) < cutoff) {
           Deno.removeSync(p, { recursive: true });
         }
       } catch { /* another prime removed it, or it is in use */ }

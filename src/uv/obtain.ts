@@ -38,6 +38,7 @@ import {
 } from "./index_client.ts";
 import { describeHost, detectWheelPlatform } from "./platform.ts";
 import {
+  buildDirPrefix,
   commitToCache,
   failureMemoPath,
   fromCache,
@@ -223,10 +224,12 @@ async function fromHelperVenv(
   log.info(`prime: installing uv ${UV_VERSION} with pip (a one-time step)`);
   // --without-pip plus the interpreter's own bundled pip: no 4 s ensurepip run.
   const launcher = await findPip(py, { runner, cacheDir: opts.cacheDir });
+  // Supervised like every installer (process.ts): kill -9 or Ctrl-C of prime takes
+  // venv and pip with it, whatever it was doing.
   const mk = await runner(
     py.path,
     ["-I", "-m", "venv", ...(launcher ? ["--without-pip"] : []), venv],
-    { ...base, timeoutMs: 180_000 },
+    { ...base, timeoutMs: 180_000, dieWithPrime: py.path },
   );
   if (mk.code !== 0) {
     tried.push(`helper venv: \`${py.path} -m venv\` failed: ${lastLine(tail(mk))}`);
@@ -273,6 +276,7 @@ async function fromHelperVenv(
     onLine: spin.live
       ? (l) => /^\s*(Downloading|Installing)/.test(l) && spin.update(l.trim())
       : undefined,
+    dieWithPrime: py.path,
   }).finally(() => spin.done());
   if (pip.code !== 0) {
     tried.push(`helper venv: pip install uv==${UV_VERSION} failed: ${lastLine(tail(pip))}`);
@@ -412,7 +416,7 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
     Deno.mkdirSync(opts.cacheDir, { recursive: true, mode: 0o700 });
     Deno.mkdirSync(`${opts.cacheDir}/uv`, { recursive: true, mode: 0o700 });
     removeStaleBuilds(`${opts.cacheDir}/uv`);
-    work = await Deno.makeTempDir({ dir: `${opts.cacheDir}/uv`, prefix: ".build-" });
+    work = await Deno.makeTempDir({ dir: `${opts.cacheDir}/uv`, prefix: buildDirPrefix() });
   } catch (e) {
     // A read-only cache: uv cannot be kept, so it counts as unavailable here.
     tried.push(
@@ -451,6 +455,8 @@ export async function obtainUv(opts: ObtainUvOptions): Promise<ObtainUvResult> {
     tried.push(`cache: ${message(e)}`);
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
+    // What an attempt that was killed (kill -9, a lost terminal) left behind.
+    removeStaleBuilds(`${opts.cacheDir}/uv`);
   }
   for (const t of tried) log.debug(`uv not obtained: ${t}`);
   if (!opts.offline) writeFailureMemo(memo, tried);

@@ -5,7 +5,8 @@
 import { diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
 import type { BuildContext, VenvDriver } from "../installers/driver.ts";
 import type { InstallPlan } from "../deps/plan.ts";
-import { readStamp, recordSite, venvPythonExists, writeStamp } from "../core/stamp.ts";
+import { recordSite, type Stamp, venvPythonExists, writeStamp } from "../core/stamp.ts";
+import { vouchedStamp, writeRecord } from "../core/record.ts";
 import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
 import {
   generationOf,
@@ -25,7 +26,13 @@ import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import { basename, isDirectory, pathExists } from "../core/files.ts";
 import { nameVenvPath, sweepStaged } from "./layout.ts";
-import { checkFreshness, type EnvInputs, pythonIdentity, withDirSnapshot } from "./inputs.ts";
+import {
+  checkFreshness,
+  type EnvInputs,
+  isFresh,
+  pythonIdentity,
+  withDirSnapshot,
+} from "./inputs.ts";
 import {
   adoptableVenv,
   classifyVenvPath,
@@ -102,10 +109,12 @@ export async function ensureEnv(
   },
 ): Promise<EnsureResult> {
   const t0 = performance.now();
-  const first = checkFreshness(inputs);
+  const first = checkFreshness(inputs, opts.cacheDir);
   // Fresh, and held at once: a gc or clean that removes it right now sends this start
   // through the lock, to build it again.
   if (first.fresh && !opts.refresh && await holdLiveVenv(inputs.venvDir)) {
+    // Recorded when it is a shared checkout's owner's build (isFresh).
+    if (first.byOtherUser) await isFresh(inputs, opts.cacheDir);
     return { built: false, reason: "fresh", seconds: 0 };
   }
   const lock = await acquireLock(
@@ -114,7 +123,7 @@ export async function ensureEnv(
     (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${opts.label}`),
   );
   try {
-    const again = checkFreshness(inputs);
+    const again = checkFreshness(inputs, opts.cacheDir);
     if (again.fresh) {
       // Another process built it while we waited, or it was fresh all along.
       if (!opts.refresh) return { built: false, reason: "built by another prime", seconds: 0 };
@@ -125,10 +134,13 @@ export async function ensureEnv(
     const reason = opts.refresh ? "--refresh" : again.reason;
     const venvDir = inputs.venvDir;
     // Before anything is built: what is at the venv path now, and may prime replace it?
-    const current = classifyVenvPath(venvDir);
+    const current = classifyVenvPath(
+      venvDir,
+      vouchedStamp(opts.cacheDir, venvDir).stamp !== null,
+    );
     if (current === "foreign-link" && !opts.refresh) throw foreignLinkError(venvDir);
     if (!opts.refresh && current !== "foreign-venv") {
-      const kept = keptGeneration(venvDir, inputs.fingerprint);
+      const kept = keptGeneration(opts.cacheDir, venvDir, inputs.fingerprint);
       if (kept !== null) {
         replaceVenvPath(venvDir, kept, current);
         log.info(`prime: ${opts.label}: restored the previous build, which matches the inputs`);
@@ -175,7 +187,7 @@ export async function ensureEnv(
       replaceVenvPath(venvDir, gen, current);
     } catch (e) {
       removeTree(gen);
-      if (again.stamp !== null && readStamp(venvDir) !== null) {
+      if (again.stamp !== null) {
         log.warn(`the build failed; ${opts.label} still holds the previous build, unchanged`);
       }
       throw e;
@@ -247,7 +259,7 @@ async function buildInto(
   }
   if (extra.venvDir !== undefined && extra.venvDir !== dir) nameVenvPath(dir, extra.venvDir);
   writeFileAtomic(inUseLockPath(dir), "", 0o644);
-  writeStamp(dir, {
+  const stamp: Stamp = {
     schema: 1,
     prime: PRIME_VERSION,
     fingerprint: inputs.fingerprint,
@@ -260,7 +272,10 @@ async function buildInto(
     inputGlobs: inputs.inputGlobs && withDirSnapshot(inputs),
     inputStats: inputs.inputStats,
     site: recordSite(dir),
-  });
+  };
+  // The stamp in the venv is a copy; the record in the user's cache is what every path
+  // trusts (core/record.ts). Written before the venv is published.
+  await writeRecord(opts.cacheDir, inputs.venvDir, dir, stamp, writeStamp(dir, stamp));
 }
 
 /**
@@ -268,11 +283,13 @@ async function buildInto(
  * (an edit undone while a program still used the old build): switched back to, not
  * rebuilt.
  */
-function keptGeneration(venvDir: string, fingerprint: string): string | null {
+function keptGeneration(cache: string, venvDir: string, fingerprint: string): string | null {
   const live = generationOf(venvDir);
   for (const gen of listGenerations(venvDir).reverse()) {
     if (gen === live || !pathExists(inUseLockPath(gen))) continue;
-    if (readStamp(gen)?.fingerprint === fingerprint && venvPythonExists(gen)) return gen;
+    // Only a generation this user's prime recorded (a clone can commit `.prime/`).
+    const v = vouchedStamp(cache, gen);
+    if (v.stamp?.fingerprint === fingerprint && venvPythonExists(gen)) return gen;
   }
   return null;
 }

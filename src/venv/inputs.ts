@@ -10,20 +10,19 @@ import { expandGlobs, isGlob } from "../core/glob.ts";
 import {
   hashInputs,
   inputChange,
-  readStamp,
   siteChange,
   statInputs,
   venvPythonExists,
 } from "../core/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
-import { readBoundedText } from "../core/paths.ts";
-import { collectRequirementFiles, localProjectDirs } from "../deps/plan.ts";
+import { readBoundedText, stampPath } from "../core/paths.ts";
+import { collectRequirementFiles, installArgsRefs, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { LOCK_FILES } from "../deps/locks.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
-import { basename, dirname, statOrNull } from "../core/files.ts";
-import { isOldLink } from "../core/generation.ts";
-import { stampDenied } from "./ownership.ts";
+import { basename, dirname, pathExists } from "../core/files.ts";
+import { isOldLink, liveDir } from "../core/generation.ts";
+import { NOT_OURS, otherUsersBuild, vouchedStamp, writeRecord } from "../core/record.ts";
 /** What a venv is built from, computed on the cold path. */
 export interface EnvInputs {
   venvDir: string;
@@ -45,6 +44,8 @@ export interface Freshness {
   fresh: boolean;
   reason: string;
   stamp: Stamp | null;
+  /** Set when the fresh build is another user's (a shared checkout): its directory. */
+  byOtherUser?: string;
 }
 
 /** The stamp's identity of an interpreter. */
@@ -73,6 +74,9 @@ export async function computeEnvInputs(
 ): Promise<EnvInputs> {
   const reqRoots = [...settings.requirements];
   if (settings.constraintsFile) reqRoots.push(settings.constraintsFile);
+  // `install_args = ["-r", "extra.txt"]` is read by the installer (run in the ref root)
+  // exactly as a configured requirements file is: an input like it.
+  reqRoots.push(...installArgsRefs(settings.installArgs, settings.refRoot).files);
   const reqFiles = await collectRequirementFiles(reqRoots);
   // Every file whose content (or absence) shapes the env; a missing one hashes to null
   // and must stay missing.
@@ -174,16 +178,42 @@ async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
   }
 }
 
-/** Compares the venv's stamp with the inputs. Reads only. */
-export function checkFreshness(inputs: EnvInputs): Freshness {
-  const stamp = readStamp(inputs.venvDir);
+/**
+ * The venv's stamp as the user's cache records it, or null and why not: missing, "not
+ * built by prime here" (a stamp file the cache does not vouch for), or incomplete.
+ */
+export function recordedStamp(
+  cache: string,
+  venvDir: string,
+): { stamp: Stamp | null; reason: string } {
+  const v = vouchedStamp(cache, venvDir);
+  if (v.stamp !== null) return { stamp: v.stamp, reason: "recorded" };
+  const reason = v.why !== NOT_OURS
+    ? v.why
+    : pathExists(stampPath(liveDir(venvDir)))
+    ? NOT_OURS
+    : "no valid stamp (incomplete or not made by prime)";
+  return { stamp: null, reason };
+}
+
+/**
+ * Compares the venv's stamp, as the user's cache records it (core/record.ts), with the
+ * inputs. A stamp file the cache does not vouch for counts for nothing. Reads only.
+ */
+export function checkFreshness(inputs: EnvInputs, cache: string): Freshness {
+  const recorded = recordedStamp(cache, inputs.venvDir);
+  let stamp = recorded.stamp;
   if (stamp === null) {
-    const reason = statOrNull(inputs.venvDir) === null
-      ? "missing"
-      : stampDenied(inputs.venvDir)
-      ? "its stamp is private to the user who built it (it holds the configuration's `vars`)"
-      : "no valid stamp (incomplete or not made by prime)";
-    return { fresh: false, reason, stamp };
+    // A shared checkout's owner's build (see otherUsersBuild): theirs, like the code.
+    const other = otherUsersBuild(inputs.venvDir);
+    if (other === null || other.stamp.fingerprint !== inputs.fingerprint) {
+      return { fresh: false, reason: recorded.reason, stamp: null };
+    }
+    stamp = other.stamp;
+    if (!venvPythonExists(inputs.venvDir)) {
+      return { fresh: false, reason: "the venv's python is missing", stamp: null };
+    }
+    return { fresh: true, reason: "fresh", stamp, byOtherUser: other.dir };
   }
   if (!venvPythonExists(inputs.venvDir)) {
     return { fresh: false, reason: "the venv's python is missing", stamp };
@@ -201,6 +231,22 @@ export function checkFreshness(inputs: EnvInputs): Freshness {
   }
   return { fresh: true, reason: "fresh", stamp };
 }
+
+/**
+ * Whether the env is fresh (checkFreshness); a fresh build another user made of a
+ * shared checkout is recorded in this user's cache on the way, so that the next start
+ * takes the warm path. Best effort: a read-only cache only costs speed.
+ */
+export async function isFresh(inputs: EnvInputs, cache: string): Promise<boolean> {
+  const f = checkFreshness(inputs, cache);
+  if (f.fresh && f.byOtherUser && f.stamp) {
+    try {
+      await writeRecord(cache, inputs.venvDir, f.byOtherUser, f.stamp, JSON.stringify(f.stamp));
+    } catch { /* not recorded: the next start checks it cold again */ }
+  }
+  return f.fresh;
+}
+
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
   if (stamp.driver !== inputs.driverName) {

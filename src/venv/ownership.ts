@@ -3,23 +3,12 @@
  * the user's), whether prime may replace it, and switching it to a new build.
  */
 import type { PythonInfo } from "../python/types.ts";
-import { readStamp } from "../core/stamp.ts";
-import { stampPath, venvPython } from "../core/paths.ts";
+import { readBoundedText, stampPath, venvPython } from "../core/paths.ts";
 import { generationOf, generationsDir } from "../core/generation.ts";
 import { isPrimeVenvDir, removeStaged, stageVenvDir, switchVenvDir } from "./layout.ts";
 import { TRASH_PREFIX } from "../state/gc.ts";
 import { errorMessage, VenvError } from "../core/errors.ts";
 import { basename, dirname, isFile, lstatOrNull, pathExists } from "../core/files.ts";
-
-/** Whether the stamp is there but this user may not read it (another user's build). */
-export function stampDenied(venvDir: string): boolean {
-  try {
-    Deno.openSync(stampPath(venvDir)).close();
-    return false;
-  } catch (e) {
-    return e instanceof Deno.errors.PermissionDenied;
-  }
-}
 
 /**
  * Whether prime may delete this directory: a venv (pyvenv.cfg, or prime's stamp),
@@ -68,7 +57,11 @@ export type VenvPathState =
  * shared by adopting it); anything that is not a venv is never touched.
  * @throws VenvError (exit 5) for something at the path that is not a venv.
  */
-export function classifyVenvPath(venvDir: string): VenvPathState {
+export function classifyVenvPath(
+  venvDir: string,
+  /** Whether the user's cache records a build of this directory (core/record.ts). */
+  recorded: boolean,
+): VenvPathState {
   const st = lstatOrNull(venvDir);
   if (st === null) return "absent";
   if (st.isSymlink) return generationOf(venvDir) !== null ? "old-link" : "foreign-link";
@@ -79,9 +72,9 @@ export function classifyVenvPath(venvDir: string): VenvPathState {
       { hint: "move it away, or set local_venv_dir_rel_path to another place" },
     );
   }
-  // prime's own: stamped, or a build an older prime started in place and never finished.
-  const ours = isEmptyDir(venvDir) || readStamp(venvDir) !== null || stampDenied(venvDir) ||
-    pathExists(buildingMarker(venvDir));
+  // prime's own: recorded in the user's cache (a stamp alone can be committed by a
+  // clone), or a build an older prime started in place and never finished.
+  const ours = isEmptyDir(venvDir) || recorded || pathExists(buildingMarker(venvDir));
   return ours ? "prime-dir" : "foreign-venv";
 }
 
@@ -179,11 +172,15 @@ function cfgVersion(key: (k: string) => string | null): string | null {
   return v?.split(".").slice(0, 3).join(".") ?? null;
 }
 
+/** The most a pyvenv.cfg may hold (a real one is a few hundred bytes). */
+const PYVENV_CFG_MAX_BYTES = 64 * 1024;
+
 /** A lookup of the venv's pyvenv.cfg keys (null for a missing key), or null without one. */
 function pyvenvCfg(venvDir: string): ((key: string) => string | null) | null {
   let cfg: string;
   try {
-    cfg = Deno.readTextFileSync(`${venvDir}/pyvenv.cfg`);
+    // Bounded, regular files only: a clone can commit `pyvenv.cfg -> /dev/zero` or a FIFO.
+    cfg = readBoundedText(`${venvDir}/pyvenv.cfg`, { limit: PYVENV_CFG_MAX_BYTES });
   } catch {
     return null;
   }

@@ -8,17 +8,17 @@ import { satisfiesAny, versionSatisfies } from "../pypa/specifier.ts";
 import { planIsEmpty } from "../deps/plan.ts";
 import { envPlan, materializeLock } from "../deps/locks.ts";
 import type { VenvDriver } from "../installers/driver.ts";
-import { checkFreshness, computeEnvInputs, type EnvInputs } from "./inputs.ts";
+import { computeEnvInputs, type EnvInputs, isFresh } from "./inputs.ts";
 // Types only: the build (build.ts) and the driver choice (choose_driver.ts, which
 // loads the pip driver) are imported when a build needs them, so a start that finds
 // its env fresh (run, env, info, shell) does not evaluate them.
 import type { EnsureResult } from "./build.ts";
 import type { decideDriver } from "./choose_driver.ts";
 import { holdGeneration, liveDir } from "../core/generation.ts";
-import { readStamp } from "../core/stamp.ts";
+import { vouchedStamp } from "../core/record.ts";
 import { ConfigError, errorMessage, PythonNotFoundError, VenvError } from "../core/errors.ts";
 import { probePython } from "../python/probe.ts";
-import { hasControlChar } from "../core/paths.ts";
+import { hasControlChar, readBoundedText } from "../core/paths.ts";
 import * as log from "../log.ts";
 
 /** A prepared env. */
@@ -143,7 +143,9 @@ async function freshWithoutSelector(
   opts: { venvDirFor?: unknown } = {},
 ): Promise<Prepared | null> {
   if (!settings.selector || p.override || p.options.refresh || opts.venvDirFor) return null;
-  const stamp = readStamp(settings.venvDir);
+  // Only a build this user's prime recorded: a clone can commit a stamp naming any
+  // program as its interpreter, and probing runs it.
+  const { stamp } = vouchedStamp(p.cache, settings.venvDir);
   if (stamp === null || (stamp.driver !== "venv_uv" && stamp.driver !== "venv_pip")) return null;
   const probed = await probePython(stamp.python.realPath, { cacheDir: p.cache });
   if ("error" in probed) return null;
@@ -155,7 +157,7 @@ async function freshWithoutSelector(
     await envPlan(settings, p.loaded?.pyproject ?? null, p.refRoot),
     p.refRoot,
   );
-  if (!checkFreshness(inputs).fresh || !(await holdLive(inputs.venvDir))) return null;
+  if (!(await isFresh(inputs, p.cache)) || !(await holdLive(inputs.venvDir))) return null;
   log.debug(`prime: ${settings.venvDir} is fresh; the selector is not run`);
   return {
     settings,
@@ -317,12 +319,12 @@ export async function prepareEnv(
   let driverName: VenvDriverName | null = settings.driver;
   if (driverName === null && decided) driverName = decided.name;
   if (driverName === null) {
-    const stamp = readStamp(settings.venvDir);
+    const { stamp } = vouchedStamp(p.cache, settings.venvDir);
     if (stamp && (stamp.driver === "venv_uv" || stamp.driver === "venv_pip")) {
       // No driver configured: the one that built the venv stands while it is fresh,
       // so a fresh env never waits for uv to be found.
       const inputs = await compute(stamp.driver);
-      if (!o.refresh && checkFreshness(inputs).fresh && await holdLive(inputs.venvDir)) {
+      if (!o.refresh && await isFresh(inputs, p.cache) && await holdLive(inputs.venvDir)) {
         return {
           settings,
           selection,
@@ -352,7 +354,7 @@ export async function prepareEnv(
     inputs = await compute(d.name);
   }
   // Fresh (what ensureEnv checks first): nothing of the build is loaded.
-  if (!o.refresh && checkFreshness(inputs).fresh && await holdLive(inputs.venvDir)) {
+  if (!o.refresh && await isFresh(inputs, p.cache) && await holdLive(inputs.venvDir)) {
     return {
       settings,
       selection,
@@ -448,7 +450,7 @@ async function warnUvOnlySettings(pyproject: string): Promise<void> {
   let table: unknown;
   try {
     const { parseToml } = await import("../config/toml.ts");
-    const doc = parseToml(Deno.readTextFileSync(pyproject), pyproject);
+    const doc = parseToml(readBoundedText(pyproject), pyproject);
     table = (doc.tool as Record<string, unknown> | undefined)?.uv;
   } catch {
     return; // no pyproject.toml, or one the configuration step already reported

@@ -296,3 +296,12 @@ export function worksAsNobody(cmd: string, args: string[]): boolean {
     return false;
   }
 }
+
+/**
+ * Which path a start run with `-v` took: "warm" when the warm path exec'd (its one `-v`
+ * line), else "cold". Loops over `["cold", "warm"]` check it, so a warm round that
+ * silently went cold fails.
+ */
+export function pathTaken(r: PrimeRun): "cold" | "warm" {
+  return /^prime: .*(?:is fresh|no venv \(recorded\)); exec /m.test(r.stderr) ? "warm" : "cold";
+}

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
+import { realUv } from "../helpers/uv.ts";
 
 const pys = pyenvPythons().filter((p) => p.minor.startsWith("3.") && Number(p.minor.slice(2)) >= 8);
 const { ignore, why } = requires(
@@ -216,3 +217,47 @@ Deno.test({
     assert.doesNotMatch(r.stderr, /s3cr3t/, "values are never printed");
   },
 });
+
+const uv = ignore ? null : await realUv();
+const uvOk = uv?.ok ?? false;
+/** PATH with the test uv first (the uv driver then needs no download). */
+function uvEnv(): Record<string, string> {
+  if (!uv?.ok) return {};
+  const bin = uv.value.path.slice(0, uv.value.path.lastIndexOf("/"));
+  return { PATH: `${bin}:${Deno.env.get("PATH")}`, UV_NO_CACHE: "1" };
+}
+
+for (const driver of ["venv_pip", "venv_uv"] as const) {
+  Deno.test({
+    name:
+      `install_args' -r file is installed with no dependencies, and its edit makes the env stale on both paths (${driver})` +
+      why,
+    ignore: ignore || (driver === "venv_uv" && !uvOk),
+    async fn() {
+      const dir = await tempTree({
+        "prime.toml": `venv_driver = "${driver}"
+install_args = ["--no-index", "--find-links", "wheels", "-r", "extra.txt"]
+`,
+        "extra.txt": "alpha==1.0\n",
+        "s.py": SHOW,
+      });
+      for (const v of ["1.0", "2.0"]) await makeWheel(join(dir, "wheels"), "alpha", v);
+      const env = testEnv(await Deno.makeTempDir(), uvEnv());
+      const start = () => runPrime(["-v", "s.py"], { cwd: dir, env });
+      const first = await start();
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /^1\.0 /, "extra.txt's alpha is installed");
+      const warm = await start();
+      assert.match(warm.stderr, /is fresh; exec/, "the second start is warm");
+      assert.match(warm.stdout, /^1\.0 /);
+      await Deno.writeTextFile(join(dir, "extra.txt"), "alpha==2.0\n");
+      const info = await runPrime(["info", "--json"], { cwd: dir, env });
+      assert.equal(JSON.parse(info.stdout).venv.fresh, false, "info calls it stale");
+      const after = await start();
+      assert.equal(after.code, 0, after.stderr);
+      assert.doesNotMatch(after.stderr, /is fresh; exec/, "the warm path called it stale");
+      assert.match(after.stderr, /building .*extra\.txt changed/);
+      assert.match(after.stdout, /^2\.0 /);
+    },
+  });
+}

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { makeWheel, pathTaken, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { IGNORE, PY, WHY } from "../helpers/reliability.ts";
 
 Deno.test({
@@ -98,5 +98,40 @@ Deno.test({
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /`inputs` item .* must be a glob relative to the ref root/);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "an input past 1 MiB (a big uv.lock, a data file) is hashed, so its edit makes the env stale" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const big = "x".repeat(2 * 1024 * 1024);
+    const dir = await tempTree({
+      "prime.toml": `required_python_version = "${PY!.minor}"
+venv_driver = "venv_pip"
+dependencies = ["greeting==1.0"]
+install_args = ["--no-index", "--find-links", "wheels"]
+inputs = ["model.dat"]
+`,
+      "model.dat": big + "1\n",
+      "app.py": "print('ok')\n",
+    });
+    await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+    const env = testEnv(await Deno.makeTempDir());
+    const first = await runPrime(["-v", "app.py"], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    const warm = await runPrime(["-v", "app.py"], { cwd: dir, env });
+    assert.match(warm.stderr, /\.venv is fresh; exec /, "the second start is warm");
+    await Deno.writeTextFile(join(dir, "model.dat"), big + "2\n");
+    for (const round of ["cold", "warm"]) {
+      const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(pathTaken(r), round, r.stderr);
+      if (round === "cold") assert.match(r.stderr, /building \.venv \(.*model\.dat changed\)/);
+    }
+    const info = await runPrime(["info", "--json"], { cwd: dir, env });
+    assert.equal(JSON.parse(info.stdout).venv.fresh, true);
   },
 });

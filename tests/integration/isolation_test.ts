@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { pathTaken, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { requirePython } from "../helpers/requires.ts";
 
 const { py, ignore, why } = requirePython("3.11");
@@ -128,8 +128,9 @@ Deno.test({
     });
     const { cwd, env } = await hostile(py!.minor);
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime([join(dir, "tools", "app.py")], { cwd, env });
+      const r = await runPrime(["-v", join(dir, "tools", "app.py")], { cwd, env });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(pathTaken(r), round, r.stderr);
       const out = JSON.parse(r.stdout);
       assert.equal(out.prefix, join(dir, ".venv"));
       checkIsolated(round, out);
@@ -146,8 +147,9 @@ Deno.test({
     const { cwd, env } = await hostile(py!.minor);
     const withPy = { ...env, PRIME_PYTHON: py!.path };
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime([join(dir, "s", "app.py")], { cwd, env: withPy });
+      const r = await runPrime(["-v", join(dir, "s", "app.py")], { cwd, env: withPy });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(pathTaken(r), round, r.stderr);
       const out = JSON.parse(r.stdout);
       assert.ok(out.prefix.includes("scripts"), out.prefix);
       checkIsolated(round, out);
@@ -164,8 +166,9 @@ Deno.test({
     const { cwd, env } = await hostile(py!.minor);
     const withPy = { ...env, PRIME_PYTHON: py!.path };
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime([join(dir, "app.py")], { cwd, env: withPy });
+      const r = await runPrime(["-v", join(dir, "app.py")], { cwd, env: withPy });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(pathTaken(r), round, r.stderr);
       const out = JSON.parse(r.stdout);
       checkIsolated(round, out);
       checkSettingsPass(round, out);
@@ -226,8 +229,9 @@ Deno.test({
     });
     const env = testEnv(await Deno.makeTempDir(), { PYTHONDEVMODE: "1" });
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime(["app.py"], { cwd: dir, env });
+      const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(pathTaken(r), round, r.stderr);
       assert.equal(r.stdout.trim(), "1 False", `${round}: -I ignores PYTHONDEVMODE`);
     }
     const c = await runPrime(["run", "python", "-c", "import sys; print(sys.flags.isolated)"], {

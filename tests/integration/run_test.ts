@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   buildRepo,
   makeWheel,
+  pathTaken,
   PRIME,
   pyenvPythons,
   type Repo,
@@ -91,7 +92,7 @@ Deno.test({
     why,
   ignore,
   async fn() {
-    const { dir, env } = await makeRepo();
+    const { dir, cache, env } = await makeRepo();
     // The working directory is another directory: python itself would not import from
     // it for a script that lies elsewhere, and neither does prime.
     const cwd = await tempTree({
@@ -114,11 +115,14 @@ Deno.test({
     const code =
       "import os, greeting, json; print(greeting.__file__, os.environ.get('PYTHONPATH'))";
     for (const round of ["cold", "warm"]) {
-      const c = await runPrime(["run", "python", "-c", code], {
+      // Without its pointer the warm path cannot find the env: the cold path runs it.
+      if (round === "cold") await Deno.remove(join(cache, "pointers"), { recursive: true });
+      const c = await runPrime(["-v", "run", "python", "-c", code], {
         cwd: join(dir, "sub"),
         env: { ...env, PYTHONPATH: join(cwd, "evil") },
       });
       assert.equal(c.code, 0, `${round}: ${c.stderr}`);
+      assert.equal(pathTaken(c), round, c.stderr);
       assert.match(c.stdout, /sub\/greeting\.py None/, `${round}: ${c.stdout}`);
     }
   },
@@ -131,7 +135,7 @@ Deno.test({
     const { dir, env } = await makeRepo();
     for (const round of ["cold", "warm"]) {
       const child = new Deno.Command(PRIME, {
-        args: ["app.py"],
+        args: ["-v", "app.py"],
         cwd: dir,
         env: { ...env, APP_EXIT: "42" },
         clearEnv: true,
@@ -140,6 +144,8 @@ Deno.test({
       }).spawn();
       const out = await child.output();
       assert.equal(out.code, 42, `${round}: ${new TextDecoder().decode(out.stderr)}`);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(pathTaken({ code: out.code, stdout: "", stderr }), round, stderr);
       const pid = JSON.parse(new TextDecoder().decode(out.stdout)).pid;
       assert.equal(pid, child.pid, `${round}: the program runs in prime's own process`);
     }
@@ -352,6 +358,10 @@ Deno.test({
       const plain = await runPrime(["run", "tool"], { cwd: dir, env: penv });
       assert.equal(plain.stdout.trim(), "plain-tool");
       assert.equal(plain.stderr, "", `${round}: a command that is not Python's runs silently`);
+      // A warning needs the cold path (the warm one prints nothing); a plain command
+      // takes the warm path once the env is built.
+      const seen = await runPrime(["-v", "run", "tool"], { cwd: dir, env: penv });
+      assert.equal(pathTaken(seen), "warm", seen.stderr);
     }
     const other = py!.minor === "3.10" ? "3.9" : "3.10";
     const w = await runPrime(["run", `python${other}`, "-c", "1"], { cwd: dir, env });

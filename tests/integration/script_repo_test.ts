@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  makeWheel,
+  pathTaken,
+  pyenvPythons,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 
 const pys = pyenvPythons().filter((p) => Number(p.minor.split(".")[1]) >= 8);
@@ -33,8 +40,12 @@ Deno.test({
     const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
     const elsewhere = await tempTree();
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime([join(dir, "sub", "deeper", "tool.py")], { cwd: elsewhere, env });
+      const r = await runPrime(["-v", join(dir, "sub", "deeper", "tool.py")], {
+        cwd: elsewhere,
+        env,
+      });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(pathTaken(r), round, r.stderr);
       assert.equal(r.stdout.trim(), `hello, t, from greeting 1.0 ${older!.minor}`);
     }
     assert.ok(Deno.statSync(join(dir, ".venv")).isDirectory, "the repo's .venv is used");
@@ -60,8 +71,9 @@ Deno.test({
     await makeWheel(join(dir, "s", "wheels"), "greeting", "1.0");
     const env = testEnv(await Deno.makeTempDir());
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime([join(dir, "s", "app.py")], { cwd: dir, env });
+      const r = await runPrime(["-v", join(dir, "s", "app.py")], { cwd: dir, env });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(pathTaken(r), round, r.stderr);
       assert.equal(r.stdout.trim(), `hello, t, from greeting 1.0 ${older!.minor}`);
     }
     // A nearer .python-version appears: the script follows it.

@@ -9,6 +9,7 @@ import {
   AS_NOBODY,
   makeWheel,
   NOBODY,
+  pathTaken,
   PRIME,
   runPrime,
   tempTree,
@@ -56,8 +57,11 @@ Deno.test({
     await Deno.chown(cache, NOBODY, NOBODY);
     const other = testEnv(join(cache, "c"), { PRIME_PYTHON: python!, HOME: cache });
     for (const round of ["cold", "warm"]) {
-      const r = await runPrime(["app.py"], { cwd: dir, env: other, wrap: AS_NOBODY });
+      const r = await runPrime(["-v", "app.py"], { cwd: dir, env: other, wrap: AS_NOBODY });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      // Cold: the owner's build, checked against every input, then recorded in this
+      // user's cache (docs/SECURITY.md, the trust root); warm from then on.
+      assert.equal(pathTaken(r), round, r.stderr);
       // The repo's own venv (through its link or a generation), not one of its own.
       assert.ok(
         r.stdout.startsWith(`hello, u, from greeting 1.0 ${dir}/`),

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPrime } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { realUv, uvWheel } from "../helpers/uv.ts";
+import { findOnPath, pathDirs, pathExists } from "../../src/core/files.ts";
 import {
   greetingLine,
   IGNORE,
@@ -114,3 +115,77 @@ for (const { driver, signal, group } of CASES) {
     },
   });
 }
+
+const uvWheelFile = IGNORE ? null : await uvWheel();
+const hostUv = findOnPath("uv", pathDirs(Deno.env.get("PATH")));
+const bootWhy = uvWheelFile && !uvWheelFile.ok
+  ? ` (skipped: ${uvWheelFile.why})`
+  : hostUv
+  ? ` (skipped: a uv on PATH, ${hostUv}, would be used instead)`
+  : "";
+
+Deno.test({
+  name:
+    "SIGKILL to prime while `pip install uv` bootstraps uv leaves no pip running, and the next " +
+    "success removes the killed attempt's build dir" + WHY + bootWhy,
+  ignore: IGNORE || !uvWheelFile?.ok || hostUv !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { dir, cache, env } = await makeRepo();
+    const wheel = uvWheelFile!.ok ? uvWheelFile!.value : "";
+    const name = wheel.slice(wheel.lastIndexOf("/") + 1);
+    await Deno.copyFile(wheel, join(dir, "wheels", name));
+    // pip's download of uv is answered one byte a second (so pip's own read timeout
+    // never ends it) until `trickle` is cleared: only a kill stops a pip left running.
+    let trickle = true;
+    const arrived = Promise.withResolvers<void>();
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      const file = decodeURIComponent(new URL(req.url).pathname.slice(1));
+      if (file === "") {
+        const links = [...Deno.readDirSync(join(dir, "wheels"))].map((e) =>
+          `<a href="${e.name}">${e.name}</a>`
+        );
+        return new Response(links.join("\n"), { headers: { "content-type": "text/html" } });
+      }
+      const body = await Deno.readFile(join(dir, "wheels", file)).catch(() => null);
+      if (body === null) return new Response("not found", { status: 404 });
+      if (file !== name || !trickle) return new Response(body);
+      arrived.resolve();
+      let at = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          await sleep(1000);
+          c.enqueue(body.subarray(at, at + 1));
+          at++;
+        },
+      });
+      return new Response(stream, { headers: { "content-length": String(body.length) } });
+    });
+    const url = `http://127.0.0.1:${server.addr.port}/`;
+    await Deno.writeTextFile(
+      join(dir, "prime.toml"),
+      primeToml(["greeting==1.0"], "", url).replace("venv_pip", "venv_uv"),
+    );
+    const builds = () =>
+      [...Deno.readDirSync(join(cache, "uv"))].filter((e) => e.name.startsWith(".build-"));
+    try {
+      const first = spawnGroup(["sync"], dir, env);
+      await Promise.race([arrived.promise, first.done]);
+      Deno.kill(first.child.pid, "SIGKILL");
+      await first.done;
+      const needle = join(cache, "uv", ".build-");
+      assert.deepEqual(await leftovers(needle), [], "pip install uv outlived prime");
+      assert.equal(builds().length, 1, "the killed attempt left its build dir");
+
+      trickle = false;
+      const second = await runPrime(["sync"], { cwd: dir, env });
+      assert.equal(second.code, 0, second.stderr);
+      assert.ok(pathExists(join(cache, "uv", "current.json")), "uv was obtained");
+      assert.deepEqual(builds().map((e) => e.name), [], "build dirs left after a success");
+    } finally {
+      for (const pid of processesMentioning(join(cache, "uv"))) Deno.kill(pid, "SIGKILL");
+      await server.shutdown();
+    }
+  },
+});

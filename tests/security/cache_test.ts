@@ -253,3 +253,75 @@ Deno.test({
     assert.equal(JSON.parse(r.stdout).python.version, PY!.version, "the planted version was used");
   },
 });
+
+Deno.test({
+  name:
+    "the ./prime wrapper ignores a relative XDG_CACHE_HOME and re-hashes a cached binary it did not verify",
+  async fn() {
+    const { renderWrapper } = await import("../../src/commands/wrapper.ts");
+    const good = `#!/bin/sh\necho genuine\n`;
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(good)),
+    );
+    const want = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+    // A clone with the wrapper and, committed beside it, a "cache" holding its own binary.
+    const dir = await Deno.makeTempDir({ prefix: "prime-wrap-" });
+    await Deno.writeTextFile(
+      join(dir, "prime"),
+      renderWrapper({
+        version: PRIME_VERSION,
+        baseUrl: "http://127.0.0.1:9/rel",
+        sums: { [HOST]: want },
+      }),
+      { mode: 0o755 },
+    );
+    const mark = join(dir, "pwned");
+    const planted = join(dir, ".cache", "prime", "dist", PRIME_VERSION, `prime-${HOST}`);
+    await Deno.mkdir(join(planted, ".."), { recursive: true, mode: 0o700 });
+    await Deno.chmod(join(dir, ".cache"), 0o700);
+    await Deno.chmod(join(dir, ".cache", "prime"), 0o700);
+    await Deno.chmod(join(dir, ".cache", "prime", "dist"), 0o700);
+    await Deno.writeTextFile(planted, `#!/bin/sh\ntouch ${mark}\n`, { mode: 0o755 });
+    const home = await Deno.makeTempDir({ prefix: "prime-home-" });
+    // A relative XDG_CACHE_HOME is ignored (the XDG spec): HOME's cache is used.
+    const r = await runWrapper(dir, {
+      PATH: "/usr/bin:/bin",
+      HOME: home,
+      XDG_CACHE_HOME: ".cache",
+    });
+    assert.ok(!pathExists(mark), "the wrapper ran a binary from a relative XDG_CACHE_HOME");
+    assert.equal(r.code, 8, r.stderr);
+    assert.ok(pathExists(join(home, ".cache", "prime", "dist", PRIME_VERSION)), "HOME's cache");
+
+    // A cache the user points at on purpose (PRIME_CACHE_DIR, relative to the cwd): a
+    // binary there that the wrapper never verified is hashed first, and not run.
+    const p = await runWrapper(dir, {
+      PATH: "/usr/bin:/bin",
+      HOME: home,
+      PRIME_CACHE_DIR: ".cache/prime",
+    });
+    assert.ok(!pathExists(mark), "the wrapper ran a cached binary it never verified");
+    assert.equal(p.code, 8, p.stderr);
+    assert.match(p.stderr, /does not match the pinned sha256/);
+
+    // The genuine file, once verified, runs with no second hash; swapped, it is checked.
+    await Deno.writeTextFile(planted, good, { mode: 0o755 });
+    const ok = await runWrapper(dir, {
+      PATH: "/usr/bin:/bin",
+      HOME: home,
+      PRIME_CACHE_DIR: ".cache/prime",
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, "genuine\n");
+    assert.ok(pathExists(`${planted}.verified`));
+    await Deno.remove(planted);
+    await Deno.writeTextFile(planted, `#!/bin/sh\ntouch ${mark}\n`, { mode: 0o755 });
+    const swapped = await runWrapper(dir, {
+      PATH: "/usr/bin:/bin",
+      HOME: home,
+      PRIME_CACHE_DIR: ".cache/prime",
+    });
+    assert.ok(!pathExists(mark), "a binary swapped after verification ran");
+    assert.equal(swapped.code, 8, swapped.stderr);
+  },
+});

@@ -132,6 +132,10 @@ Deno.test({
       ["LD_PRELOAD", "/tmp/evil.so", /dynamic loader/],
       ["PYTHONSTARTUP", "/tmp/evil.py", /what Python imports or runs/],
       ["PRIME_PYTHON", "/tmp/evil/python", /controls prime/],
+      // bash: 0 truncates ~/.bash_history at the shell's exit; zsh: `prompt` is PS1.
+      ["HISTFILESIZE", "0", /controls the shell/],
+      ["prompt", "$(touch /tmp/pwned)", /controls the shell/],
+      // Last: the user allows it below.
       ["fish_user_paths", "/tmp/evil", /controls the shell/],
     ];
     const { dir, env } = await makeRepo();

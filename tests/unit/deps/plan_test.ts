@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  installArgsRefs,
   installerArgs,
   installPhases,
   localProjectDirs,
@@ -353,4 +354,21 @@ Deno.test("includedGroups() names the groups that come in through include-group,
   assert.deepEqual(includedGroups(groups, ["dev"]), ["lint", "types"]);
   assert.deepEqual(includedGroups(groups, ["dev", "types"]), ["lint"]);
   assert.deepEqual(includedGroups(groups, ["docs"]), []);
+});
+
+Deno.test("installArgsRefs() reads -r/-c files (every spelling) and whether install_args installs", () => {
+  const cases: Array<[string[], string[], boolean]> = [
+    [["--no-index", "--find-links", "wheels"], [], false],
+    [["-r", "extra.txt"], ["/repo/extra.txt"], true],
+    [["-rextra.txt", "--requirement=sub/b.txt"], ["/repo/extra.txt", "/repo/sub/b.txt"], true],
+    [["--requirement", "/abs/r.txt"], ["/abs/r.txt"], true],
+    [["-c", "pins.txt", "--constraint=more.txt"], ["/repo/pins.txt", "/repo/more.txt"], false],
+    [["-r", "https://example.org/r.txt"], [], true],
+    [["-e", "./lib"], [], true],
+    [["--index-url", "https://x/simple", "requests"], [], true],
+    [["--only-binary", ":all:", "--no-deps"], [], false],
+  ];
+  for (const [args, files, installs] of cases) {
+    assert.deepEqual(installArgsRefs(args, "/repo"), { files, installs }, args.join(" "));
+  }
 });

@@ -224,14 +224,16 @@ Deno.test("ensureEnv() keeps a generation a program uses, and switches back to i
   });
 });
 
-Deno.test("ensureEnv() replaces a stamped .venv directory from before generations with a venv dir", async () => {
+Deno.test("ensureEnv() treats a stamped .venv directory the cache never recorded as foreign", async () => {
   await withRoot(async (root) => {
     await ensure(root, inputs(root, "fp1", ["six"]));
-    // Make it what an older prime left: a real directory with a stamp.
+    // A real directory with a stamp (what an older prime left, or what a clone commits):
+    // the stamp is no evidence, so only refresh replaces it.
     const gen = `${root}/.prime/${liveGen(root)}`;
     Deno.removeSync(`${root}/.venv`, { recursive: true });
     Deno.renameSync(gen, `${root}/.venv`);
-    const r = await ensure(root, inputs(root, "fp2", ["attrs"]));
+    await assert.rejects(ensure(root, inputs(root, "fp2", ["attrs"])), /prime did not make/);
+    const r = await ensure(root, inputs(root, "fp2", ["attrs"]), venvAndInstaller(), true);
     assert.equal(r.built, true);
     assertVenvDir(root);
     assert.equal(readStamp(`${root}/.venv`)?.fingerprint, "fp2");
