@@ -511,6 +511,13 @@ export function readTopLevelInvocation(argv: string[]): Invocation {
  */
 export const LAUNCHER_VAR = "PRIME_LAUNCHER";
 
+/**
+ * Set by scripts/prime to PRIME_LAUNCHER's value when it found none of ROOT_MARKERS
+ * (as regular files) beside that launcher: the drop-in check's answer is then "no"
+ * without a listing here. Consumed at start-up, like LAUNCHER_VAR.
+ */
+export const NOT_DROP_IN_VAR = "PRIME_NOT_DROP_IN";
+
 /** Files that make a directory a ref root on its own (see core/ref_root.ts). */
 const ROOT_MARKERS = ["prime.toml", "pyproject.toml", ".python-version", "requirements.txt"];
 
@@ -557,6 +564,15 @@ export function dropInDir(
  */
 export function withDropIn(argv: string[]): string[] {
   try {
+    // scripts/prime found no marker beside this same launcher (see NOT_DROP_IN_VAR).
+    const checked = Deno.env.get(NOT_DROP_IN_VAR);
+    if (checked !== undefined) {
+      Deno.env.delete(NOT_DROP_IN_VAR);
+      if (checked !== "" && checked === Deno.env.get(LAUNCHER_VAR)) {
+        launcherPath(); // consumes PRIME_LAUNCHER
+        return argv;
+      }
+    }
     // One listing of the launcher's directory, not a stat per marker: they are missing
     // beside a prime on PATH, and each missing one would throw.
     const dir = dropInDir(launcherPath(), Deno.cwd(), listedIsFile());

@@ -109,3 +109,24 @@ Deno.test({
     assert.deepEqual(out.argv, ["x"]);
   },
 });
+
+Deno.test({
+  name:
+    `a PRIME_NOT_DROP_IN left in the environment neither turns a drop-in off nor reaches the program${WHY}`,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({
+      files: { "env.py": "import os\nprint(os.environ.get('PRIME_NOT_DROP_IN'))\n" },
+    });
+    const launcher = await placeInRepo(dir);
+    const elsewhere = await tempTree({});
+    // Another launcher's answer (say exported by hand): it names another path.
+    const stale = { ...env, PRIME_NOT_DROP_IN: "/somewhere/else/prime" };
+    for (const round of ["cold", "warm"]) {
+      const r = await runPrime(["-v", "env.py"], { cwd: elsewhere, env: stale, exe: launcher });
+      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(r.stdout, "None\n", `${round}: the variable does not reach the program`);
+      if (round === "warm") assert.match(r.stderr, /is fresh; exec /);
+    }
+  },
+});
