@@ -275,3 +275,48 @@ def main():
     });
   }
 }
+
+{
+  const [ignore, why] = skip("venv_uv");
+  Deno.test({
+    name: `uv pip list, uv sync and uv run use prime's .venv as a venv, and leave it prime's${why}`,
+    ignore,
+    async fn() {
+      const r = await repo("venv_uv", []);
+      await Deno.remove(join(r.dir, "prime.toml"));
+      await Deno.writeTextFile(
+        join(r.dir, "pyproject.toml"),
+        `[project]
+name = "app"
+version = "0"
+requires-python = "==${PY!.minor}.*"
+dependencies = ["greeting==1.0"]
+
+[tool.uv]
+package = false
+no-index = true
+find-links = ["wheels"]
+
+[tool.prime]
+venv_driver = "venv_uv"
+`,
+      );
+      await prime(r, ["sync"]);
+      const live = Deno.readLinkSync(join(r.dir, ".venv", ".prime-live"));
+      const env = { ...r.env, UV_OFFLINE: "1", UV_CACHE_DIR: join(r.cache, "uv-cache") };
+      const uvRun = async (...args: string[]) => {
+        const o = await runFile(uv.ok ? uv.value.path : "uv", args, { cwd: r.dir, env });
+        assert.equal(o.code, 0, `uv ${args.join(" ")}: ${o.stderr}`);
+        return o.stdout;
+      };
+      assert.match(await uvRun("pip", "list"), /greeting\s+1\.0/);
+      await uvRun("sync");
+      assert.equal(
+        await uvRun("run", "python", "-c", "import greeting, sys; print(sys.prefix)"),
+        `${r.dir}/.venv\n`,
+      );
+      assert.equal(Deno.readLinkSync(join(r.dir, ".venv", ".prime-live")), live);
+      assert.equal(Deno.readLinkSync(join(r.dir, ".venv", "bin")), ".prime-live/bin");
+    },
+  });
+}
