@@ -20,6 +20,7 @@ import { parse as parseToml } from "smol-toml";
 import { readPipSettings, readUvOwn, uvArgsFromPip, type UvFromPip } from "../pypa/pip_config.ts";
 import * as log from "../log.ts";
 import { sha256Hex, venvPython } from "../core/paths.ts";
+import { lstatOrNull } from "../core/files.ts";
 import { readMemo, writeMemo } from "../state/memo.ts";
 import { uvCacheDir, watchUv } from "./progress.ts";
 import { exportSourceArgs, uvLockSelectionArgs } from "../deps/locks.ts";
@@ -202,6 +203,8 @@ export function createUvDriver(
         return null;
       }
       return async (progress) => {
+        // A venv that was there before (uv's own, adopted) is never removed below.
+        const existed = lstatOrNull(ctx.venvDir) !== null;
         const pip = uvSettingsFromPip(ctx.cwd, ctx.plan.installArgs, env);
         const args = uvSyncArgs(ctx, ctx.plan.lock!, pip.args);
         log.trace(`$ UV_PROJECT_ENVIRONMENT=${ctx.venvDir} ${uv.path} ${args.join(" ")}`);
@@ -229,7 +232,7 @@ export function createUvDriver(
           // A stale lock, or one that records other indexes than pip's settings name:
           // the export route tells them apart and says which (LockStaleError).
           log.debug("uv sync --locked: the lock needs updating; checking it with uv export");
-          removeTreeIfAny(ctx.venvDir);
+          if (!existed) removeTreeIfAny(ctx.venvDir);
           return false;
         }
         throw installFailure(

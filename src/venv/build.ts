@@ -160,7 +160,11 @@ export async function ensureEnv(
           `prime: adopting ${opts.label} (made by ${adopted}, no prime stamp): installing into it with Python ${inputs.python.version}, ${driver.name}`,
         );
         const before = packagesIn(venvDir);
-        await buildInto(venvDir, inputs, driver, opts);
+        // uv's own venv of a locked project: one `uv sync` into it, as uv itself would.
+        const ctx = buildContext(venvDir, basename(venvDir), inputs, opts);
+        const oneStep = adopted.startsWith("uv ") ? driver.createAndInstall?.(ctx) ?? null : null;
+        const done = oneStep !== null && await oneStep();
+        await buildInto(venvDir, inputs, driver, opts, { installed: done });
         const changes = diffPackages(before, packagesIn(venvDir));
         return { built: true, reason, seconds: (performance.now() - t0) / 1000, changes };
       }

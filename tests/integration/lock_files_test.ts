@@ -364,3 +364,26 @@ Deno.test({
     assert.doesNotMatch(again.stderr, /building/);
   },
 });
+
+Deno.test({
+  name: "prime adopts the .venv `uv sync` made for a locked project with one `uv sync` into it" +
+    why,
+  ignore,
+  async fn() {
+    const { dir, links, env } = await lockedRepo();
+    await uvRun(["sync", "--locked", "--no-index", "-f", links, "--python", py!.path], dir, env);
+    const before = distInfos(join(dir, ".venv"));
+    const r = await runPrime(["-vv", "sync"], {
+      cwd: dir,
+      env: { ...env, PRIME_VENV_DRIVER: "venv_uv" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /adopting \.venv \(made by uv /);
+    assert.match(r.stderr, /UV_PROJECT_ENVIRONMENT=\S+\/\.venv \S+ sync --locked /);
+    assert.ok(!r.stderr.includes(" export --locked"), `no uv export: ${r.stderr}`);
+    assert.deepEqual(distInfos(join(dir, ".venv")), before, "uv's env, as uv left it");
+    const again = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(again.stdout.trim(), "1.0", again.stderr);
+    assert.doesNotMatch(again.stderr, /building|adopting/);
+  },
+});

@@ -459,16 +459,23 @@ Deno.test("the uv driver leaves a plan beyond the lock to uv venv and uv pip ins
 Deno.test("a stale lock makes the uv sync step give way (the export route says why); other failures are exit 6", async () => {
   const dir = Deno.makeTempDirSync();
   try {
-    const stale = recorder([], () =>
-      result(
+    const gen = `${dir}/gen`;
+    // uv made the venv, then found the lock stale.
+    const stale = fakeRunner(() => {
+      Deno.mkdirSync(gen, { recursive: true });
+      return result(
         2,
         "",
         "error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided.",
-      ));
-    const c = { ...ctx(stale, { lock: LOCK }), venvDir: `${dir}/gen` };
-    Deno.mkdirSync(c.venvDir);
+      );
+    });
+    const c = { ...ctx(stale, { lock: LOCK }), venvDir: gen };
     assert.equal(await createUvDriver(UV, NO_PIP_CONFIG).createAndInstall!(c)!(), false);
-    assert.throws(() => Deno.statSync(c.venvDir), "what uv made is removed");
+    assert.throws(() => Deno.statSync(gen), "what uv made is removed");
+    // An adopted venv (uv's own, there before the step) is never removed.
+    Deno.mkdirSync(gen);
+    assert.equal(await createUvDriver(UV, NO_PIP_CONFIG).createAndInstall!(c)!(), false);
+    assert.ok(Deno.statSync(gen).isDirectory, "a venv that was there stays");
     const broken = recorder([], () => result(1, "", "error: No solution found"));
     await assert.rejects(
       createUvDriver(UV, NO_PIP_CONFIG).createAndInstall!(ctx(broken, { lock: LOCK }))!(),
