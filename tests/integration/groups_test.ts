@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { buildRepo, type Repo, runFile, runPrime } from "../helpers/fixtures.ts";
+import { buildRepo, makeWheel, type Repo, runFile, runPrime } from "../helpers/fixtures.ts";
 import { requirePython, requires } from "../helpers/requires.ts";
 import { PIP_ISOLATED, realUv } from "../helpers/uv.ts";
 
@@ -68,6 +68,26 @@ Deno.test({
     const r = await groupsRepo();
     // The issue's case: `prime run python -m pytest` said "No module named pytest".
     assert.equal(await importable(r), "richx,pytestx,ruffx");
+  },
+});
+
+Deno.test({
+  name: `prime run CMD runs the dev group's console script, not one further on PATH${why}`,
+  ignore,
+  async fn() {
+    const r = await groupsRepo();
+    // The dev group's tool, with a console script (the issue's `prime run pytest`).
+    await Deno.remove(join(r.dir, "wheels", "pytestx-1.0-py3-none-any.whl"));
+    await makeWheel(join(r.dir, "wheels"), "pytestx", "1.0", [], undefined, ["pytestx"]);
+    // The same command installed globally, as pyenv's shims offer pytest.
+    const global = await Deno.makeTempDir();
+    await Deno.writeTextFile(join(global, "pytestx"), "#!/bin/sh\necho global\n");
+    await Deno.chmod(join(global, "pytestx"), 0o755);
+    const env = { ...r.env, PATH: `${global}:${r.env.PATH}` };
+    const out = await runPrime(["run", "pytestx", "-q"], { cwd: r.dir, env });
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout.trim(), "pytestx -q");
+    assert.doesNotMatch(out.stderr, /warning/);
   },
 });
 
