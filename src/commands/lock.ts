@@ -168,6 +168,8 @@ export async function lockCommand(
       } already locks this env, and prime installs from it`,
       inForce.kind === "uv.lock"
         ? "update it with `uv lock` (or `uv lock --upgrade`); prime picks the change up on the next run"
+        : inForce.kind === "poetry.lock"
+        ? "update it with `poetry lock`; prime picks the change up on the next run"
         : "regenerate it with the tool that wrote it (`uv export --format pylock.toml`, `pip lock`); prime picks the change up on the next run",
     );
   }

@@ -259,7 +259,7 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
   if (root !== null && (isFile(`${root}/version`) || isExecutableFile(`${root}/bin/pyenv`))) {
     const file = `${root}/version`;
     const words = readPyenvGlobal(root);
-    const rule = `pyenv global (${file})`;
+    const rule = `pyenv global ${file}`;
     out.push((words ? choiceOf(rule, words, [file], env, true) : null) ?? absent(rule, [file]));
   }
   const first = firstPathPython(env);

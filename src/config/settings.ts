@@ -25,7 +25,7 @@ import { emptyGroupRequest } from "../core/invocation.ts";
 import { extraRequirements, resolveDependencyGroups, selectDeps } from "./dependency_groups.ts";
 import { isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
-import { poetryConstraint } from "../pypa/poetry.ts";
+import { poetryConstraint, poetryLockReadable, poetryLockVersion } from "../pypa/poetry.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";
 
 /** The env choice and where it came from. */
@@ -223,7 +223,15 @@ function poetryLockWarning(refRoot: string): string | null {
   const lock = `${refRoot}/poetry.lock`;
   if (!statOrNull(lock)?.isFile) return null;
   if (["uv.lock", "pylock.toml"].some((f) => statOrNull(`${refRoot}/${f}`)?.isFile)) return null;
-  return `${lock} is not read: prime resolves the project's dependencies again instead of installing the lock's pins; to install exactly the lock, \`poetry export -o requirements.txt\` and set requirements = ["requirements.txt"], or \`uv lock\` (uv.lock is honoured)`;
+  let version: string | null = null;
+  try {
+    version = poetryLockVersion(readBoundedText(lock, { limit: 64 * 1024 * 1024 }));
+  } catch { /* unreadable: named below */ }
+  // Poetry 2's lock (2.1: groups and markers per package) is installed from (deps/locks.ts).
+  if (poetryLockReadable(version) && statOrNull(`${refRoot}/pyproject.toml`)?.isFile) return null;
+  return `${lock} (lock-version ${
+    version ?? "unknown"
+  }) is not read: prime reads Poetry 2's locks (2.1), and otherwise resolves the project's dependencies again instead of installing the lock's pins; to install exactly the lock, \`poetry export -o requirements.txt\` and set requirements = ["requirements.txt"], or \`uv lock\` (uv.lock is honoured)`;
 }
 
 /** The isolation of a program when none is configured (docs/how-it-works.md "Isolation"). */

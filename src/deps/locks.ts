@@ -5,6 +5,8 @@
  * `uv export --locked` for uv.lock (which also refuses a lock that is out of date with
  * pyproject.toml), and prime's own reading of pylock.toml for pip (uv reads it as is).
  */
+import { poetryLockToRequirements } from "./poetry_lock.ts";
+import { poetryLockReadable, poetryLockVersion } from "../pypa/poetry.ts";
 import type { InstallPlan, LockInPlan } from "./plan.ts";
 import type { PyProject, Settings } from "../config/types.ts";
 import { buildInstallPlan, pinsHashes, refinePlan, uvSelectionArgs } from "./plan.ts";
@@ -20,7 +22,7 @@ import { readBoundedText } from "../core/paths.ts";
 export const PYLOCK_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The lock file names prime reads, in the order it prefers them. */
-export const LOCK_FILES = ["uv.lock", "pylock.toml"] as const;
+export const LOCK_FILES = ["uv.lock", "pylock.toml", "poetry.lock"] as const;
 
 /**
  * The lock in force for a ref root: `uv.lock` when the ref root also has a
@@ -46,6 +48,23 @@ export function findLock(
   }
   if (isFile(`${refRoot}/pylock.toml`)) {
     return { kind: "pylock.toml", path: `${refRoot}/pylock.toml`, groups: [...groups] };
+  }
+  // A poetry.lock with groups and markers per package (Poetry 2); an older one is named
+  // in a warning (config/settings.ts), not read.
+  const poetry = `${refRoot}/poetry.lock`;
+  if (isFile(poetry) && isFile(`${refRoot}/pyproject.toml`)) {
+    let version: string | null = null;
+    try {
+      version = poetryLockVersion(readBoundedText(poetry, { limit: PYLOCK_MAX_BYTES }));
+    } catch { /* unreadable: not a lock in force; the warning names it */ }
+    if (poetryLockReadable(version)) {
+      return {
+        kind: "poetry.lock",
+        path: poetry,
+        groups: [...groups],
+        ...(sel && sel.extras.length > 0 ? { extras: [...sel.extras] } : {}),
+      };
+    }
   }
   return null;
 }
@@ -146,6 +165,12 @@ export async function materializeLock(
     text = pylockToRequirements(
       readBoundedText(lock.path, { limit: PYLOCK_MAX_BYTES }),
       lock.path,
+    );
+  } else if (lock.kind === "poetry.lock") {
+    text = poetryLockToRequirements(
+      readBoundedText(lock.path, { limit: PYLOCK_MAX_BYTES }),
+      lock.path,
+      lock.extras,
     );
   } else {
     const uv = await uvPath();

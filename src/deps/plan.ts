@@ -7,7 +7,7 @@ import { readBoundedText } from "../core/paths.ts";
 
 /** A lock file that decides the project's versions (see src/deps/locks.ts). */
 export interface LockInPlan {
-  kind: "uv.lock" | "pylock.toml";
+  kind: "uv.lock" | "pylock.toml" | "poetry.lock";
   path: string;
   /** The dependency groups taken from the lock. */
   groups: string[];

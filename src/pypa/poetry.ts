@@ -62,3 +62,16 @@ export function poetryConstraint(text: string): string[] | null {
   }
   return out;
 }
+
+/** Whether prime can install from a poetry.lock of this `lock-version` (2.1 and later 2.x). */
+export function poetryLockReadable(version: unknown): boolean {
+  if (typeof version !== "string") return false;
+  const m = /^2\.(\d+)$/.exec(version.trim());
+  return m !== null && Number(m[1]) >= 1;
+}
+
+/** The `lock-version` of a poetry.lock text, read without parsing it all, or null. */
+export function poetryLockVersion(text: string): string | null {
+  const m = /^lock-version\s*=\s*"([^"]*)"/m.exec(text);
+  return m ? m[1] : null;
+}

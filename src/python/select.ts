@@ -177,7 +177,7 @@ export function pickPython(
     } else if (byChoice !== null && !matchesChoice(info, byChoice)) {
       rejected.push({
         path: p.path,
-        reason: `${describeInfo(info)}: not your choice (${byChoice.rule} = ${byChoice.value})`,
+        reason: `${describeInfo(info)}: not your choice: ${byChoice.rule} = ${byChoice.value}`,
       });
     } else if (isPrerelease(info.version) && !isPrerelease(chosen.version)) {
       rejected.push({

@@ -43,7 +43,7 @@ Deno.test("readPythonChoices() lists the choices in the documented order", async
     [`${dir}/.python-version`, "3.12"],
     [`${dir}/.tool-versions`, "3.11.7"],
     [`${dir}/mise.toml`, "3.10"],
-    [`pyenv global (${root}/version)`, "3.9.18"],
+    [`pyenv global ${root}/version`, "3.9.18"],
   ]);
   assert.deepEqual(choices[5].files, [`${root}/version`]);
   assert.ok(choices[3].files.includes(`${dir}/.tool-versions`));

@@ -429,18 +429,18 @@ Deno.test("pickPython() takes the user's first choice that names a satisfying Py
   const got = pickPython(required(">=3.10"), probed, [
     choice("UV_PYTHON", "3.9", [], []),
     none,
-    choice("pyenv global (/root/version)", "3.11", [], ["/root/version"]),
+    choice("pyenv global /root/version", "3.11", [], ["/root/version"]),
     choice("the first python3 on PATH", "/p/3.12", ["/p/3.12"]),
   ]);
   assert.equal(got.python?.version, "3.11.7");
-  assert.equal(got.choice?.rule, "pyenv global (/root/version)");
+  assert.equal(got.choice?.rule, "pyenv global /root/version");
   assert.deepEqual(got.ignoredChoices.map((c) => [c.rule, /does not satisfy/.test(c.why)]), [
     ["UV_PYTHON", true],
   ]);
   assert.deepEqual(got.choiceFiles, ["/r/mise.toml", "/root/version"], "up to the deciding one");
   assert.match(
     got.rejected.find((r) => r.path === "/p/3.13")!.reason,
-    /not your choice \(pyenv global/,
+    /not your choice: pyenv global/,
   );
 
   const path = pickPython(required(">=3.10"), probed, [
