@@ -2,7 +2,7 @@
  * Bringing one venv up to date: compare the stamp, and under the env's lock build a new
  * generation and switch it in. Used by sync, run, script mode and info.
  */
-import { diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
+import { changeLines, diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
 import type { BuildContext, VenvDriver } from "../installers/driver.ts";
 import type { InstallPlan } from "../deps/plan.ts";
 import { recordSite, type Stamp, venvPythonExists, writeStamp } from "../core/stamp.ts";
@@ -165,7 +165,9 @@ export async function ensureEnv(
         const oneStep = adopted.startsWith("uv ") ? driver.createAndInstall?.(ctx) ?? null : null;
         const done = oneStep !== null && await oneStep();
         await buildInto(venvDir, inputs, driver, opts, { installed: done });
-        const changes = diffPackages(before, packagesIn(venvDir));
+        const after = packagesIn(venvDir);
+        const changes = diffPackages(before, after);
+        for (const line of changeLines(before, after)) log.debug(`  ${line}`);
         return { built: true, reason, seconds: (performance.now() - t0) / 1000, changes };
       }
       if (!opts.refresh) throw foreignVenvError(venvDir, inputs.python);
@@ -187,7 +189,9 @@ export async function ensureEnv(
       if (!done) await driver.create(ctx);
       await buildInto(gen, inputs, driver, opts, { installed: done, venvDir });
       // What was live before (none for a first build, or a venv being replaced).
-      changes = diffPackages(packagesIn(venvDir), packagesIn(gen));
+      const [before, after] = [packagesIn(venvDir), packagesIn(gen)];
+      changes = diffPackages(before, after);
+      for (const line of changeLines(before, after)) log.debug(`  ${line}`);
       replaceVenvPath(venvDir, gen, current);
     } catch (e) {
       removeTree(gen);

@@ -51,6 +51,22 @@ export function diffPackages(
   return c;
 }
 
+/**
+ * What changed, one line a package, as uv lists it: `+ name==new`, `- name==old`, and
+ * `~ name old -> new` for a version change; sorted by name. Pure.
+ */
+export function changeLines(before: Map<string, string>, after: Map<string, string>): string[] {
+  const names = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const out: string[] = [];
+  for (const n of names) {
+    const [a, b] = [before.get(n), after.get(n)];
+    if (a === undefined) out.push(`+ ${n}==${b}`);
+    else if (b === undefined) out.push(`- ${n}==${a}`);
+    else if (a !== b) out.push(`~ ${n} ${a} -> ${b}`);
+  }
+  return out;
+}
+
 /** `6 installed, 1 upgraded, 2 removed` (installed always shown, the rest when not 0). Pure. */
 export function describeChanges(c: PackageChanges): string {
   const parts = [`${c.installed} installed`];

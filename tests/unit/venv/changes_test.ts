@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeChanges, diffPackages } from "../../../src/venv/changes.ts";
+import { changeLines, describeChanges, diffPackages } from "../../../src/venv/changes.ts";
 
 Deno.test("diffPackages() counts installed, upgraded, downgraded and removed", () => {
   const before = new Map([["a", "1.0"], ["b", "2.0"], ["c", "1.0"], ["d", "3.0"]]);
@@ -27,4 +27,10 @@ Deno.test("describeChanges() always says how many were installed, the rest when 
     describeChanges({ installed: 6, upgraded: 1, downgraded: 0, removed: 2 }),
     "6 installed, 1 upgraded, 2 removed",
   );
+});
+
+Deno.test("changeLines() lists each change as uv does, sorted by name", () => {
+  const before = new Map([["b", "1.0"], ["c", "1.0"], ["d", "2"]]);
+  const after = new Map([["a", "0.1"], ["b", "1.1"], ["d", "2"]]);
+  assert.deepEqual(changeLines(before, after), ["+ a==0.1", "~ b 1.0 -> 1.1", "- c==1.0"]);
 });
