@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, EXIT, UsageError } from "../../../src/core/errors.ts";
-import { loadConfig } from "../../../src/config/load.ts";
+import { loadConfig, readPyProject } from "../../../src/config/load.ts";
 import { findRefRoot } from "../../../src/core/ref_root.ts";
 
 async function tree(files: Record<string, string>): Promise<string> {
@@ -186,4 +186,25 @@ Deno.test("loadConfig() reports a prime.toml that is a directory as a configurat
   const root = await tree({ "prime.toml/": "" });
   await rejects(loadConfig(root), /prime\.toml is not a file/);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("readPyProject() reads extras, [tool.uv] default-groups, and adds dev-dependencies to dev", () => {
+  const doc = {
+    project: { name: "app", "optional-dependencies": { cli: ["click"] } },
+    "dependency-groups": { Dev: ["pytest"], docs: ["sphinx"] },
+    tool: { uv: { "default-groups": ["dev", "docs"], "dev-dependencies": ["ruff"] } },
+  };
+  const py = readPyProject(doc, "/r/pyproject.toml");
+  assert.deepEqual(py.optionalDependencies, { cli: ["click"] });
+  assert.deepEqual(py.uvDefaultGroups, ["dev", "docs"]);
+  assert.deepEqual(py.dependencyGroups, { Dev: ["pytest", "ruff"], docs: ["sphinx"] });
+  const all = readPyProject({ tool: { uv: { "default-groups": "all" } } }, "/r/pyproject.toml");
+  assert.equal(all.uvDefaultGroups, "all");
+  // uv's legacy dev-dependencies alone make a dev group.
+  const legacy = readPyProject({ tool: { uv: { "dev-dependencies": ["pytest"] } } }, "/p");
+  assert.deepEqual(legacy.dependencyGroups, { dev: ["pytest"] });
+  assert.throws(
+    () => readPyProject({ tool: { uv: { "default-groups": "some" } } }, "/r/pyproject.toml"),
+    /\[tool\.uv\] `default-groups` must be a list of group names or "all", found a string/,
+  );
 });
