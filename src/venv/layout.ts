@@ -17,6 +17,7 @@
 import { generationsDir, LIVE_LINK, liveLinkText } from "../core/generation.ts";
 import { basename, lstatOrNull } from "../core/files.ts";
 import { diskError } from "../core/errors.ts";
+import { TRASH_PREFIX } from "../state/gc.ts";
 import * as log from "../log.ts";
 
 /**
@@ -86,17 +87,28 @@ export function isPrimeVenvDir(dir: string): boolean {
 }
 
 /**
- * Links in `dir` for the entries of `gen` it lacks. One that exists as anything else
- * (a file a tool wrote into `.venv` itself) is left as it is.
+ * Links in `dir` for the entries of `gen` it lacks. One there as anything else was
+ * installed into `.venv` itself after the last build (a `pip install` that added
+ * `share/`): a build is from scratch, so the new build's entry replaces it, as it
+ * replaces the packages of the old one.
  */
 function linkEntries(dir: string, gen: string): void {
   for (const e of Deno.readDirSync(gen)) {
     if (OWN.has(e.name)) continue;
     const p = `${dir}/${e.name}`;
-    if (lstatOrNull(p) === null) {
+    const st = lstatOrNull(p);
+    if (st === null) {
       Deno.symlinkSync(entryLinkText(e.name), p);
     } else if (readLinkOrNull(p) !== entryLinkText(e.name)) {
-      log.debug(`prime: left ${p} as it is: it is not a link prime made`);
+      const trash = `${generationsDir(dir)}/${TRASH_PREFIX}${e.name}-${randomSuffix()}`;
+      Deno.renameSync(p, trash);
+      Deno.symlinkSync(entryLinkText(e.name), p);
+      log.debug(
+        `prime: replaced ${p}, installed into it after the last build, with the new build's`,
+      );
+      try {
+        Deno.removeSync(trash, { recursive: true });
+      } catch { /* swept by a later build */ }
     }
   }
 }

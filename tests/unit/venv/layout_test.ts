@@ -73,16 +73,33 @@ Deno.test("switchVenvDir() links a new generation's entries and drops the ones i
   Deno.renameSync(stageVenvDir(venv, g1), venv);
   assert.ok(isPrimeVenvDir(venv));
   assert.equal(Deno.readTextFileSync(`${venv}/pyvenv.cfg`), g1);
-  // Files a tool wrote into .venv itself stay: uv's lock, someone's notes.
+  // What a tool wrote into .venv itself: uv's lock stays; an entry a later install
+  // made there (an etc/ the old build lacked) gives way to the new build's.
   Deno.writeTextFileSync(`${venv}/.lock`, "");
-  Deno.writeTextFileSync(`${venv}/etc`, "mine");
+  Deno.mkdirSync(`${venv}/etc`);
+  Deno.writeTextFileSync(`${venv}/etc/old.cfg`, "from an install into the old build");
+  Deno.writeTextFileSync(`${venv}/notes.txt`, "mine");
+  assert.ok(isPrimeVenvDir(venv), "what a tool wrote into it does not make it someone else's");
   switchVenvDir(venv, g2);
   assert.equal(Deno.readTextFileSync(`${venv}/pyvenv.cfg`), g2);
   const names = [...Deno.readDirSync(venv)].map((e) => e.name).sort();
-  assert.deepEqual(names, [".gitignore", ".lock", ".prime-live", "bin", "etc", "pyvenv.cfg"]);
-  assert.equal(Deno.readTextFileSync(`${venv}/etc`), "mine");
+  assert.deepEqual(names, [
+    ".gitignore",
+    ".lock",
+    ".prime-live",
+    "bin",
+    "etc",
+    "notes.txt",
+    "pyvenv.cfg",
+  ]);
+  assert.equal(Deno.readLinkSync(`${venv}/etc`), ".prime-live/etc");
+  assert.equal(Deno.readTextFileSync(`${venv}/notes.txt`), "mine");
   assert.equal(Deno.readTextFileSync(`${venv}/.gitignore`), "*\n");
-  assert.ok(isPrimeVenvDir(venv), "what a tool wrote into it does not make it someone else's");
+  assert.deepEqual(
+    [...Deno.readDirSync(`${root}/.prime`)].map((e) => e.name).sort(),
+    [".venv.g1", ".venv.g2"],
+    "the replaced etc/ is deleted",
+  );
   // A clone's committed `.venv/bin -> elsewhere`, or a real bin, is not prime's.
   Deno.removeSync(`${venv}/bin`);
   Deno.symlinkSync("/usr/bin", `${venv}/bin`);
