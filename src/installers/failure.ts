@@ -54,6 +54,10 @@ const NETWORK =
 const PYVER_HINT =
   `pin a version that supports this Python, or require a Python it supports (required_python_version or .python-version; prime info shows the selected interpreter), ${RERUN}`;
 
+/** The output of a build whose own requirements ([build-system].requires) failed. */
+const BUILD_REQUIRES =
+  /Failed to resolve requirements from `build-system\.requires`|pip subprocess to install build dependencies did not run successfully/;
+
 /** pip found versions of a requirement, and none of them matches. */
 const SOME_VERSIONS = /\(from versions: (?!none\))[^)]+\)/;
 
@@ -233,6 +237,29 @@ const CAUSES: CauseRule[] = [
     },
   },
   {
+    // Before not-found: the package exists, no version of it matches the bound. (A build
+    // requirement or uv's first-index rule is a resolution failure, with its own hint.)
+    id: "no-version",
+    match({ output }) {
+      if (BUILD_REQUIRES.test(output) || /--index-strategy unsafe-best-match/.test(output)) {
+        return null;
+      }
+      const name = firstMatch(output, [
+        /Could not find a version that satisfies the requirement (\S+) \(from versions: (?!none\))/,
+        /Because there is no version of (\S+?)(?: and|,|\s*$)/m,
+        /Because only \S+ is available and you require ([^\s,]+)/,
+      ]);
+      if (name === null) return null;
+      const what = name ? `\`${name}\`` : "a requirement";
+      return {
+        summary:
+          `no version of ${what} is on the package sources in force (other versions of it are)`,
+        hint:
+          `check the version bound (a typo, or a release that does not exist yet), and the index settings (prime info -v shows each one), ${RERUN}`,
+      };
+    },
+  },
+  {
     id: "not-found",
     match({ output }) {
       const name = firstMatch(output, [
@@ -265,8 +292,7 @@ const CAUSES: CauseRule[] = [
     // compiler, so the C-compiler hint would send the user the wrong way.
     id: "resolution",
     match({ output, verbosity }) {
-      const build = /Failed to resolve requirements from `build-system\.requires`/.test(output) ||
-        /pip subprocess to install build dependencies did not run successfully/.test(output);
+      const build = BUILD_REQUIRES.test(output);
       if (
         !build && !SOME_VERSIONS.test(output) &&
         !/No solution found when resolving|ResolutionImpossible|conflicting dependencies/.test(
@@ -399,6 +425,9 @@ export function classifyFailure(input: FailureInput, rules: CauseRule[] = CAUSES
 /** Lines of an installer's output that say why it failed; the rest is progress. */
 const REASON =
   /^(?:ERROR|error|cause|Caused by|hint):|^× |(?:^|: )(?:fatal )?error: |returned non-zero exit status/;
+/** The longest reason line shown by default (uv's hints run to about 400 characters). */
+const MAX_REASON_LINE = 500;
+
 /** Reason lines that only repeat another one (pip's summaries of a failed build). */
 const ECHO =
   /^× |Failed building wheel for|Failed to build installable wheels|Could not build wheels for|subprocess-exited-with-error|See above for output/;
@@ -415,7 +444,11 @@ export function installerReason(output: string, max = 4): string[] {
   for (const raw of output.split("\n")) {
     const l = raw.trim();
     if (!l || !REASON.test(l) || /subprocess-exited-with-error/.test(l)) continue;
-    if (!lines.includes(l)) lines.push(l);
+    // pip lists every version it saw on one line: keep the start, say how much is cut.
+    const shown = l.length > MAX_REASON_LINE
+      ? `${l.slice(0, MAX_REASON_LINE)}… (${l.length - MAX_REASON_LINE} more characters with -v)`
+      : l;
+    if (!lines.includes(shown)) lines.push(shown);
   }
   if (lines.length === 0) {
     return output.split("\n").map((l) => l.trim()).filter(Boolean).slice(-max);

@@ -139,7 +139,18 @@ const PIP_BUILD_COMPILE_FULL = `Processing ./cext
       gcc -c cext.c -o build/cext.o
 ${PIP_COMPILE}`;
 
+// A version that does not exist, of a package that does (uv 0.13.9, pip 23.2.1).
+const UV_NO_VERSION = `error: No solution found when resolving dependencies
+  cause: Because there is no version of requests==99 and you require requests==99, we can conclude that your requirements are unsatisfiable.`;
+const PIP_NO_VERSION =
+  `ERROR: Could not find a version that satisfies the requirement requests==99 (from versions: ${
+    Array.from({ length: 200 }, (_, i) => `2.${i}.0`).join(", ")
+  })
+ERROR: No matching distribution found for requests==99`;
+
 const cases: Array<[string, FailureInput, string]> = [
+  ["uv's missing version", { installer: "uv", output: UV_NO_VERSION }, "no-version"],
+  ["pip's missing version", { installer: "pip", output: PIP_NO_VERSION }, "no-version"],
   [
     "uv's unresolvable build requirements",
     { installer: "uv", output: UV_BUILD_REQUIRES },
@@ -327,4 +338,14 @@ Deno.test("classifyFailure() names the package, the Python and the host where th
     /pip itself crashed \(ModuleNotFoundError: No module named 'dataclasses'\)/,
   );
   assert.match(c("pip", PIP_CRASH).hint, /prime info -v shows which pip/);
+});
+
+Deno.test("a missing version reads the same under both drivers, and a long reason line is cut", () => {
+  const uv = classifyFailure({ installer: "uv", output: UV_NO_VERSION });
+  const pip = classifyFailure({ installer: "pip", output: PIP_NO_VERSION });
+  assert.equal(uv.summary, pip.summary);
+  assert.match(uv.summary, /no version of `requests==99` is on the package sources/);
+  const reason = installerReason(PIP_NO_VERSION);
+  assert.ok(reason.every((l) => l.length < 600), reason.join("\n"));
+  assert.match(reason[0], /… \(\d+ more characters with -v\)$/);
 });
