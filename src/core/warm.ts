@@ -24,7 +24,7 @@ import { planLaunch } from "./launch_plan.ts";
 import { execveAsync } from "./exec.ts";
 import { extractPep723Raw } from "./pep723_scan.ts";
 import { readVarsFiles } from "./dotenv.ts";
-import { absoluteFrom, dirname, writeAll } from "./files.ts";
+import { absoluteFrom, dirname, statOrNull, writeAll } from "./files.ts";
 
 /**
  * The ref root, null when there is none, or undefined when the cold path must decide:
@@ -195,6 +195,29 @@ export function touchLastUsed(venvDir: string): void {
   }
 }
 
+/**
+ * Whether the bundle running (scripts/prime's src/.build/warm.js) may serve this start.
+ * The launcher rebuilds it when a source's mtime is newer; files copied in with their
+ * old mtimes kept (`tar x`, `rsync -t`, `cp -p` of the tree) slip past that, but they
+ * change the src/core directory's ctime, which no tool sets back. Then the bundle is
+ * removed (the next start builds it again) and this start goes cold. True when not
+ * running from the bundle. Two stats.
+ */
+function bundleIsCurrent(): boolean {
+  const main = Deno.mainModule;
+  if (!main.startsWith("file://") || !main.endsWith("/.build/warm.js")) return true;
+  const bundle = decodeURIComponent(new URL(main).pathname);
+  const built = statOrNull(bundle)?.mtime?.getTime();
+  // Deno gives ctime in whole seconds: a change in the build's own second is the
+  // launcher's mtime check's to see.
+  const changed = statOrNull(`${dirname(dirname(bundle))}/core`)?.ctime?.getTime();
+  if (built === undefined || changed === undefined || changed < built) return true;
+  try {
+    Deno.removeSync(bundle);
+  } catch { /* another start removed it, or a read-only checkout: cold every time */ }
+  return false;
+}
+
 // scripts/prime runs this file. The cold CLI is imported through a specifier held in a
 // variable, so Deno loads its ~50 modules and npm packages only when the warm path did
 // not exec. (main.ts keeps a literal import through entry.ts, which `deno compile`
@@ -204,7 +227,7 @@ export function touchLastUsed(venvDir: string): void {
 if (import.meta.main) {
   const cold: string = "../cli/main.ts";
   const argv = withDropIn(Deno.args);
-  tryWarmStart(argv)
+  (bundleIsCurrent() ? tryWarmStart(argv) : Promise.resolve())
     .catch(() => {/* anything unusual: the cold path decides and reports */})
     .then(() => import(cold))
     .then(async ({ main }) => Deno.exit(await main(argv)));

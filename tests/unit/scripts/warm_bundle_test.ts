@@ -60,6 +60,31 @@ Deno.test("scripts/prime builds the warm bundle, runs the warm path from it, and
   assert.ok(rebuilt > built.mtime!.getTime(), "rebuilt after the newer source");
 });
 
+Deno.test("a core source copied in with an old mtime (tar x, rsync -t) retires the bundle: that start goes cold, the next one builds it again", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await warmRepo();
+  const bundle = join(root, "src", ".build", "warm.js");
+  const first = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.match(first.stderr, /is fresh; exec/, first.stderr);
+  const built = Deno.statSync(bundle).mtime!.getTime();
+  // As rsync -t or tar x do: a new file renamed over the old one, its mtime set back.
+  await new Promise((r) => setTimeout(r, 1100)); // the directory's ctime has whole seconds
+  const src = join(root, "src", "core", "version.ts");
+  const old = Deno.statSync(src);
+  Deno.writeTextFileSync(`${src}.tmp`, Deno.readTextFileSync(src));
+  Deno.renameSync(`${src}.tmp`, src);
+  Deno.utimeSync(src, old.atime!, old.mtime!);
+  const cold = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(cold.code, 0, cold.stderr);
+  assert.equal(cold.stdout, "hi\n");
+  assert.doesNotMatch(cold.stderr, /is fresh; exec/, "the retired bundle did not serve it");
+  assert.throws(() => Deno.statSync(bundle), Deno.errors.NotFound, "the bundle was removed");
+  const warm = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.match(warm.stderr, /is fresh; exec/, warm.stderr);
+  assert.ok(Deno.statSync(bundle).mtime!.getTime() > built, "built again");
+});
+
 Deno.test("where no bundle can be built the warm path runs from the sources, and the build is not tried on every start", async () => {
   // A Deno whose `bundle` fails (as offline before esbuild was fetched): the seam is
   // the tools dir, whose deno logs each bundle attempt and runs the real one otherwise.
