@@ -205,6 +205,12 @@ export function recordSite(venvDir: string): StampSite | undefined {
       return dir;
     }
   })();
+  // Python makes site-packages/__pycache__ at the first import of a top-level module
+  // (typing_extensions.py, six.py) when the installer compiled none (uv): made now, the
+  // directory's mtime stays the build's and the warm path keeps to one stat.
+  try {
+    Deno.mkdirSync(`${real}/__pycache__`);
+  } catch { /* there already, or read-only: a listing later costs a little more */ }
   const mtimeMs = statOrNull(real)?.mtime?.getTime();
   const dists = listDists(real);
   if (mtimeMs === undefined || dists === null) return undefined;

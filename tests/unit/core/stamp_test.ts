@@ -190,8 +190,11 @@ Deno.test("siteChange() is one stat while site-packages is untouched, and names 
   const site = recordSite(root)!;
   assert.deepEqual(site.dists, ["pytest==8.0", "rich-text==1.0"]);
   assert.equal(siteChange(site), null);
-  // A __pycache__ or a dropped pip changes the mtime, not the distributions.
-  await Deno.mkdir(`${sp}/__pycache__`);
+  // The build made site-packages/__pycache__, so Python's first .pyc there leaves the
+  // directory's mtime as recorded.
+  await Deno.writeTextFile(`${sp}/__pycache__/six.cpython-312.pyc`, "");
+  assert.equal(Deno.statSync(sp).mtime?.getTime(), site.mtimeMs);
+  // A dropped pip changes the mtime, not the distributions.
   await Deno.remove(`${sp}/pip-24.0.dist-info`);
   assert.equal(siteChange({ ...site, mtimeMs: site.mtimeMs - 1 }), null);
   await Deno.remove(`${sp}/pytest-8.0.dist-info`);
