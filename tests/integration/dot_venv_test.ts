@@ -20,6 +20,7 @@ import {
   runPrime,
 } from "../helpers/fixtures.ts";
 import { realUv } from "../helpers/uv.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const PY = python3("3.8");
 const uv = PY ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
@@ -35,10 +36,12 @@ type Driver = "venv_pip" | "venv_uv";
 
 /** Whether a driver's tests run here, and the name suffix that says why not. */
 function skip(driver: Driver, needs: { git?: boolean; bash?: boolean } = {}): [boolean, string] {
-  if (!PY) return [true, " (skipped: no Python >= 3.8 under $PYENV_ROOT/versions)"];
-  if (driver === "venv_uv" && !uv.ok) return [true, ` (skipped: ${uv.why})`];
-  if (needs.git && !git) return [true, " (skipped: no git on PATH)"];
-  return [false, ""];
+  const { ignore, why } = requires(
+    need(PY, "no Python >= 3.8 under $PYENV_ROOT/versions"),
+    driver === "venv_uv" ? uv : need(true, ""),
+    need(!needs.git || git, "no git on PATH"),
+  );
+  return [ignore, why];
 }
 
 function toml(driver: Driver, deps: string[], extra = ""): string {

@@ -6,13 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { requireUv } from "../helpers/requires.ts";
 
-const py = python3("3.8");
-const uv = py ? await realUv() : { ok: false as const, why: "no Python >= 3.8 under pyenv" };
-const ignore = !uv.ok;
-const why = uv.ok ? "" : ` (skipped: ${uv.why})`;
+const { py, uv, ignore, why } = await requireUv();
 
 async function sha256(path: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
