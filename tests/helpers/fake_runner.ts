@@ -3,6 +3,9 @@
  * it, so a test can check what prime would have started without starting anything.
  */
 import type { Runner, RunOptions, RunResult } from "../../src/process.ts";
+import type { BuildContext } from "../../src/installers/driver.ts";
+import type { InstallPlan } from "../../src/deps/plan.ts";
+import type { PythonInfo } from "../../src/python/types.ts";
 
 /** One recorded call. */
 export interface Call {
@@ -43,4 +46,46 @@ export function fakeRunner(answer: Answer, calls: Call[] = []): Runner & { calls
     return await answer(cmd, args, opts);
   };
   return Object.assign(runner, { calls });
+}
+
+/** A plan that installs nothing; tests spread what they need over it. */
+export const EMPTY_PLAN: InstallPlan = {
+  constraints: null,
+  requirements: [],
+  dependencies: [],
+  groupRequirements: [],
+  editables: [],
+  installArgs: [],
+};
+
+/** An interpreter that exists only in the test's words (for a fake runner). */
+export const FAKE_PYTHON: PythonInfo = {
+  path: "/py/bin/python3.12",
+  realPath: "/py/bin/python3.12",
+  version: "3.12.1",
+  implementation: "cpython",
+  freethreaded: false,
+  mtimeMs: 0,
+  size: 0,
+};
+
+/**
+ * A driver's BuildContext: the venv /r/.venv of FAKE_PYTHON, cache /c, `runner`, and
+ * `over` on top (its `plan` over EMPTY_PLAN).
+ */
+export function buildContext(
+  runner: Runner,
+  over: Omit<Partial<BuildContext>, "plan"> & { plan?: Partial<InstallPlan> } = {},
+): BuildContext {
+  return {
+    venvDir: "/r/.venv",
+    cwd: "/r",
+    python: FAKE_PYTHON,
+    runner,
+    cacheDir: "/c",
+    offline: false,
+    echo: false,
+    ...over,
+    plan: { ...EMPTY_PLAN, ...over.plan },
+  };
 }

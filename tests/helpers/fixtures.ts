@@ -269,6 +269,42 @@ export async function readUntil(
   return text;
 }
 
+/**
+ * Starts `cmd` with a clean environment (`env` only) and piped output, and reads its
+ * stdout until a line ends in "ready". `finish()` reads the rest and waits for the exit.
+ */
+export async function startUntilReady(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<{
+  child: Deno.ChildProcess;
+  ready: string;
+  finish(): Promise<{ stdout: string; stderr: string; status: Deno.CommandStatus }>;
+}> {
+  const child = new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd,
+    env: opts.env ?? {},
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderrP = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const ready = await readUntil(reader, /ready\n/);
+  return {
+    child,
+    ready,
+    async finish() {
+      const stdout = ready + await readUntil(reader);
+      const status = await child.status;
+      return { stdout, stderr: await stderrP, status };
+    },
+  };
+}
+
 /** The unprivileged uid (nobody) tests act as a second local user with. */
 export const NOBODY = 65534;
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  buildRepo,
   makeWheel,
   PRIME,
   pyenvPythons,
@@ -49,22 +50,21 @@ async function makeProject(
   deps = ["greeting==1.0"],
   required = "3.12",
 ) {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${required}"
+  return await buildRepo({
+    wheels: [["greeting", "1.0"], ["greeting", "2.0"]],
+    files: {
+      "prime.toml": `required_python_version = "${required}"
 venv_driver = "venv_pip"
 dependencies = ${JSON.stringify(deps)}
 install_args = ["--no-index", "--find-links", "wheels"]
 python_path = ["src"]
 ${extraToml}`,
-    "src/helper/__init__.py": 'WHO = "helper from python_path"\n',
-    "tool.py": TOOL,
-    "sibling.py": 'NAME = "sibling module"\n',
-    ...files,
+      "src/helper/__init__.py": 'WHO = "helper from python_path"\n',
+      "tool.py": TOOL,
+      "sibling.py": 'NAME = "sibling module"\n',
+      ...files,
+    },
   });
-  await makeWheel(join(dir, "wheels"), "greeting", "1.0");
-  await makeWheel(join(dir, "wheels"), "greeting", "2.0");
-  const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
-  return { dir, env };
 }
 
 /** A PATH with only `python3.12` (a link to pyenv's) and the basic tools: no prime, no shims. */

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import {
   makeWheel,
   PRIME,
-  readUntil,
   runPrime,
+  startUntilReady,
   tempTree,
   unshareWorks,
 } from "../helpers/fixtures.ts";
@@ -78,24 +78,15 @@ install_args = ["--no-index", "--find-links", "wheels"]
     assert.equal(chosen.real_path, Deno.realPathSync(SYSTEM_PYTHON), "the system python3");
 
     // The container's command: prime's PID becomes the program's.
-    const child = new Deno.Command(wrap[0], {
-      args: [...wrap.slice(1), PRIME, "waiter.py"],
+    const run = await startUntilReady(wrap[0], [...wrap.slice(1), PRIME, "waiter.py"], {
       cwd: app,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const stderrP = new Response(child.stderr).text();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let stdout = await readUntil(reader, /ready\n/);
-    const [pid, ...rest] = stdout.trim().split(" ");
-    assert.equal(Number(pid), child.pid, `the program runs as prime's own process: ${stdout}`);
+    });
+    const { child, ready } = run;
+    const [pid, ...rest] = ready.trim().split(" ");
+    assert.equal(Number(pid), child.pid, `the program runs as prime's own process: ${ready}`);
     assert.equal(rest.join(" "), "hello, pid1, from greeting 1.0 ready");
     child.kill("SIGTERM");
-    stdout += await readUntil(reader);
-    const status = await child.status;
-    const stderr = await stderrP;
+    const { stdout, stderr, status } = await run.finish();
     assert.match(stdout, /got SIGTERM\n$/, stderr);
     assert.equal(status.code, 0, stderr);
   },

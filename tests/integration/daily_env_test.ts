@@ -1,7 +1,7 @@
 /** `prime env` and `prime shell`: the env's activation for eval, direnv and a subshell. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, runFile, runPrime } from "../helpers/fixtures.ts";
 import { need, requirePython, requires } from "../helpers/requires.ts";
 import { fishQuote, shQuote } from "../../src/shell/quote.ts";
 
@@ -76,22 +76,23 @@ Deno.test({
 
 async function makeRepo() {
   const secret = "p@ss'word $HOME `id`\nsecond line";
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py?.minor ?? "3"}"
+  const { dir, env } = await buildRepo({
+    wheels: py ? [["greeting", "1.0"]] : [],
+    files: {
+      "prime.toml": `required_python_version = "${py?.minor ?? "3"}"
 venv_driver = "venv_pip"
 dependencies = ["greeting==1.0"]
 install_args = ["--no-index", "--find-links", "wheels"]
 vars = { APP_MODE = "it's \\"quoted\\" $NOT_EXPANDED" }
 vars_files = [".env"]
 `,
-    ".env": `SECRET='${secret.replace("'", "")}'\nOTHER="a\\nb"\n`,
+      ".env": `SECRET='${secret.replace("'", "")}'\nOTHER="a\\nb"\n`,
+    },
   });
-  if (py) await makeWheel(join(dir, "wheels"), "greeting", "1.0");
-  const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
   // The user reviewed this clone's vars: `prime env` may export them (docs/SECURITY.md).
-  const trusted = await runPrime(["trust"], { cwd: dir, env: testEnv(cache) });
+  const trusted = await runPrime(["trust"], { cwd: dir, env });
   assert.equal(trusted.code, 0, trusted.stderr);
-  return { dir, env: testEnv(cache), secret: secret.replace("'", "") };
+  return { dir, env, secret: secret.replace("'", "") };
 }
 
 Deno.test({

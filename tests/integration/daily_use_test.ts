@@ -1,14 +1,15 @@
 /** `prime use`: this clone's env choice, printed, saved, cleared and validated. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, runPrime } from "../helpers/fixtures.ts";
 import { requirePython } from "../helpers/requires.ts";
 
 const { py, ignore, why } = requirePython();
 
 async function makeRepo(extra = "") {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py?.minor ?? "3"}"
+  return await buildRepo({
+    files: {
+      "prime.toml": `required_python_version = "${py?.minor ?? "3"}"
 venv_driver = "venv_pip"
 ${extra}
 [env.dev]
@@ -17,8 +18,8 @@ vars = { MODE = "dev" }
 [env.prod]
 vars = { MODE = "prod" }
 `,
+    },
   });
-  return { dir, env: testEnv(await Deno.makeTempDir()) };
 }
 
 Deno.test("prime use NAME saves the choice, prints it with its source, and - clears it", async () => {

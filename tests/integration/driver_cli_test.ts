@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, pathWithoutUv, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  buildRepo,
+  makeWheel,
+  pathWithoutUv,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { need, requires, requireUv } from "../helpers/requires.ts";
 
 const { py, uv, ignore, why } = await requireUv();
@@ -13,14 +20,16 @@ const noUvPath = pathWithoutUv();
 const noUvWhy = requires(need(noUvPath, "this host has a uv in /usr/bin or /bin")).why || why;
 
 async function repo(toml = "") {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py!.minor}"
+  const { dir } = await buildRepo({
+    files: {
+      "prime.toml": `required_python_version = "${py!.minor}"
 dependencies = ["greeting==1.0"]
 install_args = ["--no-index", "--find-links", "wheels"]
 ${toml}`,
-    "app.py": "import greeting, sys; print(greeting.hello('d'), sys.prefix)",
+      "app.py": "import greeting, sys; print(greeting.hello('d'), sys.prefix)",
+    },
+    wheels: [["greeting", "1.0"]],
   });
-  await makeWheel(join(dir, "wheels"), "greeting", "1.0");
   return dir;
 }
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 import { realUv } from "../helpers/uv.ts";
 
@@ -23,14 +23,13 @@ print(a, "%d.%d" % sys.version_info[:2], os.environ.get("PRIME_ENV_NAME"))
 `;
 
 async function repo(files: Record<string, string>) {
-  const dir = await tempTree({ "s.py": SHOW, ...files });
-  for (const v of ["1.0", "2.0"]) await makeWheel(join(dir, "wheels"), "alpha", v);
-  await makeWheel(join(dir, "wheels"), "beta", "1.0");
-  const env = testEnv(await Deno.makeTempDir(), {
-    PRIME_VENV_DRIVER: "venv_pip",
-    PIP_NO_INDEX: "1",
-    PIP_FIND_LINKS: join(dir, "wheels"),
+  const r = await buildRepo({
+    files: { "s.py": SHOW, ...files },
+    wheels: [["alpha", "1.0"], ["alpha", "2.0"], ["beta", "1.0"]],
+    env: { PRIME_VENV_DRIVER: "venv_pip", PIP_NO_INDEX: "1" },
   });
+  const dir = r.dir;
+  const env = { ...r.env, PIP_FIND_LINKS: join(dir, "wheels") };
   const run = async (args: string[] = ["s.py"], extra: Record<string, string> = {}) => {
     const r = await runPrime(args, { cwd: dir, env: { ...env, ...extra } });
     assert.equal(r.code, 0, r.stderr);

@@ -5,7 +5,7 @@
  * real uv, local wheels only.
  */
 import assert from "node:assert/strict";
-import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, makeWheel, runPrime } from "../helpers/fixtures.ts";
 import { requireUv } from "../helpers/requires.ts";
 
 const { py, uv, ignore, why } = await requireUv();
@@ -16,14 +16,11 @@ async function setup(files: Record<string, string>) {
   // A setuptools that exists, at a version the build requirement excludes.
   await makeWheel(links, "setuptools", "50.0");
   await makeWheel(links, "greeting", "1.0");
-  const dir = await tempTree(files);
   const uvDir = uv.ok ? uv.value.path.slice(0, uv.value.path.lastIndexOf("/")) : "";
-  const env = testEnv(await Deno.makeTempDir(), {
-    PATH: `${uvDir}:${Deno.env.get("PATH")}`,
-    PIP_FIND_LINKS: links,
-    PIP_NO_INDEX: "1",
+  return await buildRepo({
+    files,
+    env: { PATH: `${uvDir}:${Deno.env.get("PATH")}`, PIP_FIND_LINKS: links, PIP_NO_INDEX: "1" },
   });
-  return { dir, env };
 }
 
 /** The lines between the error's headline and its hint: the installer's reason. */

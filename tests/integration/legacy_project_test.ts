@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, python3, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, python3, runPrime, testEnv } from "../helpers/fixtures.ts";
 import { PIP_ISOLATED } from "../helpers/uv.ts";
 import { need, requires } from "../helpers/requires.ts";
 
@@ -82,17 +82,13 @@ setup(name="legacyapp", version="0.1", py_modules=["legacyapp"],
 `;
 
 async function repo(files: Record<string, string>) {
-  const dir = await tempTree({
-    "legacyapp.py": "import greeting\nV = greeting.hello('x')\n",
-    ...files,
+  const { dir, env } = await buildRepo({
+    files: { "legacyapp.py": "import greeting\nV = greeting.hello('x')\n", ...files },
+    wheels: [["greeting", "1.0"], ["greeting", "2.0"]],
   });
-  const wheels = join(dir, "wheels");
-  await makeWheel(wheels, "greeting", "1.0");
-  await makeWheel(wheels, "greeting", "2.0");
   for (const e of Deno.readDirSync(wheel!)) {
-    await Deno.copyFile(join(wheel!, e.name), join(wheels, e.name));
+    await Deno.copyFile(join(wheel!, e.name), join(dir, "wheels", e.name));
   }
-  const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
   const show = (cwd = dir) =>
     runPrime(["run", "python", "-c", "import legacyapp; print(legacyapp.V)"], { cwd, env });
   return { dir, env, show };

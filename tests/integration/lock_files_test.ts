@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  buildRepo,
   makeBackendWheel,
   makeWheel,
   pathWithoutUv,
@@ -27,15 +28,13 @@ async function lockedRepo(): Promise<{ dir: string; links: string; env: Record<s
   const links = await Deno.makeTempDir({ prefix: "prime-test-links-" });
   await makeWheel(links, "helperdep", "1.0");
   await makeWheel(links, "privpkg", "1.0", ["helperdep"]);
-  const dir = await tempTree({
-    "pyproject.toml": PYPROJECT("privpkg"),
-    ".python-version": `${py!.minor}\n`,
-    "app.py": "import privpkg, helperdep; print(privpkg.__version__)",
-  });
-  const env = testEnv(await Deno.makeTempDir(), {
-    PATH: `${uvDir()}:${Deno.env.get("PATH")}`,
-    PIP_FIND_LINKS: links,
-    PIP_NO_INDEX: "1",
+  const { dir, env } = await buildRepo({
+    files: {
+      "pyproject.toml": PYPROJECT("privpkg"),
+      ".python-version": `${py!.minor}\n`,
+      "app.py": "import privpkg, helperdep; print(privpkg.__version__)",
+    },
+    env: { PATH: `${uvDir()}:${Deno.env.get("PATH")}`, PIP_FIND_LINKS: links, PIP_NO_INDEX: "1" },
   });
   await uvRun(["lock", "--no-index", "--find-links", links, "--python", py!.path], dir, env);
   await makeWheel(links, "privpkg", "2.0", ["helperdep"]);

@@ -5,14 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  makeBackendWheel,
-  makeWheel,
-  python3,
-  runPrime,
-  tempTree,
-  testEnv,
-} from "../helpers/fixtures.ts";
+import { buildRepo, makeBackendWheel, python3, runPrime, testEnv } from "../helpers/fixtures.ts";
 import { realUv } from "../helpers/uv.ts";
 import { need, requires } from "../helpers/requires.ts";
 
@@ -43,10 +36,20 @@ function envFor(driver: Driver, cache: string): Record<string, string> {
 }
 
 /** A project repo: myproj (built by tinybackend) at the root, wheels in wheels/. */
+/** prime.toml lines for a driver: `extra` from the repo's wheels. */
+function extraToml(driver: string): string {
+  return `venv_driver = "${driver}"
+dependencies = ["extra"]
+install_args = ["--no-index", "--find-links", "wheels"]
+`;
+}
+
 async function projectRepo(toml: string, buildRequires: string) {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py!.minor}"\n${toml}`,
-    "pyproject.toml": `[build-system]
+  const { dir } = await buildRepo({
+    wheels: [["greeting", "1.0"], ["extra", "2.0"]],
+    files: {
+      "prime.toml": `required_python_version = "${py!.minor}"\n${toml}`,
+      "pyproject.toml": `[build-system]
 requires = [${buildRequires}]
 build-backend = "tinybackend"
 
@@ -55,13 +58,11 @@ name = "myproj"
 version = "0.1"
 dependencies = []
 `,
-    "myproj/__init__.py": "import os\ndef where():\n    return os.path.dirname(__file__)\n",
-    "app.py": APP,
+      "myproj/__init__.py": "import os\ndef where():\n    return os.path.dirname(__file__)\n",
+      "app.py": APP,
+    },
   });
-  const wheels = join(dir, "wheels");
-  await makeWheel(wheels, "greeting", "1.0");
-  await makeWheel(wheels, "extra", "2.0");
-  await makeBackendWheel(wheels);
+  await makeBackendWheel(join(dir, "wheels"));
   return dir;
 }
 
@@ -72,13 +73,7 @@ for (const d of drivers) {
       requires(need(!d.skip, d.skip ?? "")).why,
     ignore: d.skip !== null,
     async fn() {
-      const dir = await projectRepo(
-        `venv_driver = "${d.name}"
-dependencies = ["extra"]
-install_args = ["--no-index", "--find-links", "wheels"]
-`,
-        `"tinybackend"`,
-      );
+      const dir = await projectRepo(extraToml(d.name), `"tinybackend"`);
       const hash = await sha256File(join(dir, "wheels", "greeting-1.0-py3-none-any.whl"));
       // What pip-compile --generate-hashes writes.
       await Deno.writeTextFile(
@@ -123,13 +118,7 @@ install_args = ["--no-index", "--find-links", "wheels"]
       requires(need(!d.skip, d.skip ?? "")).why,
     ignore: d.skip !== null,
     async fn() {
-      const dir = await projectRepo(
-        `venv_driver = "${d.name}"
-dependencies = ["extra"]
-install_args = ["--no-index", "--find-links", "wheels"]
-`,
-        `"tinybackend"`,
-      );
+      const dir = await projectRepo(extraToml(d.name), `"tinybackend"`);
       await Deno.writeTextFile(join(dir, "requirements.txt"), "greeting==1.0\n");
       const env = envFor(d.name, await Deno.makeTempDir());
       const r = await runPrime(["-vv", "app.py"], { cwd: dir, env });

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { need, requires, requireUv } from "../helpers/requires.ts";
 import { testCertificates } from "../helpers/tls.ts";
 
@@ -52,11 +52,14 @@ async function wheels(): Promise<string> {
 }
 
 async function repo(files: Record<string, string> = {}): Promise<string> {
-  return await tempTree({
-    "prime.toml": `required_python_version = "${py!.minor}"\ndependencies = ["privpkg"]\n`,
-    "app.py": "import privpkg, helperdep; print(privpkg.__version__)",
-    ...files,
+  const { dir } = await buildRepo({
+    files: {
+      "prime.toml": `required_python_version = "${py!.minor}"\ndependencies = ["privpkg"]\n`,
+      "app.py": "import privpkg, helperdep; print(privpkg.__version__)",
+      ...files,
+    },
   });
+  return dir;
 }
 
 function env(cache: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -282,23 +285,30 @@ async function fileIndex(wheelsByName: Record<string, string[]>): Promise<string
   return `file://${root}/simple`;
 }
 
+/**
+ * A pip.conf naming two local indexes: index-url B has pkgx 1.0 and 2.0, extra-index-url
+ * A has 2.0 only. uv's own rule (first-index) would stop at A, which has no version < 2.
+ * pip reads the global files too when PIP_CONFIG_FILE names one: none from
+ * XDG_CONFIG_DIRS, and this file's empty values replace /etc/pip.conf's.
+ */
+async function twoIndexPipConf(): Promise<{ conf: string; a: string; b: string }> {
+  const b = await fileIndex({ pkgx: ["1.0", "2.0"] });
+  const a = await fileIndex({ pkgx: ["2.0"] });
+  const conf = join(await Deno.makeTempDir(), "pip.conf");
+  await Deno.writeTextFile(
+    conf,
+    `[global]\nindex-url = ${b}\nextra-index-url = ${a}\nfind-links =\nconstraint =\nno-index = false\n`,
+  );
+  return { conf, a, b };
+}
+
 Deno.test({
   name:
     "pip.conf's index-url and extra-index-url keep pip's meaning under uv: the best match from every index, under both drivers" +
     why,
   ignore,
   async fn() {
-    // B (index-url) has 1.0 and 2.0; A (extra-index-url) has 2.0 only. uv's own rule
-    // (first-index) would stop at A, which has no version < 2.
-    const b = await fileIndex({ pkgx: ["1.0", "2.0"] });
-    const a = await fileIndex({ pkgx: ["2.0"] });
-    const conf = join(await Deno.makeTempDir(), "pip.conf");
-    // pip reads the global files too when PIP_CONFIG_FILE names one: none from
-    // XDG_CONFIG_DIRS, and this file's empty values replace /etc/pip.conf's.
-    await Deno.writeTextFile(
-      conf,
-      `[global]\nindex-url = ${b}\nextra-index-url = ${a}\nfind-links =\nconstraint =\nno-index = false\n`,
-    );
+    const { conf } = await twoIndexPipConf();
     const dir = await tempTree({
       "prime.toml": `required_python_version = "${py!.minor}"\ndependencies = ["pkgx<2"]\n`,
       "app.py": "import pkgx; print(pkgx.__version__)",
@@ -341,13 +351,7 @@ Deno.test({
     why,
   ignore,
   async fn() {
-    const b = await fileIndex({ pkgx: ["1.0", "2.0"] });
-    const a = await fileIndex({ pkgx: ["2.0"] });
-    const conf = join(await Deno.makeTempDir(), "pip.conf");
-    await Deno.writeTextFile(
-      conf,
-      `[global]\nindex-url = ${b}\nextra-index-url = ${a}\nfind-links =\nconstraint =\nno-index = false\n`,
-    );
+    const { conf, a, b } = await twoIndexPipConf();
     const dir = await tempTree({
       "pyproject.toml": `[project]\nname = "locked"\nversion = "0"\nrequires-python = ">=${
         py!.minor

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pyenvPythons, type RealPython, tempTree } from "../helpers/fixtures.ts";
 import { requestFromSpecifier } from "../../src/python/python_version.ts";
-import { PythonNotFoundError } from "../../src/core/errors.ts";
 import { run } from "../../src/process.ts";
 import { fakeRunner } from "../helpers/fake_runner.ts";
 import { findCandidates } from "../../src/python/discover.ts";
 import { probeCachePath, probePython } from "../../src/python/probe.ts";
 import { selectPython } from "../../src/python/select.ts";
 import { need, requires } from "../helpers/requires.ts";
+import { expectPythonNotFound } from "../helpers/errors.ts";
 
 const PYENV_ROOT = Deno.env.get("PYENV_ROOT") ?? `${Deno.env.get("HOME")}/.pyenv`;
 const pythons = pyenvPythons();
@@ -31,18 +31,6 @@ function required(text: string): RequiredPython {
 /** The real runner, recording the children it starts. */
 function counting() {
   return fakeRunner(run);
-}
-
-async function expectExit4(p: Promise<unknown>, pattern: RegExp): Promise<PythonNotFoundError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof PythonNotFoundError, `expected PythonNotFoundError, got ${e}`);
-    assert.equal(e.exitCode, 4);
-    assert.match(e.message, pattern);
-    return e;
-  }
-  assert.fail(`expected exit 4 matching ${pattern}`);
 }
 
 /** The version a real interpreter reports, learned without prime's probe. */
@@ -149,7 +137,7 @@ Deno.test({
     const info = await probePython(py2!.path, { cacheDir });
     assert.ok(!("error" in info), JSON.stringify(info));
     assert.equal(info.version, py2!.version);
-    const e = await expectExit4(
+    const e = await expectPythonNotFound(
       selectPython(required("==3.99.*"), { cacheDir, env: Deno.env.toObject() }),
       /no interpreter satisfies ==3\.99\.\* \(from test\)/,
     );
@@ -163,7 +151,7 @@ Deno.test({
   ignore: py3.length === 0,
   fn: async () => {
     const cacheDir = await tempTree();
-    const e = await expectExit4(
+    const e = await expectPythonNotFound(
       selectPython(required("3.99"), { cacheDir, env: Deno.env.toObject() }),
       /no interpreter satisfies ==3\.99\.\* \(from test\)/,
     );
@@ -265,7 +253,7 @@ withSelector(oldest, "selectPython() exits 4 for every way a selector can fail",
   for (const c of cases) {
     const { root, sel } = await selectorRepo(c.body ?? "", c.mode);
     const selector = c.missing ? join(root, "no_such_selector") : sel;
-    const e = await expectExit4(
+    const e = await expectPythonNotFound(
       selectPython(required(c.pattern.source.includes("3\\.99") ? "==3.99.*" : p.minor), {
         selector,
         refRoot: root,

@@ -3,9 +3,9 @@
  * from local wheels, a cached script env keyed by the block and the interpreter.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
-  makeWheel,
+  buildRepo,
   PRIME,
   pyenvPythons,
   runPrime,
@@ -33,14 +33,17 @@ print(json.dumps({"greeting": greeting.hello("s"), "prefix": sys.prefix,
 }
 
 async function setup(text: string) {
-  const dir = await tempTree({ "bin/tool": text });
-  await Deno.chmod(join(dir, "bin", "tool"), 0o755);
-  await makeWheel(join(dir, "bin", "wheels"), "greeting", "1.0");
-  await makeWheel(join(dir, "bin", "wheels"), "greeting", "2.0");
-  const cache = await Deno.makeTempDir({ prefix: "prime-cache-" });
   const pathDir = await tempTree();
   await Deno.symlink(PRIME, join(pathDir, "prime"));
-  const env = testEnv(cache, { PATH: `${pathDir}:${Deno.env.get("PATH")}` });
+  const repo = await buildRepo({
+    subdir: "bin",
+    files: { tool: text },
+    wheels: [["greeting", "1.0"], ["greeting", "2.0"]],
+    env: { PATH: `${pathDir}:${Deno.env.get("PATH")}` },
+  });
+  const { cache, env } = repo;
+  const dir = dirname(repo.dir);
+  await Deno.chmod(join(dir, "bin", "tool"), 0o755);
   const elsewhere = await tempTree();
   const run = async (args: string[] = []) => {
     const out = await new Deno.Command(join(dir, "bin", "tool"), {

@@ -6,7 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, python3, runFile, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  buildRepo,
+  PRIME,
+  python3,
+  runFile,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 
 const py = python3("3.8");
@@ -24,9 +32,6 @@ const scriptCmd = which("script");
 
 /** A repo, and a HOME whose rc files put a fake `python` first on PATH. */
 async function setup() {
-  const dir = await tempTree({
-    "prime.toml": `required_python_version = "${py!.minor}"\nvenv_driver = "venv_pip"\n`,
-  });
   const home = await tempTree({
     "fakebin/python": "#!/bin/sh\necho fake-python\n",
     ".bashrc": 'export PATH="$HOME/fakebin:$PATH"\nexport FROM_RC=bashrc\n',
@@ -34,7 +39,10 @@ async function setup() {
     ".config/fish/config.fish": "set -gx PATH $HOME/fakebin $PATH\nset -gx FROM_RC fish\n",
   });
   await Deno.chmod(join(home, "fakebin", "python"), 0o755);
-  const env = testEnv(await Deno.makeTempDir(), { HOME: home, TERM: "dumb" });
+  const { dir, env } = await buildRepo({
+    files: { "prime.toml": `required_python_version = "${py!.minor}"\nvenv_driver = "venv_pip"\n` },
+    env: { HOME: home, TERM: "dumb" },
+  });
   // Build the env first, so the pty session only runs the shell.
   const sync = await runPrime([], { cwd: dir, env });
   assert.equal(sync.code, 0, sync.stderr);

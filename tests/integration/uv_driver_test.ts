@@ -8,20 +8,12 @@ import { makeZip } from "../helpers/zip.ts";
 import { modernPython, realUv } from "../helpers/uv.ts";
 import { pyenvPythons } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
+import { EMPTY_PLAN } from "../helpers/fake_runner.ts";
 
 const uv = await realUv();
 const python = await modernPython();
 const ready = uv.ok && python.ok;
 const skip = requires(uv, python).why;
-
-const EMPTY_PLAN: InstallPlan = {
-  constraints: null,
-  requirements: [],
-  dependencies: [],
-  groupRequirements: [],
-  editables: [],
-  installArgs: [],
-};
 
 function b64urlSha256(data: Uint8Array): Promise<string> {
   return crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>).then((d) =>

@@ -5,7 +5,7 @@
  * Python it cannot supply.
  */
 import assert from "node:assert/strict";
-import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, pyenvPythons, runPrime } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 import { realUv } from "../helpers/uv.ts";
 
@@ -24,14 +24,15 @@ function closedPort(): number {
 }
 
 async function setup(version: string) {
-  const dir = await tempTree({ "prime.toml": `required_python_version = "${version}"\n` });
   const uvDir = uv.ok ? uv.value.path.slice(0, uv.value.path.lastIndexOf("/")) : "";
-  const env = testEnv(await Deno.makeTempDir(), {
-    PATH: `${uvDir}:${Deno.env.get("PATH")}`,
-    UV_PYTHON_INSTALL_DIR: await Deno.makeTempDir(),
-    PRIME_VENV_DRIVER: "venv_uv",
+  return await buildRepo({
+    files: { "prime.toml": `required_python_version = "${version}"\n` },
+    env: {
+      PATH: `${uvDir}:${Deno.env.get("PATH")}`,
+      UV_PYTHON_INSTALL_DIR: await Deno.makeTempDir(),
+      PRIME_VENV_DRIVER: "venv_uv",
+    },
   });
-  return { dir, env };
 }
 
 Deno.test({

@@ -84,6 +84,17 @@ const CHATTR = await canChattr();
 const chattrSkip = () =>
   CHATTR ? null : "needs chattr +i (root on ext4/xfs) to make a read-only directory";
 
+/** PRIME_CACHE_DIR inside a directory made read-only with chattr +i. */
+const READ_ONLY_CACHE = {
+  skip: chattrSkip,
+  setup: async (d: string) => {
+    await Deno.mkdir(join(d, "ro-cache"));
+    await chattr("+i", join(d, "ro-cache"));
+  },
+  teardown: (d: string) => chattr("-i", join(d, "ro-cache")),
+  env: (d: string) => ({ PRIME_CACHE_DIR: join(d, "ro-cache", "prime") }),
+};
+
 /** Whether a process is still running (a zombie waiting to be reaped counts as gone). */
 function running(pid: number): boolean {
   try {
@@ -259,13 +270,7 @@ export const CATALOGUE: Case[] = [
   {
     area: "environment",
     name: "a cache dir that cannot be written (PRIME_CACHE_DIR in a read-only dir)",
-    skip: chattrSkip,
-    setup: async (d) => {
-      await Deno.mkdir(join(d, "ro-cache"));
-      await chattr("+i", join(d, "ro-cache"));
-    },
-    teardown: (d) => chattr("-i", join(d, "ro-cache")),
-    env: (d) => ({ PRIME_CACHE_DIR: join(d, "ro-cache", "prime") }),
+    ...READ_ONLY_CACHE,
     args: ["app.py"],
     code: 5,
     says: [/ro-cache/, /Operation not permitted|Permission denied|Read-only/],
@@ -276,13 +281,7 @@ export const CATALOGUE: Case[] = [
     area: "environment",
     name: "a cache dir that cannot be written, with the driver left to prime",
     toml: "",
-    skip: chattrSkip,
-    setup: async (d) => {
-      await Deno.mkdir(join(d, "ro-cache"));
-      await chattr("+i", join(d, "ro-cache"));
-    },
-    teardown: (d) => chattr("-i", join(d, "ro-cache")),
-    env: (d) => ({ PRIME_CACHE_DIR: join(d, "ro-cache", "prime") }),
+    ...READ_ONLY_CACHE,
     args: ["app.py"],
     code: 5,
     says: [/ro-cache/],

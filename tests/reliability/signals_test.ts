@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRIME, readUntil, runPrime } from "../helpers/fixtures.ts";
+import { PRIME, runPrime, startUntilReady } from "../helpers/fixtures.ts";
 import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 import { need, requires } from "../helpers/requires.ts";
 
@@ -41,29 +41,17 @@ async function signalRun(
   mode: "handle" | "default",
   sig: Deno.Signal,
 ): Promise<Outcome> {
-  const child = new Deno.Command(PRIME, {
-    args: ["waiter.py", mode],
-    cwd: dir,
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderrP = new Response(child.stderr).text();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let stdout = await readUntil(reader, /ready\n/);
-  const programPid = Number(stdout.split(" ")[0]);
-  Deno.kill(child.pid, sig);
-  stdout += await readUntil(reader);
-  const status = await child.status;
+  const run = await startUntilReady(PRIME, ["waiter.py", mode], { cwd: dir, env });
+  const programPid = Number(run.ready.split(" ")[0]);
+  Deno.kill(run.child.pid, sig);
+  const { stdout, stderr, status } = await run.finish();
   return {
     code: status.code,
     signal: status.signal,
     stdout,
-    stderr: await stderrP,
+    stderr,
     programPid,
-    primePid: child.pid,
+    primePid: run.child.pid,
   };
 }
 

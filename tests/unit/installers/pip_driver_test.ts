@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createPipDriver, pipInstallArgs } from "../../../src/installers/pip.ts";
 import type { BuildContext } from "../../../src/installers/driver.ts";
 import type { Runner } from "../../../src/process.ts";
-import { fakeRunner, result } from "../../helpers/fake_runner.ts";
+import { buildContext, fakeRunner, result } from "../../helpers/fake_runner.ts";
 import { InstallError, VenvError } from "../../../src/core/errors.ts";
 
 const PIP: PipLauncher = {
@@ -14,31 +14,7 @@ const PIP: PipLauncher = {
 };
 
 function ctx(runner: Runner): BuildContext {
-  return {
-    venvDir: "/r/.venv",
-    cwd: "/r",
-    python: {
-      path: "/py/bin/python3.12",
-      realPath: "/py/bin/python3.12",
-      version: "3.12.1",
-      implementation: "cpython",
-      freethreaded: false,
-      mtimeMs: 0,
-      size: 0,
-    },
-    plan: {
-      constraints: null,
-      requirements: [],
-      dependencies: ["six"],
-      groupRequirements: [],
-      editables: [],
-      installArgs: [],
-    },
-    runner,
-    cacheDir: "/c",
-    offline: false,
-    echo: false,
-  };
+  return buildContext(runner, { plan: { dependencies: ["six"] } });
 }
 
 Deno.test("a venv killed by its timeout says so, not just its exit code", async () => {

@@ -15,7 +15,13 @@ import { pathWithoutShims } from "../../../src/uv/obtain.ts";
 import type { BuildContext } from "../../../src/installers/driver.ts";
 import type { InstallPlan, LockInPlan } from "../../../src/deps/plan.ts";
 import type { Runner, RunResult } from "../../../src/process.ts";
-import { type Call, fakeRunner, result } from "../../helpers/fake_runner.ts";
+import {
+  buildContext,
+  type Call,
+  EMPTY_PLAN,
+  fakeRunner,
+  result,
+} from "../../helpers/fake_runner.ts";
 import { EXIT, InstallError, PythonNotFoundError, VenvError } from "../../../src/core/errors.ts";
 
 const UV = { path: "/opt/uv/uv", version: "0.13.9" };
@@ -24,34 +30,8 @@ function recorder(calls: Call[], answer: (args: string[]) => RunResult): Runner 
   return fakeRunner((_cmd, args) => answer(args), calls);
 }
 
-const EMPTY_PLAN: InstallPlan = {
-  constraints: null,
-  requirements: [],
-  dependencies: [],
-  groupRequirements: [],
-  editables: [],
-  installArgs: [],
-};
-
 function ctx(runner: Runner, plan: Partial<InstallPlan> = {}, offline = false): BuildContext {
-  return {
-    venvDir: "/r/.venv",
-    cwd: "/r",
-    python: {
-      path: "/py/bin/python3.12",
-      realPath: "/py/bin/python3.12",
-      version: "3.12.1",
-      implementation: "cpython",
-      freethreaded: false,
-      mtimeMs: 0,
-      size: 0,
-    },
-    plan: { ...EMPTY_PLAN, ...plan },
-    runner,
-    cacheDir: "/c",
-    offline,
-    echo: false,
-  };
+  return buildContext(runner, { plan, offline });
 }
 
 Deno.test("createUvDriver() records the uv version for the stamp", () => {

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import type { PythonInfo } from "../../../src/python/types.ts";
 import type { RunOptions, RunResult } from "../../../src/process.ts";
 import { fakeRunner, notFound, result } from "../../helpers/fake_runner.ts";
-import { PythonNotFoundError } from "../../../src/core/errors.ts";
 import {
   describeRequired,
   pickPython,
@@ -13,6 +12,7 @@ import {
   selectorTimeoutMs,
   selectPython,
 } from "../../../src/python/select.ts";
+import { expectPythonNotFound } from "../../helpers/errors.ts";
 
 function req(specifier: string | null, extra: Partial<PythonRequest> = {}): PythonRequest {
   return { raw: specifier ?? "", specifier, implementation: null, freethreaded: false, ...extra };
@@ -213,21 +213,6 @@ async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-async function expectPythonError(
-  p: Promise<unknown>,
-  pattern: RegExp,
-): Promise<PythonNotFoundError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof PythonNotFoundError, `expected PythonNotFoundError, got ${e}`);
-    assert.equal(e.exitCode, 4);
-    assert.match(e.message, pattern);
-    return e;
-  }
-  assert.fail("expected a PythonNotFoundError");
-}
-
 Deno.test("selectPython() searches the discovered candidates and records shims as rejected", async () => {
   await withTemp(async (dir) => {
     const a = await fakePython(dir, "a");
@@ -255,7 +240,7 @@ Deno.test("selectPython() lists every candidate and reason when nothing satisfie
       runner,
       discover: () => Promise.resolve({ candidates: [a, join(dir, "gone")], rejected: [] }),
     };
-    const e = await expectPythonError(
+    const e = await expectPythonNotFound(
       selectPython(required("==3.5.*"), opts),
       /no interpreter satisfies ==3\.5\.\* \(from test\)/,
     );
@@ -282,7 +267,7 @@ Deno.test("selectPython() uses an override path as is and reports whether it sat
     assert.equal(sel.python?.version, "3.9.18");
     assert.equal(sel.source, "override");
     assert.equal(sel.satisfies, false);
-    await expectPythonError(
+    await expectPythonNotFound(
       selectPython(required(), { override: join(dir, "nope"), cacheDir: dir, runner }),
       /--python .*nope: no such file/,
     );
@@ -395,7 +380,7 @@ Deno.test("selectPython() turns every selector failure into exit 4 naming the se
     ];
     for (const c of cases) {
       const runner = probeRunner({ [a]: "3.9.18" }, () => c.answer ?? result(0, ""));
-      const e = await expectPythonError(
+      const e = await expectPythonNotFound(
         selectPython(required("==3.12.*"), {
           selector: c.sel,
           refRoot: dir,
