@@ -230,18 +230,20 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
   Deno.test({
     name:
       `install_args' -r file is installed with no dependencies, and its edit makes the env stale on both paths (${driver})` +
-      why,
+      (why || (driver === "venv_uv" && uv ? requires(uv).why : "")),
     ignore: ignore || (driver === "venv_uv" && !uvOk),
     async fn() {
-      const dir = await tempTree({
-        "prime.toml": `venv_driver = "${driver}"
+      const { dir, env } = await buildRepo({
+        files: {
+          "prime.toml": `venv_driver = "${driver}"
 install_args = ["--no-index", "--find-links", "wheels", "-r", "extra.txt"]
 `,
-        "extra.txt": "alpha==1.0\n",
-        "s.py": SHOW,
+          "extra.txt": "alpha==1.0\n",
+          "s.py": SHOW,
+        },
+        wheels: [["alpha", "1.0"], ["alpha", "2.0"]],
+        env: uvEnv(),
       });
-      for (const v of ["1.0", "2.0"]) await makeWheel(join(dir, "wheels"), "alpha", v);
-      const env = testEnv(await Deno.makeTempDir(), uvEnv());
       const start = () => runPrime(["-v", "s.py"], { cwd: dir, env });
       const first = await start();
       assert.equal(first.code, 0, first.stderr);

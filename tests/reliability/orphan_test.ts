@@ -20,7 +20,7 @@ import {
   spawnGroup,
   WHY,
 } from "../helpers/reliability.ts";
-import { requires } from "../helpers/requires.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const WHEEL1 = "greeting-1.0-py3-none-any.whl";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -118,11 +118,10 @@ for (const { driver, signal, group } of CASES) {
 
 const uvWheelFile = IGNORE ? null : await uvWheel();
 const hostUv = findOnPath("uv", pathDirs(Deno.env.get("PATH")));
-const bootWhy = uvWheelFile && !uvWheelFile.ok
-  ? ` (skipped: ${uvWheelFile.why})`
-  : hostUv
-  ? ` (skipped: a uv on PATH, ${hostUv}, would be used instead)`
-  : "";
+const bootWhy = requires(
+  uvWheelFile ?? need(true, ""),
+  need(!hostUv, `a uv on PATH, ${hostUv}, would be used instead`),
+).why;
 
 Deno.test({
   name:

@@ -20,9 +20,10 @@ import {
 } from "../helpers/reliability.ts";
 import { PRIME_VERSION } from "../../src/core/version.ts";
 import { findOnPath, pathDirs, pathExists } from "../../src/core/files.ts";
+import { need, requires } from "../helpers/requires.ts";
 
 const canSwitch = worksAsNobody("true", []);
-const NEED_UID = canSwitch ? "" : " (skipped: needs root and setpriv to act as a second uid)";
+const NEED_UID = requires(need(canSwitch, "needs root and setpriv to act as a second uid")).why;
 
 /** A stamp as a clone would commit it: well-formed, naming `realPath` as its interpreter. */
 function forgedStamp(dir: string, realPath: string, run: Record<string, unknown> = {}) {
