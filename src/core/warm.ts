@@ -206,7 +206,9 @@ export function touchLastUsed(venvDir: string): void {
 function bundleIsCurrent(): boolean {
   const main = Deno.mainModule;
   if (!main.startsWith("file://") || !main.endsWith("/.build/warm.js")) return true;
-  const bundle = decodeURIComponent(new URL(main).pathname);
+  // No URL object: its first use costs more than the rest of this check.
+  const path = main.slice("file://".length);
+  const bundle = path.includes("%") ? decodeURIComponent(path) : path;
   const built = statOrNull(bundle)?.mtime?.getTime();
   // Deno gives ctime in whole seconds: a change in the build's own second is the
   // launcher's mtime check's to see.
