@@ -16,6 +16,11 @@ export interface BuildContext {
   runner: Runner;
   cacheDir: string;
   offline: boolean;
+  /**
+   * A stable path (a link) that names `venvDir` while installing: installers that cache
+   * what they learn of an interpreter by its path (uv) are given this one.
+   */
+  installPath?: string;
   /** Stream installer output to stderr (-vv). */
   echo: boolean;
   /**

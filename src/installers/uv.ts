@@ -73,11 +73,11 @@ export function uvOwnSettings(
  * or one phase of it (installPhases), after the flags translated from pip's settings.
  */
 export function uvInstallArgs(
-  ctx: Pick<BuildContext, "venvDir" | "plan" | "offline">,
+  ctx: Pick<BuildContext, "venvDir" | "plan" | "offline" | "installPath">,
   planArgs: string[] = installerArgs(ctx.plan),
   fromPip: string[] = [],
 ): string[] {
-  const args = ["pip", "install", "--python", venvPython(ctx.venvDir)];
+  const args = ["pip", "install", "--python", venvPython(ctx.installPath ?? ctx.venvDir)];
   if (ctx.offline) args.push("--offline");
   args.push(...fromPip, ...planArgs);
   return args;

@@ -25,7 +25,7 @@ import { diskError, VenvError } from "../core/errors.ts";
 import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import { basename, isDirectory, pathExists } from "../core/files.ts";
-import { nameVenvPath, sweepStaged } from "./layout.ts";
+import { linkInstallAlias, nameVenvPath, removeInstallAlias, sweepStaged } from "./layout.ts";
 import {
   checkFreshness,
   type EnvInputs,
@@ -262,8 +262,17 @@ async function buildInto(
   ensureSelfIgnoringDir(dir);
   writePythonPathPth(dir, inputs.pythonPath);
   if (!extra.installed) {
-    if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
-    await driver.install(ctx);
+    // A generation is reached through a stable alias while installing (layout.ts).
+    const alias = extra.venvDir !== undefined && extra.venvDir !== dir
+      ? linkInstallAlias(extra.venvDir, dir)
+      : null;
+    if (alias !== null) ctx.installPath = alias;
+    try {
+      if (opts.preparePlan) ctx.plan = await opts.preparePlan(ctx, driver);
+      await driver.install(ctx);
+    } finally {
+      if (alias !== null) removeInstallAlias(alias);
+    }
   }
   if (extra.venvDir !== undefined && extra.venvDir !== dir) nameVenvPath(dir, extra.venvDir);
   writeFileAtomic(inUseLockPath(dir), "", 0o644);

@@ -177,8 +177,9 @@ export function removeStaged(staged: string): void {
   } catch { /* gone already */ }
 }
 
-/** Removes venv dirs of `venvDir` left staged by a build that was killed. */
+/** Removes venv dirs (and the install alias) of `venvDir` left by a build that was killed. */
 export function sweepStaged(venvDir: string): void {
+  removeInstallAlias(installAliasPath(venvDir));
   const prefix = `${STAGED_PREFIX}${basename(venvDir)}-`;
   try {
     for (const e of [...Deno.readDirSync(generationsDir(venvDir))]) {
@@ -210,9 +211,55 @@ const MAX_REWRITE_BYTES = 1 << 20;
  * tool quoted the parent directory, the result is the same quoting of the venv path.
  */
 export function nameVenvPath(gen: string, venvDir: string): void {
+  renameInVenv(gen, `/.prime/${basename(gen)}`, `/${basename(venvDir)}`);
+  renameInVenv(gen, `/.prime/${basename(installAliasPath(venvDir))}`, `/${basename(venvDir)}`);
+}
+
+/**
+ * The stable path (`<parent>/.prime/<name>.uv`) an installer reaches a new generation
+ * by while it installs. uv caches what it learns of an interpreter by the path it was
+ * given (and the mtime of the real binary): given each new generation's own path, it
+ * started the venv's Python to query it on every build (about 40 ms of CPU, more wall
+ * under load), where `uv venv && uv pip install` in a fixed `.venv` does once. Not a
+ * generation name, so gc and clean pass it by; the paths uv writes through it are
+ * renamed to the venv path with the generation's own (nameVenvPath).
+ */
+export function installAliasPath(venvDir: string): string {
+  return `${generationsDir(venvDir)}/${basename(venvDir)}.uv`;
+}
+
+/** Points the install alias of `venvDir` at `gen` (one rename); returns the alias. */
+export function linkInstallAlias(venvDir: string, gen: string): string {
+  const alias = installAliasPath(venvDir);
+  const tmp = `${alias}.${randomSuffix()}`;
+  try {
+    Deno.symlinkSync(basename(gen), tmp);
+    Deno.renameSync(tmp, alias);
+  } catch (e) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* never made */ }
+    throw diskError(e, alias) ?? e;
+  }
+  return alias;
+}
+
+/** Removes the install alias (a link: its generation stays). */
+export function removeInstallAlias(alias: string): void {
+  try {
+    if (lstatOrNull(alias)?.isSymlink) Deno.removeSync(alias);
+  } catch { /* gone already */ }
+}
+
+/**
+ * Replaces the path tail `from` with `to` in the files of `gen` that name the venv
+ * (scripts' `#!`, `activate*`, pyvenv.cfg). Also used by the uv driver, whose installs
+ * run through a stable alias of the generation (installers/uv.ts, uvAlias).
+ */
+export function renameInVenv(gen: string, fromTail: string, toTail: string): void {
   const enc = new TextEncoder();
-  const from = enc.encode(`/.prime/${basename(gen)}`);
-  const to = enc.encode(`/${basename(venvDir)}`);
+  const from = enc.encode(fromTail);
+  const to = enc.encode(toTail);
   for (const f of filesNamingTheVenv(gen)) {
     const st = lstatOrNull(f);
     if (st === null || !st.isFile || st.size > MAX_REWRITE_BYTES) continue;

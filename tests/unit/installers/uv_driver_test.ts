@@ -465,3 +465,18 @@ Deno.test("a stale lock makes the uv sync step give way (the export route says w
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("uvInstallArgs() gives uv the install alias of a generation, when there is one", () => {
+  const c = ctx(recorder([], () => result(0)), { dependencies: ["six"] });
+  assert.deepEqual(uvInstallArgs(c).slice(0, 4), [
+    "pip",
+    "install",
+    "--python",
+    "/r/.venv/bin/python",
+  ]);
+  const aliased = { ...c, installPath: "/r/.prime/.venv.uv" };
+  assert.deepEqual(uvInstallArgs(aliased).slice(2, 4), [
+    "--python",
+    "/r/.prime/.venv.uv/bin/python",
+  ]);
+});

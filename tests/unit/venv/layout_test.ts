@@ -1,8 +1,11 @@
 /** The venv dir's mechanics: rewriting a generation's paths, and switching the links. */
 import assert from "node:assert/strict";
 import {
+  installAliasPath,
   isPrimeVenvDir,
+  linkInstallAlias,
   nameVenvPath,
+  removeInstallAlias,
   replaceAll,
   stageVenvDir,
   switchVenvDir,
@@ -107,5 +110,26 @@ Deno.test("switchVenvDir() links a new generation's entries and drops the ones i
   Deno.removeSync(`${venv}/bin`);
   Deno.mkdirSync(`${venv}/bin`);
   assert.ok(!isPrimeVenvDir(venv));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("an install alias names the new generation at a stable path, and the paths written through it end up naming the venv", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  const venv = `${root}/.venv`;
+  const alias = installAliasPath(venv);
+  assert.equal(alias, `${root}/.prime/.venv.uv`, "the same path for every build of .venv");
+  for (const id of ["ga", "gb"]) {
+    const gen = `${root}/.prime/.venv.${id}`;
+    Deno.mkdirSync(`${gen}/bin`, { recursive: true });
+    assert.equal(linkInstallAlias(venv, gen), alias);
+    assert.equal(Deno.realPathSync(alias), gen, "the alias names this build");
+    // uv, given the alias, writes it into scripts' #!.
+    Deno.writeTextFileSync(`${alias}/bin/serve`, `#!${alias}/bin/python\n`);
+    removeInstallAlias(alias);
+    assert.ok(Deno.statSync(gen).isDirectory, "removing the alias leaves the generation");
+    nameVenvPath(gen, venv);
+    assert.equal(Deno.readTextFileSync(`${gen}/bin/serve`), `#!${venv}/bin/python\n`);
+  }
+  assert.throws(() => Deno.lstatSync(alias), "no alias is left behind");
   await Deno.remove(root, { recursive: true });
 });
