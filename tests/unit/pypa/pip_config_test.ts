@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   indexStrategy,
+  parsePipConf,
+  pipConfigFiles,
   type PipSettings,
   settingsFromFiles,
   uvArgsFromPip,
@@ -153,4 +155,35 @@ Deno.test("indexStrategy() gives uv pip's rule with pip's extra indexes, unless 
     [],
   );
   assert.ok(!own.args.includes("--index-strategy"), "uv's own extra indexes keep uv's rule");
+});
+
+Deno.test("parsePipConf() reads index settings, with [install] over [global] and continuation lines", () => {
+  const text = [
+    "# comment",
+    "[global]",
+    "index-url = https://global.example/simple",
+    "find-links =",
+    "    /opt/wheels",
+    "    https://links.example/",
+    "timeout: 60",
+    "[install]",
+    "index_url = https://install.example/simple",
+    "extra-index-url = https://a.example/simple https://b.example/simple",
+    "no-index = false",
+  ].join("\n");
+  assert.deepEqual(parsePipConf(text), {
+    indexUrl: "https://install.example/simple",
+    extraIndexUrls: ["https://a.example/simple", "https://b.example/simple"],
+    findLinks: ["/opt/wheels", "https://links.example/"],
+    noIndex: false,
+  });
+  assert.deepEqual(parsePipConf(""), {});
+});
+
+Deno.test("pipConfigFiles() is empty when PIP_CONFIG_FILE is /dev/null and ends with it otherwise", () => {
+  assert.deepEqual(pipConfigFiles({ PIP_CONFIG_FILE: "/dev/null", HOME: "/h" }), []);
+  const files = pipConfigFiles({ PIP_CONFIG_FILE: "/x/pip.conf", HOME: "/h" });
+  assert.equal(files.at(-1), "/x/pip.conf");
+  assert.ok(files.includes("/etc/pip.conf"));
+  assert.ok(files.includes("/h/.config/pip/pip.conf"));
 });

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import {
+  extraRequirements,
+  includedGroups,
+  selectDeps,
+} from "../../../src/config/dependency_groups.ts";
+import type { DeclaredDeps, DepsSelection, GroupRequest } from "../../../src/config/types.ts";
+import { emptyGroupRequest } from "../../../src/core/invocation.ts";
+
+// ---- selectDeps(): uv's group and extra flags.
+
+const DECLARED: DeclaredDeps = {
+  groups: ["dev", "Lint", "docs"],
+  extras: ["cli", "web"],
+  defaultGroups: ["dev"],
+  defaultGroupsSource: "uv's default",
+  defaultExtras: [],
+  file: "/r/pyproject.toml",
+};
+
+const SELECTIONS: Array<[string, Partial<GroupRequest>, Partial<DeclaredDeps>, DepsSelection]> = [
+  ["dev by default", {}, {}, { groups: ["dev"], project: true, extras: [] }],
+  ["--group adds to the defaults", { groups: ["lint"] }, {}, {
+    groups: ["dev", "Lint"],
+    project: true,
+    extras: [],
+  }],
+  ["--no-dev drops dev", { noGroups: ["dev"] }, {}, { groups: [], project: true, extras: [] }],
+  ["--no-group wins over --group", { groups: ["dev"], noGroups: ["dev"] }, {}, {
+    groups: [],
+    project: true,
+    extras: [],
+  }],
+  ["--no-default-groups keeps --group", { noDefaultGroups: true, groups: ["docs"] }, {}, {
+    groups: ["docs"],
+    project: true,
+    extras: [],
+  }],
+  ["--only-group leaves the project and the defaults out", { onlyGroups: ["lint"] }, {}, {
+    groups: ["Lint"],
+    project: false,
+    extras: [],
+  }],
+  ["--all-groups takes every group", { allGroups: true, noGroups: ["docs"] }, {}, {
+    groups: ["dev", "Lint"],
+    project: true,
+    extras: [],
+  }],
+  ["default-groups replace dev", {}, { defaultGroups: ["docs", "lint"] }, {
+    groups: ["Lint", "docs"],
+    project: true,
+    extras: [],
+  }],
+  ['default-groups = "all"', {}, { defaultGroups: "all" }, {
+    groups: ["dev", "Lint", "docs"],
+    project: true,
+    extras: [],
+  }],
+  ["--extra and configured extras", { extras: ["WEB"] }, { defaultExtras: ["cli"] }, {
+    groups: ["dev"],
+    project: true,
+    extras: ["cli", "web"],
+  }],
+  ["--all-extras", { allExtras: true }, {}, {
+    groups: ["dev"],
+    project: true,
+    extras: ["cli", "web"],
+  }],
+  ["an undefined dev is no error", {}, { groups: ["docs"] }, {
+    groups: [],
+    project: true,
+    extras: [],
+  }],
+];
+
+for (const [what, req, declared, want] of SELECTIONS) {
+  Deno.test(`selectDeps(): ${what}`, () => {
+    assert.deepEqual(
+      selectDeps({ ...DECLARED, ...declared }, { ...emptyGroupRequest(), ...req }),
+      want,
+    );
+  });
+}
+
+Deno.test("selectDeps() takes no default groups for a deployment, but takes --group", () => {
+  const d = { ...DECLARED, defaultGroups: "all" as const };
+  assert.deepEqual(selectDeps(d, emptyGroupRequest(), { deployment: true }).groups, []);
+  assert.deepEqual(
+    selectDeps(d, { ...emptyGroupRequest(), groups: ["docs"] }, { deployment: true }).groups,
+    ["docs"],
+  );
+});
+
+const REFUSED: Array<[string, Partial<GroupRequest>, Partial<DeclaredDeps>, RegExp]> = [
+  [
+    "--group with --only-group",
+    { groups: ["dev"], onlyGroups: ["lint"] },
+    {},
+    /--group .*--only-group/,
+  ],
+  [
+    "--only-group with --extra",
+    { onlyGroups: ["lint"], extras: ["cli"] },
+    {},
+    /--only-group .*--extra/,
+  ],
+  ["--only-group with --all-extras", { onlyGroups: ["lint"], allExtras: true }, {}, /--all-extras/],
+  ["--extra with --all-extras", { extras: ["cli"], allExtras: true }, {}, /--extra .*--all-extras/],
+  [
+    "an unknown --group",
+    { groups: ["lnit"] },
+    {},
+    /group `lnit` \(from --group\) is not defined.*Lint/,
+  ],
+  [
+    "an unknown default group",
+    {},
+    { defaultGroups: ["nope"], defaultGroupsSource: "X" },
+    /`nope` \(from X\)/,
+  ],
+  ["an unknown --extra", { extras: ["gui"] }, {}, /extra `gui` \(from --extra\) is not defined/],
+  [
+    "--only-group emptied by --no-group",
+    { onlyGroups: ["dev"], noGroups: ["dev"] },
+    {},
+    /nothing would be installed/,
+  ],
+];
+
+for (const [what, req, declared, message] of REFUSED) {
+  Deno.test(`selectDeps() refuses ${what}`, () => {
+    assert.throws(
+      () => selectDeps({ ...DECLARED, ...declared }, { ...emptyGroupRequest(), ...req }),
+      message,
+    );
+  });
+}
+
+Deno.test("extraRequirements() expands a project's references to its own extras", () => {
+  assert.deepEqual(
+    extraRequirements(
+      { cli: ["click"], web: ["flask"], all: ["App[cli,web]", "rich"] },
+      ["all"],
+      "app",
+    ),
+    ["click", "flask", "rich"],
+  );
+});
+
+Deno.test("includedGroups() names the groups that come in through include-group, once", () => {
+  const groups = {
+    dev: ["pytest", { "include-group": "Lint" }, { "include-group": "types" }],
+    lint: ["ruff", { "include-group": "types" }],
+    types: ["mypy"],
+    docs: ["sphinx"],
+  };
+  assert.deepEqual(includedGroups(groups, ["dev"]), ["lint", "types"]);
+  assert.deepEqual(includedGroups(groups, ["dev", "types"]), ["lint"]);
+  assert.deepEqual(includedGroups(groups, ["docs"]), []);
+});
