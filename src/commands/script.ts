@@ -146,7 +146,7 @@ function blockRequirement(
   block: Pep723Block,
   script: string,
   scriptDir: string,
-): { required: RequiredPython; pythonVersionFile: string | null; probedAbsent: string[] } {
+): { required: RequiredPython; pythonVersionFile: string | null; read: string[] } {
   if (block.requiresPython) {
     return {
       required: {
@@ -155,7 +155,7 @@ function blockRequirement(
         source: `${script} (PEP 723 requires-python)`,
       },
       pythonVersionFile: null,
-      probedAbsent: [],
+      read: [],
     };
   }
   // No requires-python: the .python-version from the script's directory up applies,
@@ -166,7 +166,7 @@ function blockRequirement(
   return {
     required,
     pythonVersionFile: required.source === trail.path ? trail.path : null,
-    probedAbsent: trail.checked,
+    read: [...trail.checked, ...(trail.path !== null ? [trail.path] : [])],
   };
 }
 

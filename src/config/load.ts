@@ -186,5 +186,5 @@ export async function loadConfig(refRoot: string): Promise<LoadedConfig> {
     ({ base, envs } = validateConfig(toolPrime, { file: pyPath, table: "tool.prime" }));
     configFiles = [pyPath];
   }
-  return { refRoot, configFiles, base, envs, pyproject, warnings };
+  return { refRoot, configFiles, base, envs, pyproject, warnings, read: [primePath, pyPath] };
 }

@@ -25,6 +25,7 @@ import { emptyGroupRequest } from "../core/invocation.ts";
 import { extraRequirements, resolveDependencyGroups, selectDeps } from "./dependency_groups.ts";
 import { isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
+import { InputRecorder } from "../core/recorder.ts";
 import { poetryConstraint, poetryLockReadable, poetryLockVersion } from "../pypa/poetry.ts";
 import { uvMemberDirs } from "./uv_workspace.ts";
 
@@ -144,7 +145,7 @@ function requiredPython(
   merged: ConfigKeys,
   env: string | null,
   fromEnv: (k: keyof ConfigKeys) => boolean,
-  probedAbsent: string[],
+  rec: InputRecorder,
   warnings: string[],
 ): { required: RequiredPython; file: string | null } {
   if (merged.required_python_version !== undefined) {
@@ -168,7 +169,7 @@ function requiredPython(
   }
   const trail = findPythonVersionFileTrail(loaded.refRoot);
   // A .python-version appearing nearer than the one used (or at all) changes the requirement.
-  probedAbsent.push(...trail.checked);
+  rec.saw(...trail.checked, ...(trail.path !== null ? [trail.path] : []));
   if (trail.path !== null) {
     const required = readPythonVersionRequirement(trail.path, warnings);
     if (required !== null) return { required, file: trail.path };
@@ -264,7 +265,7 @@ export function defaultSettings(refRoot: string, venvDir: string): Settings {
     vars: {},
     varsFiles: [],
     isolation: DEFAULT_ISOLATION,
-    probedAbsent: [],
+    recorder: new InputRecorder(),
   };
 }
 
@@ -305,7 +306,8 @@ export function scriptSettings(s: {
   block: Pep723Block;
   required: RequiredPython;
   pythonVersionFile: string | null;
-  probedAbsent: string[];
+  /** The files read to decide the requirement (the `.python-version` trail). */
+  read: string[];
   /** Installer arguments from the block's `[tool.uv]`, before its own install_args. */
   uvInstallArgs: string[];
   driverOverride?: string;
@@ -326,7 +328,7 @@ export function scriptSettings(s: {
     installArgs: [...s.uvInstallArgs, ...(tool.install_args ?? [])],
     pythonPath: (tool.python_path ?? []).map((p) => confine(c, "python_path", p)),
     isolation: tool.isolation ?? DEFAULT_ISOLATION,
-    probedAbsent: s.probedAbsent,
+    recorder: new InputRecorder(s.read),
   };
 }
 
@@ -407,7 +409,7 @@ function venvDirOf(c: PathCheck, merged: ConfigKeys, env: string | null): string
 }
 
 /** The requirements files: configured (they must exist), else `requirements.txt` if it does. */
-function requirementsOf(c: PathCheck, merged: ConfigKeys, probedAbsent: string[]): string[] {
+function requirementsOf(c: PathCheck, merged: ConfigKeys, rec: InputRecorder): string[] {
   const root = c.root;
   let requirements: string[];
   if (merged.requirements !== undefined) {
@@ -418,8 +420,7 @@ function requirementsOf(c: PathCheck, merged: ConfigKeys, probedAbsent: string[]
     });
   } else {
     const def = `${root}/requirements.txt`;
-    requirements = statKind(def) === "file" ? [confine(c, "requirements", "requirements.txt")] : [];
-    if (requirements.length === 0) probedAbsent.push(def);
+    requirements = rec.isFile(def) ? [confine(c, "requirements", "requirements.txt")] : [];
   }
   return requirements;
 }
@@ -429,7 +430,7 @@ function projectDirsOf(
   c: PathCheck,
   merged: ConfigKeys,
   loaded: LoadedConfig,
-  probedAbsent: string[],
+  rec: InputRecorder,
 ): { projectDirs: string[]; projectExtras: Record<string, string> } {
   const root = c.root;
   let projectDirs: string[];
@@ -454,9 +455,8 @@ function projectDirsOf(
     // What pip would install: a [build-system], or a setup.py/setup.cfg (the legacy
     // setuptools build, as in requests). A [project] table alone is not enough, as in
     // uv: such a repo is an app whose dependencies are installed directly.
-    const legacy = ["setup.py", "setup.cfg"].filter((f) => statKind(`${root}/${f}`) === "file");
+    const legacy = ["setup.py", "setup.cfg"].filter((f) => rec.isFile(`${root}/${f}`));
     projectDirs = loaded.pyproject?.hasBuildSystem || legacy.length > 0 ? [root] : [];
-    if (projectDirs.length === 0) probedAbsent.push(`${root}/setup.py`, `${root}/setup.cfg`);
     // A uv workspace root's env holds its members, as `uv sync --all-packages` does.
     const ws = loaded.pyproject?.uvWorkspace;
     if (ws) projectDirs.push(...uvMemberDirs(root, ws));
@@ -472,7 +472,7 @@ function constraintsOf(
   c: PathCheck,
   merged: ConfigKeys,
   env: string | null,
-  probedAbsent: string[],
+  rec: InputRecorder,
 ): { constraintsFile: string | null; constraintsTarget: string } {
   let constraintsFile: string | null = null;
   // Env NAME pins into constraints-NAME.txt (what `prime lock -e NAME` writes), and
@@ -481,20 +481,14 @@ function constraintsOf(
   if (merged.constraints_file === undefined && env !== null) {
     const perEnv = confine(c, "constraints_file", `constraints-${env}.txt`);
     const shared = confine(c, "constraints_file", "constraints.txt");
-    if (statKind(perEnv) === "file") constraintsRel = `constraints-${env}.txt`;
-    else if (statKind(shared) !== "file") {
-      constraintsRel = `constraints-${env}.txt`;
-      probedAbsent.push(shared);
-    } else probedAbsent.push(perEnv);
+    if (rec.isFile(perEnv)) constraintsRel = `constraints-${env}.txt`;
+    else if (!rec.isFile(shared)) constraintsRel = `constraints-${env}.txt`;
   }
   const inUse = confine(c, "constraints_file", constraintsRel);
-  if (statKind(inUse) === "file") constraintsFile = inUse;
-  else {
-    if (statKind(inUse) !== null) {
-      mustExist(c, "constraints_file", constraintsRel, inUse, "file");
-    }
-    // A configured constraints file may not exist until the first `prime lock`.
-    probedAbsent.push(inUse);
+  // A configured constraints file may not exist until the first `prime lock`.
+  if (rec.isFile(inUse)) constraintsFile = inUse;
+  else if (statKind(inUse) !== null) {
+    mustExist(c, "constraints_file", constraintsRel, inUse, "file");
   }
   // `prime lock -e NAME` never writes the base env's shared constraints.txt.
   const constraintsTarget = merged.constraints_file === undefined && env !== null
@@ -520,7 +514,8 @@ function resolveSettingsSync(
     realRoot: realOrNull(root) ?? root,
     label: (key) => `${configLabel(loaded, env, fromEnv(key as keyof ConfigKeys))} ${key}`,
   };
-  const probedAbsent: string[] = [];
+  // What the loader read, and from here on every file looked at (core/recorder.ts).
+  const rec = new InputRecorder(loaded.read);
   const warnings: string[] = [];
 
   const { required, file: pythonVersionFile } = requiredPython(
@@ -528,7 +523,7 @@ function resolveSettingsSync(
     merged,
     env,
     fromEnv,
-    probedAbsent,
+    rec,
     warnings,
   );
   const poetryLock = poetryLockWarning(loaded.refRoot);
@@ -538,15 +533,17 @@ function resolveSettingsSync(
   if (merged.python_selector_file_rel_path !== undefined) {
     const p = merged.python_selector_file_rel_path;
     selector = confine(c, "python_selector_file_rel_path", p);
+    // Run (and so read) when a build needs its answer: its content shapes the env.
+    rec.saw(selector);
   }
 
   const { driver, driverSource } = pickDriver(opts.driverOverride, merged.venv_driver, "config");
 
   const venvDir = venvDirOf(c, merged, env);
 
-  const requirements = requirementsOf(c, merged, probedAbsent);
+  const requirements = requirementsOf(c, merged, rec);
 
-  const { projectDirs, projectExtras } = projectDirsOf(c, merged, loaded, probedAbsent);
+  const { projectDirs, projectExtras } = projectDirsOf(c, merged, loaded, rec);
 
   const dependencies = [...(merged.dependencies ?? [])];
   // A root pyproject without [build-system] cannot be installed as a project, so its
@@ -607,7 +604,7 @@ function resolveSettingsSync(
     for (const k of Object.keys(projectExtras)) delete projectExtras[k];
   }
 
-  const { constraintsFile, constraintsTarget } = constraintsOf(c, merged, env, probedAbsent);
+  const { constraintsFile, constraintsTarget } = constraintsOf(c, merged, env, rec);
 
   const pythonPath = (merged.python_path ?? []).map((p) => confine(c, "python_path", p));
   const varsFiles = (merged.vars_files ?? []).map((p) => {
@@ -644,7 +641,7 @@ function resolveSettingsSync(
     varsFiles,
     ...(merged.inputs && merged.inputs.length > 0 ? { inputs: [...merged.inputs] } : {}),
     isolation: merged.isolation ?? DEFAULT_ISOLATION,
-    probedAbsent,
+    recorder: rec,
     constraintsTarget,
     warnings: [...(loaded.warnings ?? []), ...warnings],
   };

@@ -1,4 +1,5 @@
 /** Shared shapes of the configuration layer. Pure types, no code. */
+import type { InputRecorder } from "../core/recorder.ts";
 import type { GroupRequest } from "../core/invocation.ts";
 import type { RequiredPython } from "../python/types.ts";
 
@@ -61,6 +62,8 @@ export interface LoadedConfig {
   pyproject: PyProject | null;
   /** Things the user should hear about (an ignored [tool.prime]); log them with log.warn. */
   warnings?: string[];
+  /** The files the loader read or looked for (prime.toml and pyproject.toml at the ref root). */
+  read: string[];
 }
 
 /** Where the env name came from. */
@@ -106,8 +109,12 @@ export interface Settings {
   inputs?: string[];
   /** `imports` (the default: -s, runtime settings pass) or `strict` (python -I). */
   isolation: "imports" | "strict";
-  /** Files whose absence decided a default; if one appears, the env is stale. */
-  probedAbsent: string[];
+  /**
+   * Every file read, or looked for and not found, on behalf of this env: the inputs
+   * recorder (core/recorder.ts), shared by copies of these settings. The stamp's inputs
+   * are exactly what it saw.
+   */
+  recorder: InputRecorder;
   /**
    * Where `prime lock` writes: the configured constraints_file, else `<ref root>/constraints.txt`
    * for the base env and `<ref root>/constraints-NAME.txt` for env NAME. Unset for a script env.

@@ -26,7 +26,8 @@ export const LOCK_FILES = ["uv.lock", "pylock.toml", "poetry.lock"] as const;
 
 /**
  * The lock in force for a ref root: `uv.lock` when the ref root also has a
- * pyproject.toml (uv.lock means nothing without one), else `pylock.toml`, else null.
+ * pyproject.toml (uv.lock means nothing without one), else `pylock.toml`, else a
+ * Poetry 2 `poetry.lock` beside a pyproject.toml, else null.
  * `groups` are the env's dependency groups; `sel` the rest of its selection (extras,
  * --only-group), when there is one.
  */
@@ -34,8 +35,18 @@ export function findLock(
   refRoot: string,
   groups: string[],
   sel?: Settings["deps"],
+  /** The env's inputs recorder: every lock file looked for is an input, present or not. */
+  rec?: { isFile(path: string): boolean },
 ): LockInPlan | null {
-  if (isFile(`${refRoot}/uv.lock`) && isFile(`${refRoot}/pyproject.toml`)) {
+  const look = (f: string) => rec ? rec.isFile(f) : isFile(f);
+  // All looked at, so a lock appearing (or going) later is an input change.
+  const [uvLock, pyproject, pylock, poetryLock] = [
+    look(`${refRoot}/uv.lock`),
+    look(`${refRoot}/pyproject.toml`),
+    look(`${refRoot}/pylock.toml`),
+    look(`${refRoot}/poetry.lock`),
+  ];
+  if (uvLock && pyproject) {
     // Set only when they say something, so the plans (and fingerprints) of envs
     // without extras or --only-group stay as they were.
     return {
@@ -46,13 +57,13 @@ export function findLock(
       ...(sel && !sel.project ? { onlyGroups: true } : {}),
     };
   }
-  if (isFile(`${refRoot}/pylock.toml`)) {
+  if (pylock) {
     return { kind: "pylock.toml", path: `${refRoot}/pylock.toml`, groups: [...groups] };
   }
   // A poetry.lock with groups and markers per package (Poetry 2); an older one is named
   // in a warning (config/settings.ts), not read.
   const poetry = `${refRoot}/poetry.lock`;
-  if (isFile(poetry) && isFile(`${refRoot}/pyproject.toml`)) {
+  if (poetryLock && pyproject) {
     let version: string | null = null;
     try {
       version = poetryLockVersion(readBoundedText(poetry, { limit: PYLOCK_MAX_BYTES }));
@@ -105,7 +116,7 @@ export async function envPlan(
 ): Promise<InstallPlan> {
   const plan = await refinePlan(buildInstallPlan(s));
   if (runRefRoot === null) return plan;
-  const lock = findLock(runRefRoot, s.dependencyGroups, s.deps);
+  const lock = findLock(runRefRoot, s.dependencyGroups, s.deps, s.recorder);
   // A workspace root's env holds its members (settings.ts), so the lock must pin theirs too.
   if (lock?.kind === "uv.lock" && pyproject?.uvWorkspace) {
     if (s.projectDirs.some((d) => d !== runRefRoot)) lock.allPackages = true;

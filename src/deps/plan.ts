@@ -381,13 +381,18 @@ export function localProjectDirs(text: string, file: string): string[] {
  * Every requirements/constraints file reachable from `roots` through nested -r/-c,
  * roots included, each once. A missing nested file is a ConfigError (exit 3).
  */
-export async function collectRequirementFiles(roots: string[]): Promise<string[]> {
+export async function collectRequirementFiles(
+  roots: string[],
+  /** The env's inputs recorder (core/recorder.ts): each file is recorded as it is read. */
+  rec?: { saw(...paths: string[]): void },
+): Promise<string[]> {
   const seen = new Set<string>();
   const order: string[] = [];
   const visit = async (file: string, from: string | null) => {
     if (seen.has(file)) return;
     seen.add(file);
     let text: string;
+    rec?.saw(file);
     try {
       text = readBoundedText(file);
     } catch (e) {

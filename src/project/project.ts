@@ -196,9 +196,8 @@ export async function selectWithRequirement(
  * warm path never keeps a Python the user has since changed.
  */
 export function withChoiceInputs(settings: Settings, selection: Selection): Settings {
-  const files = selection.choiceFiles ?? [];
-  if (files.length === 0) return settings;
-  return { ...settings, probedAbsent: [...new Set([...settings.probedAbsent, ...files])] };
+  settings.recorder.saw(...(selection.choiceFiles ?? []));
+  return settings;
 }
 
 /** A path relative to the ref root, for messages. */

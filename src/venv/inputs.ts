@@ -18,7 +18,6 @@ import { fingerprint } from "../state/fingerprint.ts";
 import { readBoundedText, stampPath } from "../core/paths.ts";
 import { collectRequirementFiles, installArgsRefs, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
-import { LOCK_FILES } from "../deps/locks.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import { basename, dirname, pathExists } from "../core/files.ts";
 import { isOldLink, liveDir } from "../core/generation.ts";
@@ -72,43 +71,33 @@ export async function computeEnvInputs(
   plan: InstallPlan,
   runRefRoot: string | null = settings.refRoot,
 ): Promise<EnvInputs> {
+  // Everything settings resolution and the lock lookup read or looked for is in the
+  // recorder already (core/recorder.ts); what is read from here on goes there too, and
+  // the inputs are exactly what it saw. A missing one hashes to null and must stay so.
+  const rec = settings.recorder;
   const reqRoots = [...settings.requirements];
   if (settings.constraintsFile) reqRoots.push(settings.constraintsFile);
   // `install_args = ["-r", "extra.txt"]` is read by the installer (run in the ref root)
   // exactly as a configured requirements file is: an input like it.
   reqRoots.push(...installArgsRefs(settings.installArgs, settings.refRoot).files);
-  const reqFiles = await collectRequirementFiles(reqRoots);
-  // Every file whose content (or absence) shapes the env; a missing one hashes to null
-  // and must stay missing.
-  const paths = [
-    ...settings.configFiles,
-    ...(settings.pythonVersionFile ? [settings.pythonVersionFile] : []),
-    ...(settings.selector ? [settings.selector] : []),
-    ...reqFiles,
-    ...settings.probedAbsent,
-  ];
-  if (runRefRoot !== null) {
-    // The ref root's prime.toml and pyproject.toml shape every default (dependencies,
-    // requires-python, groups, build-system), whether or not they hold prime's keys.
-    paths.push(`${runRefRoot}/prime.toml`, `${runRefRoot}/pyproject.toml`);
-    // A lock decides the versions: editing, adding or removing one is an input change.
-    for (const f of LOCK_FILES) paths.push(`${runRefRoot}/${f}`);
-  }
+  const reqFiles = await collectRequirementFiles(reqRoots, rec);
   const localDirs: string[] = [];
   for (const f of reqFiles) {
     try {
       localDirs.push(...localProjectDirs(readBoundedText(f), f));
     } catch { /* read again (and reported) by the installer */ }
   }
-  for (const dir of [...settings.projectDirs, ...localDirs]) paths.push(...projectFiles(dir));
+  // The installer reads a project dir's build files (and one appearing changes the build).
+  for (const dir of [...settings.projectDirs, ...localDirs]) rec.saw(...projectFiles(dir));
   // Declared inputs: every file the globs match now (a new match later makes it stale).
   const inputGlobs = settings.inputs ? { root: settings.refRoot, patterns: settings.inputs } : null;
   const globbed = inputGlobs ? expandGlobs(inputGlobs.root, inputGlobs.patterns) : [];
-  paths.push(...globbed);
+  rec.saw(...globbed);
   // A literal path (no wildcard) is an input even while missing: its appearing counts.
   for (const g of inputGlobs?.patterns ?? []) {
-    if (!isGlob(g)) paths.push(`${settings.refRoot}/${g.replace(/^\.\/+/, "")}`);
+    if (!isGlob(g)) rec.saw(`${settings.refRoot}/${g.replace(/^\.\/+/, "")}`);
   }
+  const paths = rec.list();
   // Stat before hashing, so an edit during the hash shows as a changed stat later.
   const inputStats = statInputs(paths);
   const inputs = await hashInputsOrExplain(paths);

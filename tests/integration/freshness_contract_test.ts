@@ -100,6 +100,7 @@ const BARE: Mutation[] = [
   create("requirements.txt", "alpha==1.0\n"),
   create("constraints.txt", "alpha<3\n"),
   create(".python-version", `${PY?.minor}\n`),
+  create("poetry.lock", "# not a Poetry 2 lock: looked at, not installed from\n"),
   create("prime.toml", 'venv_driver = "venv_pip"\n'),
 ];
 

@@ -28,6 +28,7 @@ function loaded(over: Partial<LoadedConfig> = {}): LoadedConfig {
     base: {},
     envs: {},
     pyproject: null,
+    read: [],
     ...over,
   };
 }
@@ -101,10 +102,13 @@ Deno.test("resolveSettings() of an empty repo applies the defaults and records w
   assert.equal(s.constraintsTarget, `${root}/constraints.txt`);
   assert.deepEqual(s.required, { requests: [], value: null, source: "none" });
   assert.equal(s.driver, null);
-  assert.ok(s.probedAbsent.includes(`${root}/requirements.txt`));
-  assert.ok(s.probedAbsent.includes(`${root}/constraints.txt`));
-  assert.ok(s.probedAbsent.includes(`${root}/.python-version`));
-  assert.ok(s.probedAbsent.includes("/.python-version"));
+  // Looked for and not found: each is an input whose appearing counts.
+  const seen = s.recorder.list();
+  for (const f of [`${root}/requirements.txt`, `${root}/constraints.txt`]) {
+    assert.ok(seen.includes(f), f);
+  }
+  assert.ok(seen.includes(`${root}/.python-version`));
+  assert.ok(seen.includes("/.python-version"));
   await Deno.remove(root, { recursive: true });
 });
 
@@ -124,10 +128,17 @@ Deno.test("resolveSettings() finds default files and a .python-version above the
   assert.equal(s.pythonVersionFile, `${top}/.python-version`);
   assert.deepEqual(s.required.requests.map((r) => r.specifier), ["==3.12.*"]);
   assert.equal(s.required.source, `${top}/.python-version`);
-  assert.deepEqual(s.probedAbsent, [
+  // Everything looked at, as it was read: the loader's two files, the .python-version
+  // trail, and each default file, present or not.
+  assert.deepEqual(s.recorder.list(), [
+    `${top}/.python-version`,
     `${root}/.python-version`,
-    `${root}/setup.py`,
+    `${root}/constraints.txt`,
+    `${root}/prime.toml`,
+    `${root}/pyproject.toml`,
+    `${root}/requirements.txt`,
     `${root}/setup.cfg`,
+    `${root}/setup.py`,
   ]);
   assert.deepEqual(s.dependencies, ["rich", "attrs"]);
   assert.deepEqual(s.projectDirs, []);
@@ -348,7 +359,7 @@ Deno.test("resolveSettings() lets a configured but missing constraints file wait
   const s = await resolveSettings(cfg, pickEnv(cfg, {}));
   assert.equal(s.constraintsFile, null);
   assert.equal(s.constraintsTarget, `${root}/locks/c.txt`);
-  assert.ok(s.probedAbsent.includes(`${root}/locks/c.txt`));
+  assert.ok(s.recorder.list().includes(`${root}/locks/c.txt`));
   await Deno.remove(root, { recursive: true });
 });
 
@@ -427,10 +438,11 @@ Deno.test("scriptSettings() starts from the defaults and takes the block's keys"
     block,
     required,
     pythonVersionFile: null,
-    probedAbsent: ["/.python-version"],
+    read: ["/.python-version"],
     uvInstallArgs: ["--index-url", "https://x"],
   });
-  assert.deepEqual(s, {
+  assert.deepEqual(s.recorder.list(), ["/.python-version"]);
+  assert.deepEqual({ ...s, recorder: null }, {
     ...defaultSettings("/", ""),
     required,
     driver: "venv_pip",
@@ -438,7 +450,7 @@ Deno.test("scriptSettings() starts from the defaults and takes the block's keys"
     dependencies: ["rich"],
     installArgs: ["--index-url", "https://x", "--no-index"],
     isolation: "strict",
-    probedAbsent: ["/.python-version"],
+    recorder: null,
   });
   const overridden = scriptSettings({
     script: "t.py",
@@ -446,7 +458,7 @@ Deno.test("scriptSettings() starts from the defaults and takes the block's keys"
     block,
     required,
     pythonVersionFile: null,
-    probedAbsent: [],
+    read: [],
     uvInstallArgs: [],
     driverOverride: "venv_uv",
   });
@@ -463,7 +475,7 @@ Deno.test("scriptSettings() shares the repo's validators: PRIME_VENV_DRIVER, and
       scriptDir: dir,
       required: { requests: [], value: null, source: "none" },
       pythonVersionFile: null,
-      probedAbsent: [],
+      read: [],
       uvInstallArgs: [],
     };
     const block = (python_path: string[]) => ({
