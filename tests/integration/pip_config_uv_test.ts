@@ -6,7 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRepo, makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  buildRepo,
+  makeBackendWheel,
+  makeWheel,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { need, requires, requireUv } from "../helpers/requires.ts";
 import { testCertificates } from "../helpers/tls.ts";
 
@@ -260,19 +267,29 @@ Deno.test({
 });
 
 /** A PEP 503 index as files (`file://.../simple`): one page per project, as pip and uv read one. */
-async function fileIndex(wheelsByName: Record<string, string[]>): Promise<string> {
+async function fileIndex(
+  wheelsByName: Record<string, string[]>,
+  prebuilt: string[] = [],
+): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "prime-test-file-index-" });
   const files = join(root, "files");
   await Deno.mkdir(files);
   const names: string[] = [];
+  const byName: Record<string, string[]> = {};
+  for (const whl of prebuilt) {
+    const base = whl.split("/").at(-1)!;
+    await Deno.copyFile(whl, join(files, base));
+    (byName[base.split("-")[0]] ??= []).push(base);
+  }
   for (const [name, versions] of Object.entries(wheelsByName)) {
+    for (const v of versions) {
+      (byName[name] ??= []).push((await makeWheel(files, name, v)).split("/").at(-1)!);
+    }
+  }
+  for (const [name, wheels] of Object.entries(byName)) {
     names.push(name);
     await Deno.mkdir(join(root, "simple", name), { recursive: true });
-    const links: string[] = [];
-    for (const v of versions) {
-      const whl = (await makeWheel(files, name, v)).split("/").at(-1)!;
-      links.push(`<a href="../../files/${whl}">${whl}</a>`);
-    }
+    const links = wheels.map((whl) => `<a href="../../files/${whl}">${whl}</a>`);
     await Deno.writeTextFile(
       join(root, "simple", name, "index.html"),
       `<html><body>${links.join("\n")}</body></html>\n`,
@@ -381,6 +398,46 @@ Deno.test({
       const r = await runPrime(["app.py"], { cwd: dir, env: { ...e, PRIME_VENV_DRIVER: driver } });
       assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
       assert.equal(r.stdout.trim(), "1.0", driver);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "build requirements from pip.conf's indexes follow pip's search rule under uv too (the backend's own requirement < 2)" +
+    why,
+  ignore,
+  async fn() {
+    const backend = await makeBackendWheel(await Deno.makeTempDir());
+    const b = await fileIndex({ buildhelper: ["1.0", "2.0"] }, [backend]);
+    const a = await fileIndex({ buildhelper: ["2.0"] });
+    const conf = join(await Deno.makeTempDir(), "pip.conf");
+    await Deno.writeTextFile(
+      conf,
+      `[global]\nindex-url = ${b}\nextra-index-url = ${a}\nfind-links =\nconstraint =\nno-index = false\n`,
+    );
+    const dir = await tempTree({
+      "pyproject.toml": `[build-system]
+requires = ["tinybackend", "buildhelper<2"]
+build-backend = "tinybackend"
+
+[project]
+name = "bproj"
+version = "0.1"
+requires-python = ">=${py!.minor}"
+dependencies = []
+`,
+      "bproj/__init__.py": "V = 'built'\n",
+      "app.py": "import bproj; print(bproj.V)",
+    });
+    const e = env(await Deno.makeTempDir(), {
+      PIP_CONFIG_FILE: conf,
+      XDG_CONFIG_DIRS: await Deno.makeTempDir(),
+    });
+    for (const driver of ["venv_uv", "venv_pip"]) {
+      const r = await runPrime(["app.py"], { cwd: dir, env: { ...e, PRIME_VENV_DRIVER: driver } });
+      assert.equal(r.code, 0, `${driver}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), "built", driver);
     }
   },
 });
