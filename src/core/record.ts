@@ -157,13 +157,6 @@ export async function writeRecord(
   writeFileAtomic(path, JSON.stringify(record) + "\n", 0o600);
 }
 
-/** Forgets the build of `dir` (it was removed). Best effort. */
-export function dropRecord(cache: string, dir: string): void {
-  try {
-    Deno.removeSync(recordPath(cache, dir));
-  } catch { /* none, or already gone */ }
-}
-
 /**
  * Removes the records whose directory is gone or is no longer the one recorded (gc).
  * Returns how many.

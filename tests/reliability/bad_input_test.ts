@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pyenvPythons, runPrime } from "../helpers/fixtures.ts";
+import { pathTaken, pyenvPythons, runPrime } from "../helpers/fixtures.ts";
 import {
   APP,
   assertCleanFailure,
@@ -799,8 +799,10 @@ Deno.test({
     const sync = await runPrime(["-C", dir, "sync"], { cwd: elsewhere, env });
     assert.equal(sync.code, 0, sync.stderr);
     for (const round of ["after sync", "warm"]) {
-      const r = await runPrime([script, "a b", "ü"], { cwd: elsewhere, env });
+      const r = await runPrime(["-v", script, "a b", "ü"], { cwd: elsewhere, env });
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      // The first start after sync writes the warm pointer; the second uses it.
+      if (round === "warm") assert.equal(pathTaken(r), "warm", r.stderr);
       assert.equal(r.stdout, `${greetingLine()} ['a b', 'ü']\nü\n`, round);
     }
     const run = await runPrime(
