@@ -485,16 +485,7 @@ async function main() {
 
     if (opts.only.has("own")) {
       sections.push(
-        await ownCost({
-          opts,
-          work,
-          proj,
-          inputsProj,
-          script,
-          emptyTs,
-          denoBin,
-          tomlArgs,
-        }),
+        await ownCost({ opts, work, emptyTs, denoBin, tomlArgs }),
       );
     }
 
@@ -863,25 +854,26 @@ async function main() {
  * scripts/prime is one sh), so the difference of the medians is what prime itself adds.
  * And `inputs` globs over 1,000 and 10,000 files against the same repo without them.
  * With --base, another checkout's scripts/prime (say the commit before a change) is
- * timed in the same alternation.
+ * timed in the same alternation, on its own copies of the repos (two versions of prime
+ * need not agree on a venv's inputs, and would rebuild each other's).
  */
 async function ownCost(c: {
   opts: Options;
   work: string;
-  proj: string;
-  inputsProj: string;
-  script: string;
   emptyTs: string;
   denoBin: string;
   tomlArgs: string;
 }): Promise<string> {
-  const { proj, denoBin, emptyTs } = c;
-  const primes: [string, string][] = [["", PRIME]];
+  const { denoBin, emptyTs } = c;
+  const primes: { label: string; prime: string; dir: string }[] = [
+    { label: "", prime: PRIME, dir: `${c.work}/own` },
+  ];
   if (c.opts.base) {
-    primes.push([
-      ` (${c.opts.base.replace(/\/+$/, "").split("/").pop()})`,
-      `${c.opts.base}/scripts/prime`,
-    ]);
+    primes.push({
+      label: ` (${c.opts.base.replace(/\/+$/, "").split("/").pop()})`,
+      prime: `${c.opts.base}/scripts/prime`,
+      dir: `${c.work}/own-base`,
+    });
   }
   // The program each start execs, from -v's "exec PROGRAM" (the warm path's own line).
   const execOf = async (args: string[], cwd: string): Promise<string> => {
@@ -894,13 +886,10 @@ async function ownCost(c: {
       stderr: "piped",
     }).output();
     const m = / is fresh; exec (\S+)/.exec(new TextDecoder().decode(out.stderr));
-    if (!m) throw new Error(`prime ${args.join(" ")} did not take the warm path`);
+    if (!m) throw new Error(`prime ${args.join(" ")} did not take the warm path in ${cwd}`);
     return m[1];
   };
-  const floor = (
-    python: string,
-    args: string[],
-  ) => [
+  const floor = (python: string, args: string[]) => [
     "/bin/sh",
     "-c",
     `"$0" run --no-config --no-lock "$1" && shift && exec "$@"`,
@@ -909,58 +898,74 @@ async function ownCost(c: {
     python,
     ...args,
   ];
-  // Files for the `inputs` rows: 1,000 in 20 dirs exists already; 10,000 in 100 dirs.
-  const bigInputs = `${c.work}/warm-inputs-10k`;
-  for (let d = 0; d < 100; d++) {
-    Deno.mkdirSync(`${bigInputs}/src/mod${d}`, { recursive: true });
-    for (let f = 0; f < 100; f++) {
-      Deno.writeTextFileSync(`${bigInputs}/src/mod${d}/f${f}.c`, `int f${d}_${f};\n`);
+  const toml = `venv_driver = "venv_pip"\ndependencies = ["benchpkg0==1.0"]\n` +
+    `install_args = ${c.tomlArgs}\n`;
+  // Each prime's repos: a plain one with a PEP 723 script beside, and two with `inputs`
+  // globs over 1,000 files (20 dirs) and 10,000 (100 dirs).
+  for (const { dir } of primes) {
+    Deno.mkdirSync(`${dir}/repo`, { recursive: true });
+    Deno.writeTextFileSync(`${dir}/repo/prime.toml`, toml);
+    Deno.writeTextFileSync(`${dir}/repo/app.py`, PROGRAM);
+    Deno.writeTextFileSync(
+      `${dir}/repo/script.py`,
+      `# /// script\n# dependencies = ["benchpkg0==1.0"]\n# [tool.prime]\n` +
+        `# install_args = ${c.tomlArgs}\n# venv_driver = "venv_pip"\n# ///\n${PROGRAM}`,
+    );
+    for (const [name, dirs] of [["in1k", 10], ["in10k", 100]] as const) {
+      for (let d = 0; d < dirs; d++) {
+        Deno.mkdirSync(`${dir}/${name}/src/mod${d}`, { recursive: true });
+        for (let f = 0; f < 100; f++) {
+          Deno.writeTextFileSync(`${dir}/${name}/src/mod${d}/f${f}.c`, `int f${d}_${f};\n`);
+        }
+      }
+      Deno.writeTextFileSync(`${dir}/${name}/prime.toml`, toml + `inputs = ["src/**/*.c"]\n`);
+      Deno.writeTextFileSync(`${dir}/${name}/app.py`, PROGRAM);
     }
   }
-  Deno.writeTextFileSync(
-    `${bigInputs}/prime.toml`,
-    `venv_driver = "venv_pip"\ndependencies = ["benchpkg0==1.0"]\ninstall_args = ${c.tomlArgs}\n` +
-      `inputs = ["src/**/*.c"]\n`,
-  );
-  Deno.writeTextFileSync(`${bigInputs}/app.py`, PROGRAM);
   const cases: Case[] = [];
-  const rows: [string, string[], string, string[]][] = [
-    ["`prime app.py` (repo)", ["app.py"], proj, ["-s", "app.py"]],
-    ["`prime script.py` (PEP 723)", ["script.py"], proj, ["-s", "script.py"]],
-    ["`prime run python -c pass`", ["run", "python", "-c", "pass"], proj, ["-s", "-c", "pass"]],
+  const rows: [string, string[], string[]][] = [
+    ["`prime app.py` (repo)", ["app.py"], ["-s", "app.py"]],
+    ["`prime script.py` (PEP 723)", ["script.py"], ["-s", "script.py"]],
+    ["`prime run python -c pass`", ["run", "python", "-c", "pass"], ["-s", "-c", "pass"]],
   ];
-  for (const [name, args, cwd, pyArgs] of rows) {
-    for (const [, prime] of primes) {
-      await sh([prime, ...args], { cwd });
-      await sh([prime, ...args], { cwd });
+  for (const [name, args, pyArgs] of rows) {
+    for (const { prime, dir } of primes) {
+      await sh([prime, ...args], { cwd: `${dir}/repo` });
+      await sh([prime, ...args], { cwd: `${dir}/repo` });
     }
+    const cwd = `${primes[0].dir}/repo`;
     const python = await execOf(args, cwd);
     const floorName = `floor of ${name}: empty \`deno run\`, then its python`;
     cases.push({ name: floorName, cmd: floor(python, pyArgs), cwd });
-    for (const [label, prime] of primes) {
-      cases.push({ name: `${name}${label}`, cmd: [prime, ...args], cwd, baseline: floorName });
+    for (const { label, prime, dir } of primes) {
+      cases.push({
+        name: `${name}${label}`,
+        cmd: [prime, ...args],
+        cwd: `${dir}/repo`,
+        baseline: floorName,
+      });
     }
   }
-  for (const [label, prime] of primes) {
-    for (const dir of [c.inputsProj, bigInputs]) {
-      await sh([prime, "app.py"], { cwd: dir });
-      await sh([prime, "app.py"], { cwd: dir });
+  for (const { label, prime, dir } of primes) {
+    for (const name of ["in1k", "in10k"]) {
+      await sh([prime, "app.py"], { cwd: `${dir}/${name}` });
+      await sh([prime, "app.py"], { cwd: `${dir}/${name}` });
     }
-    await execOf(["app.py"], bigInputs);
     const plain = `\`prime app.py\` (repo)${label}`;
     cases.push({
       name: `\`prime app.py\`, \`inputs\` matching 1,000 files${label}`,
       cmd: [prime, "app.py"],
-      cwd: c.inputsProj,
+      cwd: `${dir}/in1k`,
       baseline: plain,
     });
     cases.push({
       name: `\`prime app.py\`, \`inputs\` matching 10,000 files${label}`,
       cmd: [prime, "app.py"],
-      cwd: bigInputs,
+      cwd: `${dir}/in10k`,
       baseline: plain,
     });
   }
+  await execOf(["app.py"], `${primes[0].dir}/in10k`);
   console.error(`bench: prime's own warm cost (${c.opts.runs} runs)`);
   return table(
     "prime's own warm cost (paired with its floor)",
