@@ -23,7 +23,7 @@ import { parsePythonVersionFile, requestFromSpecifier } from "../python/python_v
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { emptyGroupRequest } from "../core/invocation.ts";
 import { extraRequirements, resolveDependencyGroups, selectDeps } from "./dependency_groups.ts";
-import { isInside, resolvePath, statOrNull } from "../core/files.ts";
+import { dirname, isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { InputRecorder } from "../core/recorder.ts";
 import { poetryConstraint, poetryLockReadable, poetryLockVersion } from "../pypa/poetry.ts";
@@ -403,6 +403,21 @@ function venvDirOf(c: PathCheck, merged: ConfigKeys, env: string | null): string
     throw new ConfigError(
       `${c.label("local_venv_dir_rel_path")}: \`${venvRel}\` is inside prime's own .prime folder`,
       "name another directory such as .venv",
+    );
+  }
+  // Its parent holds the generations (`.prime/`) that builds write and clean deletes: it
+  // must stay inside by its real path, or a clone's `sub -> ../../other` link with
+  // `local_venv_dir_rel_path = "sub/.venv"` would have prime replace another project's
+  // venv. The nearest existing ancestor counts (a build makes the rest, through it).
+  let existing = dirname(venvDir);
+  while (existing !== root && realOrNull(existing) === null) existing = dirname(existing);
+  const real = realOrNull(existing);
+  if (real !== null && !inside(c.realRoot, real)) {
+    throw new ConfigError(
+      `${
+        c.label("local_venv_dir_rel_path")
+      }: \`${venvRel}\` lies under ${existing}, a symlink that leads outside the ref root ${root}`,
+      "prime builds and deletes only inside the ref root; name a directory there, or remove the link",
     );
   }
   return venvDir;

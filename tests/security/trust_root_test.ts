@@ -264,6 +264,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a venv path under a committed link out of the clone is exit 3: nothing is built there" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({
+      subdir: "clone",
+      toml: primeToml() + 'local_venv_dir_rel_path = "sub/.venv"\n',
+    });
+    const victim = join(dir, "..", "victim");
+    await Deno.mkdir(victim);
+    await Deno.symlink("../victim", join(dir, "sub"));
+    for (const args of [["sync"], ["--refresh", "sync"], ["clean"], ["app.py"]]) {
+      const r = await runPrime(args, { cwd: dir, env });
+      assertNoCrash(r, args.join(" "));
+      assert.equal(r.code, 3, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /a symlink that leads outside the ref root/);
+      assert.deepEqual([...Deno.readDirSync(victim)], [], `${args.join(" ")} wrote there`);
+    }
+  },
+});
+
+Deno.test({
   name: "the warm path never runs a pointer planted in a pointers/ dir another uid owns or wrote" +
     WHY + NEED_UID,
   ignore: IGNORE || !canSwitch,
@@ -273,8 +295,10 @@ Deno.test({
       const ok = await runPrime(["app.py"], { cwd: dir, env });
       assert.equal(ok.code, 0, ok.stderr);
       const pointers = join(cache, "pointers");
-      const [name] = [...Deno.readDirSync(pointers)].map((e) => e.name);
-      const pointer = join(pointers, name);
+      // The repo's own pointer (not a route or another record kept there).
+      const pointer = [...Deno.readDirSync(pointers)].map((e) => join(pointers, e.name))
+        .find((f) => JSON.parse(Deno.readTextFileSync(f)).venvDir === join(dir, ".venv"))!;
+      assert.ok(pointer, "the build wrote the repo's pointer");
       const real = JSON.parse(Deno.readTextFileSync(pointer));
       const stamp = Deno.readTextFileSync(join(dir, ".venv", "prime-stamp.json"));
       // Once, the cache was mode 777: another uid owned pointers/ (made it first), or
