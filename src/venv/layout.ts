@@ -228,8 +228,12 @@ export function installAliasPath(venvDir: string): string {
   return `${generationsDir(venvDir)}/${basename(venvDir)}.uv`;
 }
 
-/** Points the install alias of `venvDir` at `gen` (one rename); returns the alias. */
-export function linkInstallAlias(venvDir: string, gen: string): string {
+/**
+ * Points the install alias of `venvDir` at `gen` (one rename) and returns it; null when
+ * it cannot be made (a clone's own directory at that path, a full disk): the install
+ * then names the generation itself, as before the alias, and only pays uv's query.
+ */
+export function linkInstallAlias(venvDir: string, gen: string): string | null {
   const alias = installAliasPath(venvDir);
   const tmp = `${alias}.${randomSuffix()}`;
   try {
@@ -239,7 +243,8 @@ export function linkInstallAlias(venvDir: string, gen: string): string {
     try {
       Deno.removeSync(tmp);
     } catch { /* never made */ }
-    throw diskError(e, alias) ?? e;
+    log.debug(`prime: no install alias at ${alias}: ${e instanceof Error ? e.message : e}`);
+    return null;
   }
   return alias;
 }

@@ -133,3 +133,16 @@ Deno.test("an install alias names the new generation at a stable path, and the p
   assert.throws(() => Deno.lstatSync(alias), "no alias is left behind");
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("no install alias is made where the clone has its own directory at that path", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir());
+  const venv = `${root}/.venv`;
+  const gen = `${root}/.prime/.venv.ga`;
+  Deno.mkdirSync(`${installAliasPath(venv)}/keep`, { recursive: true });
+  Deno.mkdirSync(gen);
+  assert.equal(linkInstallAlias(venv, gen), null, "the install names the generation itself");
+  assert.ok(Deno.statSync(`${installAliasPath(venv)}/keep`).isDirectory, "left as it was");
+  removeInstallAlias(installAliasPath(venv));
+  assert.ok(Deno.statSync(`${installAliasPath(venv)}/keep`).isDirectory, "only a link is removed");
+  await Deno.remove(root, { recursive: true });
+});
