@@ -131,6 +131,10 @@ function loadLibc(): Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | string {
 }
 
 const O_RDONLY = 0;
+// A lock file in a clone's committed generation can be a FIFO (an open would wait for
+// a writer forever) or a link: neither is prime's, and neither blocks or is followed.
+const O_NONBLOCK = Deno.build.os === "darwin" ? 0x4 : 0o4000;
+const O_NOFOLLOW = Deno.build.os === "darwin" ? 0x100 : 0o400000;
 const LOCK_SH = 1;
 const LOCK_NB = 4;
 
@@ -145,7 +149,7 @@ export async function holdShared(path: string): Promise<number | "busy" | "absen
   const libc = loadLibc();
   if (typeof libc === "string") return "absent";
   const p = cString(path);
-  const fd = await libc.symbols.open(p, O_RDONLY);
+  const fd = await libc.symbols.open(p, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
   void p;
   if (fd < 0) return "absent";
   if (await libc.symbols.flock(fd, LOCK_SH | LOCK_NB) !== 0) {

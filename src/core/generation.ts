@@ -102,6 +102,22 @@ export function inUseLockPath(dir: string): string {
   return `${dir}/prime-in-use.lock`;
 }
 
+/**
+ * Opens a generation's in-use lock file, or null when there is none. Only a regular
+ * file: a clone can commit `.prime/<name>.g<id>/prime-in-use.lock` as a FIFO, whose
+ * open would wait forever, or as a link (the race between this lstat and the open is
+ * the repo owner's own, see docs/SECURITY.md).
+ */
+function openInUseLock(gen: string): Deno.FsFile | null {
+  const path = inUseLockPath(gen);
+  if (lstatOrNull(path)?.isFile !== true) return null;
+  try {
+    return Deno.openSync(path, { read: true });
+  } catch {
+    return null;
+  }
+}
+
 /** A fresh generation path for `venvDir` (not created: the venv module creates it). */
 export function newGenerationPath(venvDir: string): string {
   const id = `g${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -131,10 +147,8 @@ export async function removeGenerationIfUnused(
   gen: string,
 ): Promise<"removed" | "busy" | "gone"> {
   if (lstatOrNull(gen) === null) return "gone";
-  let f: Deno.FsFile | null = null;
-  try {
-    f = Deno.openSync(inUseLockPath(gen), { read: true });
-  } catch { /* no lock file: never published (an interrupted build) */ }
+  // No lock file: never published (an interrupted build).
+  let f = openInUseLock(gen);
   try {
     if (f !== null && !(await f.tryLock(true))) return "busy";
     const trash = `${dirname(gen)}/.trash-${basename(gen)}-${Deno.pid}`;
@@ -178,12 +192,8 @@ export async function holdGeneration(dir: string): Promise<boolean> {
 export async function lockGenerations(gens: string[]): Promise<Deno.FsFile[] | null> {
   const held: Deno.FsFile[] = [];
   for (const gen of gens) {
-    let f: Deno.FsFile;
-    try {
-      f = Deno.openSync(inUseLockPath(gen), { read: true });
-    } catch {
-      continue; // no lock file: never published
-    }
+    const f = openInUseLock(gen);
+    if (f === null) continue; // no lock file: never published
     if (await f.tryLock(true)) {
       held.push(f);
       continue;

@@ -1,0 +1,58 @@
+/**
+ * Threat: a hostile clone's tree, from a second review of the trust root (issue 22) and
+ * of the `.venv` directory (issue 23 item 2). Everything in a clone is the author's
+ * input, `.venv` and `.prime` included: no command hangs on a file it planted, and a
+ * build, `clean` and `--refresh` write and delete only in the clone's own places.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { PrimeRun } from "../helpers/fixtures.ts";
+import { assertNoCrash, IGNORE, makeRepo, spawnGroup, WHY } from "../helpers/reliability.ts";
+
+/** Runs prime in its own process group, killed whole after `ms`; `hung` says it had to be. */
+async function runBounded(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  ms = 60_000,
+): Promise<PrimeRun & { hung: boolean }> {
+  const run = spawnGroup(args, cwd, env);
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    run.killGroup();
+  }, ms);
+  const r = await run.done;
+  clearTimeout(timer);
+  return { ...r, hung };
+}
+
+Deno.test({
+  name: "a committed generation whose in-use lock is a FIFO hangs no build, --refresh or clean" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    // `.venv` names a committed generation; it and another one hold a FIFO where
+    // prime's lock file would be (opening one for reading waits for a writer forever).
+    for (const gen of [".venv.gabc", ".venv.gold"]) {
+      await Deno.mkdir(join(dir, ".prime", gen, "bin"), { recursive: true });
+      await Deno.writeTextFile(join(dir, ".prime", gen, "pyvenv.cfg"), "home = /usr/bin\n");
+      const mk = await new Deno.Command("mkfifo", {
+        args: [join(dir, ".prime", gen, "prime-in-use.lock")],
+      }).output();
+      assert.ok(mk.success, "mkfifo");
+    }
+    await Deno.mkdir(join(dir, ".venv"));
+    await Deno.symlink("../.prime/.venv.gabc", join(dir, ".venv", ".prime-live"));
+    for (const e of ["bin", "pyvenv.cfg", "prime-in-use.lock"]) {
+      await Deno.symlink(`.prime-live/${e}`, join(dir, ".venv", e));
+    }
+    for (const args of [["env", "--shell", "json"], ["--refresh", "sync"], ["clean"]]) {
+      const r = await runBounded(args, dir, env);
+      assert.ok(!r.hung, `${args.join(" ")} hung`);
+      assertNoCrash(r, args.join(" "));
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    }
+  },
+});
