@@ -5,7 +5,7 @@
  * the user's cache with curl or wget, verifies it and execs it; later runs are
  * offline. The checksums come from the release's SHA256SUMS, fetched once here.
  */
-import { ConfigError, PrimeError } from "../core/errors.ts";
+import { ConfigError, errorMessage, EXIT, PrimeError } from "../core/errors.ts";
 import { createExclusive } from "./init.ts";
 import { pathExists } from "../core/files.ts";
 import * as log from "../log.ts";
@@ -17,10 +17,9 @@ import {
   RELEASE_TARGETS,
   releaseBaseUrl,
 } from "../release.ts";
-import { errorMessage } from "../core/errors.ts";
 
 /** Exit code when prime itself cannot be fetched (README "Exit codes"). */
-export const EXIT_FETCH_PRIME = 8;
+export const EXIT_FETCH_PRIME = EXIT.FETCH_PRIME;
 
 /** What the wrapper pins. */
 export interface WrapperPins {

@@ -1,4 +1,4 @@
-/** Exit codes (README "Exit codes", docs/DESIGN.md "Errors and exit codes"). */
+/** Exit codes (README "Exit codes"; every cause: docs/DESIGN.md "Exit codes"). */
 export const EXIT = {
   USAGE: 2,
   CONFIG: 3,
@@ -6,6 +6,8 @@ export const EXIT = {
   VENV: 5,
   INSTALL: 6,
   LOCK_TIMEOUT: 7,
+  /** prime itself could not be fetched: scripts/prime, scripts/deno, the ./prime wrapper, `init --wrapper`. */
+  FETCH_PRIME: 8,
   INTERNAL: 70,
   CANNOT_EXECUTE: 126,
   NOT_FOUND: 127,
