@@ -143,6 +143,7 @@ export function replaceVenvPath(venvDir: string, gen: string, current: VenvPathS
  */
 export function adoptableVenv(venvDir: string, python: PythonInfo): string | null {
   if (lstatOrNull(buildingMarker(venvDir))) return null;
+  if (linkedInstallDir(venvDir) !== null) return null;
   const key = pyvenvCfg(venvDir);
   if (key === null) return null;
   if (!key("home") || key("include-system-site-packages") === "true") return null;
@@ -155,6 +156,37 @@ export function adoptableVenv(venvDir: string, python: PythonInfo): string | nul
     return null;
   }
   return madeBy(key);
+}
+
+/**
+ * The first place an install writes into that is not the venv's own, or null: `bin`,
+ * `lib`, each `lib/<python>` and its `site-packages`, or `include` a link (or not a
+ * directory); `lib64` a link to anything but `lib`; `pyvenv.cfg` not a regular file. A
+ * clone can commit a `.venv` whose pyvenv.cfg matches the selected Python and whose
+ * `lib` links to that Python's own `lib` (or anywhere): adopting it would install
+ * there, outside the repo.
+ */
+function linkedInstallDir(venvDir: string): string | null {
+  const notOwnDir = (rel: string) => {
+    const st = lstatOrNull(`${venvDir}/${rel}`);
+    return st !== null && (!st.isDirectory || st.isSymlink);
+  };
+  if (lstatOrNull(`${venvDir}/pyvenv.cfg`)?.isFile !== true) return "pyvenv.cfg";
+  for (const rel of ["bin", "lib", "include"]) if (notOwnDir(rel)) return rel;
+  if (lstatOrNull(`${venvDir}/lib64`)?.isSymlink) {
+    let target: string | null = null;
+    try {
+      target = Deno.readLinkSync(`${venvDir}/lib64`);
+    } catch { /* gone since */ }
+    if (target !== "lib" && target !== `${venvDir}/lib`) return "lib64";
+  } else if (notOwnDir("lib64")) return "lib64";
+  try {
+    for (const e of Deno.readDirSync(`${venvDir}/lib`)) {
+      if (notOwnDir(`lib/${e.name}`)) return `lib/${e.name}`;
+      if (notOwnDir(`lib/${e.name}/site-packages`)) return `lib/${e.name}/site-packages`;
+    }
+  } catch { /* no lib yet: an install makes it */ }
+  return null;
 }
 
 /** The tool a pyvenv.cfg names (uv's and virtualenv's write their version). */
@@ -197,6 +229,10 @@ function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
   const key = pyvenvCfg(venvDir);
   if (key === null || !key("home")) return null;
   const who = madeBy(key);
+  const linked = linkedInstallDir(venvDir);
+  if (linked !== null) {
+    return `made by ${who}, but its ${linked} is a link or not a directory, so an install would write outside it`;
+  }
   if (key("include-system-site-packages") === "true") {
     return `made by ${who} with the system site-packages, which prime's venvs never see`;
   }

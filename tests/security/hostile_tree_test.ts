@@ -5,9 +5,17 @@
  * build, `clean` and `--refresh` write and delete only in the clone's own places.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { PrimeRun } from "../helpers/fixtures.ts";
-import { assertNoCrash, IGNORE, makeRepo, spawnGroup, WHY } from "../helpers/reliability.ts";
+import {
+  assertNoCrash,
+  greetingLine,
+  IGNORE,
+  makeRepo,
+  PY,
+  spawnGroup,
+  WHY,
+} from "../helpers/reliability.ts";
 
 /** Runs prime in its own process group, killed whole after `ms`; `hung` says it had to be. */
 async function runBounded(
@@ -54,5 +62,37 @@ Deno.test({
       assertNoCrash(r, args.join(" "));
       assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "a committed venv on the selected Python whose lib is a link is not adopted: no install writes outside the repo" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({ subdir: "clone" });
+    // pyvenv.cfg matches the selected interpreter and bin is that interpreter's own bin
+    // (a predictable path), so the venv looks like one `python -m venv` made there; its
+    // lib leads anywhere the clone likes (the interpreter's own lib, say).
+    const outside = join(dir, "..", "outside");
+    await Deno.mkdir(outside);
+    await Deno.mkdir(join(dir, ".venv"));
+    await Deno.symlink(dirname(PY!.path), join(dir, ".venv", "bin"));
+    await Deno.symlink(outside, join(dir, ".venv", "lib"));
+    await Deno.writeTextFile(
+      join(dir, ".venv", "pyvenv.cfg"),
+      `home = ${dirname(PY!.path)}\nversion = ${PY!.version}\n`,
+    );
+    const r = await runBounded(["sync"], dir, env);
+    assertNoCrash(r, "sync");
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /its (bin|lib) is a link or not a directory/);
+    assert.deepEqual([...Deno.readDirSync(outside)], [], "the install wrote through the link");
+    // Asked to, prime replaces the venv: the link goes, its target stays as it was.
+    const b = await runBounded(["--refresh", "app.py"], dir, env);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, new RegExp(greetingLine()));
+    assert.deepEqual([...Deno.readDirSync(outside)], [], "--refresh wrote through the link");
   },
 });
