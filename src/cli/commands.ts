@@ -339,8 +339,8 @@ the cache, or its repo's venv). The next start builds it again.`,
   command<{ kind: "gc"; olderThanDays: number }>({
     name: "gc",
     summary: "remove cached script envs unused for DAYS (30)",
-    details: `Removes cached script envs not used for DAYS days (default 30). Envs whose lock a
-running prime holds are skipped.`,
+    details: `Removes cached script envs not used for DAYS days (default 30). An env being built,
+or used by a running program, is skipped.`,
     options: [{
       long: "--older-than",
       value: "DAYS",
