@@ -21,7 +21,7 @@ import {
 import { sweepTrash } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { PRIME_VERSION } from "../core/version.ts";
-import { diskError, VenvError } from "../core/errors.ts";
+import { VenvError } from "../core/errors.ts";
 import { run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import { basename, isDirectory, pathExists } from "../core/files.ts";
@@ -66,12 +66,9 @@ function writePythonPathPth(venvDir: string, dirs: string[]): void {
     throw new VenvError(`cannot find site-packages in ${venvDir} for python_path`);
   }
   for (const sp of sites) {
-    const pth = `${sp}/_prime_python_path.pth`;
-    try {
-      Deno.writeTextFileSync(pth, dirs.join("\n") + "\n");
-    } catch (e) {
-      throw diskError(e, pth) ?? e;
-    }
+    // Renamed into place: in a venv prime adopts (a clone's committed one, say) the
+    // name can be a link, and a write would truncate whatever it names.
+    writeFileAtomic(`${sp}/_prime_python_path.pth`, dirs.join("\n") + "\n");
   }
 }
 

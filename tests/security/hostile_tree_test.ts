@@ -12,6 +12,7 @@ import {
   greetingLine,
   IGNORE,
   makeRepo,
+  primeToml,
   PY,
   spawnGroup,
   WHY,
@@ -94,5 +95,37 @@ Deno.test({
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stdout, new RegExp(greetingLine()));
     assert.deepEqual([...Deno.readDirSync(outside)], [], "--refresh wrote through the link");
+  },
+});
+
+Deno.test({
+  name: "prime's .pth in a venv it adopts replaces a committed link instead of writing through it" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { dir, env } = await makeRepo({
+      subdir: "clone",
+      toml: primeToml(["greeting==1.0"], 'python_path = ["src"]\n'),
+      files: { "src/mod.py": "" },
+    });
+    // A venv as `python -m venv` makes it on the selected Python (so it is adopted),
+    // with prime's .pth name committed as a link to a file of the user's.
+    const made = await new Deno.Command(PY!.path, {
+      args: ["-m", "venv", "--without-pip", join(dir, ".venv")],
+    }).output();
+    assert.ok(made.success, "python -m venv");
+    const precious = join(dir, "..", "precious.txt");
+    await Deno.writeTextFile(precious, "the user's file\n");
+    const site = join(dir, ".venv", "lib", `python${PY!.minor}`, "site-packages");
+    await Deno.symlink(precious, join(site, "_prime_python_path.pth"));
+    const r = await runBounded(["app.py"], dir, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /adopting \.venv/);
+    assert.equal(
+      await Deno.readTextFile(precious),
+      "the user's file\n",
+      "written through the link",
+    );
+    assert.ok(Deno.lstatSync(join(site, "_prime_python_path.pth")).isFile);
   },
 });
