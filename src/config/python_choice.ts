@@ -115,28 +115,36 @@ function choiceOf(
 ): PythonChoice | null {
   const requests: PythonRequest[] = [];
   const paths: string[] = [];
+  const order: NonNullable<PythonChoice["order"]> = [];
+  const addPath = (p: string) => {
+    paths.push(p);
+    order.push({ path: p });
+  };
   const root = pyenvRoot(env);
   for (const w of words) {
     if (w === "system") {
       const sys = systemPython(env);
-      if (sys) paths.push(sys);
+      if (sys) addPath(sys);
       continue;
     }
     if (w.includes("/")) {
       const real = realPathOrNull(w);
-      if (real) paths.push(real);
+      if (real) addPath(real);
       continue;
     }
     const installed = pyenv && root ? pyenvInstall(root, w) : null;
     if (installed) {
-      paths.push(installed);
+      addPath(installed);
       continue;
     }
     const req = parsePythonRequest(w);
-    if (req) requests.push(req);
+    if (req) {
+      requests.push(req);
+      order.push({ request: req });
+    }
   }
   if (words.length === 0) return null;
-  return { rule, value: words.join(" "), requests, paths, files };
+  return { rule, value: words.join(" "), requests, paths, files, order };
 }
 
 /** The nearest `name` in `from` or above, and every path looked at up to it. */

@@ -88,6 +88,25 @@ export function matchesChoice(info: PythonInfo, c: PythonChoice): boolean {
   return c.paths.includes(info.realPath) || c.requests.some((r) => satisfiesRequest(info, r));
 }
 
+/**
+ * Among interpreters a choice names, the one it names first (for a version request,
+ * the highest of that version); the highest when the choice keeps no order.
+ */
+function firstNamed(named: PythonInfo[], c: PythonChoice): PythonInfo {
+  const ranks = named.map((i) => rankIn(i, c));
+  const best = Math.min(...ranks);
+  return highest(named.filter((_, k) => ranks[k] === best));
+}
+
+/** Where a choice names an interpreter: the index of its first name that does (0 with no order). */
+function rankIn(info: PythonInfo, c: PythonChoice): number {
+  if (!c.order) return 0;
+  const k = c.order.findIndex((o) =>
+    "path" in o ? info.realPath === o.path : satisfiesRequest(info, o.request)
+  );
+  return k < 0 ? Infinity : k;
+}
+
 /** The highest version among interpreters (the first on a tie). */
 function highest(infos: PythonInfo[]): PythonInfo {
   let best = infos[0];
@@ -98,7 +117,7 @@ function highest(infos: PythonInfo[]): PythonInfo {
 /**
  * Chooses among probed candidates (pure). Requests are tried in order and the first
  * one that anything satisfies wins. Within it, the user's choices decide first (the
- * first choice that names a satisfying interpreter; the highest such one); else final
+ * first choice that names a satisfying interpreter; the first it names, see firstNamed); else final
  * releases beat pre-releases, and for a specifier the highest version wins, with no
  * specifier the first candidate, respecting PATH order. Ties go to the earlier
  * candidate. Every other candidate is returned with the reason it was not chosen, and
@@ -136,7 +155,7 @@ export function pickPython(
       if (c.requests.length === 0 && c.paths.length === 0) continue;
       const named = sat.filter((i) => matchesChoice(i, c));
       if (named.length) {
-        chosen = highest(named);
+        chosen = firstNamed(named, c);
         byChoice = c;
         break;
       }
@@ -178,6 +197,13 @@ export function pickPython(
       rejected.push({
         path: p.path,
         reason: `${describeInfo(info)}: not your choice: ${byChoice.rule} = ${byChoice.value}`,
+      });
+    } else if (byChoice !== null && rankIn(info, byChoice) > rankIn(chosen, byChoice)) {
+      rejected.push({
+        path: p.path,
+        reason: `${
+          describeInfo(info)
+        } comes after ${chosen.version} in ${byChoice.rule} = ${byChoice.value}`,
       });
     } else if (isPrerelease(info.version) && !isPrerelease(chosen.version)) {
       rejected.push({

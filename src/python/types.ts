@@ -46,6 +46,12 @@ export interface PythonChoice {
   /** Or the exact interpreters it names (real paths): `system`, a pyenv install. */
   paths: string[];
   /**
+   * The same names in the order written. The first that names a satisfying
+   * interpreter decides: pyenv, asdf and mise make the first version listed `python`
+   * (`pyenv global 3.11.7 3.12.1` only adds `python3.12`). Absent: the highest named.
+   */
+  order?: Array<{ path: string } | { request: PythonRequest }>;
+  /**
    * Files whose content or appearance decides this choice: inputs of the env when
    * this choice, or one after it, decides the interpreter.
    */

@@ -149,3 +149,25 @@ Deno.test({
     assert.doesNotMatch(r.stdout, new RegExp(foreign), "the project's env ran, not the active one");
   },
 });
+
+Deno.test({
+  name:
+    "a choice that lists several versions (pyenv global, PYENV_VERSION, .tool-versions) takes the first, which is what `python` runs" +
+    why,
+  ignore,
+  async fn() {
+    const { root, dir, run } = await setup();
+    const first = new RegExp(`python: +\\S+ \\(${low.version.replaceAll(".", "\\.")},`);
+    // `pyenv global LOW HIGH`: `python` is LOW; HIGH only adds its python3.X.
+    await Deno.writeTextFile(join(root, "version"), `${low.version}\n${high!.version}\n`);
+    const global = await run({}, ["info"]);
+    assert.match(global.stdout, first, global.stdout);
+    assert.match(global.stdout, new RegExp(`comes after ${low.version} in pyenv global`));
+    assert.match(
+      (await run({ PYENV_VERSION: `${low.version}:${high!.version}` }, ["info"])).stdout,
+      first,
+    );
+    await Deno.writeTextFile(join(dir, ".tool-versions"), `python ${low.minor} ${high!.minor}\n`);
+    assert.match((await run({}, ["info"])).stdout, first);
+  },
+});

@@ -48,3 +48,16 @@ Deno.test("readPythonChoices() lists the choices in the documented order", async
   assert.deepEqual(choices[5].files, [`${root}/version`]);
   assert.ok(choices[3].files.includes(`${dir}/.tool-versions`));
 });
+
+Deno.test("readPythonChoices() keeps the order a file lists its versions in", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/.tool-versions`, "python 3.10 3.12\n");
+  await Deno.writeTextFile(`${root}/version`, "3.9.18\n3.8.18\n");
+  const choices = readPythonChoices(dir, { PYENV_ROOT: root, HOME: "/nonexistent", PATH: "" });
+  const tv = choices.find((c) => c.rule === `${dir}/.tool-versions`)!;
+  assert.deepEqual(
+    tv.order?.map((o) => "request" in o ? o.request.specifier : o.path),
+    ["==3.10.*", "==3.12.*"],
+  );
+});

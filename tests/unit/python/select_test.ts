@@ -438,3 +438,35 @@ Deno.test("pickPython() takes the user's first choice that names a satisfying Py
   assert.equal(nothing.choice, null);
   assert.deepEqual(nothing.choiceFiles, ["/r/mise.toml"], "every consulted file counts");
 });
+
+Deno.test("pickPython() takes the first version a choice lists, as pyenv, asdf and mise make it `python`", () => {
+  const probed = [info("/p/3.13", "3.13.0"), info("/p/3.12", "3.12.1"), info("/p/3.10", "3.10.13")];
+  // `pyenv global 3.10.13 3.12.1` (pyenv names resolve to installs) and asdf's
+  // `python 3.10 3.12` (requests): `python` is the first one, the others only add
+  // their pythonX.Y.
+  const byPath = {
+    rule: "pyenv global /root/version",
+    value: "3.10.13 3.12.1",
+    requests: [],
+    paths: ["/p/3.10", "/p/3.12"],
+    files: [],
+    order: [{ path: "/p/3.10" }, { path: "/p/3.12" }],
+  };
+  const got = pickPython(required(">=3.10"), probed, [byPath]);
+  assert.equal(got.python?.version, "3.10.13");
+  assert.match(
+    got.rejected.find((r) => r.path === "/p/3.12")!.reason,
+    /comes after 3\.10\.13 in pyenv global/,
+  );
+  const byRequest = {
+    rule: "/r/.tool-versions",
+    value: "3.10 3.12",
+    requests: [req("==3.10.*"), req("==3.12.*")],
+    paths: [],
+    files: [],
+    order: [{ request: req("==3.10.*") }, { request: req("==3.12.*") }],
+  };
+  assert.equal(pickPython(required(">=3.10"), probed, [byRequest]).python?.version, "3.10.13");
+  // The first listed that satisfies the requirement: 3.10 does not here.
+  assert.equal(pickPython(required(">=3.11"), probed, [byRequest]).python?.version, "3.12.1");
+});
