@@ -115,6 +115,10 @@ function notFound(cmd: string, venvDir: string | null): LaunchProblem {
   return {
     kind: "not-found",
     message: `command not found: ${cmd}`,
-    hint: venvDir ? `it is neither in ${venvDir}/bin nor on PATH` : "it is not on PATH",
+    hint: cmd.includes("/")
+      ? "no such file: a path with a / is run as it is, not looked up on PATH"
+      : venvDir
+      ? `it is neither in ${venvDir}/bin nor on PATH`
+      : "it is not on PATH",
   };
 }

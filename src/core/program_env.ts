@@ -1,6 +1,6 @@
 /** The environment a program runs with. Pure: the caller passes the inherited env. */
 import { venvPython } from "./paths.ts";
-import { findOnPath, pathDirs } from "./files.ts";
+import { findOnPath, pathDirs, pathExists } from "./files.ts";
 
 /** What the program's environment is built from. */
 export interface ProgramEnvInput {
@@ -140,7 +140,12 @@ export function resolveRunCommand(
     };
   }
   if (cmd.includes("/")) {
-    return isExecutable(cmd) ? { program: cmd, prefixArgs: [], fromPath: false } : null;
+    // A path is run as it is, never looked up: one that is there but cannot be run (no
+    // x bit, a directory) is the kernel's to refuse (exit 126, as in a shell), so only
+    // a missing one is "not found".
+    return isExecutable(cmd) || pathExists(cmd)
+      ? { program: cmd, prefixArgs: [], fromPath: false }
+      : null;
   }
   if (venv && isExecutable(`${venv.dir}/bin/${cmd}`)) {
     return { program: `${venv.dir}/bin/${cmd}`, prefixArgs: [], fromPath: false };

@@ -308,6 +308,34 @@ Deno.test({
 
 Deno.test({
   name:
+    "prime run ./path runs the path itself: not executable is exit 126 and missing is 127 with no PATH hint, as in a shell, cold and warm" +
+    why,
+  ignore,
+  async fn() {
+    const { dir, env } = await makeRepo();
+    await Deno.writeTextFile(join(dir, "plain.sh"), "echo hi\n");
+    await Deno.mkdir(join(dir, "adir"));
+    for (const round of ["cold", "warm"]) {
+      for (const path of ["./plain.sh", "./adir"]) {
+        const r = await runPrime(["run", path], { cwd: dir, env });
+        assert.equal(r.code, 126, `${round} ${path}: ${r.stderr}`);
+        assert.match(r.stderr, /check that it is executable/, r.stderr);
+        assert.doesNotMatch(r.stderr, /command not found|nor on PATH/);
+      }
+      const missing = await runPrime(["run", "./no-such-file.sh"], { cwd: dir, env });
+      assert.equal(missing.code, 127, missing.stderr);
+      assert.match(missing.stderr, /no-such-file\.sh/);
+      assert.doesNotMatch(
+        missing.stderr,
+        /nor on PATH|not on PATH/,
+        "a path is not looked up in PATH",
+      );
+    }
+  },
+});
+
+Deno.test({
+  name:
     "prime run with a command that does not exist is exit 127, as in a shell, cold and warm, in a repo and outside one" +
     why,
   ignore,
