@@ -8,7 +8,7 @@
  * The hook files are static (they hold no path and no value: the venv comes through
  * `__PRIME_SHELL_VENV`), so they are written once into the cache and shared.
  */
-import { sha256Hex } from "../core/paths.ts";
+import { ownCacheSubdir, sha256Hex } from "../core/paths.ts";
 import { basename } from "../core/files.ts";
 
 /** The shell families prime knows how to activate after their rc files. */
@@ -77,7 +77,7 @@ async function hookDir(base: string, files: Record<string, string>): Promise<str
   try {
     if (Object.keys(files).every((f) => Deno.statSync(`${dir}/${f}`).isFile)) return dir;
   } catch { /* not written yet */ }
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  ownCacheSubdir(dir);
   for (const [name, text] of Object.entries(files)) {
     const tmp = `${dir}/.${name}.${crypto.randomUUID()}`;
     await Deno.writeTextFile(tmp, text, { mode: 0o600 });
@@ -101,9 +101,13 @@ export async function shellHook(
   if (family === "fish") return { args: ["--init-command", FISH_ACTIVATE], env };
   let base = `${cacheDir}/shell`;
   try {
-    await Deno.mkdir(base, { recursive: true, mode: 0o700 });
+    // The user's and writable by no one else: the shell runs these files, and a cache
+    // once open to all (then `chmod 700`, as prime's hint says) may hold a `shell/` dir
+    // another uid made, with a bashrc of its own under the name prime would use.
+    ownCacheSubdir(base);
   } catch {
-    // A read-only cache: a private temp dir does (it outlives prime, which execs).
+    // A read-only cache, or one with another user's shell/: a private temp dir does
+    // (it outlives prime, which execs).
     base = await Deno.makeTempDir({ prefix: "prime-shell-" });
   }
   if (family === "bash") {
