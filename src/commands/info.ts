@@ -32,10 +32,15 @@ import type {
   VenvReport,
 } from "./info_report.ts";
 
-/** Gathers the facts `info` reports, as plain data. */
+/**
+ * Gathers the facts `info` reports, as plain data. `pip: false` leaves out which pip
+ * wheel the pip driver would run: finding it inflates each candidate wheel's METADATA
+ * (node:zlib, ~20 ms of CPU), and the human summary shows it only with -v.
+ */
 export async function gatherInfo(
   p: Project,
   script?: ScriptEnvInfo,
+  { pip = true }: { pip?: boolean } = {},
 ): Promise<InfoReport> {
   let s = script?.settings ?? p.settings;
   let required = { value: p.required.value, source: p.required.source };
@@ -149,7 +154,7 @@ export async function gatherInfo(
       built_at: stamp?.createdAt ?? null,
       tool_version: stamp?.toolVersion ?? null,
     };
-    if (driver === "venv_pip" && pyInfo) {
+    if (pip && driver === "venv_pip" && pyInfo) {
       const c = choosePipWheel(pyInfo);
       venv.pip = {
         version: c.version,
@@ -280,8 +285,9 @@ export async function infoCommand(
   json: boolean,
   script?: ScriptEnvInfo,
 ): Promise<number> {
-  const info = await gatherInfo(p, script);
-  const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info, p.options.verbose > 0);
+  const verbose = p.options.verbose > 0;
+  const info = await gatherInfo(p, script, { pip: json || verbose });
+  const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info, verbose);
   writeAll(Deno.stdout, out);
   return 0;
 }
