@@ -11,7 +11,7 @@
  * command, node: built-in or npm package.
  */
 import { UsageError } from "../core/errors.ts";
-import type { ShellKind } from "../commands/env.ts";
+import type { ShellKind } from "../shell/activation.ts";
 import * as log from "../log.ts";
 import type { Invocation } from "../core/invocation.ts";
 import { load } from "./load.ts";
@@ -209,6 +209,10 @@ prime are refused (exit 3) unless PRIME_ALLOW_VARS names them. See docs/SECURITY
       parse: parseShell,
     }],
     async run(inv, c) {
+      // A fresh env's activation straight from its build record (as the warm path
+      // serves `run`); anything else goes through the configuration.
+      const { recordedEnv } = await load("../commands/env_recorded.ts");
+      if (await recordedEnv(inv, c.shell)) return 0;
       const { envCommand } = await load("../commands/env.ts");
       return await envCommand(await rooted(inv, "env"), c.shell);
     },

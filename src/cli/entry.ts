@@ -25,6 +25,7 @@ export const EMBEDDED: { [K in keyof LoadedModules]: () => Promise<LoadedModules
   "../commands/bundle.ts": () => import("../commands/bundle.ts"),
   "../commands/clean.ts": () => import("../commands/clean.ts"),
   "../commands/env.ts": () => import("../commands/env.ts"),
+  "../commands/env_recorded.ts": () => import("../commands/env_recorded.ts"),
   "../commands/info.ts": () => import("../commands/info.ts"),
   "../commands/init.ts": () => import("../commands/init.ts"),
   "../commands/lock.ts": () => import("../commands/lock.ts"),

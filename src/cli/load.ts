@@ -8,6 +8,7 @@ export interface LoadedModules {
   "../commands/bundle.ts": typeof import("../commands/bundle.ts");
   "../commands/clean.ts": typeof import("../commands/clean.ts");
   "../commands/env.ts": typeof import("../commands/env.ts");
+  "../commands/env_recorded.ts": typeof import("../commands/env_recorded.ts");
   "../commands/info.ts": typeof import("../commands/info.ts");
   "../commands/init.ts": typeof import("../commands/init.ts");
   "../commands/lock.ts": typeof import("../commands/lock.ts");

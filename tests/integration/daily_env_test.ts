@@ -191,3 +191,41 @@ Deno.test({
     assert.equal(fallback.stdout.trim(), "/bin/sh");
   },
 });
+
+Deno.test({
+  name: "prime env of a fresh env is served from the build record (no Python probed), " +
+    "and prints what the full command prints" + why,
+  ignore,
+  async fn() {
+    const { dir, cache, env } = await buildRepo({
+      files: {
+        "prime.toml": `venv_driver = "venv_pip"\nrequired_python_version = "${py!.minor}"\n`,
+        "app.py": "print('ran')\n",
+      },
+    });
+    const ran = await runPrime(["app.py"], { cwd: dir, env });
+    assert.equal(ran.code, 0, ran.stderr);
+    // The full command selects a Python, which probes it (cached under probes/); the
+    // one served from the record does not.
+    await Deno.remove(join(cache, "probes"), { recursive: true });
+    for (const shell of ["sh", "fish", "json"]) {
+      const fast = await runPrime(["env", "--shell", shell], { cwd: dir, env });
+      assert.equal(fast.code, 0, fast.stderr);
+      assert.equal(fast.stderr, "");
+      assert.ok(fast.stdout.includes(join(dir, ".venv")), fast.stdout);
+      const probed = await Deno.stat(join(cache, "probes")).then(() => true, () => false);
+      assert.equal(probed, false, "a fresh env's `prime env` selected a Python");
+      // -v always takes the full command.
+      const full = await runPrime(["-v", "env", "--shell", shell], { cwd: dir, env });
+      assert.equal(full.code, 0, full.stderr);
+      assert.equal(fast.stdout, full.stdout);
+      await Deno.remove(join(cache, "probes"), { recursive: true });
+    }
+    // Another user's cache (a fresh PRIME_CACHE_DIR) holds no record of this build:
+    // the clone's stamp vouches for nothing, and the full command runs.
+    const other = await Deno.makeTempDir({ prefix: "prime-cache-" });
+    const cold = await runPrime(["env"], { cwd: dir, env: { ...env, PRIME_CACHE_DIR: other } });
+    assert.equal(cold.code, 0, cold.stderr);
+    assert.ok(await Deno.stat(join(other, "probes")).then(() => true, () => false));
+  },
+});
