@@ -8,7 +8,7 @@
 import type { RootedProject } from "../project/project.ts";
 import { rel } from "../project/project.ts";
 import { prepareEnv } from "../venv/prepare.ts";
-import { freshVenv, startProgram } from "../launch/launch.ts";
+import { freshVenv, rememberRequest, startProgram } from "../launch/launch.ts";
 import { readVarsFiles } from "../core/dotenv.ts";
 import { ConfigError, PrimeError } from "../core/errors.ts";
 import { isTrusted } from "../state/trust.ts";
@@ -84,6 +84,10 @@ export async function envCommand(p: RootedProject, shell: ShellKind): Promise<nu
     const prepared = await prepareEnv(p, p.settings);
     venvDir = prepared.inputs.venvDir;
     run = prepared.inputs.run;
+    // The next `prime env` (direnv runs it at every prompt) is served from the record.
+    await rememberRequest(p, venvDir, prepared.inputs.fingerprint).catch(() => {
+      /* a read-only cache: the next one takes this path again */
+    });
   } catch (e) {
     // The previous build only if the user's cache records it: a stamp committed by a
     // clone must never choose what reaches the user's shell.

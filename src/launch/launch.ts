@@ -141,17 +141,29 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   if (built?.pointer) {
     const key = built.pointer;
     writePointer(pointerPath(p.cache, key), built.dir, built.fingerprint, pointerRequest(key));
-  } else if (built && p.refRoot !== null) {
-    const key = requestKey("repo", p.refRoot, p.invocation);
-    writePointer(pointerPath(p.cache, key), built.dir, built.fingerprint, pointerRequest(key));
-    if (p.nearestRoot) {
-      // How the warm path gets from the nearest config dir to the ref root (itself, or
-      // the workspace root that claims it) without parsing the ancestors' TOML.
-      await writeRoute(p.cache, p.nearestRoot, p.refRoot);
-    }
-  }
+  } else if (built) await rememberRequest(p, built.dir, built.fingerprint);
   log.debug(`exec ${program} ${args.join(" ")}`);
   return await replaceProcess(program, args, env);
+}
+
+/**
+ * Points this invocation's request (in a repo) at the env that serves it, so the next
+ * start takes the warm path (and `prime env` its record): the pointer, and for a
+ * workspace member the route from the nearest config dir to the ref root.
+ */
+export async function rememberRequest(
+  p: Project,
+  venvDir: string,
+  fingerprint: string,
+): Promise<void> {
+  if (p.refRoot === null) return;
+  const key = requestKey("repo", p.refRoot, p.invocation);
+  writePointer(pointerPath(p.cache, key), venvDir, fingerprint, pointerRequest(key));
+  if (p.nearestRoot) {
+    // How the warm path gets from the nearest config dir to the ref root (itself, or
+    // the workspace root that claims it) without parsing the ancestors' TOML.
+    await writeRoute(p.cache, p.nearestRoot, p.refRoot);
+  }
 }
 
 /**

@@ -222,10 +222,18 @@ Deno.test({
       await Deno.remove(join(cache, "probes"), { recursive: true });
     }
     // Another user's cache (a fresh PRIME_CACHE_DIR) holds no record of this build:
-    // the clone's stamp vouches for nothing, and the full command runs.
+    // the clone's stamp vouches for nothing, and the full command runs (it builds).
     const other = await Deno.makeTempDir({ prefix: "prime-cache-" });
-    const cold = await runPrime(["env"], { cwd: dir, env: { ...env, PRIME_CACHE_DIR: other } });
+    const otherEnv = { ...env, PRIME_CACHE_DIR: other };
+    const cold = await runPrime(["env"], { cwd: dir, env: otherEnv });
     assert.equal(cold.code, 0, cold.stderr);
-    assert.ok(await Deno.stat(join(other, "probes")).then(() => true, () => false));
+    assert.match(cold.stderr, /not built by prime here/);
+    // That full `prime env` left the pointer: the next one (direnv's, at the next
+    // prompt) is served from the record, with no launch in between.
+    await Deno.remove(join(other, "probes"), { recursive: true });
+    const next = await runPrime(["env"], { cwd: dir, env: otherEnv });
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(next.stdout, cold.stdout);
+    assert.equal(await Deno.stat(join(other, "probes")).then(() => true, () => false), false);
   },
 });
