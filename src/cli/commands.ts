@@ -151,11 +151,12 @@ prints one summary line on stderr. Nothing happens when the env is up to date.`,
     name: "run",
     summary: "run a command with the env active",
     details: `Runs CMD with the env active: VIRTUAL_ENV set, the venv's bin first on PATH.
-python, python3 and the venv's python3.X are the venv's python, isolated (-s; -P for
--c, -m and the REPL, so the working directory is not importable). CMD is looked up
-in the venv's bin, then on PATH, with a warning when a PATH command would use
-another Python (a shim, an entry point, pip). A python3.X that is not the venv's is
-exit 2. A command found nowhere is exit 127.
+python, python3 and the venv's python3.X are the venv's python, isolated (-s, no
+user site; -c, -m and the REPL see the working directory first, as plain python
+does; isolation = "strict" gives -I). CMD is looked up in the venv's bin, then on
+PATH, with a warning when a PATH command would use another Python (a shim, an entry
+point, pip); a CMD with a / is run as it is. A python3.X that is not the venv's is
+exit 2. A command found nowhere is exit 127; one that cannot be executed, 126.
 
   prime run pytest -x
   prime run python -m http.server`,

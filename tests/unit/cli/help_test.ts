@@ -21,3 +21,9 @@ Deno.test("commandHelp() shows the command's usage, what it does, and the option
   assert.equal(commandHelp("bogus"), null);
   assert.ok(helpText().includes("Short options combine"));
 });
+
+Deno.test("commandHelp('run') says -c and -m see the working directory, as they do (plain python's rule)", () => {
+  const run = commandHelp("run")!.replace(/\s+/g, " ");
+  assert.doesNotMatch(run, /working directory is not importable/);
+  assert.match(run, /-c, -m and the REPL see the working directory first, as plain python does/);
+});
