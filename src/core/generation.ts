@@ -151,15 +151,13 @@ export async function removeGenerationIfUnused(
   let f = openInUseLock(gen);
   try {
     if (f !== null && !(await f.tryLock(true))) return "busy";
-    const trash = `${dirname(gen)}/.trash-${basename(gen)}-${Deno.pid}`;
-    try {
-      Deno.renameSync(gen, trash);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return "gone";
-      throw e;
+    const trash = toTrash(gen);
+    if (trash === null) return "gone";
+    // Deleted in place (see toTrash), the lock stays held until the directory is gone.
+    if (trash !== gen) {
+      f?.close();
+      f = null;
     }
-    f?.close();
-    f = null;
     Deno.removeSync(trash, { recursive: true });
     return "removed";
   } finally {
@@ -207,12 +205,32 @@ export async function lockGenerations(gens: string[]): Promise<Deno.FsFile[] | n
 
 /** Renames a generation to trash and deletes it (its lock, if any, held by the caller). */
 export function deleteGeneration(gen: string): void {
+  const trash = toTrash(gen);
+  if (trash !== null) Deno.removeSync(trash, { recursive: true });
+}
+
+/**
+ * Renames `gen` to a `.trash-*` name beside it and returns that name; null when it is
+ * gone. A directory an overlay file system keeps in a lower layer (an env built by
+ * `docker build`, started by `docker run`) cannot be renamed (EXDEV): it is then
+ * deleted where it is, stamp first, and `gen` comes back. Readers still never use it
+ * half-deleted: a start checks for the stamp only after its shared lock, which the
+ * caller's exclusive one refuses until the lock file itself is gone, and by then so is
+ * the stamp.
+ */
+function toTrash(gen: string): string | null {
   const trash = `${dirname(gen)}/.trash-${basename(gen)}-${Deno.pid}`;
   try {
     Deno.renameSync(gen, trash);
+    return trash;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
+    if (e instanceof Deno.errors.NotFound) return null;
+    if ((e as { code?: unknown }).code !== "EXDEV") throw e;
+    try {
+      Deno.removeSync(stampPath(gen));
+    } catch (e2) {
+      if (!(e2 instanceof Deno.errors.NotFound)) throw e2;
+    }
+    return gen;
   }
-  Deno.removeSync(trash, { recursive: true });
 }
