@@ -5,6 +5,7 @@
  */
 import { BUILD_COMMIT } from "./build_info.ts";
 import { PRIME_VERSION } from "../core/version.ts";
+import { writeAll } from "../core/files.ts";
 
 /** The line `prime --version` prints (with its newline). */
 export function versionText(full: string | null = buildCommit()): string {
@@ -86,4 +87,15 @@ function headOf(gitDir: string): string | null {
     }
   }
   return null;
+}
+
+// scripts/prime runs this file for a bare `prime --version` (or -V): the line alone,
+// without the warm path or the CLI's command table. A closed stdout is exit 1, with
+// nowhere to say why.
+if (import.meta.main) {
+  try {
+    writeAll(Deno.stdout, versionText());
+  } catch {
+    Deno.exit(1);
+  }
 }

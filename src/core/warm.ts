@@ -220,14 +220,6 @@ function bundleIsCurrent(): boolean {
   return false;
 }
 
-/**
- * `prime --version` or `-V` alone, the one command the launcher answers without the
- * CLI (with any other word, -C or a drop-in's -C included, the CLI parses as usual).
- */
-export function isBareVersion(argv: string[]): boolean {
-  return argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
-}
-
 // scripts/prime runs this file. The cold CLI is imported through a specifier held in a
 // variable, so Deno loads its ~50 modules and npm packages only when the warm path did
 // not exec. (main.ts keeps a literal import through entry.ts, which `deno compile`
@@ -237,21 +229,8 @@ export function isBareVersion(argv: string[]): boolean {
 if (import.meta.main) {
   const cold: string = "../cli/main.ts";
   const argv = withDropIn(Deno.args);
-  const runCold = () => import(cold).then(async ({ main }) => Deno.exit(await main(argv)));
-  if (isBareVersion(argv)) {
-    // A bare `prime --version` needs neither the warm path nor the CLI's command table
-    // (~20 modules, half the cost over an empty `deno run`): only the version line.
-    // Anything unusual (stdout closed) goes to the CLI, which reports it.
-    const version: string = "../cli/version.ts";
-    import(version)
-      .then(({ versionText }) => {
-        writeAll(Deno.stdout, versionText());
-        Deno.exit(0);
-      })
-      .catch(runCold);
-  } else {
-    (bundleIsCurrent() ? tryWarmStart(argv) : Promise.resolve())
-      .catch(() => {/* anything unusual: the cold path decides and reports */})
-      .then(runCold);
-  }
+  (bundleIsCurrent() ? tryWarmStart(argv) : Promise.resolve())
+    .catch(() => {/* anything unusual: the cold path decides and reports */})
+    .then(() => import(cold))
+    .then(async ({ main }) => Deno.exit(await main(argv)));
 }
