@@ -371,7 +371,10 @@ const CAUSES: CauseRule[] = [
       const compiler =
         /error: command '[^']*(?:gcc|cc|clang|g\+\+|c\+\+)' failed|fatal error: [^\n]*\.h: No such file|Unknown compiler\(s\)|CMake Error|error: Microsoft Visual C\+\+|returned non-zero exit status|compilation terminated/i
           .test(output);
-      if (name === null && !compiler) return null;
+      // A backend that failed on its own (a setup.py that exits, a missing import) is a
+      // build failure too, though it names no package and runs no compiler.
+      const backend = /build backend returned an error|did not run successfully/i.test(output);
+      if (name === null && !compiler && !backend) return null;
       if (
         name === null &&
         !/subprocess-exited-with-error|build backend returned an error/i.test(output)
@@ -441,15 +444,44 @@ const ECHO =
  */
 export function installerReason(output: string, max = 4): string[] {
   const lines: string[] = [];
-  for (const raw of output.split("\n")) {
-    const l = raw.trim();
-    if (!l || !REASON.test(l) || /subprocess-exited-with-error/.test(l)) continue;
+  const add = (l: string) => {
     // pip lists every version it saw on one line: keep the start, say how much is cut.
     const shown = l.length > MAX_REASON_LINE
       ? `${l.slice(0, MAX_REASON_LINE)}… (${l.length - MAX_REASON_LINE} more characters with -v)`
       : l;
     if (!lines.includes(shown)) lines.push(shown);
+  };
+  // A build's own output (pip's `╰─> [N lines of output]` … `[end of output]`, uv's
+  // indented `[stderr]` block) ends with what the backend said, often the only line
+  // that names the cause (`ModuleNotFoundError: …`, a setup.py's SystemExit): its
+  // last line is a reason line too.
+  let block: "pip" | "uv" | null = null;
+  let blockLast = "";
+  const endBlock = () => {
+    if (blockLast) add(blockLast);
+    block = null;
+    blockLast = "";
+  };
+  for (const raw of output.split("\n")) {
+    const l = raw.trim();
+    if (block === "pip" && l === "[end of output]") {
+      endBlock();
+      continue;
+    }
+    if (
+      block === "uv" && l &&
+      (!/^\s/.test(raw) || /^\[std(?:out|err)\]$|^(?:cause|hint|error):/.test(l))
+    ) {
+      endBlock();
+    }
+    if (block !== null) {
+      if (l) blockLast = l;
+    } else if (/^╰─> \[\d+ lines? of output\]$/.test(l)) block = "pip";
+    else if (l === "[stderr]") block = "uv";
+    if (!l || !REASON.test(l) || /subprocess-exited-with-error/.test(l)) continue;
+    add(l);
   }
+  endBlock();
   if (lines.length === 0) {
     return output.split("\n").map((l) => l.trim()).filter(Boolean).slice(-max);
   }

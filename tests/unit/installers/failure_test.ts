@@ -349,3 +349,47 @@ Deno.test("a missing version reads the same under both drivers, and a long reaso
   assert.ok(reason.every((l) => l.length < 600), reason.join("\n"));
   assert.match(reason[0], /… \(\d+ more characters with -v\)$/);
 });
+
+// A project whose setup.py exits with a message: uv 0.13.9 and pip 23.2.1, captured.
+const UV_BACKEND_MESSAGE = `Using Python 3.11.7 environment at: .prime/.venv.uv
+error: The build backend returned an error
+  cause: Call to \`setuptools.build_meta:__legacy__.get_requires_for_build_editable\` failed (exit status: 1)
+
+         [stderr]
+         boom: custom build failure`;
+const PIP_BACKEND_MESSAGE = `Obtaining file:///tmp/r1/bf
+  Installing build dependencies: started
+  Installing build dependencies: finished with status 'done'
+  Getting requirements to build editable: started
+  Getting requirements to build editable: finished with status 'error'
+
+  error: subprocess-exited-with-error
+  
+  × Getting requirements to build editable did not run successfully.
+  │ exit code: 1
+  ╰─> [1 lines of output]
+      boom: custom build failure
+      [end of output]
+  
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+error: subprocess-exited-with-error
+
+× Getting requirements to build editable did not run successfully.
+│ exit code: 1
+╰─> See above for output.
+
+note: This error originates from a subprocess, and is likely not a problem with pip.`;
+
+Deno.test("a build that fails with its own message shows that message and is a build failure, under both installers", () => {
+  for (
+    const [installer, output] of [["uv", UV_BACKEND_MESSAGE], ["pip", PIP_BACKEND_MESSAGE]] as const
+  ) {
+    const reason = installerReason(output);
+    assert.ok(reason.length <= 4, `${installer}: ${reason}`);
+    assert.equal(reason.at(-1), "boom: custom build failure", `${installer}: ${reason}`);
+    const cause = classifyFailure({ installer, output });
+    assert.equal(cause.id, "compile", installer);
+    assert.match(cause.summary, /from source failed \(see the build output/);
+    assert.doesNotMatch(cause.hint, /fix the requirement named above/);
+  }
+});
