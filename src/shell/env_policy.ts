@@ -8,12 +8,15 @@
 
 /** Why a variable name may not reach an interactive shell, or null when it may. */
 export function refusedReason(name: string): string | null {
-  if (SHELL_CONTROL.has(name) || /^(BASH_|ZSH_|KSH_|fish_|FISH_)/.test(name)) {
+  if (SHELL_CONTROL.has(name) || /^(BASH_|ZSH_|KSH_|fish_|FISH_|__fish_)/.test(name)) {
     return "controls the shell (it can run code at the next prompt or command)";
   }
   if (/^(LD_|DYLD_)/.test(name)) return "controls the dynamic loader (code in every command)";
   if (PYTHON_IMPORT.has(name)) return "controls what Python imports or runs at startup";
   if (/^(PRIME_|DIRENV_)/.test(name)) return "controls prime or direnv";
+  if (/^GIT_/.test(name) || PROMPT_TOOLS.has(name)) {
+    return "controls a tool the shell's prompt or the user runs (git, a pager): it can run code";
+  }
   return null;
 }
 
@@ -94,6 +97,29 @@ const SHELL_CONTROL = new Set([
   "IGNOREEOF",
   "HOME",
   "SHELL",
+]);
+
+/**
+ * What the tools an interactive shell runs all the time read as commands or config,
+ * beyond the shell's own variables. Most prompts run git on every line (bash's
+ * __git_ps1, zsh's vcs_info, starship, fish_git_prompt), and git(1) "ENVIRONMENT
+ * VARIABLES" lets the environment set any config key (`GIT_CONFIG_COUNT`,
+ * `GIT_CONFIG_KEY_0=core.fsmonitor`, `GIT_CONFIG_VALUE_0=<command>`: run by the next
+ * `git status`), name the commands it runs (`GIT_SSH_COMMAND`, `GIT_PAGER`,
+ * `GIT_EXTERNAL_DIFF`, `GIT_ASKPASS`) or its config files: every `GIT_*` is refused
+ * by prefix, and `XDG_CONFIG_HOME` (git's, and fish's, config dir). A pager is run by
+ * man(1), git and less(1) itself (`LESSOPEN="|cmd %s"` runs cmd on every file less
+ * opens), as `EDITOR` is by fc and git. fish keeps its own paths in `__fish_*`.
+ */
+const PROMPT_TOOLS = new Set([
+  "XDG_CONFIG_HOME",
+  "PAGER",
+  "MANPAGER",
+  "LESSOPEN",
+  "LESSCLOSE",
+  "LESSKEYIN",
+  "SSH_ASKPASS",
+  "SSH_ASKPASS_REQUIRE",
 ]);
 
 const PYTHON_IMPORT = new Set([

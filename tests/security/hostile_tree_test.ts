@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import type { PrimeRun } from "../helpers/fixtures.ts";
+import { PRIME, type PrimeRun, runPrime } from "../helpers/fixtures.ts";
+import { findOnPath, pathDirs, pathExists } from "../../src/core/files.ts";
 import {
   assertNoCrash,
   greetingLine,
@@ -127,5 +128,40 @@ Deno.test({
       "written through the link",
     );
     assert.ok(Deno.lstatSync(join(site, "_prime_python_path.pth")).isFile);
+  },
+});
+
+const GIT = findOnPath("git", pathDirs(Deno.env.get("PATH")));
+
+Deno.test({
+  name:
+    "a trusted clone's vars never set git's config for the user's shell (the prompt's git status runs core.fsmonitor)" +
+    WHY + (GIT ? "" : " (skipped: needs git)"),
+  ignore: IGNORE || GIT === null,
+  async fn() {
+    const mark = join(await Deno.makeTempDir(), "pwned");
+    const { dir, env } = await makeRepo({
+      toml: primeToml(
+        ["greeting==1.0"],
+        `vars = { APP_MODE = "dev", GIT_CONFIG_COUNT = "1", GIT_CONFIG_KEY_0 = "core.fsmonitor", GIT_CONFIG_VALUE_0 = "touch ${mark}; false" }\n`,
+      ),
+    });
+    const init = await new Deno.Command(GIT!, { args: ["init", "-q", dir] }).output();
+    assert.ok(init.success, "git init");
+    const t = await runPrime(["trust"], { cwd: dir, env });
+    assert.equal(t.code, 0, t.stderr);
+    const r = await runPrime(["env"], { cwd: dir, env });
+    assertNoCrash(r, "env");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /GIT_CONFIG_COUNT.*git/);
+    // What a git-aware prompt does after `eval "$(prime env)"`.
+    const sh = await new Deno.Command("sh", {
+      args: ["-c", `eval "$('${PRIME}' env 2>/dev/null)"; '${GIT}' status >/dev/null 2>&1; true`],
+      cwd: dir,
+      env,
+      clearEnv: true,
+    }).output();
+    assert.ok(sh.success);
+    assert.ok(!pathExists(mark), "git ran the command a trusted clone's vars configured");
   },
 });

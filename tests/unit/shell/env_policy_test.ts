@@ -37,6 +37,27 @@ Deno.test("refusedReason() refuses what bash, zsh, fish and dash read as code, f
   }
 });
 
+Deno.test("refusedReason() refuses what git, pagers and fish read as commands or config", () => {
+  for (
+    const name of [
+      "GIT_CONFIG_COUNT",
+      "GIT_CONFIG_KEY_0",
+      "GIT_CONFIG_VALUE_0",
+      "GIT_SSH_COMMAND",
+      "GIT_PAGER",
+      "GIT_DIR",
+      "XDG_CONFIG_HOME",
+      "PAGER",
+      "MANPAGER",
+      "LESSOPEN",
+      "SSH_ASKPASS",
+    ]
+  ) {
+    assert.match(refusedReason(name) ?? "", /git, a pager/, name);
+  }
+  assert.match(refusedReason("__fish_data_dir") ?? "", /controls the shell/);
+});
+
 Deno.test("refusedReason() lets display and locale settings through", () => {
   for (const name of ["LANG", "LC_ALL", "COLUMNS", "TIMEFORMAT", "TERM", "APP_MODE", "TZ"]) {
     assert.equal(refusedReason(name), null, name);
