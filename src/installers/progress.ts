@@ -166,6 +166,9 @@ export function watchPip(
     },
     stop() {
       clearInterval(timer);
+      // The last frame: pip may finish between two polls, and a user (or a log of the
+      // terminal) should see where the install ended, not the count of the poll before.
+      if (names !== null) render();
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   parseUvLine,
   reportNames,
   uvCacheDir,
+  watchPip,
 } from "../../../src/installers/progress.ts";
 
 Deno.test("parsePipLine() reads pip's log lines, old and new", () => {
@@ -59,4 +60,23 @@ Deno.test("uvCacheDir() finds uv's cache as uv does, and none under UV_NO_CACHE"
   assert.equal(uvCacheDir({ HOME: "/h" }), "/h/.cache/uv");
   assert.equal(uvCacheDir({ UV_NO_CACHE: "1", UV_CACHE_DIR: "/c" }), null);
   assert.equal(uvCacheDir({}), null);
+});
+
+Deno.test("watchPip() draws the last count when pip ends between two polls", async () => {
+  const venv = await Deno.makeTempDir();
+  const site = `${venv}/lib/python3.12/site-packages`;
+  await Deno.mkdir(site, { recursive: true });
+  const shown: string[] = [];
+  const w = watchPip(venv, null, (d) => shown.push(d));
+  try {
+    w.line("Installing collected packages: a, b");
+    assert.equal(shown.at(-1), "0/2 installed, a");
+    // pip installs both and exits before the next poll.
+    await Deno.mkdir(`${site}/a-1.0.dist-info`);
+    await Deno.mkdir(`${site}/b-1.0.dist-info`);
+  } finally {
+    w.stop();
+  }
+  assert.equal(shown.at(-1), "2/2 installed");
+  await Deno.remove(venv, { recursive: true });
 });
