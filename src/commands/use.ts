@@ -83,7 +83,9 @@ export function useCommand(p: RootedProject, name: string | null): Promise<numbe
 
   // Validates the name against the [env.NAME] tables (ConfigError, exit 3, with a
   // did-you-mean), exactly as a later run would.
-  pickEnv(loaded, { flag: name });
+  // Named as coming from `prime use` (not --env) in the message; a blank or padded
+  // name is checked as written, and refused.
+  pickEnv(loaded, name !== "" && name === name.trim() ? { useChoice: name } : { flag: name });
   writeUseChoice(root, name);
   log.info(`prime: this clone now uses env ${name} (saved in ${choiceFile})`);
   if (override !== null) {

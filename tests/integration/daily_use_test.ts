@@ -62,6 +62,7 @@ Deno.test("prime use with an unknown name is a configuration error and saves not
   const r = await runPrime(["use", "dve"], { cwd: dir, env });
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /unknown env `dve`.*did you mean `dev`/);
+  assert.doesNotMatch(r.stderr, /from --env/, "the name came from prime use, not --env");
   assert.throws(() => Deno.statSync(join(dir, ".prime", "env")));
 });
 
