@@ -92,10 +92,21 @@ function unclosedBracket(lines: string[]): "[" | "{" | null {
  * PEP 723 block), shown as such.
  */
 function snippet(source: string, line: number, col: number, shift: number): string {
-  const shown = (shift === 2 ? "# " : " ".repeat(Math.max(0, shift))) + source;
+  let shown = (shift === 2 ? "# " : " ".repeat(Math.max(0, shift))) + source;
+  let at = Math.max(0, col - 1);
+  // A long line (a clone's 1 MiB one-liner) is shown around the spot, not whole.
+  if (shown.length > SNIPPET_WIDTH) {
+    const start = Math.max(0, Math.min(at - SNIPPET_WIDTH / 2, shown.length - SNIPPET_WIDTH));
+    const end = start + SNIPPET_WIDTH;
+    shown = (start > 0 ? "…" : "") + shown.slice(start, end) + (end < shown.length ? "…" : "");
+    at = at - start + (start > 0 ? 1 : 0);
+  }
   const num = String(line);
   const pad = " ".repeat(num.length);
   // Tabs keep their width in the caret line, so the caret sits under the spot.
-  const under = shown.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, " ");
+  const under = shown.slice(0, at).replace(/[^\t]/g, " ");
   return `  ${pad} |\n  ${num} | ${shown}\n  ${pad} | ${under}^`;
 }
+
+/** The most of a line a syntax error shows. */
+const SNIPPET_WIDTH = 120;

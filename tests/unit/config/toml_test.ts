@@ -19,6 +19,23 @@ Deno.test("parseToml() shows the offending line with a caret under the spot", ()
   assert.equal(e.exitCode, 3);
 });
 
+Deno.test("parseToml() shows a window of a long line around the spot, not the whole line", () => {
+  // A clone's one-line 900 KB value: the message stays a few short lines.
+  const e = failure(`a = "${"x".repeat(5000)}tru${"y".repeat(900_000)}\n`);
+  const lines = e.details!.split("\n");
+  assert.equal(lines.length, 3);
+  assert.ok(lines.every((l) => l.length < 140), "a line of the snippet is too long");
+  // The caret still sits under the spot: the character above it is the one reported.
+  const col = Number(/:1:(\d+):/.exec(e.message)![1]);
+  const caret = lines[2].indexOf("^");
+  assert.equal(lines[1][caret], `a = "${"x".repeat(5000)}tru${"y".repeat(900_000)}`[col - 1]);
+  // A window in the middle of a line.
+  const mid = failure(`a = [${"1, ".repeat(200)}tru, ${"2, ".repeat(200)}]\n`);
+  const [, shown, under] = mid.details!.split("\n");
+  assert.ok(shown.includes("…") && shown.length < 140, shown);
+  assert.equal(shown.slice(under.indexOf("^"), under.indexOf("^") + 3), "tru");
+});
+
 Deno.test("parseToml() points at the line that left an array open, not the line after", () => {
   const e = failure('venv_driver = "venv_pip"\nrequirements = ["a"\n\n# more\nx = 1\n');
   assert.match(
