@@ -156,7 +156,7 @@ async function execIn(
 
 /**
  * A script with no block and no ref root: exec its recorded interpreter, isolated, when
- * the record still holds (see state/stamp.ts). Returns when it does not.
+ * the record still holds (see stamp.ts). Returns when it does not.
  */
 async function execBareScript(
   script: string,

@@ -92,7 +92,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
   const built = spec.venv;
   const venvDir = built?.dir ?? null;
   // The program runs through the venv path; the generation behind it is held until the
-  // program exits (see state/generation.ts).
+  // program exits (see core/generation.ts).
   if (venvDir !== null && !spec.followRebuilds) await pinLiveDir(venvDir);
   const run = built?.run ?? { refRoot: spec.project.refRoot, env: null, vars: {}, varsFiles: [] };
   const target = spec.target;
