@@ -1,6 +1,6 @@
 /** The cold path: parse, dispatch, and turn errors into exit codes. */
 import { type Invocation, readInvocation } from "./args.ts";
-import { COMMAND_NAMES, UnknownCommandError } from "../core/invocation.ts";
+import { COMMAND_NAMES, UnknownCommandError, withDropIn } from "../core/invocation.ts";
 import { suggest } from "../config/suggest.ts";
 import { commandSpec } from "./commands.ts";
 import { printHelp } from "./help.ts";
@@ -98,3 +98,8 @@ async function dispatch(inv: Invocation): Promise<number> {
   if (spec?.run === undefined) throw new Error(`no command table entry runs ${c.kind}`);
   return await spec.run(inv, c);
 }
+
+// scripts/prime runs this file for a command the warm path never serves (its first
+// word is a subcommand other than run, or help): no warm bundle to parse first. No
+// top-level await: src/cli/entry.ts and the warm path import this module.
+if (import.meta.main) main(withDropIn(Deno.args)).then((code) => Deno.exit(code));

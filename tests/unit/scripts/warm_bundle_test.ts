@@ -111,3 +111,13 @@ Deno.test("where no bundle can be built the warm path runs from the sources, and
   assert.equal(Deno.readTextFileSync(log), "x\n", "one attempt for the two starts");
   assert.throws(() => Deno.statSync(join(root, "src", ".build", "warm.js")));
 });
+
+Deno.test("scripts/prime sends exactly the commands the warm path never serves straight to the CLI", async () => {
+  const { COMMAND_NAMES } = await import("../../../src/core/invocation.ts");
+  const launcher = await Deno.readTextFile(join(REPO, "scripts", "prime"));
+  const m = /^case \$\{1-sync\} in\n\s*(.+)\)\n/m.exec(launcher);
+  assert.ok(m, "the launcher's case of cold first words");
+  const words = m[1].split("|").map((w) => w.trim()).sort();
+  const expected = [...COMMAND_NAMES.filter((c) => c !== "run"), "-h", "--help"].sort();
+  assert.deepEqual(words, expected, "a new command goes into scripts/prime's list too");
+});
