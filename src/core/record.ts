@@ -32,7 +32,11 @@ export interface BuildRecord {
   dir: string;
   /** The venv path (prime's link, or the venv dir) the build serves. */
   venvDir: string;
-  /** The identity of `dir` when it was built: a directory made again at the same path is another. */
+  /**
+   * The identity of `dir` when it was built: a directory made again at the same path is
+   * another (another inode). `dev` is kept for people; it is not compared, because each
+   * overlay mount of the same layer has a device number of its own.
+   */
   dev: number;
   ino: number;
   /** The sha256 of the prime-stamp.json written into `dir`. */
@@ -68,7 +72,9 @@ export function vouchedStamp(cache: string, venvDir: string): Vouched {
   const path = recordPath(cache, dir);
   const text = isOwnDir(dirname(path)) ? readOwnCacheFile(path, STAMP_MAX_BYTES * 2) : null;
   const r = text === null ? null : parseRecord(text);
-  if (r === null || r.dir !== dir || r.dev !== st.dev || r.ino !== st.ino) {
+  // The inode, not the device: an overlay mount (a container started from an image whose
+  // build ran `prime sync`) gives the same directory another st_dev and keeps its inode.
+  if (r === null || r.dir !== dir || r.ino !== st.ino) {
     return { stamp: null, why: NOT_OURS };
   }
   return { stamp: r.stamp, dir };
@@ -177,7 +183,7 @@ export function pruneRecords(cache: string): number {
     const text = readOwnCacheFile(path, STAMP_MAX_BYTES * 2);
     const r = text === null ? null : parseRecord(text);
     const st = r ? lstatOrNull(r.dir) : null;
-    if (r !== null && st?.isDirectory && st.dev === r.dev && st.ino === r.ino) continue;
+    if (r !== null && st?.isDirectory && st.ino === r.ino) continue;
     try {
       Deno.removeSync(path);
       n++;
