@@ -5,7 +5,7 @@
  * is also "could not fetch"). classifyFailure is pure: the caller passes the output and
  * the environment the installer ran with.
  */
-import { InstallError } from "../core/errors.ts";
+import { InstallError, VenvError } from "../core/errors.ts";
 import type { RunResult } from "../process.ts";
 import { truthy } from "../pypa/pip_config.ts";
 import * as log from "../log.ts";
@@ -533,4 +533,24 @@ export function installFailure(
     `installing dependencies failed: ${what}${cause.summary ? `: ${cause.summary}` : ""}`,
     { details, hint: cause.hint + more },
   );
+}
+
+/**
+ * The VenvError (exit 5) for a failed venv creation (`python -m venv`, `uv venv`): a
+ * full disk says so, with its hint (Python's `[Errno 28]` said nothing of it under "check
+ * that the interpreter's venv module works"); anything else gets `hint`.
+ */
+export function createFailure(
+  installer: Installer,
+  what: string,
+  command: string,
+  result: RunResult,
+  hint: string,
+): VenvError {
+  const output = result.stdout + "\n" + result.stderr;
+  const full = CAUSES.find((c) => c.id === "no-space")!.match({ installer, output });
+  return new VenvError(full ? `${what}: ${full.summary}` : what, {
+    details: failureDetails(command, result),
+    hint: full ? full.hint : hint,
+  });
 }

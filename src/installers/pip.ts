@@ -9,8 +9,8 @@
  * So the venv holds only what the project asked for, like a uv venv.
  */
 import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
-import { InstallError, VenvError } from "../core/errors.ts";
-import { failureDetails, installFailure } from "./failure.ts";
+import { InstallError } from "../core/errors.ts";
+import { createFailure, installFailure } from "./failure.ts";
 import { installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
 import { exitText } from "../process.ts";
 import * as log from "../log.ts";
@@ -94,10 +94,13 @@ export function createPipDriver(pip: PipLauncher): VenvDriver {
         timeoutMs: 300_000,
       });
       if (r.code !== 0) {
-        throw new VenvError(`creating the venv ${ctx.venvDir} failed: venv exited ${exitText(r)}`, {
-          details: failureDetails(`${ctx.python.path} ${args.join(" ")}`, r),
-          hint: 'check that the interpreter\'s venv module works, or try venv_driver = "venv_uv"',
-        });
+        throw createFailure(
+          "pip",
+          `creating the venv ${ctx.venvDir} failed: venv exited ${exitText(r)}`,
+          `${ctx.python.path} ${args.join(" ")}`,
+          r,
+          'check that the interpreter\'s venv module works, or try venv_driver = "venv_uv"',
+        );
       }
     },
     async install(ctx) {

@@ -12,8 +12,8 @@ import type { InstallPlan, LockInPlan } from "../deps/plan.ts";
 import { pathWithoutShims } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
 import { admitsMinorAtLeast } from "../pypa/specifier.ts";
-import { PythonNotFoundError, VenvError } from "../core/errors.ts";
-import { failureDetails, installFailure } from "./failure.ts";
+import { PythonNotFoundError } from "../core/errors.ts";
+import { createFailure, installFailure } from "./failure.ts";
 import { installerArgs, installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
 import { exitText, run, type Runner, type RunResult, tail } from "../process.ts";
 import { parse as parseToml } from "smol-toml";
@@ -187,12 +187,12 @@ export function createUvDriver(
         timeoutMs: 300_000,
       });
       if (r.code !== 0) {
-        throw new VenvError(
+        throw createFailure(
+          "uv",
           `creating the venv ${ctx.venvDir} failed: uv venv exited ${exitText(r)}`,
-          {
-            details: failureDetails(`${uv.path} ${args.join(" ")}`, r),
-            hint: 'run prime with --refresh, or try venv_driver = "venv_pip"',
-          },
+          `${uv.path} ${args.join(" ")}`,
+          r,
+          'run prime with --refresh, or try venv_driver = "venv_pip"',
         );
       }
     },

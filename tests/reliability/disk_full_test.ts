@@ -130,3 +130,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "no space while the venv itself is created says the disk is full, under both drivers" +
+    WHY,
+  ignore: why !== null,
+  async fn() {
+    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
+    for (const driver of ["venv_pip", "venv_uv"]) {
+      // Room for the repo, not for the venv's first files.
+      const mnt = await Deno.makeTempDir({ prefix: "prime-tmpfs-" });
+      const m = await sh("mount", ["-t", "tmpfs", "-o", "size=24k", "tmpfs", mnt]);
+      assert.equal(m.code, 0, m.out);
+      try {
+        Deno.writeTextFileSync(
+          join(mnt, "prime.toml"),
+          `required_python_version = "${PY?.minor}"\nvenv_driver = "${driver}"\n`,
+        );
+        const r = await runPrime(["sync"], { cwd: mnt, env });
+        if (driver === "venv_uv" && /uv cannot be had/.test(r.stderr)) continue;
+        assertCleanFailure(r, 5, driver);
+        assert.match(r.stderr, /creating the venv .*: the disk is full/, r.stderr);
+        assert.match(r.stderr, /hint: free space/);
+        assert.doesNotMatch(r.stderr, /venv module works/);
+      } finally {
+        await sh("umount", [mnt]);
+        await Deno.remove(mnt).catch(() => {});
+      }
+    }
+  },
+});
