@@ -19,7 +19,7 @@ import {
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { ownCacheDir } from "../core/paths.ts";
-import { VenvError } from "../core/errors.ts";
+import { errorMessage, PrimeError, VenvError } from "../core/errors.ts";
 import * as log from "../log.ts";
 import { basename, isInside, lstatOrNull, pathExists } from "../core/files.ts";
 
@@ -120,9 +120,27 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
       log.info(`prime: removed ${removed.join(" and ")}, freed ${formatBytes(freed)}`);
     }
     return 0;
+  } catch (e) {
+    throw notRemovable(e, label) ?? e;
   } finally {
     lock.release();
   }
+}
+
+/**
+ * A removal the file system refused (a read-only or immutable repo, a directory the
+ * user cannot write) as exit 5 naming what could not go; null for anything else.
+ */
+function notRemovable(e: unknown, label: string): VenvError | null {
+  if (e instanceof PrimeError) return null;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof Deno.errors.PermissionDenied) && code !== "EROFS" && code !== "EPERM") {
+    return null;
+  }
+  return new VenvError(`cannot remove ${label}: ${errorMessage(e)}`, {
+    hint:
+      "make its directory writable (chmod u+w, chattr -i, a read-write mount), then run prime clean again",
+  });
 }
 
 /** Removes cached script envs unused for more than `olderThanDays`, and stale pointers. */

@@ -735,6 +735,21 @@ export const CATALOGUE: Case[] = [
     says: [/cannot create the venv .*\/\.venv: .* is not writable/],
     fix: /make the directory writable, or set local_venv_dir_rel_path/,
   },
+  {
+    area: "files",
+    name: "prime clean in a read-only repo (chattr +i) with a venv in it",
+    skip: chattrSkip,
+    setup: async (d) => {
+      await Deno.mkdir(join(d, ".venv"));
+      await Deno.writeTextFile(join(d, ".venv", "pyvenv.cfg"), "home = /usr/bin\n");
+      await chattr("+i", d);
+    },
+    teardown: (d) => chattr("-i", d),
+    args: ["clean"],
+    code: 5,
+    says: [/cannot remove \.venv: .*not permitted/],
+    fix: /make its directory writable .* then run prime clean again/,
+  },
 ];
 
 for (const c of CATALOGUE) {
