@@ -164,6 +164,19 @@ export function listedExists(): (p: string) => boolean {
   };
 }
 
+/**
+ * Whether a file found by a walk up from a start directory may speak for the project:
+ * owned by the user, by root, or by the owner of the start directory (a checkout
+ * another user owns, which the user chose to work in). Another user's file above the
+ * user's own directory is not: anyone can create `/tmp/prime.toml`, as git's
+ * CVE-2022-24765 was anyone's `/tmp/.git`. One lstat.
+ */
+export function ownerMayConfigure(path: string, startOwner: number | null): boolean {
+  const uid = lstatOrNull(path)?.uid ?? null;
+  if (uid === null) return true; // gone, or no owners on this platform
+  return uid === 0 || uid === startOwner || uid === Deno.uid();
+}
+
 /** Whether anything is at `p` (a dangling link counts). */
 export function pathExists(p: string): boolean {
   return lstatOrNull(p) !== null;

@@ -9,7 +9,7 @@
  * (Workspace membership, which can make an ancestor the ref root, is route.ts's.)
  */
 import { errorMessage, UsageError } from "./errors.ts";
-import { listedExists, listedIsFile, parentDir } from "./files.ts";
+import { listedExists, listedIsFile, ownerMayConfigure, parentDir } from "./files.ts";
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
@@ -21,25 +21,40 @@ export function findRefRootSync(startDir: string): string | null {
   return refRootFrom(realStartDir(startDir));
 }
 
+/** A real start directory and its owner. */
+interface Start {
+  dir: string;
+  owner: number | null;
+}
+
 /** `startDir` with its links resolved. @throws UsageError (exit 2) when it is no directory. */
-function realStartDir(startDir: string): string {
+function realStartDir(startDir: string): Start {
   try {
     const dir = Deno.realPathSync(startDir);
-    if (!Deno.statSync(dir).isDirectory) throw new Error("not a directory");
-    return dir;
+    const st = Deno.statSync(dir);
+    if (!st.isDirectory) throw new Error("not a directory");
+    return { dir, owner: st.uid };
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "it does not exist" : errorMessage(e);
     throw new UsageError(`cannot start in ${startDir}: ${why}`, "pass an existing directory");
   }
 }
 
-/** findRefRootSync() from a real directory path. */
-function refRootFrom(real: string): string | null {
+/**
+ * findRefRootSync() from a real start directory. Above the start directory, a config
+ * file another user owns ends the walk with no ref root (see ownerMayConfigure).
+ */
+function refRootFrom(start: Start): string | null {
   // By listings: a missing config file costs no exception (see listedExists).
   const exists = listedExists();
-  for (let dir = real;;) {
+  for (let dir = start.dir;;) {
     const base = dir === "/" ? "" : dir;
-    if (exists(`${base}/prime.toml`) || exists(`${base}/pyproject.toml`)) return dir;
+    const found = ["prime.toml", "pyproject.toml"].filter((n) => exists(`${base}/${n}`));
+    if (found.length > 0) {
+      const ours = dir === start.dir ||
+        found.every((n) => ownerMayConfigure(`${base}/${n}`, start.owner));
+      return ours ? dir : null;
+    }
     const parent = parentDir(dir);
     if (parent === null) return null;
     dir = parent;
@@ -63,8 +78,9 @@ export function findRefRoot(startDir: string): Promise<string | null> {
  * @throws UsageError (exit 2) when the start directory does not exist.
  */
 export function findProjectRoot(startDir: string): string | null {
-  const real = realStartDir(startDir);
-  const found = refRootFrom(real);
+  const start = realStartDir(startDir);
+  const real = start.dir;
+  const found = refRootFrom(start);
   if (found !== null) return found;
   const home = realHome();
   // `pyenv local` in $HOME writes ~/.python-version: a preference, not a project.
@@ -72,7 +88,11 @@ export function findProjectRoot(startDir: string): string | null {
   if (real !== home && real !== "/" && isFile(`${real}/.python-version`)) return real;
   for (let dir: string | null = real; dir !== null && dir !== "/"; dir = parentDir(dir)) {
     if (dir === home) break;
-    if (isFile(`${dir}/requirements.txt`) || isFile(`${dir}/setup.py`)) return dir;
+    for (const name of ["requirements.txt", "setup.py"]) {
+      const path = `${dir}/${name}`;
+      if (!isFile(path)) continue;
+      return dir === real || ownerMayConfigure(path, start.owner) ? dir : null;
+    }
   }
   return null;
 }

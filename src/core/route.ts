@@ -6,7 +6,7 @@
  */
 import { fileSha256, isOwnDir, readOwnCacheFile } from "./paths.ts";
 import { fastHash } from "./hash.ts";
-import { dirname, listedIsFile, parentDir, statOrNull } from "./files.ts";
+import { dirname, listedIsFile, ownerMayConfigure, parentDir, statOrNull } from "./files.ts";
 
 /**
  * The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest
@@ -17,6 +17,7 @@ import { dirname, listedIsFile, parentDir, statOrNull } from "./files.ts";
 export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] {
   const out: string[] = [];
   const isFile = listedIsFile();
+  let owner: number | null | undefined;
   for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
     const base = d === "/" ? "" : d;
     const was = known?.dirs?.[d];
@@ -25,7 +26,12 @@ export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] 
       continue;
     }
     for (const name of ["prime.toml", "pyproject.toml"]) {
-      if (isFile(`${base}/${name}`)) out.push(`${base}/${name}`);
+      const path = `${base}/${name}`;
+      if (!isFile(path)) continue;
+      // Another user's config above the member (a `/tmp/prime.toml` naming it) never
+      // claims it (see ownerMayConfigure).
+      if (owner === undefined) owner = statOrNull(dir)?.uid ?? null;
+      if (ownerMayConfigure(path, owner)) out.push(path);
     }
   }
   return out;

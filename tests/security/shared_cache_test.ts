@@ -7,7 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { AS_NOBODY, PRIME, runFile, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
+import {
+  AS_NOBODY,
+  PRIME,
+  runFile,
+  runPrime,
+  testEnv,
+  worksAsNobody,
+} from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 import { IGNORE, makeRepo, WHY } from "../helpers/reliability.ts";
 import { findOnPath, pathDirs, pathExists } from "../../src/core/files.ts";
@@ -74,5 +81,39 @@ Deno.test({
     const r = await ptyShell(dir, env);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!pathExists(mark), "prime shell ran the bashrc another uid planted");
+  },
+});
+
+Deno.test({
+  name:
+    "another uid's prime.toml in a shared parent (/tmp) is never the ref root of the user's dir below it" +
+    WHY + requires(need(canSwitch, "needs root and setpriv to act as a second uid")).why,
+  ignore: IGNORE || !canSwitch,
+  async fn() {
+    // A shared dir like /tmp: anyone can create a file in it.
+    const shared = await Deno.makeTempDir({ prefix: "prime-shared-" });
+    await Deno.chmod(shared, 0o1777);
+    const mark = join(shared, "pwned");
+    await asAttacker(
+      `cd '${shared}' && printf 'python_selector_file_rel_path = "sel.sh"\\nvars = { X = "1" }\\n' > prime.toml && printf '#!/bin/sh\\ntouch ${mark}\\nexit 1\\n' > sel.sh && chmod 755 sel.sh && touch requirements.txt`,
+    );
+    // The user's own scratch dir in it, with a script and no config of its own.
+    const work = join(shared, "work");
+    await Deno.mkdir(work);
+    await Deno.writeTextFile(join(work, "app.py"), "print('ran')\n");
+    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
+    const info = await runPrime(["info"], { cwd: work, env });
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /ref root: +\(none/);
+    const r = await runPrime(["app.py"], { cwd: work, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "ran\n");
+    assert.ok(!pathExists(mark), "another user's selector ran as this user");
+    // The user's own config in the same place is the ref root, as ever.
+    const own = join(await Deno.makeTempDir(), "proj");
+    await Deno.mkdir(join(own, "sub"), { recursive: true });
+    await Deno.writeTextFile(join(own, "prime.toml"), "");
+    const sub = await runPrime(["info"], { cwd: join(own, "sub"), env });
+    assert.match(sub.stdout, new RegExp(`ref root: +${own}`));
   },
 });
