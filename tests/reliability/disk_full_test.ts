@@ -6,7 +6,8 @@
  * counts the inodes a whole build needs, then builds get 1, 2, ... fewer.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { realUv } from "../helpers/uv.ts";
 import { runPrime, testEnv } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 import { assertCleanFailure, PY } from "../helpers/reliability.ts";
@@ -131,12 +132,20 @@ Deno.test({
   },
 });
 
+const UV = why === null ? await realUv() : null;
+const UV_WHY = requires(need(UV === null || UV.ok, UV?.ok === false ? UV.why : "")).why;
+
 Deno.test({
   name: "no space while the venv itself is created says the disk is full, under both drivers" +
-    WHY,
-  ignore: why !== null,
+    WHY + UV_WHY,
+  ignore: why !== null || UV?.ok !== true,
   async fn() {
-    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }));
+    // uv on PATH for the uv driver (a real one: tests/helpers/uv.ts).
+    const uv = UV!;
+    if (!uv.ok) throw new Error("unreachable: skipped without uv");
+    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }), {
+      PATH: `${dirname(uv.value.path)}:${Deno.env.get("PATH")}`,
+    });
     for (const driver of ["venv_pip", "venv_uv"]) {
       // Room for the repo, not for the venv's first files.
       const mnt = await Deno.makeTempDir({ prefix: "prime-tmpfs-" });
@@ -148,7 +157,6 @@ Deno.test({
           `required_python_version = "${PY?.minor}"\nvenv_driver = "${driver}"\n`,
         );
         const r = await runPrime(["sync"], { cwd: mnt, env });
-        if (driver === "venv_uv" && /uv cannot be had/.test(r.stderr)) continue;
         assertCleanFailure(r, 5, driver);
         assert.match(r.stderr, /creating the venv .*: the disk is full/, r.stderr);
         assert.match(r.stderr, /hint: free space/);
