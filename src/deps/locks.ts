@@ -19,7 +19,7 @@ import { isFile } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
 
 /** The most a pylock.toml may hold: a large lock, but never /dev/zero. */
-export const PYLOCK_MAX_BYTES = 64 * 1024 * 1024;
+const PYLOCK_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The lock file names prime reads, in the order it prefers them. */
 export const LOCK_FILES = ["uv.lock", "pylock.toml", "poetry.lock"] as const;

@@ -497,7 +497,7 @@ export function installerReason(output: string, max = 4): string[] {
  * reason (default), the command and the whole output (-v), the command only (-vv,
  * which streamed the output already).
  */
-export function failureDetails(
+function failureDetails(
   command: string,
   result: RunResult,
   verbosity: number = log.getVerbosity(),

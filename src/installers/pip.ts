@@ -46,7 +46,7 @@ function pipWatch(ctx: BuildContext, version: string, args: string[]): Watch {
 }
 
 /** The first pip with `--uploaded-prior-to` (uv's `--exclude-newer`). */
-export const PIP_UPLOADED_PRIOR_TO_SINCE = 26;
+const PIP_UPLOADED_PRIOR_TO_SINCE = 26;
 
 /**
  * install_args as this pip takes them: uv's `--exclude-newer DATE` (from a PEP 723

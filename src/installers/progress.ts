@@ -68,7 +68,7 @@ export function reportNames(json: string): string[] | null {
 }
 
 /** The normalized names of the distributions installed in a site-packages dir. */
-export function installedNames(sitePackages: string): Set<string> {
+function installedNames(sitePackages: string): Set<string> {
   const out = new Set<string>();
   try {
     for (const e of Deno.readDirSync(sitePackages)) {

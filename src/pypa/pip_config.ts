@@ -317,7 +317,7 @@ function argValue(installArgs: string[], name: string): string | null {
 }
 
 /** pip's search rule in uv's words: every index, the best version wins. */
-export const PIP_INDEX_STRATEGY = "unsafe-best-match";
+const PIP_INDEX_STRATEGY = "unsafe-best-match";
 
 /**
  * The index strategy uv gets when prime passes it pip's extra indexes. pip searches

@@ -84,7 +84,7 @@ function whyNot(info: PythonInfo, required: RequiredPython): string {
 }
 
 /** Whether an interpreter is one a choice names. */
-export function matchesChoice(info: PythonInfo, c: PythonChoice): boolean {
+function matchesChoice(info: PythonInfo, c: PythonChoice): boolean {
   return c.paths.includes(info.realPath) || c.requests.some((r) => satisfiesRequest(info, r));
 }
 

@@ -261,7 +261,7 @@ export function removeInstallAlias(alias: string): void {
  * (scripts' `#!`, `activate*`, pyvenv.cfg). Also used by the uv driver, whose installs
  * run through a stable alias of the generation (installers/uv.ts, uvAlias).
  */
-export function renameInVenv(gen: string, fromTail: string, toTail: string): void {
+function renameInVenv(gen: string, fromTail: string, toTail: string): void {
   const enc = new TextEncoder();
   const from = enc.encode(fromTail);
   const to = enc.encode(toTail);
