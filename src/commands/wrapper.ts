@@ -18,9 +18,6 @@ import {
   releaseBaseUrl,
 } from "../release.ts";
 
-/** Exit code when prime itself cannot be fetched (README "Exit codes"). */
-export const EXIT_FETCH_PRIME = EXIT.FETCH_PRIME;
-
 /** What the wrapper pins. */
 export interface WrapperPins {
   version: string;
@@ -169,7 +166,7 @@ async function fetchText(url: string, fromDefault = false): Promise<string> {
   } catch (e) {
     // fetch's own message is only "fetch failed"; the cause says why (DNS, TLS, refused).
     const cause = e instanceof Error && e.cause !== undefined ? `: ${errorMessage(e.cause)}` : "";
-    throw new PrimeError(`cannot fetch ${url}: ${errorMessage(e)}${cause}`, EXIT_FETCH_PRIME, {
+    throw new PrimeError(`cannot fetch ${url}: ${errorMessage(e)}${cause}`, EXIT.FETCH_PRIME, {
       hint: fromDefault
         ? PLACEHOLDER_HINT
         : "check the network, or set PRIME_INSTALL_BASE_URL to a mirror of the release files",
@@ -177,7 +174,7 @@ async function fetchText(url: string, fromDefault = false): Promise<string> {
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new PrimeError(`cannot fetch ${url}: HTTP ${res.status}`, EXIT_FETCH_PRIME, {
+    throw new PrimeError(`cannot fetch ${url}: HTTP ${res.status}`, EXIT.FETCH_PRIME, {
       hint: fromDefault
         ? PLACEHOLDER_HINT
         : `is prime ${PRIME_VERSION} released? set PRIME_INSTALL_BASE_URL to a mirror otherwise`,
@@ -212,7 +209,7 @@ export async function wrapperCommand(startDir: string): Promise<number> {
   if (missing.length > 0) {
     throw new PrimeError(
       `${fetchBase}/SHA256SUMS lists no checksum for ${missing.join(", ")}`,
-      EXIT_FETCH_PRIME,
+      EXIT.FETCH_PRIME,
       { hint: "the release is incomplete; use another release's prime" },
     );
   }
