@@ -8,6 +8,7 @@
  * options after it; values from `choices`, directories for DIR, files otherwise.
  */
 import { type CommandSpec, optionsOf, type OptionSpec } from "./command_spec.ts";
+import { shQuote } from "../shell/quote.ts";
 
 /** What the scripts are generated from: the command table and the global options. */
 export interface CompletionTable {
@@ -41,10 +42,6 @@ export function completionScript(shell: CompletionShell, t: CompletionTable): st
   if (shell === "bash") return bashScript(t);
   if (shell === "zsh") return zshScript(t);
   return fishScript(t);
-}
-
-function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 function bashScript(t: CompletionTable): string {

@@ -10,6 +10,7 @@ import { createExclusive } from "./init.ts";
 import { pathExists } from "../core/files.ts";
 import * as log from "../log.ts";
 import { PRIME_VERSION } from "../core/version.ts";
+import { shQuote } from "../shell/quote.ts";
 import {
   parseSha256Sums,
   PLACEHOLDER_HINT,
@@ -25,10 +26,6 @@ export interface WrapperPins {
   baseUrl: string;
   /** Target -> sha256 hex of prime-<target>, for every release target. */
   sums: Record<string, string>;
-}
-
-function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The wrapper script's text. Pure. */
