@@ -178,7 +178,7 @@ export function configKey(name: keyof ConfigKeys): ConfigKeySpec {
 }
 
 /** The default of a key as docs show it. */
-export function defaultDoc(k: ConfigKeySpec): string {
+function defaultDoc(k: ConfigKeySpec): string {
   if (k.value === undefined) return k.default ?? "none";
   return `\`${
     typeof k.value === "string"

@@ -34,7 +34,7 @@ function realPathOrNull(p: string): string | null {
  * The Python on PATH outside every version manager: what pyenv's `system` means. The
  * first python3 (then python) in a PATH directory that is not a shims directory.
  */
-export function systemPython(env: ChoiceEnv): string | null {
+function systemPython(env: ChoiceEnv): string | null {
   const dirs = (env.PATH ?? "").split(":").filter((d) => d.startsWith("/"));
   for (const name of ["python3", "python"]) {
     for (const d of dirs) {
@@ -51,7 +51,7 @@ export function systemPython(env: ChoiceEnv): string | null {
  * version pyenv would run (PYENV_VERSION, else its global version); other shims, and a
  * pyenv shim for `system`, are passed over for the next entry.
  */
-export function firstPathPython(env: ChoiceEnv): string | null {
+function firstPathPython(env: ChoiceEnv): string | null {
   const root = pyenvRoot(env);
   for (const d of (env.PATH ?? "").split(":").filter((x) => x.startsWith("/"))) {
     const p = joinPath(d, "python3");
