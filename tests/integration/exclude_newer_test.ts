@@ -8,13 +8,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeWheel, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { requireUv } from "../helpers/requires.ts";
+import { sha256Hex } from "../../src/core/paths.ts";
 
 const { py, uv, ignore, why } = await requireUv();
-
-async function sha256(path: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A PEP 691 index of `oldnew` 1.0 (uploaded 2022) and 2.0 (uploaded 2024). */
 async function serveIndex() {
@@ -26,7 +22,7 @@ async function serveIndex() {
     files.push({
       filename: name,
       url: `/files/${name}`,
-      hashes: { sha256: await sha256(whl) },
+      hashes: { sha256: await sha256Hex(await Deno.readFile(whl)) },
       "upload-time": at,
     });
   }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { makeWheel, pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
 import { realUv } from "../helpers/uv.ts";
 import { need, requires } from "../helpers/requires.ts";
+import { sha256Hex } from "../../src/core/paths.ts";
 
 const pys = pyenvPythons().filter((p) => /^3\.\d+$/.test(p.minor) && Number(p.minor.slice(2)) >= 8);
 const oldest = pys[0];
@@ -55,11 +56,6 @@ python = "~${oldest.minor}"
   },
 });
 
-async function sha256(path: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 Deno.test({
   name:
     "a Poetry 2 poetry.lock is installed from under both drivers: its pins, under their markers" +
@@ -95,7 +91,9 @@ description = ""
 optional = false
 python-versions = "*"
 groups = ["main"]
-files = [{file = "${one.split("/").at(-1)}", hash = "sha256:${await sha256(one)}"}]
+files = [{file = "${one.split("/").at(-1)}", hash = "sha256:${await sha256Hex(
+        await Deno.readFile(one),
+      )}"}]
 
 [[package]]
 name = "winonly"
