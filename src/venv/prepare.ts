@@ -316,6 +316,17 @@ export async function prepareEnv(
   const compute = (name: VenvDriverName) =>
     computeEnvInputs(final, python!, name, plan, runRefRoot);
 
+  // Fresh (what ensureEnv checks first): nothing of the build is loaded.
+  const freshNow = async (inputs: EnvInputs) =>
+    !o.refresh && await isFresh(inputs, p.cache) && await holdLive(inputs.venvDir)
+      ? {
+        settings,
+        selection,
+        python,
+        inputs,
+        result: { built: false, reason: "fresh" as const, seconds: 0 },
+      }
+      : null;
   let driverName: VenvDriverName | null = settings.driver;
   if (driverName === null && decided) driverName = decided.name;
   if (driverName === null) {
@@ -324,15 +335,8 @@ export async function prepareEnv(
       // No driver configured: the one that built the venv stands while it is fresh,
       // so a fresh env never waits for uv to be found.
       const inputs = await compute(stamp.driver);
-      if (!o.refresh && await isFresh(inputs, p.cache) && await holdLive(inputs.venvDir)) {
-        return {
-          settings,
-          selection,
-          python,
-          inputs,
-          result: { built: false, reason: "fresh", seconds: 0 },
-        };
-      }
+      const fresh = await freshNow(inputs);
+      if (fresh) return fresh;
     }
   }
   let inputs = driverName ? await compute(driverName) : null;
@@ -353,16 +357,8 @@ export async function prepareEnv(
     if (d.note) log.info(`prime: note: ${d.note}`);
     inputs = await compute(d.name);
   }
-  // Fresh (what ensureEnv checks first): nothing of the build is loaded.
-  if (!o.refresh && await isFresh(inputs, p.cache) && await holdLive(inputs.venvDir)) {
-    return {
-      settings,
-      selection,
-      python,
-      inputs,
-      result: { built: false, reason: "fresh", seconds: 0 },
-    };
-  }
+  const fresh = await freshNow(inputs);
+  if (fresh) return fresh;
   const { ensureEnv } = await import("./build.ts");
   const { getUv, makeDriver } = await import("./choose_driver.ts");
   const result = await ensureEnv(inputs, {
