@@ -179,12 +179,23 @@ export function pipConfigFiles(
   return files;
 }
 
+/**
+ * The text of each pip configuration file that exists. A missing or unreadable file is
+ * skipped, as pip skips it (a directory too); one that is not a regular file (a FIFO would block, a device
+ * such as /dev/zero never ends) or is over 1 MiB is a ConfigError (exit 3), as for
+ * prime's own configuration.
+ */
 function readFiles(paths: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const f of paths) {
     try {
-      out.push([f, Deno.readTextFileSync(f)]);
-    } catch { /* missing or unreadable: pip skips it too */ }
+      if (Deno.statSync(f).isDirectory) continue;
+      out.push([f, readBoundedText(f)]);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) continue;
+      if (e instanceof Deno.errors.NotADirectory) continue;
+      throw e;
+    }
   }
   return out;
 }

@@ -4,10 +4,12 @@ import {
   parsePipConf,
   pipConfigFiles,
   type PipSettings,
+  readPipSettings,
   settingsFromFiles,
   uvArgsFromPip,
   withPipVariables,
 } from "../../../src/pypa/pip_config.ts";
+import { ConfigError } from "../../../src/core/errors.ts";
 
 const CONF = `[global]
 index-url = https://corp.example/simple
@@ -186,4 +188,44 @@ Deno.test("pipConfigFiles() is empty when PIP_CONFIG_FILE is /dev/null and ends 
   assert.equal(files.at(-1), "/x/pip.conf");
   assert.ok(files.includes("/etc/pip.conf"));
   assert.ok(files.includes("/h/.config/pip/pip.conf"));
+});
+
+Deno.test("readPipSettings() refuses a pip.conf that never ends or blocks, and skips a directory", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.mkdirSync(`${dir}/pip`);
+    Deno.symlinkSync("/dev/zero", `${dir}/pip/pip.conf`);
+    const env = { HOME: dir, XDG_CONFIG_HOME: dir, XDG_CONFIG_DIRS: `${dir}/none` };
+    assert.throws(
+      () => readPipSettings(env),
+      (e: unknown) => e instanceof ConfigError && /not a file/.test(e.message),
+    );
+    Deno.removeSync(`${dir}/pip/pip.conf`);
+    new Deno.Command("mkfifo", { args: [`${dir}/pip/pip.conf`] }).outputSync();
+    assert.throws(() => readPipSettings(env), ConfigError);
+    Deno.removeSync(`${dir}/pip/pip.conf`);
+    Deno.writeTextFileSync(
+      `${dir}/pip/pip.conf`,
+      "[global]\nindex-url = https://x.example/simple\n" + "#".repeat(2 * 1024 * 1024),
+    );
+    assert.throws(
+      () => readPipSettings(env),
+      (e: unknown) => e instanceof ConfigError && /larger than/.test(e.message),
+    );
+    Deno.removeSync(`${dir}/pip/pip.conf`);
+    Deno.mkdirSync(`${dir}/pip/pip.conf`);
+    // Only /etc/pip.conf is read besides it; whatever that sets, nothing comes from the directory.
+    assert.ok(!JSON.stringify(readPipSettings(env)).includes(`${dir}/pip`));
+    Deno.removeSync(`${dir}/pip/pip.conf`);
+    Deno.writeTextFileSync(
+      `${dir}/pip/pip.conf`,
+      "[global]\nindex-url = https://x.example/simple\n",
+    );
+    assert.deepEqual(readPipSettings(env).indexUrl, {
+      value: "https://x.example/simple",
+      source: `${dir}/pip/pip.conf [global]`,
+    });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
