@@ -23,10 +23,18 @@ export function shellFamily(shell: string): ShellFamily {
   return "posix";
 }
 
+// The prompt marker, as a venv's own activate script sets it: "(name) " before PS1,
+// unless VIRTUAL_ENV_DISABLE_PROMPT is set (prompt frameworks that show the venv
+// themselves ask for that). The name comes through __PRIME_SHELL_PROMPT, which
+// promptName() limits to characters no shell's prompt expands.
 const POSIX_ACTIVATE = `if [ -n "\${__PRIME_SHELL_VENV-}" ]; then
   export VIRTUAL_ENV="$__PRIME_SHELL_VENV"
   export PATH="$VIRTUAL_ENV/bin:$PATH"
-  unset PYTHONHOME PYTHONPATH __PRIME_SHELL_VENV __PRIME_USER_ENV
+  if [ -z "\${VIRTUAL_ENV_DISABLE_PROMPT-}" ] && [ -n "\${__PRIME_SHELL_PROMPT-}" ]; then
+    export VIRTUAL_ENV_PROMPT="$__PRIME_SHELL_PROMPT"
+    PS1="($VIRTUAL_ENV_PROMPT) \${PS1-}"
+  fi
+  unset PYTHONHOME PYTHONPATH __PRIME_SHELL_VENV __PRIME_SHELL_PROMPT __PRIME_USER_ENV
   hash -r 2>/dev/null || true
 fi
 `;
@@ -42,7 +50,11 @@ ${POSIX_ACTIVATE}`;
 const ZSH_ACTIVATE = `if [[ -n "\${__PRIME_SHELL_VENV-}" ]]; then
   export VIRTUAL_ENV="$__PRIME_SHELL_VENV"
   export PATH="$VIRTUAL_ENV/bin:$PATH"
-  unset PYTHONHOME PYTHONPATH __PRIME_SHELL_VENV __PRIME_USER_ZDOTDIR __PRIME_ZDOTDIR
+  if [[ -z "\${VIRTUAL_ENV_DISABLE_PROMPT-}" && -n "\${__PRIME_SHELL_PROMPT-}" ]]; then
+    export VIRTUAL_ENV_PROMPT="$__PRIME_SHELL_PROMPT"
+    PS1="($VIRTUAL_ENV_PROMPT) \${PS1-}"
+  fi
+  unset PYTHONHOME PYTHONPATH __PRIME_SHELL_VENV __PRIME_SHELL_PROMPT __PRIME_USER_ZDOTDIR __PRIME_ZDOTDIR
   rehash
 fi
 `;
@@ -65,10 +77,30 @@ ZDOTDIR="$__PRIME_USER_ZDOTDIR"
 [[ -f "$ZDOTDIR/.zshrc" ]] && source "$ZDOTDIR/.zshrc"
 ${ZSH_ACTIVATE}`;
 
-// fish runs --init-command after config.fish, before -c or the prompt.
+// fish runs --init-command after config.fish, before -c or the prompt. The marker wraps
+// the user's fish_prompt, as a venv's activate.fish does, and hands it the last
+// command's status (a prompt that shows it still sees the real one).
 const FISH_ACTIVATE = "if set -q __PRIME_SHELL_VENV; " +
   "set -gx VIRTUAL_ENV $__PRIME_SHELL_VENV; set -gx PATH $VIRTUAL_ENV/bin $PATH; " +
-  "set -e PYTHONHOME; set -e PYTHONPATH; set -e __PRIME_SHELL_VENV; end";
+  "if not set -q VIRTUAL_ENV_DISABLE_PROMPT; and set -q __PRIME_SHELL_PROMPT; " +
+  "and functions -q fish_prompt; and not functions -q __prime_old_fish_prompt; " +
+  "set -gx VIRTUAL_ENV_PROMPT $__PRIME_SHELL_PROMPT; " +
+  "functions -c fish_prompt __prime_old_fish_prompt; " +
+  "function __prime_status; return $argv[1]; end; " +
+  "function fish_prompt; set -l s $status; printf '(%s) ' $VIRTUAL_ENV_PROMPT; " +
+  "__prime_status $s; __prime_old_fish_prompt; end; end; " +
+  "set -e PYTHONHOME; set -e PYTHONPATH; set -e __PRIME_SHELL_VENV; set -e __PRIME_SHELL_PROMPT; end";
+
+/**
+ * The prompt marker's name for a venv: its directory's name (what the venv's own
+ * activate script shows, `.venv` by default), with every character outside
+ * `[A-Za-z0-9._+-]` turned into `_`. The name is pasted into PS1, which bash expands
+ * (`$(...)`, backquotes) and zsh reads for `%` sequences: a clone under a directory
+ * named to run code at the prompt (CPython's CVE-2024-9287) gets a harmless marker.
+ */
+export function promptName(venvDir: string): string {
+  return basename(venvDir).replace(/[^A-Za-z0-9._+-]/g, "_").slice(0, 64);
+}
 
 /** Writes `files` into one content-addressed directory under `base`, once. */
 async function hookDir(base: string, files: Record<string, string>): Promise<string> {
@@ -97,7 +129,10 @@ export async function shellHook(
   cacheDir: string,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
   const family = shellFamily(shell);
-  const env: Record<string, string> = { __PRIME_SHELL_VENV: venvDir };
+  const env: Record<string, string> = {
+    __PRIME_SHELL_VENV: venvDir,
+    __PRIME_SHELL_PROMPT: promptName(venvDir),
+  };
   if (family === "fish") return { args: ["--init-command", FISH_ACTIVATE], env };
   let base = `${cacheDir}/shell`;
   try {

@@ -78,12 +78,15 @@ for (const name of ["bash", "zsh", "fish"]) {
         shell!,
         dir,
         env,
-        'echo "PY=$(command -v python)"\necho "RC=$FROM_RC"\necho "VE=$VIRTUAL_ENV"\nexit\n',
+        'echo "PY=$(command -v python)"\necho "RC=$FROM_RC"\necho "VE=$VIRTUAL_ENV"\n' +
+          (name === "fish" ? 'echo "PS1="(fish_prompt)\n' : 'echo "PS1=$PS1"\n') + "exit\n",
       );
       assert.match(out, /RC=(bashrc|zshrc|fish)/, `the rc file ran:\n${out}`);
       assert.match(out, new RegExp(`PY=${dir}/\\.venv/bin/python`), out);
       assert.doesNotMatch(out, /PY=.*fakebin/, out);
       assert.match(out, new RegExp(`VE=${dir}/\\.venv`), out);
+      // The prompt marker, as the venv's own activate script gives it.
+      assert.match(out, /PS1=\(\.venv\) /, out);
       // -c: the same for a command (zsh reads .zshenv and fish config.fish even then).
       const c = await runPrime(["shell", "-c", "command -v python"], {
         cwd: dir,

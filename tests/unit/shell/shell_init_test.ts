@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { shellFamily, shellHook } from "../../../src/shell/shell_init.ts";
+import { promptName, shellFamily, shellHook } from "../../../src/shell/shell_init.ts";
 
 Deno.test("shellFamily() knows bash, zsh and fish by name; anything else is posix", () => {
   assert.equal(shellFamily("/usr/bin/bash"), "bash");
@@ -28,4 +28,12 @@ Deno.test("shellHook() writes static hook files once and passes the venv by vari
   const f = await shellHook("/usr/bin/fish", "/r/.venv", {}, cache);
   assert.equal(f.args[0], "--init-command");
   await Deno.remove(cache, { recursive: true });
+});
+
+Deno.test("promptName() is the venv directory's name, with nothing a prompt would expand", () => {
+  assert.equal(promptName("/w/app/.venv"), ".venv");
+  assert.equal(promptName("/w/app/venv-3.12_b+1"), "venv-3.12_b+1");
+  // bash expands $(...) and backquotes in PS1, zsh reads %-sequences (CVE-2024-9287's shape).
+  assert.equal(promptName("/w/app/$(touch x)`id`%F{red}"), "__touch_x__id__F_red_");
+  assert.equal(promptName("/w/x/" + "v".repeat(100)).length, 64);
 });
