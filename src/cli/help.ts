@@ -5,6 +5,7 @@ import { PRIME_VERSION } from "../core/version.ts";
 import { UsageError } from "../core/errors.ts";
 import { writeAll } from "../core/files.ts";
 import { COMMANDS, commandSpec, GLOBAL_OPTIONS } from "./commands.ts";
+import { reportError } from "./report.ts";
 
 /** Where the summaries start in the usage list. */
 const SUMMARY_COLUMN = 39;
@@ -106,4 +107,15 @@ export function printHelp(topic: string | null): number {
   }
   writeAll(Deno.stdout, text);
   return 0;
+}
+
+// scripts/prime runs this file for a bare `prime --help` (or -h, or help): the page
+// is read from the command table, so nothing else of the CLI is loaded (no parser, no
+// dispatch, no npm package: no config or lock to read either).
+if (import.meta.main) {
+  try {
+    writeAll(Deno.stdout, helpText());
+  } catch (e) {
+    Deno.exit(reportError(e, 0));
+  }
 }

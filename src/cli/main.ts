@@ -5,7 +5,8 @@ import { suggest } from "../config/suggest.ts";
 import { commandSpec } from "./commands.ts";
 import { printHelp } from "./help.ts";
 import { load } from "./load.ts";
-import { diskError, errorMessage, EXIT, PrimeError, UsageError } from "../core/errors.ts";
+import { errorMessage, UsageError } from "../core/errors.ts";
+import { reportError } from "./report.ts";
 import { versionText } from "./version.ts";
 import * as log from "../log.ts";
 import { currentDepth, MAX_DEPTH } from "../core/program_env.ts";
@@ -46,30 +47,6 @@ function withSuggestion(e: unknown): unknown {
   if (!(e instanceof UnknownCommandError) || e.word.includes(".")) return e;
   const near = suggest(e.word, COMMAND_NAMES);
   return near === null ? e : new UnknownCommandError(e.word, near);
-}
-
-/**
- * Prints an error (docs/DESIGN.md "Errors and exit codes") and returns its exit code.
- * A bug's stack shows with -v; an ordinary error (a PrimeError, which names its cause)
- * shows one only with -vv.
- */
-export function reportError(e: unknown, verbose: number | boolean): number {
-  const level = Number(verbose);
-  // A full, over-quota or read-only disk under any of prime's own writes is the
-  // user's to fix (exit 5, with the path), never "a bug in prime".
-  e = diskError(e) ?? e;
-  if (e instanceof PrimeError) {
-    log.error(e.message);
-    if (e.details) log.errorDetail(e.details);
-    if (e.hint) log.errorDetail(`  hint: ${e.hint}`);
-    if (level >= 2 && e.stack) log.raw(e.stack);
-    return e.exitCode;
-  }
-  const msg = errorMessage(e);
-  log.error(`internal error: ${msg}`);
-  if (level >= 1 && e instanceof Error && e.stack) log.raw(e.stack);
-  else log.info("  hint: this is a bug in prime; run again with -v for the stack and report it");
-  return EXIT.INTERNAL;
 }
 
 async function dispatch(inv: Invocation): Promise<number> {

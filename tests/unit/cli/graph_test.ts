@@ -51,6 +51,18 @@ Deno.test("the cold CLI's --version graph loads no node: built-in and no npm pac
   assert.deepEqual(commands, [], "commands load only when dispatched to");
 });
 
+Deno.test("the bare --help graph (src/cli/help.ts alone) loads the command table and no command, node: built-in or npm package", () => {
+  const { modules, external } = startupGraph([
+    new URL("../../../src/cli/help.ts", import.meta.url),
+  ]);
+  assert.deepEqual(external, [], "scripts/prime runs it with --no-config: no npm package resolves");
+  assert.ok(modules.includes("src/cli/commands.ts"), "the page is read from the command table");
+  const heavy = modules.filter((m) =>
+    m.startsWith("src/commands/") || m === "src/cli/main.ts" || m === "src/cli/args.ts"
+  );
+  assert.deepEqual(heavy, [], "no parser, dispatch or command");
+});
+
 Deno.test("startupGraph() follows a literal import() and skips type-only imports", () => {
   const dir = Deno.makeTempDirSync();
   try {
