@@ -88,51 +88,69 @@ function join(chunks: Uint8Array[]): string {
 }
 
 /**
- * A small supervisor between prime and an installer (Linux). It starts the installer
- * in a process group of its own, asks the kernel for SIGTERM when prime dies
- * (PR_SET_PDEATHSIG: also after `kill -9` of prime alone), and on that signal, or on
+ * A small supervisor between prime and an installer (Linux). It asks the kernel for
+ * SIGTERM when prime dies (PR_SET_PDEATHSIG: also after `kill -9` of prime alone),
+ * reads what to run from its stdin (cwd, argv and environment, NUL-separated), starts
+ * the installer in a process group of its own, and on that signal, or on
  * SIGINT/SIGTERM, kills the whole group with SIGKILL, so neither pip or uv nor a build
  * backend they started can go on writing. The installer itself also asks for SIGKILL
  * when the supervisor dies: `kill -9` of prime's whole process group (a shell job,
  * `timeout -s KILL`) kills the supervisor before it can act, and left pip downloading
- * on as an orphan. Otherwise it passes the installer's exit status through. Deno spawns children from its main thread, which lives as long as
- * prime, so the signal comes only when prime itself is gone. argv: PRIME_PID CMD ARGS.
+ * on as an orphan. Otherwise it passes the installer's exit status through. An empty
+ * stdin (a supervisor started ahead and not needed, or prime gone) ends it with 0.
+ * Deno spawns children from its main thread, which lives as long as prime, so the
+ * signal comes only when prime itself is gone. argv: PRIME_PID.
+ *
+ * What to run comes through stdin so that the Python can start (about 10 ms, most of
+ * it the interpreter and ctypes) while prime still works out the installer's command
+ * line: prestartSupervisor().
  */
 const SUPERVISOR = `import os, signal, sys
+pid = 0
 def stop(*_):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
+    if pid > 0:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
     os._exit(137)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(s, stop)
 try:
     import ctypes
     libc = ctypes.CDLL(None)
 except Exception:
     libc = None  # no ctypes: the private build dir still keeps an orphan harmless
+if libc is not None:
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+if os.getppid() != int(sys.argv[1]):
+    stop()
+spec = sys.stdin.buffer.read().split(b"\\0")
+if len(spec) < 3:
+    os._exit(0)
+n = int(spec[1])
+argv = spec[2:2 + n]
+env = dict(e.split(b"=", 1) for e in spec[2 + n:] if b"=" in e)
 me = os.getpid()
 pid = os.fork()
 if pid == 0:
-    os.setpgid(0, 0)
-    if libc is not None:
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != me:
-            os._exit(137)
     try:
-        os.execv(sys.argv[2], sys.argv[2:])
+        os.setpgid(0, 0)
+        if libc is not None:
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != me:
+                os._exit(137)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.chdir(spec[0])
+        os.execve(argv[0], argv, env)
     except OSError as e:
-        sys.stderr.write("%s: %s\\n" % (sys.argv[2], e))
+        sys.stderr.write("%s: %s\\n" % (argv[0].decode(errors="replace"), e))
     os._exit(127)
 try:
     os.setpgid(pid, pid)
 except OSError:
     pass
-for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-    signal.signal(s, stop)
-if libc is not None:
-    libc.prctl(1, signal.SIGTERM, 0, 0, 0)
-if os.getppid() != int(sys.argv[1]):
-    stop()
 while True:
     try:
         _, status = os.waitpid(pid, 0)
@@ -145,20 +163,67 @@ if os.WIFSIGNALED(status):
 os._exit(os.WEXITSTATUS(status))
 `;
 
-/** The command line that starts `cmd` under the parent-death wrapper, where it applies. */
-function withParentDeath(
-  python: string | undefined,
+/** A supervisor waiting for its installer's command line (prestartSupervisor). */
+let prestarted: { python: string; child: Deno.ChildProcess } | null = null;
+
+/** Starts a supervisor on `python`, or says why it cannot be started. */
+function spawnSupervisor(python: string, detached: boolean): Deno.ChildProcess | string {
+  const env = Deno.env.toObject();
+  for (const k of NEVER_PASSED) delete env[k];
+  try {
+    return new Deno.Command(python, {
+      args: ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid)],
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      detached,
+    }).spawn();
+  } catch (e) {
+    return errorMessage(e);
+  }
+}
+
+/**
+ * Starts the supervisor for a coming `run()` with `dieWithPrime: python` now (Linux),
+ * so its start overlaps what prime does before that run: the next such run (without
+ * a timeout) takes it. One not taken is ended by discardSupervisor().
+ */
+export function prestartSupervisor(python: string): void {
+  if (Deno.build.os !== "linux" || prestarted !== null) return;
+  const child = spawnSupervisor(python, false);
+  if (typeof child !== "string") prestarted = { python, child };
+}
+
+/** Ends a prestarted supervisor that no run took (it exits on its empty stdin). */
+export async function discardSupervisor(): Promise<void> {
+  const p = prestarted;
+  if (p === null) return;
+  prestarted = null;
+  await p.child.stdin.close().catch(() => {});
+  await Promise.all([
+    p.child.status,
+    p.child.stdout.cancel().catch(() => {}),
+    p.child.stderr.cancel().catch(() => {}),
+  ]);
+}
+
+/** The supervisor's stdin: cwd, the argument count, argv, then KEY=VALUE entries. */
+function supervisorSpec(
+  cwd: string,
   cmd: string,
   args: string[],
-): [string, string[]] {
-  if (python === undefined || Deno.build.os !== "linux") return [cmd, args];
-  return [python, ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid), cmd, ...args]];
+  env: Record<string, string>,
+): Uint8Array {
+  const parts = [cwd, String(args.length + 1), cmd, ...args];
+  for (const [k, v] of Object.entries(env)) parts.push(`${k}=${v}`);
+  return new TextEncoder().encode(parts.join("\0"));
 }
 
 /** Runs a program to completion and captures its output. Never throws for a failing child. */
 export const run: Runner = async (cmd, args, opts = {}) => {
   const supervised = opts.dieWithPrime !== undefined && Deno.build.os === "linux";
-  [cmd, args] = withParentDeath(opts.dieWithPrime, cmd, args);
   let env: Record<string, string> | undefined = opts.env;
   // PYTHONHOME and PYTHONPATH would point every Python prime starts (venv, pip, uv's
   // interpreter) at someone else's stdlib or packages; they are never passed on.
@@ -167,30 +232,46 @@ export const run: Runner = async (cmd, args, opts = {}) => {
     env = { ...Deno.env.toObject(), ...(opts.env ?? {}) };
     for (const k of unset) delete env[k];
   }
-  const clearEnv = true;
+  // A child with a deadline (probe, selector) gets its own process group, so a
+  // timeout also kills what it started (a selector's `sleep`), not just the child.
+  // Long installer runs stay in prime's group, so Ctrl-C reaches them too.
+  const detached = opts.timeoutMs !== undefined;
   let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(cmd, {
-      args,
-      cwd: opts.cwd,
-      env,
-      clearEnv,
-      stdin: opts.stdin !== undefined ? "piped" : "null",
-      stdout: "piped",
-      stderr: "piped",
-      // A child with a deadline (probe, selector) gets its own process group, so a
-      // timeout also kills what it started (a selector's `sleep`), not just the child.
-      // Long installer runs stay in prime's group, so Ctrl-C reaches them too.
-      detached: opts.timeoutMs !== undefined,
-    }).spawn();
-  } catch (e) {
-    const msg = errorMessage(e);
-    return { code: 127, signal: null, stdout: "", stderr: msg, timedOut: false, spawnError: msg };
-  }
-  if (opts.stdin !== undefined) {
+  if (supervised) {
+    const python = opts.dieWithPrime!;
+    let sup: Deno.ChildProcess | string;
+    if (prestarted?.python === python && !detached) {
+      sup = prestarted.child;
+      prestarted = null;
+    } else sup = spawnSupervisor(python, detached);
+    if (typeof sup === "string") {
+      return { code: 127, signal: null, stdout: "", stderr: sup, timedOut: false, spawnError: sup };
+    }
+    child = sup;
     const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin)).catch(() => {});
+    await w.write(supervisorSpec(opts.cwd ?? Deno.cwd(), cmd, args, env ?? {})).catch(() => {});
     await w.close().catch(() => {});
+  } else {
+    try {
+      child = new Deno.Command(cmd, {
+        args,
+        cwd: opts.cwd,
+        env,
+        clearEnv: true,
+        stdin: opts.stdin !== undefined ? "piped" : "null",
+        stdout: "piped",
+        stderr: "piped",
+        detached,
+      }).spawn();
+    } catch (e) {
+      const msg = errorMessage(e);
+      return { code: 127, signal: null, stdout: "", stderr: msg, timedOut: false, spawnError: msg };
+    }
+    if (opts.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(opts.stdin)).catch(() => {});
+      await w.close().catch(() => {});
+    }
   }
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;

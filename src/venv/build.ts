@@ -4,7 +4,7 @@
  */
 import { changeLines, diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
 import type { BuildContext, VenvDriver } from "../installers/driver.ts";
-import type { InstallPlan } from "../deps/plan.ts";
+import { type InstallPlan, planIsEmpty } from "../deps/plan.ts";
 import { recordSite, type Stamp, venvPythonExists, writeStamp } from "../core/stamp.ts";
 import { vouchedStamp, writeRecord } from "../core/record.ts";
 import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
@@ -22,7 +22,7 @@ import { sweepTrash } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { VenvError } from "../core/errors.ts";
-import { run, type Runner } from "../process.ts";
+import { discardSupervisor, prestartSupervisor, run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import { basename, isDirectory, pathExists } from "../core/files.ts";
 import { linkInstallAlias, nameVenvPath, removeInstallAlias, sweepStaged } from "./layout.ts";
@@ -145,6 +145,12 @@ export async function ensureEnv(
         return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
       }
     }
+    // The installer's supervisor (a Python start) starts now, while the driver is
+    // found and the command line made (process.ts); a plan with nothing to install
+    // starts none.
+    if (opts.runner === undefined && (inputs.plan.lock || !planIsEmpty(inputs.plan))) {
+      prestartSupervisor(inputs.python.path);
+    }
     const driver = await opts.getDriver();
     if (current === "foreign-venv") {
       // A venv made on the selected interpreter (by uv, python -m venv, virtualenv) is
@@ -204,6 +210,7 @@ export async function ensureEnv(
     // between this build and the program's exec (a no-op if there is nothing to hold).
     await holdLiveVenv(inputs.venvDir);
     lock.release();
+    await discardSupervisor();
   }
 }
 
