@@ -50,10 +50,10 @@ export function commonNames(required: RequiredPython): string[] {
   return [...names, ...[...KNOWN_MINORS].reverse().map((m) => `python3.${m}`)];
 }
 
-async function listDirs(root: string): Promise<string[]> {
+function listDirs(root: string): string[] {
   const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(root)) {
+    for (const e of Deno.readDirSync(root)) {
       // uv keeps `.lock`, `.cache` and `.temp` beside its installs.
       if (!e.name.startsWith(".") && (e.isDirectory || e.isSymlink)) out.push(e.name);
     }
@@ -77,9 +77,9 @@ function naturalCompare(a: string, b: string): number {
 }
 
 /** `<root>/*\/bin/python3` (or `python` where there is no python3, as in a 2.7 install). */
-async function installs(root: string): Promise<string[]> {
+function installs(root: string): string[] {
   const out: string[] = [];
-  for (const name of await listDirs(root)) {
+  for (const name of listDirs(root)) {
     const bin = joinPath(root, name, "bin");
     out.push(
       (isExecutableFile(joinPath(bin, "python3")))
@@ -107,10 +107,7 @@ export function managedRoots(env: DiscoverEnv): string[] {
 }
 
 /** The paths to look at, in order, before any filtering. */
-export async function rawCandidates(
-  required: RequiredPython,
-  env: DiscoverEnv,
-): Promise<string[]> {
+export function rawCandidates(required: RequiredPython, env: DiscoverEnv): string[] {
   // Relative and empty PATH entries mean the working directory: never run a
   // repository's file as an interpreter by accident.
   const pathDirs = [...new Set((env.PATH ?? "").split(":").filter((d) => d.startsWith("/")))];
@@ -118,7 +115,7 @@ export async function rawCandidates(
   for (const name of pathNames(required)) {
     for (const dir of pathDirs) out.push(joinPath(dir, name));
   }
-  for (const root of managedRoots(env)) out.push(...await installs(root));
+  for (const root of managedRoots(env)) out.push(...installs(root));
   for (const name of commonNames(required)) {
     for (const dir of COMMON_DIRS) out.push(joinPath(dir, name));
   }
@@ -126,10 +123,10 @@ export async function rawCandidates(
 }
 
 /** The venv a path's interpreter belongs to (`<dir>/bin/python` with `<dir>/pyvenv.cfg`), or null. */
-async function venvOf(path: string): Promise<string | null> {
+function venvOf(path: string): string | null {
   const dir = dirname(dirname(path));
   try {
-    return (await Deno.stat(joinPath(dir, "pyvenv.cfg"))).isFile ? dir : null;
+    return Deno.statSync(joinPath(dir, "pyvenv.cfg")).isFile ? dir : null;
   } catch {
     return null;
   }
@@ -143,11 +140,8 @@ async function venvOf(path: string): Promise<string | null> {
  * virtual environment is replaced by the real binary it links to, because a venv
  * must not be built on top of another (possibly prime's own) venv.
  */
-export async function findCandidates(
-  required: RequiredPython,
-  env: DiscoverEnv,
-): Promise<Discovery> {
-  const raw = [...new Set(await rawCandidates(required, env))];
+export function findCandidates(required: RequiredPython, env: DiscoverEnv): Discovery {
+  const raw = [...new Set(rawCandidates(required, env))];
   const present = raw.map(isExecutableFile);
   const candidates: string[] = [];
   const rejected: Rejected[] = [];
@@ -155,8 +149,8 @@ export async function findCandidates(
   for (let i = 0; i < raw.length; i++) {
     if (!present[i]) continue;
     let path = raw[i];
-    if (await isShim(path)) {
-      const resolved = await resolvePyenvShim(path, env);
+    if (isShim(path)) {
+      const resolved = resolvePyenvShim(path, env);
       if (resolved === null) {
         rejected.push({ path, reason: SHIM_REASON });
         continue;
@@ -165,14 +159,14 @@ export async function findCandidates(
     }
     let real: string;
     try {
-      real = await Deno.realPath(path);
+      real = Deno.realPathSync(path);
     } catch {
       continue;
     }
     if (seen.has(real)) continue;
-    const venv = await venvOf(path);
+    const venv = venvOf(path);
     if (venv !== null) {
-      if (real.startsWith(venv + "/") || (await venvOf(real)) !== null) {
+      if (real.startsWith(venv + "/") || venvOf(real) !== null) {
         seen.add(real);
         rejected.push({ path, reason: `inside the virtual environment ${venv}` });
         continue;
@@ -197,10 +191,10 @@ function pyenvRoot(env: DiscoverEnv): string | null {
  * own `.python-version` is already prime's requirement. Null when the shim is not
  * pyenv's, the version is `system`, or that version lacks the command.
  */
-export async function resolvePyenvShim(
+export function resolvePyenvShim(
   shim: string,
   env: DiscoverEnv & { PYENV_VERSION?: string },
-): Promise<string | null> {
+): string | null {
   const shimsDir = dirname(shim);
   if (!shimsDir.endsWith("/shims")) return null;
   const root = dirname(shimsDir);
@@ -209,7 +203,7 @@ export async function resolvePyenvShim(
   let names = env.PYENV_VERSION;
   if (!names) {
     try {
-      names = (await Deno.readTextFile(joinPath(root, "version"))).split(/\s+/).join(":");
+      names = Deno.readTextFileSync(joinPath(root, "version")).split(/\s+/).join(":");
     } catch {
       return null;
     }
@@ -220,7 +214,7 @@ export async function resolvePyenvShim(
     const bin = joinPath(root, "versions", v, "bin", command);
     if (isExecutableFile(bin)) return bin;
     // pyenv resolves a prefix (`3.12`) to the newest installed match (`3.12.1`).
-    const matches = (await listDirs(joinPath(root, "versions")))
+    const matches = listDirs(joinPath(root, "versions"))
       .filter((d) => d.startsWith(`${v}.`) && /^\d+(\.\d+)*$/.test(d))
       .sort(compareVersions)
       .reverse();

@@ -235,11 +235,11 @@ const SHIM_TOOLS = /\b(pyenv|asdf|mise|rtx)\b/;
  * to one of those tools. A shim's version depends on the directory it runs in, so
  * its identity cannot key a cache or a stamp.
  */
-export async function isShim(path: string): Promise<boolean> {
+export function isShim(path: string): boolean {
   if (basename(dirname(path)) === "shims") return true;
   let real: string;
   try {
-    real = await Deno.realPath(path);
+    real = Deno.realPathSync(path);
   } catch {
     return false;
   }
@@ -247,9 +247,9 @@ export async function isShim(path: string): Promise<boolean> {
   if (/^(mise|rtx)$/.test(basename(real))) return true;
   let f: Deno.FsFile | null = null;
   try {
-    f = await Deno.open(real, { read: true });
+    f = Deno.openSync(real, { read: true });
     const buf = new Uint8Array(SHIM_HEAD_BYTES);
-    const n = (await f.read(buf)) ?? 0;
+    const n = f.readSync(buf) ?? 0;
     const head = new TextDecoder().decode(buf.subarray(0, n));
     return head.startsWith("#!") && SHIM_TOOLS.test(head) && /\bexec\b/.test(head);
   } catch {
@@ -270,7 +270,7 @@ export async function resolveShim(
 ): Promise<string | null> {
   const out = await runProbe(path, opts.runner ?? defaultRun, opts.cwd ?? "/");
   if ("error" in out || out.executable === "") return null;
-  if (await isShim(out.executable)) return null;
+  if (isShim(out.executable)) return null;
   try {
     return (await Deno.stat(out.executable)).isFile ? out.executable : null;
   } catch {

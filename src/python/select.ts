@@ -48,7 +48,7 @@ export interface SelectOptions {
    */
   choices?: PythonChoice[];
   /** Test seam: replaces candidate discovery. */
-  discover?: (required: RequiredPython, env: DiscoverEnv) => Promise<Discovery>;
+  discover?: (required: RequiredPython, env: DiscoverEnv) => Discovery | Promise<Discovery>;
 }
 
 /** One candidate after probing. */
@@ -271,7 +271,7 @@ async function probeExplicit(
   opts: { cacheDir: string; runner?: Runner; cwd?: string },
 ): Promise<PythonInfo | { error: string }> {
   let target = path;
-  if (await isShim(path)) {
+  if (isShim(path)) {
     const real = await resolveShim(path, { runner: opts.runner, cwd: opts.cwd });
     if (real === null) return { error: "a version-manager shim whose interpreter is unknown" };
     log.debug(`prime: ${path} is a shim for ${real}`);
