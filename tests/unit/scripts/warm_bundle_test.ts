@@ -50,6 +50,10 @@ Deno.test("scripts/prime builds the warm bundle, runs the warm path from it, and
   const text = Deno.readTextFileSync(bundle);
   assert.doesNotMatch(text, /from\s*["'](npm:|node:)/, "the bundle loads no npm or node: module");
   assert.match(text, /tryWarmStart/);
+  // scripts/eager_bundle.ts ran: the top-level functions come first, parenthesized (V8
+  // compiles them with the file, so Deno's code cache holds them).
+  assert.match(text, /^var [\w$]+=\((async )?function[ *]/, "the functions are compiled eagerly");
+  assert.doesNotMatch(text, /(^|[;}])(async )?function[ *][\w$]*\(/m, "no lazy declaration left");
   // A source saved later (git pull, an edit) makes it stale.
   const later = new Date(built.mtime!.getTime() + 5000);
   Deno.utimeSync(join(root, "src", "core", "files.ts"), later, later);

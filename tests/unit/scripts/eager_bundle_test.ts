@@ -1,0 +1,85 @@
+/**
+ * scripts/eager_bundle.ts rewrites the warm bundle so that V8 compiles its functions
+ * with the file. These run it as scripts/prime does, on small modules, and import what
+ * it wrote: the rewrite keeps what the code does.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPO } from "../../helpers/fixtures.ts";
+
+/** Runs the script on `source` (as a file named like scripts/prime's temp bundle). */
+async function eager(source: string): Promise<{ code: number; text: string; file: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "prime-eager-" });
+  const file = join(dir, ".warm.js.1234");
+  await Deno.writeTextFile(file, source);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--no-lock",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      join(REPO, "scripts", "eager_bundle.ts"),
+      file,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const text = await Deno.readTextFile(file);
+  assert.deepEqual(
+    [...Deno.readDirSync(dir)].map((e) => e.name),
+    [".warm.js.1234"],
+    "no leftovers",
+  );
+  return { code: out.code, text, file };
+}
+
+/** Imports the rewritten module (copied to a .js name) and returns its `result` export. */
+async function resultOf(text: string): Promise<unknown> {
+  const dir = await Deno.makeTempDir({ prefix: "prime-eager-mod-" });
+  const file = join(dir, "m.js");
+  await Deno.writeTextFile(file, text);
+  return (await import(`file://${file}`)).result;
+}
+
+const SAMPLE = `
+const early = later(2);
+function later(n) { return n * 21; }
+async function twice(x) { return await Promise.resolve(x * 2); }
+function* gen() { yield 1; yield 2; }
+const arrow = (a) => (b) => a + b;
+const obj = { m(x) { return x + 1; }, get g() { return 5; }, f: function (y) { return y * 3; } };
+class C extends Error {
+  field = (z) => z - 1;
+  constructor(m) { super(m); this.name = "C"; }
+  method() { return this.field(10); }
+  static s() { return "s"; }
+}
+const re = /[)}]function x\\(/.test("}function x(") ? "re" : "no";
+const tpl = \`\${[1, 2].map((n) => \`<\${n}>\`).join("")}\`;
+export const result = [early, await twice(4), [...gen()], arrow(1)(2), obj.m(1), obj.g,
+  obj.f(2), new C("x").method(), C.s(), new C("y").name, re, tpl, later.name];
+`;
+
+const EXPECTED = [42, 8, [1, 2], 3, 2, 5, 6, 9, "s", "C", "re", "<1><2>", "later"];
+
+Deno.test("eager_bundle hoists and parenthesizes every function, and the module does what it did", async () => {
+  assert.deepEqual(await resultOf(SAMPLE), EXPECTED, "the sample itself");
+  const { code, text } = await eager(SAMPLE);
+  assert.equal(code, 0);
+  assert.match(text, /^var later=\(function later\(n\)/, "a declaration moved first");
+  assert.match(text, /^var later=.*var twice=\(async function twice/s);
+  assert.match(text, /\(\(a\) => \(\(b\) => a \+ b\)\)/, "arrows in parentheses");
+  assert.match(text, /m\(x\) \{/, "a method stays a method");
+  assert.deepEqual(await resultOf(text), EXPECTED, "the rewritten module");
+});
+
+Deno.test("eager_bundle leaves a file it cannot parse as it was, and says so by its exit code", async () => {
+  const broken = "function a( { return 1 }\n";
+  const { code, text } = await eager(broken);
+  assert.notEqual(code, 0);
+  assert.equal(text, broken);
+});
