@@ -1,7 +1,10 @@
 /**
  * Loading the cold CLI's modules on demand, by a specifier held in a value (see load()).
- * The command table's run() functions load their commands through it.
+ * The command table's run() functions load their commands through it. Run from the
+ * cold bundle (scripts/prime's src/.build/cli.N/, docs/DESIGN.md "The cold bundle"),
+ * the same specifiers name the bundle's entry files.
  */
+import { dirname, readDirOrEmpty, statOrNull } from "../core/files.ts";
 
 /** The modules the cold CLI loads on demand, by specifier (types only). */
 export interface LoadedModules {
@@ -31,5 +34,62 @@ export interface LoadedModules {
  * embeds them. The type argument is type-only: Deno's run-time graph skips it.
  */
 export async function load<K extends keyof LoadedModules>(spec: K): Promise<LoadedModules[K]> {
-  return await import(spec) as LoadedModules[K];
+  return await importBy(
+    bundleMain === null ? spec : new URL(spec.replace(/\.ts$/, ".js"), bundleMain).href,
+  ) as LoadedModules[K];
+}
+
+/** The one import by a value (scripts/check_compiled.ts lists it). */
+async function importBy(url: string): Promise<unknown> {
+  return await import(url);
+}
+
+/** The cold bundle's main.js when the CLI runs from it (see coldMain()), else null. */
+let bundleMain: string | null = null;
+
+/** main() of src/cli/main.ts. */
+type Main = (argv: string[]) => Promise<number>;
+
+/**
+ * The main() to run, for main.ts's main block (its own URL and main()). From the
+ * sources: its own. From the cold bundle (scripts/prime's src/.build/cli.N/cli/main.js)
+ * its own too, and load() imports the bundle's entry files from then on: the launcher
+ * builds main.ts and every module above as entries, so `../commands/info.ts` is
+ * `../commands/info.js` beside it. But files copied in with their old mtimes kept
+ * (`tar x`, `rsync -t`, `cp -p` of the tree) slip past the launcher's mtime check;
+ * they change a source directory's ctime, which no tool sets back. When one changed
+ * after the build, the bundle is retired (its stamp, cli.current, gets an old mtime, so
+ * the next start builds it again) and this start runs src/cli/main.ts's main(). About
+ * twenty stats. Never reached in a compiled binary, whose entry is src/cli/entry.ts.
+ */
+export async function coldMain(mainUrl: string, own: Main): Promise<Main> {
+  if (!mainUrl.startsWith("file://") || !mainUrl.endsWith("/cli/main.js")) return own;
+  const path = decodeURIComponent(mainUrl.slice("file://".length));
+  // src/.build/cli.N/cli/main.js
+  const build = dirname(dirname(dirname(path)));
+  const src = dirname(build);
+  const stamp = `${build}/cli.current`;
+  const built = statOrNull(stamp)?.mtime?.getTime();
+  if (built !== undefined && !changedSince(src, built)) {
+    bundleMain = mainUrl;
+    return own;
+  }
+  try {
+    Deno.utimeSync(stamp, 0, 0);
+  } catch { /* gone, or a read-only checkout: from the sources every time */ }
+  const sources = await importBy(new URL("../../../cli/main.ts", mainUrl).href);
+  return (sources as { main: Main }).main;
+}
+
+/**
+ * Whether `src` or a directory in it (not .build) changed at or after `time` (ms).
+ * Deno gives ctime in whole seconds: a change in the build's own second is the
+ * launcher's mtime check's to see.
+ */
+function changedSince(src: string, time: number): boolean {
+  const dirs = [src];
+  for (const e of readDirOrEmpty(src)) {
+    if (e.isDirectory && !e.name.startsWith(".")) dirs.push(`${src}/${e.name}`);
+  }
+  return dirs.some((d) => (statOrNull(d)?.ctime?.getTime() ?? Infinity) >= time);
 }

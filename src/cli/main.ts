@@ -4,7 +4,7 @@ import { COMMAND_NAMES, UnknownCommandError, withDropIn } from "../core/invocati
 import { suggest } from "../config/suggest.ts";
 import { commandSpec } from "./commands.ts";
 import { printHelp } from "./help.ts";
-import { load } from "./load.ts";
+import { coldMain, load } from "./load.ts";
 import { errorMessage, UsageError } from "../core/errors.ts";
 import { reportError } from "./report.ts";
 import { versionText } from "./version.ts";
@@ -76,7 +76,11 @@ async function dispatch(inv: Invocation): Promise<number> {
   return await spec.run(inv, c);
 }
 
-// scripts/prime runs this file for a command the warm path never serves (its first
-// word is a subcommand other than run, or help): no warm bundle to parse first. No
-// top-level await: src/cli/entry.ts and the warm path import this module.
-if (import.meta.main) main(withDropIn(Deno.args)).then((code) => Deno.exit(code));
+// scripts/prime runs this file (or its cold bundle, src/.build/cli.N/cli/main.js) for
+// a command the warm path never serves (its first word is a subcommand other than run,
+// or help): no warm bundle to parse first. No top-level await: src/cli/entry.ts and
+// the warm path import this module.
+if (import.meta.main) {
+  const argv = withDropIn(Deno.args);
+  coldMain(import.meta.url, main).then((run) => run(argv)).then((code) => Deno.exit(code));
+}

@@ -7,26 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, REPO, runPrime } from "../../helpers/fixtures.ts";
-
-/** A copy of what scripts/prime runs (no .build), with its tools in `tools`. */
-async function copyLauncher(tools: string): Promise<string> {
-  const root = await Deno.makeTempDir({ prefix: "prime-launcher-" });
-  for (const f of ["deno.json", "deno.lock", "main.ts"]) {
-    await Deno.copyFile(join(REPO, f), join(root, f));
-  }
-  for (const d of ["src", "scripts"]) {
-    const out = await new Deno.Command("cp", { args: ["-R", join(REPO, d), root] }).output();
-    assert.ok(out.success, `cp ${d}`);
-  }
-  await Deno.remove(join(root, "src", ".build"), { recursive: true }).catch(() => {});
-  await Deno.symlink(tools, join(root, ".tools"));
-  return root;
-}
-
-/** The pinned Deno's tools dir (the one this test runs with, scripts/test's). */
-function realTools(): string {
-  return Deno.realPathSync(join(REPO, ".tools"));
-}
+import { copyLauncher, failingBundleTools, realTools } from "../../helpers/launcher.ts";
 
 /** A repo whose env is built (the warm path can serve it next). */
 async function warmRepo() {
@@ -92,17 +73,7 @@ Deno.test("a core source copied in with an old mtime (tar x, rsync -t) retires t
 Deno.test("where no bundle can be built the warm path runs from the sources, and the build is not tried on every start", async () => {
   // A Deno whose `bundle` fails (as offline before esbuild was fetched): the seam is
   // the tools dir, whose deno logs each bundle attempt and runs the real one otherwise.
-  const tools = await Deno.makeTempDir({ prefix: "prime-tools-" });
-  const log = join(tools, "bundle.log");
-  await Deno.mkdir(join(tools, "deno-2.9.6"));
-  await Deno.writeTextFile(
-    join(tools, "deno-2.9.6", "deno"),
-    `#!/bin/sh\nif [ "$1" = bundle ]; then echo x >>'${log}'; exit 1; fi\nexec '${
-      join(realTools(), "deno-2.9.6", "deno")
-    }' "$@"\n`,
-    { mode: 0o755 },
-  );
-  await Deno.symlink(join(realTools(), "deno_dir"), join(tools, "deno_dir"));
+  const { tools, log } = await failingBundleTools();
   const root = await copyLauncher(tools);
   const prime = join(root, "scripts", "prime");
   const repo = await warmRepo();

@@ -1,0 +1,47 @@
+/**
+ * Copies of scripts/prime and the sources it runs, for the tests of its two bundles
+ * (src/.build/warm.js and the cold bundle src/.build/cli.N/): each test builds, breaks
+ * and rebuilds its own copy, never the repo's.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { REPO } from "./fixtures.ts";
+
+/** A copy of what scripts/prime runs (no .build), with its tools in `tools`. */
+export async function copyLauncher(tools: string): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "prime-launcher-" });
+  for (const f of ["deno.json", "deno.lock", "main.ts"]) {
+    await Deno.copyFile(join(REPO, f), join(root, f));
+  }
+  for (const d of ["src", "scripts"]) {
+    const out = await new Deno.Command("cp", { args: ["-R", join(REPO, d), root] }).output();
+    assert.ok(out.success, `cp ${d}`);
+  }
+  await Deno.remove(join(root, "src", ".build"), { recursive: true }).catch(() => {});
+  await Deno.symlink(tools, join(root, ".tools"));
+  return root;
+}
+
+/** The pinned Deno's tools dir (the one this test runs with, scripts/test's). */
+export function realTools(): string {
+  return Deno.realPathSync(join(REPO, ".tools"));
+}
+
+/**
+ * A tools dir whose deno fails `bundle` (as offline before esbuild was fetched) and
+ * runs the real one otherwise; each bundle attempt adds a line to `log`.
+ */
+export async function failingBundleTools(): Promise<{ tools: string; log: string }> {
+  const tools = await Deno.makeTempDir({ prefix: "prime-tools-" });
+  const log = join(tools, "bundle.log");
+  await Deno.mkdir(join(tools, "deno-2.9.6"));
+  await Deno.writeTextFile(
+    join(tools, "deno-2.9.6", "deno"),
+    `#!/bin/sh\nif [ "$1" = bundle ]; then echo x >>'${log}'; exit 1; fi\nexec '${
+      join(realTools(), "deno-2.9.6", "deno")
+    }' "$@"\n`,
+    { mode: 0o755 },
+  );
+  await Deno.symlink(join(realTools(), "deno_dir"), join(tools, "deno_dir"));
+  return { tools, log };
+}

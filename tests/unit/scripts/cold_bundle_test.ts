@@ -1,0 +1,216 @@
+/**
+ * scripts/prime runs the cold CLI (every command the warm path never serves) from a
+ * bundle, src/.build/cli.N/, which it builds when a source, deno.json, deno.lock or the
+ * launcher is newer, and it falls back to the sources where none can be built. Each
+ * test works on a copy of the launcher and the sources (tests/helpers/launcher.ts).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  AS_NOBODY,
+  buildRepo,
+  NOBODY,
+  REPO,
+  runPrime,
+  testEnv,
+  worksAsNobody,
+} from "../../helpers/fixtures.ts";
+import { need, requires } from "../../helpers/requires.ts";
+import { copyLauncher, failingBundleTools, realTools } from "../../helpers/launcher.ts";
+
+/** The bundle cli.current names (null when there is none). */
+function currentBundle(root: string): string | null {
+  try {
+    const name = Deno.readTextFileSync(join(root, "src", ".build", "cli.current")).trim();
+    return join(root, "src", ".build", name);
+  } catch {
+    return null;
+  }
+}
+
+/** The bundles kept in src/.build, by name. */
+function bundles(root: string): string[] {
+  return [...Deno.readDirSync(join(root, "src", ".build"))]
+    .filter((e) => e.isDirectory && e.name.startsWith("cli."))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Makes the bundle's `info` command say, on stderr, that the bundle served it. */
+function markInfo(bundle: string): void {
+  const f = join(bundle, "commands", "info.js");
+  Deno.writeTextFileSync(
+    f,
+    Deno.readTextFileSync(f) +
+      '\nDeno.stderr.writeSync(new TextEncoder().encode("served by the bundle\\n"));\n',
+  );
+}
+
+/**
+ * A source saved after the bundle was built (git pull, an edit): the bundle's stamp is
+ * set 10 s back and the source 5 s back, so that nothing lies in the future.
+ */
+function saveAfterBuild(root: string, rel: string): void {
+  const now = Date.now();
+  const stamp = join(root, "src", ".build", "cli.current");
+  Deno.utimeSync(stamp, new Date(now - 10_000), new Date(now - 10_000));
+  Deno.utimeSync(join(root, rel), new Date(now - 5_000), new Date(now - 5_000));
+}
+
+const REPO_FILES = {
+  "prime.toml": 'venv_driver = "venv_pip"\ndependencies = ["six"]\n',
+  "app.py": "print('hi')\n",
+};
+
+/** The commands whose output the bundle must reproduce, as the sources print it. */
+const CASES: string[][] = [["help", "sync"], ["info"], ["info", "--json"], ["sync", "--nope"]];
+
+Deno.test("where no cold bundle can be built the CLI runs from the sources, tried once; once built, the bundle prints what the sources print", async () => {
+  const { tools, log } = await failingBundleTools();
+  const root = await copyLauncher(tools);
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const fromSources = [];
+  for (const args of CASES) {
+    fromSources.push(await runPrime(args, { cwd: repo.dir, env: repo.env, exe: prime }));
+  }
+  assert.equal(fromSources[1].code, 0, fromSources[1].stderr);
+  assert.match(fromSources[1].stdout, /^prime /);
+  assert.equal(fromSources[3].code, 2, "a usage error is still exit 2");
+  assert.equal(Deno.readTextFileSync(log), "x\n", "one attempt for the four starts");
+  assert.equal(currentBundle(root), null);
+
+  // Deno can bundle again (back online): the next change of a source retries.
+  await Deno.remove(join(root, ".tools"));
+  await Deno.symlink(realTools(), join(root, ".tools"));
+  const now = Date.now();
+  const failed = join(root, "src", ".build", "cli.failed");
+  Deno.utimeSync(failed, new Date(now - 10_000), new Date(now - 10_000));
+  Deno.utimeSync(join(root, "src", "log.ts"), new Date(now - 5_000), new Date(now - 5_000));
+  for (const [i, args] of CASES.entries()) {
+    const r = await runPrime(args, { cwd: repo.dir, env: repo.env, exe: prime });
+    assert.deepEqual(r, fromSources[i], `prime ${args.join(" ")}: the bundle's output`);
+  }
+  const bundle = currentBundle(root);
+  assert.ok(bundle !== null, "built");
+  const main = Deno.readTextFileSync(join(bundle, "cli", "main.js"));
+  assert.doesNotMatch(main, /from\s*["'](npm:|node:)/, "main.js imports no npm or node: module");
+  markInfo(bundle);
+  const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /served by the bundle/);
+  assert.equal(r.stdout, fromSources[1].stdout);
+});
+
+Deno.test("scripts/prime rebuilds the cold bundle when a source is newer, keeps the one before and removes older ones", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const info = () => runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal((await info()).code, 0);
+  const first = currentBundle(root)!;
+  markInfo(first);
+  assert.match((await info()).stderr, /served by the bundle/, "the bundle serves while current");
+  for (const rel of ["src/commands/info.ts", "deno.json", "src/cli/main.ts"]) {
+    saveAfterBuild(root, rel);
+    const r = await info();
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /served by the bundle/, `rebuilt after ${rel}`);
+  }
+  const last = currentBundle(root)!;
+  assert.notEqual(last, first);
+  assert.equal(bundles(root).length, 2, "the current bundle and the one before");
+  assert.ok(!bundles(root).includes(first.split("/").pop()!), "the oldest is gone");
+  assert.ok(Deno.statSync(join(last, "cli", "main.js")).isFile);
+});
+
+Deno.test("a source copied in with an old mtime (tar x, rsync -t) retires the cold bundle: that start runs from the sources, the next builds it again", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const info = () => runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal((await info()).code, 0);
+  const first = currentBundle(root)!;
+  markInfo(first);
+  // As rsync -t or tar x do: a new file renamed over the old one, its mtime set back.
+  await new Promise((r) => setTimeout(r, 1100)); // the directory's ctime has whole seconds
+  const src = join(root, "src", "commands", "info_report.ts");
+  const old = Deno.statSync(src);
+  Deno.writeTextFileSync(`${src}.tmp`, Deno.readTextFileSync(src));
+  Deno.renameSync(`${src}.tmp`, src);
+  Deno.utimeSync(src, old.atime!, old.mtime!);
+  const cold = await info();
+  assert.equal(cold.code, 0, cold.stderr);
+  assert.match(cold.stdout, /^prime /);
+  assert.doesNotMatch(cold.stderr, /served by the bundle/, "the retired bundle did not serve it");
+  const again = await info();
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /served by the bundle/);
+  assert.notEqual(currentBundle(root), first, "built again");
+});
+
+const nobody = requires(
+  need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
+);
+
+Deno.test({
+  name:
+    "another user's checkout, which this user may only read, runs the CLI from the sources when its cold bundle is stale, and builds nothing" +
+    nobody.why,
+  ignore: nobody.ignore,
+  async fn() {
+    const root = await copyLauncher(realTools());
+    const prime = join(root, "scripts", "prime");
+    const repo = await buildRepo({ files: REPO_FILES });
+    assert.equal((await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime })).code, 0);
+    markInfo(currentBundle(root)!);
+    saveAfterBuild(root, "src/log.ts");
+    // A deno.lock newer than the toolchain's npm marker (a pull), which this user cannot
+    // write either: the launcher checks the packages, and that must not end it.
+    Deno.utimeSync(join(root, "deno.lock"), new Date(), new Date());
+    await new Deno.Command("chmod", { args: ["-R", "a+rX,go-w", root] }).output();
+    await Deno.chmod(repo.dir, 0o777);
+    const cache = await Deno.makeTempDir();
+    await Deno.chown(cache, NOBODY, NOBODY);
+    const env = testEnv(join(cache, "c"), { HOME: cache });
+    const before = bundles(root);
+    for (let i = 0; i < 2; i++) {
+      const r = await runPrime(["info"], { cwd: repo.dir, env, wrap: AS_NOBODY, exe: prime });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^prime /);
+      assert.doesNotMatch(r.stderr, /served by the bundle/, "the stale bundle did not serve it");
+    }
+    assert.deepEqual(bundles(root), before, "nothing built");
+  },
+});
+
+Deno.test("the cold bundle's entries are src/cli/main.ts and every module load() loads, and the launcher's globs see every source", async () => {
+  const launcher = Deno.readTextFileSync(join(REPO, "scripts", "prime"));
+  const m = /--outdir "\$tmp" (.+?) >\/dev\/null/s.exec(launcher);
+  assert.ok(m, "the launcher's cold bundle command");
+  const entries = new Set<string>();
+  for (const word of m[1].replace(/\\\n/g, " ").split(/\s+/).filter(Boolean)) {
+    const rel = word.replace(/^"\$root"?\/?/, "").replace(/"/g, "");
+    if (rel.endsWith("/*.ts")) {
+      const dir = rel.slice(0, -"/*.ts".length);
+      for (const e of Deno.readDirSync(join(REPO, dir))) {
+        if (e.name.endsWith(".ts")) entries.add(`${dir}/${e.name}`);
+      }
+    } else entries.add(rel);
+  }
+  assert.ok(entries.has("src/cli/main.ts"));
+  const { EMBEDDED } = await import("../../../src/cli/entry.ts");
+  for (const spec of Object.keys(EMBEDDED)) {
+    const rel = new URL(spec, `file://${REPO}/src/cli/`).pathname.slice(REPO.length + 1);
+    assert.ok(entries.has(rel), `load("${spec}") needs ${rel} as an entry of the cold bundle`);
+  }
+  // The staleness check globs src/*.ts and src/*/*.ts.
+  const deeper: string[] = [];
+  for (const d of Deno.readDirSync(join(REPO, "src"))) {
+    if (!d.isDirectory || d.name.startsWith(".")) continue;
+    for (const e of Deno.readDirSync(join(REPO, "src", d.name))) {
+      if (e.isDirectory) deeper.push(`src/${d.name}/${e.name}`);
+    }
+  }
+  assert.deepEqual(deeper, [], "a source two levels down needs a glob in scripts/prime");
+});
