@@ -12,7 +12,7 @@ import { findProjectRoot } from "../core/ref_root.ts";
 import { routedRoot } from "../core/route.ts";
 import { ownCacheDir } from "../core/paths.ts";
 import { pointerPath, pointerRequest, readPointerEntry, requestKey } from "../core/pointer.ts";
-import { vouchedStamp } from "../core/record.ts";
+import { vouchedBuild } from "../core/record.ts";
 import { staleReason } from "../core/stamp.ts";
 import { writeAll } from "../core/files.ts";
 import { computeActivation, formatActivation, type ShellKind } from "../shell/activation.ts";
@@ -38,14 +38,14 @@ export async function recordedEnv(
     const key = requestKey("repo", refRoot, inv);
     const entry = readPointerEntry(pointerPath(cache, key), pointerRequest(key));
     if (entry === null) return false;
-    const vouched = vouchedStamp(cache, entry.venvDir);
+    const vouched = vouchedBuild(cache, entry.venvDir);
     if (vouched.stamp === null) return false;
-    const { stamp, dir: live } = vouched;
+    const { stamp, inputs, dir: live } = vouched;
     if (stamp.fingerprint !== entry.fingerprint) return false;
     const run = stamp.run;
     if (Object.keys(run.vars).length > 0 || run.varsFiles.length > 0) return false;
     if (run.refRoot !== refRoot) return false;
-    if (await staleReason(stamp, live) !== null) return false;
+    if (await staleReason(stamp, live, inputs) !== null) return false;
     const { activation, skipped } = computeActivation(Deno.env.toObject(), {
       venvDir: entry.venvDir,
       refRoot: run.refRoot,

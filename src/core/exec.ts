@@ -130,6 +130,42 @@ function loadLibc(): Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | string {
   return libcHandle;
 }
 
+/** statx(2) through a handle of its own (see libcStatx). */
+const STATX_SYMBOLS = {
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
+} as const;
+
+/** statx(dirfd, NUL-ended path, flags, mask, out): 0 on success. */
+export type Statx = (
+  dirfd: number,
+  path: Uint8Array,
+  flags: number,
+  mask: number,
+  out: Uint8Array,
+) => number;
+
+let statxFn: Statx | null | undefined;
+
+/**
+ * libc's statx(2) as a synchronous call, for stat'ing thousands of files (declared
+ * inputs): a fast call costs about 0.1 µs, where Deno.statSync costs 2–3 µs (it builds
+ * an object with Dates). The path is bytes (NUL-ended: a view into a table of paths),
+ * so no string is made per file. A handle of its own,
+ * opened on first use: binding a synchronous symbol compiles a trampoline (about
+ * 0.7 ms), which the nonblocking symbols above avoid, and most starts stat a few files.
+ * Linux on x86_64 and aarch64 only (little-endian; statx's layout is the same on every
+ * architecture); null elsewhere, or where libc has no statx (glibc before 2.28, musl).
+ */
+export function libcStatx(): Statx | null {
+  if (statxFn !== undefined) return statxFn;
+  statxFn = null;
+  if (Deno.build.os !== "linux" || !["x86_64", "aarch64"].includes(Deno.build.arch)) return null;
+  try {
+    statxFn = Deno.dlopen("libc.so.6", STATX_SYMBOLS).symbols.statx;
+  } catch { /* no libc.so.6 (musl), or no statx in it */ }
+  return statxFn;
+}
+
 const O_RDONLY = 0;
 // A lock file in a clone's committed generation can be a FIFO (an open would wait for
 // a writer forever) or a link: neither is prime's, and neither blocks or is followed.

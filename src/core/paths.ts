@@ -121,6 +121,12 @@ let myUid: number | null | undefined;
  * first keeps a planted FIFO from blocking the open. Deno APIs only (warm path).
  */
 export function readOwnCacheFile(path: string, limit: number): string | null {
+  const bytes = readOwnCacheBytes(path, limit);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
+}
+
+/** readOwnCacheFile(), as bytes (a build record is part JSON, part table: see record.ts). */
+export function readOwnCacheBytes(path: string, limit: number): Uint8Array | null {
   try {
     if (!Deno.lstatSync(path).isFile) return null;
   } catch {
@@ -144,7 +150,7 @@ export function readOwnCacheFile(path: string, limit: number): string | null {
       n += got;
       if (n === buf.length) return null; // it grew past what fstat said: a writer is at work
     }
-    return new TextDecoder().decode(buf.subarray(0, n));
+    return buf.subarray(0, n);
   } catch {
     return null;
   } finally {
@@ -344,10 +350,11 @@ export function refuseLink(path: string, dir = false): void {
 }
 
 /** Writes a file atomically: temp file in the same directory, then rename. */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   const tmp = `${path}.tmp-${Deno.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    Deno.writeTextFileSync(tmp, data, { mode });
+    if (typeof data === "string") Deno.writeTextFileSync(tmp, data, { mode });
+    else Deno.writeFileSync(tmp, data, { mode });
     Deno.renameSync(tmp, path);
   } catch (e) {
     try {

@@ -17,7 +17,8 @@ import {
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
 import { basename, dirname, dirNames, isFile, statOrNull } from "./files.ts";
-import { dirsUnchanged, expandGlobs } from "./glob.ts";
+import { dirsUnchanged, expandGlobs, globToRegExp, isGlob } from "./glob.ts";
+import { libcStatx, type Statx } from "./exec.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
 export interface StampInput {
@@ -91,6 +92,9 @@ export interface Stamp {
   site?: StampSite;
 }
 
+/** A stamp without its input list: what a build record holds beside its InputTable. */
+export type StampHead = Omit<Stamp, "inputs" | "inputStats">;
+
 /** The most a stamp (or a record holding one) may hold: thousands of declared inputs fit. */
 export const STAMP_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -115,11 +119,18 @@ export function readStamp(venvDir: string): Stamp | null {
 export function isStamp(s: unknown): s is Stamp {
   const t = s as Partial<Stamp> | null;
   const str = (v: unknown) => typeof v === "string";
+  return isStampHead(s) && Array.isArray(t!.inputs) &&
+    t!.inputs.every((i) => i && str(i.path) && (i.sha256 === null || str(i.sha256)));
+}
+
+/** isStamp() but for the input list, which a build record keeps apart (see InputTable). */
+export function isStampHead(s: unknown): s is StampHead {
+  const t = s as Partial<Stamp> | null;
+  const str = (v: unknown) => typeof v === "string";
   const py = t?.python as Partial<StampPython> | undefined;
   const run = t?.run as Partial<StampRun> | undefined;
   return !!t && typeof t === "object" && t.schema === 1 && str(t.fingerprint) &&
-    str(t.prime) && str(t.driver) && str(t.createdAt) && Array.isArray(t.inputs) &&
-    t.inputs.every((i) => i && str(i.path) && (i.sha256 === null || str(i.sha256))) &&
+    str(t.prime) && str(t.driver) && str(t.createdAt) &&
     !!py && str(py.realPath) && str(py.version) && typeof py.mtimeMs === "number" &&
     typeof py.size === "number" && !!run && typeof run === "object" &&
     (run.refRoot === null || str(run.refRoot)) && (run.env === null || str(run.env)) &&
@@ -266,37 +277,314 @@ export async function hashInputs(paths: string[]): Promise<StampInput[]> {
 
 /**
  * Checks a stamp against the files and interpreter on disk, without parsing any
- * configuration. Returns null when fresh, else the reason it is not.
+ * configuration. Returns null when fresh, else the reason it is not. `inputs` is the
+ * stamp's input list (a build record keeps it as a table: InputTable.of(stamp) for a
+ * whole stamp).
  */
-export async function staleReason(stamp: Stamp, venvDir: string): Promise<string | null> {
+export async function staleReason(
+  stamp: StampHead,
+  venvDir: string,
+  inputs: InputTable,
+): Promise<string | null> {
   if (stamp.prime !== PRIME_VERSION) return `built by prime ${stamp.prime}`;
   const changed = interpreterChange(stamp.python) ?? siteChange(stamp.site);
   if (changed) return changed;
   if (!venvPythonExists(venvDir)) return "the venv's python is missing";
   if (stamp.inputGlobs && !dirsUnchanged(stamp.inputGlobs.dirs)) {
-    const known = new Set(stamp.inputs.map((i) => i.path));
-    for (const f of expandGlobs(stamp.inputGlobs.root, stamp.inputGlobs.patterns)) {
-      if (!known.has(f)) return `new input ${f}`;
-    }
+    const moved = globsMoved(stamp.inputGlobs.root, stamp.inputGlobs.patterns, inputs);
+    if (moved) return moved;
   }
-  return inputChange(...await changedInputs(stamp.inputs, stamp.inputStats ?? {}));
+  return inputChange(...await inputs.changes());
 }
 
 /**
- * The inputs that may have changed, and their state now, for inputChange(). The hash
- * stays the truth, but only what may have changed is hashed: a file whose stat is
- * the recorded one is not read, and a file recorded as absent that no listing or
- * lstat finds is still absent. So an unchanged start hashes nothing, and the usual
- * miss costs no exception (a listing answers for every absent name in a directory).
+ * After a directory the globs walk changed: a file they match now that is not an
+ * input (a new match), or an input they matched that they no longer reach although
+ * its path still fits (a directory replaced by a link, which the walk does not follow;
+ * the file itself, through the link, may be unchanged). Null when the matches are the
+ * recorded ones. The cold path expands the globs the same way.
+ */
+function globsMoved(root: string, patterns: string[], inputs: InputTable): string | null {
+  const matched = new Set(expandGlobs(root, patterns));
+  const known = new Set(inputs.paths());
+  for (const f of matched) if (!known.has(f)) return `new input ${f}`;
+  const res = patterns.filter(isGlob).map(globToRegExp);
+  const prefix = `${root}/`;
+  for (let i = 0; i < inputs.length; i++) {
+    const p = inputs.path(i);
+    if (inputs.absent(i) || matched.has(p) || !p.startsWith(prefix)) continue;
+    const rel = p.slice(prefix.length);
+    if (res.some((re) => re.test(rel))) {
+      return isFile(p) ? `${p} is no longer an input` : `${p} was removed`;
+    }
+  }
+  return null;
+}
+
+/**
+ * The inputs that may have changed, and their state now, for inputChange(): see
+ * InputTable.changes().
  */
 export async function changedInputs(
   inputs: StampInput[],
   stats: NonNullable<Stamp["inputStats"]>,
 ): Promise<[StampInput[], StampInput[]]> {
-  const maybe = inputs.filter((i) => i.sha256 !== null && !statUnchanged(i.path, stats[i.path]));
-  const gone = mayExist(inputs.filter((i) => i.sha256 === null).map((i) => i.path));
-  const toHash = [...maybe, ...inputs.filter((i) => i.sha256 === null && gone.has(i.path))];
-  return [toHash, await hashInputs(toHash.map((i) => i.path))];
+  return await InputTable.of({ inputs, inputStats: stats }).changes();
+}
+
+// ---- The input table. A build record keeps its stamp's input list (tens of thousands
+// of files for a wide `inputs` glob) as a table rather than JSON, so that a warm start
+// neither parses a JSON document of that size nor makes an object per input: it reads
+// each file's recorded [mtime ms, size, inode] from a column and stats the file through
+// statx(2) with the path's bytes straight from the table (see libcStatx).
+//
+// Layout, for n inputs in the stamp's order (numbers in the machine's byte order: the
+// cache is the user's own, on this machine):
+//   n x 3 float64   [mtime ms, size, inode] when hashed; NaN where none was taken
+//   n x uint32      where each path starts in the paths section
+//   n x 32 bytes    the sha256 (zeros for an absent input)
+//   n x 1 byte      1: the input was absent, and must stay so; 0: it was hashed
+//   paths           UTF-8, each ended by a NUL (no path holds one)
+// A damaged table can cost a hash, never a wrong answer: a stat that differs from the
+// column's is hashed, and the sha256 decides.
+
+const STAT_WORDS = 3;
+const SHA_BYTES = 32;
+/** Bytes per input in the fixed columns. */
+const ROW_BYTES = STAT_WORDS * 8 + 4 + SHA_BYTES + 1;
+
+/** From this many inputs on, files are stat'ed through statx (its binding costs ~0.7 ms once). */
+const STATX_MIN_INPUTS = 1000;
+
+// statx(2): flags, the fields asked for, and where they are in struct statx.
+const AT_FDCWD = -100;
+const STATX_MASK = 0x1 | 0x2 | 0x40 | 0x100 | 0x200; // TYPE, MODE, MTIME, INO, SIZE
+const STATX_NEEDED = 0x1 | 0x40 | 0x100 | 0x200;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const TWO_32 = 4294967296;
+
+const utf8 = new TextDecoder();
+
+/** A stamp's input list with the stats taken when each was hashed (see the layout above). */
+export class InputTable {
+  readonly length: number;
+  readonly #stats: Float64Array;
+  readonly #starts: Uint32Array;
+  readonly #sha: Uint8Array;
+  readonly #absent: Uint8Array;
+  /** The paths, each NUL-ended. */
+  readonly #paths: Uint8Array;
+  #strings: string[] | null;
+
+  private constructor(
+    cols: {
+      stats: Float64Array;
+      starts: Uint32Array;
+      sha: Uint8Array;
+      absent: Uint8Array;
+      paths: Uint8Array;
+    },
+    strings: string[] | null,
+  ) {
+    this.length = cols.absent.length;
+    this.#stats = cols.stats;
+    this.#starts = cols.starts;
+    this.#sha = cols.sha;
+    this.#absent = cols.absent;
+    this.#paths = cols.paths;
+    this.#strings = strings;
+  }
+
+  /** The table of a stamp's inputs and stats (a whole stamp, or a bare record's list). */
+  static of(s: Pick<Stamp, "inputs" | "inputStats">): InputTable {
+    const n = s.inputs.length;
+    const stats = new Float64Array(n * STAT_WORDS).fill(NaN);
+    const starts = new Uint32Array(n);
+    const sha = new Uint8Array(n * SHA_BYTES);
+    const absent = new Uint8Array(n);
+    const enc = new TextEncoder();
+    const encoded = s.inputs.map((i) => enc.encode(i.path));
+    const paths = new Uint8Array(encoded.reduce((a, b) => a + b.length + 1, 0));
+    let at = 0;
+    s.inputs.forEach((input, i) => {
+      const st = s.inputStats?.[input.path];
+      for (let w = 0; w < STAT_WORDS; w++) {
+        if (typeof st?.[w] === "number") stats[i * STAT_WORDS + w] = st[w];
+      }
+      if (input.sha256 === null) absent[i] = 1;
+      else {
+        for (let b = 0; b < SHA_BYTES; b++) {
+          sha[i * SHA_BYTES + b] = parseInt(input.sha256.slice(2 * b, 2 * b + 2), 16) || 0;
+        }
+      }
+      starts[i] = at;
+      paths.set(encoded[i], at);
+      at += encoded[i].length + 1;
+    });
+    return new InputTable({ stats, starts, sha, absent, paths }, s.inputs.map((i) => i.path));
+  }
+
+  /** The table's bytes (decode() reads them back). */
+  encode(): Uint8Array {
+    const parts = [this.#stats, this.#starts, this.#sha, this.#absent, this.#paths].map((a) =>
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+    );
+    const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Reads a table of `n` inputs from encode()'s bytes; null when they are not one. */
+  static decode(bytes: Uint8Array, n: number): InputTable | null {
+    if (!Number.isSafeInteger(n) || n < 0 || bytes.length < n * ROW_BYTES) return null;
+    // The number columns are copied out: a typed view needs alignment, and the table
+    // follows a JSON line of any length.
+    const stats = new Float64Array(n * STAT_WORDS);
+    new Uint8Array(stats.buffer).set(bytes.subarray(0, stats.byteLength));
+    let at = stats.byteLength;
+    const starts = new Uint32Array(n);
+    new Uint8Array(starts.buffer).set(bytes.subarray(at, at += starts.byteLength));
+    const sha = bytes.subarray(at, at += n * SHA_BYTES);
+    const absent = bytes.subarray(at, at += n);
+    const paths = bytes.subarray(at);
+    // The first path at 0, each next one further on and right after a NUL, the last
+    // byte a NUL: a C string read from any start ends inside the buffer, and with
+    // exactly n NULs (see paths()) the starts are where the paths begin.
+    if (n > 0 && (starts[0] !== 0 || paths[paths.length - 1] !== 0)) return null;
+    for (let i = 1; i < n; i++) {
+      const at = starts[i];
+      if (at <= starts[i - 1] || at >= paths.length || paths[at - 1] !== 0) return null;
+    }
+    return new InputTable({ stats, starts, sha, absent, paths }, null);
+  }
+
+  /**
+   * The path of input `i`. A short table is decoded whole at the first call (one
+   * decode is cheaper than a few); a long one path by path (a start reads a few).
+   */
+  path(i: number): string {
+    if (this.#strings === null && this.length <= STATX_MIN_INPUTS) this.paths();
+    return this.#strings ? this.#strings[i] : this.#decodePath(i);
+  }
+
+  #decodePath(i: number): string {
+    const at = this.#starts[i];
+    return utf8.decode(this.#paths.subarray(at, this.#paths.indexOf(0, at)));
+  }
+
+  /** Every input's path, in order. */
+  paths(): string[] {
+    if (this.#strings === null) {
+      const all = utf8.decode(this.#paths).split("\0");
+      // n NULs, so (decode() checked the starts) the pieces are the paths in order.
+      if (all.length === this.length + 1) this.#strings = all.slice(0, this.length);
+      else {
+        const out: string[] = [];
+        for (let i = 0; i < this.length; i++) out.push(this.#decodePath(i));
+        this.#strings = out;
+      }
+    }
+    return this.#strings;
+  }
+
+  /** Whether input `i` was absent (it must stay so). */
+  absent(i: number): boolean {
+    return this.#absent[i] !== 0;
+  }
+
+  /** The sha256 input `i` was hashed to (hex), or null: it must not exist. */
+  sha256(i: number): string | null {
+    if (this.#absent[i]) return null;
+    let hex = "";
+    for (const b of this.#sha.subarray(i * SHA_BYTES, (i + 1) * SHA_BYTES)) {
+      hex += b.toString(16).padStart(2, "0");
+    }
+    return hex;
+  }
+
+  /** The stamp's input list and stats, as a whole stamp holds them. */
+  toStamp(): Pick<Stamp, "inputs" | "inputStats"> {
+    const inputs: StampInput[] = [];
+    const inputStats: Record<string, number[]> = {};
+    for (let i = 0; i < this.length; i++) {
+      const path = this.path(i);
+      inputs.push({ path, sha256: this.sha256(i) });
+      const st = Array.from(this.#stats.subarray(i * STAT_WORDS, (i + 1) * STAT_WORDS));
+      if (!Number.isNaN(st[0])) inputStats[path] = st;
+    }
+    return { inputs, inputStats };
+  }
+
+  /**
+   * The inputs that may have changed, and their state now, for inputChange(). The
+   * hash stays the truth, but only what may have changed is hashed: a file whose stat
+   * is the recorded one is not read, and a file recorded as absent that no listing
+   * finds is still absent. So an unchanged start hashes nothing, and the usual miss
+   * costs no exception (a listing answers for every absent name in a directory).
+   */
+  async changes(): Promise<[StampInput[], StampInput[]]> {
+    const maybe: number[] = [];
+    const absent: number[] = [];
+    const statx = this.length >= STATX_MIN_INPUTS ? libcStatx() : null;
+    if (statx !== null) this.#scanStatx(statx, maybe, absent);
+    else {
+      for (let i = 0; i < this.length; i++) {
+        if (this.#absent[i]) absent.push(i);
+        else if (!this.#statUnchanged(i, statOrNull(this.path(i)))) maybe.push(i);
+      }
+    }
+    const gone = mayExist(absent.map((i) => this.path(i)));
+    const toHash = [...maybe, ...absent.filter((i) => gone.has(this.path(i)))].map((i) => ({
+      path: this.path(i),
+      sha256: this.sha256(i),
+    }));
+    return [toHash, await hashInputs(toHash.map((i) => i.path))];
+  }
+
+  /**
+   * Whether a file's stat now is the one recorded for input `i` (none recorded:
+   * unknown, false). Records from before the inode was kept compare the first two.
+   */
+  #statUnchanged(i: number, st: Deno.FileInfo | null): boolean {
+    const k = i * STAT_WORDS;
+    const ino = this.#stats[k + 2];
+    return st !== null && st.isFile && st.size === this.#stats[k + 1] &&
+      (st.mtime?.getTime() ?? -1) === this.#stats[k] &&
+      (Number.isNaN(ino) || st.ino === ino);
+  }
+
+  /**
+   * changes()'s stats through statx, each path a view into the table's bytes: the same
+   * three numbers Deno.statSync gives (mtime in whole ms, size, inode; following links;
+   * a regular file), without an object per file.
+   */
+  #scanStatx(statx: Statx, maybe: number[], absent: number[]): void {
+    const out = new Uint8Array(256);
+    const w = new Uint32Array(out.buffer);
+    const paths = this.#paths;
+    const stats = this.#stats;
+    const starts = this.#starts;
+    for (let i = 0; i < this.length; i++) {
+      if (this.#absent[i]) {
+        absent.push(i);
+        continue;
+      }
+      const k = i * STAT_WORDS;
+      const ino = stats[k + 2];
+      if (
+        statx(AT_FDCWD, paths.subarray(starts[i]), 0, STATX_MASK, out) !== 0 ||
+        (w[0] & STATX_NEEDED) !== STATX_NEEDED || (w[7] & S_IFMT) !== S_IFREG ||
+        w[11] * TWO_32 + w[10] !== stats[k + 1] ||
+        ((w[29] | 0) * TWO_32 + w[28]) * 1000 + Math.floor(w[30] / 1e6) !== stats[k] ||
+        (!Number.isNaN(ino) && w[9] * TWO_32 + w[8] !== ino)
+      ) maybe.push(i);
+    }
+  }
 }
 
 /**
@@ -318,17 +606,6 @@ function mayExist(paths: string[]): Set<string> {
     for (const p of list) if (names === null || names.has(basename(p))) out.add(p);
   }
   return out;
-}
-
-/**
- * Whether a file's [mtime ms, size, inode] is still the recorded one (no record:
- * unknown, false). Records from before the inode was kept compare the first two.
- */
-function statUnchanged(path: string, was: number[] | undefined): boolean {
-  if (!was) return false;
-  const st = statOrNull(path);
-  return st !== null && st.isFile && st.size === was[1] &&
-    (st.mtime?.getTime() ?? -1) === was[0] && (was.length < 3 || st.ino === was[2]);
 }
 
 /**
@@ -378,7 +655,7 @@ export function readBareRecord(path: string, request?: string): BareRecord | nul
 /** Whether the record still holds: same interpreter file, same `.python-version` files. */
 export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
   if (interpreterChange(r.python) !== null) return false;
-  return inputChange(...await changedInputs(r.inputs, {})) === null;
+  return inputChange(...await InputTable.of({ inputs: r.inputs }).changes()) === null;
 }
 
 /** Writes a bare record (best effort: a read-only cache only costs speed). */

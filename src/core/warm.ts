@@ -17,7 +17,7 @@ import {
   requestKey,
 } from "./pointer.ts";
 import { bareRecordHolds, readBareRecord, staleReason } from "./stamp.ts";
-import { vouchedStamp } from "./record.ts";
+import { vouchedBuild } from "./record.ts";
 import { holdGeneration } from "./generation.ts";
 import { currentDepth, MAX_DEPTH } from "./program_env.ts";
 import { planLaunch } from "./launch_plan.ts";
@@ -97,13 +97,13 @@ export async function tryWarmStart(argv: string[]): Promise<void> {
   const venvDir = entry.venvDir;
   // The stamp as the user's cache recorded the build (never the venv's own file, which
   // a clone can commit): see record.ts.
-  const vouched = vouchedStamp(cache, venvDir);
+  const vouched = vouchedBuild(cache, venvDir);
   if (vouched.stamp === null) return;
-  const { stamp, dir: live } = vouched;
+  const { stamp, inputs, dir: live } = vouched;
   // The venv dir may since have been rebuilt for another env, --python or driver: the
   // pointer names one build (whose fingerprint covers the ref root and the env).
   if (stamp.fingerprint !== entry.fingerprint) return;
-  if (await staleReason(stamp, live) !== null) return;
+  if (await staleReason(stamp, live, inputs) !== null) return;
 
   let fileVars: Record<string, string>;
   try {

@@ -135,3 +135,50 @@ inputs = ["model.dat"]
     assert.equal(JSON.parse(info.stdout).venv.fresh, true);
   },
 });
+
+Deno.test({
+  name:
+    "inputs over a thousand files: warm while unchanged; an edit, a new file, a removed file or a directory replaced by a link rebuilds" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const files: Record<string, string> = {
+      "prime.toml": `required_python_version = "${PY!.minor}"
+venv_driver = "venv_pip"
+inputs = ["src/**/*.c"]
+`,
+      "app.py": "print('ok')\n",
+    };
+    // Past the count from which the warm path stats through statx (src/core/stamp.ts).
+    for (let d = 0; d < 11; d++) {
+      for (let f = 0; f < 100; f++) files[`src/m${d}/f${f}.c`] = `int f${d}_${f};\n`;
+    }
+    const dir = await tempTree(files);
+    const env = testEnv(await Deno.makeTempDir());
+    const start = () => runPrime(["-v", "app.py"], { cwd: dir, env });
+    const expect = async (round: "cold" | "warm", reason?: RegExp) => {
+      const r = await start();
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), "ok");
+      assert.equal(pathTaken(r), round, r.stderr);
+      if (reason) assert.match(r.stderr, reason);
+    };
+    await expect("cold", /\(missing\)/);
+    await expect("warm");
+    await Deno.writeTextFile(join(dir, "src/m4/f50.c"), "int f4_50 = 1;\n");
+    await expect("cold", /src\/m4\/f50\.c changed/);
+    await expect("warm");
+    await Deno.writeTextFile(join(dir, "src/m9/new.c"), "int n;\n");
+    await expect("cold", /new input .*src\/m9\/new\.c/);
+    await expect("warm");
+    await Deno.remove(join(dir, "src/m0/f0.c"));
+    await expect("cold", /src\/m0\/f0\.c was removed/);
+    await expect("warm");
+    // The walk does not follow links: the files under src/m7 are no longer inputs, though
+    // each, read through the link, is the same file as before.
+    await Deno.rename(join(dir, "src/m7"), join(dir, "m7-real"));
+    await Deno.symlink(join(dir, "m7-real"), join(dir, "src/m7"));
+    await expect("cold", /src\/m7\/f\d+\.c is no longer an input/);
+    await expect("warm");
+  },
+});

@@ -3,6 +3,7 @@ import {
   changedInputs,
   hashInputs,
   inputChange,
+  InputTable,
   readStamp,
   recordSite,
   siteChange,
@@ -12,7 +13,13 @@ import {
   writeStamp,
 } from "../../../src/core/stamp.ts";
 import { expandGlobs } from "../../../src/core/glob.ts";
+import { libcStatx } from "../../../src/core/exec.ts";
 import { PRIME_VERSION } from "../../../src/core/version.ts";
+
+/** staleReason() of a whole stamp (a build record passes its table). */
+function stale(stamp: Stamp, venv: string) {
+  return staleReason(stamp, venv, InputTable.of(stamp));
+}
 
 /** A venv dir with a python, a base "interpreter" file, two inputs and one absent input. */
 async function fixture() {
@@ -50,21 +57,21 @@ Deno.test("staleReason(): a stamp that matches its files is fresh; each kind of 
   const { root, venv, stamp } = await fixture();
   try {
     assert.deepEqual(readStamp(venv), stamp, "the stamp reads back as written");
-    assert.equal(await staleReason(stamp, venv), null);
+    assert.equal(await stale(stamp, venv), null);
 
     Deno.writeTextFileSync(`${root}/requirements.txt`, "six\nattrs\n");
-    assert.equal(await staleReason(stamp, venv), `${root}/requirements.txt changed`);
+    assert.equal(await stale(stamp, venv), `${root}/requirements.txt changed`);
     Deno.writeTextFileSync(`${root}/requirements.txt`, "six\n");
-    assert.equal(await staleReason(stamp, venv), null, "an undone edit is fresh again");
+    assert.equal(await stale(stamp, venv), null, "an undone edit is fresh again");
 
     Deno.writeTextFileSync(`${root}/.python-version`, "3.12\n");
-    assert.equal(await staleReason(stamp, venv), `${root}/.python-version appeared`);
+    assert.equal(await stale(stamp, venv), `${root}/.python-version appeared`);
     Deno.removeSync(`${root}/.python-version`);
 
     Deno.removeSync(`${root}/prime.toml`);
-    assert.equal(await staleReason(stamp, venv), `${root}/prime.toml was removed`);
+    assert.equal(await stale(stamp, venv), `${root}/prime.toml was removed`);
     Deno.writeTextFileSync(`${root}/prime.toml`, "dependencies = []\n");
-    assert.equal(await staleReason(stamp, venv), null);
+    assert.equal(await stale(stamp, venv), null);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -103,22 +110,22 @@ Deno.test("staleReason(): the interpreter, the venv's python and prime's version
   const { root, venv, stamp } = await fixture();
   try {
     assert.equal(
-      await staleReason({ ...stamp, prime: "0.0.0-old" }, venv),
+      await stale({ ...stamp, prime: "0.0.0-old" }, venv),
       "built by prime 0.0.0-old",
     );
     Deno.utimeSync(`${root}/python3.12`, new Date(1_000), new Date(1_000));
     assert.equal(
-      await staleReason(stamp, venv),
+      await stale(stamp, venv),
       `interpreter ${root}/python3.12 was modified`,
     );
     Deno.removeSync(`${root}/python3.12`);
-    assert.equal(await staleReason(stamp, venv), `interpreter ${root}/python3.12 is gone`);
+    assert.equal(await stale(stamp, venv), `interpreter ${root}/python3.12 is gone`);
     Deno.writeTextFileSync(`${root}/python3.12`, "interpreter");
     const st = Deno.statSync(`${root}/python3.12`);
     const again = { ...stamp, python: { ...stamp.python, mtimeMs: st.mtime!.getTime() } };
-    assert.equal(await staleReason(again, venv), null);
+    assert.equal(await stale(again, venv), null);
     Deno.removeSync(`${venv}/bin/python`);
-    assert.equal(await staleReason(again, venv), "the venv's python is missing");
+    assert.equal(await stale(again, venv), "the venv's python is missing");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -137,25 +144,25 @@ Deno.test("staleReason(): an input whose stat is unchanged is not hashed, and an
       inputGlobs: { root, patterns: ["src/*.c"], dirs },
       inputStats: statInputs(globbed),
     };
-    assert.equal(await staleReason(s, venv), null);
+    assert.equal(await stale(s, venv), null);
     const keep = Deno.statSync(`${root}/src`).mtime!;
     const a = Deno.statSync(`${root}/src/a.c`).mtime!;
 
     // Same size and mtime: the recorded stat vouches for the content (as make's does).
     Deno.writeTextFileSync(`${root}/src/a.c`, "int b;\n");
     Deno.utimeSync(`${root}/src/a.c`, a, a);
-    assert.equal(await staleReason(s, venv), null, "a stat-unchanged input is not read");
+    assert.equal(await stale(s, venv), null, "a stat-unchanged input is not read");
     const later = new Date(a.getTime() + 5000);
     Deno.utimeSync(`${root}/src/a.c`, later, later);
-    assert.equal(await staleReason(s, venv), `${root}/src/a.c changed`);
+    assert.equal(await stale(s, venv), `${root}/src/a.c changed`);
     Deno.utimeSync(`${root}/src/a.c`, a, a);
 
     // A new match in a dir whose mtime is as recorded is not seen: the listing is skipped.
     Deno.writeTextFileSync(`${root}/src/b.c`, "");
     Deno.utimeSync(`${root}/src`, keep, keep);
-    assert.equal(await staleReason(s, venv), null, "an unchanged walk is not listed");
+    assert.equal(await stale(s, venv), null, "an unchanged walk is not listed");
     Deno.utimeSync(`${root}/src`, later, later);
-    assert.equal(await staleReason(s, venv), `new input ${root}/src/b.c`);
+    assert.equal(await stale(s, venv), `new input ${root}/src/b.c`);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -202,4 +209,129 @@ Deno.test("siteChange() is one stat while site-packages is untouched, and names 
   assert.match(siteChange({ ...site, mtimeMs: -1 })!, /-pytest==8\.0, \+ruff==0\.1/);
   assert.equal(siteChange(undefined), null);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("InputTable: a table reads back as the stamp's inputs and stats, any path bytes included", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-table-" }));
+  try {
+    const paths = [`${root}/a.txt`, `${root}/dé jà\t.txt`, `${root}/missing.toml`];
+    Deno.writeTextFileSync(paths[0], "a\n");
+    Deno.writeTextFileSync(paths[1], "b\n");
+    const inputs = await hashInputs(paths);
+    const inputStats = statInputs(paths);
+    const t = InputTable.decode(InputTable.of({ inputs, inputStats }).encode(), 3)!;
+    assert.deepEqual(t.toStamp(), { inputs, inputStats });
+    assert.deepEqual(t.paths(), paths);
+    assert.deepEqual([t.absent(0), t.absent(2)], [false, true]);
+    assert.deepEqual(await t.changes(), [[], []], "nothing changed, nothing hashed");
+    const empty = InputTable.decode(InputTable.of({ inputs: [] }).encode(), 0)!;
+    assert.deepEqual(empty.toStamp(), { inputs: [], inputStats: {} });
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("InputTable.decode() refuses bytes that are not a table of n inputs", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-table-" }));
+  try {
+    const paths = [`${root}/a`, `${root}/b`];
+    const bytes = InputTable.of({ inputs: await hashInputs(paths) }).encode();
+    assert.ok(InputTable.decode(bytes, 2));
+    assert.equal(InputTable.decode(bytes, 3), null, "another count");
+    assert.equal(InputTable.decode(bytes.subarray(0, bytes.length - 1), 2), null, "no last NUL");
+    assert.equal(InputTable.decode(bytes.subarray(0, 100), 2), null, "cut short");
+    const swapped = bytes.slice();
+    const starts = 2 * 3 * 8; // after the stats column
+    swapped.set(bytes.subarray(starts + 4, starts + 8), starts);
+    assert.equal(InputTable.decode(swapped, 2), null, "a path start out of order");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a stat would, and the hash decides", async () => {
+  if (Deno.build.os !== "linux") {
+    console.warn("skipped: statx is Linux's (elsewhere the table uses Deno.statSync)");
+    return;
+  }
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-table-" }));
+  try {
+    const paths: string[] = [];
+    for (let d = 0; d < 12; d++) {
+      Deno.mkdirSync(`${root}/d${d}`);
+      for (let f = 0; f < 100; f++) {
+        const p = `${root}/d${d}/f${f}.c`;
+        Deno.writeTextFileSync(p, `int f${d}_${f};\n`);
+        paths.push(p);
+      }
+    }
+    paths.push(`${root}/absent.txt`);
+    assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
+    const stamp = { inputs: await hashInputs(paths), inputStats: statInputs(paths) };
+    const table = () => InputTable.decode(InputTable.of(stamp).encode(), paths.length)!;
+    const changed = async () => {
+      const [was, now] = await table().changes();
+      return { read: was.map((i) => i.path.slice(root.length)), why: inputChange(was, now) };
+    };
+    assert.deepEqual(await changed(), { read: [], why: null }, "unchanged: nothing read");
+
+    // Touched, not edited: read again (the stat differs), and the same content is fresh.
+    const a = `${root}/d3/f7.c`;
+    const st = Deno.statSync(a);
+    Deno.utimeSync(a, st.atime!, new Date(st.mtime!.getTime() + 5000));
+    assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: null });
+    // Edited with its size and mtime put back, in place (the same inode): the stat
+    // signature vouches for the content, as make's does, so it is not read.
+    Deno.utimeSync(a, st.atime!, st.mtime!);
+    Deno.writeTextFileSync(a, "int f3_X;\n");
+    Deno.utimeSync(a, st.atime!, st.mtime!);
+    assert.deepEqual(await changed(), { read: [], why: null });
+    // The same size and mtime on another file (a safe-write's rename): another inode.
+    Deno.writeTextFileSync(`${a}.new`, "int f3_Y;\n");
+    Deno.renameSync(`${a}.new`, a);
+    Deno.utimeSync(a, st.atime!, st.mtime!);
+    assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: `${a} changed` });
+    Deno.writeTextFileSync(a, "int f3_7;\n");
+    stamp.inputStats = statInputs(paths);
+
+    Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0 = 1;\n");
+    assert.equal((await changed()).why, `${root}/d0/f0.c changed`);
+    Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0;\n");
+    stamp.inputStats = statInputs(paths);
+    Deno.removeSync(`${root}/d11/f99.c`);
+    assert.equal((await changed()).why, `${root}/d11/f99.c was removed`);
+    Deno.mkdirSync(`${root}/d11/f99.c`);
+    assert.deepEqual((await changed()).read, ["/d11/f99.c"], "a directory is not the file");
+    Deno.removeSync(`${root}/d11/f99.c`);
+    Deno.writeTextFileSync(`${root}/d11/f99.c`, "int f11_99;\n");
+    Deno.writeTextFileSync(`${root}/absent.txt`, "");
+    assert.equal((await changed()).why, `${root}/absent.txt appeared`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason(): an input its glob no longer reaches (its directory replaced by a link) is stale, though the file through the link is the same", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    Deno.mkdirSync(`${root}/src/lib`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/src/lib/a.c`, "int a;\n");
+    const dirs: Record<string, number> = {};
+    const globbed = expandGlobs(root, ["src/**/*.c"], dirs);
+    const s: Stamp = {
+      ...stamp,
+      inputs: [...stamp.inputs, ...await hashInputs(globbed)],
+      inputGlobs: { root, patterns: ["src/**/*.c"], dirs },
+      inputStats: statInputs(globbed),
+    };
+    assert.equal(await stale(s, venv), null);
+    Deno.renameSync(`${root}/src/lib`, `${root}/lib-copy`);
+    Deno.symlinkSync(`${root}/lib-copy`, `${root}/src/lib`);
+    assert.equal(await stale(s, venv), `${root}/src/lib/a.c is no longer an input`);
+    assert.deepEqual(expandGlobs(root, ["src/**/*.c"]), [], "the cold path's globs agree");
+    Deno.removeSync(`${root}/src/lib`);
+    assert.equal(await stale(s, venv), `${root}/src/lib/a.c was removed`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });
