@@ -33,14 +33,20 @@ import type {
 } from "./info_report.ts";
 
 /**
- * Gathers the facts `info` reports, as plain data. `pip: false` leaves out which pip
- * wheel the pip driver would run: finding it inflates each candidate wheel's METADATA
- * (node:zlib, ~20 ms of CPU), and the human summary shows it only with -v.
+ * Gathers the facts `info` reports, as plain data. What the human summary shows only
+ * with -v can be left out: `pip: false`, which pip wheel the pip driver would run
+ * (finding it inflates each candidate wheel's METADATA: node:zlib, ~20 ms of CPU);
+ * `installerSettings: false`, where pip's settings come from and how uv gets them
+ * (`installer_settings` and `uv_settings` are then empty: pip's configuration files
+ * and the uv driver's module are not read, ~3 ms).
  */
 export async function gatherInfo(
   p: Project,
   script?: ScriptEnvInfo,
-  { pip = true }: { pip?: boolean } = {},
+  { pip = true, installerSettings: withSettings = true }: {
+    pip?: boolean;
+    installerSettings?: boolean;
+  } = {},
 ): Promise<InfoReport> {
   let s = script?.settings ?? p.settings;
   let required = { value: p.required.value, source: p.required.source };
@@ -168,7 +174,7 @@ export async function gatherInfo(
   // Where each installer setting comes from (pip's files and variables), and how uv gets it.
   let installerSettings: InstallerSettingReport[] = [];
   let uvSettings: InfoReport["uv_settings"] = [];
-  if (s) {
+  if (s && withSettings) {
     const { uvOwnSettings, uvSettingsFromPip } = await import("../installers/uv.ts");
     installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
       setting: t.setting,
@@ -286,7 +292,10 @@ export async function infoCommand(
   script?: ScriptEnvInfo,
 ): Promise<number> {
   const verbose = p.options.verbose > 0;
-  const info = await gatherInfo(p, script, { pip: json || verbose });
+  const info = await gatherInfo(p, script, {
+    pip: json || verbose,
+    installerSettings: json || log.getVerbosity() >= 1,
+  });
   const out = json ? JSON.stringify(info, null, 2) + "\n" : humanInfo(info, verbose);
   writeAll(Deno.stdout, out);
   return 0;

@@ -6,7 +6,7 @@ import type { RequiredPython } from "./types.ts";
 import type { Rejected } from "./types.ts";
 import { compareVersions, KNOWN_MINORS, namesForRequest } from "../pypa/specifier.ts";
 import { isShim } from "./probe.ts";
-import { dirname, isExecutableFile, joinPath } from "../core/files.ts";
+import { dirname, isExecutableFile, joinPath, statOrNull } from "../core/files.ts";
 
 /** The environment variables discovery reads. */
 export interface DiscoverEnv {
@@ -142,7 +142,15 @@ function venvOf(path: string): string | null {
  */
 export function findCandidates(required: RequiredPython, env: DiscoverEnv): Discovery {
   const raw = [...new Set(rawCandidates(required, env))];
-  const present = raw.map(isExecutableFile);
+  // A directory that is not there (/opt/homebrew/bin on Linux) is looked at once, not
+  // once for each name: a failed stat throws, which costs tens of microseconds.
+  const dirs = new Map<string, boolean>();
+  const present = raw.map((p) => {
+    const dir = dirname(p);
+    let there = dirs.get(dir);
+    if (there === undefined) dirs.set(dir, there = statOrNull(dir)?.isDirectory === true);
+    return there && isExecutableFile(p);
+  });
   const candidates: string[] = [];
   const rejected: Rejected[] = [];
   const seen = new Set<string>();
