@@ -177,8 +177,8 @@ export async function probePython(
   let realPath: string;
   let stat: Deno.FileInfo;
   try {
-    realPath = await Deno.realPath(path);
-    stat = await Deno.stat(realPath);
+    realPath = Deno.realPathSync(path);
+    stat = Deno.statSync(realPath);
   } catch (e) {
     return { error: errorText(e) };
   }
