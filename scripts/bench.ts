@@ -764,6 +764,40 @@ async function main() {
       uv,
       py.path,
     ];
+    // The floor of any prime run from source: Deno's start, then the same `uv sync`
+    // spawned once (output piped, as prime reads it); and the same through prime's
+    // supervised runner (src/process.ts: a Python supervisor, so a killed prime leaves
+    // no installer writing), which every uv-driver build keeps.
+    const lockF = dirFor("lock-floor", locked);
+    Deno.copyFileSync(`${lockU}/uv.lock`, `${lockF}/uv.lock`);
+    const floorTs = `${work}/floor_spawn.ts`;
+    Deno.writeTextFileSync(
+      floorTs,
+      "const [cmd, , ...args] = Deno.args;\n" +
+        'const o = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();\n' +
+        "Deno.exit(o.code);\n",
+    );
+    const floorSupTs = `${work}/floor_supervised.ts`;
+    Deno.writeTextFileSync(
+      floorSupTs,
+      `import { run } from ${JSON.stringify(`${ROOT}/src/process.ts`)};\n` +
+        "const [cmd, py, ...args] = Deno.args;\n" +
+        "Deno.exit((await run(cmd, args, { dieWithPrime: py })).code);\n",
+    );
+    const denoFloor = (ts: string) => [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--no-config",
+      "--no-lock",
+      "-A",
+      ts,
+      uv,
+      py.path,
+      "sync",
+      "-q",
+      ...uvArgs,
+    ];
     const cases: Case[] = [
       {
         name: "pyproject + uv.lock: `rm -rf .venv && uv sync`",
@@ -776,6 +810,20 @@ async function main() {
         cmd: [PRIME, "sync", "-q"],
         cwd: lockP,
         setup: rmBuild(lockP),
+        baseline: "pyproject + uv.lock: `rm -rf .venv && uv sync`",
+      },
+      {
+        name: "floor: `deno run` spawning that `uv sync`",
+        cmd: denoFloor(floorTs),
+        cwd: lockF,
+        setup: rm(lockF, ".venv"),
+        baseline: "pyproject + uv.lock: `rm -rf .venv && uv sync`",
+      },
+      {
+        name: "floor: `deno run` + src/process.ts's supervised `uv sync`",
+        cmd: denoFloor(floorSupTs),
+        cwd: lockF,
+        setup: rm(lockF, ".venv"),
         baseline: "pyproject + uv.lock: `rm -rf .venv && uv sync`",
       },
       {
