@@ -211,8 +211,11 @@ const MAX_REWRITE_BYTES = 1 << 20;
  * tool quoted the parent directory, the result is the same quoting of the venv path.
  */
 export function nameVenvPath(gen: string, venvDir: string): void {
-  renameInVenv(gen, `/.prime/${basename(gen)}`, `/${basename(venvDir)}`);
-  renameInVenv(gen, `/.prime/${basename(installAliasPath(venvDir))}`, `/${basename(venvDir)}`);
+  const to = `/${basename(venvDir)}`;
+  renameInVenv(gen, [
+    [`/.prime/${basename(gen)}`, to],
+    [`/.prime/${basename(installAliasPath(venvDir))}`, to],
+  ]);
 }
 
 /**
@@ -257,19 +260,18 @@ export function removeInstallAlias(alias: string): void {
 }
 
 /**
- * Replaces the path tail `from` with `to` in the files of `gen` that name the venv
- * (scripts' `#!`, `activate*`, pyvenv.cfg). Also used by the uv driver, whose installs
- * run through a stable alias of the generation (installers/uv.ts, uvAlias).
+ * Replaces each path tail `from` with its `to` in the files of `gen` that name the venv
+ * (scripts' `#!`, `activate*`, pyvenv.cfg), reading and writing each file once.
  */
-function renameInVenv(gen: string, fromTail: string, toTail: string): void {
+function renameInVenv(gen: string, tails: Array<[from: string, to: string]>): void {
   const enc = new TextEncoder();
-  const from = enc.encode(fromTail);
-  const to = enc.encode(toTail);
+  const pairs = tails.map(([from, to]) => [enc.encode(from), enc.encode(to)] as const);
   for (const f of filesNamingTheVenv(gen)) {
     const st = lstatOrNull(f);
     if (st === null || !st.isFile || st.size > MAX_REWRITE_BYTES) continue;
     const data = Deno.readFileSync(f);
-    const out = replaceAll(data, from, to);
+    let out: Uint8Array | null = null;
+    for (const [from, to] of pairs) out = replaceAll(out ?? data, from, to) ?? out;
     if (out === null) continue;
     try {
       Deno.writeFileSync(f, out);
