@@ -206,11 +206,15 @@ export async function writeRecord(
     stamp: head,
     inputs: inputs.length,
   };
-  const line = new TextEncoder().encode(JSON.stringify(record) + "\n");
+  // The line padded to a multiple of 8 bytes, so that the table's number columns are
+  // read in place (InputTable.decode()); JSON allows the spaces.
+  const json = new TextEncoder().encode(JSON.stringify(record));
   const table = InputTable.of(stamp).encode();
-  const bytes = new Uint8Array(line.length + table.length);
-  bytes.set(line);
-  bytes.set(table, line.length);
+  const at = json.length + 8 - (json.length % 8);
+  const bytes = new Uint8Array(at + table.length).fill(0x20, json.length, at);
+  bytes.set(json);
+  bytes[at - 1] = 0x0a;
+  bytes.set(table, at);
   const path = recordPath(cache, dir);
   ownCacheSubdir(dirname(path));
   writeFileAtomic(path, bytes, 0o600);

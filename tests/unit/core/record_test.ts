@@ -51,6 +51,8 @@ Deno.test("writeRecord(): the record reads back as the stamp written, its inputs
     assert.equal("inputs" in b.stamp, false, "the line holds no input list");
     assert.deepEqual(b.inputs.paths(), stamp.inputs.map((i) => i.path));
     assert.equal((Deno.statSync(recordPath(cache, venv)).mode ?? 0) & 0o777, 0o600);
+    const bytes = Deno.readFileSync(recordPath(cache, venv));
+    assert.equal((bytes.indexOf(0x0a) + 1) % 8, 0, "the table starts 8-byte aligned");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
