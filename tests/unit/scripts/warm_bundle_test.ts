@@ -6,7 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRepo, REPO, runPrime } from "../../helpers/fixtures.ts";
+import {
+  AS_NOBODY,
+  buildRepo,
+  NOBODY,
+  REPO,
+  runPrime,
+  testEnv,
+  worksAsNobody,
+} from "../../helpers/fixtures.ts";
+import { need, requires } from "../../helpers/requires.ts";
 import { copyLauncher, failingBundleTools, realTools } from "../../helpers/launcher.ts";
 
 /** A repo whose env is built (the warm path can serve it next). */
@@ -95,4 +104,54 @@ Deno.test("scripts/prime sends exactly the commands the warm path never serves s
   const words = m[1].split("|").map((w) => w.trim()).sort();
   const expected = [...COMMAND_NAMES.filter((c) => c !== "run"), "-h", "--help"].sort();
   assert.deepEqual(words, expected, "a new command goes into scripts/prime's list too");
+});
+
+const nobody = requires(
+  need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
+);
+
+Deno.test({
+  name:
+    "another user's checkout, which this user may only read, runs the warm path from the sources when its warm bundle is stale, and builds nothing" +
+    nobody.why,
+  ignore: nobody.ignore,
+  async fn() {
+    const root = await copyLauncher(realTools());
+    const prime = join(root, "scripts", "prime");
+    const repo = await warmRepo();
+    const first = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+    assert.match(first.stderr, /is fresh; exec/, first.stderr);
+    // The owner saved a core source after the bundle was built (nothing in the future).
+    const bundle = join(root, "src", ".build", "warm.js");
+    const now = Date.now();
+    Deno.utimeSync(bundle, new Date(now - 10_000), new Date(now - 10_000));
+    Deno.utimeSync(
+      join(root, "src", "core", "files.ts"),
+      new Date(now - 5_000),
+      new Date(now - 5_000),
+    );
+    await new Deno.Command("chmod", { args: ["-R", "a+rX,go-w", root] }).output();
+    // The other user's own build of the same repo: a program of theirs, a cache of theirs.
+    const mine = await buildRepo({
+      files: { "prime.toml": 'venv_driver = "venv_pip"\n', "app.py": "print('hi')\n" },
+    });
+    await new Deno.Command("chown", { args: ["-R", `${NOBODY}:${NOBODY}`, mine.dir] }).output();
+    const cache = await Deno.makeTempDir();
+    await Deno.chown(cache, NOBODY, NOBODY);
+    const env = testEnv(join(cache, "c"), { HOME: cache });
+    const before = [...Deno.readDirSync(join(root, "src", ".build"))].map((e) => e.name).sort();
+    for (const expect of [/building/, /is fresh; exec/]) {
+      const r = await runPrime(["-v", "app.py"], {
+        cwd: mine.dir,
+        env,
+        wrap: AS_NOBODY,
+        exe: prime,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "hi\n");
+      assert.match(r.stderr, expect);
+    }
+    const after = [...Deno.readDirSync(join(root, "src", ".build"))].map((e) => e.name).sort();
+    assert.deepEqual(after, before, "nothing built or marked");
+  },
 });
