@@ -26,7 +26,7 @@ interface Options {
   python: string | null;
   /** A compiled prime binary to add to the warm-start table. */
   primeBin: string | null;
-  /** Another checkout (say of an older commit) whose scripts/prime the `own` rows also time. */
+  /** Another checkout (say of an older commit) whose scripts/prime the `own` and `cli` rows also time. */
   base: string | null;
   write: boolean;
   out: string;
@@ -492,37 +492,28 @@ async function main() {
     // The cold CLI's fixed cost: what every command that is not a warm start pays
     // before doing its own work (module loading, npm packages), against the floor.
     if (opts.only.has("cli")) {
+      const floor = "`deno run` of an empty file (floor)";
       const cli: Case[] = [
-        {
-          name: "`deno run` of an empty file (floor)",
-          cmd: [denoBin, "run", "--no-config", "--no-lock", emptyTs],
-          cwd: proj,
-        },
-        {
-          name: "`prime --version`",
-          cmd: [PRIME, "--version"],
-          cwd: proj,
-          baseline: "`deno run` of an empty file (floor)",
-        },
-        {
-          name: "`prime --help`",
-          cmd: [PRIME, "--help"],
-          cwd: proj,
-          baseline: "`deno run` of an empty file (floor)",
-        },
-        {
-          name: "`prime info` (fresh env)",
-          cmd: [PRIME, "info"],
-          cwd: proj,
-          baseline: "`deno run` of an empty file (floor)",
-        },
-        {
-          name: "`prime env` (fresh env, as direnv runs it)",
-          cmd: [PRIME, "env"],
-          cwd: proj,
-          baseline: "`deno run` of an empty file (floor)",
-        },
+        { name: floor, cmd: [denoBin, "run", "--no-config", "--no-lock", emptyTs], cwd: proj },
       ];
+      // With --base, the same rows for that checkout's prime, in the same alternation:
+      // before and after in one run.
+      const primes = [{ label: "", prime: PRIME }];
+      if (opts.base) {
+        const name = opts.base.replace(/\/+$/, "").split("/").pop();
+        primes.push({ label: ` (${name})`, prime: `${opts.base}/scripts/prime` });
+      }
+      const rows: [string, string[]][] = [
+        ["`prime --version`", ["--version"]],
+        ["`prime --help`", ["--help"]],
+        ["`prime info` (fresh env)", ["info"]],
+        ["`prime env` (fresh env, as direnv runs it)", ["env"]],
+      ];
+      for (const [name, args] of rows) {
+        for (const { label, prime } of primes) {
+          cli.push({ name: name + label, cmd: [prime, ...args], cwd: proj, baseline: floor });
+        }
+      }
       console.error(`bench: cold CLI fixed cost (${opts.runs} runs)`);
       sections.push(table("Cold CLI fixed cost", await measure(cli, opts.runs), opts.runs));
     }
