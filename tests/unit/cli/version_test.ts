@@ -50,6 +50,17 @@ Deno.test("readGitHead() follows a worktree's gitdir file to its branch in packe
   Deno.writeTextFileSync(join(wt, "HEAD"), `${B}\n`);
   assert.equal(readGitHead(join(root, "tree")), B);
   assert.equal(readGitHead("/"), null);
+  // `levels` bounds the walk up: buildCommit() looks at the checkout above src/ first.
+  assert.equal(readGitHead(join(root, "tree", "src"), 1), null);
+  assert.equal(readGitHead(join(root, "tree", "src"), 2), B);
+});
+
+Deno.test("readGitHead() reads a clone's own .git, which has no commondir, and a branch in its loose refs", () => {
+  const root = Deno.makeTempDirSync();
+  Deno.mkdirSync(join(root, ".git", "refs", "heads"), { recursive: true });
+  Deno.writeTextFileSync(join(root, ".git", "HEAD"), "ref: refs/heads/main\n");
+  Deno.writeTextFileSync(join(root, ".git", "refs", "heads", "main"), `${C}\n`);
+  assert.equal(readGitHead(root, 1), C);
 });
 
 Deno.test("compile writes the commit into src/cli/build_info.ts's one line", () => {
