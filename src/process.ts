@@ -2,7 +2,7 @@
  * The only subprocess runner. Every child prime starts (probes, selector, venv,
  * pip, uv) goes through `run`, so tests can swap it for a fake at this seam.
  */
-import { writeAll } from "./core/files.ts";
+import { isExecutableFile, writeAll } from "./core/files.ts";
 import { errorMessage } from "./core/errors.ts";
 
 /** How to start a child. */
@@ -101,11 +101,14 @@ function join(chunks: Uint8Array[]): string {
  * Deno spawns children from its main thread, which lives as long as prime, so the
  * signal comes only when prime itself is gone. argv: PRIME_PID.
  *
- * What to run comes through stdin so that the Python can start while prime still works
- * out the installer's command line: prestartSupervisor(). The script imports only C
- * modules (posix, _signal, _ctypes: about 9 ms of CPU on Python 3.13, where `os`,
- * `signal` and `ctypes` took 17 ms), and reaches prctl(2) through _ctypes as ctypes
- * itself does; ctypes, then none, where that fails.
+ * What to run comes through stdin so that the supervisor can start while prime still
+ * works out the installer's command line: prestartSupervisor(). It is written twice,
+ * with the same steps: in Perl (SUPERVISOR_PL), run where the system has
+ * /usr/bin/perl (Debian's and Ubuntu's perl-base is essential), about 4 ms of CPU; and
+ * in Python, run by the build's own interpreter (always at hand) elsewhere, about 10
+ * ms. The Python one imports only C modules (posix, _signal, _ctypes; `os`, `signal`
+ * and `ctypes` took 17 ms on Python 3.13) and reaches prctl(2) through _ctypes as
+ * ctypes itself does; ctypes, then none, where that fails.
  */
 const SUPERVISOR = `import posix as os, sys
 try:
@@ -182,16 +185,77 @@ if os.WIFSIGNALED(status):
 os._exit(os.WEXITSTATUS(status))
 `;
 
+/**
+ * SUPERVISOR in Perl, builtins only. argv: PRIME_PID, prctl(2)'s syscall number (Perl
+ * reaches prctl through syscall()). Perl defers a signal's handler to a safe point,
+ * which a blocking read or waitpid reaches at once (EINTR).
+ */
+const SUPERVISOR_PL = String.raw`my ($prime, $nr) = @ARGV;
+my $pid = 0;
+my %num = (TERM => 15, INT => 2, HUP => 1);
+sub stop { kill('KILL', -$pid) if $pid > 0; exit 137 }
+$SIG{$_} = \&stop for keys %num;
+syscall($nr + 0, 1, 15, 0, 0, 0);
+stop() if getppid() != $prime;
+binmode STDIN;
+my $spec = do { local $/; <STDIN> };
+my @s = split /\0/, defined $spec ? $spec : '', -1;
+exit 0 if @s < 3;
+my $n = $s[1];
+my @argv = @s[2 .. $n + 1];
+my %env;
+for (@s[$n + 2 .. $#s]) { my $i = index($_, '='); $env{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0 }
+my $me = $$;
+$pid = fork;
+if (!defined $pid) { print STDERR "fork: $!\n"; exit 127 }
+if ($pid == 0) {
+  setpgrp(0, 0);
+  syscall($nr + 0, 1, 9, 0, 0, 0);
+  exit 137 if getppid() != $me;
+  open(STDIN, '<', '/dev/null');
+  if (chdir($s[0])) { %ENV = %env; { exec { $argv[0] } @argv }; }
+  print STDERR "$argv[0]: $!\n";
+  exit 127;
+}
+setpgrp($pid, $pid);
+1 while waitpid($pid, 0) == -1 && $! == 4;
+my $st = $?;
+if ($st & 127) {
+  my $sig = $st & 127;
+  for (keys %num) { $SIG{$_} = 'DEFAULT' if $num{$_} == $sig }
+  kill($sig, $$);
+  exit 128 + $sig;
+}
+exit($st >> 8);
+`;
+
+/** prctl(2)'s system call number on the architectures Deno runs Linux on. */
+const PRCTL_NR: Partial<Record<string, number>> = { x86_64: 157, aarch64: 167 };
+
+/**
+ * The Perl that runs the supervisor, or null for the Python one. A test seam:
+ * tests/unit/process_test.ts runs each case under both.
+ */
+export const supervisorPerl: { path: string | null } = { path: "/usr/bin/perl" };
+
 /** A supervisor waiting for its installer's command line (prestartSupervisor). */
 let prestarted: { python: string; child: Deno.ChildProcess } | null = null;
 
-/** Starts a supervisor on `python`, or says why it cannot be started. */
+/**
+ * Starts a supervisor (in Perl where there is one, else on `python`), or says why it
+ * cannot be started.
+ */
 function spawnSupervisor(python: string, detached: boolean): Deno.ChildProcess | string {
-  const env = Deno.env.toObject();
-  for (const k of NEVER_PASSED) delete env[k];
+  const nr = PRCTL_NR[Deno.build.arch];
+  const perl = supervisorPerl.path;
+  // Perl gets no environment of its own (the installer's comes through stdin): no
+  // PERL5OPT or PERL5LIB to load a module into it, no locale for it to warn about.
+  const [cmd, args, env] = perl !== null && nr !== undefined && isExecutableFile(perl)
+    ? [perl, ["-e", SUPERVISOR_PL, String(Deno.pid), String(nr)], {}]
+    : [python, ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid)], withoutNeverPassed()];
   try {
-    return new Deno.Command(python, {
-      args: ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid)],
+    return new Deno.Command(cmd, {
+      args,
       env,
       clearEnv: true,
       stdin: "piped",
@@ -226,6 +290,13 @@ export async function discardSupervisor(): Promise<void> {
     p.child.stdout.cancel().catch(() => {}),
     p.child.stderr.cancel().catch(() => {}),
   ]);
+}
+
+/** prime's environment less NEVER_PASSED. */
+function withoutNeverPassed(): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const k of NEVER_PASSED) delete env[k];
+  return env;
 }
 
 /** The supervisor's stdin: cwd, the argument count, argv, then KEY=VALUE entries. */

@@ -1,19 +1,25 @@
 /**
- * The supervised run (process.ts): the installer's command line reaches the supervisor
+ * The supervised run (process.ts), under both supervisors (Perl where the system has
+ * it, else the build's Python): the installer's command line reaches the supervisor
  * through its stdin, whether the supervisor was started for the run or ahead of it
- * (prestartSupervisor), and a supervisor started ahead never outlives prime.
+ * (prestartSupervisor); a supervisor started ahead never outlives prime; and the
+ * installer dies with prime, killed alone (its whole group goes) or with its group.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { discardSupervisor, prestartSupervisor, run } from "../../src/process.ts";
+import { discardSupervisor, prestartSupervisor, run, supervisorPerl } from "../../src/process.ts";
 import { python3, REPO, tempTree } from "../helpers/fixtures.ts";
+import { isExecutableFile } from "../../src/core/files.ts";
 import { need, requires } from "../helpers/requires.ts";
 
 const py = python3("3.8");
-const skip = requires(
-  need(py, "no Python >= 3.8 under $PYENV_ROOT/versions"),
-  need(Deno.build.os === "linux", "the supervisor is Linux only"),
-);
+const PERL = supervisorPerl.path;
+const KINDS = [
+  { kind: "perl", perl: PERL, need: need(PERL && isExecutableFile(PERL), `no ${PERL}`) },
+  { kind: "python", perl: null, need: need(true, "") },
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A command that shows where, with what and how it ran, then exits 3. */
 const SHOW = [
@@ -26,105 +32,183 @@ const SHOW = [
   "three",
 ];
 
-for (const ahead of [false, true]) {
-  Deno.test({
-    name: `run() with dieWithPrime runs the command in its cwd with its environment and ` +
-      `arguments, stdin empty, and passes its exit status through (supervisor started ${
-        ahead ? "ahead" : "for the run"
-      })${skip.why}`,
-    ignore: skip.ignore,
-    async fn() {
-      const dir = await tempTree();
-      if (ahead) prestartSupervisor(py!.path);
-      const r = await run("/bin/sh", SHOW, {
-        cwd: dir,
-        env: { FOO: "bar baz", PYTHONPATH: "/elsewhere" },
-        dieWithPrime: py!.path,
-      });
-      assert.equal(r.code, 3, r.stderr);
-      assert.equal(
-        r.stdout,
-        `${
-          Deno.realPathSync(dir)
-        }\nFOO=bar baz\nPYTHONPATH=unset\nargs=one two  three\nstdin read\n`,
-      );
-      assert.equal(r.stderr, "err\n");
-      await discardSupervisor(); // none left: the run took it
-    },
-  });
-}
-
-Deno.test({
-  name: `run() with dieWithPrime reports a command that cannot be started as exit 127${skip.why}`,
-  ignore: skip.ignore,
-  async fn() {
-    const r = await run("/nonexistent/uv", ["sync"], { dieWithPrime: py!.path });
-    assert.equal(r.code, 127);
-    assert.match(r.stderr, /\/nonexistent\/uv/);
-  },
-});
-
-Deno.test({
-  name: `a supervisor started ahead and never used ends on discardSupervisor()${skip.why}`,
-  ignore: skip.ignore,
-  async fn() {
-    prestartSupervisor(py!.path);
-    await discardSupervisor();
-    await discardSupervisor(); // twice is a no-op
-  },
-});
-
-/** Live processes whose command line has `needle` as its last argument. */
-function supervisorsOf(pid: number): number[] {
+/** Live processes whose command line has `word` as one of its arguments. */
+function processesWith(word: string): number[] {
   const out: number[] = [];
   for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
     try {
       if (/^\d+ \(.*\) Z /.test(Deno.readTextFileSync(`/proc/${e.name}/stat`))) continue;
       const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (argv.includes("-S") && argv.at(-2) === String(pid)) out.push(Number(e.name));
+      if (argv.some((a) => a.includes(word))) out.push(Number(e.name));
     } catch { /* gone meanwhile */ }
   }
   return out;
 }
 
-Deno.test({
-  name: `a supervisor started ahead, still waiting for its command, ends when prime is ` +
-    `killed with SIGKILL${skip.why}`,
-  ignore: skip.ignore,
-  sanitizeResources: false,
-  async fn() {
-    const dir = await tempTree({
-      "prime_like.ts":
-        `import { prestartSupervisor } from ${
-          JSON.stringify(join(REPO, "src", "process.ts"))
-        };\nprestartSupervisor(${JSON.stringify(py!.path)});\nconsole.log("started");\n` +
-        "await new Promise(() => {});\n",
+/** Waits (a generous bound, not a timing claim) until `f` gives something, or none. */
+async function until(f: () => number[], want: "some" | "none"): Promise<number[]> {
+  let got = f();
+  for (let i = 0; i < 200 && (want === "some") !== (got.length > 0); i++) {
+    await sleep(25);
+    got = f();
+  }
+  return got;
+}
+
+/**
+ * A stand-in for prime: a Deno process that (with `command`) runs it supervised, or
+ * (without) only starts a supervisor ahead; in a process group of its own, so the
+ * test can kill the group.
+ */
+async function primeLike(perl: string | null, command: string[] | null) {
+  const dir = await tempTree({
+    "prime_like.ts": [
+      `import { prestartSupervisor, run, supervisorPerl } from ${
+        JSON.stringify(join(REPO, "src", "process.ts"))
+      };`,
+      `supervisorPerl.path = ${JSON.stringify(perl)};`,
+      command === null
+        ? `prestartSupervisor(${JSON.stringify(py!.path)});`
+        : `run(${JSON.stringify(command[0])}, ${JSON.stringify(command.slice(1))}, ` +
+          `{ dieWithPrime: ${JSON.stringify(py!.path)} });`,
+      "await new Promise(() => {});",
+    ].join("\n"),
+  });
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "-A", "--no-lock", join(dir, "prime_like.ts")],
+    cwd: dir,
+    stdout: "null",
+    stderr: "inherit",
+    detached: true,
+  }).spawn();
+}
+
+for (const k of KINDS) {
+  const skip = requires(
+    need(py, "no Python >= 3.8 under $PYENV_ROOT/versions"),
+    need(Deno.build.os === "linux", "the supervisor is Linux only"),
+    k.need,
+  );
+  const withKind = async (f: () => Promise<void>) => {
+    const saved = supervisorPerl.path;
+    supervisorPerl.path = k.perl;
+    try {
+      await f();
+    } finally {
+      supervisorPerl.path = saved;
+    }
+  };
+
+  for (const ahead of [false, true]) {
+    Deno.test({
+      name: `run() with dieWithPrime runs the command in its cwd with its environment and ` +
+        `arguments, stdin empty, and passes its exit status through (${k.kind} supervisor, ` +
+        `started ${ahead ? "ahead" : "for the run"})${skip.why}`,
+      ignore: skip.ignore,
+      fn: () =>
+        withKind(async () => {
+          const dir = await tempTree();
+          if (ahead) prestartSupervisor(py!.path);
+          const r = await run("/bin/sh", SHOW, {
+            cwd: dir,
+            env: { FOO: "bar baz", PYTHONPATH: "/elsewhere" },
+            dieWithPrime: py!.path,
+          });
+          assert.equal(r.code, 3, r.stderr);
+          assert.equal(
+            r.stdout,
+            `${
+              Deno.realPathSync(dir)
+            }\nFOO=bar baz\nPYTHONPATH=unset\nargs=one two  three\nstdin read\n`,
+          );
+          assert.equal(r.stderr, "err\n");
+          await discardSupervisor(); // none left: the run took it
+        }),
     });
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "-A", "--no-lock", join(dir, "prime_like.ts")],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    const first = await reader.read();
-    assert.match(new TextDecoder().decode(first.value), /started/);
-    let waiting: number[] = [];
-    for (let i = 0; i < 100 && waiting.length === 0; i++) {
-      waiting = supervisorsOf(child.pid);
-      if (waiting.length === 0) await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.equal(waiting.length, 1, "the supervisor started");
-    Deno.kill(child.pid, "SIGKILL");
-    await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel();
-    let left = waiting;
-    for (let i = 0; i < 200 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      left = supervisorsOf(child.pid);
-    }
-    assert.deepEqual(left, [], "the supervisor outlived prime");
-  },
-});
+  }
+
+  Deno.test({
+    name: `run() with dieWithPrime passes a signal that ended the command through, and ` +
+      `reports a command that cannot be started as exit 127 (${k.kind} supervisor)${skip.why}`,
+    ignore: skip.ignore,
+    fn: () =>
+      withKind(async () => {
+        const killed = await run("/bin/sh", ["-c", "kill -TERM $$"], { dieWithPrime: py!.path });
+        assert.equal(killed.signal, "SIGTERM");
+        const r = await run("/nonexistent/uv", ["sync"], { dieWithPrime: py!.path });
+        assert.equal(r.code, 127);
+        assert.match(r.stderr, /\/nonexistent\/uv/);
+      }),
+  });
+
+  Deno.test({
+    name: `a supervisor started ahead and never used ends on discardSupervisor() ` +
+      `(${k.kind})${skip.why}`,
+    ignore: skip.ignore,
+    fn: () =>
+      withKind(async () => {
+        prestartSupervisor(py!.path);
+        await discardSupervisor();
+        await discardSupervisor(); // twice is a no-op
+      }),
+  });
+
+  Deno.test({
+    name: `a supervisor started ahead, still waiting for its command, ends when prime is ` +
+      `killed with SIGKILL (${k.kind})${skip.why}`,
+    ignore: skip.ignore,
+    async fn() {
+      const prime = await primeLike(k.perl, null);
+      const pid = String(prime.pid);
+      const waiting = await until(() => processesWith(pid).filter((p) => p !== prime.pid), "some");
+      assert.equal(waiting.length, 1, "the supervisor started");
+      Deno.kill(prime.pid, "SIGKILL");
+      await prime.status;
+      const left = await until(() => processesWith(pid), "none");
+      assert.deepEqual(left, [], "the supervisor outlived prime");
+    },
+  });
+
+  for (const group of [false, true]) {
+    Deno.test({
+      name: `SIGKILL to ${group ? "prime's process group" : "prime alone"} ends the ` +
+        `installer it runs${group ? "" : ", and what the installer started"} ` +
+        `(${k.kind} supervisor)${skip.why}`,
+      ignore: skip.ignore,
+      async fn() {
+        // The installer (sh) and what it started (two sleeps), all named by the marker.
+        const mark = `${Math.floor(Math.random() * 1e6) + 1000}.${group ? 1 : 2}`;
+        const prime = await primeLike(k.perl, [
+          "/bin/sh",
+          "-c",
+          `sleep ${mark} & sleep ${mark}; wait`,
+        ]);
+        try {
+          const running = await until(() => processesWith(mark), "some");
+          assert.ok(running.length >= 2, "the installer started");
+          if (group) Deno.kill(-prime.pid, "SIGKILL");
+          else Deno.kill(prime.pid, "SIGKILL");
+          await prime.status;
+          // Killed with its group, prime leaves the installer's own children to finish
+          // (docs/DESIGN.md "No orphaned installer"): the installer itself must go.
+          const shells = () => processesWith(mark).filter((p) => readComm(p) === "sh");
+          assert.deepEqual(await until(group ? shells : () => processesWith(mark), "none"), []);
+        } finally {
+          for (const p of processesWith(mark)) Deno.kill(p, "SIGKILL");
+          try {
+            Deno.kill(-prime.pid, "SIGKILL");
+          } catch { /* gone */ }
+        }
+      },
+    });
+  }
+}
+
+function readComm(pid: number): string {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+  } catch {
+    return "";
+  }
+}
