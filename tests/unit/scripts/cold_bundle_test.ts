@@ -36,9 +36,9 @@ function bundles(root: string): string[] {
     .sort();
 }
 
-/** Makes the bundle's `info` command say, on stderr, that the bundle served it. */
-function markInfo(bundle: string): void {
-  const f = join(bundle, "commands", "info.js");
+/** Makes the bundle's `info` command (or `file` of it) say, on stderr, that the bundle served it. */
+function markInfo(bundle: string, file = join("commands", "info.js")): void {
+  const f = join(bundle, file);
   Deno.writeTextFileSync(
     f,
     Deno.readTextFileSync(f) +
@@ -63,7 +63,13 @@ const REPO_FILES = {
 };
 
 /** The commands whose output the bundle must reproduce, as the sources print it. */
-const CASES: string[][] = [["help", "sync"], ["info"], ["info", "--json"], ["sync", "--nope"]];
+const CASES: string[][] = [
+  ["help", "sync"],
+  ["info"],
+  ["info", "--json"],
+  ["sync", "--nope"],
+  ["--help"],
+];
 
 Deno.test("where no cold bundle can be built the CLI runs from the sources, tried once; once built, the bundle prints what the sources print", async () => {
   const { tools, log } = await failingBundleTools();
@@ -77,7 +83,7 @@ Deno.test("where no cold bundle can be built the CLI runs from the sources, trie
   assert.equal(fromSources[1].code, 0, fromSources[1].stderr);
   assert.match(fromSources[1].stdout, /^prime /);
   assert.equal(fromSources[3].code, 2, "a usage error is still exit 2");
-  assert.equal(Deno.readTextFileSync(log), "x\n", "one attempt for the four starts");
+  assert.equal(Deno.readTextFileSync(log), "x\n", "one attempt for the five starts");
   assert.equal(currentBundle(root), null);
 
   // Deno can bundle again (back online): the next change of a source retries.
@@ -93,13 +99,24 @@ Deno.test("where no cold bundle can be built the CLI runs from the sources, trie
   }
   const bundle = currentBundle(root);
   assert.ok(bundle !== null, "built");
-  const main = Deno.readTextFileSync(join(bundle, "cli", "main.js"));
-  assert.doesNotMatch(main, /from\s*["'](npm:|node:)/, "main.js imports no npm or node: module");
+  for (const entry of ["cli/main.js", "help.js"]) {
+    const text = Deno.readTextFileSync(join(bundle, entry));
+    assert.doesNotMatch(text, /from\s*["'](npm:|node:)/, `${entry} imports no npm or node: module`);
+  }
+  assert.doesNotMatch(
+    Deno.readTextFileSync(join(bundle, "help.js")),
+    /from\s*["']\./,
+    "help.js is one file",
+  );
   markInfo(bundle);
   const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /served by the bundle/);
   assert.equal(r.stdout, fromSources[1].stdout);
+  markInfo(bundle, "help.js");
+  const help = await runPrime(["--help"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.match(help.stderr, /served by the bundle/, "a bare --help runs help.js");
+  assert.equal(help.stdout, fromSources[4].stdout);
 });
 
 Deno.test("scripts/prime rebuilds the cold bundle when a source is newer, keeps the one before and removes older ones", async () => {
