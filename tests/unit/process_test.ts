@@ -32,24 +32,31 @@ const SHOW = [
   "three",
 ];
 
-/** Live processes whose command line has `word` as one of its arguments. */
-function processesWith(word: string): number[] {
+/** Live processes one of whose arguments contains `word` (or, `exact`, is `word`). */
+function processesWith(word: string, exact = false): number[] {
   const out: number[] = [];
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
     try {
       if (/^\d+ \(.*\) Z /.test(Deno.readTextFileSync(`/proc/${e.name}/stat`))) continue;
       const argv = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (argv.some((a) => a.includes(word))) out.push(Number(e.name));
+      if (argv.some((a) => exact ? a === word : a.includes(word))) out.push(Number(e.name));
     } catch { /* gone meanwhile */ }
   }
   return out;
 }
 
-/** Waits (a generous bound, not a timing claim) until `f` gives something, or none. */
-async function until(f: () => number[], want: "some" | "none"): Promise<number[]> {
+/**
+ * Waits (a generous bound, not a timing claim) until `f` gives at least `atLeast`
+ * processes ("some": one), or none.
+ */
+async function until(
+  f: () => number[],
+  want: "some" | "none" | { atLeast: number },
+): Promise<number[]> {
+  const done = (n: number) => want === "none" ? n === 0 : n >= (want === "some" ? 1 : want.atLeast);
   let got = f();
-  for (let i = 0; i < 200 && (want === "some") !== (got.length > 0); i++) {
+  for (let i = 0; i < 200 && !done(got.length); i++) {
     await sleep(25);
     got = f();
   }
@@ -161,11 +168,11 @@ for (const k of KINDS) {
     async fn() {
       const prime = await primeLike(k.perl, null);
       const pid = String(prime.pid);
-      const waiting = await until(() => processesWith(pid).filter((p) => p !== prime.pid), "some");
+      const waiting = await until(() => processesWith(pid, true), "some");
       assert.equal(waiting.length, 1, "the supervisor started");
       Deno.kill(prime.pid, "SIGKILL");
       await prime.status;
-      const left = await until(() => processesWith(pid), "none");
+      const left = await until(() => processesWith(pid, true), "none");
       assert.deepEqual(left, [], "the supervisor outlived prime");
     },
   });
@@ -185,8 +192,9 @@ for (const k of KINDS) {
           `sleep ${mark} & sleep ${mark}; wait`,
         ]);
         try {
-          const running = await until(() => processesWith(mark), "some");
-          assert.ok(running.length >= 2, "the installer started");
+          // The shell and both sleeps: the kill comes only once all three run.
+          const running = await until(() => processesWith(mark), { atLeast: 3 });
+          assert.equal(running.length, 3, "the installer and what it started run");
           if (group) Deno.kill(-prime.pid, "SIGKILL");
           else Deno.kill(prime.pid, "SIGKILL");
           await prime.status;
