@@ -9,7 +9,8 @@ import { rememberRequest } from "../launch/launch.ts";
 export async function syncCommand(p: RootedProject): Promise<number> {
   const s = p.settings;
   warnActiveVenv(s.venvDir);
-  const prepared = await prepareEnv(p, s);
+  // No program runs from the env after a sync: a new build is not held for one.
+  const prepared = await prepareEnv(p, s, { holdForProgram: false });
   const r = prepared.result;
   // The next `prime app.py` (a container's start after the image's `RUN prime sync`, whose
   // cache writes are lost with each container) takes the warm path.

@@ -103,6 +103,11 @@ export async function ensureEnv(
     cwd: string;
     /** Starts the driver's children (the seam unit tests fake). */
     runner?: Runner;
+    /**
+     * False when no program runs from the env after this (`prime sync`): the build is
+     * then not held for one (holdLiveVenv) when the lock goes.
+     */
+    holdForProgram?: boolean;
   },
 ): Promise<EnsureResult> {
   const t0 = performance.now();
@@ -208,7 +213,7 @@ export async function ensureEnv(
   } finally {
     // Held for this process before the lock goes, so no gc or clean can remove the env
     // between this build and the program's exec (a no-op if there is nothing to hold).
-    await holdLiveVenv(inputs.venvDir);
+    if (opts.holdForProgram !== false) await holdLiveVenv(inputs.venvDir);
     lock.release();
     await discardSupervisor();
   }

@@ -299,6 +299,8 @@ export async function prepareEnv(
     label?: string;
     /** For script envs: the venv's place depends on the interpreter. */
     venvDirFor?: (python: PythonInfo) => Promise<string>;
+    /** False when no program runs from the env afterwards (ensureEnv). */
+    holdForProgram?: boolean;
   } = {},
 ): Promise<Prepared> {
   // A repo env records its ref root for the program; a script env (no project) none.
@@ -366,6 +368,7 @@ export async function prepareEnv(
     refresh: o.refresh,
     offline: o.offline,
     label: opts.label ?? rel(final.venvDir, final.refRoot),
+    holdForProgram: opts.holdForProgram,
     cwd: settings.refRoot,
     getDriver: async () => {
       const d = await getDecided();
