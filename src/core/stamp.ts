@@ -16,7 +16,7 @@ import {
 } from "./paths.ts";
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
-import { basename, dirname, dirNames, isFile, statOrNull } from "./files.ts";
+import { basename, dirname, dirNames, isFile, lstatOrNull, statOrNull } from "./files.ts";
 import { dirsUnchanged, expandGlobs, globToRegExp, isGlob } from "./glob.ts";
 import { libcStatx, type Statx } from "./exec.ts";
 
@@ -299,10 +299,11 @@ export async function staleReason(
 
 /**
  * After a directory the globs walk changed: a file they match now that is not an
- * input (a new match), or an input they matched that they no longer reach although
- * its path still fits (a directory replaced by a link, which the walk does not follow;
- * the file itself, through the link, may be unchanged). Null when the matches are the
- * recorded ones. The cold path expands the globs the same way.
+ * input (a new match), or an input they matched that the walk no longer reaches
+ * although its path still fits and the file is there (a directory on the way replaced
+ * by a link, or made a venv: the walk enters neither; the file itself, through the
+ * link, may be unchanged). Null when the matches are the recorded ones. The cold path
+ * expands the globs the same way.
  */
 function globsMoved(root: string, patterns: string[], inputs: InputTable): string | null {
   const matched = new Set(expandGlobs(root, patterns));
@@ -314,11 +315,24 @@ function globsMoved(root: string, patterns: string[], inputs: InputTable): strin
     const p = inputs.path(i);
     if (inputs.absent(i) || matched.has(p) || !p.startsWith(prefix)) continue;
     const rel = p.slice(prefix.length);
-    if (res.some((re) => re.test(rel))) {
-      return isFile(p) ? `${p} is no longer an input` : `${p} was removed`;
+    // A recorded input the walk never reached (say `.prime/env` under `**/*`: the walk
+    // skips `.prime`) is not one it matched: only a directory that became a link or a
+    // venv since takes a match away.
+    if (res.some((re) => re.test(rel)) && walkStopsAbove(root, p)) {
+      return `${p} is no longer an input`;
     }
   }
   return null;
+}
+
+/** Whether a directory between `root` and `path` is now a link or a venv (the walk enters neither). */
+function walkStopsAbove(root: string, path: string): boolean {
+  for (let d = dirname(path); d.length > root.length; d = dirname(d)) {
+    const st = lstatOrNull(d);
+    if (st === null) return false; // gone: changes() finds the file removed
+    if (st.isSymlink || isFile(`${d}/pyvenv.cfg`)) return true;
+  }
+  return false;
 }
 
 /**

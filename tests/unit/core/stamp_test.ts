@@ -316,7 +316,7 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
   }
 });
 
-Deno.test("staleReason(): an input its glob no longer reaches (its directory replaced by a link) is stale, though the file through the link is the same", async () => {
+Deno.test("staleReason(): an input its glob no longer reaches (its directory replaced by a link, or made a venv) is stale, though the file through the link is the same", async () => {
   const { root, venv, stamp } = await fixture();
   try {
     Deno.mkdirSync(`${root}/src/lib`, { recursive: true });
@@ -336,6 +336,37 @@ Deno.test("staleReason(): an input its glob no longer reaches (its directory rep
     assert.deepEqual(expandGlobs(root, ["src/**/*.c"]), [], "the cold path's globs agree");
     Deno.removeSync(`${root}/src/lib`);
     assert.equal(await stale(s, venv), `${root}/src/lib/a.c was removed`);
+    // A directory made a venv: the walk does not enter it either.
+    Deno.renameSync(`${root}/lib-copy`, `${root}/src/lib`);
+    assert.equal(await stale(s, venv), null);
+    Deno.writeTextFileSync(`${root}/src/lib/pyvenv.cfg`, "home = /usr/bin\n");
+    assert.equal(await stale(s, venv), `${root}/src/lib/a.c is no longer an input`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason(): an input a glob fits but its walk never reached (a `prime use` choice under `.prime/`) stays fresh when a walked directory changes", async () => {
+  const { root, venv, stamp } = await fixture();
+  try {
+    Deno.mkdirSync(`${root}/.prime`);
+    Deno.writeTextFileSync(`${root}/.prime/env`, "dev\n");
+    const dirs: Record<string, number> = {};
+    const globbed = expandGlobs(root, ["**/*"], dirs);
+    assert.ok(!globbed.includes(`${root}/.prime/env`), "the walk skips .prime");
+    const recorded = [...globbed, `${root}/.prime/env`];
+    const s: Stamp = {
+      ...stamp,
+      inputs: [
+        ...stamp.inputs.filter((i) => !recorded.includes(i.path)),
+        ...await hashInputs(recorded),
+      ],
+      inputGlobs: { root, patterns: ["**/*"], dirs },
+      inputStats: statInputs(recorded),
+    };
+    // The root's mtime moves (an entry came and went): the globs are expanded again.
+    Deno.utimeSync(root, new Date(), new Date(Date.now() + 5000));
+    assert.equal(await stale(s, venv), null);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
