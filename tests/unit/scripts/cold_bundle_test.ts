@@ -166,6 +166,29 @@ Deno.test("a source copied in with an old mtime (tar x, rsync -t) retires the co
   assert.notEqual(currentBundle(root), first, "built again");
 });
 
+Deno.test("while another start builds the cold bundle this one runs from the sources; a dead builder's lock is taken over", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const lock = join(root, "src", ".build", ".cli-lock");
+  await Deno.mkdir(lock, { recursive: true });
+  // A live builder: this test's own process.
+  await Deno.writeTextFile(join(lock, "pid"), `${Deno.pid}\n`);
+  const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^prime /);
+  assert.equal(currentBundle(root), null, "no second build while one runs");
+  // A builder that died (killed mid-build): its pid names no process now.
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  await Deno.writeTextFile(join(lock, "pid"), `${gone.pid}\n`);
+  const again = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, r.stdout);
+  assert.ok(currentBundle(root) !== null, "built");
+  assert.throws(() => Deno.statSync(lock), Deno.errors.NotFound, "the lock is released");
+});
+
 const nobody = requires(
   need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
 );
