@@ -108,6 +108,18 @@ Deno.test("where no cold bundle can be built the CLI runs from the sources, trie
     /from\s*["']\./,
     "help.js is one file",
   );
+  // A bug's stack (-v) names the sources, through the linked source maps.
+  const stack = await new Deno.Command(join(realTools(), "deno-2.9.6", "deno"), {
+    args: [
+      "eval",
+      `const m = await import(${
+        JSON.stringify(`file://${join(bundle, "commands", "info.js")}`)
+      });` +
+      "try { await m.infoCommand(null, false); } catch (e) { console.log(e.stack); }",
+    ],
+    env: { DENO_DIR: join(realTools(), "deno_dir") },
+  }).output();
+  assert.match(new TextDecoder().decode(stack.stdout), /src\/commands\/info\.ts:\d+/);
   markInfo(bundle);
   const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
   assert.equal(r.code, 0, r.stderr);
