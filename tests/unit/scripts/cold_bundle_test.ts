@@ -136,6 +136,10 @@ Deno.test("scripts/prime rebuilds the cold bundle when a source is newer, keeps 
   const prime = join(root, "scripts", "prime");
   const repo = await buildRepo({ files: REPO_FILES });
   const info = () => runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  // A bare --help never builds (it runs src/cli/help.ts then): help stays instant.
+  const help = await runPrime(["--help"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(help.code, 0, help.stderr);
+  assert.equal(currentBundle(root), null, "--help built nothing");
   assert.equal((await info()).code, 0);
   const first = currentBundle(root)!;
   markInfo(first);
