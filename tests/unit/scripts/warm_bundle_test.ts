@@ -155,3 +155,27 @@ Deno.test({
     assert.deepEqual(after, before, "nothing built or marked");
   },
 });
+
+Deno.test("where scripts/eager_bundle.ts fails the plain bundle serves: built, run, and not marked as a failed build", async () => {
+  // A Deno that fails to run the eager rewrite and runs the real one otherwise.
+  const tools = await Deno.makeTempDir({ prefix: "prime-tools-" });
+  await Deno.mkdir(join(tools, "deno-2.9.6"));
+  await Deno.writeTextFile(
+    join(tools, "deno-2.9.6", "deno"),
+    `#!/bin/sh\ncase "$*" in *eager_bundle.ts*) exit 1 ;; esac\nexec '${
+      join(realTools(), "deno-2.9.6", "deno")
+    }' "$@"\n`,
+    { mode: 0o755 },
+  );
+  await Deno.symlink(join(realTools(), "deno_dir"), join(tools, "deno_dir"));
+  const root = await copyLauncher(tools);
+  const prime = join(root, "scripts", "prime");
+  const repo = await warmRepo();
+  const r = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /is fresh; exec/, "the warm path ran");
+  const text = Deno.readTextFileSync(join(root, "src", ".build", "warm.js"));
+  assert.match(text, /tryWarmStart/, "the bundle was built");
+  assert.doesNotMatch(text, /^var [\w$]+=\((async )?function[ *]/, "and left as esbuild wrote it");
+  assert.throws(() => Deno.statSync(join(root, "src", ".build", "warm.failed")));
+});
