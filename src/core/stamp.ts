@@ -380,68 +380,78 @@ const TWO_32 = 4294967296;
 
 const utf8 = new TextDecoder();
 
-/** A stamp's input list with the stats taken when each was hashed (see the layout above). */
+/** A table's columns (see the layout above), the paths' bytes last. */
+interface Columns {
+  stats: Float64Array;
+  starts: Uint32Array;
+  sha: Uint8Array;
+  absent: Uint8Array;
+  paths: Uint8Array;
+}
+
+/** The columns of an input list as a stamp holds it (for encode(), and statx). */
+function columnsOf(s: Pick<Stamp, "inputs" | "inputStats">): Columns {
+  const n = s.inputs.length;
+  const stats = new Float64Array(n * STAT_WORDS).fill(NaN);
+  const starts = new Uint32Array(n);
+  const sha = new Uint8Array(n * SHA_BYTES);
+  const absent = new Uint8Array(n);
+  const enc = new TextEncoder();
+  const encoded = s.inputs.map((i) => enc.encode(i.path));
+  const paths = new Uint8Array(encoded.reduce((a, b) => a + b.length + 1, 0));
+  let at = 0;
+  s.inputs.forEach((input, i) => {
+    const st = s.inputStats?.[input.path];
+    for (let w = 0; w < STAT_WORDS; w++) {
+      if (typeof st?.[w] === "number") stats[i * STAT_WORDS + w] = st[w];
+    }
+    if (input.sha256 === null) absent[i] = 1;
+    else {
+      for (let b = 0; b < SHA_BYTES; b++) {
+        sha[i * SHA_BYTES + b] = parseInt(input.sha256.slice(2 * b, 2 * b + 2), 16) || 0;
+      }
+    }
+    starts[i] = at;
+    paths.set(encoded[i], at);
+    at += encoded[i].length + 1;
+  });
+  return { stats, starts, sha, absent, paths };
+}
+
+/**
+ * A stamp's input list with the stats taken when each was hashed: read from a record's
+ * table (decode()), or over the list as a stamp holds it (of(): a record from before
+ * the table, a bare script's record), whose columns are made only if needed.
+ */
 export class InputTable {
   readonly length: number;
-  readonly #stats: Float64Array;
-  readonly #starts: Uint32Array;
-  readonly #sha: Uint8Array;
-  readonly #absent: Uint8Array;
-  /** The paths, each NUL-ended. */
-  readonly #paths: Uint8Array;
-  #strings: string[] | null;
+  readonly #list: Pick<Stamp, "inputs" | "inputStats"> | null;
+  #cols: Columns | null;
+  #strings: string[] | null = null;
 
   private constructor(
-    cols: {
-      stats: Float64Array;
-      starts: Uint32Array;
-      sha: Uint8Array;
-      absent: Uint8Array;
-      paths: Uint8Array;
-    },
-    strings: string[] | null,
+    length: number,
+    list: Pick<Stamp, "inputs" | "inputStats"> | null,
+    cols: Columns | null,
   ) {
-    this.length = cols.absent.length;
-    this.#stats = cols.stats;
-    this.#starts = cols.starts;
-    this.#sha = cols.sha;
-    this.#absent = cols.absent;
-    this.#paths = cols.paths;
-    this.#strings = strings;
+    this.length = length;
+    this.#list = list;
+    this.#cols = cols;
   }
 
   /** The table of a stamp's inputs and stats (a whole stamp, or a bare record's list). */
   static of(s: Pick<Stamp, "inputs" | "inputStats">): InputTable {
-    const n = s.inputs.length;
-    const stats = new Float64Array(n * STAT_WORDS).fill(NaN);
-    const starts = new Uint32Array(n);
-    const sha = new Uint8Array(n * SHA_BYTES);
-    const absent = new Uint8Array(n);
-    const enc = new TextEncoder();
-    const encoded = s.inputs.map((i) => enc.encode(i.path));
-    const paths = new Uint8Array(encoded.reduce((a, b) => a + b.length + 1, 0));
-    let at = 0;
-    s.inputs.forEach((input, i) => {
-      const st = s.inputStats?.[input.path];
-      for (let w = 0; w < STAT_WORDS; w++) {
-        if (typeof st?.[w] === "number") stats[i * STAT_WORDS + w] = st[w];
-      }
-      if (input.sha256 === null) absent[i] = 1;
-      else {
-        for (let b = 0; b < SHA_BYTES; b++) {
-          sha[i * SHA_BYTES + b] = parseInt(input.sha256.slice(2 * b, 2 * b + 2), 16) || 0;
-        }
-      }
-      starts[i] = at;
-      paths.set(encoded[i], at);
-      at += encoded[i].length + 1;
-    });
-    return new InputTable({ stats, starts, sha, absent, paths }, s.inputs.map((i) => i.path));
+    return new InputTable(s.inputs.length, s, null);
+  }
+
+  #columns(): Columns {
+    return this.#cols ??= columnsOf(this.#list!);
   }
 
   /** The table's bytes (decode() reads them back). */
   encode(): Uint8Array {
-    const parts = [this.#stats, this.#starts, this.#sha, this.#absent, this.#paths].map((a) =>
+    const c = this.#columns();
+    const parts = [c.stats, c.starts, c.sha, c.absent, c.paths].map((a) =>
       new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
     );
     const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
@@ -474,7 +484,7 @@ export class InputTable {
       const at = starts[i];
       if (at <= starts[i - 1] || at >= paths.length || paths[at - 1] !== 0) return null;
     }
-    return new InputTable({ stats, starts, sha, absent, paths }, null);
+    return new InputTable(n, null, { stats, starts, sha, absent, paths });
   }
 
   /**
@@ -482,50 +492,55 @@ export class InputTable {
    * decode is cheaper than a few); a long one path by path (a start reads a few).
    */
   path(i: number): string {
+    if (this.#list) return this.#list.inputs[i].path;
     if (this.#strings === null && this.length <= STATX_MIN_INPUTS) this.paths();
     return this.#strings ? this.#strings[i] : this.#decodePath(i);
   }
 
   #decodePath(i: number): string {
-    const at = this.#starts[i];
-    return utf8.decode(this.#paths.subarray(at, this.#paths.indexOf(0, at)));
+    const { paths, starts } = this.#cols!;
+    return utf8.decode(paths.subarray(starts[i], paths.indexOf(0, starts[i])));
   }
 
   /** Every input's path, in order. */
   paths(): string[] {
-    if (this.#strings === null) {
-      // One decode, then the pieces (one decode per path costs about 10 µs each).
-      const all = utf8.decode(this.#paths);
-      const pieces: string[] = [];
-      for (let at = 0; at < all.length;) {
-        const end = all.indexOf("\0", at);
-        pieces.push(all.slice(at, end));
-        at = end + 1;
-      }
-      // n NULs, so (decode() checked the starts) the pieces are the paths in order.
-      if (pieces.length === this.length) this.#strings = pieces;
-      else {
-        const out: string[] = [];
-        for (let i = 0; i < this.length; i++) out.push(this.#decodePath(i));
-        this.#strings = out;
-      }
+    if (this.#strings !== null) return this.#strings;
+    if (this.#list) return this.#strings = this.#list.inputs.map((i) => i.path);
+    // One decode, then the pieces (one decode per path costs about 10 µs each).
+    const all = utf8.decode(this.#cols!.paths);
+    const pieces: string[] = [];
+    for (let at = 0; at < all.length;) {
+      const end = all.indexOf("\0", at);
+      pieces.push(all.slice(at, end));
+      at = end + 1;
     }
-    return this.#strings;
+    // n NULs, so (decode() checked the starts) the pieces are the paths in order.
+    if (pieces.length === this.length) return this.#strings = pieces;
+    const out: string[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.#decodePath(i));
+    return this.#strings = out;
   }
 
   /** Whether input `i` was absent (it must stay so). */
   absent(i: number): boolean {
-    return this.#absent[i] !== 0;
+    return this.#list ? this.#list.inputs[i].sha256 === null : this.#cols!.absent[i] !== 0;
   }
 
   /** The sha256 input `i` was hashed to (hex), or null: it must not exist. */
   sha256(i: number): string | null {
-    if (this.#absent[i]) return null;
+    if (this.#list) return this.#list.inputs[i].sha256;
+    if (this.absent(i)) return null;
     let hex = "";
-    for (const b of this.#sha.subarray(i * SHA_BYTES, (i + 1) * SHA_BYTES)) {
+    for (const b of this.#cols!.sha.subarray(i * SHA_BYTES, (i + 1) * SHA_BYTES)) {
       hex += b.toString(16).padStart(2, "0");
     }
     return hex;
+  }
+
+  /** [mtime ms, size, inode] recorded for input `i` (NaN, or fewer: none recorded). */
+  #recorded(i: number): ArrayLike<number> {
+    if (this.#list) return this.#list.inputStats?.[this.#list.inputs[i].path] ?? [];
+    return this.#cols!.stats.subarray(i * STAT_WORDS, (i + 1) * STAT_WORDS);
   }
 
   /** The stamp's input list and stats, as a whole stamp holds them. */
@@ -535,8 +550,8 @@ export class InputTable {
     for (let i = 0; i < this.length; i++) {
       const path = this.path(i);
       inputs.push({ path, sha256: this.sha256(i) });
-      const st = Array.from(this.#stats.subarray(i * STAT_WORDS, (i + 1) * STAT_WORDS));
-      if (!Number.isNaN(st[0])) inputStats[path] = st;
+      const st = Array.from(this.#recorded(i));
+      if (st.length > 0 && !Number.isNaN(st[0])) inputStats[path] = st;
     }
     return { inputs, inputStats };
   }
@@ -555,7 +570,7 @@ export class InputTable {
     if (statx !== null) this.#scanStatx(statx, maybe, absent);
     else {
       for (let i = 0; i < this.length; i++) {
-        if (this.#absent[i]) absent.push(i);
+        if (this.absent(i)) absent.push(i);
         else if (!this.#statUnchanged(i, statOrNull(this.path(i)))) maybe.push(i);
       }
     }
@@ -572,11 +587,10 @@ export class InputTable {
    * unknown, false). Records from before the inode was kept compare the first two.
    */
   #statUnchanged(i: number, st: Deno.FileInfo | null): boolean {
-    const k = i * STAT_WORDS;
-    const ino = this.#stats[k + 2];
-    return st !== null && st.isFile && st.size === this.#stats[k + 1] &&
-      (st.mtime?.getTime() ?? -1) === this.#stats[k] &&
-      (Number.isNaN(ino) || st.ino === ino);
+    const [mtime, size, ino] = this.#recorded(i) as number[];
+    return st !== null && st.isFile && st.size === size &&
+      (st.mtime?.getTime() ?? -1) === mtime &&
+      (ino === undefined || Number.isNaN(ino) || st.ino === ino);
   }
 
   /**
@@ -587,11 +601,9 @@ export class InputTable {
   #scanStatx(statx: Statx, maybe: number[], absent: number[]): void {
     const out = new Uint8Array(256);
     const w = new Uint32Array(out.buffer);
-    const paths = this.#paths;
-    const stats = this.#stats;
-    const starts = this.#starts;
+    const { paths, stats, starts, absent: was } = this.#columns();
     for (let i = 0; i < this.length; i++) {
-      if (this.#absent[i]) {
+      if (was[i]) {
         absent.push(i);
         continue;
       }
