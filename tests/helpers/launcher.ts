@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO } from "./fixtures.ts";
+import { NOBODY, REPO, testEnv, worksAsNobody } from "./fixtures.ts";
+import { need, requires, type Skip } from "./requires.ts";
 
 /** A copy of what scripts/prime runs (no .build), with its tools in `tools`. */
 export async function copyLauncher(tools: string): Promise<string> {
@@ -44,4 +45,20 @@ export async function failingBundleTools(): Promise<{ tools: string; log: string
   );
   await Deno.symlink(join(realTools(), "deno_dir"), join(tools, "deno_dir"));
   return { tools, log };
+}
+
+/** Root and setpriv, to run a copy as the uid 65534 (fixtures.ts AS_NOBODY), or the skip. */
+export const AS_NOBODY_SKIP: Skip = requires(
+  need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
+);
+
+/**
+ * Makes the copy `root` readable by every user and writable by its owner only (another
+ * user's checkout), and returns an environment for NOBODY with a cache of their own.
+ */
+export async function shareWithNobody(root: string): Promise<Record<string, string>> {
+  await new Deno.Command("chmod", { args: ["-R", "a+rX,go-w", root] }).output();
+  const cache = await Deno.makeTempDir();
+  await Deno.chown(cache, NOBODY, NOBODY);
+  return testEnv(join(cache, "c"), { HOME: cache });
 }

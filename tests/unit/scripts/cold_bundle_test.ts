@@ -6,17 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { AS_NOBODY, buildRepo, REPO, runPrime } from "../../helpers/fixtures.ts";
 import {
-  AS_NOBODY,
-  buildRepo,
-  NOBODY,
-  REPO,
-  runPrime,
-  testEnv,
-  worksAsNobody,
-} from "../../helpers/fixtures.ts";
-import { need, requires } from "../../helpers/requires.ts";
-import { copyLauncher, failingBundleTools, realTools } from "../../helpers/launcher.ts";
+  AS_NOBODY_SKIP,
+  copyLauncher,
+  failingBundleTools,
+  realTools,
+  shareWithNobody,
+} from "../../helpers/launcher.ts";
 
 /** The bundle cli.current names (null when there is none). */
 function currentBundle(root: string): string | null {
@@ -205,9 +202,7 @@ Deno.test("while another start builds the cold bundle this one runs from the sou
   assert.throws(() => Deno.statSync(lock), Deno.errors.NotFound, "the lock is released");
 });
 
-const nobody = requires(
-  need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
-);
+const nobody = AS_NOBODY_SKIP;
 
 Deno.test({
   name:
@@ -224,11 +219,8 @@ Deno.test({
     // A deno.lock newer than the toolchain's npm marker (a pull), which this user cannot
     // write either: the launcher checks the packages, and that must not end it.
     Deno.utimeSync(join(root, "deno.lock"), new Date(), new Date());
-    await new Deno.Command("chmod", { args: ["-R", "a+rX,go-w", root] }).output();
+    const env = await shareWithNobody(root);
     await Deno.chmod(repo.dir, 0o777);
-    const cache = await Deno.makeTempDir();
-    await Deno.chown(cache, NOBODY, NOBODY);
-    const env = testEnv(join(cache, "c"), { HOME: cache });
     const before = bundles(root);
     for (let i = 0; i < 2; i++) {
       const r = await runPrime(["info"], { cwd: repo.dir, env, wrap: AS_NOBODY, exe: prime });

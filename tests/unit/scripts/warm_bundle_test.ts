@@ -6,17 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { AS_NOBODY, buildRepo, NOBODY, REPO, runPrime } from "../../helpers/fixtures.ts";
 import {
-  AS_NOBODY,
-  buildRepo,
-  NOBODY,
-  REPO,
-  runPrime,
-  testEnv,
-  worksAsNobody,
-} from "../../helpers/fixtures.ts";
-import { need, requires } from "../../helpers/requires.ts";
-import { copyLauncher, failingBundleTools, realTools } from "../../helpers/launcher.ts";
+  AS_NOBODY_SKIP,
+  copyLauncher,
+  failingBundleTools,
+  realTools,
+  shareWithNobody,
+} from "../../helpers/launcher.ts";
 
 /** A repo whose env is built (the warm path can serve it next). */
 async function warmRepo() {
@@ -106,9 +103,7 @@ Deno.test("scripts/prime sends exactly the commands the warm path never serves s
   assert.deepEqual(words, expected, "a new command goes into scripts/prime's list too");
 });
 
-const nobody = requires(
-  need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
-);
+const nobody = AS_NOBODY_SKIP;
 
 Deno.test({
   name:
@@ -130,15 +125,12 @@ Deno.test({
       new Date(now - 5_000),
       new Date(now - 5_000),
     );
-    await new Deno.Command("chmod", { args: ["-R", "a+rX,go-w", root] }).output();
+    const env = await shareWithNobody(root);
     // The other user's own build of the same repo: a program of theirs, a cache of theirs.
     const mine = await buildRepo({
       files: { "prime.toml": 'venv_driver = "venv_pip"\n', "app.py": "print('hi')\n" },
     });
     await new Deno.Command("chown", { args: ["-R", `${NOBODY}:${NOBODY}`, mine.dir] }).output();
-    const cache = await Deno.makeTempDir();
-    await Deno.chown(cache, NOBODY, NOBODY);
-    const env = testEnv(join(cache, "c"), { HOME: cache });
     const before = [...Deno.readDirSync(join(root, "src", ".build"))].map((e) => e.name).sort();
     for (const expect of [/building/, /is fresh; exec/]) {
       const r = await runPrime(["-v", "app.py"], {
