@@ -63,17 +63,27 @@ export default plugin;
 /** The plugin's reports on `file`, through `deno lint --json` (null: it failed or could not parse). */
 async function functionNodes(file: string): Promise<Edit[] | null> {
   const config = `${file}.lint.json`;
+  const json = `${file}.lint.out`;
   Deno.writeTextFileSync(
     config,
     JSON.stringify({ lint: { plugins: [SCRIPT.href], rules: { tags: [] } } }),
   );
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["lint", "--json", "--config", config, file],
-      stdout: "piped",
+    // The report goes to a file, not a pipe: through a pipe, `deno lint` loses what
+    // passes 64 KiB when the reader is slow (seen under load: the JSON cut at 65536).
+    await new Deno.Command("/bin/sh", {
+      args: [
+        "-c",
+        'exec "$0" lint --json --config "$1" "$2" >"$3"',
+        Deno.execPath(),
+        config,
+        file,
+        json,
+      ],
+      stdout: "null",
       stderr: "null",
     }).output();
-    const report = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    const report = JSON.parse(Deno.readTextFileSync(json)) as {
       diagnostics: {
         range: { start: { bytePos: number }; end: { bytePos: number } };
         message: string;
@@ -96,7 +106,11 @@ async function functionNodes(file: string): Promise<Edit[] | null> {
   } catch {
     return null;
   } finally {
-    Deno.removeSync(config);
+    for (const f of [config, json]) {
+      try {
+        Deno.removeSync(f);
+      } catch { /* not written */ }
+    }
   }
 }
 

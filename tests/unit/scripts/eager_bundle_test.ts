@@ -83,3 +83,56 @@ Deno.test("eager_bundle leaves a file it cannot parse as it was, and says so by 
   assert.notEqual(code, 0);
   assert.equal(text, broken);
 });
+
+Deno.test("eager_bundle rewrites the warm bundle in twelve parallel builds, each whole (parallel starts after a pull)", async () => {
+  // The report of `deno lint` is about 70 KB for the warm bundle; read through a pipe it
+  // was sometimes cut at 64 KiB under load, and that build kept the plain bundle.
+  const dir = await Deno.makeTempDir({ prefix: "prime-eager-par-" });
+  const plain = join(dir, "warm.js");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--config",
+      join(REPO, "deno.json"),
+      "--frozen",
+      "--platform",
+      "deno",
+      "--minify",
+      "--output",
+      plain,
+      join(REPO, "src", "core", "warm.ts"),
+    ],
+  }).output();
+  assert.ok(out.success, "deno bundle");
+  const text = await Deno.readTextFile(plain);
+  const results = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => eagerFile(text, join(dir, `.warm.js.${i}`))),
+  );
+  for (const [i, r] of results.entries()) {
+    assert.equal(r.code, 0, `build ${i}`);
+    assert.match(r.text, /^var [\w$]+=\((async )?function[ *]/, `build ${i} rewritten`);
+  }
+});
+
+/** eager() on a file of the caller's naming (several in one directory). */
+async function eagerFile(source: string, file: string): Promise<{ code: number; text: string }> {
+  await Deno.writeTextFile(file, source);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--no-lock",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      join(REPO, "scripts", "eager_bundle.ts"),
+      file,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  return { code: out.code, text: await Deno.readTextFile(file) };
+}
