@@ -37,10 +37,27 @@ export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] 
   return out;
 }
 
-/** The mtime (ms) of each strict ancestor of `dir`, -1 for one that cannot be stat'ed. */
-export function ancestorMtimes(dir: string): Record<string, number> {
+/**
+ * How old a directory's mtime must be to be recorded. A change stamps a directory from
+ * a coarse clock (Linux: one tick, 1-10 ms; some file systems keep whole seconds, FAT
+ * two), so a file made in the same tick as the last recorded change leaves the mtime as
+ * it was, and the warm path would take the old listing's word for it. An ancestor
+ * changed this recently is left out: the warm path looks in it on each start (git's
+ * "racily clean" entries, re-checked for the same reason).
+ */
+const RACY_MS = 3000;
+
+/**
+ * The mtime (ms) of each strict ancestor of `dir` whose last change is past any clock
+ * tick (see RACY_MS; a recent or future one is left out), -1 for one that cannot be
+ * stat'ed.
+ */
+export function ancestorMtimes(dir: string, now = Date.now()): Record<string, number> {
   const out: Record<string, number> = {};
-  for (let d = parentDir(dir); d !== null; d = parentDir(d)) out[d] = mtimeOf(d);
+  for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
+    const mtime = mtimeOf(d);
+    if (mtime === -1 || mtime < now - RACY_MS) out[d] = mtime;
+  }
   return out;
 }
 
@@ -54,7 +71,7 @@ export interface RouteRecord {
   root: string;
   /** Every ancestor config file read for the decision, with its content hash. */
   ancestors: { path: string; sha256: string | null }[];
-  /** The ancestors' mtimes, taken before their files were looked at (see ancestorConfigFiles). */
+  /** The ancestors' mtimes, taken before their files were looked at (see ancestorConfigFiles); one changed within a clock tick of that is left out (see ancestorMtimes). */
   dirs?: Record<string, number>;
 }
 

@@ -73,3 +73,31 @@ Deno.test("routedRoot() holds while the ancestors' config files are unchanged", 
   Deno.writeTextFileSync(`${root}/pyproject.toml`, "");
   assert.equal(await routedRoot(cache, `${root}/b`), null, "a new ancestor config file");
 });
+
+Deno.test("routedRoot() sees a config file made in an ancestor in the same clock tick as the ancestor's last change before the route was written", async () => {
+  // Linux stamps a change from a coarse clock (1-10 ms; some file systems keep whole
+  // seconds): a file made in the same tick leaves the directory's mtime as it was. The
+  // utime below makes that tick certain.
+  const root = tree({ "b/pyproject.toml": "" });
+  const cache = Deno.makeTempDirSync();
+  const before = Deno.statSync(root);
+  await writeRoute(cache, `${root}/b`, `${root}/b`);
+  assert.equal(await routedRoot(cache, `${root}/b`), `${root}/b`);
+  Deno.writeTextFileSync(`${root}/prime.toml`, 'project_dirs = ["b"]\n');
+  Deno.utimeSync(root, before.atime!, before.mtime!);
+  assert.equal(await routedRoot(cache, `${root}/b`), null, "the new ancestor config file counts");
+});
+
+Deno.test("writeRoute() records an ancestor's mtime only once it is past any clock tick", async () => {
+  const root = tree({ "b/pyproject.toml": "" });
+  const cache = Deno.makeTempDirSync();
+  const old = new Date(Date.now() - 60_000);
+  Deno.utimeSync(root, old, old);
+  await writeRoute(cache, `${root}/b`, `${root}/b`);
+  const rec = JSON.parse(
+    Deno.readTextFileSync(
+      `${cache}/pointers/${[...Deno.readDirSync(`${cache}/pointers`)][0].name}`,
+    ),
+  );
+  assert.equal(rec.dirs[root], old.getTime(), "a minute-old mtime is kept");
+});
