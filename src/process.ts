@@ -213,7 +213,9 @@ if ($pid == 0) {
   syscall($nr + 0, 1, 9, 0, 0, 0);
   exit 137 if getppid() != $me;
   open(STDIN, '<', '/dev/null');
-  if (chdir($s[0])) { %ENV = %env; { exec { $argv[0] } @argv }; }
+  chdir($s[0]) or do { print STDERR "cd $s[0]: $!\n"; exit 127 };
+  %ENV = %env;
+  { exec { $argv[0] } @argv };
   print STDERR "$argv[0]: $!\n";
   exit 127;
 }
