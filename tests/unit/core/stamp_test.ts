@@ -271,6 +271,9 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
       }
     }
     paths.push(`${root}/absent.txt`);
+    Deno.mkdirSync(`${root}/naïve dir`);
+    Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
+    paths.push(`${root}/naïve dir/café\n.c`);
     assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
     const stamp = { inputs: await hashInputs(paths), inputStats: statInputs(paths) };
     const table = () => InputTable.decode(InputTable.of(stamp).encode(), paths.length)!;
@@ -309,6 +312,10 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     assert.deepEqual((await changed()).read, ["/d11/f99.c"], "a directory is not the file");
     Deno.removeSync(`${root}/d11/f99.c`);
     Deno.writeTextFileSync(`${root}/d11/f99.c`, "int f11_99;\n");
+    Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c = 1;\n");
+    assert.equal((await changed()).why, `${root}/naïve dir/café\n.c changed`);
+    Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
+    stamp.inputStats = statInputs(paths);
     Deno.writeTextFileSync(`${root}/absent.txt`, "");
     assert.equal((await changed()).why, `${root}/absent.txt appeared`);
   } finally {
