@@ -4,7 +4,7 @@
  * segments, `[abc]`/`[!abc]` are character classes. The warm path expands declared
  * inputs with them on every start: Deno APIs only.
  */
-import { isFile, statOrNull } from "./files.ts";
+import { dirname, isFile, lstatOrNull, statOrNull } from "./files.ts";
 
 /** Compiles a glob to a RegExp over `/`-separated relative paths. Pure. */
 export function globToRegExp(glob: string): RegExp {
@@ -70,11 +70,20 @@ export function expandGlobs(
   dirs?: Record<string, number>,
 ): string[] {
   const found = new Set<string>();
+  const { literals, walks } = planWalks(globs);
+  for (const l of literals) if (isFile(`${root}/${l}`)) found.add(`${root}/${l}`);
+  for (const [start, res] of walks) walkDir(root, start, res, found, dirs);
+  return [...found].sort();
+}
+
+/** The literal paths among `globs`, and the walks the others need: start dir -> RegExps. */
+function planWalks(globs: string[]): { literals: string[]; walks: Map<string, RegExp[]> } {
+  const literals: string[] = [];
   const walks = new Map<string, RegExp[]>();
   for (const g of globs) {
     const clean = g.replace(/^\.\/+/, "");
     if (!isGlob(clean)) {
-      if (isFile(`${root}/${clean}`)) found.add(`${root}/${clean}`);
+      literals.push(clean);
       continue;
     }
     const start = literalPrefix(clean);
@@ -82,46 +91,93 @@ export function expandGlobs(
     list.push(globToRegExp(clean));
     walks.set(start, list);
   }
-  for (const [start, res] of walks) {
-    const walk = (rel: string) => {
-      const abs = rel === "" ? root : `${root}/${rel}`;
-      // The mtime before the listing: an entry added after it changes the mtime.
-      if (dirs) dirs[abs] = statOrNull(abs)?.mtime?.getTime() ?? -1;
-      let entries: Deno.DirEntry[];
-      try {
-        entries = [...Deno.readDirSync(abs)];
-      } catch {
-        return;
-      }
-      if (rel !== "" && entries.some((e) => e.name === "pyvenv.cfg")) {
-        // A venv changes with every install; nothing in it is an input.
-        if (dirs) delete dirs[abs];
-        return;
-      }
-      for (const e of entries) {
-        const p = rel === "" ? e.name : `${rel}/${e.name}`;
-        if (e.isDirectory) {
-          if (!SKIP_DIRS.has(e.name)) walk(p);
-        } else if (res.some((re) => re.test(p))) {
-          if (e.isFile || (e.isSymlink && isFile(`${root}/${p}`))) found.add(`${root}/${p}`);
-        }
-      }
-    };
-    walk(start);
+  return { literals, walks };
+}
+
+/** Walks `rel` (relative to `root`) and what is under it, adding the matches to `found`. */
+function walkDir(
+  root: string,
+  rel: string,
+  res: RegExp[],
+  found: Set<string>,
+  dirs?: Record<string, number>,
+): void {
+  const abs = rel === "" ? root : `${root}/${rel}`;
+  // The mtime before the listing: an entry added after it changes the mtime.
+  if (dirs) dirs[abs] = statOrNull(abs)?.mtime?.getTime() ?? -1;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(abs)];
+  } catch {
+    return;
   }
-  return [...found].sort();
+  if (rel !== "" && entries.some((e) => e.name === "pyvenv.cfg")) {
+    // A venv changes with every install; nothing in it is an input.
+    if (dirs) delete dirs[abs];
+    return;
+  }
+  for (const e of entries) {
+    const p = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory) {
+      if (!SKIP_DIRS.has(e.name)) walkDir(root, p, res, found, dirs);
+    } else if (res.some((re) => re.test(p))) {
+      if (e.isFile || (e.isSymlink && isFile(`${root}/${p}`))) found.add(`${root}/${p}`);
+    }
+  }
 }
 
 /**
- * Whether no directory of a recorded walk gained or lost an entry since (same mtimes,
- * still missing where missing): then the globs match the same files as then.
+ * The globs' walk again, but only where it changed: the directories of a recorded walk
+ * (`dirs`, see expandGlobs) whose mtime moved (an entry added, removed or renamed in
+ * them) are listed again, and a directory new since is walked whole. Returns the
+ * matching files found there (empty when no directory changed), or null when only a
+ * whole expansion can say: no walk recorded, more than one walk (a dir two walks reach
+ * differently), or a walked directory gone, turned into a link or into a venv. So an
+ * editor's swap file or a build's `.o` beside the inputs costs one listing per start,
+ * not the whole walk.
  */
-export function dirsUnchanged(dirs: Record<string, number> | undefined): boolean {
-  if (!dirs) return false;
+export function rewalkChanged(
+  root: string,
+  globs: string[],
+  dirs: Record<string, number> | undefined,
+): string[] | null {
+  if (!dirs) return null;
   const list = Object.entries(dirs);
-  if (list.length === 0) return false;
-  for (const [dir, mtime] of list) {
-    if ((statOrNull(dir)?.mtime?.getTime() ?? -1) !== mtime) return false;
+  if (list.length === 0) return null;
+  const changed = list.filter(([d, mtime]) => (statOrNull(d)?.mtime?.getTime() ?? -1) !== mtime);
+  if (changed.length === 0) return [];
+  const { walks } = planWalks(globs);
+  if (walks.size !== 1) return null;
+  const [[start, res]] = walks;
+  const startAbs = start === "" ? root : `${root}/${start}`;
+  const found = new Set<string>();
+  for (const [abs] of changed) {
+    const rel = abs === root ? "" : abs.slice(root.length + 1);
+    // The start may be a link (the walk lists it as given); below it, only directories.
+    if (abs !== startAbs && !lstatOrNull(abs)?.isDirectory) return null;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(abs)];
+    } catch {
+      return null;
+    }
+    if (rel !== "" && entries.some((e) => e.name === "pyvenv.cfg")) return null;
+    const subdirs = new Set<string>();
+    for (const e of entries) {
+      const p = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory) {
+        if (SKIP_DIRS.has(e.name)) continue;
+        subdirs.add(`${root}/${p}`);
+        if (!Object.hasOwn(dirs, `${root}/${p}`)) walkDir(root, p, res, found);
+      } else if (res.some((re) => re.test(p))) {
+        if (e.isFile || (e.isSymlink && isFile(`${root}/${p}`))) found.add(`${root}/${p}`);
+      }
+    }
+    // A walked subdirectory no longer one (removed, or a link now): its inputs are gone
+    // from the walk.
+    for (const d of Object.keys(dirs)) {
+      if (d !== abs && dirname(d) === abs && !subdirs.has(d)) return null;
+    }
   }
-  return true;
+  return [...found].sort();
 }

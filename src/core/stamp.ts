@@ -17,7 +17,7 @@ import {
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
 import { basename, dirname, dirNames, isFile, lstatOrNull, statOrNull } from "./files.ts";
-import { dirsUnchanged, expandGlobs, globToRegExp, isGlob } from "./glob.ts";
+import { expandGlobs, globToRegExp, isGlob, rewalkChanged } from "./glob.ts";
 import { libcStatx, type Statx } from "./exec.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
@@ -290,11 +290,23 @@ export async function staleReason(
   const changed = interpreterChange(stamp.python) ?? siteChange(stamp.site);
   if (changed) return changed;
   if (!venvPythonExists(venvDir)) return "the venv's python is missing";
-  if (stamp.inputGlobs && !dirsUnchanged(stamp.inputGlobs.dirs)) {
-    const moved = globsMoved(stamp.inputGlobs.root, stamp.inputGlobs.patterns, inputs);
+  if (stamp.inputGlobs) {
+    const { root, patterns, dirs } = stamp.inputGlobs;
+    // Only the walked directories that changed are listed again (rewalkChanged), unless
+    // a whole expansion must decide.
+    const found = rewalkChanged(root, patterns, dirs);
+    const moved = found === null ? globsMoved(root, patterns, inputs) : newInput(found, inputs);
     if (moved) return moved;
   }
   return inputChange(...await inputs.changes());
+}
+
+/** The first of `files` (matched by the globs now) that is not an input, as a reason. */
+function newInput(files: string[], inputs: InputTable): string | null {
+  if (files.length === 0) return null;
+  const known = new Set(inputs.paths());
+  for (const f of files) if (!known.has(f)) return `new input ${f}`;
+  return null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expandGlobs, globToRegExp } from "../../../src/core/glob.ts";
+import { expandGlobs, globToRegExp, rewalkChanged } from "../../../src/core/glob.ts";
 import { isUvMember } from "../../../src/config/uv_workspace.ts";
 
 // Globs of declared inputs and workspace members.
@@ -49,4 +49,61 @@ Deno.test("isUvMember() matches members and honours exclude", () => {
   assert.equal(isUvMember("packages/legacy", ws), false);
   assert.equal(isUvMember("tools/cli", ws), true);
   assert.equal(isUvMember("tools/other", ws), false);
+});
+
+Deno.test("rewalkChanged() lists again only the walked directories that changed, walks a new one whole, and leaves the rest to a whole expansion", async () => {
+  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-glob-" }));
+  try {
+    for (const d of ["src/a", "src/b"]) Deno.mkdirSync(`${root}/${d}`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/src/a/x.c`, "");
+    Deno.writeTextFileSync(`${root}/src/b/y.c`, "");
+    const globs = ["src/**/*.c"];
+    const snapshot = () => {
+      const dirs: Record<string, number> = {};
+      expandGlobs(root, globs, dirs);
+      return dirs;
+    };
+    const later = (d: string) =>
+      Deno.utimeSync(`${root}/${d}`, new Date(), new Date(Date.now() + 5000));
+    let dirs = snapshot();
+    assert.deepEqual(rewalkChanged(root, globs, dirs), [], "nothing changed");
+    assert.equal(rewalkChanged(root, globs, undefined), null, "no walk recorded");
+
+    // An editor's swap file: src/a is listed again, src/b is not.
+    // (Each change is given a later mtime: one in the clock tick of the snapshot's own
+    // would not show.)
+    Deno.writeTextFileSync(`${root}/src/a/.x.c.swp`, "");
+    later("src/a");
+    Deno.writeTextFileSync(`${root}/src/b/z.c`, "");
+    Deno.utimeSync(`${root}/src/b`, new Date(), new Date(dirs[`${root}/src/b`]));
+    assert.deepEqual(rewalkChanged(root, globs, dirs), [`${root}/src/a/x.c`]);
+    Deno.writeTextFileSync(`${root}/src/a/w.c`, "");
+    assert.deepEqual(rewalkChanged(root, globs, dirs), [`${root}/src/a/w.c`, `${root}/src/a/x.c`]);
+    dirs = snapshot();
+
+    // A new directory is walked whole.
+    Deno.mkdirSync(`${root}/src/a/new/deeper`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/src/a/new/deeper/n.c`, "");
+    later("src/a");
+    assert.ok(rewalkChanged(root, globs, dirs)!.includes(`${root}/src/a/new/deeper/n.c`));
+    dirs = snapshot();
+
+    // A walked directory replaced by a link, or made a venv: a whole expansion decides.
+    Deno.renameSync(`${root}/src/b`, `${root}/b-real`);
+    Deno.symlinkSync(`${root}/b-real`, `${root}/src/b`);
+    later("src");
+    assert.equal(rewalkChanged(root, globs, dirs), null, "a link");
+    Deno.removeSync(`${root}/src/b`);
+    Deno.renameSync(`${root}/b-real`, `${root}/src/b`);
+    dirs = snapshot();
+    Deno.writeTextFileSync(`${root}/src/b/pyvenv.cfg`, "");
+    later("src/b");
+    assert.equal(rewalkChanged(root, globs, dirs), null, "a venv");
+    Deno.removeSync(`${root}/src/b/pyvenv.cfg`);
+    dirs = snapshot();
+    later("src/b");
+    assert.equal(rewalkChanged(root, ["src/**/*.c", "*.txt"], dirs), null, "two walks");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });
