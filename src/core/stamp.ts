@@ -77,8 +77,8 @@ export interface Stamp {
     patterns: string[];
     /**
      * The mtime of every directory the globs walk, taken after the build when the
-     * matches were still those recorded: while none changes, no directory gained or
-     * lost an entry, and the warm path skips listing them.
+     * matches were still those recorded: a directory whose mtime is unchanged gained
+     * or lost no entry, and the warm path lists again only the others (rewalkChanged).
      */
     dirs?: Record<string, number>;
   };
