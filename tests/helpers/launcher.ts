@@ -47,9 +47,19 @@ export async function failingBundleTools(): Promise<{ tools: string; log: string
   return { tools, log };
 }
 
-/** Root and setpriv, to run a copy as the uid 65534 (fixtures.ts AS_NOBODY), or the skip. */
+/**
+ * Root and setpriv, to run a copy as the uid 65534 (fixtures.ts AS_NOBODY), and a pinned
+ * Deno that uid can run (a fresh clone under a 0700 `mktemp -d` installs its tools where
+ * no other user reaches), or the skip.
+ */
 export const AS_NOBODY_SKIP: Skip = requires(
   need(worksAsNobody("/bin/true", []), "needs root and setpriv, to run as the uid 65534"),
+  need(
+    // test -x looks the path up as that uid (running it proved nothing here: setpriv
+    // started a Deno below a 0700 directory that `stat` as the same uid was refused).
+    worksAsNobody("test", ["-x", join(realTools(), "deno-2.9.6", "deno")]),
+    "the uid 65534 cannot reach the pinned Deno (a clone under a private directory)",
+  ),
 );
 
 /**
