@@ -150,7 +150,7 @@ export async function ensureEnv(
         return { built: false, reason: "restored", seconds: (performance.now() - t0) / 1000 };
       }
     }
-    // The installer's supervisor (a Python start) starts now, while the driver is
+    // The installer's supervisor (a Perl or Python start) starts now, while the driver is
     // found and the command line made (process.ts); a plan with nothing to install
     // starts none.
     if (opts.runner === undefined && (inputs.plan.lock || !planIsEmpty(inputs.plan))) {
