@@ -46,6 +46,7 @@ async function resultOf(text: string): Promise<unknown> {
 }
 
 const SAMPLE = `
+const wide = "é–✓ \u{1F600}";
 const early = later(2);
 function later(n) { return n * 21; }
 async function twice(x) { return await Promise.resolve(x * 2); }
@@ -61,10 +62,25 @@ class C extends Error {
 const re = /[)}]function x\\(/.test("}function x(") ? "re" : "no";
 const tpl = \`\${[1, 2].map((n) => \`<\${n}>\`).join("")}\`;
 export const result = [early, await twice(4), [...gen()], arrow(1)(2), obj.m(1), obj.g,
-  obj.f(2), new C("x").method(), C.s(), new C("y").name, re, tpl, later.name];
+  obj.f(2), new C("x").method(), C.s(), new C("y").name, re, tpl, later.name, ((x) => wide + x)("!")];
 `;
 
-const EXPECTED = [42, 8, [1, 2], 3, 2, 5, 6, 9, "s", "C", "re", "<1><2>", "later"];
+const EXPECTED = [
+  42,
+  8,
+  [1, 2],
+  3,
+  2,
+  5,
+  6,
+  9,
+  "s",
+  "C",
+  "re",
+  "<1><2>",
+  "later",
+  "é–✓ \u{1F600}!",
+];
 
 Deno.test("eager_bundle hoists and parenthesizes every function, and the module does what it did", async () => {
   assert.deepEqual(await resultOf(SAMPLE), EXPECTED, "the sample itself");
