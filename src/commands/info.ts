@@ -6,7 +6,6 @@
 import { parseToml } from "../config/toml.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { lockFilePins, readPins } from "../pypa/constraints.ts";
-import { choosePipWheel } from "../python/pip.ts";
 import type { Project } from "../project/project.ts";
 import { selectWithRequirement, withChoiceInputs } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
@@ -18,9 +17,6 @@ import { includedGroups } from "../config/dependency_groups.ts";
 import { checkFreshness, computeEnvInputs, recordedStamp } from "../venv/inputs.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { PrimeError } from "../core/errors.ts";
-import { pathWithoutShims } from "../uv/obtain.ts";
-import { fromCache } from "../uv/cache.ts";
-import { redactUrl } from "../uv/index_client.ts";
 import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../core/files.ts";
 import { probePython } from "../python/probe.ts";
@@ -122,7 +118,7 @@ export async function gatherInfo(
       [driver, driverSource] = [stamp.driver, "the existing venv"];
     } else {
       // Read-only: look for a uv that needs no download (PATH, prime's cache).
-      const local = localUv(p.cache);
+      const local = await localUv(p.cache);
       if (local) [driver, driverSource] = ["venv_uv", `default: uv at ${local}`];
       else if (p.options.offline) {
         [driver, driverSource] = [
@@ -161,6 +157,8 @@ export async function gatherInfo(
       tool_version: stamp?.toolVersion ?? null,
     };
     if (pip && driver === "venv_pip" && pyInfo) {
+      // Loaded here: only -v and --json show it (the wheel reader is not on info's start).
+      const { choosePipWheel } = await import("../python/pip.ts");
       const c = choosePipWheel(pyInfo);
       venv.pip = {
         version: c.version,
@@ -176,6 +174,9 @@ export async function gatherInfo(
   let uvSettings: InfoReport["uv_settings"] = [];
   if (s && withSettings) {
     const { uvOwnSettings, uvSettingsFromPip } = await import("../installers/uv.ts");
+    const { redactUrl } = await import("../uv/index_client.ts");
+    const hidePassword = (v: string) =>
+      /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(v) ? redactUrl(v) : v;
     installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
       setting: t.setting,
       // An index URL may carry a password: never shown.
@@ -278,11 +279,6 @@ function pinsOf(path: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** A URL with a password gets it replaced; anything else is shown as written. */
-function hidePassword(v: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(v) ? redactUrl(v) : v;
 }
 
 /** Prints the info as JSON (stdout) or as a human summary (stdout). */
@@ -476,8 +472,15 @@ export function alignLabels(lines: string[]): string[] {
   });
 }
 
-/** A uv that needs no download: on PATH (as prime searches it) or cached by prime. */
-function localUv(cache: string): string | null {
+/**
+ * A uv that needs no download: on PATH (as prime searches it) or cached by prime. Its
+ * modules load only here, when neither the configuration nor the venv names a driver.
+ */
+async function localUv(cache: string): Promise<string | null> {
+  const [{ pathWithoutShims }, { fromCache }] = await Promise.all([
+    import("../uv/obtain.ts"),
+    import("../uv/cache.ts"),
+  ]);
   return findOnPath("uv", pathDirs(pathWithoutShims(Deno.env.get("PATH")))) ??
     fromCache(cache, [])?.path ?? null;
 }

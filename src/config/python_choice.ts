@@ -9,7 +9,13 @@ import type { PythonChoice } from "../python/types.ts";
 import type { PythonRequest } from "../pypa/specifier.ts";
 import { parsePythonRequest } from "../python/python_version.ts";
 import { readBoundedText } from "../core/paths.ts";
-import { isExecutableFile, isFile, joinPath, parentDir, readDirOrEmpty } from "../core/files.ts";
+import {
+  isExecutableFile,
+  joinPath,
+  listedIsFile,
+  parentDir,
+  readDirOrEmpty,
+} from "../core/files.ts";
 import { compareVersions } from "../pypa/specifier.ts";
 import { parseToml } from "./toml.ts";
 
@@ -22,11 +28,42 @@ function pyenvRoot(env: ChoiceEnv): string | null {
   return r ? r.replace(/\/+$/, "") : null;
 }
 
-function realPathOrNull(p: string): string | null {
-  try {
-    return Deno.realPathSync(p);
-  } catch {
-    return null;
+/**
+ * The file system as one readPythonChoices() sees it: each path is looked at once
+ * (pyenv's global version and its installs are named by several choices), and a
+ * missing version file is told by its directory's listing, not by a stat that throws.
+ */
+class Looks {
+  /** isFile(), by listings (see listedIsFile). */
+  readonly isFile = listedIsFile();
+  readonly #exec = new Map<string, boolean>();
+  readonly #real = new Map<string, string | null>();
+  readonly #global = new Map<string, string[] | null>();
+
+  isExecutable(p: string): boolean {
+    let v = this.#exec.get(p);
+    if (v === undefined) this.#exec.set(p, v = isExecutableFile(p));
+    return v;
+  }
+
+  realPath(p: string): string | null {
+    let v = this.#real.get(p);
+    if (v === undefined) {
+      try {
+        v = Deno.realPathSync(p);
+      } catch {
+        v = null;
+      }
+      this.#real.set(p, v);
+    }
+    return v;
+  }
+
+  /** The versions in pyenv's global version file, or null when it has none. */
+  pyenvGlobal(root: string): string[] | null {
+    let v = this.#global.get(root);
+    if (v === undefined) this.#global.set(root, v = readPyenvGlobal(root));
+    return v;
   }
 }
 
@@ -34,13 +71,13 @@ function realPathOrNull(p: string): string | null {
  * The Python on PATH outside every version manager: what pyenv's `system` means. The
  * first python3 (then python) in a PATH directory that is not a shims directory.
  */
-function systemPython(env: ChoiceEnv): string | null {
+function systemPython(env: ChoiceEnv, looks: Looks): string | null {
   const dirs = (env.PATH ?? "").split(":").filter((d) => d.startsWith("/"));
   for (const name of ["python3", "python"]) {
     for (const d of dirs) {
       if (/\/shims\/?$/.test(d)) continue;
       const p = joinPath(d, name);
-      if (isExecutableFile(p)) return realPathOrNull(p);
+      if (looks.isExecutable(p)) return looks.realPath(p);
     }
   }
   return null;
@@ -51,19 +88,19 @@ function systemPython(env: ChoiceEnv): string | null {
  * version pyenv would run (PYENV_VERSION, else its global version); other shims, and a
  * pyenv shim for `system`, are passed over for the next entry.
  */
-function firstPathPython(env: ChoiceEnv): string | null {
+function firstPathPython(env: ChoiceEnv, looks: Looks): string | null {
   const root = pyenvRoot(env);
   for (const d of (env.PATH ?? "").split(":").filter((x) => x.startsWith("/"))) {
     const p = joinPath(d, "python3");
-    if (!isExecutableFile(p)) continue;
+    if (!looks.isExecutable(p)) continue;
     if (/\/shims\/?$/.test(d)) {
       if (root === null || d.replace(/\/+$/, "") !== `${root}/shims`) continue;
-      const names = env.PYENV_VERSION || readPyenvGlobal(root)?.join(":") || "";
-      const hit = names.split(":").map((n) => pyenvInstall(root, n.trim())).find((x) => x);
+      const names = env.PYENV_VERSION || looks.pyenvGlobal(root)?.join(":") || "";
+      const hit = names.split(":").map((n) => pyenvInstall(root, n.trim(), looks)).find((x) => x);
       if (hit) return hit;
       continue;
     }
-    return realPathOrNull(p);
+    return looks.realPath(p);
   }
   return null;
 }
@@ -83,24 +120,24 @@ function readPyenvGlobal(root: string): string[] | null {
  * The interpreter (real path) of a pyenv version name: the install of that name, else
  * the newest install it is a prefix of (`3.11` -> `3.11.7`), as pyenv resolves it.
  */
-function pyenvInstall(root: string, name: string): string | null {
+function pyenvInstall(root: string, name: string, looks: Looks): string | null {
   if (!name || name === "system" || name.includes("/") || name.startsWith(".")) return null;
   const bin = (v: string) => {
     const b = `${root}/versions/${v}/bin`;
-    return isExecutableFile(`${b}/python3`)
+    return looks.isExecutable(`${b}/python3`)
       ? `${b}/python3`
-      : isExecutableFile(`${b}/python`)
+      : looks.isExecutable(`${b}/python`)
       ? `${b}/python`
       : null;
   };
   const exact = bin(name);
-  if (exact) return realPathOrNull(exact);
+  if (exact) return looks.realPath(exact);
   const matches = readDirOrEmpty(`${root}/versions`).map((e) => e.name)
     .filter((d) => d.startsWith(`${name}.`) && /^\d+(\.\d+)*$/.test(d))
     .sort(compareVersions).reverse();
   for (const m of matches) {
     const b = bin(m);
-    if (b) return realPathOrNull(b);
+    if (b) return looks.realPath(b);
   }
   return null;
 }
@@ -112,6 +149,7 @@ function choiceOf(
   files: string[],
   env: ChoiceEnv,
   pyenv: boolean,
+  looks: Looks,
 ): PythonChoice | null {
   const requests: PythonRequest[] = [];
   const paths: string[] = [];
@@ -123,16 +161,16 @@ function choiceOf(
   const root = pyenvRoot(env);
   for (const w of words) {
     if (w === "system") {
-      const sys = systemPython(env);
+      const sys = systemPython(env, looks);
       if (sys) addPath(sys);
       continue;
     }
     if (w.includes("/")) {
-      const real = realPathOrNull(w);
+      const real = looks.realPath(w);
       if (real) addPath(real);
       continue;
     }
-    const installed = pyenv && root ? pyenvInstall(root, w) : null;
+    const installed = pyenv && root ? pyenvInstall(root, w, looks) : null;
     if (installed) {
       addPath(installed);
       continue;
@@ -148,14 +186,18 @@ function choiceOf(
 }
 
 /** The nearest `name` in `from` or above, and every path looked at up to it. */
-function trail(from: string, names: string[]): { found: string | null; checked: string[] } {
+function trail(
+  from: string,
+  names: string[],
+  looks: Looks,
+): { found: string | null; checked: string[] } {
   const checked: string[] = [];
   let dir: string | null = from.length > 1 ? from.replace(/\/+$/, "") : from;
   while (dir !== null) {
     for (const n of names) {
       const p = `${dir === "/" ? "" : dir}/${n}`;
       checked.push(p);
-      if (isFile(p)) return { found: p, checked };
+      if (looks.isFile(p)) return { found: p, checked };
     }
     dir = parentDir(dir);
   }
@@ -219,35 +261,38 @@ function readText(path: string): string | null {
 export function readPythonChoices(startDir: string | null, env: ChoiceEnv): PythonChoice[] {
   const out: PythonChoice[] = [];
   const push = (c: PythonChoice | null) => c && out.push(c);
+  const looks = new Looks();
   const uvPython = env.UV_PYTHON?.trim();
-  if (uvPython) push(choiceOf("UV_PYTHON", [uvPython], [], env, false));
+  if (uvPython) push(choiceOf("UV_PYTHON", [uvPython], [], env, false, looks));
   const pyenvVersion = env.PYENV_VERSION?.trim();
   if (pyenvVersion) {
-    push(choiceOf("PYENV_VERSION", pyenvVersion.split(":").filter(Boolean), [], env, true));
+    push(
+      choiceOf("PYENV_VERSION", pyenvVersion.split(":").filter(Boolean), [], env, true, looks),
+    );
   }
   const home = env.HOME?.replace(/\/+$/, "") || null;
   if (startDir !== null) {
-    const pv = trail(startDir, [".python-version"]);
+    const pv = trail(startDir, [".python-version"], looks);
     const pvText = pv.found ? readText(pv.found) : null;
     out.push(
       (pvText === null
         ? null
-        : choiceOf(pv.found!, pythonVersionWords(pvText), pv.checked, env, false)) ??
+        : choiceOf(pv.found!, pythonVersionWords(pvText), pv.checked, env, false, looks)) ??
         absent(".python-version", pv.checked),
     );
     // asdf looks up from the directory, then in HOME.
-    const tv = trail(startDir, [".tool-versions"]);
+    const tv = trail(startDir, [".tool-versions"], looks);
     const homeTv = home ? `${home}/.tool-versions` : null;
-    const tvFile = tv.found ?? (homeTv && isFile(homeTv) ? homeTv : null);
+    const tvFile = tv.found ?? (homeTv && looks.isFile(homeTv) ? homeTv : null);
     const tvFiles = tv.found || !homeTv ? tv.checked : [...tv.checked, homeTv];
     const tvText = tvFile ? readText(tvFile) : null;
     out.push(
       (tvText !== null
-        ? choiceOf(tvFile!, toolVersionsWords(tvText), tvFiles, env, false)
+        ? choiceOf(tvFile!, toolVersionsWords(tvText), tvFiles, env, false, looks)
         : null) ??
         absent(".tool-versions", tvFiles),
     );
-    const mise = trail(startDir, ["mise.toml", ".mise.toml"]);
+    const mise = trail(startDir, ["mise.toml", ".mise.toml"], looks);
     let miseChoice: PythonChoice | null = null;
     const miseText = mise.found ? readText(mise.found) : null;
     if (miseText !== null) {
@@ -258,19 +303,24 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
           mise.checked,
           env,
           false,
+          looks,
         );
       } catch { /* not valid TOML: mise reports its own file's errors */ }
     }
     out.push(miseChoice ?? absent("mise.toml", mise.checked));
   }
   const root = pyenvRoot(env);
-  if (root !== null && (isFile(`${root}/version`) || isExecutableFile(`${root}/bin/pyenv`))) {
+  if (
+    root !== null && (looks.isFile(`${root}/version`) || looks.isExecutable(`${root}/bin/pyenv`))
+  ) {
     const file = `${root}/version`;
-    const words = readPyenvGlobal(root);
+    const words = looks.pyenvGlobal(root);
     const rule = `pyenv global ${file}`;
-    out.push((words ? choiceOf(rule, words, [file], env, true) : null) ?? absent(rule, [file]));
+    out.push(
+      (words ? choiceOf(rule, words, [file], env, true, looks) : null) ?? absent(rule, [file]),
+    );
   }
-  const first = firstPathPython(env);
+  const first = firstPathPython(env, looks);
   if (first) {
     out.push({
       rule: "the first python3 on PATH",
