@@ -152,3 +152,111 @@ async function eagerFile(source: string, file: string): Promise<{ code: number; 
   }).output();
   return { code: out.code, text: await Deno.readTextFile(file) };
 }
+
+/** Runs the script on several files, as scripts/prime does for the cold bundle's chunks. */
+async function eagerFiles(files: string[]): Promise<number> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      "--no-config",
+      "--no-lock",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      join(REPO, "scripts", "eager_bundle.ts"),
+      ...files,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  return out.code;
+}
+
+/** The stack of what `entry`'s run() throws, as Deno prints it through the source maps. */
+async function stackOf(entry: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const m = await import(${
+        JSON.stringify(`file://${entry}`)
+      }); try { m.run(); } catch (e) { console.log(e.stack); }`,
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test("eager_bundle rewrites a code-split bundle's chunks and moves their linked source maps with the code: a stack names the same lines", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "prime-eager-split-" });
+  await Deno.writeTextFile(
+    join(dir, "shared.ts"),
+    `export const wide = "é–✓ \u{1F600}";\n` +
+      `export function inner(n: number): number {\n` +
+      `  if (n > 2) throw new Error("deep " + wide);\n` +
+      `  return inner(n + 1) + [1, 2].map((x) => x * 2).length;\n` +
+      `}\n` +
+      `export const outer = (n: number) => inner(n);\n`,
+  );
+  await Deno.writeTextFile(
+    join(dir, "a.ts"),
+    `import { outer } from "./shared.ts";\nexport function run() {\n  return outer(0);\n}\n`,
+  );
+  await Deno.writeTextFile(
+    join(dir, "b.ts"),
+    `import { inner } from "./shared.ts";\nexport function run() {\n  return inner(1);\n}\n`,
+  );
+  const out = join(dir, "out");
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--no-config",
+      "--platform",
+      "deno",
+      "--minify",
+      "--sourcemap=linked",
+      "--code-splitting",
+      "--outdir",
+      out,
+      join(dir, "a.ts"),
+      join(dir, "b.ts"),
+    ],
+  }).output();
+  assert.ok(built.success, "deno bundle");
+  const files = [...Deno.readDirSync(out)].map((e) => join(out, e.name))
+    .filter((f) => f.endsWith(".js"));
+  assert.ok(files.length >= 3, "a shared chunk");
+  const before = [await stackOf(join(out, "a.js")), await stackOf(join(out, "b.js"))];
+  assert.match(before[0], /shared\.ts:3:\d+/, "the plain bundle's stack names the source");
+  const plain = new Map(files.map((f) => [f, Deno.readTextFileSync(f)]));
+  assert.equal(await eagerFiles(files), 0);
+  for (const f of files) {
+    assert.notEqual(Deno.readTextFileSync(f), plain.get(f), `${f} rewritten`);
+    assert.match(Deno.readTextFileSync(f), /^var [\w$]+=\(/, `${f}: declarations first`);
+  }
+  assert.deepEqual(
+    [await stackOf(join(out, "a.js")), await stackOf(join(out, "b.js"))],
+    before,
+    "the same stacks, line and column",
+  );
+  assert.deepEqual(
+    [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => !/\.js(\.map)?$/.test(n)),
+    [],
+    "no leftovers",
+  );
+});
+
+Deno.test("eager_bundle leaves files that import one another in a circle as they were", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "prime-eager-circle-" });
+  const a = join(dir, "a.js");
+  const b = join(dir, "b.js");
+  const textA = `import{b as x}from"./b.js";export function a(){return x()}\n`;
+  const textB = `import{a as y}from"./a.js";export const early=y;export function b(){return 1}\n`;
+  await Deno.writeTextFile(a, textA);
+  await Deno.writeTextFile(b, textB);
+  assert.notEqual(await eagerFiles([a, b]), 0);
+  assert.equal(Deno.readTextFileSync(a), textA);
+  assert.equal(Deno.readTextFileSync(b), textB);
+});
