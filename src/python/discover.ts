@@ -6,7 +6,14 @@ import type { RequiredPython } from "./types.ts";
 import type { Rejected } from "./types.ts";
 import { compareVersions, KNOWN_MINORS, namesForRequest } from "../pypa/specifier.ts";
 import { isShim } from "./probe.ts";
-import { dirname, isExecutableFile, joinPath, statOrNull } from "../core/files.ts";
+import {
+  basename,
+  dirname,
+  dirNames,
+  isExecutableFile,
+  joinPath,
+  statOrNull,
+} from "../core/files.ts";
 
 /** The environment variables discovery reads. */
 export interface DiscoverEnv {
@@ -77,14 +84,12 @@ function naturalCompare(a: string, b: string): number {
 }
 
 /** `<root>/*\/bin/python3` (or `python` where there is no python3, as in a 2.7 install). */
-function installs(root: string): string[] {
+function installs(root: string, isExecutable: (p: string) => boolean): string[] {
   const out: string[] = [];
   for (const name of listDirs(root)) {
     const bin = joinPath(root, name, "bin");
     out.push(
-      (isExecutableFile(joinPath(bin, "python3")))
-        ? joinPath(bin, "python3")
-        : joinPath(bin, "python"),
+      (isExecutable(joinPath(bin, "python3"))) ? joinPath(bin, "python3") : joinPath(bin, "python"),
     );
   }
   return out;
@@ -107,7 +112,11 @@ export function managedRoots(env: DiscoverEnv): string[] {
 }
 
 /** The paths to look at, in order, before any filtering. */
-export function rawCandidates(required: RequiredPython, env: DiscoverEnv): string[] {
+export function rawCandidates(
+  required: RequiredPython,
+  env: DiscoverEnv,
+  isExecutable: (p: string) => boolean = isExecutableFile,
+): string[] {
   // Relative and empty PATH entries mean the working directory: never run a
   // repository's file as an interpreter by accident.
   const pathDirs = [...new Set((env.PATH ?? "").split(":").filter((d) => d.startsWith("/")))];
@@ -115,12 +124,15 @@ export function rawCandidates(required: RequiredPython, env: DiscoverEnv): strin
   for (const name of pathNames(required)) {
     for (const dir of pathDirs) out.push(joinPath(dir, name));
   }
-  for (const root of managedRoots(env)) out.push(...installs(root));
+  for (const root of managedRoots(env)) out.push(...installs(root, isExecutable));
   for (const name of commonNames(required)) {
     for (const dir of COMMON_DIRS) out.push(joinPath(dir, name));
   }
   return out;
 }
+
+/** How many names looked up in one directory make listing it cheaper than a stat each. */
+const LIST_FROM = 4;
 
 /** The venv a path's interpreter belongs to (`<dir>/bin/python` with `<dir>/pyvenv.cfg`), or null. */
 function venvOf(path: string): string | null {
@@ -141,15 +153,32 @@ function venvOf(path: string): string | null {
  * must not be built on top of another (possibly prime's own) venv.
  */
 export function findCandidates(required: RequiredPython, env: DiscoverEnv): Discovery {
-  const raw = [...new Set(rawCandidates(required, env))];
+  // Each path is stat'ed once: an install's python3 is looked at to list it, then here.
+  const known = new Map<string, boolean>();
+  const isExecutable = (p: string) => {
+    let v = known.get(p);
+    if (v === undefined) known.set(p, v = isExecutableFile(p));
+    return v;
+  };
+  const raw = [...new Set(rawCandidates(required, env, isExecutable))];
   // A directory that is not there (/opt/homebrew/bin on Linux) is looked at once, not
-  // once for each name: a failed stat throws, which costs tens of microseconds.
-  const dirs = new Map<string, boolean>();
+  // once for each name: a failed stat throws, which costs tens of microseconds. One
+  // where many names are looked up (python3.6 to python3.16 in /usr/local/bin) is
+  // listed, when small, and a name it lacks needs no stat (dirNames).
+  const lookups = new Map<string, number>();
+  for (const p of raw) lookups.set(dirname(p), (lookups.get(dirname(p)) ?? 0) + 1);
+  const dirs = new Map<string, Set<string> | boolean>();
   const present = raw.map((p) => {
+    const seen = known.get(p);
+    if (seen !== undefined) return seen;
     const dir = dirname(p);
     let there = dirs.get(dir);
-    if (there === undefined) dirs.set(dir, there = statOrNull(dir)?.isDirectory === true);
-    return there && isExecutableFile(p);
+    if (there === undefined) {
+      const names = lookups.get(dir)! >= LIST_FROM ? dirNames(dir) : null;
+      dirs.set(dir, there = names ?? statOrNull(dir)?.isDirectory === true);
+    }
+    if (there === false || (there !== true && !there.has(basename(p)))) return false;
+    return isExecutable(p);
   });
   const candidates: string[] = [];
   const rejected: Rejected[] = [];

@@ -118,6 +118,27 @@ Deno.test("findCandidates() searches PATH names first, then managed installs, sk
   });
 });
 
+Deno.test("findCandidates() answers many names in one directory from its listing, as a stat of each would", async () => {
+  await withTemp(async (dir) => {
+    const bin = join(dir, "bin");
+    const py312 = await exe(join(bin, "python3.12"));
+    const real311 = await exe(join(dir, "elsewhere", "python3.11"));
+    await Deno.symlink(real311, join(bin, "python3.11"));
+    await Deno.symlink(join(dir, "gone"), join(bin, "python3.13")); // dangling
+    await Deno.writeTextFile(join(bin, "python3.14"), "not executable", { mode: 0o644 });
+    await Deno.mkdir(join(bin, "python3.10")); // a directory of that name
+    const env = { PATH: [bin, join(dir, "missing")].join(":"), HOME: join(dir, "nohome") };
+    // >=3.10 looks up python3.16 ... python3.10, python3 and python in each PATH entry:
+    // enough names for the listing (and none in the missing directory).
+    const got = findCandidates(required(">=3.10"), env);
+    assert.deepEqual(got.candidates.filter((p) => p.startsWith(dir)), [
+      py312,
+      join(bin, "python3.11"),
+    ]);
+    assert.deepEqual(got.rejected, []);
+  });
+});
+
 Deno.test("findCandidates() replaces a venv's interpreter by the real binary it links to", async () => {
   await withTemp(async (dir) => {
     const base = await exe(join(dir, "base", "bin", "python3.11"));
