@@ -202,6 +202,37 @@ Deno.test("while another start builds the cold bundle this one runs from the sou
   assert.throws(() => Deno.statSync(lock), Deno.errors.NotFound, "the lock is released");
 });
 
+Deno.test("a cold bundle lock whose pid now names an unrelated live process (the builder killed, its pid given again) is taken over, and a dead builder's temporary files go", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const build = join(root, "src", ".build");
+  const lock = join(build, ".cli-lock");
+  await Deno.mkdir(lock, { recursive: true });
+  // This test's own process is alive, but it is not the process that took the lock:
+  // the lock's start time is not its start time.
+  await Deno.writeTextFile(join(lock, "pid"), `${Deno.pid} 1\n`);
+  const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(currentBundle(root) !== null, "built: the lock was not its builder's");
+  assert.throws(() => Deno.statSync(lock), Deno.errors.NotFound, "the lock is released");
+  // A builder killed mid-build left its lock and its half-built directory.
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  await Deno.mkdir(lock);
+  await Deno.writeTextFile(join(lock, "pid"), `${gone.pid} 1\n`);
+  await Deno.mkdir(join(build, `.cli-tmp.${gone.pid}`, "cli"), { recursive: true });
+  await Deno.writeTextFile(join(build, `.cli-tmp.${gone.pid}.start`), "");
+  saveAfterBuild(root, join("src", "cli", "main.ts"));
+  const again = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(
+    [...Deno.readDirSync(build)].map((e) => e.name).filter((n) => n.startsWith(".cli-")),
+    [],
+    "no lock or temporary file is left",
+  );
+});
+
 const nobody = AS_NOBODY_SKIP;
 
 Deno.test({
