@@ -67,6 +67,21 @@ export function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root === "/" ? "/" : `${root}/`);
 }
 
+/**
+ * How old an mtime must be for a record to trust it (git's "racily clean" case). Linux
+ * stamps a change from a coarse clock (one tick, 1-10 ms; some file systems keep whole
+ * seconds, FAT two), so a file edited in place, or a directory given a new entry, in the
+ * same tick as its previous change keeps the mtime it had: a record taken within that
+ * tick would take the old content's word for the new. An mtime this recent (or in the
+ * future) is not recorded as trusted, and the warm path looks again on each start.
+ */
+export const RACY_MS = 3000;
+
+/** Whether an mtime (ms) taken at `now` is too recent to be recorded as trusted (see RACY_MS). */
+export function isRacy(mtimeMs: number, now: number): boolean {
+  return mtimeMs >= now - RACY_MS;
+}
+
 // ---- files: a missing file is an answer here, not an error
 
 /** `Deno.statSync(p)` (following links), or null when it cannot be stat'ed. */

@@ -6,7 +6,14 @@
  */
 import { fileSha256, isOwnDir, readOwnCacheFile } from "./paths.ts";
 import { fastHash } from "./hash.ts";
-import { dirname, listedIsFile, ownerMayConfigure, parentDir, statOrNull } from "./files.ts";
+import {
+  dirname,
+  isRacy,
+  listedIsFile,
+  ownerMayConfigure,
+  parentDir,
+  statOrNull,
+} from "./files.ts";
 
 /**
  * The config files (prime.toml, pyproject.toml) in the strict ancestors of `dir`, nearest
@@ -38,25 +45,15 @@ export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] 
 }
 
 /**
- * How old a directory's mtime must be to be recorded. A change stamps a directory from
- * a coarse clock (Linux: one tick, 1-10 ms; some file systems keep whole seconds, FAT
- * two), so a file made in the same tick as the last recorded change leaves the mtime as
- * it was, and the warm path would take the old listing's word for it. An ancestor
- * changed this recently is left out: the warm path looks in it on each start (git's
- * "racily clean" entries, re-checked for the same reason).
- */
-const RACY_MS = 3000;
-
-/**
  * The mtime (ms) of each strict ancestor of `dir` whose last change is past any clock
- * tick (see RACY_MS; a recent or future one is left out), -1 for one that cannot be
- * stat'ed.
+ * tick (see RACY_MS in files.ts; a recent or future one is left out: the warm path
+ * looks in it on each start), -1 for one that cannot be stat'ed.
  */
 export function ancestorMtimes(dir: string, now = Date.now()): Record<string, number> {
   const out: Record<string, number> = {};
   for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
     const mtime = mtimeOf(d);
-    if (mtime === -1 || mtime < now - RACY_MS) out[d] = mtime;
+    if (mtime === -1 || !isRacy(mtime, now)) out[d] = mtime;
   }
   return out;
 }

@@ -12,6 +12,7 @@ import {
   inputChange,
   siteChange,
   statInputs,
+  UNSETTLED_MTIME,
   venvPythonExists,
 } from "../core/stamp.ts";
 import { fingerprint } from "../state/fingerprint.ts";
@@ -19,7 +20,7 @@ import { readBoundedText, stampPath } from "../core/paths.ts";
 import { collectRequirementFiles, installArgsRefs, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
-import { basename, dirname, pathExists } from "../core/files.ts";
+import { basename, dirname, isRacy, pathExists } from "../core/files.ts";
 import { isOldLink, liveDir } from "../core/generation.ts";
 import { NOT_OURS, otherUsersBuild, vouchedStamp, writeRecord } from "../core/record.ts";
 /** What a venv is built from, computed on the cold path. */
@@ -260,7 +261,13 @@ function describeChange(stamp: Stamp, inputs: EnvInputs): string {
 export function withDirSnapshot(inputs: EnvInputs): Stamp["inputGlobs"] {
   const g = inputs.inputGlobs!;
   const dirs: Record<string, number> = {};
+  const taken = Date.now();
   const now = expandGlobs(g.root, g.patterns, dirs);
+  // A directory changed in the last clock ticks may gain an entry in the same tick and
+  // keep its mtime (see RACY_MS): recorded as unsettled, the warm path lists it again.
+  for (const [d, mtime] of Object.entries(dirs)) {
+    if (mtime !== -1 && isRacy(mtime, taken)) dirs[d] = UNSETTLED_MTIME;
+  }
   const hashed = new Set(inputs.inputs.map((i) => i.path));
   const matched = new Set(now);
   const same = now.every((f) => hashed.has(f)) &&

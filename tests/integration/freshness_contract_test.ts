@@ -11,6 +11,7 @@ import {
   makeBackendWheel,
   makeWheel,
   pathTaken,
+  type PrimeRun,
   runPrime,
   tempTree,
   testEnv,
@@ -162,5 +163,87 @@ Deno.test({
       "pyproject.toml": '[project]\nname = "bare"\nversion = "0.1"\n',
       "app.py": "print('ok')\n",
     }, BARE);
+  },
+});
+
+/**
+ * An edit that keeps a file's mtime: in place, the same size, in the clock tick of the
+ * file's previous change (Linux stamps times from a coarse clock, 1-10 ms), or a file
+ * added to a directory in the tick of its previous change. Deno.utime puts the mtime
+ * back, which makes that tick certain. `mtime` is where the tree's times are set before
+ * the build: ahead of the clock (inside the window however late the build starts), or a
+ * minute old.
+ */
+async function sameTickEdits(mtime: Date): Promise<{ edit: Run; add: Run; settled: unknown }> {
+  const dir = await tempTree({
+    "prime.toml": `venv_driver = "venv_pip"\ninputs = ["data/*.txt"]\n`,
+    ".python-version": `${PY?.minor}\n`,
+    "data/a.txt": "v1\n",
+    "app.py": "print('ok')\n",
+  });
+  const a = join(dir, "data/a.txt");
+  for (const p of [a, join(dir, "data")]) await Deno.utime(p, mtime, mtime);
+  const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+  const start = async () => {
+    const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    return r;
+  };
+  const info = async () =>
+    JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout).venv;
+  assert.equal(pathTaken(await start()), "cold");
+  const stamp = JSON.parse(await Deno.readTextFile(join(dir, ".venv/prime-stamp.json")));
+  const settled = {
+    file: Object.hasOwn(stamp.inputStats, a),
+    dir: stamp.inputGlobs.dirs[join(dir, "data")] === mtime.getTime(),
+  };
+  // No rebuild loop: an input whose stat is not trusted is hashed, and is unchanged.
+  assert.equal(pathTaken(await start()), "warm", "unchanged, the env stays fresh");
+  const restore = async (p: string) => await Deno.utime(p, mtime, mtime);
+  await Deno.writeTextFile(a, "v2\n");
+  await restore(a);
+  const edit = { info: await info(), run: await start() };
+  await Deno.writeTextFile(join(dir, "data/b.txt"), "new\n");
+  await restore(join(dir, "data"));
+  const add = { info: await info(), run: await start() };
+  return { edit, add, settled };
+}
+
+type Run = { info: { fresh: boolean; reason: string }; run: PrimeRun };
+
+Deno.test({
+  name:
+    "an input edited, or a file added, in the clock tick of its last change before the build is seen on both paths (git's racily clean case)" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const { edit, add, settled } = await sameTickEdits(new Date(Date.now() + 30_000));
+    assert.deepEqual(settled, { file: false, dir: false }, "a recent mtime is not trusted");
+    assert.equal(edit.info.fresh, false, "info sees the edit");
+    assert.match(edit.info.reason, /data\/a\.txt changed/);
+    assert.equal(pathTaken(edit.run), "cold", edit.run.stderr);
+    assert.match(edit.run.stderr, /building \.venv \(.*data\/a\.txt changed\)/);
+    assert.equal(add.info.fresh, false, "info sees the new file");
+    assert.match(add.info.reason, /new input .*data\/b\.txt/);
+    assert.equal(pathTaken(add.run), "cold", add.run.stderr);
+    assert.match(add.run.stderr, /building \.venv \(new input .*data\/b\.txt\)/);
+  },
+});
+
+Deno.test({
+  name:
+    "the limit of the stat check: an input a minute old edited with its mtime put back is not seen by the warm path (the cold check hashes it)" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    // No clock tick explains an unchanged mtime here: only a tool that sets it back
+    // (touch -r, cp -p or rsync -t of a same-sized file). The warm path trusts the stat
+    // (issue 22: no hashing of unchanged inputs); `prime info` and `prime sync` hash.
+    const { edit, add, settled } = await sameTickEdits(new Date(Date.now() - 60_000));
+    assert.deepEqual(settled, { file: true, dir: true }, "an old mtime is trusted");
+    assert.equal(edit.info.fresh, false, "info hashes every input");
+    assert.equal(pathTaken(edit.run), "warm", "the warm path trusts the stat");
+    assert.equal(add.info.fresh, false);
+    assert.equal(pathTaken(add.run), "warm");
   },
 });
