@@ -10,6 +10,9 @@ import {
 import { hashInputs, type Stamp, statInputs } from "../../../src/core/stamp.ts";
 import { PRIME_VERSION } from "../../../src/core/version.ts";
 
+/** A build a minute after its files were written: their stats are past any clock tick (RACY_MS). */
+const builtLater = () => Date.now() + 60_000;
+
 /** A cache dir, a "venv" dir with an input beside it, and the stamp of its build. */
 async function fixture() {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-record-" }));
@@ -27,7 +30,7 @@ async function fixture() {
     toolVersion: "test",
     createdAt: new Date(0).toISOString(),
     inputs: await hashInputs(paths),
-    inputStats: statInputs(paths),
+    inputStats: statInputs(paths, builtLater()),
     python: {
       realPath: "/usr/bin/python3",
       mtimeMs: 1,

@@ -14,7 +14,11 @@ import {
 } from "../../../src/core/stamp.ts";
 import { expandGlobs } from "../../../src/core/glob.ts";
 import { libcStatx } from "../../../src/core/exec.ts";
+import { RACY_MS } from "../../../src/core/files.ts";
 import { PRIME_VERSION } from "../../../src/core/version.ts";
+
+/** A build a minute after its files were written: their stats are past any clock tick (RACY_MS). */
+const builtLater = () => Date.now() + 60_000;
 
 /** staleReason() of a whole stamp (a build record passes its table). */
 function stale(stamp: Stamp, venv: string) {
@@ -82,7 +86,7 @@ Deno.test("changedInputs(): with every stat recorded nothing is hashed; absent f
   try {
     const absent = ["setup.py", "uv.lock", "pylock.toml"].map((f) => `${root}/${f}`);
     const paths = [`${root}/prime.toml`, `${root}/requirements.txt`, ...absent];
-    const stats = statInputs(paths);
+    const stats = statInputs(paths, builtLater());
     const inputs = await hashInputs(paths);
     const missingDir = [`${root}/nodir/a.txt`, `${root}/nodir/b.txt`];
     const all = [...inputs, ...missingDir.map((path) => ({ path, sha256: null }))];
@@ -142,7 +146,7 @@ Deno.test("staleReason(): an input whose stat is unchanged is not hashed, and an
       ...stamp,
       inputs: [...stamp.inputs, ...await hashInputs(globbed)],
       inputGlobs: { root, patterns: ["src/*.c"], dirs },
-      inputStats: statInputs(globbed),
+      inputStats: statInputs(globbed, builtLater()),
     };
     assert.equal(await stale(s, venv), null);
     const keep = Deno.statSync(`${root}/src`).mtime!;
@@ -218,7 +222,7 @@ Deno.test("InputTable: a table reads back as the stamp's inputs and stats, any p
     Deno.writeTextFileSync(paths[0], "a\n");
     Deno.writeTextFileSync(paths[1], "b\n");
     const inputs = await hashInputs(paths);
-    const inputStats = statInputs(paths);
+    const inputStats = statInputs(paths, builtLater());
     const bytes = InputTable.of({ inputs, inputStats }).encode();
     const t = InputTable.decode(bytes, 3)!;
     assert.deepEqual(t.toStamp(), { inputs, inputStats });
@@ -275,7 +279,7 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
     paths.push(`${root}/naïve dir/café\n.c`);
     assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
-    const stamp = { inputs: await hashInputs(paths), inputStats: statInputs(paths) };
+    const stamp = { inputs: await hashInputs(paths), inputStats: statInputs(paths, builtLater()) };
     const table = () => InputTable.decode(InputTable.of(stamp).encode(), paths.length)!;
     const changed = async () => {
       const [was, now] = await table().changes();
@@ -300,12 +304,12 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     Deno.utimeSync(a, st.atime!, st.mtime!);
     assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: `${a} changed` });
     Deno.writeTextFileSync(a, "int f3_7;\n");
-    stamp.inputStats = statInputs(paths);
+    stamp.inputStats = statInputs(paths, builtLater());
 
     Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0 = 1;\n");
     assert.equal((await changed()).why, `${root}/d0/f0.c changed`);
     Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0;\n");
-    stamp.inputStats = statInputs(paths);
+    stamp.inputStats = statInputs(paths, builtLater());
     Deno.removeSync(`${root}/d11/f99.c`);
     assert.equal((await changed()).why, `${root}/d11/f99.c was removed`);
     Deno.mkdirSync(`${root}/d11/f99.c`);
@@ -315,7 +319,7 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c = 1;\n");
     assert.equal((await changed()).why, `${root}/naïve dir/café\n.c changed`);
     Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
-    stamp.inputStats = statInputs(paths);
+    stamp.inputStats = statInputs(paths, builtLater());
     Deno.writeTextFileSync(`${root}/absent.txt`, "");
     assert.equal((await changed()).why, `${root}/absent.txt appeared`);
   } finally {
@@ -334,7 +338,7 @@ Deno.test("staleReason(): an input its glob no longer reaches (its directory rep
       ...stamp,
       inputs: [...stamp.inputs, ...await hashInputs(globbed)],
       inputGlobs: { root, patterns: ["src/**/*.c"], dirs },
-      inputStats: statInputs(globbed),
+      inputStats: statInputs(globbed, builtLater()),
     };
     assert.equal(await stale(s, venv), null);
     Deno.renameSync(`${root}/src/lib`, `${root}/lib-copy`);
@@ -369,11 +373,29 @@ Deno.test("staleReason(): an input a glob fits but its walk never reached (a `pr
         ...await hashInputs(recorded),
       ],
       inputGlobs: { root, patterns: ["**/*"], dirs },
-      inputStats: statInputs(recorded),
+      inputStats: statInputs(recorded, builtLater()),
     };
     // The root's mtime moves (an entry came and went): the globs are expanded again.
     Deno.utimeSync(root, new Date(), new Date(Date.now() + 5000));
     assert.equal(await stale(s, venv), null);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("statInputs() records no stat for a file changed within RACY_MS of the build (or later): the warm path hashes it", async () => {
+  const { root } = await fixture();
+  try {
+    const path = `${root}/prime.toml`;
+    const mtime = Deno.statSync(path).mtime!.getTime();
+    assert.deepEqual(statInputs([path], mtime + RACY_MS), {}, "in the window");
+    assert.deepEqual(statInputs([path], mtime - 1), {}, "ahead of the clock");
+    assert.equal(statInputs([path], mtime + RACY_MS + 1)[path][0], mtime, "past it");
+    // Not trusted, the file is hashed; the hash decides, so unchanged it stays fresh.
+    const inputs = await hashInputs([path]);
+    const [before, now] = await changedInputs(inputs, statInputs([path], mtime));
+    assert.deepEqual(now, inputs, "hashed");
+    assert.equal(inputChange(before, now), null, "and fresh");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
