@@ -115,7 +115,13 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     key: "noGroups",
     repeat: true,
   },
-  { long: "--no-dev", help: "leave the dev group out (--no-group dev)", key: "noGroups" },
+  { long: "--dev", help: "install the dev group (the default; wins over UV_NO_DEV)", key: "dev" },
+  { long: "--no-dev", help: "leave the dev group out (--no-group dev)", key: "dev" },
+  {
+    long: "--only-dev",
+    help: "install the dev group alone: not the project or its dependencies",
+    key: "onlyDev",
+  },
   {
     long: "--no-default-groups",
     help: "leave out the default groups (dev, [tool.uv] default-groups)",
@@ -127,6 +133,13 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     value: "NAME",
     help: "install the project's extra NAME (repeatable)",
     key: "extras",
+    repeat: true,
+  },
+  {
+    long: "--no-extra",
+    value: "NAME",
+    help: "leave the project's extra NAME out (with --all-extras: all but NAME)",
+    key: "noExtras",
     repeat: true,
   },
   { long: "--all-extras", help: "install every extra of the project", key: "allExtras" },

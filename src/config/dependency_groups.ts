@@ -10,11 +10,14 @@ import { didYouMean } from "./suggest.ts";
 /**
  * Selects the dependency groups and extras of a build, with uv's meanings: the default
  * groups (`dev`, or `[tool.uv] default-groups`, or prime's `dependency_groups`) plus
- * `--group`; `--only-group` installs those groups alone (no project, no dependencies,
- * no default groups); `--no-group` (and `--no-dev`) always wins; `--no-default-groups`
- * drops the defaults; `--all-groups` takes every group. A `deployment` (`prime
- * bundle`) takes no default groups, as `uv sync --no-dev` in a container. An undefined
- * `dev` is no error (uv tolerates it too); any other undefined name is. Pure.
+ * `--group` and `--dev`; `--only-group` and `--only-dev` install those groups alone (no
+ * project, no dependencies, no default groups; `--only-dev` ignores extras where
+ * `--only-group` refuses them); `--no-group` (and `--no-dev`) always wins;
+ * `--no-default-groups` drops the defaults; `--all-groups` takes every group; `--no-extra`
+ * leaves an extra out, named by `--extra` or not. A `deployment` (`prime bundle`) takes no
+ * default groups, as `uv sync --no-dev` in a container. An undefined `dev` is no error
+ * where uv tolerates it (the default, `--dev`, `--no-dev`, `--only-dev`); a name given to
+ * `--group`, `--only-group` or `--no-group` must be defined, `dev` too, as in uv. Pure.
  * @throws UsageError for flags uv refuses together, ConfigError for an unknown name.
  */
 export function selectDeps(
@@ -33,12 +36,19 @@ export function selectDeps(
     if (req.extras.length > 0) conflict("--only-group", "--extra");
     if (req.allExtras) conflict("--only-group", "--all-extras");
     if (req.allGroups) conflict("--only-group", "--all-groups");
+    if (req.dev === true) conflict("--dev", "--only-group");
+  }
+  if (req.onlyDev) {
+    if (req.groups.length > 0) conflict("--only-dev", "--group");
+    if (req.allGroups) conflict("--only-dev", "--all-groups");
+    // (UV_NO_DEV never sets `dev` beside --only-dev: this is the flag.)
+    if (req.dev === false) conflict("--only-dev", "--no-dev");
   }
   if (req.allExtras && req.extras.length > 0) conflict("--extra", "--all-extras");
   const file = declared.file ?? "pyproject.toml";
   const byKey = new Map(declared.groups.map((g) => [normalizeName(g), g]));
-  const checkGroup = (name: string, from: string) => {
-    if (byKey.has(normalizeName(name)) || normalizeName(name) === "dev") return;
+  const checkGroup = (name: string, from: string, tolerateDev = false) => {
+    if (byKey.has(normalizeName(name)) || (tolerateDev && normalizeName(name) === "dev")) return;
     throw new ConfigError(
       `dependency group \`${name}\` (from ${from}) is not defined in ${
         declared.file === null ? "a [dependency-groups] table (there is no pyproject.toml)" : file
@@ -51,27 +61,41 @@ export function selectDeps(
   for (const g of req.groups) checkGroup(g, "--group");
   for (const g of req.onlyGroups) checkGroup(g, "--only-group");
   for (const g of req.noGroups) checkGroup(g, "--no-group");
-  const only = req.onlyGroups.length > 0;
+  const only = req.onlyGroups.length > 0 || req.onlyDev === true;
   const useDefaults = !only && !req.noDefaultGroups && !opts.deployment;
   let all = req.allGroups;
   const wanted = new Set([...req.groups, ...req.onlyGroups].map(normalizeName));
+  // `--dev` is `--group dev`, beside the defaults or not (uv: `--no-default-groups --dev`
+  // installs dev); with `--only-dev` it is dev alone, as uv does.
+  if (req.dev === true || req.onlyDev) wanted.add("dev");
   if (useDefaults) {
     if (declared.defaultGroups === "all") all = true;
     else {
       for (const g of declared.defaultGroups) {
-        if (normalizeName(g) !== "dev") checkGroup(g, declared.defaultGroupsSource);
+        checkGroup(g, declared.defaultGroupsSource, true);
         wanted.add(normalizeName(g));
       }
     }
   }
   const excluded = new Set(req.noGroups.map(normalizeName));
+  if (req.dev === false) excluded.add("dev");
   const groups = declared.groups.filter((g) =>
     (all || wanted.has(normalizeName(g))) && !excluded.has(normalizeName(g))
   );
   if (only && groups.length === 0) {
+    if (req.onlyGroups.length === 0 && !byKey.has("dev")) {
+      throw new UsageError(
+        `--only-dev: there is no dev group in ${
+          declared.file === null ? "a [dependency-groups] table" : file
+        }: nothing would be installed`,
+        "define [dependency-groups] dev, or drop --only-dev",
+      );
+    }
     throw new UsageError(
-      "--no-group removes every group --only-group names: nothing would be installed",
-      "drop --no-group (or --no-dev), or name another group",
+      `--no-group removes every group ${
+        req.onlyGroups.length > 0 ? "--only-group names" : "--only-dev names"
+      }: nothing would be installed`,
+      "drop --no-group (or --no-dev, UV_NO_GROUP, UV_NO_DEV), or name another group",
     );
   }
 
@@ -88,6 +112,8 @@ export function selectDeps(
     );
   };
   for (const e of req.extras) checkExtra(e, "--extra");
+  for (const e of req.noExtras ?? []) checkExtra(e, "--no-extra");
+  const extrasExcluded = new Set((req.noExtras ?? []).map(normalizeName));
   let allExtras = req.allExtras;
   const extrasWanted = new Set(req.extras.map(normalizeName));
   if (!only) {
@@ -101,7 +127,9 @@ export function selectDeps(
   }
   const extras = only
     ? []
-    : declared.extras.filter((e) => allExtras || extrasWanted.has(normalizeName(e)));
+    : declared.extras.filter((e) =>
+      (allExtras || extrasWanted.has(normalizeName(e))) && !extrasExcluded.has(normalizeName(e))
+    );
   return { groups, project: !only, extras };
 }
 

@@ -17,19 +17,28 @@ import { UsageError } from "./errors.ts";
 import { absoluteFrom, dirname, isDirectory, isFile, listedIsFile, pathExists } from "./files.ts";
 
 // ---- The dependency-group and extra flags of one start (uv's `--group`, `--only-group`,
-// `--no-group`, `--no-dev`, `--no-default-groups`, `--all-groups`, `--extra`,
-// `--all-extras`), as given. The warm path parses them and keys its pointer on them, so
+// `--no-group`, `--dev`, `--no-dev`, `--only-dev`, `--no-default-groups`, `--all-groups`,
+// `--extra`, `--no-extra`, `--all-extras`), as given. The warm path parses them and keys its pointer on them, so
 // an env built for another selection is never run; config/dependency_groups.ts (selectDeps) gives
 // them their meaning.
 
-/** The flags as given (`--no-dev` is `--no-group dev`). */
+/** The flags as given. */
 export interface GroupRequest {
   groups: string[];
   onlyGroups: string[];
   noGroups: string[];
+  /**
+   * `--dev` (`--group dev`, an undefined `dev` tolerated) or `--no-dev` (`--no-group dev`,
+   * likewise): of the two, the last given wins, as in uv; null for neither.
+   */
+  dev?: boolean | null;
+  /** `--only-dev`: `--only-group dev`, and uv's conflicts (extras are ignored, not refused). */
+  onlyDev?: boolean;
   noDefaultGroups: boolean;
   allGroups: boolean;
   extras: string[];
+  /** `--no-extra`: these extras are left out, even when named by `--extra` (uv does so). */
+  noExtras?: string[];
   allExtras: boolean;
 }
 
@@ -39,9 +48,12 @@ export function emptyGroupRequest(): GroupRequest {
     groups: [],
     onlyGroups: [],
     noGroups: [],
+    dev: null,
+    onlyDev: false,
     noDefaultGroups: false,
     allGroups: false,
     extras: [],
+    noExtras: [],
     allExtras: false,
   };
 }
@@ -49,7 +61,8 @@ export function emptyGroupRequest(): GroupRequest {
 /** Whether a request gives any of the flags. */
 export function isEmptyGroupRequest(r: GroupRequest): boolean {
   return r.groups.length === 0 && r.onlyGroups.length === 0 && r.noGroups.length === 0 &&
-    !r.noDefaultGroups && !r.allGroups && r.extras.length === 0 && !r.allExtras;
+    (r.dev ?? null) === null && !r.onlyDev && !r.noDefaultGroups && !r.allGroups &&
+    r.extras.length === 0 && (r.noExtras ?? []).length === 0 && !r.allExtras;
 }
 
 /** A group or extra name in its normal form (PEP 503 / PEP 735). */
@@ -69,6 +82,10 @@ export function groupRequestKey(r: GroupRequest): string {
     `a=${r.allGroups ? 1 : 0}`,
     `e=${sorted(r.extras)}`,
     `x=${r.allExtras ? 1 : 0}`,
+    // The later flags join the key only when given: the keys of older requests hold.
+    ...((r.dev ?? null) === null ? [] : [`v=${r.dev ? 1 : 0}`]),
+    ...(r.onlyDev ? ["od=1"] : []),
+    ...((r.noExtras ?? []).length === 0 ? [] : [`ne=${sorted(r.noExtras!)}`]),
   ].join(";");
 }
 
@@ -76,11 +93,12 @@ export function groupRequestKey(r: GroupRequest): string {
 const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /** The flags that take a name, and where each puts it. */
-const NAMED: Record<string, "groups" | "onlyGroups" | "noGroups" | "extras"> = {
+const NAMED: Record<string, "groups" | "onlyGroups" | "noGroups" | "extras" | "noExtras"> = {
   "--group": "groups",
   "--only-group": "onlyGroups",
   "--no-group": "noGroups",
   "--extra": "extras",
+  "--no-extra": "noExtras",
 };
 
 /**
@@ -90,8 +108,12 @@ const NAMED: Record<string, "groups" | "onlyGroups" | "noGroups" | "extras"> = {
  */
 export function takeGroupFlag(argv: string[], i: number, r: GroupRequest): number | string {
   const a = argv[i];
-  if (a === "--no-dev") {
-    r.noGroups.push("dev");
+  if (a === "--dev" || a === "--no-dev") {
+    r.dev = a === "--dev";
+    return 1;
+  }
+  if (a === "--only-dev") {
+    r.onlyDev = true;
     return 1;
   }
   if (a === "--no-default-groups") {
@@ -114,10 +136,10 @@ export function takeGroupFlag(argv: string[], i: number, r: GroupRequest): numbe
   if (value === undefined || value === "") return `option ${flag} needs a name`;
   if (!NAME.test(value)) {
     return `option ${flag}: \`${value}\` is not a valid ${
-      field === "extras" ? "extra" : "group"
+      field === "extras" || field === "noExtras" ? "extra" : "group"
     } name`;
   }
-  r[field].push(value);
+  (r[field] ??= []).push(value);
   return eq > 0 ? 1 : 2;
 }
 
@@ -142,7 +164,10 @@ export function withUvGroupEnv(
   const out = { ...r, noGroups: [...r.noGroups] };
   for (
     const [name, apply] of [
-      ["UV_NO_DEV", () => out.noGroups.push("dev")],
+      // An explicit --dev or --only-dev wins over the variable (uv 0.13.9 does so).
+      ["UV_NO_DEV", () => {
+        if ((out.dev ?? null) === null && !out.onlyDev) out.dev = false;
+      }],
       ["UV_NO_DEFAULT_GROUPS", () => out.noDefaultGroups = true],
     ] as const
   ) {

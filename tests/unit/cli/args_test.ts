@@ -86,7 +86,7 @@ Deno.test("parseArgs() takes uv's group and extra flags before a script, run CMD
   assert.deepEqual(options.groups, {
     ...emptyGroupRequest(),
     groups: ["lint"],
-    noGroups: ["dev"],
+    dev: false,
     extras: ["cli"],
     onlyGroups: ["docs"],
   });
@@ -99,6 +99,18 @@ Deno.test("parseArgs() takes uv's group and extra flags before a script, run CMD
     allGroups: true,
     allExtras: true,
   });
+  // uv's --dev, --only-dev and --no-extra; of --dev and --no-dev the last wins, as in uv.
+  const dev = parseArgs(
+    ["--no-dev", "--dev", "--only-dev", "--no-extra", "cli", "--no-extra=web", "sync"],
+    isFile,
+  );
+  assert.deepEqual(dev.options.groups, {
+    ...emptyGroupRequest(),
+    dev: true,
+    onlyDev: true,
+    noExtras: ["cli", "web"],
+  });
+  assert.equal(parseArgs(["--dev", "--no-dev", "sync"], isFile).options.groups.dev, false);
 });
 
 const bad: [string, string[], RegExp][] = [
@@ -111,6 +123,7 @@ const bad: [string, string[], RegExp][] = [
   ["an extra argument", ["sync", "extra"], /unexpected argument extra/],
   ["--group without a name", ["sync", "--group"], /--group needs a name/],
   ["a malformed --extra", ["--extra", "a b", "sync"], /`a b` is not a valid extra name/],
+  ["--no-extra without a name", ["sync", "--no-extra"], /--no-extra needs a name/],
 ];
 for (const [name, argv, re] of bad) {
   Deno.test(`parseArgs() rejects ${name} with a usage error (exit 2)`, () => {

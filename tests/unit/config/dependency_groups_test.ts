@@ -25,7 +25,70 @@ const SELECTIONS: Array<[string, Partial<GroupRequest>, Partial<DeclaredDeps>, D
     project: true,
     extras: [],
   }],
-  ["--no-dev drops dev", { noGroups: ["dev"] }, {}, { groups: [], project: true, extras: [] }],
+  ["--no-dev drops dev", { dev: false }, {}, { groups: [], project: true, extras: [] }],
+  ["--no-group dev drops dev", { noGroups: ["dev"] }, {}, {
+    groups: [],
+    project: true,
+    extras: [],
+  }],
+  // uv 0.13.9, each checked with `uv sync` (tests/integration/groups_test.ts compares).
+  ["--dev is the default, explicit", { dev: true }, {}, {
+    groups: ["dev"],
+    project: true,
+    extras: [],
+  }],
+  ["--dev survives --no-default-groups", { dev: true, noDefaultGroups: true }, {}, {
+    groups: ["dev"],
+    project: true,
+    extras: [],
+  }],
+  ["--dev beside other default-groups", { dev: true }, { defaultGroups: ["docs"] }, {
+    groups: ["dev", "docs"],
+    project: true,
+    extras: [],
+  }],
+  ["--no-group dev wins over --dev", { dev: true, noGroups: ["dev"] }, {}, {
+    groups: [],
+    project: true,
+    extras: [],
+  }],
+  ["--only-dev: dev alone", { onlyDev: true }, { defaultGroups: ["docs"] }, {
+    groups: ["dev"],
+    project: false,
+    extras: [],
+  }],
+  ["--only-dev ignores extras", { onlyDev: true, extras: ["cli"], allExtras: false }, {}, {
+    groups: ["dev"],
+    project: false,
+    extras: [],
+  }],
+  ["--only-dev with --only-group", { onlyDev: true, onlyGroups: ["docs"] }, {}, {
+    groups: ["dev", "docs"],
+    project: false,
+    extras: [],
+  }],
+  ["--only-dev with --dev", { onlyDev: true, dev: true }, {}, {
+    groups: ["dev"],
+    project: false,
+    extras: [],
+  }],
+  ["--no-extra with --all-extras: all but it", { allExtras: true, noExtras: ["CLI"] }, {}, {
+    groups: ["dev"],
+    project: true,
+    extras: ["web"],
+  }],
+  ["--no-extra wins over --extra and extras", { extras: ["cli", "web"], noExtras: ["cli"] }, {
+    defaultExtras: ["cli"],
+  }, {
+    groups: ["dev"],
+    project: true,
+    extras: ["web"],
+  }],
+  ["--no-extra beside --only-group", { onlyGroups: ["docs"], noExtras: ["cli"] }, {}, {
+    groups: ["docs"],
+    project: false,
+    extras: [],
+  }],
   ["--no-group wins over --group", { groups: ["dev"], noGroups: ["dev"] }, {}, {
     groups: [],
     project: true,
@@ -67,6 +130,11 @@ const SELECTIONS: Array<[string, Partial<GroupRequest>, Partial<DeclaredDeps>, D
     extras: ["cli", "web"],
   }],
   ["an undefined dev is no error", {}, { groups: ["docs"] }, {
+    groups: [],
+    project: true,
+    extras: [],
+  }],
+  ["an undefined dev is no error for --dev and --no-dev", { dev: true }, { groups: ["docs"] }, {
     groups: [],
     project: true,
     extras: [],
@@ -119,6 +187,20 @@ const REFUSED: Array<[string, Partial<GroupRequest>, Partial<DeclaredDeps>, RegE
     /`nope` \(from X\)/,
   ],
   ["an unknown --extra", { extras: ["gui"] }, {}, /extra `gui` \(from --extra\) is not defined/],
+  ["--dev with --only-group", { dev: true, onlyGroups: ["docs"] }, {}, /--dev .*--only-group/],
+  ["--only-dev with --group", { onlyDev: true, groups: ["docs"] }, {}, /--only-dev .*--group/],
+  ["--only-dev with --all-groups", { onlyDev: true, allGroups: true }, {}, /--all-groups/],
+  ["--only-dev with --no-dev", { onlyDev: true, dev: false }, {}, /--only-dev .*--no-dev/],
+  ["--only-dev without a dev group", { onlyDev: true }, { groups: ["docs"] }, /no dev group/],
+  ["an unknown --no-extra", { noExtras: ["gui"] }, {}, /extra `gui` \(from --no-extra\)/],
+  // uv refuses a `dev` it is given by name when the project has none.
+  ["--group dev, undefined", { groups: ["dev"] }, { groups: ["docs"] }, /`dev` \(from --group\)/],
+  [
+    "--only-group dev, undefined",
+    { onlyGroups: ["dev"] },
+    { groups: ["docs"] },
+    /`dev` \(from --only-group\)/,
+  ],
   [
     "--only-group emptied by --no-group",
     { onlyGroups: ["dev"], noGroups: ["dev"] },

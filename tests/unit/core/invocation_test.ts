@@ -62,8 +62,13 @@ Deno.test("withUvGroupEnv() reads UV_NO_DEV, UV_NO_DEFAULT_GROUPS and UV_NO_GROU
       { ...emptyGroupRequest(), groups: ["docs"] },
       env({ UV_NO_DEV: "true", UV_NO_DEFAULT_GROUPS: "0", UV_NO_GROUP: "lint  docs" }),
     ),
-    { ...emptyGroupRequest(), groups: ["docs"], noGroups: ["dev", "lint", "docs"] },
+    { ...emptyGroupRequest(), groups: ["docs"], dev: false, noGroups: ["lint", "docs"] },
   );
+  // An explicit --dev or --only-dev wins over UV_NO_DEV (uv 0.13.9: dev is installed).
+  for (const flag of [{ dev: true }, { onlyDev: true }]) {
+    const req = { ...emptyGroupRequest(), ...flag };
+    assert.deepEqual(withUvGroupEnv(req, env({ UV_NO_DEV: "1" })), req);
+  }
   assert.equal(
     (withUvGroupEnv(emptyGroupRequest(), env({ UV_NO_DEFAULT_GROUPS: "Yes" })) as {
       noDefaultGroups: boolean;
@@ -79,5 +84,5 @@ Deno.test("withUvGroupEnv() reads UV_NO_DEV, UV_NO_DEFAULT_GROUPS and UV_NO_GROU
     env: env({ UV_NO_DEV: "1" }),
     cwd: "/r",
   });
-  assert.deepEqual(ctx.overrides.groups?.noGroups, ["dev"]);
+  assert.equal(ctx.overrides.groups?.dev, false);
 });
