@@ -390,7 +390,9 @@ function humanInfo(i: InfoReport, verbose: boolean): string {
       `extras:     ${mark(groups.extras, groups.extras_installed)}`,
     );
     if (!groups.project_installed) {
-      lines.push("            (--only-group: the project and its dependencies are left out)");
+      lines.push(
+        "            (--only-group or --only-dev: the project and its dependencies are left out)",
+      );
     }
   }
   if (plan) {

@@ -272,6 +272,9 @@ export function exportSourceArgs(args: string[]): string[] {
   return out;
 }
 
+/** uv variables that would change the selection prime asks `uv export` for. */
+const EXPORT_UNSET = ["UV_DEV", "UV_NO_DEV", "UV_NO_DEFAULT_GROUPS", "UV_NO_GROUP"];
+
 /**
  * The pins of a uv.lock as requirements text (with hashes), through `uv export
  * --locked`. First offline: a lock that matches a project with static metadata is
@@ -292,7 +295,14 @@ async function exportUvLock(
   const attempt = async (offline: boolean, withSources = true) => {
     const args = [...uvExportArgs(lock, python, offline), ...(withSources ? sourceArgs : [])];
     log.trace(`$ ${uvPath} ${args.join(" ")}`);
-    const r = await runner(uvPath, args, { cwd, env: opts.sources?.env, timeoutMs: 300_000 });
+    const r = await runner(uvPath, args, {
+      cwd,
+      env: opts.sources?.env,
+      // prime has applied uv's group variables (an explicit --dev beats UV_NO_DEV); the
+      // selection in `args` is the whole of it.
+      unsetEnv: EXPORT_UNSET,
+      timeoutMs: 300_000,
+    });
     return { args, r };
   };
   let { args, r } = await attempt(true);

@@ -246,3 +246,106 @@ for (const driver of ["venv_uv", "venv_pip"]) {
     },
   });
 }
+
+// ---- uv's --dev, --only-dev and --no-extra: prime installs what `uv sync` installs.
+
+/** Flag sets prime must select as uv 0.13.9 does (`[tool.uv] default-groups = ["docs"]`). */
+const AS_UV: [Record<string, string>, string[]][] = [
+  [{}, []],
+  [{}, ["--dev"]],
+  [{}, ["--dev", "--no-default-groups"]],
+  [{}, ["--no-dev", "--dev"]],
+  [{}, ["--dev", "--no-dev"]],
+  [{ UV_NO_DEV: "1" }, ["--dev"]],
+  [{}, ["--only-dev"]],
+  [{ UV_NO_DEV: "1" }, ["--only-dev"]],
+  [{}, ["--only-dev", "--extra", "cli"]],
+  [{}, ["--only-dev", "--only-group", "docs"]],
+  [{}, ["--all-extras", "--no-extra", "cli"]],
+  [{}, ["--extra", "cli", "--extra", "web", "--no-extra", "cli"]],
+];
+
+/** Flag sets uv refuses (exit 2): prime refuses them too, with uv's words. */
+const REFUSED_AS_UV: [string[], RegExp][] = [
+  [["--only-dev", "--group", "docs"], /--only-dev cannot be used with --group/],
+  [["--only-dev", "--all-groups"], /--only-dev cannot be used with --all-groups/],
+  [["--only-dev", "--no-dev"], /--only-dev cannot be used with --no-dev/],
+  [["--dev", "--only-group", "docs"], /--dev cannot be used with --only-group/],
+];
+
+/** What the real `uv sync FLAGS` installs, in a copy of the repo's project and wheels. */
+async function uvInstalls(
+  r: Repo,
+  flags: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; set: string; stderr: string }> {
+  const copy = await Deno.makeTempDir({ prefix: "prime-uv-" });
+  await Deno.copyFile(join(r.dir, "pyproject.toml"), join(copy, "pyproject.toml"));
+  const vars: Record<string, string> = { ...r.env, ...env };
+  for (const [k, v] of Object.entries(PIP_ISOLATED)) if (v === undefined) delete vars[k];
+  const out = await runFile(uv.ok ? uv.value.path : "uv", [
+    "sync",
+    "--python",
+    py!.path,
+    ...flags,
+  ], {
+    cwd: copy,
+    env: {
+      ...vars,
+      UV_NO_CONFIG: "1",
+      UV_NO_INDEX: "1",
+      UV_FIND_LINKS: join(r.dir, "wheels"),
+      UV_CACHE_DIR: join(r.cache, "uv-cache"),
+      UV_PYTHON_DOWNLOADS: "never",
+    },
+  });
+  if (out.code !== 0) return { code: out.code, set: "", stderr: out.stderr };
+  const probe = await runFile(join(copy, ".venv", "bin", "python"), ["-c", PROBE], {
+    cwd: copy,
+    env: vars,
+  });
+  assert.equal(probe.code, 0, probe.stderr);
+  return { code: 0, set: probe.stdout.trim().split(",").sort().join(","), stderr: "" };
+}
+
+for (const driver of ["venv_uv", "venv_pip"]) {
+  for (const locked of [false, true]) {
+    Deno.test({
+      name: `--dev, --only-dev and --no-extra select what uv sync selects (${driver}, ${
+        locked ? "with" : "without"
+      } uv.lock), and prime refuses what uv refuses${uvWhy}`,
+      ignore: uvIgnore,
+      async fn() {
+        const r = await groupsRepo('\n[tool.uv]\ndefault-groups = ["docs"]\n', {
+          PRIME_VENV_DRIVER: driver,
+          PATH: `${dirname(uv.ok ? uv.value.path : "/")}:${Deno.env.get("PATH")}`,
+        });
+        if (locked) {
+          // The lock uv writes itself: prime installs from it (its pins) with either driver.
+          await uvSync(r);
+          await Deno.remove(join(r.dir, ".venv"), { recursive: true });
+        }
+        for (const [env, flags] of AS_UV) {
+          const want = await uvInstalls(r, flags, env);
+          assert.equal(want.code, 0, `uv sync ${flags.join(" ")}: ${want.stderr}`);
+          const got = await importable({ ...r, env: { ...r.env, ...env } }, flags);
+          assert.equal(
+            got.split(",").filter(Boolean).sort().join(","),
+            want.set,
+            `${Object.keys(env).join(" ")} prime ${flags.join(" ")}`,
+          );
+        }
+        for (const [flags, message] of REFUSED_AS_UV) {
+          assert.equal((await uvInstalls(r, flags, {})).code, 2, flags.join(" "));
+          const out = await runPrime([...flags, "sync"], { cwd: r.dir, env: r.env });
+          assert.equal(out.code, 2, out.stderr);
+          assert.match(out.stderr, message);
+        }
+        const info = await runPrime(["--only-dev", "info"], { cwd: r.dir, env: r.env });
+        assert.equal(info.code, 0, info.stderr);
+        assert.match(info.stdout, /groups: +dev \[x\], lint \[x\] \(included\), docs \[ \]/);
+        assert.match(info.stdout, /--only-dev: the project and its dependencies are left out/);
+      },
+    });
+  }
+}
