@@ -109,7 +109,7 @@ export async function resolveScript(inv: Invocation, script: string): Promise<Sc
   if (!isEmptyGroupRequest(inv.options.groups)) {
     // As uv: a block has no groups or extras; the flags are named, not obeyed.
     log.warn(
-      `${script} has a PEP 723 block, which has no dependency groups or extras: --group, --only-group, --no-group, --no-dev, --no-default-groups, --all-groups, --extra and --all-extras are ignored`,
+      `${script} has a PEP 723 block, which has no dependency groups or extras: the group and extra flags (--group, --dev, --extra, ...) are ignored`,
     );
   }
   const scriptDir = file.dir;
