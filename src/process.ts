@@ -154,18 +154,54 @@ if len(spec) < 3:
 n = int(spec[1])
 argv = spec[2:2 + n]
 env = dict(e.split(b"=", 1) for e in spec[2 + n:] if b"=" in e)
+def finish(child):
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            pass
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # SIGKILL, SIGSTOP: default already
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.WEXITSTATUS(status))
+def end_group(*_):
+    os.killpg(0, signal.SIGKILL)
 me = os.getpid()
 pid = os.fork()
 if pid == 0:
+    # The keeper, in the installer's group: it kills that group when the supervisor
+    # dies (its parent-death signal), so a kill -9 of prime's whole group (the
+    # supervisor with it) leaves nothing the installer started.
     try:
         os.setpgid(0, 0)
+        signal.signal(signal.SIGTERM, end_group)
         if prctl is not None:
-            prctl(1, signal.SIGKILL, 0, 0, 0)
+            prctl(1, signal.SIGTERM, 0, 0, 0)
             if os.getppid() != me:
                 os._exit(137)
-        os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
-        os.chdir(spec[0])
-        os.execve(argv[0], argv, env)
+        keeper = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                if prctl is not None:
+                    prctl(1, signal.SIGKILL, 0, 0, 0)
+                    if os.getppid() != keeper:
+                        os._exit(137)
+                os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
+                os.chdir(spec[0])
+                os.execve(argv[0], argv, env)
+            except OSError as e:
+                sys.stderr.write("%s: %s\\n" % (argv[0].decode(errors="replace"), e))
+            os._exit(127)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        finish(pid)
     except OSError as e:
         sys.stderr.write("%s: %s\\n" % (argv[0].decode(errors="replace"), e))
     os._exit(127)
@@ -173,16 +209,7 @@ try:
     os.setpgid(pid, pid)
 except OSError:
     pass
-while True:
-    try:
-        _, status = os.waitpid(pid, 0)
-        break
-    except InterruptedError:
-        pass
-if os.WIFSIGNALED(status):
-    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-    os.kill(os.getpid(), os.WTERMSIG(status))
-os._exit(os.WEXITSTATUS(status))
+finish(pid)
 `;
 
 /**
@@ -205,30 +232,47 @@ my $n = $s[1];
 my @argv = @s[2 .. $n + 1];
 my %env;
 for (@s[$n + 2 .. $#s]) { my $i = index($_, '='); $env{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0 }
+sub finish {
+  my $child = shift;
+  1 while waitpid($child, 0) == -1 && $! == 4;
+  my $st = $?;
+  if ($st & 127) {
+    my $sig = $st & 127;
+    for (keys %num) { $SIG{$_} = 'DEFAULT' if $num{$_} == $sig }
+    kill($sig, $$);
+    exit 128 + $sig;
+  }
+  exit($st >> 8);
+}
 my $me = $$;
 $pid = fork;
 if (!defined $pid) { print STDERR "fork: $!\n"; exit 127 }
 if ($pid == 0) {
+  # The keeper, in the installer's group: it kills that group when the supervisor dies
+  # (its parent-death signal), so a kill -9 of prime's whole group (the supervisor with
+  # it) leaves nothing the installer started.
   setpgrp(0, 0);
-  syscall($nr + 0, 1, 9, 0, 0, 0);
+  $SIG{TERM} = sub { kill('KILL', -$$) };
+  $SIG{INT} = $SIG{HUP} = 'DEFAULT';
+  syscall($nr + 0, 1, 15, 0, 0, 0);
   exit 137 if getppid() != $me;
-  open(STDIN, '<', '/dev/null');
-  chdir($s[0]) or do { print STDERR "cd $s[0]: $!\n"; exit 127 };
-  %ENV = %env;
-  { exec { $argv[0] } @argv };
-  print STDERR "$argv[0]: $!\n";
-  exit 127;
+  my $keeper = $$;
+  my $k = fork;
+  if (!defined $k) { print STDERR "fork: $!\n"; exit 127 }
+  if ($k == 0) {
+    syscall($nr + 0, 1, 9, 0, 0, 0);
+    exit 137 if getppid() != $keeper;
+    open(STDIN, '<', '/dev/null');
+    chdir($s[0]) or do { print STDERR "cd $s[0]: $!\n"; exit 127 };
+    %ENV = %env;
+    { exec { $argv[0] } @argv };
+    print STDERR "$argv[0]: $!\n";
+    exit 127;
+  }
+  finish($k);
 }
 setpgrp($pid, $pid);
-1 while waitpid($pid, 0) == -1 && $! == 4;
-my $st = $?;
-if ($st & 127) {
-  my $sig = $st & 127;
-  for (keys %num) { $SIG{$_} = 'DEFAULT' if $num{$_} == $sig }
-  kill($sig, $$);
-  exit 128 + $sig;
-}
-exit($st >> 8);
+finish($pid);
 `;
 
 /** prctl(2)'s system call number on the architectures Deno runs Linux on. */
