@@ -93,10 +93,12 @@ function join(chunks: Uint8Array[]): string {
  * reads what to run from its stdin (cwd, argv and environment, NUL-separated), starts
  * the installer in a process group of its own, and on that signal, or on
  * SIGINT/SIGTERM, kills the whole group with SIGKILL, so neither pip or uv nor a build
- * backend they started can go on writing. The installer itself also asks for SIGKILL
- * when the supervisor dies: `kill -9` of prime's whole process group (a shell job,
- * `timeout -s KILL`) kills the supervisor before it can act, and left pip downloading
- * on as an orphan. Otherwise it passes the installer's exit status through. An empty
+ * backend they started can go on writing. `kill -9` of prime's whole process group (a
+ * shell job, `timeout -s KILL`) kills the supervisor before it can act, and left pip
+ * downloading on as an orphan, or a build backend it started: so the supervisor's child
+ * is a keeper in that group, which asks for SIGTERM when the supervisor dies and then
+ * kills its group; the installer, the keeper's child, asks for SIGKILL when the keeper
+ * dies. Otherwise it passes the installer's exit status through. An empty
  * stdin (a supervisor started ahead and not needed, or prime gone) ends it with 0.
  * Deno spawns children from its main thread, which lives as long as prime, so the
  * signal comes only when prime itself is gone. argv: PRIME_PID.
