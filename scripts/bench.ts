@@ -393,6 +393,7 @@ async function main() {
       `# /// script\n# dependencies = ["benchpkg0==1.0"]\n# [tool.prime]\n` +
         `# install_args = ${tomlArgs}\n# venv_driver = "venv_pip"\n# ///\n${PROGRAM}`,
     );
+    ageTree(proj);
     await sh([PRIME, "app.py"], { cwd: proj });
     await sh([PRIME, "script.py"], { cwd: proj });
     // The same project with declared inputs: a glob matching 1,000 files in 20 dirs,
@@ -410,6 +411,7 @@ async function main() {
         `inputs = ["src/**/*.c"]\n`,
     );
     Deno.writeTextFileSync(`${inputsProj}/app.py`, PROGRAM);
+    ageTree(inputsProj);
     await sh([PRIME, "app.py"], { cwd: inputsProj });
     const venvPy = `${proj}/.venv/bin/python`;
     const emptyTs = `${work}/empty.ts`;
@@ -888,6 +890,22 @@ async function main() {
 }
 
 /**
+ * Sets every mtime under `dir` (files first, then their directory) a minute back: a
+ * repo built long after its files were written, as a checkout usually is. A file or
+ * directory changed within 3 s of a build is not trusted by its stat (RACY_MS in
+ * src/core/files.ts) and is hashed or listed on each warm start, which a tree written
+ * just before its build would time instead.
+ */
+function ageTree(dir: string): void {
+  const old = new Date(Date.now() - 60_000);
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.isDirectory) ageTree(`${dir}/${e.name}`);
+    else if (e.isFile) Deno.utimeSync(`${dir}/${e.name}`, old, old);
+  }
+  Deno.utimeSync(dir, old, old);
+}
+
+/**
  * prime's own warm cost: each warm start timed in alternation with its floor, the same
  * program run by its venv's python right after an empty `deno run` (one `sh -c`, as
  * scripts/prime is one sh), so the difference of the medians is what prime itself adds.
@@ -960,6 +978,7 @@ async function ownCost(c: {
       Deno.writeTextFileSync(`${dir}/${name}/prime.toml`, toml + `inputs = ["src/**/*.c"]\n`);
       Deno.writeTextFileSync(`${dir}/${name}/app.py`, PROGRAM);
     }
+    ageTree(dir);
   }
   const cases: Case[] = [];
   const rows: [string, string[], string[]][] = [
