@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AS_NOBODY, buildRepo, REPO, runPrime } from "../../helpers/fixtures.ts";
+import { need, requires } from "../../helpers/requires.ts";
 import {
   AS_NOBODY_SKIP,
   copyLauncher,
@@ -231,6 +232,48 @@ Deno.test("a cold bundle lock whose pid now names an unrelated live process (the
     [],
     "no lock or temporary file is left",
   );
+});
+
+/** Runs a command; its exit code. */
+async function sh(cmd: string, args: string[]): Promise<number> {
+  return (await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output()).code;
+}
+
+const root0 = Deno.build.os === "linux" && Deno.uid() === 0;
+const tmpfs = requires(need(root0, "mounting a tmpfs needs root on Linux"));
+
+Deno.test({
+  name: `a full disk under src/.build, where even the lock's pid cannot be written, leaves no ` +
+    `lock: once there is room, the next start builds the cold bundle${tmpfs.why}`,
+  ignore: tmpfs.ignore,
+  async fn() {
+    const root = await copyLauncher(realTools());
+    const prime = join(root, "scripts", "prime");
+    const repo = await buildRepo({ files: REPO_FILES });
+    const build = join(root, "src", ".build");
+    await Deno.mkdir(build, { recursive: true });
+    assert.equal(await sh("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", build]), 0);
+    try {
+      // Every block taken: an empty file or a directory can still be made, no byte written.
+      const fill = join(build, "fill");
+      await sh("dd", ["if=/dev/zero", `of=${fill}`, "bs=4k", "count=64"]);
+      const full = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+      assert.equal(full.code, 0, full.stderr);
+      assert.equal(full.stderr, "");
+      assert.deepEqual(
+        [...Deno.readDirSync(build)].map((e) => e.name).filter((n) => n.startsWith(".cli-")),
+        [],
+        "no lock or temporary file is left",
+      );
+      Deno.removeSync(fill);
+      await sh("mount", ["-o", "remount,size=16m", build]);
+      const again = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+      assert.equal(again.code, 0, again.stderr);
+      assert.ok(currentBundle(root) !== null, "built once there was room");
+    } finally {
+      await sh("umount", [build]);
+    }
+  },
 });
 
 const nobody = AS_NOBODY_SKIP;
