@@ -51,7 +51,11 @@ export function selectDeps(
     if (byKey.has(normalizeName(name)) || (tolerateDev && normalizeName(name) === "dev")) return;
     throw new ConfigError(
       `dependency group \`${name}\` (from ${from}) is not defined in ${
-        declared.file === null ? "a [dependency-groups] table (there is no pyproject.toml)" : file
+        declared.file === null
+          ? "a [dependency-groups] table (there is no pyproject.toml)"
+          : (declared.memberFiles ?? []).length > 0
+          ? `${file} or any workspace member's pyproject.toml`
+          : file
       }${didYouMean(name, declared.groups)}`,
       declared.groups.length > 0
         ? `defined groups: ${declared.groups.join(", ")}`
@@ -242,5 +246,29 @@ export function extraRequirements(
     }
   };
   for (const e of extras) expand(e);
+  return out;
+}
+
+/**
+ * The requirements of the selected groups in a uv workspace root's env: each group from
+ * the root and from every member that defines it (uv's `--all-packages`), each
+ * project's `include-group` followed in its own table. Pure.
+ * @throws ConfigError for include cycles and includes of undefined groups.
+ */
+export function workspaceGroupRequirements(
+  projects: Array<{
+    groups: Record<string, Array<string | { "include-group": string }>>;
+    file: string;
+  }>,
+  selected: string[],
+): string[] {
+  const out: string[] = [];
+  for (const p of projects) {
+    const defined = new Set(Object.keys(p.groups).map(normalizeName));
+    const names = selected.filter((g) => defined.has(normalizeName(g)));
+    for (const req of resolveDependencyGroups(p.groups, names, p.file)) {
+      if (!out.includes(req)) out.push(req);
+    }
+  }
   return out;
 }

@@ -22,7 +22,10 @@ import { didYouMean } from "./suggest.ts";
 import { parsePythonVersionFile, requestFromSpecifier } from "../python/python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
 import { emptyGroupRequest } from "../core/invocation.ts";
-import { extraRequirements, resolveDependencyGroups, selectDeps } from "./dependency_groups.ts";
+import { extraRequirements, selectDeps, workspaceGroupRequirements } from "./dependency_groups.ts";
+import { readPyProject } from "./load.ts";
+import { parseToml } from "./toml.ts";
+import { normalizeName } from "../pypa/pep508.ts";
 import { dirname, isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { InputRecorder } from "../core/recorder.ts";
@@ -569,8 +572,26 @@ function resolveSettingsSync(
     }
   }
 
-  // The groups and extras: the defaults, then this start's flags (uv's meanings).
+  // The groups and extras: the defaults, then this start's flags (uv's meanings). In a
+  // uv workspace root's env (every member installed, as `uv sync --all-packages`), a
+  // group comes from every project that defines it, the members too, as in uv.
+  const members = loaded.pyproject?.uvWorkspace && merged.project_dirs === undefined
+    ? projectDirs.filter((d) => d !== root).map((d) => {
+      const path = `${d}/pyproject.toml`;
+      return { file: path, groups: readPyProject(parseToml(readBoundedText(path), path), path) };
+    })
+    : [];
   const declaredDeps = declaredDepsOf(loaded, merged, c);
+  if (members.length > 0) {
+    const seen = new Set(declaredDeps.groups.map(normalizeName));
+    for (const m of members) {
+      for (const g of Object.keys(m.groups.dependencyGroups)) {
+        if (!seen.has(normalizeName(g))) declaredDeps.groups.push(g);
+        seen.add(normalizeName(g));
+      }
+    }
+    declaredDeps.memberFiles = members.map((m) => m.file);
+  }
   const configuredGroups = merged.dependency_groups;
   if (
     loaded.pyproject === null && configuredGroups !== undefined && configuredGroups.length > 0
@@ -588,11 +609,10 @@ function resolveSettingsSync(
   const dependencyGroups = deps.groups;
   const groupRequirements = dependencyGroups.length === 0 || loaded.pyproject === null
     ? []
-    : resolveDependencyGroups(
-      loaded.pyproject.dependencyGroups,
-      dependencyGroups,
-      loaded.pyproject.path,
-    );
+    : workspaceGroupRequirements([
+      { groups: loaded.pyproject.dependencyGroups, file: loaded.pyproject.path },
+      ...members.map((m) => ({ groups: m.groups.dependencyGroups, file: m.file })),
+    ], dependencyGroups);
   if (deps.extras.length > 0 && loaded.pyproject) {
     if (projectDirs.includes(root)) {
       // Merged with the extras project_dirs gives it (`.[cli]`).

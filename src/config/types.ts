@@ -159,6 +159,11 @@ export interface DeclaredDeps {
   defaultExtras: string[] | "all";
   /** The pyproject.toml the names are declared in, for messages (null: none). */
   file: string | null;
+  /**
+   * In a uv workspace root's env, the members' pyproject.toml files: `groups` holds
+   * theirs too, as `uv sync --all-packages` selects a group from every project defining it.
+   */
+  memberFiles?: string[];
 }
 
 /** The groups and extras a build installs: the result of selectDeps(). */

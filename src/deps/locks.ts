@@ -119,7 +119,12 @@ export async function envPlan(
   const lock = findLock(runRefRoot, s.dependencyGroups, s.deps, s.recorder);
   // A workspace root's env holds its members (settings.ts), so the lock must pin theirs too.
   if (lock?.kind === "uv.lock" && pyproject?.uvWorkspace) {
-    if (s.projectDirs.some((d) => d !== runRefRoot)) lock.allPackages = true;
+    // (With --only-group the members are out too, but their groups are not: uv's
+    // `--all-packages --only-group NAME` takes NAME from every member defining it.)
+    if (
+      s.projectDirs.some((d) => d !== runRefRoot) ||
+      (s.declaredDeps?.memberFiles ?? []).length > 0
+    ) lock.allPackages = true;
   }
   return planWithLock(plan, lock, pyproject);
 }

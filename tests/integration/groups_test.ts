@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { buildRepo, makeWheel, type Repo, runFile, runPrime } from "../helpers/fixtures.ts";
+import {
+  buildRepo,
+  makeBackendWheel,
+  makeWheel,
+  type Repo,
+  runFile,
+  runPrime,
+} from "../helpers/fixtures.ts";
 import { requirePython, requires } from "../helpers/requires.ts";
 import { PIP_ISOLATED, realUv } from "../helpers/uv.ts";
 
@@ -345,6 +352,99 @@ for (const driver of ["venv_uv", "venv_pip"]) {
         assert.equal(info.code, 0, info.stderr);
         assert.match(info.stdout, /groups: +dev \[x\], lint \[x\] \(included\), docs \[ \]/);
         assert.match(info.stdout, /--only-dev: the project and its dependencies are left out/);
+      },
+    });
+  }
+}
+
+// ---- A uv workspace root's env: a group comes from every project defining it.
+
+/** A virtual workspace root with dev, and a member `lib` with its own dev and docs. */
+const WORKSPACE: Record<string, string> = {
+  "pyproject.toml": `[project]
+name = "app"
+version = "0.1"
+requires-python = ">=3.8"
+dependencies = ["richx"]
+
+[dependency-groups]
+dev = ["ruffx"]
+
+[tool.uv.workspace]
+members = ["packages/*"]
+`,
+  "packages/lib/pyproject.toml": `[build-system]
+requires = ["tinybackend"]
+build-backend = "tinybackend"
+
+[project]
+name = "lib"
+version = "0.1"
+requires-python = ">=3.8"
+dependencies = []
+
+[dependency-groups]
+dev = ["pytestx"]
+docs = ["docsx", {include-group = "web"}]
+web = ["webx"]
+`,
+  "packages/lib/lib/__init__.py": "",
+};
+
+/** Flag sets for the workspace root: uv sync --all-packages installs, prime must too. */
+const WORKSPACE_AS_UV: string[][] = [
+  [],
+  ["--group", "docs"],
+  ["--only-group", "docs"],
+  ["--no-dev"],
+  ["--all-groups"],
+  ["--only-dev"],
+];
+
+for (const driver of ["venv_uv", "venv_pip"]) {
+  for (const locked of [false, true]) {
+    Deno.test({
+      name:
+        `a uv workspace root's env takes each group from every member defining it, as uv sync --all-packages (${driver}, ${
+          locked ? "with" : "without"
+        } uv.lock)${uvWhy}`,
+      ignore: uvIgnore,
+      async fn() {
+        const repo = async () => {
+          const r = await buildRepo({
+            files: {
+              ...WORKSPACE,
+              "prime.toml": 'install_args = ["--no-index", "--find-links", "wheels"]\n',
+            },
+            wheels: WHEELS.map(([n, v]) => [n, v]),
+            env: {
+              PRIME_PYTHON: py!.path,
+              PRIME_VENV_DRIVER: driver,
+              PATH: `${dirname(uv.ok ? uv.value.path : "/")}:${Deno.env.get("PATH")}`,
+            },
+          });
+          await makeBackendWheel(join(r.dir, "wheels"));
+          return r;
+        };
+        const [mine, theirs] = [await repo(), await repo()];
+        if (locked) {
+          await uvSync(mine);
+          await Deno.remove(join(mine.dir, ".venv"), { recursive: true });
+        }
+        for (const flags of WORKSPACE_AS_UV) {
+          await uvSync(theirs, ["--all-packages", ...flags]);
+          const probe = await runFile(join(theirs.dir, ".venv", "bin", "python"), ["-c", PROBE], {
+            cwd: theirs.dir,
+            env: theirs.env,
+          });
+          assert.equal(probe.code, 0, probe.stderr);
+          const want = probe.stdout.trim().split(",").filter(Boolean).sort().join(",");
+          const got = (await importable(mine, flags)).split(",").filter(Boolean).sort().join(",");
+          assert.equal(got, want, `prime ${flags.join(" ")}`);
+        }
+        const none = await runPrime(["--group", "nope", "sync"], { cwd: mine.dir, env: mine.env });
+        assert.equal(none.code, 3, none.stderr);
+        assert.match(none.stderr, /not defined in .* or any workspace member's pyproject\.toml/);
       },
     });
   }

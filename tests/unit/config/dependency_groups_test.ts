@@ -3,6 +3,7 @@ import {
   extraRequirements,
   includedGroups,
   selectDeps,
+  workspaceGroupRequirements,
 } from "../../../src/config/dependency_groups.ts";
 import type { DeclaredDeps, DepsSelection, GroupRequest } from "../../../src/config/types.ts";
 import { emptyGroupRequest } from "../../../src/core/invocation.ts";
@@ -239,4 +240,26 @@ Deno.test("includedGroups() names the groups that come in through include-group,
   assert.deepEqual(includedGroups(groups, ["dev"]), ["lint", "types"]);
   assert.deepEqual(includedGroups(groups, ["dev", "types"]), ["lint"]);
   assert.deepEqual(includedGroups(groups, ["docs"]), []);
+});
+
+Deno.test("workspaceGroupRequirements() takes each group from every project defining it", () => {
+  const root = { file: "/r/pyproject.toml", groups: { dev: ["ruff"] } };
+  const lib = {
+    file: "/r/lib/pyproject.toml",
+    groups: { Dev: ["pytest", "ruff"], docs: ["sphinx", { "include-group": "web" }], web: ["w"] },
+  };
+  assert.deepEqual(workspaceGroupRequirements([root, lib], ["dev"]), ["ruff", "pytest"]);
+  assert.deepEqual(workspaceGroupRequirements([root, lib], ["docs"]), ["sphinx", "w"]);
+  assert.deepEqual(workspaceGroupRequirements([root, lib], []), []);
+});
+
+Deno.test("selectDeps() names the workspace members when no project defines a group", () => {
+  assert.throws(
+    () =>
+      selectDeps(
+        { ...DECLARED, memberFiles: ["/r/lib/pyproject.toml"] },
+        { ...emptyGroupRequest(), groups: ["nope"] },
+      ),
+    /not defined in \/r\/pyproject\.toml or any workspace member's pyproject\.toml/,
+  );
 });
