@@ -678,6 +678,33 @@ export function statInputs(paths: string[], now = Date.now()): Record<string, nu
   return out;
 }
 
+/**
+ * The build's stats (statInputs) with the ones it could not vouch for taken again at
+ * its end: a file whose mtime is past RACY_MS by `now` is stat'ed, hashed once more,
+ * and that stat recorded if the hash is still the recorded one (the read came after
+ * the tick of the file's last change, so a later write changes the mtime). A file
+ * changed since stays without one (the warm path finds the change), and one still
+ * within RACY_MS is hashed on each warm start until a later build. So a tree written
+ * just before a build that takes a few seconds pays no hash per start.
+ */
+export async function settleStats(
+  inputs: StampInput[],
+  stats: Record<string, number[]>,
+  now = Date.now(),
+): Promise<Record<string, number[]>> {
+  const want = new Map<string, string>();
+  for (const i of inputs) {
+    if (i.sha256 !== null && !Object.hasOwn(stats, i.path)) want.set(i.path, i.sha256);
+  }
+  if (want.size === 0) return stats;
+  const again = statInputs([...want.keys()], now);
+  const out = { ...stats };
+  for (const h of await hashInputs(Object.keys(again))) {
+    if (h.sha256 === want.get(h.path)) out[h.path] = again[h.path];
+  }
+  return out;
+}
+
 // ---- The warm record of a script with no PEP 723 block and no ref root: such a
 // script runs on the selected interpreter with no venv, so there is no stamp to check.
 // The record (in the cache, under the script directory's pointer) holds what the

@@ -5,7 +5,13 @@
 import { changeLines, diffPackages, type PackageChanges, packagesIn } from "./changes.ts";
 import type { BuildContext, VenvDriver } from "../installers/driver.ts";
 import { type InstallPlan, planIsEmpty } from "../deps/plan.ts";
-import { recordSite, type Stamp, venvPythonExists, writeStamp } from "../core/stamp.ts";
+import {
+  recordSite,
+  settleStats,
+  type Stamp,
+  venvPythonExists,
+  writeStamp,
+} from "../core/stamp.ts";
 import { vouchedStamp, writeRecord } from "../core/record.ts";
 import { ensureSelfIgnoringDir, hasControlChar, writeFileAtomic } from "../core/paths.ts";
 import {
@@ -296,7 +302,8 @@ async function buildInto(
     python: pythonIdentity(inputs.python),
     run: inputs.run,
     inputGlobs: inputs.inputGlobs && withDirSnapshot(inputs),
-    inputStats: inputs.inputStats,
+    // The stats taken within a clock tick of a file's change, taken again now if past it.
+    inputStats: inputs.inputStats && await settleStats(inputs.inputs, inputs.inputStats),
     site: recordSite(dir),
   };
   // The stamp in the venv is a copy; the record in the user's cache is what every path

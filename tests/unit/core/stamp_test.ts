@@ -6,6 +6,7 @@ import {
   InputTable,
   readStamp,
   recordSite,
+  settleStats,
   siteChange,
   staleReason,
   type Stamp,
@@ -396,6 +397,29 @@ Deno.test("statInputs() records no stat for a file changed within RACY_MS of the
     const [before, now] = await changedInputs(inputs, statInputs([path], mtime));
     assert.deepEqual(now, inputs, "hashed");
     assert.equal(inputChange(before, now), null, "and fresh");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("settleStats(): at the build's end, an input past RACY_MS by now is hashed again and its stat recorded if unchanged; a changed or still recent one gets none", async () => {
+  const { root } = await fixture();
+  try {
+    const [settled, edited, recent] = ["a.txt", "b.txt", "c.txt"].map((f) => `${root}/${f}`);
+    for (const p of [settled, edited, recent]) Deno.writeTextFileSync(p, "one\n");
+    const inputs = await hashInputs([settled, edited, recent]);
+    // Taken within the window at the build's start: none recorded.
+    assert.deepEqual(statInputs([settled, edited, recent]), {});
+    const old = new Date(Date.now() - 60_000);
+    Deno.writeTextFileSync(edited, "two\n");
+    for (const p of [settled, edited]) Deno.utimeSync(p, old, old);
+    const out = await settleStats(inputs, {});
+    assert.deepEqual(Object.keys(out), [settled], "only the unchanged, settled one");
+    const st = Deno.statSync(settled);
+    assert.deepEqual(out[settled], [old.getTime(), st.size, st.ino]);
+    // Stats the build recorded are kept as they are.
+    const kept = { [recent]: [1, 2, 3] };
+    assert.deepEqual(await settleStats(inputs, kept), { ...kept, [settled]: out[settled] });
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
