@@ -82,6 +82,27 @@ export function isRacy(mtimeMs: number, now: number): boolean {
   return mtimeMs >= now - RACY_MS;
 }
 
+/**
+ * The window of isUnsettled() for an mtime that has a sub-second part: the file system
+ * keeps fine times (ext4, xfs, btrfs, tmpfs, APFS) and stamps them from the kernel's
+ * coarse clock, whose tick is at most 10 ms (HZ=100), so 20 ms covers a tick and its lag.
+ */
+export const FINE_RACY_MS = 20;
+
+/**
+ * Whether an input's mtime (a file's, or a globbed directory's) taken at `now` is too
+ * recent for the build's record to trust (git's "racily clean" case, see RACY_MS). The
+ * window follows the file system's grain: FINE_RACY_MS where the mtime has a sub-second
+ * part, RACY_MS where it is a whole second (FAT, HFS+, some network mounts keep no
+ * more, and a whole second has the odds of 1 in 1,000 elsewhere). A wide window for
+ * every file cost every fresh clone: `git clone` then `prime` builds within seconds of
+ * the checkout, and each input not recorded is hashed on every warm start until the
+ * next build.
+ */
+export function isUnsettled(mtimeMs: number, now: number): boolean {
+  return mtimeMs >= now - (mtimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS);
+}
+
 // ---- files: a missing file is an answer here, not an error
 
 /** `Deno.statSync(p)` (following links), or null when it cannot be stat'ed. */

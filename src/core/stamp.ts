@@ -16,7 +16,15 @@ import {
 } from "./paths.ts";
 import { PRIME_VERSION } from "./version.ts";
 import type { Isolation } from "./program_env.ts";
-import { basename, dirname, dirNames, isFile, isRacy, lstatOrNull, statOrNull } from "./files.ts";
+import {
+  basename,
+  dirname,
+  dirNames,
+  isFile,
+  isUnsettled,
+  lstatOrNull,
+  statOrNull,
+} from "./files.ts";
 import { expandGlobs, globToRegExp, isGlob, rewalkChanged } from "./glob.ts";
 import { libcStatx, type Statx } from "./exec.ts";
 
@@ -79,7 +87,8 @@ export interface Stamp {
      * The mtime of every directory the globs walk, taken after the build when the
      * matches were still those recorded: a directory whose mtime is unchanged gained
      * or lost no entry, and the warm path lists again only the others (rewalkChanged).
-     * One changed within RACY_MS of that has UNSETTLED_MTIME: listed on each start.
+     * One changed too recently for that (isUnsettled) has UNSETTLED_MTIME: listed on
+     * each start.
      */
     dirs?: Record<string, number>;
   };
@@ -98,7 +107,7 @@ export type StampHead = Omit<Stamp, "inputs" | "inputStats">;
 
 /**
  * The mtime recorded for a walked directory changed too recently to be trusted (see
- * RACY_MS in files.ts): a file system's times are whole milliseconds here, so it never
+ * isUnsettled in files.ts): a file system's times are whole milliseconds here, so it never
  * matches, and the warm path lists the directory on each start.
  */
 export const UNSETTLED_MTIME = -0.5;
@@ -663,7 +672,7 @@ function mayExist(paths: string[]): Set<string> {
 
 /**
  * [mtime ms, size, inode] of each existing file, taken before it is hashed (see
- * Stamp.inputStats). A file whose mtime is within RACY_MS of `now` (or later) gets
+ * Stamp.inputStats). A file whose mtime is too recent at `now` (isUnsettled) gets
  * none: an in-place edit of the same size in the tick of its last change, after the
  * hash, would keep all three numbers, so such a file is hashed on each warm start (the
  * hash decides: unchanged, it stays fresh) until a later build records it.
@@ -672,7 +681,7 @@ export function statInputs(paths: string[], now = Date.now()): Record<string, nu
   const out: Record<string, number[]> = {};
   for (const p of paths) {
     const st = statOrNull(p);
-    if (!st?.isFile || !st.mtime || isRacy(st.mtime.getTime(), now)) continue;
+    if (!st?.isFile || !st.mtime || isUnsettled(st.mtime.getTime(), now)) continue;
     out[p] = [st.mtime.getTime(), st.size, st.ino ?? 0];
   }
   return out;

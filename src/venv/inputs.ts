@@ -20,7 +20,7 @@ import { readBoundedText, stampPath } from "../core/paths.ts";
 import { collectRequirementFiles, installArgsRefs, localProjectDirs } from "../deps/plan.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
-import { basename, dirname, isRacy, pathExists } from "../core/files.ts";
+import { basename, dirname, isUnsettled, pathExists } from "../core/files.ts";
 import { isOldLink, liveDir } from "../core/generation.ts";
 import { NOT_OURS, otherUsersBuild, vouchedStamp, writeRecord } from "../core/record.ts";
 /** What a venv is built from, computed on the cold path. */
@@ -264,9 +264,9 @@ export function withDirSnapshot(inputs: EnvInputs): Stamp["inputGlobs"] {
   const taken = Date.now();
   const now = expandGlobs(g.root, g.patterns, dirs);
   // A directory changed in the last clock ticks may gain an entry in the same tick and
-  // keep its mtime (see RACY_MS): recorded as unsettled, the warm path lists it again.
+  // keep its mtime (see isUnsettled): recorded as unsettled, the warm path lists it again.
   for (const [d, mtime] of Object.entries(dirs)) {
-    if (mtime !== -1 && isRacy(mtime, taken)) dirs[d] = UNSETTLED_MTIME;
+    if (mtime !== -1 && isUnsettled(mtime, taken)) dirs[d] = UNSETTLED_MTIME;
   }
   const hashed = new Set(inputs.inputs.map((i) => i.path));
   const matched = new Set(now);

@@ -247,3 +247,33 @@ Deno.test({
     assert.equal(pathTaken(add.run), "warm");
   },
 });
+
+Deno.test({
+  name:
+    "a build a second after a checkout (git clone, then prime) trusts the inputs' stats on a file system with sub-second times: its warm starts hash nothing" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const dir = await tempTree({
+      "prime.toml": `venv_driver = "venv_pip"\ninputs = ["data/*.txt"]\n`,
+      ".python-version": `${PY?.minor}\n`,
+      "data/a.txt": "v1\n",
+      "app.py": "print('ok')\n",
+    });
+    // Written a second ago, at a time with a sub-second part (as ext4, xfs, btrfs, tmpfs
+    // and APFS keep them): past the coarse clock's tick, inside the whole-second window.
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 500);
+    const a = join(dir, "data/a.txt");
+    for (const p of [a, join(dir, "data"), join(dir, "prime.toml")]) {
+      await Deno.utime(p, mtime, mtime);
+    }
+    const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+    const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(pathTaken(r), "cold");
+    const stamp = JSON.parse(await Deno.readTextFile(join(dir, ".venv/prime-stamp.json")));
+    assert.deepEqual(stamp.inputStats[a]?.[0], mtime.getTime(), "the input's stat is recorded");
+    assert.equal(stamp.inputStats[join(dir, "prime.toml")]?.[0], mtime.getTime());
+    assert.equal(stamp.inputGlobs.dirs[join(dir, "data")], mtime.getTime(), "and its directory's");
+  },
+});

@@ -15,7 +15,7 @@ import {
 } from "../../../src/core/stamp.ts";
 import { expandGlobs } from "../../../src/core/glob.ts";
 import { libcStatx } from "../../../src/core/exec.ts";
-import { RACY_MS } from "../../../src/core/files.ts";
+import { FINE_RACY_MS, RACY_MS } from "../../../src/core/files.ts";
 import { PRIME_VERSION } from "../../../src/core/version.ts";
 
 /** A build a minute after its files were written: their stats are past any clock tick (RACY_MS). */
@@ -384,14 +384,20 @@ Deno.test("staleReason(): an input a glob fits but its walk never reached (a `pr
   }
 });
 
-Deno.test("statInputs() records no stat for a file changed within RACY_MS of the build (or later): the warm path hashes it", async () => {
+Deno.test("statInputs() records no stat for a file changed too recently (isUnsettled): 20 ms on a fine-grained file system, 3 s where times are whole seconds; the warm path hashes it", async () => {
   const { root } = await fixture();
   try {
     const path = `${root}/prime.toml`;
-    const mtime = Deno.statSync(path).mtime!.getTime();
-    assert.deepEqual(statInputs([path], mtime + RACY_MS), {}, "in the window");
-    assert.deepEqual(statInputs([path], mtime - 1), {}, "ahead of the clock");
-    assert.equal(statInputs([path], mtime + RACY_MS + 1)[path][0], mtime, "past it");
+    for (
+      const [mtime, window] of [[1_700_000_000_123, FINE_RACY_MS], [1_700_000_000_000, RACY_MS]]
+    ) {
+      Deno.utimeSync(path, new Date(mtime), new Date(mtime));
+      assert.deepEqual(statInputs([path], mtime + window), {}, `in the ${window} ms window`);
+      assert.deepEqual(statInputs([path], mtime - 1), {}, "ahead of the clock");
+      assert.equal(statInputs([path], mtime + window + 1)[path][0], mtime, "past it");
+    }
+    const mtime = 1_700_000_000_123;
+    Deno.utimeSync(path, new Date(mtime), new Date(mtime));
     // Not trusted, the file is hashed; the hash decides, so unchanged it stays fresh.
     const inputs = await hashInputs([path]);
     const [before, now] = await changedInputs(inputs, statInputs([path], mtime));
