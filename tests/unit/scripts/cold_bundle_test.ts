@@ -234,6 +234,32 @@ Deno.test("a cold bundle lock whose pid now names an unrelated live process (the
   );
 });
 
+Deno.test("a source dated ahead of the clock (the clock set back) builds no bundle on each start: the CLI and the warm path run from the sources until the clock passes it", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const build = join(root, "src", ".build");
+  const hour = new Date(Date.now() + 3_600_000);
+  Deno.utimeSync(join(root, "src", "core", "paths.ts"), hour, hour);
+  for (let i = 0; i < 2; i++) {
+    const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^prime /);
+    const app = await runPrime(["app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+    assert.equal(app.code, 0, app.stderr);
+    assert.equal(app.stdout, "hi\n");
+  }
+  const built = [...Deno.readDirSync(build)].map((e) => e.name)
+    .filter((n) => n.startsWith("cli.") || n.startsWith("warm.") || n.startsWith(".cli-"));
+  assert.deepEqual(built, [], "no bundle was built (each would be stale at once)");
+  // Once the clock has passed it, the bundles are built.
+  const past = new Date(Date.now() - 2000);
+  Deno.utimeSync(join(root, "src", "core", "paths.ts"), past, past);
+  const r = await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(currentBundle(root) !== null, "built");
+});
+
 /** Runs a command; its exit code. */
 async function sh(cmd: string, args: string[]): Promise<number> {
   return (await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output()).code;
