@@ -41,14 +41,18 @@ Deno.test("scripts/prime builds the warm bundle, runs the warm path from it, and
   // compiles them with the file, so Deno's code cache holds them).
   assert.match(text, /^var [\w$]+=\((async )?function[ *]/, "the functions are compiled eagerly");
   assert.doesNotMatch(text, /(^|[;}])(async )?function[ *][\w$]*\(/m, "no lazy declaration left");
-  // A source saved later (git pull, an edit) makes it stale.
-  const later = new Date(built.mtime!.getTime() + 5000);
-  Deno.utimeSync(join(root, "src", "core", "files.ts"), later, later);
+  // A source saved later (git pull, an edit) makes it stale: the bundle set 10 s back,
+  // the source 5 s back (nothing in the future: a source dated ahead of the clock builds
+  // nothing, see cold_bundle_test).
+  const now = Date.now();
+  Deno.utimeSync(bundle, new Date(now - 10_000), new Date(now - 10_000));
+  const before = Deno.statSync(bundle).mtime!.getTime();
+  Deno.utimeSync(join(root, "src", "core", "files.ts"), new Date(now - 5000), new Date(now - 5000));
   const again = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /is fresh; exec/);
   const rebuilt = Deno.statSync(bundle).mtime!.getTime();
-  assert.ok(rebuilt > built.mtime!.getTime(), "rebuilt after the newer source");
+  assert.ok(rebuilt > before, "rebuilt after the newer source");
 });
 
 Deno.test("a core source copied in with an old mtime (tar x, rsync -t) retires the bundle: that start goes cold, the next one builds it again", async () => {
