@@ -33,7 +33,7 @@ Deno.test("scripts/prime builds the warm bundle, runs the warm path from it, and
   const r = await runPrime(["-v", "app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /is fresh; exec/, "the warm path ran");
-  const built = Deno.statSync(bundle);
+  assert.ok(Deno.statSync(bundle).isFile, "built");
   const text = Deno.readTextFileSync(bundle);
   assert.doesNotMatch(text, /from\s*["'](npm:|node:)/, "the bundle loads no npm or node: module");
   assert.match(text, /tryWarmStart/);
