@@ -578,6 +578,8 @@ function resolveSettingsSync(
   const members = loaded.pyproject?.uvWorkspace && merged.project_dirs === undefined
     ? projectDirs.filter((d) => d !== root).map((d) => {
       const path = `${d}/pyproject.toml`;
+      // An input whether the member is installed or not (`--only-group` leaves it out).
+      rec.saw(path);
       return { file: path, groups: readPyProject(parseToml(readBoundedText(path), path), path) };
     })
     : [];

@@ -442,6 +442,14 @@ for (const driver of ["venv_uv", "venv_pip"]) {
           const got = (await importable(mine, flags)).split(",").filter(Boolean).sort().join(",");
           assert.equal(got, want, `prime ${flags.join(" ")}`);
         }
+        if (!locked) {
+          // A member's pyproject.toml is an input even when --only-group leaves it out.
+          assert.equal(await importable(mine, ["--only-group", "docs"]), "docsx,webx");
+          const lib = join(mine.dir, "packages", "lib", "pyproject.toml");
+          const text = await Deno.readTextFile(lib);
+          await Deno.writeTextFile(lib, text.replace('"docsx",', '"docsx", "pytestx",'));
+          assert.equal(await importable(mine, ["--only-group", "docs"]), "pytestx,docsx,webx");
+        }
         const none = await runPrime(["--group", "nope", "sync"], { cwd: mine.dir, env: mine.env });
         assert.equal(none.code, 3, none.stderr);
         assert.match(none.stderr, /not defined in .* or any workspace member's pyproject\.toml/);
