@@ -689,12 +689,12 @@ export function statInputs(paths: string[], now = Date.now()): Record<string, nu
 
 /**
  * The build's stats (statInputs) with the ones it could not vouch for taken again at
- * its end: a file whose mtime is past RACY_MS by `now` is stat'ed, hashed once more,
+ * its end: a file whose mtime is settled by `now` (isUnsettled) is stat'ed, hashed again,
  * and that stat recorded if the hash is still the recorded one (the read came after
  * the tick of the file's last change, so a later write changes the mtime). A file
  * changed since stays without one (the warm path finds the change), and one still
- * within RACY_MS is hashed on each warm start until a later build. So a tree written
- * just before a build that takes a few seconds pays no hash per start.
+ * unsettled is hashed on each warm start until a later build. So a tree written just
+ * before a build pays no hash per start once the build outlasts the window.
  */
 export async function settleStats(
   inputs: StampInput[],

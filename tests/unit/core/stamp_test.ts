@@ -408,17 +408,20 @@ Deno.test("statInputs() records no stat for a file changed too recently (isUnset
   }
 });
 
-Deno.test("settleStats(): at the build's end, an input past RACY_MS by now is hashed again and its stat recorded if unchanged; a changed or still recent one gets none", async () => {
+Deno.test("settleStats(): at the build's end, an input past the window (isUnsettled) by now is hashed again and its stat recorded if unchanged; a changed or still recent one gets none", async () => {
   const { root } = await fixture();
   try {
     const [settled, edited, recent] = ["a.txt", "b.txt", "c.txt"].map((f) => `${root}/${f}`);
     for (const p of [settled, edited, recent]) Deno.writeTextFileSync(p, "one\n");
     const inputs = await hashInputs([settled, edited, recent]);
-    // Taken within the window at the build's start: none recorded.
-    assert.deepEqual(statInputs([settled, edited, recent]), {});
+    // None recorded at the build's start (as if each was within the window then); at
+    // its end two are a minute old, one (edited since) with other content, and one is
+    // still unsettled (ahead of the clock counts as too recent).
     const old = new Date(Date.now() - 60_000);
     Deno.writeTextFileSync(edited, "two\n");
     for (const p of [settled, edited]) Deno.utimeSync(p, old, old);
+    const ahead = new Date(Date.now() + 60_000);
+    Deno.utimeSync(recent, ahead, ahead);
     const out = await settleStats(inputs, {});
     assert.deepEqual(Object.keys(out), [settled], "only the unchanged, settled one");
     const st = Deno.statSync(settled);
