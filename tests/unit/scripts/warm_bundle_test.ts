@@ -175,3 +175,21 @@ Deno.test("where scripts/eager_bundle.ts fails the plain bundle serves: built, r
   assert.doesNotMatch(text, /^var [\w$]+=\((async )?function[ *]/, "and left as esbuild wrote it");
   assert.throws(() => Deno.statSync(join(root, "src", ".build", "warm.failed")));
 });
+
+Deno.test("a warm bundle build removes the temporary files a start killed mid-build left (its pid names no process), not a live builder's", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await warmRepo();
+  const build = join(root, "src", ".build");
+  await Deno.mkdir(build, { recursive: true });
+  const gone = new Deno.Command("true").spawn();
+  await gone.status;
+  const dead = [`.warm.js.${gone.pid}`, `.warm.js.${gone.pid}.start`, `.warm.js.${gone.pid}.in.js`];
+  const live = `.warm.js.${Deno.pid}`; // this test's own process: a builder still running
+  for (const f of [...dead, live]) Deno.writeTextFileSync(join(build, f), "");
+  const r = await runPrime(["app.py"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(Deno.statSync(join(build, "warm.js")).isFile, "built");
+  const left = [...Deno.readDirSync(build)].map((e) => e.name).filter((n) => n.startsWith(".warm"));
+  assert.deepEqual(left, [live]);
+});
