@@ -23,6 +23,7 @@ import { ConfigError, errorMessage } from "../core/errors.ts";
 import { basename, dirname, isUnsettled, pathExists } from "../core/files.ts";
 import { isOldLink, liveDir } from "../core/generation.ts";
 import { NOT_OURS, otherUsersBuild, vouchedStamp, writeRecord } from "../core/record.ts";
+import * as log from "../log.ts";
 /** What a venv is built from, computed on the cold path. */
 export interface EnvInputs {
   venvDir: string;
@@ -233,8 +234,37 @@ export async function isFresh(inputs: EnvInputs, cache: string): Promise<boolean
     try {
       await writeRecord(cache, inputs.venvDir, f.byOtherUser, f.stamp, JSON.stringify(f.stamp));
     } catch { /* not recorded: the next start checks it cold again */ }
+  } else if (f.fresh && f.stamp) {
+    await restat(inputs, cache);
   }
   return f.fresh;
+}
+
+/**
+ * Records again the stats of a fresh build's inputs whose stat moved while their
+ * content did not (touched, a branch switched and back, `git stash` and pop) or that
+ * the build could not vouch for (changed within isUnsettled's window): the warm path
+ * hashes each such file on every start, and nothing else records it until the next
+ * build. The stats are computeEnvInputs()'s, taken before it hashed the files, and the
+ * hashes are the recorded ones (the env is fresh), so a later edit still moves a stat.
+ * Written for the build the cache vouches for now, by its own directory (a build that
+ * replaced it since keeps its own record). Best effort: a read-only cache only costs
+ * the hashing.
+ */
+async function restat(inputs: EnvInputs, cache: string): Promise<void> {
+  const now = inputs.inputStats;
+  if (!now) return;
+  const v = vouchedStamp(cache, inputs.venvDir);
+  if (v.stamp === null || v.stamp.fingerprint !== inputs.fingerprint) return;
+  const was = v.stamp.inputStats ?? {};
+  const same = (a: number[] | undefined, b: number[]) =>
+    a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+  if (Object.entries(now).every(([p, st]) => same(was[p], st))) return;
+  const stamp: Stamp = { ...v.stamp, inputStats: { ...was, ...now } };
+  try {
+    await writeRecord(cache, inputs.venvDir, v.dir, stamp, JSON.stringify(stamp));
+    log.debug(`prime: the stats of ${inputs.venvDir}'s unchanged inputs recorded again`);
+  } catch { /* not recorded: the warm path keeps hashing them */ }
 }
 
 function describeChange(stamp: Stamp, inputs: EnvInputs): string {
