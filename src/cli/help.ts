@@ -6,6 +6,7 @@ import { UsageError } from "../core/errors.ts";
 import { writeAll } from "../core/files.ts";
 import { COMMANDS, commandSpec, GLOBAL_OPTIONS } from "./commands.ts";
 import { reportError } from "./report.ts";
+import { suggest } from "../config/suggest.ts";
 
 /** Where the summaries start in the usage list. */
 const SUMMARY_COLUMN = 39;
@@ -100,9 +101,12 @@ export function printHelp(topic: string | null): number {
   }
   const text = commandHelp(topic);
   if (text === null) {
+    const near = suggest(topic, helpTopics());
     throw new UsageError(
-      `no help for \`${topic}\`: it is not a command`,
-      `commands are ${helpTopics().join(", ")}`,
+      `no help for \`${topic}\`: it is not a command${
+        near === null ? "" : `; did you mean \`${near}\`?`
+      }`,
+      near === null ? `commands are ${helpTopics().join(", ")}` : `run \`prime help ${near}\``,
     );
   }
   writeAll(Deno.stdout, text);

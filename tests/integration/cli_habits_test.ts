@@ -23,7 +23,12 @@ Deno.test("prime help info and prime info --help print the info command's help",
   assert.match(run.stdout, /prime \[OPTIONS\] run CMD/);
   const bad = await runPrime(["help", "bogus"], { cwd: dir, env });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /no help for `bogus`: it is not a command/);
+  assert.match(bad.stderr, /no help for `bogus`: it is not a command\n/);
+  // A misspelt topic gets the command it probably meant, as a misspelt command does.
+  const typo = await runPrime(["help", "snyc"], { cwd: dir, env });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /no help for `snyc`: it is not a command; did you mean `sync`\?/);
+  assert.match(typo.stderr, /hint: run `prime help sync`/);
 });
 
 Deno.test({
