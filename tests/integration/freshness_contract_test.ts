@@ -167,6 +167,31 @@ Deno.test({
 });
 
 /**
+ * A repo whose `inputs` glob matches data/a.txt, with the times of that file, its
+ * directory and prime.toml set to `mtime`; `start()` runs `prime -v app.py` and checks
+ * it succeeded.
+ */
+async function inputsRepo(mtime: Date) {
+  const dir = await tempTree({
+    "prime.toml": `venv_driver = "venv_pip"\ninputs = ["data/*.txt"]\n`,
+    ".python-version": `${PY?.minor}\n`,
+    "data/a.txt": "v1\n",
+    "app.py": "print('ok')\n",
+  });
+  const a = join(dir, "data/a.txt");
+  for (const p of [a, join(dir, "data"), join(dir, "prime.toml")]) {
+    await Deno.utime(p, mtime, mtime);
+  }
+  const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+  const start = async () => {
+    const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    return r;
+  };
+  return { dir, a, env, start };
+}
+
+/**
  * An edit that keeps a file's mtime: in place, the same size, in the clock tick of the
  * file's previous change (Linux stamps times from a coarse clock, 1-10 ms), or a file
  * added to a directory in the tick of its previous change. Deno.utime puts the mtime
@@ -175,20 +200,7 @@ Deno.test({
  * minute old.
  */
 async function sameTickEdits(mtime: Date): Promise<{ edit: Run; add: Run; settled: unknown }> {
-  const dir = await tempTree({
-    "prime.toml": `venv_driver = "venv_pip"\ninputs = ["data/*.txt"]\n`,
-    ".python-version": `${PY?.minor}\n`,
-    "data/a.txt": "v1\n",
-    "app.py": "print('ok')\n",
-  });
-  const a = join(dir, "data/a.txt");
-  for (const p of [a, join(dir, "data")]) await Deno.utime(p, mtime, mtime);
-  const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
-  const start = async () => {
-    const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
-    assert.equal(r.code, 0, r.stderr);
-    return r;
-  };
+  const { dir, a, env, start } = await inputsRepo(mtime);
   const info = async () =>
     JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout).venv;
   assert.equal(pathTaken(await start()), "cold");
@@ -254,23 +266,11 @@ Deno.test({
     WHY,
   ignore: IGNORE,
   async fn() {
-    const dir = await tempTree({
-      "prime.toml": `venv_driver = "venv_pip"\ninputs = ["data/*.txt"]\n`,
-      ".python-version": `${PY?.minor}\n`,
-      "data/a.txt": "v1\n",
-      "app.py": "print('ok')\n",
-    });
     // Written a second ago, at a time with a sub-second part (as ext4, xfs, btrfs, tmpfs
     // and APFS keep them): past the coarse clock's tick, inside the whole-second window.
     const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 500);
-    const a = join(dir, "data/a.txt");
-    for (const p of [a, join(dir, "data"), join(dir, "prime.toml")]) {
-      await Deno.utime(p, mtime, mtime);
-    }
-    const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
-    const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(pathTaken(r), "cold");
+    const { dir, a, start } = await inputsRepo(mtime);
+    assert.equal(pathTaken(await start()), "cold");
     const stamp = JSON.parse(await Deno.readTextFile(join(dir, ".venv/prime-stamp.json")));
     assert.deepEqual(stamp.inputStats[a]?.[0], mtime.getTime(), "the input's stat is recorded");
     assert.equal(stamp.inputStats[join(dir, "prime.toml")]?.[0], mtime.getTime());
@@ -284,21 +284,8 @@ Deno.test({
     WHY,
   ignore: IGNORE,
   async fn() {
-    const dir = await tempTree({
-      "prime.toml": `venv_driver = "venv_pip"\ninputs = ["data/*.txt"]\n`,
-      ".python-version": `${PY?.minor}\n`,
-      "data/a.txt": "v1\n",
-      "app.py": "print('ok')\n",
-    });
-    const a = join(dir, "data/a.txt");
-    const old = new Date(Date.now() - 60_000);
-    for (const p of [a, join(dir, "data"), join(dir, "prime.toml")]) await Deno.utime(p, old, old);
-    const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
-    const start = async () => {
-      const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
-      assert.equal(r.code, 0, r.stderr);
-      return pathTaken(r);
-    };
+    const { dir, a, env, start: run } = await inputsRepo(new Date(Date.now() - 60_000));
+    const start = async () => pathTaken(await run());
     assert.equal(await start(), "cold");
     // Touched (a branch switched and back): a new mtime, the same content.
     const touched = new Date(Date.now() - 30_000);
