@@ -12,29 +12,14 @@ async function eager(source: string): Promise<{ code: number; text: string; file
   const dir = await Deno.makeTempDir({ prefix: "prime-eager-" });
   const file = join(dir, ".warm.js.1234");
   await Deno.writeTextFile(file, source);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--no-config",
-      "--no-lock",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      join(REPO, "scripts", "eager_bundle.ts"),
-      file,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
+  const code = await eagerFiles([file]);
   const text = await Deno.readTextFile(file);
   assert.deepEqual(
     [...Deno.readDirSync(dir)].map((e) => e.name),
     [".warm.js.1234"],
     "no leftovers",
   );
-  return { code: out.code, text, file };
+  return { code, text, file };
 }
 
 /** Imports the rewritten module (copied to a .js name) and returns its `result` export. */
@@ -134,23 +119,8 @@ Deno.test("eager_bundle rewrites the warm bundle in twelve parallel builds, each
 /** eager() on a file of the caller's naming (several in one directory). */
 async function eagerFile(source: string, file: string): Promise<{ code: number; text: string }> {
   await Deno.writeTextFile(file, source);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--no-config",
-      "--no-lock",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      join(REPO, "scripts", "eager_bundle.ts"),
-      file,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  return { code: out.code, text: await Deno.readTextFile(file) };
+  const code = await eagerFiles([file]);
+  return { code, text: await Deno.readTextFile(file) };
 }
 
 /** Runs the script on several files, as scripts/prime does for the cold bundle's chunks. */
