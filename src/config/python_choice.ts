@@ -97,7 +97,7 @@ function firstPathPython(env: ChoiceEnv, looks: Looks): string | null {
       if (root === null || d.replace(/\/+$/, "") !== `${root}/shims`) continue;
       const names = env.PYENV_VERSION || looks.pyenvGlobal(root)?.join(":") || "";
       const hit = names.split(":").map((n) => pyenvInstall(root, n.trim(), looks)).find((x) => x);
-      if (hit) return hit;
+      if (hit) return hit.path;
       continue;
     }
     return looks.realPath(p);
@@ -117,38 +117,86 @@ function readPyenvGlobal(root: string): string[] | null {
 }
 
 /**
- * The interpreter (real path) of a pyenv version name: the install of that name, else
- * the newest install it is a prefix of (`3.11` -> `3.11.7`), as pyenv resolves it.
+ * The interpreter (real path) of a pyenv version name: the install or env of that name
+ * (pyenvEnvPython), else the newest install it is a prefix of (`3.11` -> `3.11.7`), as
+ * pyenv resolves it.
  */
-function pyenvInstall(root: string, name: string, looks: Looks): string | null {
-  if (!name || name === "system" || name.includes("/") || name.startsWith(".")) return null;
-  const bin = (v: string) => {
-    const b = `${root}/versions/${v}/bin`;
-    return looks.isExecutable(`${b}/python3`)
-      ? `${b}/python3`
-      : looks.isExecutable(`${b}/python`)
-      ? `${b}/python`
-      : null;
-  };
-  const exact = bin(name);
-  if (exact) return looks.realPath(exact);
+function pyenvInstall(
+  root: string,
+  name: string,
+  looks: Looks,
+): { path: string; files: string[] } | null {
+  if (!name || name === "system" || name.startsWith(".")) return null;
+  const exact = pyenvEnvPython(root, name, looks);
+  if (exact || name.includes("/")) return exact;
   const matches = readDirOrEmpty(`${root}/versions`).map((e) => e.name)
     .filter((d) => d.startsWith(`${name}.`) && /^\d+(\.\d+)*$/.test(d))
     .sort(compareVersions).reverse();
   for (const m of matches) {
-    const b = bin(m);
-    if (b) return looks.realPath(b);
+    const hit = pyenvEnvPython(root, m, looks);
+    if (hit) return hit;
   }
   return null;
 }
 
-/** A choice from version words (`3.11`, `system`, `pypy3.10`); pyenv names resolve to installs. */
+/**
+ * The interpreter a pyenv version name that is no version request runs: a
+ * pyenv-virtualenv env (`myproj-3.12`, `3.12.1/envs/myproj`) or any other directory
+ * under `$PYENV_ROOT/versions` (a conda env, `miniconda3-latest`). For a venv, its base
+ * interpreter (real path), since a venv is never built on another, with its
+ * `pyvenv.cfg`, whose rewrite (the env made again on another Python) changes the
+ * answer; for the rest, its own `bin/python3`. Null when the name names nothing.
+ */
+export function pyenvEnvPython(
+  root: string,
+  name: string,
+  looks: { isExecutable(p: string): boolean; realPath(p: string): string | null } = new Looks(),
+): { path: string; files: string[] } | null {
+  if (!name || name.startsWith("/") || name.split("/").some((s) => s === "" || s === "..")) {
+    return null;
+  }
+  const dir = `${root}/versions/${name}`;
+  const bin = [`${dir}/bin/python3`, `${dir}/bin/python`].find((b) => looks.isExecutable(b));
+  const real = bin ? looks.realPath(bin) : null;
+  if (!real) return null;
+  const cfg = `${dir}/pyvenv.cfg`;
+  const cfgText = readText(cfg);
+  if (cfgText === null) return { path: real, files: [] };
+  const realDir = looks.realPath(dir);
+  if (realDir === null || !real.startsWith(`${realDir}/`)) return { path: real, files: [cfg] };
+  // A venv made with copies: its `home` names the base interpreter's directory.
+  const home = /^\s*home\s*=\s*(\/.*?)\s*$/m.exec(cfgText)?.[1];
+  const base = home
+    ? [`${home}/python3`, `${home}/python`].find((b) => looks.isExecutable(b))
+    : undefined;
+  const baseReal = base ? looks.realPath(base) : null;
+  return baseReal ? { path: baseReal, files: [cfg] } : null;
+}
+
+/**
+ * Whether a word of a `.python-version` names an interpreter rather than a version:
+ * pyenv's `system`, or a pyenv environment (pyenvEnvPython). Such a word is a choice,
+ * not a requirement.
+ */
+export function namesPyenvInterpreter(word: string, env: ChoiceEnv): boolean {
+  if (word === "system") return true;
+  const root = pyenvRoot(env);
+  return root !== null && pyenvEnvPython(root, word) !== null;
+}
+
+/**
+ * A choice from version words (`3.11`, `system`, `pypy3.10`). `pyenv`: how pyenv's
+ * names are read. "installs" (pyenv's own variable and global file): a name is first
+ * the pyenv install it names (`3.11` -> `3.11.7`), then an env; "envs" (a
+ * `.python-version`, which uv reads too): a version is a request, and only a word that
+ * is none can name a pyenv env; null: no pyenv names.
+ */
 function choiceOf(
   rule: string,
   words: string[],
   files: string[],
   env: ChoiceEnv,
-  pyenv: boolean,
+  pyenv: "installs" | "envs" | null,
   looks: Looks,
 ): PythonChoice | null {
   const requests: PythonRequest[] = [];
@@ -159,20 +207,26 @@ function choiceOf(
     order.push({ path: p });
   };
   const root = pyenvRoot(env);
+  const found = [...files];
   for (const w of words) {
     if (w === "system") {
       const sys = systemPython(env, looks);
       if (sys) addPath(sys);
       continue;
     }
+    const named = pyenv === "installs" && root
+      ? pyenvInstall(root, w, looks)
+      : pyenv === "envs" && root && parsePythonRequest(w) === null
+      ? pyenvEnvPython(root, w, looks)
+      : null;
+    if (named) {
+      addPath(named.path);
+      found.push(...named.files);
+      continue;
+    }
     if (w.includes("/")) {
       const real = looks.realPath(w);
       if (real) addPath(real);
-      continue;
-    }
-    const installed = pyenv && root ? pyenvInstall(root, w, looks) : null;
-    if (installed) {
-      addPath(installed);
       continue;
     }
     const req = parsePythonRequest(w);
@@ -182,7 +236,7 @@ function choiceOf(
     }
   }
   if (words.length === 0) return null;
-  return { rule, value: words.join(" "), requests, paths, files, order };
+  return { rule, value: words.join(" "), requests, paths, files: found, order };
 }
 
 /** The nearest `name` in `from` or above, and every path looked at up to it. */
@@ -263,11 +317,18 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
   const push = (c: PythonChoice | null) => c && out.push(c);
   const looks = new Looks();
   const uvPython = env.UV_PYTHON?.trim();
-  if (uvPython) push(choiceOf("UV_PYTHON", [uvPython], [], env, false, looks));
+  if (uvPython) push(choiceOf("UV_PYTHON", [uvPython], [], env, null, looks));
   const pyenvVersion = env.PYENV_VERSION?.trim();
   if (pyenvVersion) {
     push(
-      choiceOf("PYENV_VERSION", pyenvVersion.split(":").filter(Boolean), [], env, true, looks),
+      choiceOf(
+        "PYENV_VERSION",
+        pyenvVersion.split(":").filter(Boolean),
+        [],
+        env,
+        "installs",
+        looks,
+      ),
     );
   }
   const home = env.HOME?.replace(/\/+$/, "") || null;
@@ -277,7 +338,7 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
     out.push(
       (pvText === null
         ? null
-        : choiceOf(pv.found!, pythonVersionWords(pvText), pv.checked, env, false, looks)) ??
+        : choiceOf(pv.found!, pythonVersionWords(pvText), pv.checked, env, "envs", looks)) ??
         absent(".python-version", pv.checked),
     );
     // asdf looks up from the directory, then in HOME.
@@ -288,7 +349,7 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
     const tvText = tvFile ? readText(tvFile) : null;
     out.push(
       (tvText !== null
-        ? choiceOf(tvFile!, toolVersionsWords(tvText), tvFiles, env, false, looks)
+        ? choiceOf(tvFile!, toolVersionsWords(tvText), tvFiles, env, null, looks)
         : null) ??
         absent(".tool-versions", tvFiles),
     );
@@ -302,7 +363,7 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
           miseWords(parseToml(miseText, mise.found!)),
           mise.checked,
           env,
-          false,
+          null,
           looks,
         );
       } catch { /* not valid TOML: mise reports its own file's errors */ }
@@ -317,7 +378,8 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
     const words = looks.pyenvGlobal(root);
     const rule = `pyenv global ${file}`;
     out.push(
-      (words ? choiceOf(rule, words, [file], env, true, looks) : null) ?? absent(rule, [file]),
+      (words ? choiceOf(rule, words, [file], env, "installs", looks) : null) ??
+        absent(rule, [file]),
     );
   }
   const first = firstPathPython(env, looks);

@@ -25,6 +25,7 @@ import { emptyGroupRequest } from "../core/invocation.ts";
 import { extraRequirements, selectDeps, workspaceGroupRequirements } from "./dependency_groups.ts";
 import { readPyProject } from "./load.ts";
 import { parseToml } from "./toml.ts";
+import { type ChoiceEnv, namesPyenvInterpreter } from "./python_choice.ts";
 import { normalizeName } from "../pypa/pep508.ts";
 import { dirname, isInside, resolvePath, statOrNull } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
@@ -174,10 +175,12 @@ function requiredPython(
   // A .python-version appearing nearer than the one used (or at all) changes the requirement.
   rec.saw(...trail.checked, ...(trail.path !== null ? [trail.path] : []));
   if (trail.path !== null) {
-    const required = readPythonVersionRequirement(trail.path, warnings);
+    const interpreters: string[] = [];
+    const required = readPythonVersionRequirement(trail.path, warnings, interpreters);
     if (required !== null) return { required, file: trail.path };
-    // Only `system` (pyenv's Python on PATH) is a choice, not a requirement: no warning.
-    if (!/^\s*system\s*$/m.test(readBoundedText(trail.path))) {
+    // A file naming only interpreters (pyenv's `system`, a pyenv-virtualenv env) is a
+    // choice, not a requirement: no warning.
+    if (interpreters.length === 0) {
       warnings.push(`${trail.path}: no usable version in the file; ignoring it`);
     }
   }
@@ -686,12 +689,16 @@ function resolveSettingsSync(
 
 /**
  * The requirement a `.python-version` file gives, or null when no line is usable; its
- * line warnings are added to `warnings`. Read bounded, as every configuration input.
+ * line warnings are added to `warnings`, and the words naming an interpreter instead of
+ * a version (`system`, a pyenv-virtualenv env under $PYENV_ROOT) to `interpreters`.
+ * Read bounded, as every configuration input.
  * @throws ConfigError (exit 3) when the file cannot be read.
  */
 export function readPythonVersionRequirement(
   file: string,
   warnings: string[],
+  interpreters: string[] = [],
+  env: ChoiceEnv = { PYENV_ROOT: Deno.env.get("PYENV_ROOT"), HOME: Deno.env.get("HOME") },
 ): RequiredPython | null {
   let text: string;
   try {
@@ -700,8 +707,9 @@ export function readPythonVersionRequirement(
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(`cannot read ${file}: ${errorMessage(e)}`);
   }
-  const parsed = parsePythonVersionFile(text, file);
+  const parsed = parsePythonVersionFile(text, file, (w) => namesPyenvInterpreter(w, env));
   warnings.push(...parsed.warnings);
+  interpreters.push(...parsed.interpreters);
   if (parsed.requests.length === 0) return null;
   return {
     requests: parsed.requests,

@@ -100,14 +100,19 @@ export function requestFromSpecifier(text: string, source: string): PythonReques
  * Parses a `.python-version` file. Lines are alternatives, kept in order. Comments
  * (whole-line and inline), blank lines, a BOM and CRLF are tolerated; a line holding
  * several whitespace-separated versions (pyenv's multi-version form) gives several
- * requests. Anything else is skipped with a `file:LINE: ignored ...` warning.
+ * requests. A word `namesInterpreter` accepts (pyenv's `system`, a pyenv-virtualenv
+ * env) names an interpreter, not a version: it is no requirement (it is the user's
+ * choice, config/python_choice.ts) and is returned in `interpreters`. Anything else is
+ * skipped with a `file:LINE: ignored ...` warning.
  */
 export function parsePythonVersionFile(
   text: string,
   file: string,
-): { requests: PythonRequest[]; warnings: string[] } {
+  namesInterpreter: (word: string) => boolean = (w) => w === "system",
+): { requests: PythonRequest[]; warnings: string[]; interpreters: string[] } {
   const requests: PythonRequest[] = [];
   const warnings: string[] = [];
+  const interpreters: string[] = [];
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   body.split("\n").forEach((rawLine, i) => {
     const hash = rawLine.indexOf("#");
@@ -131,15 +136,16 @@ export function parsePythonVersionFile(
         requests.push(req);
         continue;
       }
-      // pyenv's `system`: the Python on PATH outside pyenv. It names no version, so it
-      // is no requirement; it is the user's choice (config/python_choice.ts).
-      if (word === "system") continue;
+      if (namesInterpreter(word)) {
+        interpreters.push(word);
+        continue;
+      }
       const reason =
-        "not a Python version request (expected 3.12, 3.12.1, cpython@3.12, pypy3.10, 3.13t or >=3.10,<3.13)";
+        "not a Python version request (expected 3.12, cpython@3.12, 3.13t or >=3.10,<3.13) nor a pyenv install or env";
       warnings.push(`${file}:${i + 1}: ignored \`${printable(word)}\`: ${reason}`);
     }
   });
-  return { requests, warnings };
+  return { requests, warnings, interpreters };
 }
 
 /** Keeps a warning on one readable line whatever the file holds. */

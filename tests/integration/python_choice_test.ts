@@ -171,3 +171,42 @@ Deno.test({
     assert.match((await run({}, ["info"])).stdout, first);
   },
 });
+
+Deno.test({
+  name:
+    "a pyenv-virtualenv name in .python-version runs on that env's base Python, with no warning; the env made again on another Python rebuilds" +
+    why,
+  ignore,
+  async fn() {
+    const { root, run } = await setup({ ".python-version": "myproj\n" });
+    // pyenv's global version is the other Python: only the env's name can pick LOW.
+    await Deno.writeTextFile(join(root, "version"), `${high!.version}\n`);
+    const env = join(root, "versions", "myproj");
+    const makeEnv = async (python: string) => {
+      await Deno.remove(env, { recursive: true }).catch(() => {});
+      const made = await new Deno.Command(python, { args: ["-m", "venv", "--without-pip", env] })
+        .output();
+      assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+    };
+    await makeEnv(low.path);
+    const r = await run();
+    assert.equal(r.stdout.trim(), low.minor, "the env's base Python, not pyenv's global one");
+    assert.doesNotMatch(r.stderr, /warning|ignored/, r.stderr);
+    const info = await run({}, ["info"]);
+    assert.match(info.stdout, /chosen by: +your choice .*\.python-version = myproj/);
+    assert.match(info.stdout, new RegExp(`python: +${REAL_ROOT}/versions/${low.version}/`));
+    assert.equal((await run()).stdout.trim(), low.minor, "warm");
+
+    // `pyenv virtualenv-delete myproj && pyenv virtualenv HIGH myproj`: the warm path
+    // follows (the env's pyvenv.cfg is an input).
+    await makeEnv(high!.path);
+    const again = await run();
+    assert.equal(again.stdout.trim(), high!.minor, again.stderr);
+
+    // No such env: the word is ignored with a warning, as uv ignores it.
+    await Deno.remove(env, { recursive: true });
+    const gone = await run();
+    assert.match(gone.stderr, /\.python-version:1: ignored `myproj`/);
+    assert.match(gone.stderr, /nor a pyenv install or env/);
+  },
+});

@@ -124,6 +124,17 @@ for (const [what, text, specs, warnings] of FILES) {
   });
 }
 
+Deno.test("parsePythonVersionFile() returns the words that name an interpreter (a pyenv-virtualenv env) with no warning", () => {
+  const out = parsePythonVersionFile(
+    "myproj-3.12\n3.12.1/envs/myproj system\nnope\n",
+    "f",
+    (w) => w === "system" || w.includes("myproj"),
+  );
+  assert.deepEqual(out.requests, []);
+  assert.deepEqual(out.interpreters, ["myproj-3.12", "3.12.1/envs/myproj", "system"]);
+  assert.deepEqual(out.warnings.map((w) => w.split(":").slice(0, 2).join(":")), ["f:3"]);
+});
+
 Deno.test("parsePythonVersionFile() marks free-threaded and implementation requests", () => {
   const { requests } = parsePythonVersionFile("3.13t\npypy@3.10\n", "f");
   assert.equal(requests[0].freethreaded, true);
