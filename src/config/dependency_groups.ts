@@ -17,7 +17,9 @@ import { didYouMean } from "./suggest.ts";
  * leaves an extra out, named by `--extra` or not. A `deployment` (`prime bundle`) takes no
  * default groups, as `uv sync --no-dev` in a container. An undefined `dev` is no error
  * where uv tolerates it (the default, `--dev`, `--no-dev`, `--only-dev`); a name given to
- * `--group`, `--only-group` or `--no-group` must be defined, `dev` too, as in uv. Pure.
+ * `--group`, `--only-group` or `--no-group` must be defined, `dev` too, as in uv. An
+ * `--only-group`/`--only-dev` that selects nothing installs nothing, as uv does, with a
+ * `warning`. Pure.
  * @throws UsageError for flags uv refuses together, ConfigError for an unknown name.
  */
 export function selectDeps(
@@ -86,22 +88,16 @@ export function selectDeps(
   const groups = declared.groups.filter((g) =>
     (all || wanted.has(normalizeName(g))) && !excluded.has(normalizeName(g))
   );
-  if (only && groups.length === 0) {
-    if (req.onlyGroups.length === 0 && !byKey.has("dev")) {
-      throw new UsageError(
-        `--only-dev: there is no dev group in ${
-          declared.file === null ? "a [dependency-groups] table" : file
-        }: nothing would be installed`,
-        "define [dependency-groups] dev, or drop --only-dev",
-      );
-    }
-    throw new UsageError(
-      `--no-group removes every group ${
-        req.onlyGroups.length > 0 ? "--only-group names" : "--only-dev names"
-      }: nothing would be installed`,
-      "drop --no-group (or --no-dev, UV_NO_GROUP, UV_NO_DEV), or name another group",
-    );
-  }
+  // uv installs nothing then, and says nothing; prime installs nothing and says why.
+  const warning = !only || groups.length > 0
+    ? undefined
+    : req.onlyGroups.length === 0 && !byKey.has("dev")
+    ? `--only-dev: there is no dev group in ${
+      declared.file === null ? "a [dependency-groups] table" : file
+    }: the env holds no packages, as with uv sync`
+    : `--no-group removes every group ${
+      req.onlyGroups.length > 0 ? "--only-group names" : "--only-dev names"
+    }: the env holds no packages, as with uv sync`;
 
   const extraKeys = new Map(declared.extras.map((e) => [normalizeName(e), e]));
   const checkExtra = (name: string, from: string) => {
@@ -134,7 +130,7 @@ export function selectDeps(
     : declared.extras.filter((e) =>
       (allExtras || extrasWanted.has(normalizeName(e))) && !extrasExcluded.has(normalizeName(e))
     );
-  return { groups, project: !only, extras };
+  return { groups, project: !only, extras, ...(warning ? { warning } : {}) };
 }
 
 /**

@@ -611,6 +611,7 @@ function resolveSettingsSync(
   const deps = selectDeps(declaredDeps, opts.groups ?? emptyGroupRequest(), {
     deployment: opts.deployment,
   });
+  if (deps.warning) warnings.push(deps.warning);
   const dependencyGroups = deps.groups;
   const groupRequirements = dependencyGroups.length === 0 || loaded.pyproject === null
     ? []

@@ -174,4 +174,6 @@ export interface DepsSelection {
   project: boolean;
   /** The root project's extras to install, as declared, in file order. */
   extras: string[];
+  /** Why nothing at all is selected (`--only-dev` with no dev group), to warn with. */
+  warning?: string;
 }

@@ -102,6 +102,14 @@ const NAMED: Record<string, "groups" | "onlyGroups" | "noGroups" | "extras" | "n
 };
 
 /**
+ * uv (clap) refuses a switch given again while it stands: `--dev --dev`, but not
+ * `--dev --no-dev --dev`, where --no-dev overrode the first.
+ */
+function twice(flag: string): string {
+  return `the option ${flag} cannot be used multiple times`;
+}
+
+/**
  * Consumes one group/extra flag at argv[i] into `r`. Returns the number of arguments
  * used (0 when argv[i] is not one of them), or an error message for a flag with a
  * missing or malformed name.
@@ -109,22 +117,27 @@ const NAMED: Record<string, "groups" | "onlyGroups" | "noGroups" | "extras" | "n
 export function takeGroupFlag(argv: string[], i: number, r: GroupRequest): number | string {
   const a = argv[i];
   if (a === "--dev" || a === "--no-dev") {
+    if (r.dev === (a === "--dev")) return twice(a);
     r.dev = a === "--dev";
     return 1;
   }
   if (a === "--only-dev") {
+    if (r.onlyDev) return twice(a);
     r.onlyDev = true;
     return 1;
   }
   if (a === "--no-default-groups") {
+    if (r.noDefaultGroups) return twice(a);
     r.noDefaultGroups = true;
     return 1;
   }
   if (a === "--all-groups") {
+    if (r.allGroups) return twice(a);
     r.allGroups = true;
     return 1;
   }
   if (a === "--all-extras") {
+    if (r.allExtras) return twice(a);
     r.allExtras = true;
     return 1;
   }

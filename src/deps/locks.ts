@@ -46,6 +46,9 @@ export function findLock(
     look(`${refRoot}/pylock.toml`),
     look(`${refRoot}/poetry.lock`),
   ];
+  // An --only-group/--only-dev that selects nothing takes nothing from any lock (uv
+  // installs nothing then): without groups, a lock's export would be its defaults.
+  if (sel && !sel.project && groups.length === 0) return null;
   if (uvLock && pyproject) {
     // Set only when they say something, so the plans (and fingerprints) of envs
     // without extras or --only-group stay as they were.

@@ -270,6 +270,10 @@ const AS_UV: [Record<string, string>, string[]][] = [
   [{}, ["--only-dev", "--only-group", "docs"]],
   [{}, ["--all-extras", "--no-extra", "cli"]],
   [{}, ["--extra", "cli", "--extra", "web", "--no-extra", "cli"]],
+  // A named flag repeats; an --only selection emptied installs nothing (exit 0).
+  [{}, ["--group", "lint", "--group", "lint"]],
+  [{}, ["--only-dev", "--no-group", "dev"]],
+  [{}, ["--only-group", "docs", "--no-group", "docs"]],
 ];
 
 /** Flag sets uv refuses (exit 2): prime refuses them too, with uv's words. */
@@ -278,6 +282,9 @@ const REFUSED_AS_UV: [string[], RegExp][] = [
   [["--only-dev", "--all-groups"], /--only-dev cannot be used with --all-groups/],
   [["--only-dev", "--no-dev"], /--only-dev cannot be used with --no-dev/],
   [["--dev", "--only-group", "docs"], /--dev cannot be used with --only-group/],
+  // clap's refusal of a switch given twice.
+  [["--dev", "--dev"], /the option --dev cannot be used multiple times/],
+  [["--only-dev", "--only-dev"], /--only-dev cannot be used multiple times/],
 ];
 
 /** What the real `uv sync FLAGS` installs, in a copy of the repo's project and wheels. */
@@ -356,6 +363,33 @@ for (const driver of ["venv_uv", "venv_pip"]) {
     });
   }
 }
+
+Deno.test({
+  name:
+    `with no dev group, --only-dev installs nothing (exit 0, a warning) and --group dev is a config error (exit 3), as uv sync installs nothing and refuses${uvWhy}`,
+  ignore: uvIgnore,
+  async fn() {
+    const r = await groupsRepo("", {
+      PATH: `${dirname(uv.ok ? uv.value.path : "/")}:${Deno.env.get("PATH")}`,
+    });
+    const noDev = PYPROJECT.replace('dev = ["pytestx", {include-group = "lint"}]\n', "");
+    assert.notEqual(noDev, PYPROJECT);
+    await Deno.writeTextFile(join(r.dir, "pyproject.toml"), noDev);
+    const want = await uvInstalls(r, ["--only-dev"], {});
+    assert.deepEqual([want.code, want.set], [0, ""], want.stderr);
+    const out = await runPrime(["--only-dev", "run", "python", "-c", PROBE], {
+      cwd: r.dir,
+      env: r.env,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout.trim(), "");
+    assert.match(out.stderr, /--only-dev: there is no dev group in .*: the env holds no packages/);
+    assert.equal((await uvInstalls(r, ["--group", "dev"], {})).code, 2);
+    const group = await runPrime(["--group", "dev", "sync"], { cwd: r.dir, env: r.env });
+    assert.equal(group.code, 3, group.stderr);
+    assert.match(group.stderr, /dependency group `dev` \(from --group\) is not defined/);
+  },
+});
 
 // ---- A uv workspace root's env: a group comes from every project defining it.
 

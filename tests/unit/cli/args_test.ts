@@ -111,6 +111,13 @@ Deno.test("parseArgs() takes uv's group and extra flags before a script, run CMD
     noExtras: ["cli", "web"],
   });
   assert.equal(parseArgs(["--dev", "--no-dev", "sync"], isFile).options.groups.dev, false);
+  // A switch overridden by its opposite may be given again, and a named flag repeats
+  // (uv accepts `--dev --no-dev --dev` and `--group lint --group lint`).
+  assert.equal(parseArgs(["--dev", "--no-dev", "--dev", "sync"], isFile).options.groups.dev, true);
+  assert.deepEqual(
+    parseArgs(["sync", "--group", "lint", "--group", "lint"], isFile).options.groups.groups,
+    ["lint", "lint"],
+  );
 });
 
 const bad: [string, string[], RegExp][] = [
@@ -124,6 +131,13 @@ const bad: [string, string[], RegExp][] = [
   ["--group without a name", ["sync", "--group"], /--group needs a name/],
   ["a malformed --extra", ["--extra", "a b", "sync"], /`a b` is not a valid extra name/],
   ["--no-extra without a name", ["sync", "--no-extra"], /--no-extra needs a name/],
+  // uv 0.13.9 refuses a switch given twice (clap), before and after the subcommand.
+  ["--dev twice", ["--dev", "sync", "--dev"], /option --dev cannot be used multiple times/],
+  ["--no-dev twice", ["--no-dev", "--dev", "--no-dev", "--no-dev", "sync"], /--no-dev cannot/],
+  ["--only-dev twice", ["sync", "--only-dev", "--only-dev"], /--only-dev cannot/],
+  ["--all-groups twice", ["sync", "--all-groups", "--all-groups"], /--all-groups cannot/],
+  ["--all-extras twice", ["sync", "--all-extras", "--all-extras"], /--all-extras cannot/],
+  ["--no-default-groups twice", ["--no-default-groups", "sync", "--no-default-groups"], /cannot/],
 ];
 for (const [name, argv, re] of bad) {
   Deno.test(`parseArgs() rejects ${name} with a usage error (exit 2)`, () => {
