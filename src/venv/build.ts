@@ -27,7 +27,7 @@ import {
 import { sweepTrash } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { PRIME_VERSION } from "../core/version.ts";
-import { VenvError } from "../core/errors.ts";
+import { errorMessage, VenvError } from "../core/errors.ts";
 import { discardSupervisor, prestartSupervisor, run, type Runner } from "../process.ts";
 import * as log from "../log.ts";
 import { basename, isDirectory, pathExists } from "../core/files.ts";
@@ -42,7 +42,7 @@ import {
 import {
   adoptableVenv,
   classifyVenvPath,
-  ensureWritableParent,
+  ensureWritableDirs,
   foreignLinkError,
   foreignVenvError,
   removeTree,
@@ -189,8 +189,7 @@ export async function ensureEnv(
     log.info(
       `prime: building ${opts.label} (${reason}) with Python ${inputs.python.version}, ${driver.name}`,
     );
-    ensureWritableParent(venvDir);
-    ensureSelfIgnoringDir(generationsDir(venvDir), { noSymlink: true });
+    ensureWritableDirs(venvDir);
     // A directory of this build's own: nothing else writes into it, and nobody uses it
     // until the stamp is in and the link is switched.
     const gen = newGenerationPath(venvDir);
@@ -329,14 +328,24 @@ function keptGeneration(cache: string, venvDir: string, fingerprint: string): st
 
 /**
  * Removes every generation of `venvDir` but the live one that no program uses, and
- * leftovers of interrupted removals. One in use stays until a later build, clean or gc.
+ * leftovers of interrupted removals. One in use stays until a later build, clean or gc;
+ * one this user may not delete (another uid built it in the same clone: root in a
+ * container, sudo) stays with a warning: the new build is live, so the program runs.
  */
 async function removeOldGenerations(venvDir: string): Promise<string[]> {
   const live = generationOf(venvDir);
   const kept: string[] = [];
   for (const gen of listGenerations(venvDir)) {
     if (gen === live) continue;
-    if (await removeGenerationIfUnused(gen) === "busy") kept.push(gen);
+    try {
+      if (await removeGenerationIfUnused(gen) === "busy") kept.push(gen);
+    } catch (e) {
+      log.warn(
+        `could not remove an old build of ${venvDir}: ${errorMessage(e)}; ` +
+          "remove it as the user who made it (sudo rm -r)",
+      );
+      kept.push(gen);
+    }
   }
   sweepTrash(generationsDir(venvDir));
   sweepStaged(venvDir);

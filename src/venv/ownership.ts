@@ -3,7 +3,7 @@
  * the user's), whether prime may replace it, and switching it to a new build.
  */
 import type { PythonInfo } from "../python/types.ts";
-import { readBoundedText, stampPath, venvPython } from "../core/paths.ts";
+import { ensureSelfIgnoringDir, readBoundedText, stampPath, venvPython } from "../core/paths.ts";
 import { generationOf, generationsDir } from "../core/generation.ts";
 import { isPrimeVenvDir, removeStaged, stageVenvDir, switchVenvDir } from "./layout.ts";
 import { TRASH_PREFIX } from "../state/gc.ts";
@@ -242,10 +242,13 @@ function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
 }
 
 /**
- * Makes the venv's parent dir and proves it writable, before anything is moved aside,
- * so a read-only repo fails with a message that says so (not venv's EPERM traceback).
+ * Makes the venv's parent dir and its `.prime/` and proves both writable, before
+ * anything is moved aside, so a read-only repo fails with a message that says so (not
+ * venv's EPERM traceback), and a `.prime/` another uid made (root in a container on the
+ * same checkout, sudo) names that uid instead of blaming the installer.
+ * @throws ConfigError (exit 3) for a `.prime` that is a link; VenvError (exit 5).
  */
-export function ensureWritableParent(venvDir: string): void {
+export function ensureWritableDirs(venvDir: string): void {
   const parent = dirname(venvDir);
   try {
     Deno.mkdirSync(parent, { recursive: true });
@@ -255,6 +258,31 @@ export function ensureWritableParent(venvDir: string): void {
       `cannot create the venv ${venvDir}: ${parent} is not writable (${errorMessage(e)})`,
       {
         hint: "make the directory writable, or set local_venv_dir_rel_path to a writable place",
+      },
+    );
+  }
+  const gens = generationsDir(venvDir);
+  ensureSelfIgnoringDir(gens, { noSymlink: true });
+  try {
+    Deno.removeSync(Deno.makeTempDirSync({ dir: gens, prefix: ".prime-probe-" }));
+  } catch (e) {
+    const owner = lstatOrNull(gens)?.uid ?? null;
+    if (owner === null || owner === Deno.uid()) {
+      throw new VenvError(
+        `cannot build the venv ${venvDir}: ${gens} is not writable (${errorMessage(e)})`,
+        {
+          hint: `make it writable (chmod u+w ${gens}), then run prime again`,
+        },
+      );
+    }
+    const theirs = [gens, ...(lstatOrNull(venvDir)?.uid === owner ? [venvDir] : [])];
+    const who = owner === 0 ? "root (a container, sudo)" : `uid ${owner}`;
+    throw new VenvError(
+      `cannot build the venv ${venvDir}: ${gens} is not writable: owned by uid ${owner}, not you`,
+      {
+        hint: `${who} built here; remove what it made as that user (\`sudo rm -r ${
+          theirs.join(" ")
+        }\`), then run prime again`,
       },
     );
   }

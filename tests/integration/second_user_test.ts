@@ -71,3 +71,63 @@ Deno.test({
     }
   },
 });
+
+/** The user's own clone (all of it NOBODY's), with a wheel to install offline. */
+async function nobodysClone(): Promise<string> {
+  const dir = await tempTree({
+    "prime.toml": 'venv_driver = "venv_pip"\ndependencies = ["greeting==1.0"]\n' +
+      'install_args = ["--no-index", "--find-links", "wheels"]\n',
+    "app.py": "import greeting\nprint(greeting.hello('u'))\n",
+  });
+  await makeWheel(join(dir, "wheels"), "greeting", "1.0");
+  const out = await new Deno.Command("chown", { args: ["-R", `${NOBODY}:${NOBODY}`, dir] })
+    .output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return dir;
+}
+
+/** An env for NOBODY: a HOME and cache of its own. */
+async function nobodysEnv(): Promise<Record<string, string>> {
+  const home = await Deno.makeTempDir();
+  await Deno.chown(home, NOBODY, NOBODY);
+  return testEnv(join(home, "c"), { PRIME_PYTHON: python!, HOME: home });
+}
+
+Deno.test({
+  name: "a rebuild after another uid built in the user's clone runs the program and " +
+    "warns about the old build it cannot remove" + why,
+  ignore,
+  async fn() {
+    const dir = await nobodysClone();
+    const user = await nobodysEnv();
+    const root = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
+    const first = await runPrime(["sync"], { cwd: dir, env: user, wrap: AS_NOBODY });
+    assert.equal(first.code, 0, first.stderr);
+    // Then root (a container on the same checkout, sudo) builds its own generation in
+    // the user's .prime, and the user's next start rebuilds over it.
+    const other = await runPrime(["--refresh", "sync"], { cwd: dir, env: root });
+    assert.equal(other.code, 0, other.stderr);
+    const r = await runPrime(["app.py"], { cwd: dir, env: user, wrap: AS_NOBODY });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "hello, u, from greeting 1.0\n");
+    assert.match(
+      r.stderr,
+      /warning: could not remove an old build of .*\/\.venv: Permission denied.*\.prime\//,
+    );
+  },
+});
+
+Deno.test({
+  name: "a build in a clone whose .prime another uid made says whose it is" + why,
+  ignore,
+  async fn() {
+    const dir = await nobodysClone();
+    const root = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
+    const other = await runPrime(["sync"], { cwd: dir, env: root });
+    assert.equal(other.code, 0, other.stderr);
+    const r = await runPrime(["app.py"], { cwd: dir, env: await nobodysEnv(), wrap: AS_NOBODY });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`${dir}/\\.prime is not writable: owned by uid 0`));
+    assert.match(r.stderr, /hint: root .*`sudo rm -r .*\/\.prime /);
+  },
+});
