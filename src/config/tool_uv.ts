@@ -3,9 +3,11 @@
  * dropped in silence: the index settings both installers understand, and a block's
  * `exclude-newer`, are honoured as installer arguments, and every other setting that changes what gets installed is
  * named in a warning. Settings that change nothing prime builds (cache-dir, managed,
- * python-preference, ...) pass without a word. Pure.
+ * python-preference, ...) pass without a word. An `exclude-newer` uv would refuse is
+ * exit 3. Pure.
  */
 import { isTable } from "./schema.ts";
+import { ConfigError } from "../core/errors.ts";
 
 /** Keys that change the result and that prime does not carry out. */
 const UNHONOURED = [
@@ -31,6 +33,47 @@ const UNHONOURED = [
   "extra-build-dependencies",
   "package",
 ];
+
+/** The units of uv's friendly durations (`3 days`, `2h 30m`), as its parser (jiff) names them. */
+const DURATION_UNITS = new Set(
+  ("years year yrs yr y months month mos mo weeks week wks wk w days day d hours hour hrs " +
+    "hr h minutes minute mins min m seconds second secs sec s milliseconds millisecond " +
+    "msecs msec ms microseconds microsecond usecs usec us µsecs µsec µs nanoseconds " +
+    "nanosecond nsecs nsec ns").split(" "),
+);
+
+/** Whether `y-m-d` is a day of the calendar. */
+function realDate(y: number, m: number, d: number): boolean {
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/**
+ * Whether uv 0.13.9 could take `text` as `exclude-newer`: a date (`2024-01-01`), a
+ * timestamp (`2024-01-01T00:00:00Z`, the zone optional), an ISO 8601 duration (`P3D`)
+ * or a friendly one (`3 days`, `1 week ago`). What uv refuses for certain (`yesterday`,
+ * `2024-13-01`, `2024-02-30`, a bare number, an unknown unit) is refused; a value of a
+ * right shape uv still refuses (`1.5 days`) fails at install, as before.
+ */
+export function excludeNewerValid(text: string): boolean {
+  const stamp =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?(?:\[[^\]]+\])?)?$/
+      .exec(text);
+  if (stamp) {
+    const [, y, mo, d, h, mi, se] = stamp;
+    return realDate(+y, +mo, +d) && (h === undefined || +h < 24) &&
+      (mi === undefined || +mi < 60) && (se === undefined || +se < 61);
+  }
+  if (/^[+-]?[Pp]/.test(text)) {
+    return /^[+-]?P(?=\d|T\d)(?:\d+(?:[.,]\d+)?[YMWD])*(?:T(?:\d+(?:[.,]\d+)?[HMS])+)?$/i.test(
+      text,
+    );
+  }
+  const parts = /^\d+(?:\.\d+)?\s*[a-zµ]+(?:[\s,]*\d+(?:\.\d+)?\s*[a-zµ]+)*(?:\s+ago)?$/.test(text)
+    ? [...text.replace(/\s+ago$/, "").matchAll(/[a-zµ]+/g)].map((m) => m[0])
+    : null;
+  return parts !== null && parts.every((u) => DURATION_UNITS.has(u));
+}
 
 function strings(v: unknown): string[] | null {
   if (typeof v === "string") return [v];
@@ -74,10 +117,20 @@ export function toolUvSettings(
       }
     } else if (key === "exclude-newer") {
       // uv's `--exclude-newer`; the pip driver passes it as pip's `--uploaded-prior-to`
-      // or refuses (installers/pip.ts), so it is never dropped in silence.
-      if (typeof value === "string" && value.trim() !== "") {
-        installArgs.push("--exclude-newer", value.trim());
-      } else bad.push(key);
+      // or refuses (installers/pip.ts), so it is never dropped in silence. `false`
+      // turns it off, as in uv; a value uv refuses is a configuration error, as uv
+      // refuses the block (not an install failure later).
+      if (value === false) continue;
+      const text = typeof value === "string" ? value.trim() : null;
+      if (text === null || !excludeNewerValid(text)) {
+        throw new ConfigError(
+          `${where}: exclude-newer = ${
+            typeof value === "string" ? JSON.stringify(value) : `${String(value)} (not a string)`
+          } is not a date, timestamp or duration uv accepts`,
+          'write a date like "2024-01-01", a timestamp like "2024-01-01T00:00:00Z", or a duration like "3 days" or "P3D"',
+        );
+      }
+      installArgs.push("--exclude-newer", text);
     } else if (UNHONOURED.includes(key)) ignored.push(key);
   }
   const warnings: string[] = [];

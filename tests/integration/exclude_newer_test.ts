@@ -103,3 +103,39 @@ import oldnew; print(oldnew.__version__)
     }
   },
 });
+
+Deno.test({
+  name:
+    "an exclude-newer uv would refuse (`yesterday`, 2024-02-30, a number) is a config error (exit 3) under either driver, before anything is built, as uv refuses the block" +
+    why,
+  ignore,
+  async fn() {
+    for (const value of ['"yesterday"', '"2024-02-30"', "5"]) {
+      const dir = await tempTree({
+        "s.py": `# /// script
+# requires-python = ">=${py!.minor}"
+# dependencies = []
+# [tool.uv]
+# exclude-newer = ${value}
+# ///
+print("ran")
+`,
+      });
+      const env = testEnv(await Deno.makeTempDir());
+      for (const driver of ["venv_uv", "venv_pip"]) {
+        const r = await runPrime(["s.py"], {
+          cwd: dir,
+          env: { ...env, PRIME_VENV_DRIVER: driver },
+        });
+        assert.equal(r.code, 3, `${value} ${driver}: ${r.stderr}`);
+        assert.match(
+          r.stderr,
+          /s\.py \[tool\.uv\]: exclude-newer = .* is not a date, timestamp or duration uv accepts/,
+        );
+        assert.match(r.stderr, /hint: write a date like "2024-01-01"/);
+        assert.doesNotMatch(r.stderr, /creating the venv|installing/, "nothing was built");
+        assert.equal(r.stdout, "");
+      }
+    }
+  },
+});

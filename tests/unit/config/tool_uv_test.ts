@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { toolUvSettings, uvOnlySettings } from "../../../src/config/tool_uv.ts";
+import { excludeNewerValid, toolUvSettings, uvOnlySettings } from "../../../src/config/tool_uv.ts";
+import { ConfigError } from "../../../src/core/errors.ts";
 
 Deno.test("toolUvSettings() turns uv's index settings into installer arguments", () => {
   const r = toolUvSettings({
@@ -60,4 +61,60 @@ Deno.test("uvOnlySettings() lists the result-changing keys of a project's [tool.
     ["index-url", "exclude-newer"],
   );
   assert.deepEqual(uvOnlySettings(undefined), []);
+});
+
+// uv 0.13.9's verdicts, from `uv pip compile --exclude-newer VALUE` (true: accepted).
+const EXCLUDE_NEWER: Array<[string, boolean]> = [
+  ["2024-01-01", true],
+  ["2024-02-29", true],
+  ["2024-01-01T00:00:00Z", true],
+  ["2024-01-01T00:00:00", true],
+  ["2024-01-01T00:00", true],
+  ["2024-01-01 00:00:00", true],
+  ["2024-01-01t00:00:00z", true],
+  ["2024-01-01T00:00:00.123Z", true],
+  ["2024-01-01T00:00:00+02:00", true],
+  ["2024-01-01T00:00:00+0200", true],
+  ["2024-01-01T00:00:00Z[UTC]", true],
+  ["1 week", true],
+  ["3d", true],
+  ["2h30m", true],
+  ["1 hour, 2 minutes", true],
+  ["3 days ago", true],
+  ["P1W", true],
+  ["p3d", true],
+  ["P1DT2H", true],
+  ["PT5M", true],
+  ["yesterday", false],
+  ["2024-13-01", false],
+  ["2024-02-30", false],
+  ["2023-02-29", false],
+  ["2024-1-1", false],
+  ["2024/01/01", false],
+  ["2024-01-01T25:00:00Z", false],
+  ["1704067200", false],
+  ["3 bananas", false],
+  ["3 Days", false],
+  ["-3 days", false],
+  ["PT", false],
+  ["", false],
+];
+for (const [value, ok] of EXCLUDE_NEWER) {
+  Deno.test(`excludeNewerValid() ${ok ? "takes" : "refuses"} ${JSON.stringify(value)}, as uv does`, () => {
+    assert.equal(excludeNewerValid(value), ok);
+  });
+}
+
+Deno.test("toolUvSettings(): a bad exclude-newer is a config error (exit 3); false turns it off", () => {
+  for (const value of ["yesterday", 5, true, ""]) {
+    assert.throws(
+      () => toolUvSettings({ "exclude-newer": value }, "s.py [tool.uv]"),
+      (e) =>
+        e instanceof ConfigError && e.exitCode === 3 &&
+        /^s\.py \[tool\.uv\]: exclude-newer = .* is not a date, timestamp or duration/.test(
+          e.message,
+        ),
+    );
+  }
+  assert.deepEqual(toolUvSettings({ "exclude-newer": false }, "s").installArgs, []);
 });
