@@ -63,12 +63,11 @@ export function checkOwnDir(dir: string): void {
   } catch (e) {
     if (e instanceof VenvError) throw e;
     if (e instanceof Deno.errors.NotFound) return;
-    throw new VenvError(
-      `cannot check the cache dir ${dir}: ${errorMessage(e)}`,
-      {
-        hint: cacheHint(dir),
-      },
-    );
+    // EACCES on the lstat: a dir on the path is closed to this user; chmod of the cache
+    // dir cannot help, and the path is most likely another user's HOME.
+    throw new VenvError(`cannot check the cache dir ${dir}: ${errorMessage(e)}`, {
+      hint: e instanceof Deno.errors.PermissionDenied ? CLOSED_HINT : cacheHint(dir),
+    });
   }
   const reason = unsafeDirReason(st, Deno.uid());
   if (reason !== null) {
@@ -82,6 +81,10 @@ export function checkOwnDir(dir: string): void {
 /** Another user's cache dir: chmod would not make it the user's (`sudo` keeping HOME does this). */
 const OTHERS_HINT =
   "it is another user's (HOME or PRIME_CACHE_DIR names theirs, as `sudo` without -H can): point PRIME_CACHE_DIR at a directory of your own";
+
+/** A cache path this user may not even look up: another user's HOME, kept by `sudo` or `setpriv`. */
+const CLOSED_HINT =
+  "a directory on its path is closed to you, as another user's HOME is (`sudo` without -H and `setpriv` keep HOME): point PRIME_CACHE_DIR at a directory of your own";
 
 function cacheHint(dir: string): string {
   return `run \`chmod 700 ${dir}\` if it is yours, or point PRIME_CACHE_DIR at a directory only you can write`;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { AS_NOBODY, NOBODY, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
+import { AS_NOBODY, NOBODY, PRIME, runPrime, worksAsNobody } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 import { APP, greetingLine, IGNORE, makeRepo, PY, WHY } from "../helpers/reliability.ts";
 import { pointerPath, pointerRequest, requestKey } from "../../src/core/pointer.ts";
@@ -136,6 +136,29 @@ Deno.test({
     assert.match(r.stderr, /no cache dir: PRIME_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset/);
     assert.match(r.stderr, /hint: set HOME, or PRIME_CACHE_DIR/);
     assert.ok(!pathExists(join(dir, ".venv")), "nothing was built");
+  },
+});
+
+const primeAsNobody = canSwitch && worksAsNobody(PRIME, ["--version"]);
+
+Deno.test({
+  name: "a HOME another user owns (kept by sudo without -H, setpriv) is exit 5 with a hint " +
+    "to set PRIME_CACHE_DIR, never to chmod their dir" +
+    requires(need(primeAsNobody, "needs root, setpriv and a prime the uid 65534 can run")).why,
+  ignore: !primeAsNobody,
+  async fn() {
+    const home = await Deno.makeTempDir({ prefix: "prime-home-" }); // root's, mode 0700
+    const cwd = await Deno.makeTempDir();
+    await Deno.chmod(cwd, 0o755);
+    const env = { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: home, NO_COLOR: "1" };
+    const r = await runPrime(["--python", "3", "info"], { cwd, env, wrap: AS_NOBODY });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`cannot check the cache dir ${home}/\\.cache/prime`));
+    assert.match(
+      r.stderr,
+      /hint: .*closed to you, as another user's HOME is.*point PRIME_CACHE_DIR at a directory of your own/,
+    );
+    assert.doesNotMatch(r.stderr, /chmod/);
   },
 });
 
