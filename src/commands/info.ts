@@ -6,7 +6,7 @@
 import { parseToml } from "../config/toml.ts";
 import { readBoundedText } from "../core/paths.ts";
 import { lockFilePins, readPins } from "../pypa/constraints.ts";
-import type { Project } from "../project/project.ts";
+import type { Project, RootedProject } from "../project/project.ts";
 import { selectWithRequirement, withChoiceInputs } from "../project/project.ts";
 import type { Settings, VenvDriverName } from "../config/types.ts";
 import { DEFAULT_ISOLATION } from "../config/settings.ts";
@@ -21,6 +21,9 @@ import * as log from "../log.ts";
 import { findOnPath, pathDirs, writeAll } from "../core/files.ts";
 import { probePython } from "../python/probe.ts";
 import { isTrusted } from "../state/trust.ts";
+import { pointerPath, pointerRequest, readPointerEntry, requestKey } from "../core/pointer.ts";
+import { vouchedBuild } from "../core/record.ts";
+import { staleReason } from "../core/stamp.ts";
 import type {
   InfoReport,
   InstallerSettingReport,
@@ -134,6 +137,7 @@ export async function gatherInfo(
     }
     let fresh = false;
     let reason = "missing";
+    let runsAsIs = false;
     if (pyInfo) {
       const inputs = await computeEnvInputs(
         choiceSelection ? withChoiceInputs(s, choiceSelection) : s,
@@ -145,6 +149,8 @@ export async function gatherInfo(
       const f = checkFreshness(inputs, p.cache);
       fresh = f.fresh;
       reason = f.reason;
+      // Only a stale env's: a fresh one is what every start uses.
+      if (!fresh && !script && p.refRoot !== null) runsAsIs = await startsUseRecord(p, s.venvDir);
     } else if (stamp) reason = "no interpreter satisfies the requirement";
     else if (recorded.reason !== "missing") reason = recorded.reason;
     venv = {
@@ -153,6 +159,7 @@ export async function gatherInfo(
       driver_source: driverSource,
       fresh,
       reason,
+      runs_as_is: fresh || runsAsIs,
       built_at: stamp?.createdAt ?? null,
       tool_version: stamp?.toolVersion ?? null,
     };
@@ -356,6 +363,14 @@ function humanInfo(i: InfoReport, verbose: boolean): string {
       `venv:       ${venv.path} (${venv.driver}: ${driverProse(String(venv.driver_source))})`,
       `fresh:      ${venv.fresh ? "yes" : `no: ${venv.reason}`}`,
     );
+    if (!venv.fresh && venv.runs_as_is) {
+      // A start checks the recorded build's inputs; it does not search again (PATH, a
+      // newly installed Python), so until a build it runs what it ran before.
+      lines.push(
+        "            (prime app.py and prime run still use the recorded build as it is: its inputs are",
+        "            unchanged, and a start does not search again; `prime sync` rebuilds it)",
+      );
+    }
     const pip = venv.pip;
     if (pip && verbose) {
       const from = pip.source === "bundled"
@@ -472,6 +487,21 @@ export function alignLabels(lines: string[]): string[] {
     if (/^ {12}\S/.test(l)) return " ".repeat(width) + l.trimStart();
     return l;
   });
+}
+
+/**
+ * Whether a start (`prime app.py`, `prime run`) would use the build the user's cache
+ * records for this request as it is: the warm path's check (the pointer, the record,
+ * and staleReason() over the recorded inputs). It does not search for an interpreter
+ * again, so it can hold while the selection now picks another one. Read-only.
+ */
+async function startsUseRecord(p: RootedProject, venvDir: string): Promise<boolean> {
+  const key = requestKey("repo", p.refRoot, p.invocation);
+  const entry = readPointerEntry(pointerPath(p.cache, key), pointerRequest(key));
+  if (entry === null || entry.venvDir !== venvDir) return false;
+  const v = vouchedBuild(p.cache, venvDir);
+  if (v.stamp === null || v.stamp.fingerprint !== entry.fingerprint) return false;
+  return await staleReason(v.stamp, v.dir, v.inputs) === null;
 }
 
 /**

@@ -58,6 +58,12 @@ export interface VenvReport {
   driver_source: string | null;
   fresh: boolean;
   reason: string;
+  /**
+   * Whether a start (`prime app.py`, `prime run`) uses the recorded build as it is:
+   * true when fresh, and also when only a new search would pick another interpreter
+   * (a start checks the recorded build's inputs and does not search again).
+   */
+  runs_as_is: boolean;
   built_at: string | null;
   tool_version: string | null;
   /** The pip the pip driver would use. */

@@ -1,7 +1,14 @@
 /** `prime info --json` spawned as a user would, on fixture repos and the machine's real Pythons. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pyenvPythons, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import {
+  buildRepo,
+  pathTaken,
+  pyenvPythons,
+  runPrime,
+  tempTree,
+  testEnv,
+} from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
 import { pathExists } from "../../src/core/files.ts";
 import { PRIME_VERSION } from "../../src/core/version.ts";
@@ -143,4 +150,64 @@ Deno.test("info prints a human summary, and --help/--version work", async () => 
   assert.ok(v.stdout.includes(Deno.build.target), v.stdout);
   const h = await runPrime(["--help"], { cwd: dir, env });
   assert.match(h.stdout, /Usage:/);
+});
+
+Deno.test({
+  name:
+    "info says a start still runs the recorded build when only a new search picks another Python (PATH changed), as the start then does" +
+    why,
+  ignore,
+  async fn() {
+    const [lo, hi] = [pythons.at(-2)!, pythons.at(-1)!];
+    const repo = await buildRepo({
+      files: {
+        "prime.toml": 'venv_driver = "venv_pip"\n',
+        "app.py": "import sys\nprint('%d.%d' % sys.version_info[:2])\n",
+      },
+    });
+    // The first python3 on PATH decides (no pyenv version, no other choice): `lo`, then `hi`.
+    const bins = await tempTree();
+    for (const [d, py] of [["lo", lo], ["hi", hi]] as const) {
+      await Deno.mkdir(join(bins, d));
+      await Deno.symlink(py.path, join(bins, d, "python3"));
+    }
+    const noPyenv = await tempTree();
+    const run = (args: string[], bin: "lo" | "hi") => {
+      const env: Record<string, string> = {
+        ...repo.env,
+        PATH: `${join(bins, bin)}:/usr/bin:/bin`,
+        PYENV_ROOT: noPyenv,
+      };
+      delete env.PYENV_VERSION;
+      return runPrime(args, { cwd: repo.dir, env });
+    };
+    const built = await run(["app.py"], "lo");
+    assert.equal(built.code, 0, built.stderr);
+    assert.equal(built.stdout.trim(), lo.minor);
+
+    const human = await run(["info"], "hi");
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^fresh: +no: interpreter changed: /m);
+    assert.match(human.stdout, /still use the recorded build as it is/);
+    const j = JSON.parse((await run(["info", "--json"], "hi")).stdout);
+    assert.equal(j.python.version, hi.version, "what a build would pick");
+    assert.equal(j.venv.fresh, false);
+    assert.equal(j.venv.runs_as_is, true);
+    // What the start then does: the recorded build, as the warm path finds it.
+    const start = await run(["-v", "app.py"], "hi");
+    assert.equal(start.stdout.trim(), lo.minor);
+    assert.equal(pathTaken(start), "warm");
+
+    // A build takes the new pick; then both say fresh, and no note.
+    assert.equal((await run(["sync"], "hi")).code, 0);
+    const after = await run(["info"], "hi");
+    assert.match(after.stdout, /^fresh: +yes$/m);
+    assert.doesNotMatch(after.stdout, /still use the recorded build/);
+    assert.equal(JSON.parse((await run(["info", "--json"], "hi")).stdout).venv.runs_as_is, true);
+    // An input changed: neither a start nor a build uses the recorded build as it is.
+    await Deno.writeTextFile(join(repo.dir, "prime.toml"), 'venv_driver = "venv_pip"\n# edited\n');
+    const edited = JSON.parse((await run(["info", "--json"], "lo")).stdout);
+    assert.equal(edited.venv.fresh, false);
+    assert.equal(edited.venv.runs_as_is, false);
+  },
 });
