@@ -193,12 +193,14 @@ no code from the repo: a selector script is shown, not run.`,
     args: [{ name: "SCRIPT", key: "script" }],
     async run(inv, c) {
       const { infoCommand } = await load("../commands/info.ts");
-      if (c.script === null) return await infoCommand(await project(inv), c.json);
+      // What only -v, --json or a first build shows loads only then (info_more.ts).
+      const more = () => load("../commands/info_more.ts");
+      if (c.script === null) return await infoCommand(await project(inv), c.json, more);
       const { resolveScript } = await load("../commands/script.ts");
       const t = await resolveScript(inv, c.script);
       return t.kind === "block"
-        ? await infoCommand(t.project, c.json, t)
-        : await infoCommand(t.project, c.json);
+        ? await infoCommand(t.project, c.json, more, t)
+        : await infoCommand(t.project, c.json, more);
     },
   }),
   command<{ kind: "env"; shell: ShellKind }>({

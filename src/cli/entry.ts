@@ -27,6 +27,7 @@ export const EMBEDDED: { [K in keyof LoadedModules]: () => Promise<LoadedModules
   "../commands/env.ts": () => import("../commands/env.ts"),
   "../commands/env_recorded.ts": () => import("../commands/env_recorded.ts"),
   "../commands/info.ts": () => import("../commands/info.ts"),
+  "../commands/info_more.ts": () => import("../commands/info_more.ts"),
   "../commands/init.ts": () => import("../commands/init.ts"),
   "../commands/lock.ts": () => import("../commands/lock.ts"),
   "../commands/run.ts": () => import("../commands/run.ts"),

@@ -13,6 +13,7 @@ export interface LoadedModules {
   "../commands/env.ts": typeof import("../commands/env.ts");
   "../commands/env_recorded.ts": typeof import("../commands/env_recorded.ts");
   "../commands/info.ts": typeof import("../commands/info.ts");
+  "../commands/info_more.ts": typeof import("../commands/info_more.ts");
   "../commands/init.ts": typeof import("../commands/init.ts");
   "../commands/lock.ts": typeof import("../commands/lock.ts");
   "../commands/run.ts": typeof import("../commands/run.ts");

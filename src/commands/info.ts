@@ -18,7 +18,7 @@ import { checkFreshness, computeEnvInputs, recordedStamp } from "../venv/inputs.
 import { PRIME_VERSION } from "../core/version.ts";
 import { PrimeError } from "../core/errors.ts";
 import * as log from "../log.ts";
-import { findOnPath, pathDirs, writeAll } from "../core/files.ts";
+import { writeAll } from "../core/files.ts";
 import { probePython } from "../python/probe.ts";
 import { isTrusted } from "../state/trust.ts";
 import { pointerPath, pointerRequest, readPointerEntry, requestKey } from "../core/pointer.ts";
@@ -41,6 +41,7 @@ import type {
  */
 export async function gatherInfo(
   p: Project,
+  more: LoadInfoMore,
   script?: ScriptEnvInfo,
   { pip = true, installerSettings: withSettings = true }: {
     pip?: boolean;
@@ -121,7 +122,7 @@ export async function gatherInfo(
       [driver, driverSource] = [stamp.driver, "the existing venv"];
     } else {
       // Read-only: look for a uv that needs no download (PATH, prime's cache).
-      const local = await localUv(p.cache);
+      const local = (await more()).localUv(p.cache);
       if (local) [driver, driverSource] = ["venv_uv", `default: uv at ${local}`];
       else if (p.options.offline) {
         [driver, driverSource] = [
@@ -163,40 +164,13 @@ export async function gatherInfo(
       built_at: stamp?.createdAt ?? null,
       tool_version: stamp?.toolVersion ?? null,
     };
-    if (pip && driver === "venv_pip" && pyInfo) {
-      // Loaded here: only -v and --json show it (the wheel reader is not on info's start).
-      const { choosePipWheel } = await import("../python/pip.ts");
-      const c = choosePipWheel(pyInfo);
-      venv.pip = {
-        version: c.version,
-        wheel: c.wheel,
-        source: c.source,
-        note: c.wheel ? null : "no usable pip wheel: the interpreter's own pip >= 22.3 would run",
-        passed_over: c.rejected,
-      };
-    }
+    if (pip && driver === "venv_pip" && pyInfo) venv.pip = (await more()).pipReport(pyInfo);
   }
   // Where each installer setting comes from (pip's files and variables), and how uv gets it.
   let installerSettings: InstallerSettingReport[] = [];
   let uvSettings: InfoReport["uv_settings"] = [];
   if (s && withSettings) {
-    const { uvOwnSettings, uvSettingsFromPip } = await import("../installers/uv.ts");
-    const { redactUrl } = await import("../uv/index_client.ts");
-    const hidePassword = (v: string) =>
-      /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(v) ? redactUrl(v) : v;
-    installerSettings = uvSettingsFromPip(s.refRoot, s.installArgs).report.map((t) => ({
-      setting: t.setting,
-      // An index URL may carry a password: never shown.
-      value: Array.isArray(t.value)
-        ? t.value.map(hidePassword)
-        : typeof t.value === "string"
-        ? hidePassword(t.value)
-        : t.value,
-      source: t.source,
-      uv: t.to,
-      passed_to_uv: t.passed,
-    }));
-    uvSettings = uvOwnSettings(s.refRoot);
+    ({ installer: installerSettings, uv: uvSettings } = (await more()).installerSettingsReport(s));
   }
   return {
     prime_version: PRIME_VERSION,
@@ -264,6 +238,12 @@ export async function gatherInfo(
   };
 }
 
+/**
+ * Loads info_more.ts, what the report needs only with -v or --json or before the first
+ * build: the CLI's load(), which Deno does not follow at start-up (see info_more.ts).
+ */
+export type LoadInfoMore = () => Promise<typeof import("./info_more.ts")>;
+
 /** What `prime info SCRIPT` needs of a PEP 723 script env (see commands/script.ts). */
 export interface ScriptEnvInfo {
   settings: Settings;
@@ -292,10 +272,11 @@ function pinsOf(path: string): string[] {
 export async function infoCommand(
   p: Project,
   json: boolean,
+  more: LoadInfoMore,
   script?: ScriptEnvInfo,
 ): Promise<number> {
   const verbose = p.options.verbose > 0;
-  const info = await gatherInfo(p, script, {
+  const info = await gatherInfo(p, more, script, {
     pip: json || verbose,
     installerSettings: json || log.getVerbosity() >= 1,
   });
@@ -502,17 +483,4 @@ async function startsUseRecord(p: RootedProject, venvDir: string): Promise<boole
   const v = vouchedBuild(p.cache, venvDir);
   if (v.stamp === null || v.stamp.fingerprint !== entry.fingerprint) return false;
   return await staleReason(v.stamp, v.dir, v.inputs) === null;
-}
-
-/**
- * A uv that needs no download: on PATH (as prime searches it) or cached by prime. Its
- * modules load only here, when neither the configuration nor the venv names a driver.
- */
-async function localUv(cache: string): Promise<string | null> {
-  const [{ pathWithoutShims }, { fromCache }] = await Promise.all([
-    import("../uv/obtain.ts"),
-    import("../uv/cache.ts"),
-  ]);
-  return findOnPath("uv", pathDirs(pathWithoutShims(Deno.env.get("PATH")))) ??
-    fromCache(cache, [])?.path ?? null;
 }

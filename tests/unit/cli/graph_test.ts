@@ -63,6 +63,16 @@ Deno.test("the bare --help graph (src/cli/help.ts alone) loads the command table
   assert.deepEqual(heavy, [], "no parser, dispatch or command");
 });
 
+Deno.test("info's graph leaves out what only -v, --json or a first build shows: the pip wheel reader, the uv driver, uv's obtain", () => {
+  const { modules } = startupGraph([new URL("../../../src/commands/info.ts", import.meta.url)]);
+  assert.ok(modules.includes("src/python/select.ts"), "the graph is read (it holds the selection)");
+  const later = modules.filter((m) =>
+    m.startsWith("src/uv/") ||
+    ["src/commands/info_more.ts", "src/python/pip.ts", "src/installers/uv.ts"].includes(m)
+  );
+  assert.deepEqual(later, [], "info_more.ts loads them through the CLI's load(), when needed");
+});
+
 Deno.test("startupGraph() follows a literal import() and skips type-only imports", () => {
   const dir = Deno.makeTempDirSync();
   try {
