@@ -174,15 +174,25 @@ export function dirNames(dir: string): Set<string> | null {
 
 /**
  * isFile(), answered "no" without a stat for a name its directory's listing lacks:
- * for checking several names in one directory. Each directory is listed once.
+ * for checking several names in one directory. Each directory is listed once. For a
+ * directory too large to list, a name in `absent` is answered "no" without a stat;
+ * with `unlisted`, any other such name is noted there and answered "no" (a first
+ * walk: its caller asks libc about them, see absentPaths, and walks again with
+ * `absent` only when one may be there).
  */
-export function listedIsFile(): (p: string) => boolean {
+export function listedIsFile(
+  opts: { absent?: Set<string>; unlisted?: string[] } = {},
+): (p: string) => boolean {
   const lists = new Map<string, Set<string> | null>();
   return (p) => {
     const dir = dirname(p);
     let names = lists.get(dir);
     if (names === undefined) lists.set(dir, names = dirNames(dir));
-    return (names === null || names.has(basename(p))) && isFile(p);
+    if (names !== null) return names.has(basename(p)) && isFile(p);
+    if (opts.absent?.has(p)) return false;
+    if (opts.unlisted === undefined) return isFile(p);
+    opts.unlisted.push(p);
+    return false;
   };
 }
 

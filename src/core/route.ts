@@ -6,6 +6,7 @@
  */
 import { fileSha256, isOwnDir, readOwnCacheFile } from "./paths.ts";
 import { fastHash } from "./hash.ts";
+import { absentPaths } from "./exec.ts";
 import {
   dirname,
   isRacy,
@@ -21,9 +22,12 @@ import {
  * one gained or lost no entry since, so its recorded files are taken without a stat
  * (two stats that throw per ancestor are the usual cost otherwise).
  */
-export function ancestorConfigFiles(dir: string, known?: RouteRecord): string[] {
+export function ancestorConfigFiles(
+  dir: string,
+  known?: RouteRecord,
+  isFile: (p: string) => boolean = listedIsFile(),
+): string[] {
   const out: string[] = [];
-  const isFile = listedIsFile();
   let owner: number | null | undefined;
   for (let d = parentDir(dir); d !== null; d = parentDir(d)) {
     const base = d === "/" ? "" : d;
@@ -100,11 +104,25 @@ export function readRoute(path: string): RouteRecord | null {
 export async function routedRoot(cache: string, member: string): Promise<string | null> {
   const rec = readRoute(routePath(cache, member));
   const r = rec?.member === member ? rec : null;
-  const now = ancestorConfigFiles(member, r ?? undefined);
+  const now = await quietAncestorConfigFiles(member, r ?? undefined);
   if (now.length === 0) return member;
   if (r === null || r.ancestors.length !== now.length) return null;
   for (const [i, a] of r.ancestors.entries()) {
     if (a.path !== now[i] || (await fileSha256(a.path)) !== a.sha256) return null;
   }
   return r.root;
+}
+
+/**
+ * ancestorConfigFiles() with no exception for a missing name in a directory too large
+ * to list (a shared /tmp; see absentPaths): a first walk notes those names, libc is
+ * asked about them, and only when one may be there does a second walk stat it.
+ */
+async function quietAncestorConfigFiles(dir: string, known?: RouteRecord): Promise<string[]> {
+  const unlisted: string[] = [];
+  const found = ancestorConfigFiles(dir, known, listedIsFile({ unlisted }));
+  if (unlisted.length === 0) return found;
+  const absent = await absentPaths(unlisted);
+  if (absent.size === unlisted.length) return found;
+  return ancestorConfigFiles(dir, known, listedIsFile({ absent }));
 }

@@ -26,7 +26,7 @@ import {
   statOrNull,
 } from "./files.ts";
 import { expandGlobs, globToRegExp, isGlob, rewalkChanged } from "./glob.ts";
-import { libcStatx, type Statx } from "./exec.ts";
+import { absentPaths, libcStatx, type Statx } from "./exec.ts";
 
 /** One input file and the hash of its content (null: it must not exist). */
 export interface StampInput {
@@ -603,7 +603,7 @@ export class InputTable {
         else if (!this.#statUnchanged(i, statOrNull(this.path(i)))) maybe.push(i);
       }
     }
-    const gone = mayExist(absent.map((i) => this.path(i)));
+    const gone = await mayExist(absent.map((i) => this.path(i)));
     const toHash = [...maybe, ...absent.filter((i) => gone.has(this.path(i)))].map((i) => ({
       path: this.path(i),
       sha256: this.sha256(i),
@@ -652,9 +652,10 @@ export class InputTable {
 /**
  * Which of `paths` (recorded as absent) may exist now: one listing per directory, so
  * no lstat fails (an exception costs tens of microseconds, the first one of a process
- * far more). A missing directory answers for all of its names.
+ * far more). A missing directory answers for all of its names; a directory too large
+ * to list (a shared /tmp) has libc asked for its names (absentPaths).
  */
-function mayExist(paths: string[]): Set<string> {
+async function mayExist(paths: string[]): Promise<Set<string>> {
   const byDir = new Map<string, string[]>();
   for (const p of paths) {
     const d = dirname(p);
@@ -663,10 +664,14 @@ function mayExist(paths: string[]): Set<string> {
     else byDir.set(d, [p]);
   }
   const out = new Set<string>();
+  const unlisted: string[] = [];
   for (const [dir, list] of byDir) {
     const names = dirNames(dir);
-    for (const p of list) if (names === null || names.has(basename(p))) out.add(p);
+    if (names === null) unlisted.push(...list);
+    else for (const p of list) if (names.has(basename(p))) out.add(p);
   }
+  const absent = await absentPaths(unlisted);
+  for (const p of unlisted) if (!absent.has(p)) out.add(p);
   return out;
 }
 

@@ -199,6 +199,15 @@ Deno.test("dirNames() does not list a directory of thousands of entries (null: c
     const check = listedIsFile();
     assert.equal(check(`${dir}/file-with-a-long-name-7`), true);
     assert.equal(check(`${dir}/nope`), false);
+    // A first walk notes such names and answers no; a second stats all but the absent.
+    const unlisted: string[] = [];
+    const first = listedIsFile({ unlisted });
+    assert.equal(first(`${dir}/file-with-a-long-name-7`), false);
+    assert.equal(first(`${dir}/nope`), false);
+    assert.deepEqual(unlisted, [`${dir}/file-with-a-long-name-7`, `${dir}/nope`]);
+    const second = listedIsFile({ absent: new Set([`${dir}/nope`]) });
+    assert.equal(second(`${dir}/file-with-a-long-name-7`), true);
+    assert.equal(second(`${dir}/nope`), false);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -1,0 +1,65 @@
+/**
+ * A repo below a directory too large to list (a shared /tmp): the warm path asks libc
+ * about the names it looks for there (absentPaths in src/core/exec.ts) instead of a
+ * stat that throws. What it answers must be what a stat would: a config file or a
+ * `.python-version` that appears in that directory makes the env's route or inputs
+ * change, and the start goes cold; one that is there and recorded keeps it warm.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathTaken, runPrime, tempTree, testEnv } from "../helpers/fixtures.ts";
+import { IGNORE, PY, WHY } from "../helpers/reliability.ts";
+
+/** A directory whose listing prime skips (over 32 KiB), or null where they do not grow (tmpfs). */
+async function largeDir(): Promise<string | null> {
+  const big = await tempTree();
+  for (let i = 0; i < 3000; i++) {
+    await Deno.writeTextFile(join(big, `an-entry-with-a-long-name-${i}`), "");
+  }
+  if ((await Deno.stat(big)).size > 32 * 1024) return big;
+  await Deno.remove(big, { recursive: true });
+  return null;
+}
+
+Deno.test({
+  name:
+    "below a directory too large to list, a config file or .python-version made there is seen on the warm path; one recorded keeps it warm" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const big = await largeDir();
+    if (big === null) return; // nothing to hold on this file system
+    try {
+      const dir = join(big, "repo");
+      await Deno.mkdir(dir);
+      await Deno.writeTextFile(join(dir, "prime.toml"), `venv_driver = "venv_pip"\n`);
+      await Deno.writeTextFile(join(dir, "app.py"), "print('ok')\n");
+      const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }), {
+        PRIME_PYTHON: PY!.path,
+      });
+      const start = async () => {
+        const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^ok$/m);
+        return pathTaken(r);
+      };
+      assert.equal(await start(), "cold", "first build");
+      assert.equal(await start(), "warm", "nothing changed");
+
+      // An absent input in the large directory (the .python-version trail) appears.
+      await Deno.writeTextFile(join(big, ".python-version"), `${PY!.minor}\n`);
+      assert.equal(await start(), "cold", ".python-version made in the large directory");
+      assert.equal(await start(), "warm", "rebuilt for it");
+
+      // An ancestor config file appears: the member's route must be decided again.
+      await Deno.writeTextFile(join(big, "pyproject.toml"), "[tool.other]\nx = 1\n");
+      assert.equal(await start(), "cold", "pyproject.toml made in the large directory");
+      // Recorded now (the route names it, with its hash): found again, it keeps the start warm.
+      assert.equal(await start(), "warm", "the route records it");
+      await Deno.writeTextFile(join(big, "pyproject.toml"), "[tool.other]\nx = 2\n");
+      assert.equal(await start(), "cold", "the recorded ancestor config edited");
+    } finally {
+      await Deno.remove(big, { recursive: true });
+    }
+  },
+});
