@@ -237,6 +237,11 @@ function otherToolsVenv(venvDir: string, python: PythonInfo): string | null {
     return `made by ${who} with the system site-packages, which prime's venvs never see`;
   }
   const v = cfgVersion(key) || "another Python";
+  if (v === python.version) {
+    // The same version, but adoptableVenv() found bin/python is not the selected
+    // interpreter (a `--copies` venv, another build of it): not one prime can vouch for.
+    return `made by ${who} with Python ${v}, but its bin/python is not a link to the selected interpreter ${python.realPath} (a copy, made with --copies, or another build of ${v})`;
+  }
   const then = who.startsWith("uv ") ? "; uv sync would keep using a rebuilt one" : "";
   return `made by ${who} with Python ${v}, not the selected ${python.version} ${python.realPath}${then}`;
 }

@@ -281,6 +281,28 @@ def main():
   }
 }
 
+{
+  const [ignore, why] = skip("venv_pip");
+  Deno.test({
+    name: "a python -m venv --copies .venv on the selected Python is refused, saying its " +
+      "bin/python is a copy (not that 3.x.y is not 3.x.y)" + why,
+    ignore,
+    async fn() {
+      const r = await repo("venv_pip", ["greeting==1.0"]);
+      const made = await runFile(PY!.path, ["-m", "venv", "--copies", "--without-pip", ".venv"], {
+        cwd: r.dir,
+        env: r.env,
+      });
+      assert.equal(made.code, 0, made.stderr);
+      const refused = await runPrime(["sync"], { cwd: r.dir, env: r.env });
+      assert.equal(refused.code, 5, refused.stderr);
+      assert.match(refused.stderr, /prime did not make/);
+      assert.match(refused.stderr, /its bin\/python is not a link to the selected interpreter/);
+      assert.doesNotMatch(refused.stderr, /with Python (\S+), not the selected \1 /);
+    },
+  });
+}
+
 /** A Python 3.8+ of another minor than the selected one, for the refusal half. */
 function otherPython() {
   return pyenvPythons().find((p) =>
