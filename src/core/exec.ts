@@ -156,8 +156,8 @@ let statxFn: Statx | null | undefined;
 /**
  * libc's statx(2) as a synchronous call, for stat'ing thousands of files (declared
  * inputs): a fast call costs about 0.1 µs, where Deno.statSync costs 2–3 µs (it builds
- * an object with Dates). The path is bytes (NUL-ended: a view into a table of paths),
- * so no string is made per file. A handle of its own,
+ * an object with Dates). The path is bytes (NUL-ended, in a buffer reused for every
+ * call), so no string or object is made per file. A handle of its own,
  * opened on first use: binding a synchronous symbol compiles a trampoline (about
  * 0.7 ms), which the nonblocking symbols above avoid, and most starts stat a few files.
  * Linux on x86_64 and aarch64 only (little-endian; statx's layout is the same on every

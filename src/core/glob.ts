@@ -126,6 +126,11 @@ function walkDir(
   }
 }
 
+/** The mtime (ms) of what `p` names (following links), -1 when it cannot be stat'ed. */
+function mtimeMs(p: string): number {
+  return statOrNull(p)?.mtime?.getTime() ?? -1;
+}
+
 /**
  * The globs' walk again, but only where it changed: the directories of a recorded walk
  * (`dirs`, see expandGlobs) whose mtime moved (an entry added, removed or renamed in
@@ -140,11 +145,13 @@ export function rewalkChanged(
   root: string,
   globs: string[],
   dirs: Record<string, number> | undefined,
+  /** A directory's mtime (ms) now, -1 for none (a faster one than a Deno.FileInfo's, say). */
+  mtimeOf: (dir: string) => number = mtimeMs,
 ): string[] | null {
   if (!dirs) return null;
   const list = Object.entries(dirs);
   if (list.length === 0) return null;
-  const changed = list.filter(([d, mtime]) => (statOrNull(d)?.mtime?.getTime() ?? -1) !== mtime);
+  const changed = list.filter(([d, mtime]) => mtimeOf(d) !== mtime);
   if (changed.length === 0) return [];
   const { walks } = planWalks(globs);
   if (walks.size !== 1) return null;

@@ -90,6 +90,8 @@ export function recordPath(cache: string, dir: string): string {
 export function vouchedStamp(cache: string, venvDir: string): Vouched {
   const v = vouchedBuild(cache, venvDir);
   if (v.stamp === null) return v;
+  // A damaged input table (the warm path's scan finds it so as it reads it) reads as no record.
+  if (!v.inputs.valid()) return { stamp: null, why: NOT_OURS };
   return { stamp: { ...v.stamp, ...v.inputs.toStamp() }, dir: v.dir };
 }
 

@@ -311,11 +311,14 @@ export async function staleReason(
     const { root, patterns, dirs } = stamp.inputGlobs;
     // Only the walked directories that changed are listed again (rewalkChanged), unless
     // a whole expansion must decide.
-    const found = rewalkChanged(root, patterns, dirs);
+    // With many inputs statx is bound anyway (changes()): the walk's directories too.
+    const statx = inputs.length >= STATX_MIN_INPUTS ? libcStatx() : null;
+    const found = rewalkChanged(root, patterns, dirs, statx ? statxMtime(statx) : undefined);
     const moved = found === null ? globsMoved(root, patterns, inputs) : newInput(found, inputs);
     if (moved) return moved;
   }
-  return inputChange(...await inputs.changes());
+  const changes = await inputs.changes();
+  return changes === null ? "its record's input table is damaged" : inputChange(...changes);
 }
 
 /** The first of `files` (matched by the globs now) that is not an input, as a reason. */
@@ -372,14 +375,14 @@ export async function changedInputs(
   inputs: StampInput[],
   stats: NonNullable<Stamp["inputStats"]>,
 ): Promise<[StampInput[], StampInput[]]> {
-  return await InputTable.of({ inputs, inputStats: stats }).changes();
+  return (await InputTable.of({ inputs, inputStats: stats }).changes())!;
 }
 
 // ---- The input table. A build record keeps its stamp's input list (tens of thousands
 // of files for a wide `inputs` glob) as a table rather than JSON, so that a warm start
 // neither parses a JSON document of that size nor makes an object per input: it reads
 // each file's recorded [mtime ms, size, inode] from a column and stats the file through
-// statx(2) with the path's bytes straight from the table (see libcStatx).
+// statx(2) with the path's bytes from the table (see libcStatx), copied into one buffer.
 //
 // Layout, for n inputs in the stamp's order (numbers in the machine's byte order: the
 // cache is the user's own, on this machine):
@@ -389,7 +392,9 @@ export async function changedInputs(
 //   n x 1 byte      1: the input was absent, and must stay so; 0: it was hashed
 //   paths           UTF-8, each ended by a NUL (no path holds one)
 // A damaged table can cost a hash, never a wrong answer: a stat that differs from the
-// column's is hashed, and the sha256 decides.
+// column's is hashed, and the sha256 decides. Where each path starts is checked once,
+// by the first reader that needs it (valid()): the scan of 10,000 inputs checks them
+// as it goes, where a pass of its own in decode() cost 0.7 ms and a compile.
 
 const STAT_WORDS = 3;
 const SHA_BYTES = 32;
@@ -403,6 +408,9 @@ const STATX_MIN_INPUTS = 1000;
 const AT_FDCWD = -100;
 const STATX_MASK = 0x1 | 0x2 | 0x40 | 0x100 | 0x200; // TYPE, MODE, MTIME, INO, SIZE
 const STATX_NEEDED = 0x1 | 0x40 | 0x100 | 0x200;
+const STATX_MTIME = 0x40;
+/** The most bytes statx takes for a path, its NUL included (Linux's PATH_MAX). */
+const PATH_ROOM = 4096;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const TWO_32 = 4294967296;
@@ -457,6 +465,8 @@ export class InputTable {
   readonly #list: Pick<Stamp, "inputs" | "inputStats"> | null;
   #cols: Columns | null;
   #strings: string[] | null = null;
+  /** Whether each path starts after the previous one's NUL (see valid()); undefined: not checked yet. */
+  #startsOk: boolean | undefined;
 
   private constructor(
     length: number,
@@ -466,6 +476,7 @@ export class InputTable {
     this.length = length;
     this.#list = list;
     this.#cols = cols;
+    if (list) this.#startsOk = true;
   }
 
   /** The table of a stamp's inputs and stats (a whole stamp, or a bare record's list). */
@@ -492,7 +503,11 @@ export class InputTable {
     return out;
   }
 
-  /** Reads a table of `n` inputs from encode()'s bytes; null when they are not one. */
+  /**
+   * Reads a table of `n` inputs from encode()'s bytes; null when they are not one (the
+   * wrong size, the first path not at 0, the last byte not a NUL). Where the other
+   * paths start is checked by valid(), once.
+   */
   static decode(bytes: Uint8Array, n: number): InputTable | null {
     if (!Number.isSafeInteger(n) || n < 0 || bytes.length < n * ROW_BYTES) return null;
     // The number columns are views when the table starts 8-byte aligned (writeRecord
@@ -505,15 +520,26 @@ export class InputTable {
     const sha = bytes.subarray(at, at += n * SHA_BYTES);
     const absent = bytes.subarray(at, at += n);
     const paths = bytes.subarray(at);
-    // The first path at 0, each next one further on and right after a NUL, the last
-    // byte a NUL: a C string read from any start ends inside the buffer, and with
-    // exactly n NULs (see paths()) the starts are where the paths begin.
     if (n > 0 && (starts[0] !== 0 || paths[paths.length - 1] !== 0)) return null;
-    for (let i = 1; i < n; i++) {
-      const at = starts[i];
-      if (at <= starts[i - 1] || at >= paths.length || paths[at - 1] !== 0) return null;
-    }
     return new InputTable(n, null, { stats, starts, sha, absent, paths });
+  }
+
+  /**
+   * Whether the table is whole: each path starts further on than the one before, right
+   * after a NUL, inside the paths (with the last byte a NUL, a path read from any start
+   * ends inside them; with exactly n NULs, see paths(), the starts are where the paths
+   * begin). A table that is not answers no question of freshness (changes() is null).
+   */
+  valid(): boolean {
+    if (this.#startsOk !== undefined) return this.#startsOk;
+    const { starts, paths } = this.#cols!;
+    for (let i = 1; i < this.length; i++) {
+      const at = starts[i];
+      if (at <= starts[i - 1] || at >= paths.length || paths[at - 1] !== 0) {
+        return this.#startsOk = false;
+      }
+    }
+    return this.#startsOk = true;
   }
 
   /**
@@ -543,7 +569,8 @@ export class InputTable {
       pieces.push(all.slice(at, end));
       at = end + 1;
     }
-    // n NULs, so (decode() checked the starts) the pieces are the paths in order.
+    // n NULs, so the pieces are the paths in order (and where valid() holds, the
+    // starts point at them).
     if (pieces.length === this.length) return this.#strings = pieces;
     const out: string[] = [];
     for (let i = 0; i < this.length; i++) out.push(this.#decodePath(i));
@@ -590,13 +617,16 @@ export class InputTable {
    * hash stays the truth, but only what may have changed is hashed: a file whose stat
    * is the recorded one is not read, and a file recorded as absent that no listing
    * finds is still absent. So an unchanged start hashes nothing, and the usual miss
-   * costs no exception (a listing answers for every absent name in a directory).
+   * costs no exception (a listing answers for every absent name in a directory). Null
+   * when the table is not whole (valid()).
    */
-  async changes(): Promise<[StampInput[], StampInput[]]> {
+  async changes(): Promise<[StampInput[], StampInput[]] | null> {
     const maybe: number[] = [];
     const absent: number[] = [];
     const statx = this.length >= STATX_MIN_INPUTS ? libcStatx() : null;
-    if (statx !== null) this.#scanStatx(statx, maybe, absent);
+    if (statx !== null) {
+      if (!this.#scanStatx(statx, maybe, absent)) return null;
+    } else if (!this.valid()) return null;
     else {
       for (let i = 0; i < this.length; i++) {
         if (this.absent(i)) absent.push(i);
@@ -623,30 +653,72 @@ export class InputTable {
   }
 
   /**
-   * changes()'s stats through statx, each path a view into the table's bytes: the same
-   * three numbers Deno.statSync gives (mtime in whole ms, size, inode; following links;
-   * a regular file), without an object per file.
+   * changes()'s stats through statx: the same three numbers Deno.statSync gives (mtime
+   * in whole ms, size, inode; following links; a regular file), without an object per
+   * file. Each path is copied from the table into one room after the paths (a view per
+   * path made 10,000 objects), its NUL put there whatever the table holds, and statx
+   * reads it from there. Checks the starts as it goes (valid()); false when one is not.
    */
-  #scanStatx(statx: Statx, maybe: number[], absent: number[]): void {
+  #scanStatx(statx: Statx, maybe: number[], absent: number[]): boolean {
     const out = new Uint8Array(256);
     const w = new Uint32Array(out.buffer);
     const { paths, stats, starts, absent: was } = this.#columns();
-    for (let i = 0; i < this.length; i++) {
+    const check = this.#startsOk === undefined;
+    const end = paths.length;
+    const buf = new Uint8Array(end + PATH_ROOM);
+    buf.set(paths);
+    const room = buf.subarray(end);
+    const n = this.length;
+    for (let i = 0; i < n; i++) {
+      const at = starts[i];
+      if (check && i > 0 && (at <= starts[i - 1] || at >= end || paths[at - 1] !== 0)) {
+        this.#startsOk = false;
+        return false;
+      }
       if (was[i]) {
         absent.push(i);
         continue;
       }
+      // The path and its NUL: up to where the next one starts (checked at the next row).
+      const len = (i + 1 < n ? starts[i + 1] : end) - at;
+      if (len <= 0 || len > PATH_ROOM) {
+        maybe.push(i); // longer than any path statx takes: the hash decides
+        continue;
+      }
+      buf.copyWithin(end, at, at + len);
+      buf[end + len - 1] = 0;
       const k = i * STAT_WORDS;
       const ino = stats[k + 2];
       if (
-        statx(AT_FDCWD, paths.subarray(starts[i]), 0, STATX_MASK, out) !== 0 ||
+        statx(AT_FDCWD, room, 0, STATX_MASK, out) !== 0 ||
         (w[0] & STATX_NEEDED) !== STATX_NEEDED || (w[7] & S_IFMT) !== S_IFREG ||
         w[11] * TWO_32 + w[10] !== stats[k + 1] ||
         ((w[29] | 0) * TWO_32 + w[28]) * 1000 + Math.floor(w[30] / 1e6) !== stats[k] ||
         (!Number.isNaN(ino) && w[9] * TWO_32 + w[8] !== ino)
       ) maybe.push(i);
     }
+    this.#startsOk = true;
+    return true;
   }
+}
+
+/**
+ * A directory's mtime (ms) through statx, following links, or -1: what
+ * `statOrNull(path)?.mtime?.getTime() ?? -1` gives, without an object per call (the
+ * glob walk's recorded directories, see rewalkChanged, when the inputs are many).
+ */
+function statxMtime(statx: Statx): (path: string) => number {
+  const out = new Uint8Array(256);
+  const w = new Uint32Array(out.buffer);
+  const room = new Uint8Array(PATH_ROOM);
+  const enc = new TextEncoder();
+  return (path) => {
+    const { read, written } = enc.encodeInto(path, room);
+    if (read < path.length || written >= PATH_ROOM || path.includes("\0")) return -1;
+    room[written] = 0;
+    if (statx(AT_FDCWD, room, 0, STATX_MASK, out) !== 0 || (w[0] & STATX_MTIME) === 0) return -1;
+    return ((w[29] | 0) * TWO_32 + w[28]) * 1000 + Math.floor(w[30] / 1e6);
+  };
 }
 
 /**
@@ -753,7 +825,8 @@ export function readBareRecord(path: string, request?: string): BareRecord | nul
 /** Whether the record still holds: same interpreter file, same `.python-version` files. */
 export async function bareRecordHolds(r: BareRecord): Promise<boolean> {
   if (interpreterChange(r.python) !== null) return false;
-  return inputChange(...await InputTable.of({ inputs: r.inputs }).changes()) === null;
+  const changes = await InputTable.of({ inputs: r.inputs }).changes();
+  return changes !== null && inputChange(...changes) === null;
 }
 
 /** Writes a bare record (best effort: a read-only cache only costs speed). */

@@ -241,19 +241,24 @@ Deno.test("InputTable: a table reads back as the stamp's inputs and stats, any p
   }
 });
 
-Deno.test("InputTable.decode() refuses bytes that are not a table of n inputs", async () => {
+Deno.test("InputTable.decode() refuses bytes that are not a table of n inputs; a path start out of order answers no question of freshness", async () => {
   const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-table-" }));
   try {
-    const paths = [`${root}/a`, `${root}/b`];
+    const paths = [`${root}/a`, `${root}/b`, `${root}/c`];
     const bytes = InputTable.of({ inputs: await hashInputs(paths) }).encode();
-    assert.ok(InputTable.decode(bytes, 2));
-    assert.equal(InputTable.decode(bytes, 3), null, "another count");
-    assert.equal(InputTable.decode(bytes.subarray(0, bytes.length - 1), 2), null, "no last NUL");
-    assert.equal(InputTable.decode(bytes.subarray(0, 100), 2), null, "cut short");
+    assert.ok(InputTable.decode(bytes, 3)?.valid());
+    assert.ok(!(InputTable.decode(bytes, 4)?.valid() ?? false), "another count");
+    assert.equal(InputTable.decode(bytes.subarray(0, bytes.length - 1), 3), null, "no last NUL");
+    assert.equal(InputTable.decode(bytes.subarray(0, 100), 3), null, "cut short");
+    const starts = 3 * 3 * 8; // after the stats column
     const swapped = bytes.slice();
-    const starts = 2 * 3 * 8; // after the stats column
-    swapped.set(bytes.subarray(starts + 4, starts + 8), starts);
-    assert.equal(InputTable.decode(swapped, 2), null, "a path start out of order");
+    swapped.set(bytes.subarray(starts, starts + 4), starts + 4);
+    swapped.set(bytes.subarray(starts + 4, starts + 8), starts + 8);
+    assert.ok(!InputTable.decode(swapped, 3)!.valid(), "a path start out of order");
+    assert.equal(await InputTable.decode(swapped, 3)!.changes(), null);
+    const inside = bytes.slice();
+    new DataView(inside.buffer).setUint32(starts + 8, 3, true); // inside the first path
+    assert.ok(!InputTable.decode(inside, 3)!.valid(), "a path start inside a path");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -283,7 +288,7 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     const stamp = { inputs: await hashInputs(paths), inputStats: statInputs(paths, builtLater()) };
     const table = () => InputTable.decode(InputTable.of(stamp).encode(), paths.length)!;
     const changed = async () => {
-      const [was, now] = await table().changes();
+      const [was, now] = (await table().changes())!;
       return { read: was.map((i) => i.path.slice(root.length)), why: inputChange(was, now) };
     };
     assert.deepEqual(await changed(), { read: [], why: null }, "unchanged: nothing read");
@@ -323,6 +328,103 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     stamp.inputStats = statInputs(paths, builtLater());
     Deno.writeTextFileSync(`${root}/absent.txt`, "");
     assert.equal((await changed()).why, `${root}/absent.txt appeared`);
+
+    // A path start moved inside another path: the scan, which checks the starts as it
+    // goes, answers nothing (the warm path goes cold), and the table is not valid().
+    const bytes = InputTable.of(stamp).encode();
+    const at = paths.length * 3 * 8 + 4 * 700; // input 700's start
+    const view = new DataView(bytes.buffer);
+    view.setUint32(at, view.getUint32(at, true) + 2, true);
+    const damaged = InputTable.decode(bytes, paths.length)!;
+    assert.equal(await damaged.changes(), null);
+    assert.ok(!damaged.valid());
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("staleReason() over 1,000 globbed inputs (statx for the files and the walk's directories) sees a link, a renamed directory, a new inode and a new match", async () => {
+  if (Deno.build.os !== "linux") {
+    console.warn("skipped: statx is Linux's (elsewhere the table uses Deno.statSync)");
+    return;
+  }
+  const { root, venv, stamp } = await fixture();
+  try {
+    for (let d = 0; d < 10; d++) {
+      Deno.mkdirSync(`${root}/src/d${d}`, { recursive: true });
+      for (let f = 0; f < 100; f++) {
+        Deno.writeTextFileSync(`${root}/src/d${d}/f${f}.c`, `int f${f};\n`);
+      }
+    }
+    const dirs: Record<string, number> = {};
+    const globbed = expandGlobs(root, ["src/**/*.c"], dirs);
+    assert.equal(globbed.length, 1000);
+    const s: Stamp = {
+      ...stamp,
+      inputs: [...stamp.inputs, ...await hashInputs(globbed)],
+      inputGlobs: { root, patterns: ["src/**/*.c"], dirs },
+      inputStats: statInputs(globbed, builtLater()),
+    };
+    assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
+    assert.equal(await stale(s, venv), null);
+    const keep = (p: string) => {
+      const st = Deno.statSync(p);
+      return () => Deno.utimeSync(p, st.atime!, st.mtime!);
+    };
+
+    // A file replaced by a link to the same content: read through the link, still fresh;
+    // to other content, changed.
+    const a = `${root}/src/d2/f5.c`;
+    const d2 = keep(`${root}/src/d2`);
+    Deno.writeTextFileSync(`${root}/elsewhere.c`, "int f5;\n");
+    Deno.removeSync(a);
+    Deno.symlinkSync(`${root}/elsewhere.c`, a);
+    d2();
+    assert.equal(await stale(s, venv), null, "the same content through a link");
+    Deno.writeTextFileSync(`${root}/elsewhere.c`, "int g5;\n");
+    assert.equal(await stale(s, venv), `${a} changed`);
+    Deno.removeSync(a);
+    Deno.writeTextFileSync(a, "int f5;\n");
+    d2();
+
+    // Deleted, and a file of the same size made in its place: a new mtime.
+    const b = `${root}/src/d7/f70.c`;
+    const bTimes = keep(b);
+    const d7 = keep(`${root}/src/d7`);
+    Deno.removeSync(b);
+    Deno.writeTextFileSync(b, "int X70;\n");
+    d7();
+    assert.equal(await stale(s, venv), `${b} changed`);
+    // The same size and mtime on another file moved over it (a safe-write's rename): another
+    // inode, so it is read, and the hash decides.
+    Deno.writeTextFileSync(`${root}/src/d7/other`, "int Y70;\n");
+    Deno.renameSync(`${root}/src/d7/other`, b);
+    bTimes();
+    d7();
+    assert.equal(await stale(s, venv), `${b} changed`);
+    Deno.writeTextFileSync(b, "int f70;\n");
+    s.inputStats = statInputs(globbed, builtLater());
+    s.inputGlobs!.dirs = {};
+    expandGlobs(root, ["src/**/*.c"], s.inputGlobs!.dirs);
+    assert.equal(await stale(s, venv), null);
+
+    // A new match where the walked directory's mtime is kept is not seen (one stat of
+    // the directory vouches for its entries); once the mtime moves, it is.
+    const src = keep(`${root}/src/d4`);
+    Deno.writeTextFileSync(`${root}/src/d4/new.c`, "");
+    src();
+    assert.equal(await stale(s, venv), null, "an unchanged directory is not listed");
+    Deno.utimeSync(`${root}/src/d4`, new Date(), new Date(Date.now() + 5000));
+    assert.equal(await stale(s, venv), `new input ${root}/src/d4/new.c`);
+    Deno.removeSync(`${root}/src/d4/new.c`);
+
+    // A directory renamed: its files are new inputs, and the old ones are gone.
+    Deno.renameSync(`${root}/src/d9`, `${root}/src/e9`);
+    assert.equal(await stale(s, venv), `new input ${root}/src/e9/f0.c`);
+    Deno.renameSync(`${root}/src/e9`, `${root}/src/x9`);
+    Deno.mkdirSync(`${root}/src/e9`);
+    Deno.renameSync(`${root}/src/x9`, `${root}/src/e9/d9`);
+    assert.match((await stale(s, venv))!, /new input .*\/src\/e9\/d9\/f0\.c/);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
