@@ -192,10 +192,10 @@ no code from the repo: a selector script is shown, not run.`,
     options: [{ long: "--json", help: "print the report as JSON, for tools", key: "json" }],
     args: [{ name: "SCRIPT", key: "script" }],
     async run(inv, c) {
-      const { infoCommand } = await load("../commands/info.ts");
+      const { infoCommand, infoOf } = await load("../commands/info.ts");
       // What only -v, --json or a first build shows loads only then (info_more.ts).
       const more = () => load("../commands/info_more.ts");
-      if (c.script === null) return await infoCommand(await project(inv), c.json, more);
+      if (c.script === null) return await infoOf(inv, c.json, more);
       const { resolveScript } = await load("../commands/script.ts");
       const t = await resolveScript(inv, c.script);
       return t.kind === "block"
