@@ -7,6 +7,7 @@ import { writeAll } from "../core/files.ts";
 import { COMMANDS, commandSpec, GLOBAL_OPTIONS } from "./commands.ts";
 import { reportError } from "./report.ts";
 import { suggest } from "../config/suggest.ts";
+import { coldHelp } from "./load.ts";
 
 /** Where the summaries start in the usage list. */
 const SUMMARY_COLUMN = 39;
@@ -118,7 +119,9 @@ export function printHelp(topic: string | null): number {
 // dispatch, no npm package: no config or lock to read either).
 if (import.meta.main) {
   try {
-    writeAll(Deno.stdout, helpText());
+    const text = coldHelp(import.meta.url, helpText);
+    if (typeof text === "string") writeAll(Deno.stdout, text);
+    else text.then((t) => writeAll(Deno.stdout, t)).catch((e) => Deno.exit(reportError(e, 0)));
   } catch (e) {
     Deno.exit(reportError(e, 0));
   }

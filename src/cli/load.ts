@@ -83,6 +83,38 @@ export async function coldMain(mainUrl: string, own: Main): Promise<Main> {
 }
 
 /**
+ * The directories of src/ that help.js is built from (help.ts and what it imports:
+ * the command table, the version, the error report, log.ts; cold_bundle_test holds
+ * help.js's source map to them).
+ */
+export const HELP_DIRS = [".", "cli", "core", "config"] as const;
+
+/**
+ * The text of `prime --help`, for help.ts's main block (its own URL and helpText()).
+ * From the cold bundle's help.js (src/.build/cli.N/help.js) its own, unless one of
+ * HELP_DIRS changed after the build (an old-mtime copy, see coldMain): then the
+ * sources' page, so that the old help is never shown. It only reads (five stats): the
+ * next cold command retires the bundle and builds it again. Synchronous while current.
+ * Never reached in a compiled binary, whose entry is src/cli/entry.ts.
+ */
+export function coldHelp(helpUrl: string, own: () => string): string | Promise<string> {
+  if (!helpUrl.startsWith("file://") || !helpUrl.endsWith("/help.js")) return own();
+  // src/.build/cli.N/help.js
+  const build = dirname(dirname(decodeURIComponent(helpUrl.slice("file://".length))));
+  const src = dirname(build);
+  const built = statOrNull(`${build}/cli.current`)?.mtime?.getTime();
+  if (
+    built !== undefined &&
+    !HELP_DIRS.some((d) => (statOrNull(`${src}/${d}`)?.ctime?.getTime() ?? Infinity) >= built)
+  ) {
+    return own();
+  }
+  return importBy(new URL("../../cli/help.ts", helpUrl).href).then((m) =>
+    (m as { helpText: () => string }).helpText()
+  );
+}
+
+/**
  * Whether `src` or a directory in it (not .build) changed at or after `time` (ms).
  * Deno gives ctime in whole seconds: a change in the build's own second is the
  * launcher's mtime check's to see.

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AS_NOBODY, buildRepo, REPO, runPrime } from "../../helpers/fixtures.ts";
 import { need, requires } from "../../helpers/requires.ts";
+import { HELP_DIRS } from "../../../src/cli/load.ts";
 import {
   AS_NOBODY_SKIP,
   copyLauncher,
@@ -178,6 +179,39 @@ Deno.test("a source copied in with an old mtime (tar x, rsync -t) retires the co
   assert.equal(again.code, 0, again.stderr);
   assert.doesNotMatch(again.stderr, /served by the bundle/);
   assert.notEqual(currentBundle(root), first, "built again");
+});
+
+Deno.test("a source copied in with an old mtime retires help.js too: a bare --help prints the sources' page, never the old one", async () => {
+  const root = await copyLauncher(realTools());
+  const prime = join(root, "scripts", "prime");
+  const repo = await buildRepo({ files: REPO_FILES });
+  const help = () => runPrime(["--help"], { cwd: repo.dir, env: repo.env, exe: prime });
+  assert.equal((await runPrime(["info"], { cwd: repo.dir, env: repo.env, exe: prime })).code, 0);
+  const bundle = currentBundle(root)!;
+  // help.js looks at the ctime of HELP_DIRS only: every source it holds is in one.
+  const map = JSON.parse(Deno.readTextFileSync(join(bundle, "help.js.map")));
+  for (const source of map.sources as string[]) {
+    const dir = source.replace(/^\.\.\/\.\.\//, "").split("/").slice(0, -1).join("/") || ".";
+    assert.ok((HELP_DIRS as readonly string[]).includes(dir), `${source} is in HELP_DIRS`);
+  }
+  markInfo(bundle, "help.js");
+  assert.match((await help()).stderr, /served by the bundle/, "help.js serves while current");
+  // As rsync -t or tar x do: the command table renamed in with its old mtime kept.
+  await new Promise((r) => setTimeout(r, 1100)); // the directory's ctime has whole seconds
+  const src = join(root, "src", "cli", "commands.ts");
+  const old = Deno.statSync(src);
+  const text = Deno.readTextFileSync(src);
+  assert.match(text, /explain every decision; read-only/);
+  Deno.writeTextFileSync(
+    `${src}.tmp`,
+    text.replace("explain every decision; read-only", "explain every choice, changed"),
+  );
+  Deno.renameSync(`${src}.tmp`, src);
+  Deno.utimeSync(src, old.atime!, old.mtime!);
+  const r = await help();
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /explain every choice, changed/, "the page of the sources");
+  assert.equal(currentBundle(root), bundle, "--help builds nothing");
 });
 
 Deno.test("while another start builds the cold bundle this one runs from the sources; a dead builder's lock is taken over", async () => {
