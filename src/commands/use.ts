@@ -53,7 +53,9 @@ export function useCommand(p: RootedProject, name: string | null): Promise<numbe
     });
     writeAll(Deno.stdout, line + "\n");
     const saved = readUseChoice(root);
-    if (saved !== null && s.envSource !== "prime use") {
+    // A saved choice whose env is no longer defined was ignored (loading warned so), so
+    // nothing wins over it: no note, or it would name default_env or "null" as the winner.
+    if (saved !== null && s.envSource !== "prime use" && Object.hasOwn(loaded.envs, saved)) {
       log.info(`prime: note: this clone's choice is ${saved} (prime use), but ${s.envSource} wins`);
     }
     log.info(

@@ -66,6 +66,27 @@ Deno.test("prime use with an unknown name is a configuration error and saves not
   assert.throws(() => Deno.statSync(join(dir, ".prime", "env")));
 });
 
+Deno.test("prime use with a saved choice whose env was removed says it is ignored, and names no winner", async () => {
+  const { dir, env } = await makeRepo();
+  assert.equal((await runPrime(["use", "dev"], { cwd: dir, env })).code, 0);
+  const toml = join(dir, "prime.toml");
+  await Deno.writeTextFile(
+    toml,
+    (await Deno.readTextFile(toml)).replace("[env.dev]", "[env.staging]"),
+  );
+  const r = await runPrime(["use"], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\(none\)/);
+  assert.match(r.stderr, /the saved env choice `dev` is no longer defined; ignoring it/);
+  assert.doesNotMatch(r.stderr, /null/);
+  assert.doesNotMatch(r.stderr, /wins/);
+  // With a default_env, that applies, and still does not "win" over the stale choice.
+  await Deno.writeTextFile(toml, `default_env = "prod"\n${await Deno.readTextFile(toml)}`);
+  const d = await runPrime(["use"], { cwd: dir, env });
+  assert.equal(d.stdout, "prod (from default_env in prime.toml)\n");
+  assert.doesNotMatch(d.stderr, /wins/);
+});
+
 Deno.test({
   name: "switching envs with prime use gives each its own venv, with no cleanup between" + why,
   ignore,
