@@ -147,7 +147,8 @@ export async function gatherInfo(
         plan!,
         script ? null : s.refRoot,
       );
-      const f = checkFreshness(inputs, p.cache);
+      // The record read above (its parse is most of this check).
+      const f = checkFreshness(inputs, p.cache, recorded);
       fresh = f.fresh;
       reason = f.reason;
       // Only a stale env's: a fresh one is what every start uses.

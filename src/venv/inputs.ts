@@ -208,9 +208,13 @@ export function recordedStamp(
 /**
  * Compares the venv's stamp, as the user's cache records it (core/record.ts), with the
  * inputs. A stamp file the cache does not vouch for counts for nothing. Reads only.
+ * `recorded`: recordedStamp() of the venv, when the caller has just read it.
  */
-export function checkFreshness(inputs: EnvInputs, cache: string): Freshness {
-  const recorded = recordedStamp(cache, inputs.venvDir);
+export function checkFreshness(
+  inputs: EnvInputs,
+  cache: string,
+  recorded = recordedStamp(cache, inputs.venvDir),
+): Freshness {
   let stamp = recorded.stamp;
   if (stamp === null) {
     // A shared checkout's owner's build (see otherUsersBuild): theirs, like the code.
