@@ -45,6 +45,8 @@ export interface Freshness {
   fresh: boolean;
   reason: string;
   stamp: Stamp | null;
+  /** The directory the cache vouched for (the recorded build `stamp` is of). */
+  dir?: string;
   /** Set when the fresh build is another user's (a shared checkout): its directory. */
   byOtherUser?: string;
 }
@@ -194,9 +196,9 @@ async function hashInputsOrExplain(paths: string[]): Promise<StampInput[]> {
 export function recordedStamp(
   cache: string,
   venvDir: string,
-): { stamp: Stamp | null; reason: string } {
+): { stamp: Stamp | null; reason: string; dir?: string } {
   const v = vouchedStamp(cache, venvDir);
-  if (v.stamp !== null) return { stamp: v.stamp, reason: "recorded" };
+  if (v.stamp !== null) return { stamp: v.stamp, reason: "recorded", dir: v.dir };
   const reason = v.why !== NOT_OURS
     ? v.why
     : pathExists(stampPath(liveDir(venvDir)))
@@ -242,7 +244,7 @@ export function checkFreshness(
     const name = basename(inputs.venvDir);
     return { fresh: false, reason: `${name} is a link made by an older prime`, stamp };
   }
-  return { fresh: true, reason: "fresh", stamp };
+  return { fresh: true, reason: "fresh", stamp, dir: recorded.dir };
 }
 
 /**
@@ -256,8 +258,8 @@ export async function isFresh(inputs: EnvInputs, cache: string): Promise<boolean
     try {
       await writeRecord(cache, inputs.venvDir, f.byOtherUser, f.stamp, JSON.stringify(f.stamp));
     } catch { /* not recorded: the next start checks it cold again */ }
-  } else if (f.fresh && f.stamp) {
-    await restat(inputs, cache);
+  } else if (f.fresh && f.stamp && f.dir) {
+    await restat(inputs, cache, f.stamp, f.dir);
   }
   return f.fresh;
 }
@@ -269,22 +271,25 @@ export async function isFresh(inputs: EnvInputs, cache: string): Promise<boolean
  * hashes each such file on every start, and nothing else records it until the next
  * build. The stats are computeEnvInputs()'s, taken before it hashed the files, and the
  * hashes are the recorded ones (the env is fresh), so a later edit still moves a stat.
- * Written for the build the cache vouches for now, by its own directory (a build that
- * replaced it since keeps its own record). Best effort: a read-only cache only costs
- * the hashing.
+ * Written for the build checkFreshness() found vouched for (`recorded`, of `dir`), by
+ * its own directory (a build that replaced it since keeps its own record): the record
+ * is not read a second time. Best effort: a read-only cache only costs the hashing.
  */
-async function restat(inputs: EnvInputs, cache: string): Promise<void> {
+async function restat(
+  inputs: EnvInputs,
+  cache: string,
+  recorded: Stamp,
+  dir: string,
+): Promise<void> {
   const now = inputs.inputStats;
-  if (!now) return;
-  const v = vouchedStamp(cache, inputs.venvDir);
-  if (v.stamp === null || v.stamp.fingerprint !== inputs.fingerprint) return;
-  const was = v.stamp.inputStats ?? {};
+  if (!now || recorded.fingerprint !== inputs.fingerprint) return;
+  const was = recorded.inputStats ?? {};
   const same = (a: number[] | undefined, b: number[]) =>
     a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
   if (Object.entries(now).every(([p, st]) => same(was[p], st))) return;
-  const stamp: Stamp = { ...v.stamp, inputStats: { ...was, ...now } };
+  const stamp: Stamp = { ...recorded, inputStats: { ...was, ...now } };
   try {
-    await writeRecord(cache, inputs.venvDir, v.dir, stamp, JSON.stringify(stamp));
+    await writeRecord(cache, inputs.venvDir, dir, stamp, JSON.stringify(stamp));
     log.debug(`prime: the stats of ${inputs.venvDir}'s unchanged inputs recorded again`);
   } catch { /* not recorded: the warm path keeps hashing them */ }
 }
