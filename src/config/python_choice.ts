@@ -299,6 +299,20 @@ function absent(rule: string, files: string[]): PythonChoice {
   return { rule, value: "", requests: [], paths: [], files };
 }
 
+/**
+ * Whether looking `path` up is refused: a directory on its path is closed to this user
+ * (another user's HOME, mode 0700). Its own lstat, not one of `dir/.`: Deno's
+ * permission layer normalizes that to `dir`, which any user may look up.
+ */
+function lookupDenied(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.PermissionDenied;
+  }
+}
+
 function readText(path: string): string | null {
   try {
     return readBoundedText(path, { limit: 64 * 1024 });
@@ -343,7 +357,11 @@ export function readPythonChoices(startDir: string | null, env: ChoiceEnv): Pyth
     );
     // asdf looks up from the directory, then in HOME.
     const tv = trail(startDir, [".tool-versions"], looks);
-    const homeTv = home ? `${home}/.tool-versions` : null;
+    // In a HOME closed to this user (another user's, kept by `sudo -u` without -H) no
+    // file this user's asdf could read: not an input, or hashing it is EACCES, exit 3.
+    const homeTv = home && !lookupDenied(`${home}/.tool-versions`)
+      ? `${home}/.tool-versions`
+      : null;
     const tvFile = tv.found ?? (homeTv && looks.isFile(homeTv) ? homeTv : null);
     const tvFiles = tv.found || !homeTv ? tv.checked : [...tv.checked, homeTv];
     const tvText = tvFile ? readText(tvFile) : null;

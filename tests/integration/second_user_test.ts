@@ -4,7 +4,7 @@
  * (setpriv), a real venv, real pip, a local wheel.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   AS_NOBODY,
   makeWheel,
@@ -129,5 +129,28 @@ Deno.test({
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, new RegExp(`${dir}/\\.prime is not writable: owned by uid 0`));
     assert.match(r.stderr, /hint: root .*`sudo rm -r .*\/\.prime /);
+  },
+});
+
+Deno.test({
+  name: "another user whose HOME is still the first user's (sudo -u without -H, setpriv) " +
+    "runs their clone with a PRIME_CACHE_DIR of their own" + why,
+  ignore,
+  async fn() {
+    const dir = await nobodysClone();
+    const closedHome = await Deno.makeTempDir({ prefix: "prime-home-" }); // root's, 0700
+    const cache = await Deno.makeTempDir();
+    await Deno.chown(cache, NOBODY, NOBODY);
+    // No PRIME_PYTHON: the choices (asdf's ~/.tool-versions among them) are looked up.
+    const env = testEnv(join(cache, "c"), {
+      HOME: closedHome,
+      PATH: `${dirname(python!)}:/usr/bin:/bin`,
+    });
+    for (const round of ["cold", "warm"]) {
+      const r = await runPrime(["-v", "app.py"], { cwd: dir, env, wrap: AS_NOBODY });
+      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(r.stdout, "hello, u, from greeting 1.0\n");
+      assert.equal(pathTaken(r), round, r.stderr);
+    }
   },
 });
