@@ -98,6 +98,20 @@ const CAUSES: CauseRule[] = [
     },
   },
   {
+    // uv stops before anything else when it cannot make its cache (pip only warns and
+    // runs without one): most often a HOME of another user's, kept by `sudo -u`.
+    id: "uv-cache",
+    match({ output }) {
+      const m = /Failed to initialize cache at `([^`\n]+)`/.exec(output);
+      if (!m) return null;
+      return {
+        summary: `uv cannot use its cache dir ${m[1]}`,
+        hint:
+          `point UV_CACHE_DIR at a directory of your own (HOME may name another user's, as \`sudo -u\` without -H keeps it), ${RERUN}`,
+      };
+    },
+  },
+  {
     id: "pip-user",
     match({ installer, output, env }) {
       const said = /Can not perform a '--user' install|User site-packages are not visible/i
@@ -535,10 +549,14 @@ export function installFailure(
   );
 }
 
+/** The causes a venv creation can show: a full disk, and uv's cache it cannot make. */
+const CREATE_CAUSES = CAUSES.filter((c) => c.id === "no-space" || c.id === "uv-cache");
+
 /**
  * The VenvError (exit 5) for a failed venv creation (`python -m venv`, `uv venv`): a
  * full disk says so, with its hint (Python's `[Errno 28]` said nothing of it under "check
- * that the interpreter's venv module works"); anything else gets `hint`.
+ * that the interpreter's venv module works"), and so does a uv cache it cannot make;
+ * anything else gets `hint`.
  */
 export function createFailure(
   installer: Installer,
@@ -548,9 +566,10 @@ export function createFailure(
   hint: string,
 ): VenvError {
   const output = result.stdout + "\n" + result.stderr;
-  const full = CAUSES.find((c) => c.id === "no-space")!.match({ installer, output });
-  return new VenvError(full ? `${what}: ${full.summary}` : what, {
+  let known: Omit<FailureCause, "id"> | null = null;
+  for (const c of CREATE_CAUSES) if ((known = c.match({ installer, output })) !== null) break;
+  return new VenvError(known ? `${what}: ${known.summary}` : what, {
     details: failureDetails(command, result),
-    hint: full ? full.hint : hint,
+    hint: known ? known.hint : hint,
   });
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   classifyFailure,
+  createFailure,
   type FailureInput,
   installerReason,
   installFailure,
@@ -47,6 +48,9 @@ const UV_NO_SPACE =
   cause: Failed to extract archive: /tmp/w/numpy-2.5.5-cp312-cp312-manylinux_2_28_x86_64.whl
   cause: I/O operation failed during extraction
   cause: failed to write to file \`/mnt/small/uvc/.tmp0y2jG3/numpy/_core/tests/test_records.py\`: No space left on device (os error 28)`;
+// uv 0.13.9 run by another uid whose HOME is still root's (sudo -u without -H).
+const UV_CACHE_CLOSED = `error: Failed to initialize cache at \`/root/.cache/uv\`
+  cause: failed to create directory \`/root/.cache/uv\`: Permission denied (os error 13)`;
 const PIP_QUOTA =
   "ERROR: Could not install packages due to an OSError: [Errno 122] Disk quota exceeded";
 
@@ -162,6 +166,7 @@ const cases: Array<[string, FailureInput, string]> = [
   ["pip on a full disk", { installer: "pip", output: PIP_NO_SPACE }, "no-space"],
   ["uv on a full disk", { installer: "uv", output: UV_NO_SPACE }, "no-space"],
   ["pip over its quota", { installer: "pip", output: PIP_QUOTA }, "no-space"],
+  ["uv with a cache it cannot write", { installer: "uv", output: UV_CACHE_CLOSED }, "uv-cache"],
   ["pip's TLS failure (which also says not found)", { installer: "pip", output: PIP_TLS }, "tls"],
   ["uv's TLS failure", { installer: "uv", output: UV_TLS }, "tls"],
   ["PIP_USER=1", { installer: "pip", output: PIP_USER, env: { PIP_USER: "1" } }, "pip-user"],
@@ -392,4 +397,18 @@ Deno.test("a build that fails with its own message shows that message and is a b
     assert.match(cause.summary, /from source failed \(see the build output/);
     assert.doesNotMatch(cause.hint, /fix the requirement named above/);
   }
+});
+
+Deno.test("createFailure() of a uv venv whose cache is closed names the cache and UV_CACHE_DIR, not --refresh", () => {
+  const e = createFailure(
+    "uv",
+    "creating the venv /r/.prime/.venv.g1 failed: uv venv exited 2",
+    "uv venv /r/.prime/.venv.g1",
+    { code: 2, stdout: "", stderr: UV_CACHE_CLOSED, signal: null, timedOut: false },
+    'run prime with --refresh, or try venv_driver = "venv_pip"',
+  );
+  assert.equal(e.exitCode, 5);
+  assert.match(e.message, /uv cannot use its cache dir \/root\/\.cache\/uv/);
+  assert.match(e.hint ?? "", /UV_CACHE_DIR/);
+  assert.doesNotMatch(e.hint ?? "", /--refresh/);
 });
