@@ -402,3 +402,29 @@ Deno.test({
     assert.equal(ok.stdout.trim(), "1", ok.stderr);
   },
 });
+
+Deno.test({
+  name:
+    "the warm path execs the program with its arguments and environment as given: spaces, empty strings, non-ASCII" +
+    why,
+  ignore,
+  async fn() {
+    const dir = await tempTree({
+      "prime.toml": `venv_driver = "venv_pip"\nvars = { UNI = "héllo wörld ✓", EMPTY = "" }\n`,
+      "show.py":
+        "import os, sys, json\nprint(json.dumps([sys.argv[1:], os.environ['UNI'], os.environ['EMPTY'], os.environ['FROM_CALLER']]))\n",
+    });
+    const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }), {
+      PRIME_PYTHON: py!.path,
+      FROM_CALLER: "x=y ü\ttab",
+    });
+    const args = ["a b", "", "ü✓", "--flag=1", "-"];
+    const want = [args, "héllo wörld ✓", "", "x=y ü\ttab"];
+    for (const round of ["cold", "warm"]) {
+      const r = await runPrime(["-v", "show.py", ...args], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(pathTaken(r), round);
+      assert.deepEqual(JSON.parse(r.stdout), want, round);
+    }
+  },
+});
