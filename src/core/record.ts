@@ -239,7 +239,8 @@ export function pruneRecords(cache: string): number {
   for (const e of entries) {
     if (!e.isFile || !e.name.endsWith(".json")) continue;
     const path = `${dir}/${e.name}`;
-    const r = readRecord(path)?.record ?? null;
+    const read = readRecord(path);
+    const r = read?.inputs.valid() ? read.record : null;
     const st = r ? lstatOrNull(r.dir) : null;
     if (r !== null && st?.isDirectory && st.ino === r.ino) continue;
     try {

@@ -76,6 +76,19 @@ Deno.test("vouchedStamp(): a record from before the table (one JSON line) still 
     Deno.writeFileSync(path, bytes.subarray(0, bytes.length - 3), { mode: 0o600 });
     assert.deepEqual(vouchedStamp(cache, venv), { stamp: null, why: NOT_OURS });
     assert.equal(pruneRecords(cache), 1, "gc removes what no longer reads");
+
+    // A path start inside another path: the table is read (the warm path checks the
+    // starts as it scans), but answers no question of freshness, and reads as no record.
+    await writeRecord(cache, venv, venv, stamp, JSON.stringify(stamp));
+    const whole = Deno.readFileSync(path);
+    const table = whole.indexOf(0x0a) + 1;
+    new DataView(whole.buffer).setUint32(table + 2 * 3 * 8 + 4, 1, true);
+    Deno.writeFileSync(path, whole, { mode: 0o600 });
+    const v = vouchedBuild(cache, venv);
+    assert.ok(v.stamp !== null && !v.inputs.valid());
+    assert.equal(await v.inputs.changes(), null);
+    assert.deepEqual(vouchedStamp(cache, venv), { stamp: null, why: NOT_OURS });
+    assert.equal(pruneRecords(cache), 1, "gc removes it");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
