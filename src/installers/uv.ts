@@ -11,7 +11,12 @@ import { activatedEnv, type BuildContext, type VenvDriver } from "./driver.ts";
 import type { InstallPlan, LockInPlan } from "../deps/plan.ts";
 import { pathWithoutShims } from "../uv/obtain.ts";
 import type { UvTool } from "../uv/release.ts";
-import { admitsMinorAtLeast } from "../pypa/specifier.ts";
+import {
+  admitsMinorAtLeast,
+  admitsOnlyOlderThanMin,
+  MIN_PYTHON,
+  OLDER_THAN_MIN_HINT,
+} from "../pypa/specifier.ts";
 import { PythonNotFoundError } from "../core/errors.ts";
 import { createFailure, installFailure } from "./failure.ts";
 import { installerArgs, installPhases, phaseNote, planIsEmpty } from "../deps/plan.ts";
@@ -424,6 +429,12 @@ export async function uvFindOrInstallPython(
   }
   // Never ask uv for what it cannot supply: its downloads start at CPython 3.8. A
   // request for a Python that does not exist yet (3.99) is uv's to refuse.
+  if (request && admitsOnlyOlderThanMin(request.specifier)) {
+    throw new PythonNotFoundError(
+      `no interpreter for ${what}: prime runs Python ${MIN_PYTHON} and newer`,
+      { hint: OLDER_THAN_MIN_HINT },
+    );
+  }
   if (request && !admitsMinorAtLeast(request.specifier, UV_DOWNLOAD_MIN_MINOR)) {
     throw new PythonNotFoundError(
       `no interpreter for ${what}: uv can only download Python 3.${UV_DOWNLOAD_MIN_MINOR} and newer, so it was not asked`,

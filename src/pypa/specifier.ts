@@ -125,6 +125,27 @@ export function admitsMinorAtLeast(spec: string | null, minMinor: number): boole
   return false;
 }
 
+/** The next step when only a Python older than MIN_PYTHON would do. */
+export const OLDER_THAN_MIN_HINT =
+  `require Python ${MIN_PYTHON} or newer (.python-version, required_python_version), or run this program with that older Python directly, without prime`;
+
+/**
+ * Whether `spec` admits only Pythons older than MIN_PYTHON (`==2.7.*`, `<3.4`), which
+ * prime never selects: installing one would not help. False for null (any), an invalid
+ * spec, and one that admits no release at all (`>=4` admits no old one). Pure.
+ */
+export function admitsOnlyOlderThanMin(spec: string | null): boolean {
+  if (spec === null || !isValidSpecifier(spec)) return false;
+  if (admitsMinorAtLeast(spec, Number(MIN_PYTHON.split(".")[1]))) return false;
+  const old = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7].map((m) => `2.${m}`),
+    ...[0, 1, 2, 3].map((m) => `3.${m}`),
+  ];
+  return old.some((v) =>
+    [0, 1, 5, 9, 18].some((p) => satisfies(`${v}.${p}`, spec, { prereleases: true }))
+  );
+}
+
 /**
  * The version prefixes worth trying as `python<V>` names, most specific first:
  * `==3.12.1` gives 3.12.1, 3.12, 3; `==3.12.*` gives 3.12, 3; a range gives

@@ -11,9 +11,11 @@ import * as log from "../log.ts";
 import { type DiscoverEnv, type Discovery, findCandidates } from "./discover.ts";
 import { isShim, probePython, resolveShim } from "./probe.ts";
 import {
+  admitsOnlyOlderThanMin,
   compareVersions,
   isPrerelease,
   MIN_PYTHON,
+  OLDER_THAN_MIN_HINT,
   satisfiesAny,
   satisfiesRequest,
 } from "../pypa/specifier.ts";
@@ -357,6 +359,13 @@ async function runSelector(
 }
 
 function installHint(required: RequiredPython): string {
+  // Installing a 2.7 would not help: prime selects nothing older than MIN_PYTHON.
+  if (
+    required.requests.length > 0 &&
+    required.requests.every((q) => admitsOnlyOlderThanMin(q.specifier))
+  ) {
+    return OLDER_THAN_MIN_HINT;
+  }
   const r = required.requests[0];
   const v = r && /^\d+(\.\d+){0,2}t?$/.test(r.raw) ? r.raw : null;
   return v

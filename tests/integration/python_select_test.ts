@@ -146,6 +146,22 @@ Deno.test({
 });
 
 Deno.test({
+  name: "selectPython() for 2.7 says prime runs 3.4 and newer, not to install 2.7" +
+    requires(need(py2, "no 2.x under $PYENV_ROOT/versions")).why,
+  ignore: py2 === undefined,
+  fn: async () => {
+    const cacheDir = await tempTree();
+    const v = py2!.version.split(".").slice(0, 2).join(".");
+    const e = await expectPythonNotFound(
+      selectPython(required(v), { cacheDir, env: Deno.env.toObject() }),
+      /no interpreter satisfies/,
+    );
+    assert.match(e.hint!, /require Python 3\.4 or newer/);
+    assert.doesNotMatch(e.hint!, /pyenv install/);
+  },
+});
+
+Deno.test({
   name: "selectPython() lists every rejected candidate when nothing satisfies" +
     requires(need(py3.length, "no Python 3 under $PYENV_ROOT/versions")).why,
   ignore: py3.length === 0,

@@ -285,8 +285,24 @@ Deno.test("pythonDownloads() reads UV_PYTHON_DOWNLOADS, then uv.toml, else autom
   });
 });
 
+Deno.test("uvFindOrInstallPython() for a Python older than prime's oldest (2.7) says prime needs 3.4, not to install 2.7", async () => {
+  await assert.rejects(
+    uvFindOrInstallPython(UV, req("2.7", "==2.7.*"), {
+      offline: false,
+      runner: () => Promise.resolve(result(2, "", "error: No interpreter found")),
+    }),
+    (e: Error & { hint?: string }) => {
+      assert.match(e.message, /no interpreter for 2\.7: prime runs Python 3\.4 and newer/);
+      assert.doesNotMatch(e.hint ?? "", /install 2\.7 yourself/);
+      assert.match(e.hint ?? "", /require Python 3\.4 or newer/);
+      return true;
+    },
+  );
+});
+
 Deno.test("uvFindOrInstallPython() never asks uv to download what it cannot supply, or what downloads forbid", async () => {
-  for (const [raw, spec] of [["2.7", "==2.7.*"], ["3.6", "==3.6.*"], ["<3.8", "<3.8"]]) {
+  // (2.7 is older than prime's oldest: the test above.)
+  for (const [raw, spec] of [["3.6", "==3.6.*"], ["<3.8", "<3.8"]]) {
     const calls: Call[] = [];
     await assert.rejects(
       uvFindOrInstallPython(UV, req(raw, spec), {

@@ -2,6 +2,7 @@ import type { PythonRequest } from "../../../src/pypa/specifier.ts";
 import assert from "node:assert/strict";
 import {
   admitsMinorAtLeast,
+  admitsOnlyOlderThanMin,
   compareVersions,
   isPrerelease,
   isValidSpecifier,
@@ -178,4 +179,13 @@ Deno.test("admitsMinorAtLeast() sees a future minor (3.99) as at least 3.8, and 
   assert.equal(admitsMinorAtLeast("==2.7.*", 8), false);
   assert.equal(admitsMinorAtLeast("<3.8", 8), false);
   assert.equal(admitsMinorAtLeast(null, 8), true);
+});
+
+Deno.test("admitsOnlyOlderThanMin() is true for 2.7, <3.4 and ==3.3.*, false for 3.6, >=4 and any", () => {
+  for (const spec of ["==2.7.*", "<3.4", "==3.3.*", "==2.7.18", "<3"]) {
+    assert.equal(admitsOnlyOlderThanMin(spec), true, spec);
+  }
+  for (const spec of ["==3.6.*", ">=3.3", ">=4", "==3.99.*", "not a spec", null]) {
+    assert.equal(admitsOnlyOlderThanMin(spec), false, String(spec));
+  }
 });
