@@ -126,8 +126,15 @@ export function progress(label: string, plainLine = true): Progress {
       }`,
     );
   };
-  draw();
+  // Its first tick comes in 100 ms, after the frame drawn below.
   const timer = setInterval(draw, 100);
+  const clear = () => {
+    clearInterval(timer);
+    writeAll(Deno.stderr, "\r\x1b[K");
+  };
+  // Before the first frame: a signal never leaves one on the screen.
+  holdSignals(clear);
+  draw();
   return {
     live: true,
     update(d: string) {
@@ -137,8 +144,77 @@ export function progress(label: string, plainLine = true): Progress {
       draw();
     },
     done() {
-      clearInterval(timer);
-      writeAll(Deno.stderr, "\r\x1b[K");
+      clear();
+      if (spinning === clear) releaseSignals();
     },
   };
 }
+
+/**
+ * Ctrl-C (or a kill) while a spinner shows: its line is cleared first, then prime dies
+ * of the same signal, as it would have without a listener (the listener gone, the
+ * default action is back): the shell sees a SIGINT death, and the installer goes with
+ * its supervisor. One listener per signal for all spinners, so that no second one runs
+ * after the first has killed prime. It stays a moment after a spinner is done: a
+ * signal that came just before (the same Ctrl-C ends the installer, whose end may be
+ * seen first) would be lost if its listener went at once.
+ */
+let spinning: (() => void) | null = null;
+let listening = false;
+let graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+const STOP_HANDLERS = new Map<Deno.Signal, () => void>();
+
+function onStopSignal(sig: Deno.Signal): void {
+  const clear = spinning;
+  spinning = null;
+  unlisten();
+  try {
+    clear?.();
+  } catch { /* the terminal is gone (SIGHUP) */ }
+  Deno.kill(Deno.pid, sig);
+}
+
+function unlisten(): void {
+  clearTimeout(graceTimer);
+  if (!listening) return;
+  listening = false;
+  for (const [sig, h] of STOP_HANDLERS) Deno.removeSignalListener(sig, h);
+}
+
+function holdSignals(clear: () => void): void {
+  spinning = clear;
+  clearTimeout(graceTimer);
+  if (listening) return;
+  listening = true;
+  for (const sig of STOP_SIGNALS) {
+    let h = STOP_HANDLERS.get(sig);
+    if (h === undefined) STOP_HANDLERS.set(sig, h = () => onStopSignal(sig));
+    Deno.addSignalListener(sig, h);
+  }
+}
+
+function releaseSignals(): void {
+  spinning = null;
+  clearTimeout(graceTimer);
+  // Unref'd: it never keeps prime from exiting.
+  const t = setTimeout(unlisten, SIGNAL_GRACE_MS);
+  Deno.unrefTimer(t);
+  graceTimer = t;
+}
+
+/**
+ * Lets a signal held for a spinner take effect before prime reports an error: the same
+ * Ctrl-C that ends prime ends the installer, and its failure can reach the report
+ * before the signal's listener ran (a failure seen without a turn of the event loop).
+ * Waits a moment only while a spinner holds the signals; then a pending one ends prime.
+ */
+export async function settleSignals(): Promise<void> {
+  if (listening) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** How long listening goes on after a spinner is done (see above). */
+const SIGNAL_GRACE_MS = 200;
+
+/** The signals that end prime while a spinner shows (see progress()). */
+const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];

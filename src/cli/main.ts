@@ -34,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await dispatch(inv);
   } catch (e) {
+    // A Ctrl-C that failed the installer ends prime quietly, as the signal would have.
+    await log.settleSignals();
     return reportError(withSuggestion(e), verbose);
   }
 }

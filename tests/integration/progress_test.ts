@@ -104,6 +104,66 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
   });
 }
 
+Deno.test({
+  name:
+    "Ctrl-C on a terminal while the spinner shows clears its line, and prime dies of SIGINT (130)" +
+    WHY,
+  ignore: !HAS_SCRIPT,
+  async fn() {
+    // An index that never answers: pip waits on it under the spinner until Ctrl-C.
+    let release = () => {};
+    const held = new Promise<void>((r) => release = r);
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+      await held;
+      return new Response("", { status: 404 });
+    });
+    try {
+      const r = await buildRepo({
+        files: {
+          "prime.toml": 'venv_driver = "venv_pip"\ndependencies = ["top"]\n' +
+            `install_args = ["--index-url", "http://127.0.0.1:${server.addr.port}/simple"]\n`,
+        },
+      });
+      const env: Record<string, string> = { ...r.env, TERM: "xterm", COLUMNS: "200" };
+      delete env.NO_COLOR;
+      const child = new Deno.Command("script", {
+        // exec: prime is the terminal's only foreground process, as under an interactive shell.
+        args: ["-q", "-e", "-c", `exec ${[PRIME, "sync"].map(quote).join(" ")}`, "/dev/null"],
+        cwd: r.dir,
+        env,
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const stdin = child.stdin.getWriter();
+      let text = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of child.stdout) {
+        text += decoder.decode(chunk, { stream: true });
+        // The spinner has drawn a frame of the install: the user presses Ctrl-C.
+        if (/installing with pip \S+ [^\r]*\d\.\ds/.test(text) && !text.includes("\x03sent")) {
+          text += "\x03sent";
+          await stdin.write(new Uint8Array([3]));
+        }
+      }
+      const status = await child.status;
+      await stdin.close().catch(() => {});
+      assert.ok(text.includes("\x03sent"), `the spinner never showed:\n${JSON.stringify(text)}`);
+      assert.equal(status.code, 130, JSON.stringify(text));
+      // What the terminal got last: the line cleared after the last frame (the tty's
+      // echo of ^C may come between).
+      const tail = text.replace("\x03sent", "");
+      const lastFrame = tail.lastIndexOf("installing with pip");
+      // deno-lint-ignore no-control-regex -- the terminal's escape codes are what is read
+      assert.match(tail.slice(lastFrame), /\r\x1b\[K$/, JSON.stringify(tail.slice(lastFrame)));
+    } finally {
+      release();
+      await server.shutdown();
+    }
+  },
+});
+
 Deno.test("a rebuild's summary counts what was installed, upgraded and removed", async () => {
   const r = await repo("venv_pip");
   assert.equal((await runPrime(["sync"], { cwd: r.dir, env: r.env })).code, 0);
