@@ -94,6 +94,16 @@ export interface Progress {
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /**
+ * A spinner's detail cut so that its line is `over` characters shorter (its space
+ * included), ending in `…`; "" when that leaves nothing of it (`9/9 installed` on a
+ * narrow terminal), so the line never wraps, which `\r` cannot redraw. Pure.
+ */
+export function fitDetail(detail: string, over: number): string {
+  if (over <= 0) return detail;
+  return detail.length > over + 1 ? detail.slice(0, detail.length - over - 1) + "…" : "";
+}
+
+/**
  * Shows `label` while work runs (nothing with -q; a plain line without a terminal or
  * with -vv, unless `plainLine` is false because a line already said it).
  */
@@ -115,10 +125,10 @@ export function progress(label: string, plainLine = true): Progress {
       cols = Deno.consoleSize().columns;
     } catch { /* not a console after all */ }
     const plain = `X ${label}${detail ? " " + detail : ""} ${s}s`;
-    const over = plain.length - (cols - 1);
-    const shown = over > 0 && detail.length > over
-      ? ` ${paint("bold", detail.slice(0, detail.length - over - 1) + "…")}`
-      : what;
+    // A pty that was never given a size (script -c, a CI runner's) reports 0 columns.
+    const over = cols > 0 ? plain.length - (cols - 1) : 0;
+    const fit = fitDetail(detail, over);
+    const shown = fit === detail ? what : fit ? ` ${paint("bold", fit)}` : "";
     writeAll(
       Deno.stderr,
       `\r\x1b[K${paint("cyan", FRAMES[i++ % FRAMES.length])} ${label}${shown} ${
