@@ -156,6 +156,9 @@ export function validateConfigKeys(
         `unknown key \`${key}\`${
           didYouMean(key, [...CONFIG_KEYS, ...(opts.isEnv ? [] : ["env"])])
         }`,
+        key === "tool" && where.table === "" && where.file.endsWith("prime.toml")
+          ? "[tool.prime] belongs in pyproject.toml; in prime.toml the keys go at the top level"
+          : undefined,
       );
     }
   }

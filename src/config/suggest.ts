@@ -19,7 +19,10 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** The closest candidate within a third of the word's length (at least 2 edits), or null. */
+/**
+ * The closest candidate within a third of the word's length (at least 2 edits), else
+ * the one candidate the word is the first or last `_` part of, or null.
+ */
 export function suggest(word: string, candidates: readonly string[]): string | null {
   // Long garbage keys would otherwise cost a large matrix each; nothing close can be that far off.
   if (word.length > 64) return null;
@@ -34,7 +37,15 @@ export function suggest(word: string, candidates: readonly string[]): string | n
     }
   }
   const limit = Math.max(2, Math.floor(word.length / 3));
-  return best !== null && bestDistance <= limit && bestDistance < word.length ? best : null;
+  if (best !== null && bestDistance <= limit && bestDistance < word.length) return best;
+  // A word that is one `_` part of a longer name (`driver`, `uv` for venv_driver,
+  // venv_uv) is far from it by letters, but means it when no other name has that part.
+  if (lower.length < 2) return null;
+  const parts = candidates.filter((c) => {
+    const l = c.toLowerCase();
+    return l.endsWith(`_${lower}`) || l.startsWith(`${lower}_`);
+  });
+  return parts.length === 1 ? parts[0] : null;
 }
 
 /** `; did you mean `x`?` or the empty string. */

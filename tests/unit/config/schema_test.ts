@@ -247,6 +247,38 @@ for (const [a, b, d] of DISTANCES) {
   });
 }
 
+Deno.test("suggest() names the one candidate a word is the last (or first) part of: driver, uv, pip", () => {
+  const keys = ["venv_driver", "vars", "required_python_version", "python_path"];
+  assert.equal(suggest("driver", keys), "venv_driver");
+  assert.equal(suggest("uv", ["venv_uv", "venv_pip"]), "venv_uv");
+  assert.equal(suggest("pip", ["venv_uv", "venv_pip"]), "venv_pip");
+  // Two candidates end in `_python...`/start with `python_`: no guess.
+  assert.equal(suggest("python", ["python_path", "python_selector_file_rel_path"]), null);
+  assert.equal(suggest("v", ["venv_v"]), null, "one letter is too little to go on");
+});
+
+Deno.test("validateConfigKeys() hints at the key a short name means, and at pyproject.toml for [tool.prime] in prime.toml", () => {
+  const err = (raw: unknown) => {
+    try {
+      validateConfigKeys(raw, W);
+    } catch (e) {
+      if (e instanceof ConfigError) return e;
+    }
+    throw new Error("no ConfigError");
+  };
+  assert.match(err({ driver: "uv" }).message, /unknown key `driver`; did you mean `venv_driver`\?/);
+  assert.match(
+    err({ venv_driver: "uv" }).message,
+    /`venv_driver` must be venv_uv or venv_pip, found `uv`; did you mean `venv_uv`\?/,
+  );
+  const tool = err({ tool: { prime: { venv_driver: "venv_pip" } } });
+  assert.match(tool.message, /unknown key `tool`/);
+  assert.match(
+    tool.hint ?? "",
+    /\[tool\.prime\] belongs in pyproject\.toml; in prime\.toml the keys go at the top level/,
+  );
+});
+
 Deno.test("suggest() matches dashes to underscores and refuses far-off words", () => {
   assert.equal(suggest("venv-driver", ["venv_driver", "vars"]), "venv_driver");
   assert.equal(suggest("xyz", ["venv_driver", "vars"]), null);
