@@ -53,10 +53,17 @@ async function pump(
   chunks: Uint8Array[],
   echo: boolean,
   onLine?: (line: string) => void,
+  /** The stream of a Perl supervisor: its first byte, a NUL, is taken off and noted here. */
+  began?: { seen: boolean },
 ): Promise<void> {
   const lines = onLine ? new TextDecoder() : null;
   let partial = "";
-  for await (const chunk of stream) {
+  for await (let chunk of stream) {
+    if (began !== undefined && !began.seen && chunks.length === 0 && chunk[0] === 0) {
+      began.seen = true;
+      chunk = chunk.subarray(1);
+      if (chunk.length === 0) continue;
+    }
     chunks.push(chunk);
     if (echo) writeAll(Deno.stderr, chunk);
     if (lines !== null) {
@@ -220,6 +227,7 @@ finish(pid)
  * which a blocking read or waitpid reaches at once (EINTR).
  */
 const SUPERVISOR_PL = String.raw`my ($prime, $nr) = @ARGV;
+syswrite(STDERR, "\0");
 my $pid = 0;
 my %num = (TERM => 15, INT => 2, HUP => 1);
 sub stop { kill('KILL', -$pid) if $pid > 0; exit 137 }
@@ -277,6 +285,9 @@ setpgrp($pid, $pid);
 finish($pid);
 `;
 
+/** Signals that end prime too (a Ctrl-C, a kill): a supervisor they ended is not broken. */
+const ENDING = ["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"];
+
 /** prctl(2)'s system call number on the architectures Deno runs Linux on. */
 const PRCTL_NR: Partial<Record<string, number>> = { x86_64: 157, aarch64: 167 };
 
@@ -287,20 +298,45 @@ const PRCTL_NR: Partial<Record<string, number>> = { x86_64: 157, aarch64: 167 };
 export const supervisorPerl: { path: string | null } = { path: "/usr/bin/perl" };
 
 /** A supervisor waiting for its installer's command line (prestartSupervisor). */
-let prestarted: { python: string; child: Deno.ChildProcess } | null = null;
+let prestarted: { python: string; child: Deno.ChildProcess; perl: boolean } | null = null;
+
+/**
+ * The Perl that failed to run the supervisor in this process (a broken /usr/bin/perl:
+ * a missing libperl, a stub): the Python supervisor serves from then on.
+ */
+let brokenPerl: string | null = null;
+
+/** The Perl to run the supervisor with, or null for the Python one. */
+function perlForSupervisor(): string | null {
+  const perl = supervisorPerl.path;
+  return perl !== null && perl !== brokenPerl && PRCTL_NR[Deno.build.arch] !== undefined &&
+      isExecutableFile(perl)
+    ? perl
+    : null;
+}
+
+/** The supervisor's command line: in `perl` where given, else on `python`. */
+function supervisorCommand(
+  python: string,
+  perl: string | null,
+): [string, string[], Record<string, string>] {
+  // Perl gets no environment of its own (the installer's comes through stdin): no
+  // PERL5OPT or PERL5LIB to load a module into it, no locale for it to warn about.
+  return perl !== null
+    ? [perl, ["-e", SUPERVISOR_PL, String(Deno.pid), String(PRCTL_NR[Deno.build.arch])], {}]
+    : [python, ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid)], withoutNeverPassed()];
+}
 
 /**
  * Starts a supervisor (in Perl where there is one, else on `python`), or says why it
  * cannot be started.
  */
-function spawnSupervisor(python: string, detached: boolean): Deno.ChildProcess | string {
-  const nr = PRCTL_NR[Deno.build.arch];
-  const perl = supervisorPerl.path;
-  // Perl gets no environment of its own (the installer's comes through stdin): no
-  // PERL5OPT or PERL5LIB to load a module into it, no locale for it to warn about.
-  const [cmd, args, env] = perl !== null && nr !== undefined && isExecutableFile(perl)
-    ? [perl, ["-e", SUPERVISOR_PL, String(Deno.pid), String(nr)], {}]
-    : [python, ["-I", "-S", "-c", SUPERVISOR, String(Deno.pid)], withoutNeverPassed()];
+function spawnSupervisor(
+  python: string,
+  detached: boolean,
+  perl: string | null,
+): Deno.ChildProcess | string {
+  const [cmd, args, env] = supervisorCommand(python, perl);
   try {
     return new Deno.Command(cmd, {
       args,
@@ -323,8 +359,9 @@ function spawnSupervisor(python: string, detached: boolean): Deno.ChildProcess |
  */
 export function prestartSupervisor(python: string): void {
   if (Deno.build.os !== "linux" || prestarted !== null) return;
-  const child = spawnSupervisor(python, false);
-  if (typeof child !== "string") prestarted = { python, child };
+  const perl = perlForSupervisor();
+  const child = spawnSupervisor(python, false, perl);
+  if (typeof child !== "string") prestarted = { python, child, perl: perl !== null };
 }
 
 /** Ends a prestarted supervisor that no run took (it exits on its empty stdin). */
@@ -375,14 +412,25 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   // Long installer runs stay in prime's group, so Ctrl-C reaches them too.
   const detached = opts.timeoutMs !== undefined;
   let child: Deno.ChildProcess;
+  // The Perl that supervises this run, if one does (see the end).
+  let viaPerl: string | null = null;
   if (supervised) {
     const python = opts.dieWithPrime!;
     let sup: Deno.ChildProcess | string;
     if (prestarted?.python === python && !detached) {
+      viaPerl = prestarted.perl ? supervisorPerl.path : null;
       sup = prestarted.child;
       prestarted = null;
-    } else sup = spawnSupervisor(python, detached);
+    } else {
+      viaPerl = perlForSupervisor();
+      sup = spawnSupervisor(python, detached, viaPerl);
+    }
     if (typeof sup === "string") {
+      if (viaPerl !== null) {
+        // A Perl that cannot even be started: the Python supervisor serves.
+        brokenPerl = viaPerl;
+        return await run(cmd, args, opts);
+      }
       return { code: 127, signal: null, stdout: "", stderr: sup, timedOut: false, spawnError: sup };
     }
     child = sup;
@@ -435,12 +483,22 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
   const echo = opts.echo ?? false;
+  const began = { seen: false };
   const [status] = await Promise.all([
     child.status,
     pump(child.stdout, out, echo, opts.onLine),
-    pump(child.stderr, err, echo, opts.onLine),
+    pump(child.stderr, err, echo, opts.onLine, viaPerl !== null ? began : undefined),
   ]);
   if (timer !== undefined) clearTimeout(timer);
+  // A Perl supervisor's first byte on stderr is a NUL, written before it reads the
+  // command line. None: that Perl is present but broken (no libperl, a stub, an empty
+  // file that exits 0), the installer never started, and the run is made again under
+  // the Python supervisor, which serves every later run too. (Not when a signal that
+  // ends prime too ended it: a Ctrl-C during its start.)
+  if (viaPerl !== null && !began.seen && !timedOut && !ENDING.includes(status.signal ?? "")) {
+    brokenPerl = viaPerl;
+    return await run(cmd, args, opts);
+  }
   return {
     code: status.code,
     signal: status.signal ?? null,

@@ -214,3 +214,46 @@ for (const k of KINDS) {
     });
   }
 }
+
+Deno.test({
+  name:
+    "run() with dieWithPrime falls back to the Python supervisor where the Perl is present but broken (it fails, or cannot be started), ahead or not" +
+    requires(
+      need(py, "no Python >= 3.8 under $PYENV_ROOT/versions"),
+      need(Deno.build.os === "linux", "the supervisor is Linux only"),
+    ).why,
+  ignore: !py || Deno.build.os !== "linux",
+  async fn() {
+    const dir = await tempTree({
+      // A perl whose libperl is gone, as the loader says it.
+      "failing/perl":
+        "#!/bin/sh\necho 'perl: error while loading shared libraries: libperl.so.5.36' >&2\nexit 127\n",
+      // Executable, but no program at all (an emptied file): the spawn itself fails.
+      "unstartable/perl": "",
+    });
+    const saved = supervisorPerl.path;
+    try {
+      for (const perl of ["failing/perl", "unstartable/perl"]) {
+        await Deno.chmod(join(dir, perl), 0o755);
+        for (const ahead of [false, true]) {
+          supervisorPerl.path = join(dir, perl);
+          if (ahead) prestartSupervisor(py!.path);
+          const r = await run("/bin/sh", SHOW, {
+            cwd: dir,
+            env: { FOO: "bar baz" },
+            dieWithPrime: py!.path,
+          });
+          assert.equal(r.code, 3, `${perl} ${ahead}: ${r.stderr}`);
+          assert.ok(
+            r.stdout.endsWith("FOO=bar baz\nPYTHONPATH=unset\nargs=one two  three\nstdin read\n"),
+            r.stdout,
+          );
+          assert.equal(r.stderr, "err\n");
+          await discardSupervisor();
+        }
+      }
+    } finally {
+      supervisorPerl.path = saved;
+    }
+  },
+});
