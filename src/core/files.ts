@@ -173,6 +173,16 @@ export function dirNames(dir: string): Set<string> | null {
 }
 
 /**
+ * What a listed check does with a name in a directory too large to list: answer "no"
+ * for one in `absent`; with `unlisted`, note any other there and answer "no" (a first
+ * walk, see listedIsFile()); else stat it.
+ */
+export interface Unlisted {
+  absent?: Set<string>;
+  unlisted?: string[];
+}
+
+/**
  * isFile(), answered "no" without a stat for a name its directory's listing lacks:
  * for checking several names in one directory. Each directory is listed once. For a
  * directory too large to list, a name in `absent` is answered "no" without a stat;
@@ -180,9 +190,7 @@ export function dirNames(dir: string): Set<string> | null {
  * walk: its caller asks libc about them, see absentPaths, and walks again with
  * `absent` only when one may be there).
  */
-export function listedIsFile(
-  opts: { absent?: Set<string>; unlisted?: string[] } = {},
-): (p: string) => boolean {
+export function listedIsFile(opts: Unlisted = {}): (p: string) => boolean {
   const lists = new Map<string, Set<string> | null>();
   return (p) => {
     const dir = dirname(p);
@@ -198,15 +206,20 @@ export function listedIsFile(
 
 /**
  * pathExists() by listings (a name in its directory's listing is there, lstat's
- * answer): no exception for a missing name. Each directory is listed once.
+ * answer): no exception for a missing name. Each directory is listed once. For a
+ * directory too large to list, `opts` as listedIsFile()'s.
  */
-export function listedExists(): (p: string) => boolean {
+export function listedExists(opts: Unlisted = {}): (p: string) => boolean {
   const lists = new Map<string, Set<string> | null>();
   return (p) => {
     const dir = dirname(p);
     let names = lists.get(dir);
     if (names === undefined) lists.set(dir, names = dirNames(dir));
-    return names === null ? pathExists(p) : names.has(basename(p));
+    if (names !== null) return names.has(basename(p));
+    if (opts.absent?.has(p)) return false;
+    if (opts.unlisted === undefined) return pathExists(p);
+    opts.unlisted.push(p);
+    return false;
   };
 }
 

@@ -9,7 +9,13 @@
  * (Workspace membership, which can make an ancestor the ref root, is route.ts's.)
  */
 import { errorMessage, UsageError } from "./errors.ts";
-import { listedExists, listedIsFile, ownerMayConfigure, parentDir } from "./files.ts";
+import {
+  listedExists,
+  listedIsFile,
+  ownerMayConfigure,
+  parentDir,
+  type Unlisted,
+} from "./files.ts";
 
 /**
  * Walks up from `startDir` (realpath'd) to the first directory holding `prime.toml`
@@ -44,9 +50,9 @@ function realStartDir(startDir: string): Start {
  * findRefRootSync() from a real start directory. Above the start directory, a config
  * file another user owns ends the walk with no ref root (see ownerMayConfigure).
  */
-function refRootFrom(start: Start): string | null {
+function refRootFrom(start: Start, unlisted: Unlisted = {}): string | null {
   // By listings: a missing config file costs no exception (see listedExists).
-  const exists = listedExists();
+  const exists = listedExists(unlisted);
   for (let dir = start.dir;;) {
     const base = dir === "/" ? "" : dir;
     const found = ["prime.toml", "pyproject.toml"].filter((n) => exists(`${base}/${n}`));
@@ -71,20 +77,22 @@ export function findRefRoot(startDir: string): Promise<string | null> {
 }
 
 /**
- * The ref root as prime uses it (see the module header), or null. A `.python-version`
+ * The ref root as prime uses it (see the module header), or null. With `unlisted`, the
+ * names in a directory too large to list are treated as listedIsFile() says (the warm
+ * path's two walks, see warm.ts). A `.python-version`
  * counts only in the start directory: one in a parent such as $HOME is a version
  * preference, not a project (it still picks the interpreter of a bare script). The
  * home directory and `/` are never a fallback ref root.
  * @throws UsageError (exit 2) when the start directory does not exist.
  */
-export function findProjectRoot(startDir: string): string | null {
+export function findProjectRoot(startDir: string, unlisted: Unlisted = {}): string | null {
   const start = realStartDir(startDir);
   const real = start.dir;
-  const found = refRootFrom(start);
+  const found = refRootFrom(start, unlisted);
   if (found !== null) return found;
   const home = realHome();
   // `pyenv local` in $HOME writes ~/.python-version: a preference, not a project.
-  const isFile = listedIsFile();
+  const isFile = listedIsFile(unlisted);
   if (real !== home && real !== "/" && isFile(`${real}/.python-version`)) return real;
   for (let dir: string | null = real; dir !== null && dir !== "/"; dir = parentDir(dir)) {
     if (dir === home) break;

@@ -21,7 +21,7 @@ import { vouchedBuild } from "./record.ts";
 import { holdGeneration } from "./generation.ts";
 import { currentDepth, MAX_DEPTH } from "./program_env.ts";
 import { planLaunch } from "./launch_plan.ts";
-import { execveAsync } from "./exec.ts";
+import { absentPaths, execveAsync } from "./exec.ts";
 import { extractPep723Raw } from "./pep723_scan.ts";
 import { readVarsFiles } from "./dotenv.ts";
 import { absoluteFrom, dirname, statOrNull, writeAll } from "./files.ts";
@@ -34,7 +34,15 @@ import { absoluteFrom, dirname, statOrNull, writeAll } from "./files.ts";
 async function warmRefRoot(startDir: string, cache: string): Promise<string | null | undefined> {
   let nearest: string | null;
   try {
-    nearest = findProjectRoot(startDir);
+    // No exception for a missing name in a directory too large to list (a script in
+    // /tmp): a first walk notes such names, libc is asked about them (absentPaths), and
+    // only when one may be there does a second walk stat it.
+    const unlisted: string[] = [];
+    nearest = findProjectRoot(startDir, { unlisted });
+    if (unlisted.length > 0) {
+      const absent = await absentPaths(unlisted);
+      if (absent.size < unlisted.length) nearest = findProjectRoot(startDir, { absent });
+    }
   } catch {
     return undefined;
   }

@@ -63,3 +63,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a script with no configuration in a directory too large to list takes the warm path, and a requirements.txt made there gives it a ref root" +
+    WHY,
+  ignore: IGNORE,
+  async fn() {
+    const big = await largeDir();
+    if (big === null) return; // nothing to hold on this file system
+    try {
+      await Deno.writeTextFile(join(big, "solo.py"), "print('solo')\n");
+      const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }), {
+        PRIME_PYTHON: PY!.path,
+        PRIME_VENV_DRIVER: "venv_pip",
+      });
+      const start = async () => {
+        const r = await runPrime(["-v", "solo.py"], { cwd: big, env });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^solo$/m);
+        return r;
+      };
+      assert.equal(pathTaken(await start()), "cold", "first start");
+      const warm = await start();
+      assert.equal(pathTaken(warm), "warm", "nothing changed");
+      assert.match(warm.stderr, /no venv \(recorded\)/);
+      await Deno.writeTextFile(join(big, "requirements.txt"), "");
+      const after = await start();
+      assert.equal(pathTaken(after), "cold", "requirements.txt made beside the script");
+      assert.doesNotMatch(after.stderr, /no venv/, "a project now: built in a venv");
+    } finally {
+      await Deno.remove(big, { recursive: true });
+    }
+  },
+});
