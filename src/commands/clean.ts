@@ -121,7 +121,7 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
     }
     return 0;
   } catch (e) {
-    throw notRemovable(e, label) ?? e;
+    throw notRemovable(e, label, [venv, ...entriesOf(primeDir)]) ?? e;
   } finally {
     lock.release();
   }
@@ -131,15 +131,37 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
  * A removal the file system refused (a read-only or immutable repo, a directory the
  * user cannot write) as exit 5 naming what could not go; null for anything else.
  */
-function notRemovable(e: unknown, label: string): VenvError | null {
+/** The paths of a directory's entries (none when it cannot be listed). */
+function entriesOf(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
+  } catch {
+    return [];
+  }
+}
+
+function notRemovable(e: unknown, label: string, paths: string[]): VenvError | null {
   if (e instanceof PrimeError) return null;
   const code = (e as { code?: unknown } | null)?.code;
   if (!(e instanceof Deno.errors.PermissionDenied) && code !== "EROFS" && code !== "EPERM") {
     return null;
   }
+  // Another uid's build (root in a container on the same checkout, sudo): chmod is not
+  // the user's to run there; that user must remove what they made.
+  const uid = Deno.uid();
+  const theirs = paths.filter((p) => {
+    const owner = lstatOrNull(p)?.uid;
+    return uid !== null && owner !== undefined && owner !== null && owner !== uid;
+  });
+  const owner = theirs.length > 0 ? lstatOrNull(theirs[0])?.uid : null;
   return new VenvError(`cannot remove ${label}: ${errorMessage(e)}`, {
-    hint:
-      "make its directory writable (chmod u+w, chattr -i, a read-write mount), then run prime clean again",
+    hint: owner !== null && owner !== undefined
+      ? `${theirs.join(" and ")} ${theirs.length > 1 ? "are" : "is"} owned by uid ${owner}${
+        owner === 0 ? " (root: a container, sudo)" : ""
+      }, not you: remove ${theirs.length > 1 ? "them" : "it"} as that user (\`sudo rm -r ${
+        theirs.join(" ")
+      }\`)`
+      : "make its directory writable (chmod u+w, chattr -i, a read-write mount), then run prime clean again",
   });
 }
 

@@ -154,3 +154,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "prime clean of a venv another uid rebuilt in the user's clone names that uid and " +
+    "sudo rm, not chmod" + why,
+  ignore,
+  async fn() {
+    const dir = await nobodysClone();
+    const user = await nobodysEnv();
+    const root = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
+    const first = await runPrime(["sync"], { cwd: dir, env: user, wrap: AS_NOBODY });
+    assert.equal(first.code, 0, first.stderr);
+    const other = await runPrime(["--refresh", "sync"], { cwd: dir, env: root });
+    assert.equal(other.code, 0, other.stderr);
+    const r = await runPrime(["clean"], { cwd: dir, env: user, wrap: AS_NOBODY });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /cannot remove \.venv/);
+    assert.match(r.stderr, /hint: .*owned by uid 0.*sudo rm -r /);
+    assert.doesNotMatch(r.stderr, /chmod/);
+  },
+});
