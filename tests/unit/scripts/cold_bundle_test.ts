@@ -107,6 +107,15 @@ Deno.test("where no cold bundle can be built the CLI runs from the sources, trie
     /from\s*["']\./,
     "help.js is one file",
   );
+  // Deno decodes the source map of main.js and of each file load() imports at every
+  // start: their code is in chunks, each entry file only re-exports (or, main.js,
+  // holds main.ts alone).
+  const sources = (entry: string) =>
+    JSON.parse(Deno.readTextFileSync(join(bundle, `${entry}.map`))).sources as string[];
+  assert.deepEqual(sources("cli/main.js"), ["../../../cli/main.ts"]);
+  for (const entry of ["commands/info.js", "commands/env_recorded.js", "project/project.js"]) {
+    assert.deepEqual(sources(entry), [], `${entry} only re-exports`);
+  }
   // A bug's stack (-v) names the sources, through the linked source maps.
   const stack = await new Deno.Command(join(realTools(), "deno-2.9.6", "deno"), {
     args: [
