@@ -11,7 +11,7 @@
  * - No specifier means any Python 3 of at least `MIN_PYTHON`.
  */
 import { compare, explain, satisfies, valid } from "@renovatebot/pep440";
-import { isSpecifierSet } from "./version_spec.ts";
+import { isSpecifierSet, RELEASE } from "./version_spec.ts";
 
 /** One acceptable interpreter, from a .python-version line, a specifier or --python. */
 export interface PythonRequest {
@@ -63,19 +63,34 @@ export function isValidSpecifier(s: string): boolean {
 
 /** Orders two PEP 440 versions: negative, zero or positive like a sort comparator. */
 export function compareVersions(a: string, b: string): number {
-  return compare(a, b);
+  return RELEASE.test(a) && RELEASE.test(b) ? compareReleases(a, b) : compare(a, b);
+}
+
+/**
+ * compare() of two release-only versions (`3.13.0`, `3.4`): part by part, a missing
+ * part counting as 0, as PEP 440 orders them; -1, 0 or 1 as compare() returns.
+ */
+function compareReleases(a: string, b: string): number {
+  const x = a.split(".");
+  const y = b.split(".");
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = Number(x[i] ?? 0) - Number(y[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
 }
 
 /** True when `version` is a pre-release or dev release (3.13.0rc1, 3.14.0a0). */
 export function isPrerelease(version: string): boolean {
+  if (RELEASE.test(version)) return false;
   const e = explain(version);
   return e !== null && (e.is_prerelease || e.is_devrelease);
 }
 
 /** True when `version` satisfies `spec`, with the pre-release leniency described above. */
 export function versionSatisfies(version: string, spec: string | null): boolean {
-  if (valid(version) === null) return false;
-  if (compare(version, MIN_PYTHON) < 0) return false;
+  if (!RELEASE.test(version) && valid(version) === null) return false;
+  if (compareVersions(version, MIN_PYTHON) < 0) return false;
   if (spec === null) return true;
   if (!isValidSpecifier(spec)) return false;
   if (satisfies(version, spec, { prereleases: true })) return true;

@@ -1,4 +1,6 @@
 import type { PythonRequest } from "../../../src/pypa/specifier.ts";
+import { isSpecifierSet, isVersion } from "../../../src/pypa/version_spec.ts";
+import { compare, valid, validRange } from "@renovatebot/pep440";
 import assert from "node:assert/strict";
 import {
   admitsMinorAtLeast,
@@ -187,5 +189,43 @@ Deno.test("admitsOnlyOlderThanMin() is true for 2.7, <3.4 and ==3.3.*, false for
   }
   for (const spec of ["==3.6.*", ">=3.3", ">=4", "==3.99.*", "not a spec", null]) {
     assert.equal(admitsOnlyOlderThanMin(spec), false, String(spec));
+  }
+});
+
+Deno.test("the release-only shortcuts answer as @renovatebot/pep440 does, over every form they take", () => {
+  const versions = [
+    "0",
+    "3",
+    "3.4",
+    "3.4.0",
+    "3.13.0",
+    "03.013",
+    "3.13.0.0",
+    "10.0",
+    "2.7.18",
+    "4",
+  ];
+  for (const a of versions) {
+    assert.equal(isVersion(a), valid(a) !== null, a);
+    assert.equal(isPrerelease(a), false, a);
+    for (const b of versions) {
+      assert.equal(Math.sign(compareVersions(a, b)), Math.sign(compare(a, b)), `${a} vs ${b}`);
+    }
+    assert.equal(versionSatisfies(a, null), valid(a) !== null && compare(a, "3.4") >= 0, a);
+  }
+  const ops = ["~=", "==", "!=", "<=", ">=", "<", ">", "==="];
+  const clauses: string[] = [];
+  for (const op of ops) {
+    for (const v of ["3", "3.12", "3.12.1", "03.1"]) {
+      for (const star of ["", ".*"]) {
+        for (const space of ["", " "]) clauses.push(`${op}${space}${v}${star}`);
+      }
+    }
+  }
+  for (const c of clauses) {
+    assert.equal(isSpecifierSet(c), validRange(c), c);
+    for (const d of [">=3.8", "<4", "==3.*", "~=3"]) {
+      assert.equal(isSpecifierSet(`${c}, ${d}`), validRange(`${c}, ${d}`), `${c}, ${d}`);
+    }
   }
 });
