@@ -452,7 +452,7 @@ export const CATALOGUE: Case[] = [
       /\.python-version:1: ignored `garbage`/,
       /\.python-version:4: ignored `foo@bar`/,
     ],
-    fix: /expected 3\.12, 3\.12\.1, cpython@3\.12/,
+    fix: /expected 3\.12, cpython@3\.12/,
     after: async (dir) => {
       // The good line decided the interpreter (PY is the newest pyenv Python, not the
       // one a bare search picks first).
