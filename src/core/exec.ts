@@ -192,7 +192,13 @@ const O_RDONLY = 0;
 // A lock file in a clone's committed generation can be a FIFO (an open would wait for
 // a writer forever) or a link: neither is prime's, and neither blocks or is followed.
 const O_NONBLOCK = Deno.build.os === "darwin" ? 0x4 : 0o4000;
-const O_NOFOLLOW = Deno.build.os === "darwin" ? 0x100 : 0o400000;
+// Linux's O_NOFOLLOW differs by architecture: 0o400000 on x86_64 (asm-generic), 0o100000
+// on aarch64 (arch/arm64's fcntl.h, where 0o400000 is O_LARGEFILE and would follow links).
+const O_NOFOLLOW = Deno.build.os === "darwin"
+  ? 0x100
+  : Deno.build.arch === "aarch64"
+  ? 0o100000
+  : 0o400000;
 const LOCK_SH = 1;
 const LOCK_NB = 4;
 
