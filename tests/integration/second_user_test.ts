@@ -93,6 +93,15 @@ async function nobodysEnv(): Promise<Record<string, string>> {
   return testEnv(join(home, "c"), { PRIME_PYTHON: python!, HOME: home });
 }
 
+/** The user (nobody) builds `dir`, then root builds its own generation there (--refresh). */
+async function builtThenRebuiltByRoot(dir: string, user: Record<string, string>): Promise<void> {
+  const first = await runPrime(["sync"], { cwd: dir, env: user, wrap: AS_NOBODY });
+  assert.equal(first.code, 0, first.stderr);
+  const root = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
+  const other = await runPrime(["--refresh", "sync"], { cwd: dir, env: root });
+  assert.equal(other.code, 0, other.stderr);
+}
+
 Deno.test({
   name: "a rebuild after another uid built in the user's clone runs the program and " +
     "warns about the old build it cannot remove" + why,
@@ -100,13 +109,9 @@ Deno.test({
   async fn() {
     const dir = await nobodysClone();
     const user = await nobodysEnv();
-    const root = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
-    const first = await runPrime(["sync"], { cwd: dir, env: user, wrap: AS_NOBODY });
-    assert.equal(first.code, 0, first.stderr);
     // Then root (a container on the same checkout, sudo) builds its own generation in
     // the user's .prime, and the user's next start rebuilds over it.
-    const other = await runPrime(["--refresh", "sync"], { cwd: dir, env: root });
-    assert.equal(other.code, 0, other.stderr);
+    await builtThenRebuiltByRoot(dir, user);
     const r = await runPrime(["app.py"], { cwd: dir, env: user, wrap: AS_NOBODY });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "hello, u, from greeting 1.0\n");
@@ -162,11 +167,7 @@ Deno.test({
   async fn() {
     const dir = await nobodysClone();
     const user = await nobodysEnv();
-    const root = testEnv(await Deno.makeTempDir(), { PRIME_PYTHON: python! });
-    const first = await runPrime(["sync"], { cwd: dir, env: user, wrap: AS_NOBODY });
-    assert.equal(first.code, 0, first.stderr);
-    const other = await runPrime(["--refresh", "sync"], { cwd: dir, env: root });
-    assert.equal(other.code, 0, other.stderr);
+    await builtThenRebuiltByRoot(dir, user);
     const r = await runPrime(["clean"], { cwd: dir, env: user, wrap: AS_NOBODY });
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /cannot remove \.venv/);
