@@ -21,14 +21,32 @@ async function largeDir(): Promise<string | null> {
   return null;
 }
 
+/** Whether this temp file system has directories too large to list (tmpfs's do not grow). */
+const GROWS = await largeDir().then(async (d) =>
+  d !== null && (await Deno.remove(d, { recursive: true }), true)
+);
+const ignore = IGNORE || !GROWS;
+const why = IGNORE
+  ? WHY
+  : GROWS
+  ? ""
+  : " (skipped: directories on this temp file system do not grow)";
+
+/** `prime -v ARGS` in `cwd`, checked to exit 0 and print `out`; its result. */
+async function start(args: string[], cwd: string, env: Record<string, string>, out: RegExp) {
+  const r = await runPrime(["-v", ...args], { cwd, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, out);
+  return r;
+}
+
 Deno.test({
   name:
     "below a directory too large to list, a config file or .python-version made there is seen on the warm path; one recorded keeps it warm" +
-    WHY,
-  ignore: IGNORE,
+    why,
+  ignore,
   async fn() {
-    const big = await largeDir();
-    if (big === null) return; // nothing to hold on this file system
+    const big = (await largeDir())!;
     try {
       const dir = join(big, "repo");
       await Deno.mkdir(dir);
@@ -37,27 +55,22 @@ Deno.test({
       const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }), {
         PRIME_PYTHON: PY!.path,
       });
-      const start = async () => {
-        const r = await runPrime(["-v", "app.py"], { cwd: dir, env });
-        assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^ok$/m);
-        return pathTaken(r);
-      };
-      assert.equal(await start(), "cold", "first build");
-      assert.equal(await start(), "warm", "nothing changed");
+      const taken = async () => pathTaken(await start(["app.py"], dir, env, /^ok$/m));
+      assert.equal(await taken(), "cold", "first build");
+      assert.equal(await taken(), "warm", "nothing changed");
 
       // An absent input in the large directory (the .python-version trail) appears.
       await Deno.writeTextFile(join(big, ".python-version"), `${PY!.minor}\n`);
-      assert.equal(await start(), "cold", ".python-version made in the large directory");
-      assert.equal(await start(), "warm", "rebuilt for it");
+      assert.equal(await taken(), "cold", ".python-version made in the large directory");
+      assert.equal(await taken(), "warm", "rebuilt for it");
 
       // An ancestor config file appears: the member's route must be decided again.
       await Deno.writeTextFile(join(big, "pyproject.toml"), "[tool.other]\nx = 1\n");
-      assert.equal(await start(), "cold", "pyproject.toml made in the large directory");
+      assert.equal(await taken(), "cold", "pyproject.toml made in the large directory");
       // Recorded now (the route names it, with its hash): found again, it keeps the start warm.
-      assert.equal(await start(), "warm", "the route records it");
+      assert.equal(await taken(), "warm", "the route records it");
       await Deno.writeTextFile(join(big, "pyproject.toml"), "[tool.other]\nx = 2\n");
-      assert.equal(await start(), "cold", "the recorded ancestor config edited");
+      assert.equal(await taken(), "cold", "the recorded ancestor config edited");
     } finally {
       await Deno.remove(big, { recursive: true });
     }
@@ -67,29 +80,23 @@ Deno.test({
 Deno.test({
   name:
     "a script with no configuration in a directory too large to list takes the warm path, and a requirements.txt made there gives it a ref root" +
-    WHY,
-  ignore: IGNORE,
+    why,
+  ignore,
   async fn() {
-    const big = await largeDir();
-    if (big === null) return; // nothing to hold on this file system
+    const big = (await largeDir())!;
     try {
       await Deno.writeTextFile(join(big, "solo.py"), "print('solo')\n");
       const env = testEnv(await Deno.makeTempDir({ prefix: "prime-cache-" }), {
         PRIME_PYTHON: PY!.path,
         PRIME_VENV_DRIVER: "venv_pip",
       });
-      const start = async () => {
-        const r = await runPrime(["-v", "solo.py"], { cwd: big, env });
-        assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^solo$/m);
-        return r;
-      };
-      assert.equal(pathTaken(await start()), "cold", "first start");
-      const warm = await start();
+      const solo = () => start(["solo.py"], big, env, /^solo$/m);
+      assert.equal(pathTaken(await solo()), "cold", "first start");
+      const warm = await solo();
       assert.equal(pathTaken(warm), "warm", "nothing changed");
       assert.match(warm.stderr, /no venv \(recorded\)/);
       await Deno.writeTextFile(join(big, "requirements.txt"), "");
-      const after = await start();
+      const after = await solo();
       assert.equal(pathTaken(after), "cold", "requirements.txt made beside the script");
       assert.doesNotMatch(after.stderr, /no venv/, "a project now: built in a venv");
     } finally {
