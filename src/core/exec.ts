@@ -133,7 +133,6 @@ const LIBC_SYMBOLS = {
   open: { parameters: ["buffer", "i32"], result: "i32", nonblocking: true },
   flock: { parameters: ["i32", "i32"], result: "i32", nonblocking: true },
   close: { parameters: ["i32"], result: "i32", nonblocking: true },
-  access: { parameters: ["buffer", "i32"], result: "i32", nonblocking: true },
   faccessat: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
 } as const;
 
@@ -240,11 +239,14 @@ const AT_SYMLINK_NOFOLLOW = Deno.build.os === "darwin" ? 0x20 : 0x100;
  * process, and the first from each new call stack, cost 0.1-0.3 ms each while V8
  * collects the source positions of every frame. A path is absent when nothing of that
  * name is in its directory (`faccessat` with AT_SYMLINK_NOFOLLOW: lstat's answer, a
- * dangling link is there) and that directory can be searched (`access` X_OK): then
+ * dangling link is there) and that directory can be searched (X_OK on `DIR/.`): then
  * its stat and lstat fail with NotFound (or NotADirectory). One that may be there, or
  * cannot be told (a directory that is missing or cannot be searched, no libc), is
- * left out: the caller stats it as before. Each call is a round trip to Deno's
- * blocking thread (the one the in-use lock and exec use anyway).
+ * left out: the caller stats it as before. The directory is asked through faccessat
+ * with the same flag, so a faccessat that fails whatever the name (glibc tries
+ * faccessat2 first, which an older container runtime's seccomp profile refuses with
+ * EPERM, not ENOSYS) answers "cannot be told", never "absent". Each call is a round
+ * trip to Deno's blocking thread (the one the in-use lock and exec use anyway).
  */
 export async function absentPaths(paths: string[]): Promise<Set<string>> {
   const out = new Set<string>();
@@ -262,8 +264,11 @@ export async function absentPaths(paths: string[]): Promise<Set<string>> {
     const dir = i === 0 ? "/" : p.slice(0, i);
     let ok = searchable.get(dir);
     if (ok === undefined) {
-      const d = cString(dir);
-      searchable.set(dir, ok = await libc.symbols.access(d, X_OK) === 0);
+      const d = cString(`${dir === "/" ? "" : dir}/.`);
+      searchable.set(
+        dir,
+        ok = await libc.symbols.faccessat(AT_FDCWD, d, X_OK, AT_SYMLINK_NOFOLLOW) === 0,
+      );
       void d;
     }
     if (ok) out.add(p);
