@@ -660,6 +660,8 @@ export class InputTable {
    * reads it from there. Checks the starts as it goes (valid()); false when one is not.
    */
   #scanStatx(statx: Statx, maybe: number[], absent: number[]): boolean {
+    // Found not whole already (valid()): no scan, which would not check again.
+    if (this.#startsOk === false) return false;
     const out = new Uint8Array(256);
     const w = new Uint32Array(out.buffer);
     const { paths, stats, starts, absent: was } = this.#columns();

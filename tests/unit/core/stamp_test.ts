@@ -338,6 +338,11 @@ Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a sta
     const damaged = InputTable.decode(bytes, paths.length)!;
     assert.equal(await damaged.changes(), null);
     assert.ok(!damaged.valid());
+    // Asked valid() first (gc, vouchedStamp), then changes(): still no answer.
+    const checked = InputTable.decode(bytes, paths.length)!;
+    assert.ok(!checked.valid());
+    assert.equal(await checked.changes(), null, "changes() after valid() said no");
+    assert.ok(!checked.valid(), "still not valid() after changes()");
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
