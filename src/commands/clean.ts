@@ -127,10 +127,6 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
   }
 }
 
-/**
- * A removal the file system refused (a read-only or immutable repo, a directory the
- * user cannot write) as exit 5 naming what could not go; null for anything else.
- */
 /** The paths of a directory's entries (none when it cannot be listed). */
 function entriesOf(dir: string): string[] {
   try {
@@ -140,6 +136,11 @@ function entriesOf(dir: string): string[] {
   }
 }
 
+/**
+ * A removal the file system refused (a read-only or immutable repo, a directory the
+ * user cannot write) as exit 5 naming what could not go; null for anything else.
+ * `paths`: what it tried to remove, to name another uid's among them.
+ */
 function notRemovable(e: unknown, label: string, paths: string[]): VenvError | null {
   if (e instanceof PrimeError) return null;
   const code = (e as { code?: unknown } | null)?.code;
