@@ -59,7 +59,7 @@ async function rooted(
 const HELP_OPTION: OptionSpec = {
   short: "-h",
   long: "--help",
-  help: "print this help (prime help CMD, prime CMD --help: one command)",
+  help: "this help (one command's: prime help CMD, CMD --help)",
   key: "help",
 };
 
@@ -68,7 +68,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   {
     short: "-v",
     long: "--verbose",
-    help: "explain decisions (-vv: installer commands and output)",
+    help: "explain decisions (-vv: installer commands, output)",
     key: "verbose",
   },
   { short: "-q", long: "--quiet", help: "print errors only", key: "quiet" },
@@ -104,7 +104,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   {
     long: "--only-group",
     value: "NAME",
-    help: "install group NAME alone: not the project or its dependencies",
+    help: "install only group NAME, not the project or deps",
     key: "onlyGroups",
     repeat: true,
   },
@@ -115,16 +115,16 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     key: "noGroups",
     repeat: true,
   },
-  { long: "--dev", help: "install the dev group (the default; wins over UV_NO_DEV)", key: "dev" },
+  { long: "--dev", help: "install the dev group (default; wins over UV_NO_DEV)", key: "dev" },
   { long: "--no-dev", help: "leave the dev group out (--no-group dev)", key: "dev" },
   {
     long: "--only-dev",
-    help: "install the dev group alone: not the project or its dependencies",
+    help: "install only the dev group, not the project or deps",
     key: "onlyDev",
   },
   {
     long: "--no-default-groups",
-    help: "leave out the default groups (dev, [tool.uv] default-groups)",
+    help: "no default groups (dev, [tool.uv] default-groups)",
     key: "noDefaultGroups",
   },
   { long: "--all-groups", help: "install every dependency group", key: "allGroups" },
@@ -138,7 +138,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   {
     long: "--no-extra",
     value: "NAME",
-    help: "leave the project's extra NAME out (with --all-extras: all but NAME)",
+    help: "leave extra NAME out (--all-extras: all but NAME)",
     key: "noExtras",
     repeat: true,
   },
@@ -152,8 +152,9 @@ export const COMMANDS = [
   command<{ kind: "sync" }>({
     name: "sync",
     summary: "bring the env up to date; print a short summary",
-    details: `Selects the interpreter, builds the venv if any input changed (under a lock), and
-prints one summary line on stderr. Nothing happens when the env is up to date.`,
+    details: `Selects the interpreter, builds the venv if any input changed (under a lock),
+and prints one summary line on stderr. Nothing happens when the env is up to
+date.`,
     options: [],
     async run(inv) {
       const { syncCommand } = await load("../commands/sync.ts");
@@ -166,10 +167,11 @@ prints one summary line on stderr. Nothing happens when the env is up to date.`,
     details: `Runs CMD with the env active: VIRTUAL_ENV set, the venv's bin first on PATH.
 python, python3 and the venv's python3.X are the venv's python, isolated (-s, no
 user site; -c, -m and the REPL see the working directory first, as plain python
-does; isolation = "strict" gives -I). CMD is looked up in the venv's bin, then on
-PATH, with a warning when a PATH command would use another Python (a shim, an entry
-point, pip); a CMD with a / is run as it is. A python3.X that is not the venv's is
-exit 2. A command found nowhere is exit 127; one that cannot be executed, 126.
+does; isolation = "strict" gives -I). CMD is looked up in the venv's bin, then
+on PATH, with a warning when a PATH command would use another Python (a shim, an
+entry point, pip); a CMD with a / is run as it is. A python3.X that is not the
+venv's is exit 2. A command found nowhere is exit 127; one that cannot be
+executed, 126.
 
   prime run pytest -x
   prime run python -m http.server`,
@@ -185,10 +187,10 @@ exit 2. A command found nowhere is exit 127; one that cannot be executed, 126.
     name: "info",
     summary: "explain every decision; read-only",
     details: `Explains every decision (ref root, config files, env, required version, the
-interpreter and every rejected candidate, the venv and why it is or is not fresh,
-the isolation mode, the install plan) and changes nothing. --json for tools. With
-SCRIPT: the env that script runs in (its PEP 723 script env, or its repo's). It runs
-no code from the repo: a selector script is shown, not run.`,
+interpreter and every rejected candidate, the venv and why it is or is not
+fresh, the isolation mode, the install plan) and changes nothing. --json for
+tools. With SCRIPT: the env that script runs in (its PEP 723 script env, or its
+repo's). It runs no code from the repo: a selector script is shown, not run.`,
     options: [{ long: "--json", help: "print the report as JSON, for tools", key: "json" }],
     args: [{ name: "SCRIPT", key: "script" }],
     async run(inv, c) {
@@ -206,20 +208,21 @@ no code from the repo: a selector script is shown, not run.`,
   command<{ kind: "env"; shell: ShellKind }>({
     name: "env",
     summary: "print activation for eval or direnv",
-    details: `Makes the env fresh, then prints its activation: export lines for eval (sh, bash,
-zsh), set -gx for fish, or JSON. Build messages go to stderr.
+    details: `Makes the env fresh, then prints its activation: export lines for eval (sh,
+bash, zsh), set -gx for fish, or JSON. Build messages go to stderr.
 
   eval "$(prime env)"
   prime env --shell fish | source
 
 The clone's vars and vars_files are exported only after \`prime trust\` (and again
-after any edit to them); names that control shells, the loader, Python's imports or
-prime are refused (exit 3) unless PRIME_ALLOW_VARS names them. See docs/SECURITY.md.`,
+after any edit to them); names that control shells, the loader, Python's imports
+or prime are refused (exit 3) unless PRIME_ALLOW_VARS names them. See
+docs/SECURITY.md.`,
     options: [{
       long: "--shell",
       value: "sh|fish|json",
       choices: ["sh", "fish", "json", "bash", "zsh", "dash", "ksh"],
-      help: "the dialect: sh (also bash, zsh, dash, ksh), fish or json",
+      help: "the dialect: sh (or bash, zsh, dash, ksh), fish, json",
       key: "shell",
       default: "sh",
       parse: parseShell,
@@ -237,13 +240,14 @@ prime are refused (exit 3) unless PRIME_ALLOW_VARS names them. See docs/SECURITY
     name: "shell",
     summary: "start an interactive shell with the env active",
     details: `Starts $SHELL with the env active after your rc files (bash --init-file, zsh
-ZDOTDIR, fish --init-command, ENV for other shells), so your ~/.bashrc cannot put
-another python first. -c CMD runs CMD in that shell and exits with its status.`,
+ZDOTDIR, fish --init-command, ENV for other shells), so your ~/.bashrc cannot
+put another python first. -c CMD runs CMD in that shell and exits with its
+status.`,
     options: [],
     passThrough: {
       short: "-c",
       value: "CMD",
-      help: "run CMD in that shell (it and what follows go to the shell), then exit",
+      help: "run CMD (and what follows) in that shell, then exit",
       key: "args",
     },
     async run(inv, c) {
@@ -256,8 +260,8 @@ another python first. -c CMD runs CMD in that shell and exits with its status.`,
     summary: "write a starter prime.toml (never overwrites)",
     details: `Writes a commented starter prime.toml that detects .python-version,
 pyproject.toml and requirements.txt. An existing prime.toml is never overwritten
-(exit 3). --wrapper writes ./prime instead: a small committed launcher pinning this
-release.`,
+(exit 3). --wrapper writes ./prime instead: a small committed launcher pinning
+this release.`,
     options: [{
       long: "--wrapper",
       help: "write ./prime, a small committed launcher pinning this release",
@@ -286,11 +290,12 @@ With no NAME: prints the current choice and where it comes from. "-" clears it.`
   }),
   command<{ kind: "trust"; revoke: boolean }>({
     name: "trust",
-    summary: "let `prime env`/`prime shell` export this clone's vars",
+    summary: "let `prime env`/`shell` export this clone's vars",
     details: `Lets prime env and prime shell export this clone's vars and vars_files, as they
-are now: the record (outside the clone, in the cache) is keyed by the clone's path and
-the content of its configuration and vars files, so any edit needs a new prime trust,
-as with direnv allow. Read them first. --revoke forgets this clone.`,
+are now: the record (outside the clone, in the cache) is keyed by the clone's
+path and the content of its configuration and vars files, so any edit needs a
+new prime trust, as with direnv allow. Read them first. --revoke forgets this
+clone.`,
     options: [{ long: "--revoke", help: "forget this clone's trust record", key: "revoke" }],
     async run(inv, c) {
       const { trustCommand } = await load("../commands/trust.ts");
@@ -301,10 +306,10 @@ as with direnv allow. Read them first. --revoke forgets this clone.`,
     name: "lock",
     summary: "pin the env's packages in the constraints file",
     details: `Freezes the env's third-party packages (not its editable projects) into
-constraints.txt (constraints-NAME.txt for env NAME), which later builds install under.
---upgrade drops every pin and resolves again (the newest versions the requirements
-allow); --upgrade-package NAME does so for NAME only, the other pins holding. Both
-rebuild the env first and print each pin that moved.
+constraints.txt (constraints-NAME.txt for env NAME), which later builds install
+under. --upgrade drops every pin and resolves again (the newest versions the
+requirements allow); --upgrade-package NAME does so for NAME only, the other
+pins holding. Both rebuild the env first and print each pin that moved.
 
   prime lock --upgrade
   prime lock --upgrade-package requests`,
@@ -320,7 +325,7 @@ rebuild the env first and print each pin that moved.
         long: "--upgrade-package",
         value: "NAME",
         repeat: true,
-        help: "resolve NAME anew, keeping the other pins (repeatable)",
+        help: "resolve NAME anew, keep the other pins (repeatable)",
         key: "upgradePackages",
       },
     ],
@@ -332,8 +337,8 @@ rebuild the env first and print each pin that moved.
   command<{ kind: "clean"; script: string | null }>({
     name: "clean",
     summary: "remove this env's venv (or SCRIPT's env)",
-    details: `Removes this env's venv. With SCRIPT: the script's env (its PEP 723 script env in
-the cache, or its repo's venv). The next start builds it again.`,
+    details: `Removes this env's venv. With SCRIPT: the script's env (its PEP 723 script env
+in the cache, or its repo's venv). The next start builds it again.`,
     options: [],
     args: [{ name: "SCRIPT", key: "script" }],
     async run(inv, c) {
@@ -359,8 +364,8 @@ the cache, or its repo's venv). The next start builds it again.`,
   command<{ kind: "gc"; olderThanDays: number }>({
     name: "gc",
     summary: "remove cached script envs unused for DAYS (30)",
-    details: `Removes cached script envs not used for DAYS days (default 30). An env being built,
-or used by a running program, is skipped.`,
+    details: `Removes cached script envs not used for DAYS days (default 30). An env being
+built, or used by a running program, is skipped.`,
     options: [{
       long: "--older-than",
       value: "DAYS",
@@ -383,15 +388,16 @@ or used by a running program, is skipped.`,
     depsOnly: boolean;
   }>({
     name: "bundle",
-    summary: "write an app dir any matching Python runs, no prime or venv",
+    summary: "write an app dir that any matching Python runs alone",
     details: `Syncs the env, then writes DIR: bin/NAME (a sh launcher), lib/ (the env's
-installed distributions; editable projects installed again, non-editable), app/ (the
-script and python_path dirs), and prime-bundle.json (the Python requirement, wheel
-tags, entry, content hash). DIR/bin/NAME then runs with any Python that fits, with no
-prime, venv or network; it may be moved, copied, read-only or linked from /usr/bin.
-ENTRY is a script, a module:function, or a console script of the env. An existing DIR
-must be empty or an earlier bundle. --deps-only writes lib/ (and the manifest) alone;
---dry-run lists what goes into lib/, with sizes, and writes nothing.
+installed distributions; editable projects installed again, non-editable), app/
+(the script and python_path dirs), and prime-bundle.json (the Python
+requirement, wheel tags, entry, content hash). DIR/bin/NAME then runs with any
+Python that fits, with no prime, venv or network; it may be moved, copied,
+read-only or linked from /usr/bin. ENTRY is a script, a module:function, or a
+console script of the env. An existing DIR must be empty or an earlier bundle.
+--deps-only writes lib/ (and the manifest) alone; --dry-run lists what goes into
+lib/, with sizes, and writes nothing.
 
   prime bundle app.py --output dist/app
   prime bundle mypkg.cli:main --name mytool -o /usr/share/mytool`,

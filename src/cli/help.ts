@@ -9,10 +9,36 @@ import { reportError } from "./report.ts";
 import { suggest } from "../config/suggest.ts";
 import { coldHelp } from "./load.ts";
 
-/** Where the summaries start in the usage list. */
-const SUMMARY_COLUMN = 39;
-/** The widest usage line that keeps its summary beside it. */
-const LINE_WIDTH = 100;
+/** Where the summaries start in the usage list (0-based column). */
+const SUMMARY_COLUMN = 27;
+/** Where an option's text starts (0-based column). */
+const OPTION_COLUMN = 27;
+/** The widest line of any help page (tests/unit/cli/help_test.ts walks them all). */
+export const HELP_WIDTH = 80;
+
+/**
+ * `head`, then `text` from `column` on, broken at spaces so that no line passes
+ * HELP_WIDTH; the lines after the first start at `column`. A head as wide as the
+ * column or wider puts the text on the next line.
+ */
+function hanging(head: string, text: string, column: number): string {
+  const lines: string[] = [];
+  let line = head.length <= column - 2 ? head.padEnd(column) : `${head}\n${" ".repeat(column)}`;
+  let room = HELP_WIDTH - column;
+  let used = 0;
+  for (const word of text.split(" ")) {
+    if (used > 0 && used + 1 + word.length > room) {
+      lines.push(line);
+      line = " ".repeat(column);
+      used = 0;
+      room = HELP_WIDTH - column;
+    }
+    line += used > 0 ? ` ${word}` : word;
+    used += (used > 0 ? 1 : 0) + word.length;
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
 
 /** The command names help knows, in help order. */
 export function helpTopics(): string[] {
@@ -36,18 +62,22 @@ export function usageOf(spec: CommandSpec): string {
   ].filter(Boolean).join(" ");
 }
 
-/** One line of the usage list: the usage, then the summary (below it if it does not fit). */
+/**
+ * One entry of the usage list: the usage, then the summary (beside it where both fit
+ * in HELP_WIDTH, else from SUMMARY_COLUMN on the next line).
+ */
 function usageLine(usage: string, summary: string): string {
-  const left = `  prime [OPTIONS]${usage ? ` ${usage}` : ""}`;
-  if (left.length <= SUMMARY_COLUMN - 4) return left.padEnd(SUMMARY_COLUMN - 2) + summary;
-  if (left.length + 3 + summary.length <= LINE_WIDTH) return `${left}   ${summary}`;
-  return `${left}\n${" ".repeat(SUMMARY_COLUMN - 2)}${summary}`;
+  const left = `  prime${usage ? ` ${usage}` : ""}`;
+  if (left.length > SUMMARY_COLUMN - 2 && left.length + 3 + summary.length <= HELP_WIDTH) {
+    return `${left}   ${summary}`;
+  }
+  return hanging(left, summary, SUMMARY_COLUMN);
 }
 
 /** One option and what it does: `  -v, --verbose            explain decisions`. */
 function optionLine(o: OptionSpec): string {
   const names = o.short && o.long ? `${o.short}, ${o.long}` : o.short ?? `    ${o.long}`;
-  return `  ${`${names}${o.value ? ` ${o.value}` : ""}`.padEnd(23)}  ${o.help}`;
+  return hanging(`  ${names}${o.value ? ` ${o.value}` : ""}`, o.help, OPTION_COLUMN);
 }
 
 /** The global options and the exit codes: the tail of every help page. */
@@ -58,7 +88,7 @@ ${GLOBAL_OPTIONS.map(optionLine).join("\n")}
 
 Exit codes: the program's own; 2 usage, 3 configuration, 4 no interpreter,
 5 venv creation, 6 install, 7 lock timeout, 8 prime itself could not be fetched,
-70 internal error; 126/127 the program could not be executed/found, as in a shell.
+70 internal error; 126/127 the program could not be run/found, as in a shell.
 `;
 }
 
@@ -85,7 +115,7 @@ export function helpText(): string {
   ];
   return `prime ${PRIME_VERSION}: an isolated Python for a repo or a script, in one command
 
-Usage:
+Usage: prime [OPTIONS] [COMMAND | SCRIPT] [ARGS...]
 ${lines.join("\n")}
 
 ${globalSection()}`;
