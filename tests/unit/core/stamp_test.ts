@@ -17,6 +17,7 @@ import { expandGlobs } from "../../../src/core/glob.ts";
 import { libcStatx } from "../../../src/core/exec.ts";
 import { FINE_RACY_MS, RACY_MS } from "../../../src/core/files.ts";
 import { PRIME_VERSION } from "../../../src/core/version.ts";
+import { need, requires } from "../../helpers/requires.ts";
 
 /** A build a minute after its files were written: their stats are past any clock tick (RACY_MS). */
 const builtLater = () => Date.now() + 60_000;
@@ -264,175 +265,185 @@ Deno.test("InputTable.decode() refuses bytes that are not a table of n inputs; a
   }
 });
 
-Deno.test("InputTable.changes() over thousands of inputs (statx) sees what a stat would, and the hash decides", async () => {
-  if (Deno.build.os !== "linux") {
-    console.warn("skipped: statx is Linux's (elsewhere the table uses Deno.statSync)");
-    return;
-  }
-  const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-table-" }));
-  try {
-    const paths: string[] = [];
-    for (let d = 0; d < 12; d++) {
-      Deno.mkdirSync(`${root}/d${d}`);
-      for (let f = 0; f < 100; f++) {
-        const p = `${root}/d${d}/f${f}.c`;
-        Deno.writeTextFileSync(p, `int f${d}_${f};\n`);
-        paths.push(p);
+/** statx is Linux's: elsewhere the table uses Deno.statSync, which the tests above cover. */
+const statx = requires(need(Deno.build.os === "linux", "statx is Linux's"));
+
+Deno.test({
+  name:
+    "InputTable.changes() over thousands of inputs (statx) sees what a stat would, and the hash decides" +
+    statx.why,
+  ignore: statx.ignore,
+  async fn() {
+    const root = await Deno.realPath(await Deno.makeTempDir({ prefix: "prime-table-" }));
+    try {
+      const paths: string[] = [];
+      for (let d = 0; d < 12; d++) {
+        Deno.mkdirSync(`${root}/d${d}`);
+        for (let f = 0; f < 100; f++) {
+          const p = `${root}/d${d}/f${f}.c`;
+          Deno.writeTextFileSync(p, `int f${d}_${f};\n`);
+          paths.push(p);
+        }
       }
+      paths.push(`${root}/absent.txt`);
+      Deno.mkdirSync(`${root}/naïve dir`);
+      Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
+      paths.push(`${root}/naïve dir/café\n.c`);
+      assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
+      const stamp = {
+        inputs: await hashInputs(paths),
+        inputStats: statInputs(paths, builtLater()),
+      };
+      const table = () => InputTable.decode(InputTable.of(stamp).encode(), paths.length)!;
+      const changed = async () => {
+        const [was, now] = (await table().changes())!;
+        return { read: was.map((i) => i.path.slice(root.length)), why: inputChange(was, now) };
+      };
+      assert.deepEqual(await changed(), { read: [], why: null }, "unchanged: nothing read");
+
+      // Touched, not edited: read again (the stat differs), and the same content is fresh.
+      const a = `${root}/d3/f7.c`;
+      const st = Deno.statSync(a);
+      Deno.utimeSync(a, st.atime!, new Date(st.mtime!.getTime() + 5000));
+      assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: null });
+      // Edited with its size and mtime put back, in place (the same inode): the stat
+      // signature vouches for the content, as make's does, so it is not read.
+      Deno.utimeSync(a, st.atime!, st.mtime!);
+      Deno.writeTextFileSync(a, "int f3_X;\n");
+      Deno.utimeSync(a, st.atime!, st.mtime!);
+      assert.deepEqual(await changed(), { read: [], why: null });
+      // The same size and mtime on another file (a safe-write's rename): another inode.
+      Deno.writeTextFileSync(`${a}.new`, "int f3_Y;\n");
+      Deno.renameSync(`${a}.new`, a);
+      Deno.utimeSync(a, st.atime!, st.mtime!);
+      assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: `${a} changed` });
+      Deno.writeTextFileSync(a, "int f3_7;\n");
+      stamp.inputStats = statInputs(paths, builtLater());
+
+      Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0 = 1;\n");
+      assert.equal((await changed()).why, `${root}/d0/f0.c changed`);
+      Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0;\n");
+      stamp.inputStats = statInputs(paths, builtLater());
+      Deno.removeSync(`${root}/d11/f99.c`);
+      assert.equal((await changed()).why, `${root}/d11/f99.c was removed`);
+      Deno.mkdirSync(`${root}/d11/f99.c`);
+      assert.deepEqual((await changed()).read, ["/d11/f99.c"], "a directory is not the file");
+      Deno.removeSync(`${root}/d11/f99.c`);
+      Deno.writeTextFileSync(`${root}/d11/f99.c`, "int f11_99;\n");
+      Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c = 1;\n");
+      assert.equal((await changed()).why, `${root}/naïve dir/café\n.c changed`);
+      Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
+      stamp.inputStats = statInputs(paths, builtLater());
+      Deno.writeTextFileSync(`${root}/absent.txt`, "");
+      assert.equal((await changed()).why, `${root}/absent.txt appeared`);
+
+      // A path start moved inside another path: the scan, which checks the starts as it
+      // goes, answers nothing (the warm path goes cold), and the table is not valid().
+      const bytes = InputTable.of(stamp).encode();
+      const at = paths.length * 3 * 8 + 4 * 700; // input 700's start
+      const view = new DataView(bytes.buffer);
+      view.setUint32(at, view.getUint32(at, true) + 2, true);
+      const damaged = InputTable.decode(bytes, paths.length)!;
+      assert.equal(await damaged.changes(), null);
+      assert.ok(!damaged.valid());
+      // Asked valid() first (gc, vouchedStamp), then changes(): still no answer.
+      const checked = InputTable.decode(bytes, paths.length)!;
+      assert.ok(!checked.valid());
+      assert.equal(await checked.changes(), null, "changes() after valid() said no");
+      assert.ok(!checked.valid(), "still not valid() after changes()");
+    } finally {
+      Deno.removeSync(root, { recursive: true });
     }
-    paths.push(`${root}/absent.txt`);
-    Deno.mkdirSync(`${root}/naïve dir`);
-    Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
-    paths.push(`${root}/naïve dir/café\n.c`);
-    assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
-    const stamp = { inputs: await hashInputs(paths), inputStats: statInputs(paths, builtLater()) };
-    const table = () => InputTable.decode(InputTable.of(stamp).encode(), paths.length)!;
-    const changed = async () => {
-      const [was, now] = (await table().changes())!;
-      return { read: was.map((i) => i.path.slice(root.length)), why: inputChange(was, now) };
-    };
-    assert.deepEqual(await changed(), { read: [], why: null }, "unchanged: nothing read");
-
-    // Touched, not edited: read again (the stat differs), and the same content is fresh.
-    const a = `${root}/d3/f7.c`;
-    const st = Deno.statSync(a);
-    Deno.utimeSync(a, st.atime!, new Date(st.mtime!.getTime() + 5000));
-    assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: null });
-    // Edited with its size and mtime put back, in place (the same inode): the stat
-    // signature vouches for the content, as make's does, so it is not read.
-    Deno.utimeSync(a, st.atime!, st.mtime!);
-    Deno.writeTextFileSync(a, "int f3_X;\n");
-    Deno.utimeSync(a, st.atime!, st.mtime!);
-    assert.deepEqual(await changed(), { read: [], why: null });
-    // The same size and mtime on another file (a safe-write's rename): another inode.
-    Deno.writeTextFileSync(`${a}.new`, "int f3_Y;\n");
-    Deno.renameSync(`${a}.new`, a);
-    Deno.utimeSync(a, st.atime!, st.mtime!);
-    assert.deepEqual(await changed(), { read: ["/d3/f7.c"], why: `${a} changed` });
-    Deno.writeTextFileSync(a, "int f3_7;\n");
-    stamp.inputStats = statInputs(paths, builtLater());
-
-    Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0 = 1;\n");
-    assert.equal((await changed()).why, `${root}/d0/f0.c changed`);
-    Deno.writeTextFileSync(`${root}/d0/f0.c`, "int f0_0;\n");
-    stamp.inputStats = statInputs(paths, builtLater());
-    Deno.removeSync(`${root}/d11/f99.c`);
-    assert.equal((await changed()).why, `${root}/d11/f99.c was removed`);
-    Deno.mkdirSync(`${root}/d11/f99.c`);
-    assert.deepEqual((await changed()).read, ["/d11/f99.c"], "a directory is not the file");
-    Deno.removeSync(`${root}/d11/f99.c`);
-    Deno.writeTextFileSync(`${root}/d11/f99.c`, "int f11_99;\n");
-    Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c = 1;\n");
-    assert.equal((await changed()).why, `${root}/naïve dir/café\n.c changed`);
-    Deno.writeTextFileSync(`${root}/naïve dir/café\n.c`, "int c;\n");
-    stamp.inputStats = statInputs(paths, builtLater());
-    Deno.writeTextFileSync(`${root}/absent.txt`, "");
-    assert.equal((await changed()).why, `${root}/absent.txt appeared`);
-
-    // A path start moved inside another path: the scan, which checks the starts as it
-    // goes, answers nothing (the warm path goes cold), and the table is not valid().
-    const bytes = InputTable.of(stamp).encode();
-    const at = paths.length * 3 * 8 + 4 * 700; // input 700's start
-    const view = new DataView(bytes.buffer);
-    view.setUint32(at, view.getUint32(at, true) + 2, true);
-    const damaged = InputTable.decode(bytes, paths.length)!;
-    assert.equal(await damaged.changes(), null);
-    assert.ok(!damaged.valid());
-    // Asked valid() first (gc, vouchedStamp), then changes(): still no answer.
-    const checked = InputTable.decode(bytes, paths.length)!;
-    assert.ok(!checked.valid());
-    assert.equal(await checked.changes(), null, "changes() after valid() said no");
-    assert.ok(!checked.valid(), "still not valid() after changes()");
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
+  },
 });
 
-Deno.test("staleReason() over 1,000 globbed inputs (statx for the files and the walk's directories) sees a link, a renamed directory, a new inode and a new match", async () => {
-  if (Deno.build.os !== "linux") {
-    console.warn("skipped: statx is Linux's (elsewhere the table uses Deno.statSync)");
-    return;
-  }
-  const { root, venv, stamp } = await fixture();
-  try {
-    for (let d = 0; d < 10; d++) {
-      Deno.mkdirSync(`${root}/src/d${d}`, { recursive: true });
-      for (let f = 0; f < 100; f++) {
-        Deno.writeTextFileSync(`${root}/src/d${d}/f${f}.c`, `int f${f};\n`);
+Deno.test({
+  name:
+    "staleReason() over 1,000 globbed inputs (statx for the files and the walk's directories) sees a link, a renamed directory, a new inode and a new match" +
+    statx.why,
+  ignore: statx.ignore,
+  async fn() {
+    const { root, venv, stamp } = await fixture();
+    try {
+      for (let d = 0; d < 10; d++) {
+        Deno.mkdirSync(`${root}/src/d${d}`, { recursive: true });
+        for (let f = 0; f < 100; f++) {
+          Deno.writeTextFileSync(`${root}/src/d${d}/f${f}.c`, `int f${f};\n`);
+        }
       }
+      const dirs: Record<string, number> = {};
+      const globbed = expandGlobs(root, ["src/**/*.c"], dirs);
+      assert.equal(globbed.length, 1000);
+      const s: Stamp = {
+        ...stamp,
+        inputs: [...stamp.inputs, ...await hashInputs(globbed)],
+        inputGlobs: { root, patterns: ["src/**/*.c"], dirs },
+        inputStats: statInputs(globbed, builtLater()),
+      };
+      assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
+      assert.equal(await stale(s, venv), null);
+      const keep = (p: string) => {
+        const st = Deno.statSync(p);
+        return () => Deno.utimeSync(p, st.atime!, st.mtime!);
+      };
+
+      // A file replaced by a link to the same content: read through the link, still fresh;
+      // to other content, changed.
+      const a = `${root}/src/d2/f5.c`;
+      const d2 = keep(`${root}/src/d2`);
+      Deno.writeTextFileSync(`${root}/elsewhere.c`, "int f5;\n");
+      Deno.removeSync(a);
+      Deno.symlinkSync(`${root}/elsewhere.c`, a);
+      d2();
+      assert.equal(await stale(s, venv), null, "the same content through a link");
+      Deno.writeTextFileSync(`${root}/elsewhere.c`, "int g5;\n");
+      assert.equal(await stale(s, venv), `${a} changed`);
+      Deno.removeSync(a);
+      Deno.writeTextFileSync(a, "int f5;\n");
+      d2();
+
+      // Deleted, and a file of the same size made in its place: a new mtime.
+      const b = `${root}/src/d7/f70.c`;
+      const bTimes = keep(b);
+      const d7 = keep(`${root}/src/d7`);
+      Deno.removeSync(b);
+      Deno.writeTextFileSync(b, "int X70;\n");
+      d7();
+      assert.equal(await stale(s, venv), `${b} changed`);
+      // The same size and mtime on another file moved over it (a safe-write's rename): another
+      // inode, so it is read, and the hash decides.
+      Deno.writeTextFileSync(`${root}/src/d7/other`, "int Y70;\n");
+      Deno.renameSync(`${root}/src/d7/other`, b);
+      bTimes();
+      d7();
+      assert.equal(await stale(s, venv), `${b} changed`);
+      Deno.writeTextFileSync(b, "int f70;\n");
+      s.inputStats = statInputs(globbed, builtLater());
+      s.inputGlobs!.dirs = {};
+      expandGlobs(root, ["src/**/*.c"], s.inputGlobs!.dirs);
+      assert.equal(await stale(s, venv), null);
+
+      // A new match where the walked directory's mtime is kept is not seen (one stat of
+      // the directory vouches for its entries); once the mtime moves, it is.
+      const src = keep(`${root}/src/d4`);
+      Deno.writeTextFileSync(`${root}/src/d4/new.c`, "");
+      src();
+      assert.equal(await stale(s, venv), null, "an unchanged directory is not listed");
+      Deno.utimeSync(`${root}/src/d4`, new Date(), new Date(Date.now() + 5000));
+      assert.equal(await stale(s, venv), `new input ${root}/src/d4/new.c`);
+      Deno.removeSync(`${root}/src/d4/new.c`);
+
+      // A directory renamed: its files are new inputs, and the old ones are gone.
+      Deno.renameSync(`${root}/src/d9`, `${root}/src/e9`);
+      assert.equal(await stale(s, venv), `new input ${root}/src/e9/f0.c`);
+      Deno.renameSync(`${root}/src/e9`, `${root}/src/x9`);
+      Deno.mkdirSync(`${root}/src/e9`);
+      Deno.renameSync(`${root}/src/x9`, `${root}/src/e9/d9`);
+      assert.match((await stale(s, venv))!, /new input .*\/src\/e9\/d9\/f0\.c/);
+    } finally {
+      Deno.removeSync(root, { recursive: true });
     }
-    const dirs: Record<string, number> = {};
-    const globbed = expandGlobs(root, ["src/**/*.c"], dirs);
-    assert.equal(globbed.length, 1000);
-    const s: Stamp = {
-      ...stamp,
-      inputs: [...stamp.inputs, ...await hashInputs(globbed)],
-      inputGlobs: { root, patterns: ["src/**/*.c"], dirs },
-      inputStats: statInputs(globbed, builtLater()),
-    };
-    assert.ok(libcStatx(), "statx is bound (else this would test Deno.statSync again)");
-    assert.equal(await stale(s, venv), null);
-    const keep = (p: string) => {
-      const st = Deno.statSync(p);
-      return () => Deno.utimeSync(p, st.atime!, st.mtime!);
-    };
-
-    // A file replaced by a link to the same content: read through the link, still fresh;
-    // to other content, changed.
-    const a = `${root}/src/d2/f5.c`;
-    const d2 = keep(`${root}/src/d2`);
-    Deno.writeTextFileSync(`${root}/elsewhere.c`, "int f5;\n");
-    Deno.removeSync(a);
-    Deno.symlinkSync(`${root}/elsewhere.c`, a);
-    d2();
-    assert.equal(await stale(s, venv), null, "the same content through a link");
-    Deno.writeTextFileSync(`${root}/elsewhere.c`, "int g5;\n");
-    assert.equal(await stale(s, venv), `${a} changed`);
-    Deno.removeSync(a);
-    Deno.writeTextFileSync(a, "int f5;\n");
-    d2();
-
-    // Deleted, and a file of the same size made in its place: a new mtime.
-    const b = `${root}/src/d7/f70.c`;
-    const bTimes = keep(b);
-    const d7 = keep(`${root}/src/d7`);
-    Deno.removeSync(b);
-    Deno.writeTextFileSync(b, "int X70;\n");
-    d7();
-    assert.equal(await stale(s, venv), `${b} changed`);
-    // The same size and mtime on another file moved over it (a safe-write's rename): another
-    // inode, so it is read, and the hash decides.
-    Deno.writeTextFileSync(`${root}/src/d7/other`, "int Y70;\n");
-    Deno.renameSync(`${root}/src/d7/other`, b);
-    bTimes();
-    d7();
-    assert.equal(await stale(s, venv), `${b} changed`);
-    Deno.writeTextFileSync(b, "int f70;\n");
-    s.inputStats = statInputs(globbed, builtLater());
-    s.inputGlobs!.dirs = {};
-    expandGlobs(root, ["src/**/*.c"], s.inputGlobs!.dirs);
-    assert.equal(await stale(s, venv), null);
-
-    // A new match where the walked directory's mtime is kept is not seen (one stat of
-    // the directory vouches for its entries); once the mtime moves, it is.
-    const src = keep(`${root}/src/d4`);
-    Deno.writeTextFileSync(`${root}/src/d4/new.c`, "");
-    src();
-    assert.equal(await stale(s, venv), null, "an unchanged directory is not listed");
-    Deno.utimeSync(`${root}/src/d4`, new Date(), new Date(Date.now() + 5000));
-    assert.equal(await stale(s, venv), `new input ${root}/src/d4/new.c`);
-    Deno.removeSync(`${root}/src/d4/new.c`);
-
-    // A directory renamed: its files are new inputs, and the old ones are gone.
-    Deno.renameSync(`${root}/src/d9`, `${root}/src/e9`);
-    assert.equal(await stale(s, venv), `new input ${root}/src/e9/f0.c`);
-    Deno.renameSync(`${root}/src/e9`, `${root}/src/x9`);
-    Deno.mkdirSync(`${root}/src/e9`);
-    Deno.renameSync(`${root}/src/x9`, `${root}/src/e9/d9`);
-    assert.match((await stale(s, venv))!, /new input .*\/src\/e9\/d9\/f0\.c/);
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
+  },
 });
 
 Deno.test("staleReason(): an input its glob no longer reaches (its directory replaced by a link, or made a venv) is stale, though the file through the link is the same", async () => {
