@@ -11,7 +11,7 @@ import { loadConfig } from "../config/load.ts";
 import { pickEnv, readPythonVersionRequirement, resolveSettings } from "../config/settings.ts";
 import { requestFromSpecifier } from "../python/python_version.ts";
 import { findPythonVersionFileTrail } from "../core/python_version_scan.ts";
-import { selectPython } from "../python/select.ts";
+import { NAMES_NOTHING, selectPython } from "../python/select.ts";
 import { readUseChoice } from "../core/use_choice.ts";
 import { ownCacheDir } from "../core/paths.ts";
 import * as log from "../log.ts";
@@ -151,6 +151,24 @@ export async function selectFor(
   return (await selectWithRequirement(p, required, allowMissing)).selection;
 }
 
+/**
+ * A variable that names no interpreter and no version (PYENV_VERSION=nonexist, where
+ * pyenv itself stops: "version `nonexist' is not installed") is ignored, and said so
+ * with what is used instead (docs/DESIGN.md "The user's Python").
+ */
+function warnNamesNothing(selection: Selection): void {
+  for (const c of selection.ignoredChoices ?? []) {
+    if ((c.rule !== "PYENV_VERSION" && c.rule !== "UV_PYTHON") || c.why !== NAMES_NOTHING) continue;
+    const py = selection.python;
+    const by = selection.choice ? `, from ${selection.choice.rule}` : "";
+    log.warn(
+      `${c.rule}=${c.value} ${c.why}${
+        c.rule === "PYENV_VERSION" ? " (pyenv would stop: version not installed)" : ""
+      }; ignoring it, prime uses ${py ? `${py.path} (${py.version}${by})` : "none"} instead`,
+    );
+  }
+}
+
 /** Selection plus the requirement it was made against. */
 export async function selectWithRequirement(
   p: Project,
@@ -186,6 +204,7 @@ export async function selectWithRequirement(
     env,
     allowMissing,
   });
+  warnNamesNothing(selection);
   return { selection, required: req };
 }
 

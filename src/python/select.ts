@@ -116,6 +116,9 @@ function highest(infos: PythonInfo[]): PythonInfo {
   return best;
 }
 
+/** Why a choice whose words name no interpreter and no version did not decide. */
+export const NAMES_NOTHING = "names no installed version, pyenv env or interpreter";
+
 /**
  * Chooses among probed candidates (pure). Requests are tried in order and the first
  * one that anything satisfies wins. Within it, the user's choices decide first (the
@@ -154,7 +157,14 @@ export function pickPython(
     winning = r;
     for (const c of choices) {
       choiceFiles.push(...c.files);
-      if (c.requests.length === 0 && c.paths.length === 0) continue;
+      if (c.requests.length === 0 && c.paths.length === 0) {
+        // A choice that names nothing at all (PYENV_VERSION=nonexist: no pyenv install or
+        // env, nor a version) is listed too; one with no value (no such file) is not.
+        if (c.value !== "") {
+          ignoredChoices.push({ rule: c.rule, value: c.value, why: NAMES_NOTHING });
+        }
+        continue;
+      }
       const named = sat.filter((i) => matchesChoice(i, c));
       if (named.length) {
         chosen = firstNamed(named, c);

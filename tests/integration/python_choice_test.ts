@@ -210,3 +210,23 @@ Deno.test({
     assert.match(gone.stderr, /nor a pyenv install or env/);
   },
 });
+
+Deno.test({
+  name:
+    "PYENV_VERSION naming no install or env (pyenv: `version not installed`) is ignored with a warning naming what is used, and info lists it" +
+    why,
+  ignore,
+  async fn() {
+    const { run } = await setup();
+    const r = await run({ PYENV_VERSION: "nonexist" });
+    assert.equal(r.stdout.trim(), low.minor, "pyenv's global version decides instead");
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `warning: PYENV_VERSION=nonexist names no installed version.*prime uses \\S+ \\(${low.version}, from pyenv global`,
+      ),
+    );
+    const info = await run({ PYENV_VERSION: "nonexist" }, ["info"]);
+    assert.match(info.stdout, /ignored: PYENV_VERSION = nonexist: names no installed version/);
+  },
+});
