@@ -14,7 +14,7 @@ import { isTable } from "../config/schema.ts";
 import { exampleLine } from "../config/keys.ts";
 import { ConfigError, errorMessage } from "../core/errors.ts";
 import * as log from "../log.ts";
-import { isFile, parentDir } from "../core/files.ts";
+import { isFile } from "../core/files.ts";
 import { readBoundedText } from "../core/paths.ts";
 
 /** What init found in the directory. */
@@ -152,41 +152,6 @@ export function renderStarterConfig(f: InitFacts): string {
   return out.join("\n") + "\n";
 }
 
-/** Which of the venv ignore lines (`.venv/` and the per-env one) the .gitignore texts lack. Pure. */
-export function missingIgnoreLines(gitignores: string[]): string[] {
-  let base = false;
-  let envs = false;
-  for (const text of gitignores) {
-    for (const raw of text.split(/\r?\n/)) {
-      const line = raw.trim();
-      if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
-      const p = line.replace(/^\/|^\*\*\//, "").replace(/\/$/, "");
-      if (p === ".venv" || p === ".venv*" || p === ".venv/") base = true;
-      if (p === ".venv*" || p === ".venv-*") envs = true;
-    }
-  }
-  return [...(base ? [] : [".venv/"]), ...(envs ? [] : [".venv-*/"])];
-}
-
-/** The .gitignore files that apply to `dir`: its own and its parents' up to the git root. */
-function applicableGitignores(dir: string): string[] {
-  const out: string[] = [];
-  let d = dir;
-  while (true) {
-    try {
-      out.push(readBoundedText(`${d}/.gitignore`));
-    } catch { /* none here */ }
-    try {
-      Deno.lstatSync(`${d}/.git`);
-      break;
-    } catch { /* not the git root */ }
-    const parent = parentDir(d);
-    if (parent === null) break;
-    d = parent;
-  }
-  return out;
-}
-
 function readPyproject(dir: string): { pyproject: PyProject | null; toolPrime: boolean } {
   const path = `${dir}/pyproject.toml`;
   let text: string;
@@ -285,13 +250,8 @@ export async function initCommand(_o: GlobalOptions, startDir: string): Promise<
   if (previousRoot !== null && previousRoot !== dir) {
     log.info(`prime: note: ${dir} is now its own ref root; until now it used ${previousRoot}`);
   }
-  const missing = missingIgnoreLines(applicableGitignores(dir));
-  if (missing.length > 0) {
-    log.info(
-      `prime: add ${missing.length === 1 ? "this line" : "these lines"} to .gitignore so ` +
-        `venvs stay out of git:\n${missing.map((m) => `  ${m}`).join("\n")}`,
-    );
-  }
+  // No .gitignore advice: the venv directories and .prime/ each hold a .gitignore of
+  // `*`, so git never lists them (docs/DESIGN.md "`.venv` as git ... sees it").
   log.info("prime: next, run `prime` to build the venv, or `prime info` to see the decisions");
   return 0;
 }

@@ -23,7 +23,8 @@ Deno.test("prime init writes a commented prime.toml from what the repo has", asy
     r.stderr,
     /wrote .*prime\.toml \(based on \.python-version, pyproject\.toml, requirements\.txt\)/,
   );
-  assert.match(r.stderr, /\.gitignore[^\n]*\n {2}\.venv\/\n {2}\.venv-\*\/\n/);
+  // No .gitignore advice: the venvs and .prime/ ignore themselves (the test below).
+  assert.doesNotMatch(r.stderr, /gitignore/);
   assert.deepEqual(
     [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
     [".gitignore", ".python-version", "prime.toml", "pyproject.toml", "requirements.txt"],
@@ -77,5 +78,43 @@ Deno.test({
     const out = JSON.parse(info.stdout);
     assert.deepEqual(out.config_files, [join(dir, "prime.toml")]);
     assert.equal(out.required_python_version.value, py!.minor);
+  },
+});
+
+Deno.test({
+  name: "prime init gives no .gitignore advice, and git lists no venv or .prime after builds" +
+    requires(need(py, "no Python >= 3.8 under $PYENV_ROOT/versions")).why,
+  ignore: py === undefined,
+  async fn() {
+    const dir = await tempTree({
+      ".python-version": `${py!.minor}\n`,
+      "requirements.txt": "\n",
+      ".gitignore": "__pycache__/\n",
+    });
+    const env = testEnv(await Deno.makeTempDir(), { PRIME_VENV_DRIVER: "venv_pip" });
+    const git = new Deno.Command("git", { args: ["init", "-q"], cwd: dir }).outputSync();
+    assert.equal(git.code, 0, new TextDecoder().decode(git.stderr));
+    const init = await runPrime(["init"], { cwd: dir, env });
+    assert.equal(init.code, 0, init.stderr);
+    assert.doesNotMatch(init.stderr, /gitignore/);
+    await Deno.writeTextFile(join(dir, "prime.toml"), "\n[env.dev]\ndependencies = []\n", {
+      append: true,
+    });
+    for (const args of [[], ["-e", "dev"]]) {
+      const r = await runPrime(args, { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    for (const d of [".venv", ".venv-dev", ".prime"]) Deno.statSync(join(dir, d));
+    const status = new Deno.Command("git", {
+      args: ["status", "--porcelain", "--untracked-files=all"],
+      cwd: dir,
+    }).outputSync();
+    const listed = new TextDecoder().decode(status.stdout).split("\n").filter(Boolean).sort();
+    assert.deepEqual(listed, [
+      "?? .gitignore",
+      "?? .python-version",
+      "?? prime.toml",
+      "?? requirements.txt",
+    ]);
   },
 });

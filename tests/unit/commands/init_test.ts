@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  type InitFacts,
-  missingIgnoreLines,
-  renderStarterConfig,
-} from "../../../src/commands/init.ts";
+import { type InitFacts, renderStarterConfig } from "../../../src/commands/init.ts";
 import { parseToml } from "../../../src/config/toml.ts";
 import { CONFIG_KEYS, validateConfig } from "../../../src/config/schema.ts";
 
@@ -55,20 +51,4 @@ Deno.test("renderStarterConfig() explains the pyproject defaults it found", () =
   const noBuild = renderStarterConfig({ ...NONE, pyproject: { ...PY, hasBuildSystem: false } });
   assert.match(noBuild, /no \[build-system\], so its \[project\]\.dependencies are installed/);
   assert.deepEqual(load(noBuild), { base: {}, envs: {} });
-});
-
-Deno.test("missingIgnoreLines() suggests only the venv lines a .gitignore lacks", () => {
-  const table: Array<[string[], string[]]> = [
-    [[], [".venv/", ".venv-*/"]],
-    [["node_modules/\n"], [".venv/", ".venv-*/"]],
-    [[".venv\n"], [".venv-*/"]],
-    [["/.venv/\r\n.venv-*/\r\n"], []],
-    [[".venv*\n"], []],
-    [["**/.venv/\n"], [".venv-*/"]],
-    [["# .venv/\n!.venv-*\n"], [".venv/", ".venv-*/"]],
-    [[".venv-*/\n", ".venv/\n"], []],
-  ];
-  for (const [texts, want] of table) {
-    assert.deepEqual(missingIgnoreLines(texts), want, texts.join("|"));
-  }
 });
