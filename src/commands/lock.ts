@@ -9,15 +9,18 @@
 import { findPip } from "../python/pip.ts";
 import type { Settings } from "../config/types.ts";
 import type { RootedProject } from "../project/project.ts";
-import { rel } from "../project/project.ts";
-import { prepareEnv } from "../venv/prepare.ts";
+import { loadProject, rel, withChoiceInputs } from "../project/project.ts";
+import { type Prepared, prepareEnv } from "../venv/prepare.ts";
+import { restampForPins } from "../venv/build.ts";
+import { computeEnvInputs } from "../venv/inputs.ts";
 import { getUv } from "../venv/choose_driver.ts";
 import { parseToml } from "../config/toml.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { readBoundedText, venvPython, writeFileAtomic } from "../core/paths.ts";
-import { InstallError, UsageError, VenvError } from "../core/errors.ts";
-import { findLock } from "../deps/locks.ts";
+import { errorMessage, InstallError, UsageError, VenvError } from "../core/errors.ts";
+import { envPlan, findLock } from "../deps/locks.ts";
 import { run, tail } from "../process.ts";
+import { rememberRequest } from "../launch/launch.ts";
 import * as log from "../log.ts";
 import { normalizeName } from "../pypa/pep508.ts";
 import { dropPins, pinChanges, readPins } from "../pypa/constraints.ts";
@@ -140,6 +143,49 @@ async function freezeVenv(
   return r.stdout;
 }
 
+/**
+ * The env holds exactly the pins just written, so installing under them changes
+ * nothing: as `uv sync` after `uv lock`, the env stays as it is. The configuration is
+ * read again (the constraints file is now in force), the env's inputs computed again,
+ * and the live build is stamped for them when nothing else changed (build.ts
+ * restampForPins); else the next start rebuilds, as for any change of its inputs.
+ */
+async function keepBuild(
+  p: RootedProject,
+  prepared: Prepared,
+  pins: string[],
+  changed: Set<string>,
+): Promise<void> {
+  const label = rel(prepared.inputs.venvDir, p.refRoot);
+  // Its warnings were given once already, by the load of this command.
+  const v = log.getVerbosity();
+  log.setVerbosity(0, true);
+  let q: Awaited<ReturnType<typeof loadProject>>;
+  try {
+    q = await loadProject(p.invocation, p.startDir);
+  } finally {
+    log.setVerbosity(Math.max(v, 0), v < 0);
+  }
+  if (q.refRoot === null) return;
+  const settings = withChoiceInputs(q.settings, prepared.selection);
+  const plan = await envPlan(settings, q.loaded.pyproject ?? null, q.refRoot);
+  const after = await computeEnvInputs(
+    settings,
+    prepared.python,
+    prepared.inputs.driverName,
+    plan,
+    q.refRoot,
+  );
+  const why = await restampForPins(prepared.inputs, after, { cacheDir: p.cache, changed, pins });
+  // As a sync: this request now names the build as stamped, so the next start is warm.
+  if (why === null) await rememberRequest(q, after.venvDir, after.fingerprint);
+  log.debug(
+    why === null
+      ? `prime: ${label} holds the new pins: its build stands, nothing to install`
+      : `prime: ${label} is built again at the next start: ${why}`,
+  );
+}
+
 /** What `prime lock` was asked to move: nothing, every pin, or some packages' pins. */
 export interface LockUpgrade {
   upgrade: boolean;
@@ -179,12 +225,15 @@ export async function lockCommand(
   try {
     original = readBoundedText(target);
   } catch { /* nothing pinned yet */ }
+  // What the file holds while the env is made (the pins dropped, for an upgrade).
+  let onDisk = original;
   if (upgrading && original !== null) {
     const relaxed = dropPins(original, up.upgrade ? "all" : up.upgradePackages);
     for (const name of relaxed.missing) {
       log.warn(`${name} has no pin in ${rel(target, s.refRoot)}; it is resolved anew anyway`);
     }
     writeFileAtomic(target, relaxed.text);
+    onDisk = relaxed.text;
   }
   let prepared: Awaited<ReturnType<typeof prepareEnv>>;
   try {
@@ -201,27 +250,42 @@ export async function lockCommand(
     lockTimeoutSec(),
     (holder) => log.info(`prime: waiting for PID ${holder}, which is building ${label}`),
   );
-  let freeze: string;
+  let pins: string[];
+  let text: string;
+  const before = original;
   try {
-    freeze = await freezeVenv(p, s, driver, prepared.python);
+    const freeze = await freezeVenv(p, s, driver, prepared.python);
+    const exclude = ownPackages(s);
+    // pip runs from its own wheel and then sees itself; the venv has no pip of its own.
+    if (driver === "venv_pip") exclude.add("pip");
+    const selected = selectPins(freeze, exclude);
+    pins = selected.pins;
+    for (const line of selected.skipped) {
+      log.info(`prime: not pinned (a direct reference): ${line}`);
+    }
+    text = renderConstraints(pins, {
+      venv: label,
+      env: s.env,
+      python: prepared.python.version,
+      driver,
+    });
+    // An upgrade that moved nothing still puts the pins back over the relaxed file.
+    if (onDisk !== text) {
+      writeFileAtomic(target, text);
+      // Under the same lock: no build can come between the listing and the stamp.
+      const changed = new Set([target, ...(s.constraintsFile === null ? [] : [s.constraintsFile])]);
+      try {
+        await keepBuild(p, prepared, pins, changed);
+      } catch (e) {
+        // The pins are written; the next start rebuilds, as for any change.
+        log.debug(`prime: ${label} is built again at the next start: ${errorMessage(e)}`);
+      }
+    }
   } finally {
     lock.release();
   }
-  const exclude = ownPackages(s);
-  // pip runs from its own wheel and then sees itself; the venv has no pip of its own.
-  if (driver === "venv_pip") exclude.add("pip");
-  const { pins, skipped } = selectPins(freeze, exclude);
-  for (const line of skipped) log.info(`prime: not pinned (a direct reference): ${line}`);
-  const text = renderConstraints(pins, {
-    venv: label,
-    env: s.env,
-    python: prepared.python.version,
-    driver,
-  });
-  const before = original;
   const shown = rel(target, s.refRoot);
   const changed = before !== text;
-  if (changed) writeFileAtomic(target, text);
   // As `uv lock --upgrade` says what moved.
   for (const line of pinChanges(readPins(before ?? ""), readPins(text))) {
     log.info(`prime: ${line}`);
@@ -229,6 +293,6 @@ export async function lockCommand(
   // The target is always the file the configuration then uses (config/settings.ts
   // defaults env NAME to constraints-NAME.txt once it exists).
   if (!changed) log.info(`prime: ${shown} is up to date (${pins.length} pins)`);
-  else log.info(`prime: wrote ${pins.length} pins to ${shown}; the next sync installs under them`);
+  else log.info(`prime: wrote ${pins.length} pins to ${shown}; builds install under them`);
   return 0;
 }

@@ -310,6 +310,84 @@ async function buildInto(
   await writeRecord(opts.cacheDir, inputs.venvDir, dir, stamp, writeStamp(dir, stamp));
 }
 
+/** Seed tools the stamp's distributions leave out (stamp.ts listDists). */
+const SEED_DISTS = new Set(["pip", "setuptools", "wheel"]);
+
+/**
+ * Why `after` is not `before` with only the files of `changed` (and the plan's
+ * constraints file) different, or null when it is.
+ */
+function onlyChanged(before: EnvInputs, after: EnvInputs, changed: Set<string>): string | null {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (before.venvDir !== after.venvDir || before.driverName !== after.driverName) {
+    return "another venv or driver";
+  }
+  if (!same(pythonIdentity(before.python), pythonIdentity(after.python))) {
+    return "another interpreter";
+  }
+  if (!same({ ...before.plan, constraints: null }, { ...after.plan, constraints: null })) {
+    return "the install plan changed";
+  }
+  if (
+    !same(
+      [before.pythonPath, before.run, before.inputGlobs ?? null],
+      [after.pythonPath, after.run, after.inputGlobs ?? null],
+    )
+  ) return "the configuration changed";
+  const was = new Map(before.inputs.map((i) => [i.path, i.sha256]));
+  const now = new Map(after.inputs.map((i) => [i.path, i.sha256]));
+  for (const path of new Set([...was.keys(), ...now.keys()])) {
+    if (changed.has(path)) continue;
+    if (!was.has(path) || !now.has(path) || was.get(path) !== now.get(path)) {
+      return `${path} changed`;
+    }
+  }
+  return null;
+}
+
+/**
+ * `prime lock` wrote the live build's own pins into the constraints file (`changed`):
+ * installing under them would install exactly what the build holds, so the build is
+ * stamped again for the inputs now (`after`), its packages untouched, and the next start
+ * is warm. Only when the build is fresh for the inputs it was made from (`before`),
+ * nothing but `changed` differs between the two, and every pin names a distribution the
+ * build recorded; else nothing is written and the next start rebuilds, as for any
+ * change. The new stamp holds the pins' hash, so a later edit of them makes it stale.
+ * The caller holds the env's lock. Returns null when stamped, else why not.
+ */
+export async function restampForPins(
+  before: EnvInputs,
+  after: EnvInputs,
+  opts: { cacheDir: string; changed: Set<string>; pins: string[] },
+): Promise<string | null> {
+  const f = checkFreshness(before, opts.cacheDir);
+  if (!f.fresh || f.stamp === null || f.dir === undefined) {
+    return `the build is not fresh for the inputs it was made from (${f.reason})`;
+  }
+  const why = onlyChanged(before, after, opts.changed);
+  if (why !== null) return why;
+  if (f.stamp.site === undefined) return "the build recorded no distributions";
+  const held = new Set(f.stamp.site.dists);
+  for (const pin of opts.pins) {
+    const m = /^([^=\s]+)\s*===?\s*(\S+)$/.exec(pin);
+    if (m === null) return `${pin} is not a pin`;
+    const name = m[1].replace(/[-_.]+/g, "-").toLowerCase();
+    if (!SEED_DISTS.has(name) && !held.has(`${name}==${m[2]}`)) {
+      return `${pin} is not what the build holds`;
+    }
+  }
+  const stamp: Stamp = {
+    ...f.stamp,
+    fingerprint: after.fingerprint,
+    inputs: after.inputs,
+    inputGlobs: after.inputGlobs && withDirSnapshot(after),
+    inputStats: after.inputStats && await settleStats(after.inputs, after.inputStats),
+  };
+  // The copy in the venv first; the record, which every path trusts, last.
+  await writeRecord(opts.cacheDir, after.venvDir, f.dir, stamp, writeStamp(f.dir, stamp));
+  return null;
+}
+
 /**
  * A complete generation, other than the live one, whose stamp matches `fingerprint`
  * (an edit undone while a program still used the old build): switched back to, not

@@ -57,11 +57,18 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
       assert.match(all.stderr, /prime: beta 1\.0 -> 2\.0/);
       assert.deepEqual(pins(await Deno.readTextFile(file)), ["alpha==2.0", "beta==2.0"]);
 
+      // Nothing newer: the upgrade moves nothing, and the file holds every pin again.
+      const none = await runPrime(["lock", "-U"], { cwd: dir, env });
+      assert.equal(none.code, 0, none.stderr);
+      assert.deepEqual(pins(await Deno.readTextFile(file)), ["alpha==2.0", "beta==2.0"]);
+
       // info shows what the lock pins (human and JSON); the next sync installs it.
       const info = await runPrime(["info"], { cwd: dir, env });
       assert.match(info.stdout, /^pins: +alpha==2\.0, beta==2\.0$/m);
       const json = JSON.parse((await runPrime(["info", "--json"], { cwd: dir, env })).stdout);
       assert.deepEqual(json.plan.pins, ["alpha==2.0", "beta==2.0"]);
+      // The upgrade's build holds the new pins: no second build for them.
+      assert.equal(json.venv.fresh, true, json.venv.reason);
       const probe = await runPrime(
         ["run", "python", "-c", "import alpha, beta; print(alpha.__version__, beta.__version__)"],
         { cwd: dir, env },
