@@ -4,15 +4,10 @@
  */
 import { run as defaultRun, type Runner } from "../process.ts";
 import type { PythonInfo } from "./types.ts";
-import {
-  checkOwnDir,
-  ownCacheSubdir,
-  readBoundedText,
-  sha256Hex,
-  writeFileAtomic,
-} from "../core/paths.ts";
+import { checkOwnDir, ownCacheSubdir, readBoundedText, writeFileAtomic } from "../core/paths.ts";
 import { errorMessage } from "../core/errors.ts";
 import { basename, dirname, joinPath } from "../core/files.ts";
+import { fastHash } from "../core/hash.ts";
 
 /** How long one probe may take before the interpreter is given up on. */
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -65,9 +60,13 @@ export interface ProbeOptions {
   runner?: Runner;
 }
 
-/** The cache file for one real path. */
-export async function probeCachePath(cacheDir: string, realPath: string): Promise<string> {
-  return joinPath(cacheDir, "probes", `${await sha256Hex(realPath)}.json`);
+/**
+ * The cache file for one real path, named by fastHash(): the entry holds the real
+ * path and is used only for that path, so a collision costs a probe, never a wrong
+ * answer. (A SHA-256 by WebCrypto is a thread round trip per candidate of the search.)
+ */
+export function probeCachePath(cacheDir: string, realPath: string): Promise<string> {
+  return Promise.resolve(joinPath(cacheDir, "probes", `${fastHash(realPath)}.json`));
 }
 
 function errorText(e: unknown): string {

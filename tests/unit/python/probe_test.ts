@@ -86,6 +86,24 @@ Deno.test("probePython() ignores a corrupt cache entry", async () => {
   });
 });
 
+Deno.test("probePython() uses a cache entry only for the real path it was written for (the file name is a fast hash: a collision costs a probe)", async () => {
+  await withTemp(async (dir) => {
+    await Deno.mkdir(join(dir, "a"));
+    await Deno.mkdir(join(dir, "b"));
+    const a = await binary(join(dir, "a", "python3"));
+    const b = await binary(join(dir, "b", "python3"));
+    const cacheDir = join(dir, "cache");
+    const runner = recording(() => result(0, PROBE_3_12));
+    await probePython(a, { cacheDir, runner });
+    // b's entry where a's file is, as if the two names collided.
+    const fileA = await probeCachePath(cacheDir, await Deno.realPath(a));
+    const entry = JSON.parse(await Deno.readTextFile(fileA));
+    await Deno.writeTextFile(fileA, JSON.stringify({ ...entry, realPath: await Deno.realPath(b) }));
+    await probePython(a, { cacheDir, runner });
+    assert.equal(runner.calls.length, 2, "probed again");
+  });
+});
+
 Deno.test("probePython() falls back to -E -s for Python 2, which has no -I", async () => {
   await withTemp(async (dir) => {
     const py = await binary(join(dir, "python2.7"));
