@@ -18,7 +18,7 @@ import {
 } from "../core/generation.ts";
 import { collectGarbage, formatBytes, removeViaTrash, sweepTrash, treeSize } from "../state/gc.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
-import { ownCacheDir } from "../core/paths.ts";
+import { kindOf, ownCacheDir } from "../core/paths.ts";
 import { errorMessage, PrimeError, VenvError } from "../core/errors.ts";
 import * as log from "../log.ts";
 import { basename, isInside, lstatOrNull, pathExists } from "../core/files.ts";
@@ -39,16 +39,20 @@ export async function cleanCommand(p: { cache: string; settings: Settings }): Pr
   const root = isInside(p.cache, venv) ? p.cache : s.refRoot;
   const own = ownGenerationsDir(venv, root) !== null;
   if (!own) {
+    // Why it is not prime's own: a link, not a directory (a FIFO, a file), or outside.
+    const dirSt = lstatOrNull(primeDir);
+    const why = dirSt?.isSymlink
+      ? "is a link"
+      : dirSt !== null && !dirSt.isDirectory
+      ? `is ${dirSt.isFile ? "a file" : kindOf(dirSt)}, not a directory`
+      : `lies outside ${root} by its real path`;
     const st = lstatOrNull(venv);
     if (st !== null && !st.isSymlink) {
-      throw new VenvError(
-        `${primeDir} is a link, or lies outside ${root} by its real path; prime deletes nothing through it`,
-        { hint: `remove it yourself (\`rm ${primeDir}\`), then run prime clean again` },
-      );
+      throw new VenvError(`${primeDir} ${why}; prime deletes nothing through it`, {
+        hint: `remove it yourself (\`rm ${primeDir}\`), then run prime clean again`,
+      });
     }
-    log.warn(
-      `${rel(primeDir, s.refRoot)} is a link or lies outside ${root}: prime deletes nothing there`,
-    );
+    log.warn(`${rel(primeDir, s.refRoot)} ${why}: prime deletes nothing there`);
   }
   const lock = await acquireLock(
     await lockPathFor(p.cache, venv),

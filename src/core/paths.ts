@@ -173,7 +173,8 @@ export const CONFIG_MAX_BYTES = 1024 * 1024;
 /** The most a script prime reads for its PEP 723 block may hold. */
 export const SCRIPT_MAX_BYTES = 16 * 1024 * 1024;
 
-function kindOf(st: Deno.FileInfo): string {
+/** What a non-regular file is, as messages name it: `a FIFO`, `a directory`. */
+export function kindOf(st: Deno.FileInfo): string {
   if (st.isDirectory) return "a directory";
   if (st.isFifo) return "a FIFO";
   if (st.isCharDevice) return "a character device";

@@ -62,6 +62,37 @@ Deno.test("prime clean refuses to delete a directory that is not a venv", async 
   assert.equal(await Deno.readTextFile(join(dir, "data", "precious.txt")), "keep me\n");
 });
 
+Deno.test("prime clean with .prime a FIFO or a file says so (not a directory) and deletes nothing", async () => {
+  for (const kind of ["FIFO", "file"]) {
+    const dir = await tempTree({ "prime.toml": "" });
+    const prime = join(dir, ".prime");
+    if (kind === "FIFO") {
+      const r = new Deno.Command("mkfifo", { args: [prime] }).outputSync();
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    } else await Deno.writeTextFile(prime, "mine\n");
+    const env = testEnv(await Deno.makeTempDir());
+    // No venv: a warning, nothing to clean (exit 0).
+    const none = await runPrime(["clean"], { cwd: dir, env });
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(
+      none.stderr,
+      new RegExp(`\\.prime is a ${kind}, not a directory: prime deletes nothing there`),
+    );
+    assert.doesNotMatch(none.stderr, /link|outside/);
+    // A venv dir beside it: exit 5, as for a .prime link, and both stay.
+    await Deno.mkdir(join(dir, ".venv"));
+    const some = await runPrime(["clean"], { cwd: dir, env });
+    assert.equal(some.code, 5, some.stderr);
+    assert.match(
+      some.stderr,
+      new RegExp(`\\.prime is a ${kind}, not a directory; prime deletes nothing`),
+    );
+    assert.ok(pathExists(join(dir, ".venv")) && pathExists(prime), kind);
+    const st = Deno.lstatSync(prime);
+    assert.ok(kind === "FIFO" ? st.isFifo : st.isFile, kind);
+  }
+});
+
 Deno.test("prime clean refuses a regular file at the venv path (a virtualfish-style .venv)", async () => {
   const dir = await tempTree({ "prime.toml": "", ".venv": "myenv\n" });
   const r = await runPrime(["clean"], { cwd: dir, env: testEnv(await Deno.makeTempDir()) });
