@@ -214,6 +214,16 @@ function releaseSignals(): void {
 }
 
 /**
+ * The program takes over: a hold kept after the last spinner ends now. Under the spawn
+ * fallback prime forwards signals to the program, and a held listener would send one
+ * Ctrl-C to prime again, to be forwarded twice. The build is done, so no installer's
+ * failure is left for a late signal to explain.
+ */
+export function handOverSignals(): void {
+  if (spinning === null) unlisten();
+}
+
+/**
  * Lets a signal held for a spinner take effect before prime reports an error: the same
  * Ctrl-C that ends prime ends the installer, and its failure can reach the report
  * before the signal's listener ran (a failure seen without a turn of the event loop).

@@ -143,6 +143,7 @@ export async function startProgram(spec: LaunchSpec): Promise<number> {
     writePointer(pointerPath(p.cache, key), built.dir, built.fingerprint, pointerRequest(key));
   } else if (built) await rememberRequest(p, built.dir, built.fingerprint);
   log.debug(`exec ${program} ${args.join(" ")}`);
+  log.handOverSignals();
   return await replaceProcess(program, args, env);
 }
 
