@@ -11,6 +11,14 @@ export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
  */
 export const PRIME = Deno.env.get("PRIME_BIN") || join(REPO, "scripts", "prime");
 
+/**
+ * Where downloads kept across suite runs live (the uv and setuptools fixtures): the
+ * TMPDIR scripts/test was started with, not the per-run directory it gives the tests
+ * (PRIME_TEST_SHARED_DIR), which it removes at the end.
+ */
+export const SHARED_TMP = Deno.env.get("PRIME_TEST_SHARED_DIR") ?? Deno.env.get("TMPDIR") ??
+  "/tmp";
+
 /** One real interpreter found on this machine. */
 export interface RealPython {
   version: string;

@@ -7,7 +7,7 @@ import { obtainUv } from "../../src/uv/obtain.ts";
 import { UV_VERSION, UV_WHEEL_SHA256, type UvTool } from "../../src/uv/release.ts";
 import { run } from "../../src/process.ts";
 import type { PythonInfo } from "../../src/python/types.ts";
-import { python3 } from "./fixtures.ts";
+import { python3, SHARED_TMP } from "./fixtures.ts";
 
 /**
  * The environment overrides that keep this machine's pip configuration out of the
@@ -63,7 +63,7 @@ export async function pythonInfo(path: string): Promise<PythonInfo> {
   };
 }
 
-const shared = `${Deno.env.get("TMPDIR") ?? "/tmp"}/prime-test-uv-${UV_VERSION}`;
+const shared = `${SHARED_TMP}/prime-test-uv-${UV_VERSION}`;
 
 async function sha256Hex(path: string): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRepo, python3, runPrime, testEnv } from "../helpers/fixtures.ts";
+import { buildRepo, python3, runPrime, SHARED_TMP, testEnv } from "../helpers/fixtures.ts";
 import { PIP_ISOLATED } from "../helpers/uv.ts";
 import { need, requires } from "../helpers/requires.ts";
 
@@ -16,7 +16,7 @@ const py = python3("3.8");
 // asks for both.
 const SETUPTOOLS = "75.3.0";
 const WHEEL = "0.45.1";
-const shared = `${Deno.env.get("TMPDIR") ?? "/tmp"}/prime-test-setuptools-${SETUPTOOLS}`;
+const shared = `${SHARED_TMP}/prime-test-setuptools-${SETUPTOOLS}`;
 
 /** The directory holding both wheels, or null. */
 function cachedWheel(): string | null {
