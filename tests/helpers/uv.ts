@@ -142,3 +142,8 @@ export function realUv(): Promise<Have<UvTool>> {
   })();
   return uvPromise;
 }
+
+/** PATH with `uv`'s directory first, so that prime finds this uv before any other. */
+export function pathWithUv(uv: UvTool): string {
+  return `${uv.path.slice(0, uv.path.lastIndexOf("/"))}:${Deno.env.get("PATH")}`;
+}

@@ -20,7 +20,7 @@ import {
   runFile,
   runPrime,
 } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { pathWithUv, realUv } from "../helpers/uv.ts";
 import { need, requires } from "../helpers/requires.ts";
 
 const PY = python3("3.8");
@@ -60,9 +60,7 @@ async function repo(
   files: Record<string, string> = {},
   extra = "",
 ): Promise<Repo> {
-  const path = driver === "venv_uv" && uv.ok
-    ? `${uv.value.path.slice(0, uv.value.path.lastIndexOf("/"))}:${Deno.env.get("PATH")}`
-    : Deno.env.get("PATH")!;
+  const path = driver === "venv_uv" && uv.ok ? pathWithUv(uv.value) : Deno.env.get("PATH")!;
   const r = await buildRepo({
     files: {
       "prime.toml": toml(driver, deps, extra),

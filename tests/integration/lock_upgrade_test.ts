@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, makeWheel, runPrime } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { pathWithUv, realUv } from "../helpers/uv.ts";
 import { requires } from "../helpers/requires.ts";
 
 const uv = await realUv();
@@ -23,7 +23,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
     async fn() {
       const extra: Record<string, string> = driver === "venv_uv" && uv.ok
         ? {
-          PATH: `${uv.value.path.slice(0, uv.value.path.lastIndexOf("/"))}:${Deno.env.get("PATH")}`,
+          PATH: pathWithUv(uv.value),
           UV_CACHE_DIR: await Deno.makeTempDir(),
         }
         : {};

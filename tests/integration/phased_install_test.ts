@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, makeBackendWheel, python3, runPrime, testEnv } from "../helpers/fixtures.ts";
-import { realUv } from "../helpers/uv.ts";
+import { pathWithUv, realUv } from "../helpers/uv.ts";
 import { need, requires } from "../helpers/requires.ts";
 
 const py = python3("3.8");
@@ -29,9 +29,7 @@ const drivers: { name: Driver; skip: string | null }[] = [
 ];
 
 function envFor(driver: Driver, cache: string): Record<string, string> {
-  const path = driver === "venv_uv" && uv.ok
-    ? `${uv.value.path.slice(0, uv.value.path.lastIndexOf("/"))}:${Deno.env.get("PATH")}`
-    : Deno.env.get("PATH")!;
+  const path = driver === "venv_uv" && uv.ok ? pathWithUv(uv.value) : Deno.env.get("PATH")!;
   return testEnv(cache, { PATH: path });
 }
 

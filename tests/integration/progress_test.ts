@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, PRIME, runPrime } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
-import { realUv } from "../helpers/uv.ts";
+import { pathWithUv, realUv } from "../helpers/uv.ts";
 
 const uv = await realUv();
 const HAS_SCRIPT = new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
@@ -69,7 +69,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
     async fn() {
       const uvEnv: Record<string, string> = uv.ok
         ? {
-          PATH: `${uv.value.path.slice(0, uv.value.path.lastIndexOf("/"))}:${Deno.env.get("PATH")}`,
+          PATH: pathWithUv(uv.value),
           UV_CACHE_DIR: await Deno.makeTempDir(),
         }
         : {};
