@@ -25,6 +25,7 @@ import {
   removeGenerationIfUnused,
 } from "../core/generation.ts";
 import { sweepTrash } from "../state/gc.ts";
+import { normalizeName } from "../pypa/pep508.ts";
 import { acquireLock, lockPathFor, lockTimeoutSec } from "../state/lock.ts";
 import { PRIME_VERSION } from "../core/version.ts";
 import { errorMessage, VenvError } from "../core/errors.ts";
@@ -371,7 +372,7 @@ export async function restampForPins(
   for (const pin of opts.pins) {
     const m = /^([^=\s]+)\s*===?\s*(\S+)$/.exec(pin);
     if (m === null) return `${pin} is not a pin`;
-    const name = m[1].replace(/[-_.]+/g, "-").toLowerCase();
+    const name = normalizeName(m[1]);
     if (!SEED_DISTS.has(name) && !held.has(`${name}==${m[2]}`)) {
       return `${pin} is not what the build holds`;
     }
