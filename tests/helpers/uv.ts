@@ -147,3 +147,16 @@ export function realUv(): Promise<Have<UvTool>> {
 export function pathWithUv(uv: UvTool): string {
   return `${uv.path.slice(0, uv.path.lastIndexOf("/"))}:${Deno.env.get("PATH")}`;
 }
+
+/**
+ * What a test repo's env needs for the uv driver to use this uv: it first on PATH and a
+ * uv cache of the test's own. Nothing for another driver, or when there is no uv.
+ */
+export async function uvDriverEnv(
+  driver: string,
+  uv: Have<UvTool>,
+): Promise<Record<string, string>> {
+  return driver === "venv_uv" && uv.ok
+    ? { PATH: pathWithUv(uv.value), UV_CACHE_DIR: await Deno.makeTempDir() }
+    : {};
+}

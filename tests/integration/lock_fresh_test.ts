@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, pathTaken, runPrime } from "../helpers/fixtures.ts";
-import { pathWithUv, realUv } from "../helpers/uv.ts";
+import { realUv, uvDriverEnv } from "../helpers/uv.ts";
 import { requires } from "../helpers/requires.ts";
 
 const uv = await realUv();
@@ -20,12 +20,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
       (noUv ? requires(uv).why : ""),
     ignore: noUv,
     async fn() {
-      const extra: Record<string, string> = driver === "venv_uv" && uv.ok
-        ? {
-          PATH: pathWithUv(uv.value),
-          UV_CACHE_DIR: await Deno.makeTempDir(),
-        }
-        : {};
+      const extra = await uvDriverEnv(driver, uv);
       const { dir, env } = await buildRepo({
         files: {
           "prime.toml": `venv_driver = "${driver}"\n` +

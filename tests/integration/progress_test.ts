@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRepo, PRIME, runPrime } from "../helpers/fixtures.ts";
 import { need, requires } from "../helpers/requires.ts";
-import { pathWithUv, realUv } from "../helpers/uv.ts";
+import { realUv, uvDriverEnv } from "../helpers/uv.ts";
 
 const uv = await realUv();
 const HAS_SCRIPT = new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
@@ -67,13 +67,8 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
       (noUv ? requires(uv).why : WHY),
     ignore: !HAS_SCRIPT || noUv,
     async fn() {
-      const uvEnv: Record<string, string> = uv.ok
-        ? {
-          PATH: pathWithUv(uv.value),
-          UV_CACHE_DIR: await Deno.makeTempDir(),
-        }
-        : {};
-      const r = await repo(driver, driver === "venv_uv" ? uvEnv : {});
+      const uvEnv = await uvDriverEnv(driver, uv);
+      const r = await repo(driver, uvEnv);
       // NO_COLOR off: the terminal gets the spinner as a user sees it.
       const env = { ...r.env };
       delete env.NO_COLOR;
@@ -85,7 +80,7 @@ for (const driver of ["venv_pip", "venv_uv"] as const) {
       assert.match(tty.text, /\.venv built in [\d.]+s \(missing\): 5 installed; Python/);
 
       // The same build piped (the cache and the venv gone): plain lines, nothing moves.
-      const piped = await repo(driver, driver === "venv_uv" ? { ...uvEnv } : {});
+      const piped = await repo(driver, { ...uvEnv });
       const p = await runPrime(["sync"], { cwd: piped.dir, env: piped.env });
       assert.equal(p.code, 0, p.stderr);
       assert.doesNotMatch(p.stderr, /\d+\/\d+/);
